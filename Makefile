@@ -1,0 +1,127 @@
+# Caprock build.  `make` builds build/kernel.elf; `make check` runs every test.
+# CC=clang works as well as the default gcc.
+
+BUILD   ?= build
+CC      ?= gcc
+LD      := ld
+PYTHON  ?= python3
+
+# `make V=1` shows the full commands.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# Make's built-in default for CC is "cc"; we mean gcc unless told otherwise.
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+
+IS_CLANG := $(shell $(CC) --version 2>/dev/null | grep -q clang && echo 1)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+COMMON  := -std=c11 -O2 -g -I. $(WARN) -fno-common
+FREESTANDING := -ffreestanding -fno-builtin -mno-red-zone -fno-stack-protector -fno-pic -fno-pie \
+	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -ffunction-sections -fdata-sections
+ifneq ($(IS_CLANG),1)
+# Keep gcc from turning memcpy's own loop back into a call to memcpy.
+FREESTANDING += -fno-tree-loop-distribute-patterns
+endif
+
+KERNEL_CFLAGS := $(COMMON) $(FREESTANDING) -mcmodel=kernel -mgeneral-regs-only -DCAPROCK_KERNEL
+USER_CFLAGS   := $(COMMON) $(FREESTANDING) -mcmodel=small -DCAPROCK_USER
+HOST_CFLAGS   := -std=c11 -O1 -g -I. -Wall -Wextra -Werror -DCAPROCK_HOSTED \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+DEPFLAGS = -MMD -MP
+
+# ---------------------------------------------------------------- sources
+LIB_SRCS     := $(wildcard lib/*.c)
+KERNEL_SRCS  := $(shell find kernel -name '*.c' | sort)
+KERNEL_ASM   := boot/pvh.S $(shell find kernel -name '*.S' | sort)
+USER_PROGS   := hello:user/hello privtest:user/privtest
+USER_LIB_SRCS := $(wildcard user/lib/*.c)
+USER_LIB_ASM  := $(wildcard user/lib/*.S)
+
+KERNEL_OBJS := $(patsubst %.c,$(BUILD)/kernel-obj/%.o,$(KERNEL_SRCS) $(LIB_SRCS)) \
+	$(patsubst %.S,$(BUILD)/kernel-obj/%.o,$(KERNEL_ASM))
+USER_RT_OBJS := $(patsubst %.c,$(BUILD)/user-obj/%.o,$(USER_LIB_SRCS) $(LIB_SRCS)) \
+	$(patsubst %.S,$(BUILD)/user-obj/%.o,$(USER_LIB_ASM))
+USER_ELFS := $(foreach p,$(USER_PROGS),$(BUILD)/user/$(firstword $(subst :, ,$(p))).elf)
+
+.PHONY: all check test-host test-qemu lint run run-pci-nvme debug clean deps fuzz bench
+all: $(BUILD)/kernel.elf
+
+# ---------------------------------------------------------------- user programs
+$(BUILD)/user-obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo '  CC(user)  $<'
+	$(Q)$(CC) $(USER_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/user-obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	@echo '  CC(user)  $<'
+	$(Q)$(CC) $(USER_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+# One ELF per program: its own directory's sources plus the user runtime.
+define USER_PROG
+$(BUILD)/user/$(1).elf: $(USER_RT_OBJS) user/user.ld $(patsubst %.c,$(BUILD)/user-obj/%.o,$(wildcard $(2)/*.c))
+	@mkdir -p $$(dir $$@)
+	@echo '  LD        $$@'
+	$(Q)$(LD) -nostdlib -static -no-pie --gc-sections -z max-page-size=4096 -T user/user.ld \
+		-o $$@ $$(filter %.o,$$^)
+endef
+$(foreach p,$(USER_PROGS),$(eval $(call USER_PROG,$(firstword $(subst :, ,$(p))),$(lastword $(subst :, ,$(p))))))
+
+# ---------------------------------------------------------------- kernel
+$(BUILD)/kernel-obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo '  CC        $<'
+	$(Q)$(CC) $(KERNEL_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/kernel-obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	@echo '  AS        $<'
+	$(Q)$(CC) $(KERNEL_CFLAGS) $(DEPFLAGS) -Wa,-I$(BUILD)/user -c $< -o $@
+
+$(BUILD)/kernel-obj/kernel/core/user_images_blob.o: $(USER_ELFS)
+
+$(BUILD)/kernel.ld: boot/kernel.ld kernel/core/memlayout.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -E -P -x c -I. $< -o $@
+
+$(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/kernel.ld
+	@echo '  LD        $@'
+	$(Q)$(LD) -nostdlib -static -no-pie --gc-sections -z max-page-size=4096 -T $(BUILD)/kernel.ld --no-warn-rwx-segments \
+		-o $@ $(KERNEL_OBJS)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---------------------------------------------------------------- tests
+include tests/host/host.mk
+
+test-qemu: $(BUILD)/kernel.elf
+	$(PYTHON) tests/qemu/run_tests.py --kernel $(BUILD)/kernel.elf --work $(BUILD)/qemu-tests
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --std=c11 --inline-suppr \
+		--enable=warning,portability,performance --suppress=missingIncludeSystem \
+		-I. -DCAPROCK_KERNEL kernel lib drivers user
+
+check: all test-host lint test-qemu
+
+# ---------------------------------------------------------------- running
+run: $(BUILD)/kernel.elf
+	tools/run-smoke.sh
+
+run-pci-nvme: $(BUILD)/kernel.elf
+	tools/qemu-pci-nvme-smoke.sh
+
+debug: $(BUILD)/kernel.elf
+	tools/debug.sh
+
+deps:
+	tools/install-deps.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,36 @@
+/*
+ * include/abi/start_info.h - what a new process finds at start.
+ *
+ * The kernel maps one read-only page at a fixed address and passes its
+ * address in RDI to _start: the process's own pid, the capabilities it was
+ * granted (slot, type, rights), and an opaque argument block whose layout
+ * belongs to the program (e.g. include/abi/nvme_provider.h).
+ */
+#ifndef CAPROCK_ABI_START_INFO_H
+#define CAPROCK_ABI_START_INFO_H
+
+#include <stdint.h>
+
+#include "include/abi/cap.h"
+
+#define START_INFO_MAGIC	0x43505253u	/* "SRPC" */
+#define START_INFO_ARGS_MAX	3072
+
+struct start_cap {
+	uint32_t sc_slot;
+	uint32_t sc_type;
+	uint32_t sc_rights;
+	uint32_t sc_index;	/* nth capability of this type granted (e.g. interrupt vector 0, 1) */
+};
+
+struct start_info {
+	uint32_t si_magic;
+	uint32_t si_pid;
+	uint32_t si_ncaps;
+	uint32_t si_args_len;
+	struct start_cap si_caps[CAP_SLOTS];
+	uint8_t si_args[START_INFO_ARGS_MAX];
+};
+_Static_assert(sizeof(struct start_info) <= 4096, "start info fits one page");
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * include/abi/syscall.h - system call numbers and calling convention.
+ *
+ * SYSCALL with the number in RAX and arguments in RDI, RSI, RDX, R10, R8,
+ * R9 (RCX and R11 are clobbered by the instruction).  The result comes back
+ * in RAX: >= 0 on success, a negative enum cr_err on failure.  Every call
+ * that touches an object takes a capability slot as its first argument.
+ */
+#ifndef CAPROCK_ABI_SYSCALL_H
+#define CAPROCK_ABI_SYSCALL_H
+
+enum syscall_nr {
+	SYS_EXIT = 0,		/* (status) - does not return */
+	SYS_LOG = 1,		/* (console, const char *buf, size_t len) */
+	SYS_CLOCK_NS = 2,	/* () -> monotonic nanoseconds */
+	SYS_CAP_INFO = 3,	/* (slot, struct cap_info *out) */
+	SYS_YIELD = 4,		/* () */
+	SYS_SLEEP_NS = 5,	/* (ns) */
+	SYS_MMIO_READ = 6,	/* (mmio, offset, width, uint64_t *out) */
+	SYS_MMIO_WRITE = 7,	/* (mmio, offset, width, value): selected-write claims only */
+	SYS_IRQ_WAIT = 8,	/* (irq, timeout_ns, struct irq_wait_result *out) */
+	SYS_DMA_POOL_MAP = 9,	/* (pool, struct dma_pool_info *out) */
+	SYS_DEVICE_INFO = 10,	/* (mmio, struct device_info *out) */
+	SYS_NVME_ENABLE = 11,	/* (mmio, const struct nvme_enable_req *req) */
+	SYS_NVME_DOORBELL = 12,	/* (mmio, qid, enum nvme_doorbell_kind, value) */
+	SYS_COUNT
+};
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * kernel/arch/x86_64/idt.c - the IDT, device vector allocation, dispatch.
+ *
+ * All 256 gates are interrupt gates (IF cleared on entry) at DPL 0, so user
+ * code cannot raise any vector with INT n.  The kernel never runs with
+ * interrupts enabled except in the idle loop, which keeps handlers simple:
+ * nothing they touch can be half-updated by the code they interrupted.
+ */
+#include "kernel/arch/x86_64/trap.h"
+
+#include "include/abi/errors.h"
+#include "kernel/arch/x86_64/asm_offsets.h"
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/lapic.h"
+#include "kernel/core/log.h"
+#include "kernel/core/sched.h"
+
+struct idt_gate {
+	uint16_t offset_lo;
+	uint16_t selector;
+	uint8_t ist;
+	uint8_t type_attr;
+	uint16_t offset_mid;
+	uint32_t offset_hi;
+	uint32_t rsvd;
+};
+_Static_assert(sizeof(struct idt_gate) == 16, "64-bit IDT gate is 16 bytes");
+
+#define GATE_INTERRUPT	0x8e	/* present, DPL 0, 64-bit interrupt gate */
+#define IST_EMERGENCY	1
+
+static struct idt_gate idt[256];
+
+struct vector_slot {
+	irq_handler_fn handler;
+	void *ctx;
+};
+static struct vector_slot vectors[256];
+
+extern char trap_stubs_start[];
+
+void idt_init(void)
+{
+	for (int v = 0; v < 256; v++) {
+		uint64_t addr = (uint64_t)trap_stubs_start + 16 * (uint64_t)v;
+		idt[v] = (struct idt_gate){
+			.offset_lo = (uint16_t)addr,
+			.selector = KERNEL_CS,
+			/* NMI, #DF and #MC may arrive on a broken stack. */
+			.ist = (v == 2 || v == 8 || v == 18) ? IST_EMERGENCY : 0,
+			.type_attr = GATE_INTERRUPT,
+			.offset_mid = (uint16_t)(addr >> 16),
+			.offset_hi = (uint32_t)(addr >> 32),
+		};
+	}
+	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) desc = {
+		sizeof(idt) - 1, (uint64_t)idt };
+	lidt(&desc);
+}
+
+int irq_alloc_vector(irq_handler_fn handler, void *ctx)
+{
+	for (unsigned v = VECTOR_DEVICE_FIRST; v <= VECTOR_DEVICE_LAST; v++) {
+		if (!vectors[v].handler) {
+			vectors[v] = (struct vector_slot){ handler, ctx };
+			return (int)v;
+		}
+	}
+	return CR_ENOMEM;
+}
+
+void irq_free_vector(unsigned int vector)
+{
+	if (vector < 256)
+		vectors[vector] = (struct vector_slot){ 0, 0 };
+}
+
+void trap_dispatch(struct trap_frame *tf)
+{
+	uint64_t v = tf->vector;
+
+	if (v < 32) {
+		exception_dispatch(tf);
+	} else if (v == VECTOR_TIMER) {
+		lapic_eoi();
+		sched_timer_tick();
+	} else if (v == VECTOR_SPURIOUS || (v >= VECTOR_PIC_BASE && v < VECTOR_PIC_BASE + 16)) {
+		/* Spurious LAPIC or masked-8259 interrupt: no EOI is owed. */
+	} else if (v < 256 && vectors[v].handler) {
+		vectors[v].handler(vectors[v].ctx, (unsigned int)v);
+		lapic_eoi();
+	} else {
+		kerror("irq: error unexpected vector=0x%lx", v);
+		lapic_eoi();
+	}
+	if (trap_from_user(tf))
+		sched_return_to_user();
+}

@@ -1,0 +1,12 @@
+/*
+ * kernel/arch/x86_64/uart.h - the COM1 16550 serial console.
+ */
+#ifndef CAPROCK_ARCH_UART_H
+#define CAPROCK_ARCH_UART_H
+
+#include <stddef.h>
+
+void uart_init(void);
+void uart_write(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * kernel/core/main.c - bring-up order and the run modes.
+ *
+ * Each step depends on the ones before it: the console first (so every
+ * later failure has a line), then memory, traps, firmware tables, time,
+ * interrupts, buses, and finally the mode the command line asked for.
+ */
+#include "kernel/acpi/acpi.h"
+#include "kernel/arch/x86_64/ioapic.h"
+#include "kernel/arch/x86_64/lapic.h"
+#include "kernel/arch/x86_64/paging.h"
+#include "kernel/arch/x86_64/percpu.h"
+#include "kernel/arch/x86_64/trap.h"
+#include "kernel/arch/x86_64/uart.h"
+#include "kernel/cap/console.h"
+#include "kernel/core/bootinfo.h"
+#include "kernel/core/clock.h"
+#include "kernel/core/log.h"
+#include "kernel/core/pmm.h"
+#include "kernel/core/power.h"
+#include "kernel/core/proc.h"
+#include "kernel/core/run_modes.h"
+#include "kernel/core/sched.h"
+#include "kernel/pci/pci.h"
+#include "lib/cmdline.h"
+
+static struct boot_options opts;
+
+void kernel_main(uint32_t start_info_phys);
+
+void kernel_main(uint32_t start_info_phys)
+{
+	uart_init();
+	kprintf("boot: caprock kernel entry=pvh start_info=0x%x", start_info_phys);
+	gdt_init();
+	idt_init();
+	if (bootinfo_init(start_info_phys) < 0)
+		panic("boot: cannot continue without a memory map");
+	kprintf("boot: cmdline=\"%s\"%s", boot_info.cmdline, boot_info.cmdline_truncated ? " truncated=yes" : "");
+
+	pmm_init();
+	paging_init();
+	fpu_init();
+	syscall_init();
+	acpi_init();
+	clock_init();
+	lapic_init(acpi.have_madt ? acpi.madt.lapic_phys : 0);
+	ioapic_init();
+	lapic_timer_start(SCHED_HZ);
+	pci_init();
+
+	cmdline_parse(boot_info.cmdline, &opts);
+	if (boot_info.cmdline_truncated)
+		kerror("cmdline: error command line longer than %d bytes", BOOT_CMDLINE_MAX - 1);
+	for (unsigned i = 0; i < opts.nerrors && i < CMDLINE_MAX_ERRORS; i++)
+		kerror("%s", opts.errors[i]);
+	if (opts.nerrors > CMDLINE_MAX_ERRORS)
+		kerror("cmdline: error %u more problems not shown", opts.nerrors - CMDLINE_MAX_ERRORS);
+	if (opts.nerrors || boot_info.cmdline_truncated)
+		power_off_after_run(false);
+
+	kprintf("boot: mode=%s", run_mode_name(opts.mode));
+	bool pass;
+	switch (opts.mode) {
+	case RUN_MODE_BOOT:
+		pass = run_boot_selftest(&opts);
+		break;
+	default:
+		pass = run_storage(&opts);
+		break;
+	}
+	power_off_after_run(pass);
+}

@@ -1,0 +1,85 @@
+/*
+ * kernel/core/proc.h - user processes.
+ *
+ * A process is an address space (user half of a page-table root), a
+ * capability table, one thread of execution with its own kernel stack, and
+ * saved FPU state.  The kernel half of every address space is shared.
+ */
+#ifndef CAPROCK_CORE_PROC_H
+#define CAPROCK_CORE_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel/arch/x86_64/trap.h"
+#include "kernel/core/kobj.h"
+#include "lib/cap_table.h"
+
+#define PROC_MAX	8
+#define KSTACK_PAGES	4
+
+enum proc_state {
+	PROC_FREE,
+	PROC_RUNNABLE,
+	PROC_BLOCKED,
+	PROC_ZOMBIE,	/* exited; resources released by the scheduler */
+};
+
+struct proc {
+	int p_pid;
+	enum proc_state p_state;
+	char p_name[16];
+	uint64_t p_root;		/* page-table root (physical) */
+	uint64_t p_kstack;		/* kernel stack base (physical), KSTACK_PAGES long */
+	uint64_t p_kctx_rsp;		/* saved kernel RSP while switched out */
+	struct trap_frame *p_tf;	/* user registers, at the top of the kernel stack */
+	struct cap_table p_caps;
+	uint32_t p_cap_index[CAP_SLOTS];	/* per slot: nth capability of its type */
+	const void *p_args;		/* argument block copied into the start page */
+	size_t p_args_len;
+
+	/* Blocking: woken by sched_wakeup(p_wait_chan) or the deadline. */
+	const void *p_wait_chan;
+	uint64_t p_wait_deadline;	/* clock_ns; 0 = none */
+	int p_wait_result;		/* 0 woken, CR_ETIMEDOUT */
+
+	int p_exit_status;
+	bool p_faulted;			/* killed by a CPU exception */
+	bool p_expect_fault;		/* a self-test that must fault (not an error) */
+	struct proc_outcome *p_outcome;	/* optional: where to report the end */
+	uint8_t p_fpu[512] __attribute__((aligned(16)));	/* FXSAVE area */
+};
+
+struct user_image;
+
+/* Filled in when a process ends, for whoever started it. */
+struct proc_outcome {
+	bool po_exited;
+	int po_status;		/* exit status, or -1 after a fault */
+	bool po_faulted;
+	uint64_t po_fault_vector;
+};
+
+/* Load img into a new process; grant capabilities, then proc_start. NULL on failure. */
+struct proc *proc_create(const char *name, const struct user_image *img, const void *args, size_t args_len);
+/* Grant a reference to ko in p's table; returns the slot or an error. */
+int proc_grant(struct proc *p, struct kobj *ko, uint32_t rights);
+/* Write the start page and make p runnable. */
+int proc_start(struct proc *p);
+
+struct proc *proc_current(void);
+struct proc *proc_table(unsigned int i);
+
+/* End the current process (from a system call or a fault): never returns. */
+__attribute__((noreturn)) void proc_exit(int status);
+/* A CPU exception in user mode: report, kill, never return. */
+__attribute__((noreturn)) void proc_fault(struct trap_frame *tf, const char *name, uint64_t cr2);
+/* Release the resources of a zombie (called by the scheduler, on its own stack). */
+void proc_reap(struct proc *p);
+
+/* Copy between user memory of the current process and the kernel (CR_EFAULT if unmapped). */
+int copy_from_user(void *dst, uint64_t usrc, size_t n);
+int copy_to_user(uint64_t udst, const void *src, size_t n);
+
+#endif

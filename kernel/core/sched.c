@@ -1,0 +1,137 @@
+/*
+ * kernel/core/sched.c - the scheduler loop (see sched.h).
+ */
+#include "kernel/core/sched.h"
+
+#include <stdbool.h>
+
+#include "include/abi/errors.h"
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/paging.h"
+#include "kernel/arch/x86_64/percpu.h"
+#include "kernel/core/clock.h"
+#include "kernel/core/log.h"
+#include "kernel/core/pmm.h"
+#include "kernel/core/proc.h"
+
+static uint64_t sched_rsp;		/* the scheduler loop's saved stack */
+static unsigned int slice_ticks;
+static bool need_resched;
+
+static void wake_expired(void)
+{
+	uint64_t now = clock_ns();
+
+	for (unsigned i = 0; i < PROC_MAX; i++) {
+		struct proc *p = proc_table(i);
+		if (p->p_state == PROC_BLOCKED && p->p_wait_deadline && now >= p->p_wait_deadline) {
+			p->p_state = PROC_RUNNABLE;
+			p->p_wait_result = CR_ETIMEDOUT;
+			p->p_wait_deadline = 0;
+		}
+	}
+}
+
+static struct proc *pick(unsigned int *cursor)
+{
+	for (unsigned n = 0; n < PROC_MAX; n++) {
+		unsigned i = (*cursor + 1 + n) % PROC_MAX;
+		struct proc *p = proc_table(i);
+		if (p->p_state == PROC_RUNNABLE) {
+			*cursor = i;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+static bool any_alive(void)
+{
+	for (unsigned i = 0; i < PROC_MAX; i++) {
+		enum proc_state s = proc_table(i)->p_state;
+		if (s == PROC_RUNNABLE || s == PROC_BLOCKED)
+			return true;
+	}
+	return false;
+}
+
+static void run(struct proc *p)
+{
+	percpu.cpu_current = p;
+	cpu_set_kernel_stack((uint64_t)p->p_tf + sizeof(struct trap_frame));
+	paging_switch(p->p_root);
+	fxrstor(p->p_fpu);
+	slice_ticks = 0;
+	need_resched = false;
+	context_switch(&sched_rsp, p->p_kctx_rsp);
+	fxsave(p->p_fpu);
+	percpu.cpu_current = NULL;
+	if (p->p_state == PROC_ZOMBIE)
+		proc_reap(p);
+}
+
+void sched_run(void)
+{
+	unsigned int cursor = PROC_MAX - 1;
+
+	for (;;) {
+		struct proc *p = pick(&cursor);
+		if (p) {
+			run(p);
+			continue;
+		}
+		if (!any_alive())
+			return;
+		irq_enable_and_halt();
+		wake_expired();
+	}
+}
+
+void sched_yield(void)
+{
+	struct proc *p = proc_current();
+
+	KASSERT(p);
+	context_switch(&p->p_kctx_rsp, sched_rsp);
+}
+
+int sched_block(const void *chan, uint64_t deadline)
+{
+	struct proc *p = proc_current();
+
+	KASSERT(p);
+	p->p_state = PROC_BLOCKED;
+	p->p_wait_chan = chan;
+	p->p_wait_deadline = deadline;
+	p->p_wait_result = 0;
+	sched_yield();
+	p->p_wait_chan = NULL;
+	return p->p_wait_result;
+}
+
+void sched_wakeup(const void *chan)
+{
+	for (unsigned i = 0; i < PROC_MAX; i++) {
+		struct proc *p = proc_table(i);
+		if (p->p_state == PROC_BLOCKED && p->p_wait_chan == chan) {
+			p->p_state = PROC_RUNNABLE;
+			p->p_wait_result = 0;
+			p->p_wait_deadline = 0;
+			if (proc_current())
+				need_resched = true;
+		}
+	}
+}
+
+void sched_timer_tick(void)
+{
+	if (proc_current() && ++slice_ticks >= SCHED_SLICE_TICKS)
+		need_resched = true;
+	wake_expired();
+}
+
+void sched_return_to_user(void)
+{
+	if (need_resched)
+		sched_yield();
+}

@@ -1,0 +1,36 @@
+/*
+ * kernel/core/sched.h - one CPU, round-robin, run to block or preemption.
+ *
+ * The scheduler loop runs on the boot stack.  A process enters it by
+ * sched_yield (preempted, or blocking in a system call) and leaves it when
+ * chosen again.  With nothing runnable the CPU halts with interrupts on;
+ * that idle halt is the only place the kernel is interruptible.
+ */
+#ifndef CAPROCK_CORE_SCHED_H
+#define CAPROCK_CORE_SCHED_H
+
+#include <stdint.h>
+
+#define SCHED_HZ 250
+#define SCHED_SLICE_TICKS 5
+
+/* Run processes until none is left alive. */
+void sched_run(void);
+
+/* Give up the CPU; the caller stays runnable. */
+void sched_yield(void);
+/*
+ * Block the current process on chan until sched_wakeup(chan) or deadline
+ * (clock_ns, 0 = none).  Returns 0 when woken, CR_ETIMEDOUT at the deadline.
+ */
+int sched_block(const void *chan, uint64_t deadline);
+void sched_wakeup(const void *chan);
+
+/* From the timer interrupt. */
+void sched_timer_tick(void);
+/* On the way back to user mode after an interrupt: preempt if the slice is over. */
+void sched_return_to_user(void);
+
+void context_switch(uint64_t *save_rsp, uint64_t new_rsp);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * kernel/core/syscall.c - system call table and the calls that touch no object.
+ *
+ * Object invocations live with their object type in kernel/cap/ and follow
+ * the decode/perform split: decode checks capability, rights and arguments
+ * and changes nothing; perform cannot fail half-way.
+ */
+#include "kernel/core/syscall.h"
+
+#include "include/abi/errors.h"
+#include "include/abi/syscall.h"
+#include "kernel/cap/invocations.h"
+#include "kernel/core/clock.h"
+#include "kernel/core/proc.h"
+#include "kernel/core/sched.h"
+
+#define SLEEP_MAX_NS (3600ull * NSEC_PER_SEC)
+
+int cap_decode(uint64_t slot, uint32_t type, uint32_t rights, const struct cap **out)
+{
+	return cap_lookup(&proc_current()->p_caps, slot, type, rights, out);
+}
+
+static int64_t sys_exit(const struct syscall_args *a)
+{
+	proc_exit((int)a->a[0]);
+}
+
+static int64_t sys_clock_ns(const struct syscall_args *a)
+{
+	(void)a;
+	return (int64_t)clock_ns();
+}
+
+static int64_t sys_cap_info(const struct syscall_args *a)
+{
+	const struct cap *c;
+	int err = cap_decode(a->a[0], CAP_TYPE_NONE, 0, &c);
+
+	if (err)
+		return err;
+	struct cap_info info = { c->c_type, c->c_rights };
+	return copy_to_user(a->a[1], &info, sizeof(info));
+}
+
+static int64_t sys_yield(const struct syscall_args *a)
+{
+	(void)a;
+	sched_yield();
+	return 0;
+}
+
+static int64_t sys_sleep_ns(const struct syscall_args *a)
+{
+	if (a->a[0] > SLEEP_MAX_NS)
+		return CR_EINVAL;
+	/* Nothing wakes this channel: only the deadline ends the wait. */
+	static const char sleep_chan;
+	sched_block(&sleep_chan, clock_ns() + a->a[0] + 1);
+	return 0;
+}
+
+static const syscall_handler handlers[SYS_COUNT] = {
+	[SYS_EXIT] = sys_exit,
+	[SYS_LOG] = sys_log,
+	[SYS_CLOCK_NS] = sys_clock_ns,
+	[SYS_CAP_INFO] = sys_cap_info,
+	[SYS_YIELD] = sys_yield,
+	[SYS_SLEEP_NS] = sys_sleep_ns,
+};
+
+void syscall_dispatch(struct trap_frame *tf)
+{
+	struct syscall_args args = { { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 } };
+	uint64_t nr = tf->rax;
+
+	if (nr < SYS_COUNT && handlers[nr])
+		tf->rax = (uint64_t)handlers[nr](&args);
+	else
+		tf->rax = (uint64_t)(int64_t)CR_ENOSYS;
+	sched_return_to_user();
+}

@@ -1,0 +1,279 @@
+/*
+ * lib/cmdline.c - kernel command-line parser (see cmdline.h, DESIGN.md §2).
+ */
+#include "lib/cmdline.h"
+
+#include <stddef.h>
+
+#include "lib/fmt.h"
+#include "lib/string.h"
+
+/* A token is a view into the command line: not NUL-terminated. */
+struct span {
+	const char *p;
+	size_t n;
+};
+
+static void add_error(struct boot_options *o, const char *fmt, struct span s)
+{
+	if (o->nerrors < CMDLINE_MAX_ERRORS)
+		fmt_snprintf(o->errors[o->nerrors], CMDLINE_ERROR_LEN, fmt,
+			     (int)(s.n > 96 ? 96 : s.n), s.p);
+	o->nerrors++;
+}
+
+static bool span_is(struct span s, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return s.n == n && memcmp(s.p, lit, n) == 0;
+}
+
+/* Unsigned decimal or 0x-prefixed hexadecimal; the whole span must be used. */
+static bool parse_u64(struct span s, uint64_t *out)
+{
+	uint64_t v = 0;
+	unsigned base = 10;
+	size_t i = 0;
+
+	if (s.n >= 2 && s.p[0] == '0' && (s.p[1] == 'x' || s.p[1] == 'X')) {
+		base = 16;
+		i = 2;
+	}
+	if (i == s.n)
+		return false;
+	for (; i < s.n; i++) {
+		char c = s.p[i];
+		unsigned d;
+		if (c >= '0' && c <= '9')
+			d = (unsigned)(c - '0');
+		else if (base == 16 && c >= 'a' && c <= 'f')
+			d = (unsigned)(c - 'a' + 10);
+		else if (base == 16 && c >= 'A' && c <= 'F')
+			d = (unsigned)(c - 'A' + 10);
+		else
+			return false;
+		if (v > (UINT64_MAX - d) / base)
+			return false;
+		v = v * base + d;
+	}
+	*out = v;
+	return true;
+}
+
+static bool parse_u32_range(struct span s, uint64_t lo, uint64_t hi, uint32_t *out)
+{
+	uint64_t v;
+
+	if (!parse_u64(s, &v) || v < lo || v > hi)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+/* Split s into at most max fields at sep; returns the field count (max+1 if more). */
+static size_t split_fields(struct span s, char sep, struct span *f, size_t max)
+{
+	size_t nf = 0, start = 0;
+
+	for (size_t i = 0; i <= s.n; i++) {
+		if (i == s.n || s.p[i] == sep) {
+			if (nf == max)
+				return max + 1;
+			f[nf++] = (struct span){ s.p + start, i - start };
+			start = i + 1;
+		}
+	}
+	return nf;
+}
+
+/*
+ * LBA:COUNT[,...] (reads) or LBA:COUNT:SEED[,...] (writes) into list[*n].
+ * COUNT is 1..2^32-1 and LBA + COUNT must not wrap 64 bits.
+ */
+static void parse_extents(struct boot_options *o, struct span val,
+			  struct cmdline_extent *list, unsigned int *n, bool with_seed)
+{
+	struct span items[CMDLINE_MAX_EXTENTS + 1];
+	size_t nitems = split_fields(val, ',', items, CMDLINE_MAX_EXTENTS);
+
+	if (nitems > CMDLINE_MAX_EXTENTS) {
+		add_error(o, "cmdline: too many extents in \"%.*s\" (at most 16 per key)", val);
+		return;
+	}
+	for (size_t i = 0; i < nitems; i++) {
+		struct span f[4];
+		size_t want = with_seed ? 3 : 2;
+		uint64_t v[3] = { 0, 0, 0 }, end;
+		bool ok = split_fields(items[i], ':', f, 3) == want;
+
+		for (size_t k = 0; ok && k < want; k++)
+			ok = parse_u64(f[k], &v[k]);
+		if (!ok) {
+			add_error(o, with_seed ?
+				  "cmdline: malformed extent \"%.*s\" (want LBA:COUNT:SEED)" :
+				  "cmdline: malformed extent \"%.*s\" (want LBA:COUNT)", items[i]);
+		} else if (v[1] == 0 || v[1] > UINT32_MAX || __builtin_add_overflow(v[0], v[1], &end)) {
+			add_error(o, "cmdline: extent out of range \"%.*s\" (COUNT 1..4294967295, LBA+COUNT within 64 bits)",
+				  items[i]);
+		} else if (*n >= CMDLINE_MAX_EXTENTS) {
+			add_error(o, "cmdline: too many extents at \"%.*s\" (at most 16 per key)", items[i]);
+		} else {
+			list[(*n)++] = (struct cmdline_extent){ v[0], (uint32_t)v[1], v[2] };
+		}
+	}
+}
+
+/* "randread4k", "seqwrite128k": pattern name then block size in KiB. */
+static bool parse_bench_job(struct span s, enum bench_pattern *pat, uint32_t *bytes)
+{
+	static const struct { const char *name; enum bench_pattern pat; } pats[] = {
+		{ "randread", BENCH_RANDREAD }, { "randwrite", BENCH_RANDWRITE },
+		{ "seqread", BENCH_SEQREAD }, { "seqwrite", BENCH_SEQWRITE },
+	};
+
+	for (size_t i = 0; i < sizeof(pats) / sizeof(pats[0]); i++) {
+		size_t n = strlen(pats[i].name);
+		uint32_t kib;
+		if (s.n < n + 2 || memcmp(s.p, pats[i].name, n) != 0 || s.p[s.n - 1] != 'k')
+			continue;
+		if (!parse_u32_range((struct span){ s.p + n, s.n - n - 1 }, 1, 65536, &kib))
+			return false;
+		*pat = pats[i].pat;
+		*bytes = kib * 1024;
+		return true;
+	}
+	return false;
+}
+
+/* Keys that take one value; a second occurrence is an error. */
+enum scalar_key { K_MODE, K_NSID, K_DMA, K_JOB, K_QD, K_SECONDS, K_SELFTEST, K_NKEYS };
+
+static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKEYS])
+{
+	struct span f[2];
+	size_t nf = split_fields(tok, '=', f, 1);
+	int key = -1;
+
+	if (nf == 1 || f[0].n == 0) {
+		add_error(o, "cmdline: token \"%.*s\" is not key=value", tok);
+		return;
+	}
+	struct span k = f[0];
+	struct span v = { f[0].p + f[0].n + 1, tok.n - f[0].n - 1 };
+
+	if (span_is(k, "nvme.read")) {
+		parse_extents(o, v, o->reads, &o->nreads, false);
+		return;
+	}
+	if (span_is(k, "nvme.write")) {
+		parse_extents(o, v, o->writes, &o->nwrites, true);
+		return;
+	}
+
+	bool ok = true;
+	if (span_is(k, "mode")) {
+		key = K_MODE;
+		if (span_is(v, "smoke"))
+			o->mode = RUN_MODE_SMOKE;
+		else if (span_is(v, "bench"))
+			o->mode = RUN_MODE_BENCH;
+		else if (span_is(v, "boot"))
+			o->mode = RUN_MODE_BOOT;
+		else
+			ok = false;
+	} else if (span_is(k, "nvme.nsid")) {
+		/* 0 and 0xffffffff (broadcast) never name one namespace. */
+		key = K_NSID;
+		ok = parse_u32_range(v, 1, 0xfffffffe, &o->nsid);
+	} else if (span_is(k, "dma.backend")) {
+		key = K_DMA;
+		if (span_is(v, "auto"))
+			o->dma_backend = DMA_CHOICE_AUTO;
+		else if (span_is(v, "bounce"))
+			o->dma_backend = DMA_CHOICE_BOUNCE;
+		else if (span_is(v, "remap"))
+			o->dma_backend = DMA_CHOICE_REMAP;
+		else
+			ok = false;
+	} else if (span_is(k, "bench.job")) {
+		key = K_JOB;
+		ok = parse_bench_job(v, &o->bench_pattern, &o->bench_block_bytes);
+	} else if (span_is(k, "bench.qd")) {
+		key = K_QD;
+		ok = parse_u32_range(v, 1, 65535, &o->bench_qd);
+	} else if (span_is(k, "bench.seconds")) {
+		key = K_SECONDS;
+		ok = parse_u32_range(v, 1, 3600, &o->bench_seconds);
+	} else if (span_is(k, "selftest")) {
+		key = K_SELFTEST;
+		ok = span_is(v, "hostile");
+		o->selftest_hostile = ok;
+	} else {
+		add_error(o, "cmdline: unknown key in \"%.*s\"", tok);
+		return;
+	}
+
+	if (!ok)
+		add_error(o, "cmdline: bad value in \"%.*s\"", tok);
+	else if (seen[key])
+		add_error(o, "cmdline: duplicate key in \"%.*s\"", tok);
+	seen[key] = true;
+}
+
+void cmdline_parse(const char *line, struct boot_options *o)
+{
+	bool seen[K_NKEYS] = { false };
+
+	memset(o, 0, sizeof(*o));
+	o->mode = RUN_MODE_SMOKE;
+	o->dma_backend = DMA_CHOICE_AUTO;
+	o->bench_pattern = BENCH_RANDREAD;
+	o->bench_block_bytes = 4096;
+	o->bench_qd = 32;
+	o->bench_seconds = 5;
+	if (!line)
+		return;
+
+	const char *p = line;
+	while (*p) {
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		const char *start = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+			p++;
+		if (p > start)
+			parse_token(o, (struct span){ start, (size_t)(p - start) }, seen);
+	}
+}
+
+const char *run_mode_name(enum run_mode mode)
+{
+	switch (mode) {
+	case RUN_MODE_SMOKE:	return "smoke";
+	case RUN_MODE_BENCH:	return "bench";
+	case RUN_MODE_BOOT:	return "boot";
+	}
+	return "?";
+}
+
+const char *dma_choice_name(enum dma_backend_choice choice)
+{
+	switch (choice) {
+	case DMA_CHOICE_AUTO:	return "auto";
+	case DMA_CHOICE_BOUNCE:	return "bounce";
+	case DMA_CHOICE_REMAP:	return "remap";
+	}
+	return "?";
+}
+
+const char *bench_pattern_name(enum bench_pattern pattern)
+{
+	switch (pattern) {
+	case BENCH_RANDREAD:	return "randread";
+	case BENCH_RANDWRITE:	return "randwrite";
+	case BENCH_SEQREAD:	return "seqread";
+	case BENCH_SEQWRITE:	return "seqwrite";
+	}
+	return "?";
+}

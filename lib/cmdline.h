@@ -1,0 +1,70 @@
+/*
+ * lib/cmdline.h - the kernel command line, parsed into typed options.
+ *
+ * The grammar is space-separated key=value tokens (DESIGN.md §2).  Every
+ * problem (unknown key, malformed or out-of-range value, duplicate key) is
+ * recorded as a message in opts->errors; parsing never stops early, so one
+ * boot reports every mistake at once.
+ */
+#ifndef CAPROCK_LIB_CMDLINE_H
+#define CAPROCK_LIB_CMDLINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CMDLINE_MAX_EXTENTS	16
+#define CMDLINE_MAX_ERRORS	8
+#define CMDLINE_ERROR_LEN	160
+
+enum run_mode {
+	RUN_MODE_SMOKE,		/* bind, identify, read, classify, report */
+	RUN_MODE_BENCH,		/* in-guest benchmark */
+	RUN_MODE_BOOT,		/* foundation only: enumerate, ring-3 self-test */
+};
+
+enum dma_backend_choice {
+	DMA_CHOICE_AUTO,	/* direct remapping if verified, else bounce */
+	DMA_CHOICE_BOUNCE,
+	DMA_CHOICE_REMAP,
+};
+
+enum bench_pattern {
+	BENCH_RANDREAD,
+	BENCH_RANDWRITE,
+	BENCH_SEQREAD,
+	BENCH_SEQWRITE,
+};
+
+/* One nvme.read (seed unused) or nvme.write extent, in logical blocks. */
+struct cmdline_extent {
+	uint64_t lba;
+	uint32_t count;
+	uint64_t seed;
+};
+
+struct boot_options {
+	enum run_mode mode;
+	struct cmdline_extent reads[CMDLINE_MAX_EXTENTS];
+	unsigned int nreads;
+	struct cmdline_extent writes[CMDLINE_MAX_EXTENTS];
+	unsigned int nwrites;
+	uint32_t nsid;			/* 0: the first active namespace */
+	enum dma_backend_choice dma_backend;
+	enum bench_pattern bench_pattern;
+	uint32_t bench_block_bytes;
+	uint32_t bench_qd;
+	uint32_t bench_seconds;
+	bool selftest_hostile;
+
+	unsigned int nerrors;		/* may exceed CMDLINE_MAX_ERRORS; extra messages dropped */
+	char errors[CMDLINE_MAX_ERRORS][CMDLINE_ERROR_LEN];
+};
+
+/* Parse a NUL-terminated command line (NULL means empty) into *opts. */
+void cmdline_parse(const char *line, struct boot_options *opts);
+
+const char *run_mode_name(enum run_mode mode);
+const char *dma_choice_name(enum dma_backend_choice choice);
+const char *bench_pattern_name(enum bench_pattern pattern);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * user/lib/ulib.c - system call wrappers and formatted output for user programs.
+ */
+#include "user/lib/ulib.h"
+
+#include <stdarg.h>
+
+#include "lib/fmt.h"
+
+static int console_slot = -1;
+
+int user_main_entry(const struct start_info *si);
+
+int user_main_entry(const struct start_info *si)
+{
+	if (si->si_magic != START_INFO_MAGIC)
+		return 127;
+	console_slot = start_cap(si, CAP_TYPE_CONSOLE, 0);
+	return main(si);
+}
+
+int start_cap(const struct start_info *si, uint32_t type, uint32_t nth)
+{
+	for (uint32_t i = 0; i < si->si_ncaps && i < CAP_SLOTS; i++) {
+		if (si->si_caps[i].sc_type == type && si->si_caps[i].sc_index == nth)
+			return (int)si->si_caps[i].sc_slot;
+	}
+	return -1;
+}
+
+void sys_exit(int status)
+{
+	syscall6(SYS_EXIT, status, 0, 0, 0, 0, 0);
+	for (;;)
+		;
+}
+
+uint64_t sys_clock_ns(void)
+{
+	return (uint64_t)syscall6(SYS_CLOCK_NS, 0, 0, 0, 0, 0, 0);
+}
+
+int sys_sleep_ns(uint64_t ns)
+{
+	return (int)syscall6(SYS_SLEEP_NS, (long)ns, 0, 0, 0, 0, 0);
+}
+
+int sys_cap_info(int slot, struct cap_info *out)
+{
+	return (int)syscall6(SYS_CAP_INFO, slot, (long)out, 0, 0, 0, 0);
+}
+
+int ulog_raw(int slot, const char *buf, size_t len)
+{
+	return (int)syscall6(SYS_LOG, slot, (long)buf, (long)len, 0, 0, 0);
+}
+
+int ulog_console_slot(void)
+{
+	return console_slot;
+}
+
+void uprintf(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = fmt_vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(line) - 1)
+		n = (int)sizeof(line) - 1;
+	if (console_slot >= 0)
+		ulog_raw(console_slot, line, (size_t)n);
+}

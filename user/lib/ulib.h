@@ -1,0 +1,36 @@
+/*
+ * user/lib/ulib.h - the user-space runtime: system call wrappers and printing.
+ */
+#ifndef CAPROCK_USER_ULIB_H
+#define CAPROCK_USER_ULIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "include/abi/cap.h"
+#include "include/abi/errors.h"
+#include "include/abi/start_info.h"
+#include "include/abi/syscall.h"
+
+long syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+int user_read_cpl(void);
+void user_try_hlt(void);
+
+/* Programs define this; its return value is the exit status. */
+int main(const struct start_info *si);
+
+/* The slot of the nth capability of type, or -1. */
+int start_cap(const struct start_info *si, uint32_t type, uint32_t nth);
+
+__attribute__((noreturn)) void sys_exit(int status);
+uint64_t sys_clock_ns(void);
+int sys_sleep_ns(uint64_t ns);
+int sys_cap_info(int slot, struct cap_info *out);
+
+/* printf to the Console capability found at start; one call = one or more whole lines. */
+void uprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The raw SYS_LOG result, for tests that expect refusals. */
+int ulog_raw(int console_slot, const char *buf, size_t len);
+int ulog_console_slot(void);
+
+#endif
