@@ -31,6 +31,7 @@ void kernel_main(uint32_t start_info_phys);
 void kernel_main(uint32_t start_info_phys)
 {
 	uart_init();
+	klog_write("\n", 1);	/* firmware leaves the cursor mid-line ("Booting from ROM..") */
 	kprintf("boot: caprock kernel entry=pvh start_info=0x%x", start_info_phys);
 	gdt_init();
 	idt_init();

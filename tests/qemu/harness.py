@@ -1,0 +1,74 @@
+"""tests/qemu/harness.py - declarative QEMU test cases and their checks.
+
+A Case names the QEMU devices, the kernel command line, the lines that must
+appear (regular expressions, all of them: conjunctive), the lines that must
+not, the verdict the kernel must reach, and optional host-side checks that
+read the disk image after power-off.  Every boot is also checked for the
+invariants of DESIGN.md §2: no panic, no kernel exception, a final
+`run: complete` line that really is the last kernel line, and a clean exit.
+"""
+import os
+
+import qemu
+
+
+class Case:
+    def __init__(self, name, cmdline="", devices=(), expect=(), forbid=(), status="pass",
+                 machine="q35", memory_mb=256, setup=None, check=None, timeout_s=120,
+                 qemu_exit=None):
+        self.name = name
+        self.cmdline = cmdline
+        self.devices = list(devices)
+        self.expect = list(expect)
+        self.forbid = list(forbid)
+        self.status = status
+        self.machine = machine
+        self.memory_mb = memory_mb
+        self.setup = setup          # setup(ctx) -> extra QEMU args
+        self.check = check          # check(run, ctx) -> list of problems
+        self.timeout_s = timeout_s
+        # QEMU's exit status: 0 after ACPI S5; isa-debug-exit gives 1 (pass) or 3 (fail).
+        self.qemu_exit = qemu_exit if qemu_exit is not None else {0}
+
+
+class Context:
+    """Per-case scratch directory and facts shared between setup and check."""
+
+    def __init__(self, workdir, name):
+        self.dir = os.path.join(workdir, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.facts = {}
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+
+def run_case(case, kernel, workdir):
+    ctx = Context(workdir, case.name)
+    extra = case.setup(ctx) if case.setup else []
+    args = qemu.base_args(kernel, case.cmdline, case.machine, case.memory_mb) + case.devices + extra
+    run = qemu.boot(args, case.timeout_s, ctx.path("serial.log"))
+    problems = []
+    if run.timed_out:
+        problems.append("timed out after %ds" % case.timeout_s)
+    elif run.returncode not in case.qemu_exit:
+        problems.append("qemu exit status %s, want one of %s" % (run.returncode, sorted(case.qemu_exit)))
+    for bad in [r"^panic: ", r"^trap: kernel exception"] + case.forbid:
+        for l in run.find(bad):
+            problems.append("forbidden line: " + l)
+    final = run.final()
+    if not final:
+        problems.append("no 'run: complete' line")
+    else:
+        kernel_lines = [l for l in run.lines if qemu.LINE_RE.match(l)]
+        if kernel_lines and kernel_lines[-1] != final:
+            problems.append("'run: complete' is not the last line (last: %r)" % kernel_lines[-1])
+        got = run.kv(final).get("status")
+        if got != case.status:
+            problems.append("status=%s, want %s" % (got, case.status))
+    for pattern in case.expect:
+        if not run.find(pattern):
+            problems.append("missing line matching: " + pattern)
+    if case.check and not run.timed_out:
+        problems += case.check(run, ctx) or []
+    return run, problems

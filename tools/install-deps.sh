@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# tools/install-deps.sh - install what Caprock needs to build, run and test,
+# from Debian's archive.  Safe to run again: it installs only what is missing.
+set -euo pipefail
+
+PACKAGES=(
+	make gcc binutils		# kernel, user programs, host tests
+	clang libclang-rt-14-dev	# the clang build and libFuzzer
+	libcmocka-dev			# host unit tests
+	qemu-system-x86 qemu-utils	# boots, device matrix, blkdebug fault injection
+	python3				# QEMU test harness, disk images, checksums
+	cppcheck			# make lint
+	gdb				# make debug
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "install-deps: everything is installed"
+	exit 0
+fi
+
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || { echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+	SUDO=sudo
+fi
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"
