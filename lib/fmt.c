@@ -74,7 +74,7 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			continue;
 		}
 		p++;
-		int left = 0, zero = 0, width = 0, prec = -1, lng = 0;
+		int left = 0, zero = 0, width = 0, prec = -1, lng = 0, shrt = 0;
 		for (;; p++) {
 			if (*p == '-')
 				left = 1;
@@ -105,9 +105,11 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 					prec = prec * 10 + (*p++ - '0');
 			}
 		}
-		/* Length modifiers: h and hh promote to int anyway. */
-		while (*p == 'h')
+		/* Length modifiers: h and hh narrow the promoted int back (C11 7.21.6.1). */
+		while (*p == 'h') {
+			shrt++;
 			p++;
+		}
 		while (*p == 'l' || *p == 'z') {
 			lng = 1;
 			p++;
@@ -117,7 +119,11 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		int64_t s;
 		switch (*p) {
 		case 'c':
+			if (!left)
+				pad(&o, ' ', width - 1);
 			put(&o, (char)va_arg(ap, int));
+			if (left)
+				pad(&o, ' ', width - 1);
 			break;
 		case 's':
 			put_str(&o, va_arg(ap, const char *), width, prec, left);
@@ -125,16 +131,22 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'd':
 		case 'i':
 			s = lng ? va_arg(ap, long) : va_arg(ap, int);
+			if (shrt)
+				s = shrt == 1 ? (short)s : (signed char)s;
 			u = s < 0 ? (uint64_t)0 - (uint64_t)s : (uint64_t)s;
 			put_num(&o, u, s < 0, 10, 0, width, zero, left);
 			break;
 		case 'u':
 			u = lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int);
+			if (shrt)
+				u = shrt == 1 ? (unsigned short)u : (unsigned char)u;
 			put_num(&o, u, 0, 10, 0, width, zero, left);
 			break;
 		case 'x':
 		case 'X':
 			u = lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int);
+			if (shrt)
+				u = shrt == 1 ? (unsigned short)u : (unsigned char)u;
 			put_num(&o, u, 0, 16, *p == 'X', width, zero, left);
 			break;
 		case 'p':

@@ -24,7 +24,7 @@ struct pci_bar pci_decode_bar(uint32_t lo, uint32_t lo_probe, uint32_t hi, uint3
 			mask |= 0xffff0000u;
 		b.kind = PCI_BAR_IO;
 		b.base = lo & ~0x3u;
-		b.size = (uint32_t)(~mask + 1);
+		b.size = mask & (~mask + 1);
 		return b;
 	}
 	b.prefetchable = lo & PCI_BAR_MEM_PREFETCH;
@@ -34,7 +34,8 @@ struct pci_bar pci_decode_bar(uint32_t lo, uint32_t lo_probe, uint32_t hi, uint3
 			return b;
 		b.kind = PCI_BAR_MEM64;
 		b.base = ((uint64_t)hi << 32) | (lo & ~0xfu);
-		b.size = ~mask + 1;
+		/* The lowest writable bit is the size, even if high bits are hardwired to 0. */
+		b.size = mask & (~mask + 1);
 		return b;
 	}
 	uint32_t mask = lo_probe & ~0xfu;
@@ -42,7 +43,7 @@ struct pci_bar pci_decode_bar(uint32_t lo, uint32_t lo_probe, uint32_t hi, uint3
 		return b;
 	b.kind = PCI_BAR_MEM32;
 	b.base = lo & ~0xfu;
-	b.size = (uint32_t)(~mask + 1);
+	b.size = mask & (~mask + 1);
 	return b;
 }
 

@@ -45,8 +45,8 @@ struct pci_cfg_reader {
 
 /*
  * Offset of the first capability with id cap_id, or 0.  The walk stops at
- * 48 entries (loops in broken devices) and ignores pointers outside
- * 0x40..0xfc or not 4-byte aligned.
+ * 48 entries (loops in broken devices), masks the two reserved low bits of
+ * each pointer, and stops at a pointer below 0x40.
  */
 uint8_t pci_find_capability(const struct pci_cfg_reader *r, uint8_t cap_id);
 

@@ -1,0 +1,781 @@
+/*
+ * tests/host/test_cmdline.c - host tests for lib/cmdline.c: the kernel
+ * command-line parser (defaults, every key, extent lists, and every error
+ * path with its message and count).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/cmdline.h"
+
+/* cmocka hands every test a state pointer these tests do not use. */
+#define UNUSED __attribute__((unused))
+
+/* Parse into a static buffer: struct boot_options is a few KiB. */
+static struct boot_options opts;
+
+static struct boot_options *parse(const char *line)
+{
+	/* Poison first, so a field the parser forgets to set shows up. */
+	memset(&opts, 0xa5, sizeof(opts));
+	cmdline_parse(line, &opts);
+	return &opts;
+}
+
+/* The defaults that every successful line not mentioning a key keeps. */
+static void assert_defaults(const struct boot_options *o)
+{
+	assert_int_equal(o->mode, RUN_MODE_SMOKE);
+	assert_int_equal(o->nreads, 0);
+	assert_int_equal(o->nwrites, 0);
+	assert_int_equal(o->nsid, 0);
+	assert_int_equal(o->dma_backend, DMA_CHOICE_AUTO);
+	assert_int_equal(o->bench_pattern, BENCH_RANDREAD);
+	assert_int_equal(o->bench_block_bytes, 4096);
+	assert_int_equal(o->bench_qd, 32);
+	assert_int_equal(o->bench_seconds, 5);
+	assert_false(o->selftest_hostile);
+	assert_int_equal(o->nerrors, 0);
+}
+
+/* Exactly one error, whose message contains every given fragment. */
+static void assert_one_error(const struct boot_options *o, const char *frag1, const char *frag2)
+{
+	assert_int_equal(o->nerrors, 1);
+	assert_true(strlen(o->errors[0]) > 0);
+	assert_true(strlen(o->errors[0]) < CMDLINE_ERROR_LEN);
+	if (frag1 && !strstr(o->errors[0], frag1))
+		fail_msg("error \"%s\" lacks \"%s\"", o->errors[0], frag1);
+	if (frag2 && !strstr(o->errors[0], frag2))
+		fail_msg("error \"%s\" lacks \"%s\"", o->errors[0], frag2);
+}
+
+/* ------------------------------------------------------------ defaults */
+
+static void test_null_line_gives_defaults(void **state UNUSED)
+{
+	assert_defaults(parse(NULL));
+}
+
+static void test_empty_line_gives_defaults(void **state UNUSED)
+{
+	assert_defaults(parse(""));
+}
+
+static void test_whitespace_only_gives_defaults(void **state UNUSED)
+{
+	assert_defaults(parse("  \t\r\n   "));
+}
+
+static void test_tokens_separated_by_any_whitespace(void **state UNUSED)
+{
+	struct boot_options *o = parse("\tmode=bench\n\rbench.qd=7  \t dma.backend=remap\n");
+
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->mode, RUN_MODE_BENCH);
+	assert_int_equal(o->bench_qd, 7);
+	assert_int_equal(o->dma_backend, DMA_CHOICE_REMAP);
+}
+
+/* ------------------------------------------------------------ mode */
+
+static void test_mode_smoke(void **state UNUSED)
+{
+	struct boot_options *o = parse("mode=smoke");
+
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->mode, RUN_MODE_SMOKE);
+}
+
+static void test_mode_bench(void **state UNUSED)
+{
+	struct boot_options *o = parse("mode=bench");
+
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->mode, RUN_MODE_BENCH);
+}
+
+static void test_mode_boot(void **state UNUSED)
+{
+	struct boot_options *o = parse("mode=boot");
+
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->mode, RUN_MODE_BOOT);
+}
+
+static void test_mode_bad_values(void **state UNUSED)
+{
+	static const char *const bad[] = {
+		"mode=", "mode=Smoke", "mode=smokey", "mode=smok", "mode=boot=1",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct boot_options *o = parse(bad[i]);
+		assert_one_error(o, "bad value", bad[i]);
+		assert_int_equal(o->mode, RUN_MODE_SMOKE);
+	}
+}
+
+/* ------------------------------------------------------------ nvme.read */
+
+static void test_read_single_extent(void **state UNUSED)
+{
+	struct boot_options *o = parse("nvme.read=0:8");
+
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->nreads, 1);
+	assert_int_equal(o->reads[0].lba, 0);
+	assert_int_equal(o->reads[0].count, 8);
+	assert_int_equal(o->reads[0].seed, 0);
+	assert_int_equal(o->nwrites, 0);
+}
+
+static void test_read_multiple_extents(void **state UNUSED)
+{
+	struct boot_options *o = parse("nvme.read=0:1,100:2,4096:256");
+
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->nreads, 3);
+	assert_int_equal(o->reads[0].lba, 0);
+	assert_int_equal(o->reads[0].count, 1);
+	assert_int_equal(o->reads[1].lba, 100);
+	assert_int_equal(o->reads[1].count, 2);
+	assert_int_equal(o->reads[2].lba, 4096);
+	assert_int_equal(o->reads[2].count, 256);
+}
+
+static void test_read_64bit_lba(void **state UNUSED)
+{
+	struct boot_options *o = parse("nvme.read=18446744073709551000:16");
+
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->nreads, 1);
+	assert_true(o->reads[0].lba == 18446744073709551000ull);
+	assert_int_equal(o->reads[0].count, 16);
+}
+
+static void test_read_largest_extent_ending_at_uint64_max(void **state UNUSED)
+{
+	/* LBA + COUNT = 2^64 - 1 exactly: the sum does not wrap. */
+	struct boot_options *o = parse("nvme.read=18446744069414584320:4294967295");
+
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->nreads, 1);
+	assert_true(o->reads[0].lba == 0xffffffff00000000ull);
+	assert_int_equal(o->reads[0].count, 0xffffffffu);
+}
+
+static void test_read_hex_values(void **state UNUSED)
+{
+	struct boot_options *o = parse("nvme.read=0x10:0x20,0XfFfF:0Xa");
+
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->nreads, 2);
+	assert_int_equal(o->reads[0].lba, 0x10);
+	assert_int_equal(o->reads[0].count, 0x20);
+	assert_int_equal(o->reads[1].lba, 0xffff);
+	assert_int_equal(o->reads[1].count, 10);
+}
+
+static void test_read_hex_64bit_max_lba(void **state UNUSED)
+{
+	struct boot_options *o = parse("nvme.read=0xfffffffffffffffe:1");
+
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->nreads, 1);
+	assert_true(o->reads[0].lba == 0xfffffffffffffffeull);
+}
+
+static void test_read_exactly_16_extents(void **state UNUSED)
+{
+	char line[512];
+	int n = snprintf(line, sizeof(line), "nvme.read=");
+
+	for (int i = 0; i < CMDLINE_MAX_EXTENTS; i++)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%d:%d", i ? "," : "", i * 10, i + 1);
+	struct boot_options *o = parse(line);
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->nreads, CMDLINE_MAX_EXTENTS);
+	for (int i = 0; i < CMDLINE_MAX_EXTENTS; i++) {
+		assert_int_equal(o->reads[i].lba, i * 10);
+		assert_int_equal(o->reads[i].count, i + 1);
+	}
+}
+
+static void test_read_given_twice_appends(void **state UNUSED)
+{
+	struct boot_options *o = parse("nvme.read=1:1,2:2 mode=boot nvme.read=3:3");
+
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->nreads, 3);
+	assert_int_equal(o->reads[0].lba, 1);
+	assert_int_equal(o->reads[1].lba, 2);
+	assert_int_equal(o->reads[2].lba, 3);
+	assert_int_equal(o->reads[2].count, 3);
+	assert_int_equal(o->mode, RUN_MODE_BOOT);
+}
+
+static void test_read_appending_beyond_16_is_an_error(void **state UNUSED)
+{
+	struct boot_options *o = parse(
+		"nvme.read=0:1,1:1,2:1,3:1,4:1,5:1,6:1,7:1,8:1,9:1,10:1,11:1,12:1,13:1,14:1 "
+		"nvme.read=15:1,16:1");
+
+	/* The sixteenth fits; the seventeenth is reported and dropped. */
+	assert_int_equal(o->nreads, CMDLINE_MAX_EXTENTS);
+	assert_int_equal(o->reads[15].lba, 15);
+	assert_one_error(o, "too many extents", "16:1");
+}
+
+/* ------------------------------------------------------------ nvme.write */
+
+static void test_write_lba_count_seed(void **state UNUSED)
+{
+	struct boot_options *o = parse("nvme.write=100:8:12345");
+
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->nwrites, 1);
+	assert_int_equal(o->writes[0].lba, 100);
+	assert_int_equal(o->writes[0].count, 8);
+	assert_int_equal(o->writes[0].seed, 12345);
+	assert_int_equal(o->nreads, 0);
+}
+
+static void test_write_multiple_with_hex_seed(void **state UNUSED)
+{
+	struct boot_options *o = parse("nvme.write=0:1:0xdeadbeefcafef00d,7:2:0");
+
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->nwrites, 2);
+	assert_true(o->writes[0].seed == 0xdeadbeefcafef00dull);
+	assert_int_equal(o->writes[1].lba, 7);
+	assert_int_equal(o->writes[1].count, 2);
+	assert_int_equal(o->writes[1].seed, 0);
+}
+
+static void test_write_without_seed_is_malformed(void **state UNUSED)
+{
+	struct boot_options *o = parse("nvme.write=100:8");
+
+	assert_one_error(o, "malformed extent", "\"100:8\"");
+	assert_non_null(strstr(o->errors[0], "LBA:COUNT:SEED"));
+	assert_int_equal(o->nwrites, 0);
+}
+
+static void test_read_with_seed_is_malformed(void **state UNUSED)
+{
+	struct boot_options *o = parse("nvme.read=100:8:1");
+
+	assert_one_error(o, "malformed extent", "\"100:8:1\"");
+	assert_int_equal(o->nreads, 0);
+}
+
+static void test_write_count_zero(void **state UNUSED)
+{
+	struct boot_options *o = parse("nvme.write=5:0:1");
+
+	assert_one_error(o, "out of range", "5:0:1");
+	assert_int_equal(o->nwrites, 0);
+}
+
+/* ------------------------------------------------------------ nvme.nsid */
+
+static void test_nsid_zero_rejected(void **state UNUSED)
+{
+	struct boot_options *o = parse("nvme.nsid=0");
+
+	assert_one_error(o, "bad value", "nvme.nsid=0");
+	assert_int_equal(o->nsid, 0);
+}
+
+static void test_nsid_broadcast_rejected(void **state UNUSED)
+{
+	struct boot_options *o = parse("nvme.nsid=0xffffffff");
+
+	assert_one_error(o, "bad value", "nvme.nsid=0xffffffff");
+	assert_int_equal(o->nsid, 0);
+	assert_int_equal(parse("nvme.nsid=4294967295")->nerrors, 1);
+	assert_int_equal(parse("nvme.nsid=4294967296")->nerrors, 1);
+}
+
+static void test_nsid_bounds_accepted(void **state UNUSED)
+{
+	struct boot_options *o = parse("nvme.nsid=1");
+
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->nsid, 1);
+	o = parse("nvme.nsid=0xfffffffe");
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->nsid, 0xfffffffeu);
+	o = parse("nvme.nsid=4294967294");
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->nsid, 0xfffffffeu);
+}
+
+static void test_nsid_not_a_number(void **state UNUSED)
+{
+	assert_one_error(parse("nvme.nsid=one"), "bad value", "nvme.nsid=one");
+	assert_one_error(parse("nvme.nsid=-1"), "bad value", "nvme.nsid=-1");
+	assert_one_error(parse("nvme.nsid=0x"), "bad value", "nvme.nsid=0x");
+	assert_one_error(parse("nvme.nsid=1a"), "bad value", "nvme.nsid=1a");
+	assert_one_error(parse("nvme.nsid="), "bad value", "nvme.nsid=");
+}
+
+/* ------------------------------------------------------------ dma.backend */
+
+static void test_dma_backend_values(void **state UNUSED)
+{
+	struct boot_options *o = parse("dma.backend=auto");
+
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->dma_backend, DMA_CHOICE_AUTO);
+	o = parse("dma.backend=bounce");
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->dma_backend, DMA_CHOICE_BOUNCE);
+	o = parse("dma.backend=remap");
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->dma_backend, DMA_CHOICE_REMAP);
+}
+
+static void test_dma_backend_bad_value(void **state UNUSED)
+{
+	struct boot_options *o = parse("dma.backend=iommu");
+
+	assert_one_error(o, "bad value", "dma.backend=iommu");
+	assert_int_equal(o->dma_backend, DMA_CHOICE_AUTO);
+}
+
+/* ------------------------------------------------------------ bench.* */
+
+static void test_bench_job_randread4k(void **state UNUSED)
+{
+	struct boot_options *o = parse("bench.job=randread4k");
+
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->bench_pattern, BENCH_RANDREAD);
+	assert_int_equal(o->bench_block_bytes, 4096);
+}
+
+static void test_bench_job_seqread128k(void **state UNUSED)
+{
+	struct boot_options *o = parse("bench.job=seqread128k");
+
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->bench_pattern, BENCH_SEQREAD);
+	assert_int_equal(o->bench_block_bytes, 128 * 1024);
+}
+
+static void test_bench_job_write_patterns(void **state UNUSED)
+{
+	struct boot_options *o = parse("bench.job=randwrite8k");
+
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->bench_pattern, BENCH_RANDWRITE);
+	assert_int_equal(o->bench_block_bytes, 8192);
+	o = parse("bench.job=seqwrite1k");
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->bench_pattern, BENCH_SEQWRITE);
+	assert_int_equal(o->bench_block_bytes, 1024);
+	o = parse("bench.job=seqwrite65536k");
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->bench_block_bytes, 65536u * 1024);
+}
+
+static void test_bench_job_bad_values(void **state UNUSED)
+{
+	static const char *const bad[] = {
+		"bench.job=randread", "bench.job=randreadk", "bench.job=randread0k",
+		"bench.job=randread4", "bench.job=randread4K", "bench.job=randread4kb",
+		"bench.job=randread65537k", "bench.job=read4k", "bench.job=seqreadxk",
+		"bench.job=", "bench.job=4k",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct boot_options *o = parse(bad[i]);
+		assert_one_error(o, "bad value", bad[i]);
+		/* A rejected job leaves the defaults alone. */
+		assert_int_equal(o->bench_pattern, BENCH_RANDREAD);
+		assert_int_equal(o->bench_block_bytes, 4096);
+	}
+}
+
+static void test_bench_qd(void **state UNUSED)
+{
+	struct boot_options *o = parse("bench.qd=1");
+
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->bench_qd, 1);
+	o = parse("bench.qd=65535");
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->bench_qd, 65535);
+	assert_one_error(parse("bench.qd=0"), "bad value", "bench.qd=0");
+	assert_one_error(parse("bench.qd=65536"), "bad value", "bench.qd=65536");
+}
+
+static void test_bench_seconds_bounds(void **state UNUSED)
+{
+	struct boot_options *o = parse("bench.seconds=1");
+
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->bench_seconds, 1);
+	o = parse("bench.seconds=3600");
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->bench_seconds, 3600);
+	o = parse("bench.seconds=0");
+	assert_one_error(o, "bad value", "bench.seconds=0");
+	assert_int_equal(o->bench_seconds, 5);
+	o = parse("bench.seconds=3601");
+	assert_one_error(o, "bad value", "bench.seconds=3601");
+	assert_int_equal(o->bench_seconds, 5);
+}
+
+/* ------------------------------------------------------------ selftest */
+
+static void test_selftest_hostile(void **state UNUSED)
+{
+	struct boot_options *o = parse("selftest=hostile");
+
+	assert_int_equal(o->nerrors, 0);
+	assert_true(o->selftest_hostile);
+}
+
+static void test_selftest_bad_value(void **state UNUSED)
+{
+	struct boot_options *o = parse("selftest=friendly");
+
+	assert_one_error(o, "bad value", "selftest=friendly");
+	assert_false(o->selftest_hostile);
+}
+
+/* ------------------------------------------------------------ a full line */
+
+static void test_everything_at_once(void **state UNUSED)
+{
+	struct boot_options *o = parse(
+		"mode=bench nvme.nsid=2 dma.backend=bounce bench.job=seqwrite16k bench.qd=64 "
+		"bench.seconds=30 selftest=hostile nvme.read=1:2 nvme.write=3:4:5");
+
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->mode, RUN_MODE_BENCH);
+	assert_int_equal(o->nsid, 2);
+	assert_int_equal(o->dma_backend, DMA_CHOICE_BOUNCE);
+	assert_int_equal(o->bench_pattern, BENCH_SEQWRITE);
+	assert_int_equal(o->bench_block_bytes, 16384);
+	assert_int_equal(o->bench_qd, 64);
+	assert_int_equal(o->bench_seconds, 30);
+	assert_true(o->selftest_hostile);
+	assert_int_equal(o->nreads, 1);
+	assert_int_equal(o->nwrites, 1);
+	assert_int_equal(o->writes[0].seed, 5);
+}
+
+/* ------------------------------------------------------------ errors */
+
+static void test_error_unknown_key(void **state UNUSED)
+{
+	struct boot_options *o = parse("frobnicate=yes");
+
+	assert_one_error(o, "unknown key", "frobnicate=yes");
+	/* Keys are case-sensitive and must match exactly. */
+	assert_one_error(parse("MODE=smoke"), "unknown key", "MODE=smoke");
+	assert_one_error(parse("nvme.reads=0:1"), "unknown key", "nvme.reads=0:1");
+}
+
+static void test_error_token_without_equals(void **state UNUSED)
+{
+	struct boot_options *o = parse("quiet");
+
+	assert_one_error(o, "not key=value", "\"quiet\"");
+}
+
+static void test_error_token_with_empty_key(void **state UNUSED)
+{
+	assert_one_error(parse("=smoke"), "not key=value", "\"=smoke\"");
+	assert_one_error(parse("="), "not key=value", "\"=\"");
+}
+
+static void test_error_duplicate_scalar_key(void **state UNUSED)
+{
+	static const char *const dup[] = {
+		"mode=smoke mode=bench", "nvme.nsid=1 nvme.nsid=2", "dma.backend=auto dma.backend=remap",
+		"bench.job=randread4k bench.job=seqread4k", "bench.qd=1 bench.qd=2",
+		"bench.seconds=1 bench.seconds=2", "selftest=hostile selftest=hostile",
+	};
+
+	for (size_t i = 0; i < sizeof(dup) / sizeof(dup[0]); i++) {
+		struct boot_options *o = parse(dup[i]);
+		/* The message names the second occurrence. */
+		assert_one_error(o, "duplicate key", strchr(dup[i], ' ') + 1);
+	}
+}
+
+static void test_error_duplicate_after_bad_value_is_reported_once_each(void **state UNUSED)
+{
+	struct boot_options *o = parse("mode=fast mode=boot");
+
+	/* The first is a bad value; the second still repeats the key. */
+	assert_int_equal(o->nerrors, 2);
+	assert_non_null(strstr(o->errors[0], "bad value"));
+	assert_non_null(strstr(o->errors[0], "mode=fast"));
+	assert_non_null(strstr(o->errors[1], "duplicate key"));
+	assert_non_null(strstr(o->errors[1], "mode=boot"));
+}
+
+static void test_error_malformed_extents(void **state UNUSED)
+{
+	static const char *const bad[] = {
+		"12", ":8", "12:", "a:1", "1:b", "1:2:3", "0x:1", "1::2", "-1:2", "+1:2", "1:2x",
+	};
+	char line[64];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line), "nvme.read=%s", bad[i]);
+		struct boot_options *o = parse(line);
+		char quoted[32];
+		snprintf(quoted, sizeof(quoted), "\"%s\"", bad[i]);
+		assert_one_error(o, "malformed extent", quoted);
+		assert_int_equal(o->nreads, 0);
+	}
+}
+
+static void test_error_lba_not_64bit(void **state UNUSED)
+{
+	/* 2^64 does not fit; neither does a 17-digit hex number. */
+	assert_one_error(parse("nvme.read=18446744073709551616:1"), "malformed extent", NULL);
+	assert_one_error(parse("nvme.read=0x10000000000000000:1"), "malformed extent", NULL);
+}
+
+static void test_error_count_zero(void **state UNUSED)
+{
+	struct boot_options *o = parse("nvme.read=7:0");
+
+	assert_one_error(o, "out of range", "\"7:0\"");
+	assert_int_equal(o->nreads, 0);
+}
+
+static void test_error_count_above_32_bits(void **state UNUSED)
+{
+	struct boot_options *o = parse("nvme.read=0:4294967296");
+
+	assert_one_error(o, "out of range", "0:4294967296");
+	assert_int_equal(o->nreads, 0);
+	o = parse("nvme.read=0:4294967295");
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->reads[0].count, 0xffffffffu);
+}
+
+static void test_error_lba_plus_count_overflow(void **state UNUSED)
+{
+	struct boot_options *o = parse("nvme.read=18446744073709551615:1");
+
+	assert_one_error(o, "out of range", "18446744073709551615:1");
+	assert_int_equal(o->nreads, 0);
+	o = parse("nvme.read=0xffffffffffffff00:0x100");
+	assert_one_error(o, "out of range", "0xffffffffffffff00:0x100");
+}
+
+static void test_error_bad_extent_keeps_the_good_ones(void **state UNUSED)
+{
+	struct boot_options *o = parse("nvme.read=1:1,2:0,3:3");
+
+	assert_one_error(o, "out of range", "\"2:0\"");
+	assert_int_equal(o->nreads, 2);
+	assert_int_equal(o->reads[0].lba, 1);
+	assert_int_equal(o->reads[1].lba, 3);
+}
+
+static void test_error_trailing_comma(void **state UNUSED)
+{
+	struct boot_options *o = parse("nvme.read=0:8,");
+
+	assert_one_error(o, "malformed extent", "\"\"");
+	assert_int_equal(o->nreads, 1);
+	assert_int_equal(o->reads[0].count, 8);
+}
+
+static void test_error_leading_and_double_comma(void **state UNUSED)
+{
+	assert_int_equal(parse("nvme.read=,0:8")->nerrors, 1);
+	assert_int_equal(opts.nreads, 1);
+	assert_int_equal(parse("nvme.read=0:8,,1:1")->nerrors, 1);
+	assert_int_equal(opts.nreads, 2);
+}
+
+static void test_error_empty_extent_list(void **state UNUSED)
+{
+	assert_one_error(parse("nvme.read="), "malformed extent", NULL);
+	assert_int_equal(opts.nreads, 0);
+	assert_one_error(parse("nvme.write="), "malformed extent", "LBA:COUNT:SEED");
+	assert_int_equal(opts.nwrites, 0);
+}
+
+static void test_error_more_than_16_extents(void **state UNUSED)
+{
+	char line[512];
+	int n = snprintf(line, sizeof(line), "nvme.write=");
+
+	for (int i = 0; i < CMDLINE_MAX_EXTENTS + 1; i++)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%d:1:0", i ? "," : "", i);
+	struct boot_options *o = parse(line);
+	/* The whole key is rejected: nothing is taken. */
+	assert_one_error(o, "too many extents", "0:1:0,1:1:0");
+	assert_int_equal(o->nwrites, 0);
+}
+
+static void test_error_several_in_one_line_all_counted(void **state UNUSED)
+{
+	struct boot_options *o = parse(
+		"bogus mode=fast nvme.nsid=0 color=red nvme.read=1:0 bench.qd=2 bench.qd=3");
+
+	assert_int_equal(o->nerrors, 6);
+	assert_non_null(strstr(o->errors[0], "\"bogus\""));
+	assert_non_null(strstr(o->errors[1], "mode=fast"));
+	assert_non_null(strstr(o->errors[2], "nvme.nsid=0"));
+	assert_non_null(strstr(o->errors[3], "color=red"));
+	assert_non_null(strstr(o->errors[4], "1:0"));
+	assert_non_null(strstr(o->errors[5], "bench.qd=3"));
+	/* Good tokens among the bad ones still take effect. */
+	assert_int_equal(o->bench_qd, 3);
+	assert_int_equal(o->mode, RUN_MODE_SMOKE);
+}
+
+static void test_error_count_exceeds_stored_messages(void **state UNUSED)
+{
+	char line[256] = "";
+	int n = 0;
+
+	for (int i = 0; i < CMDLINE_MAX_ERRORS + 3; i++)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "bad%d ", i);
+	struct boot_options *o = parse(line);
+	assert_int_equal(o->nerrors, CMDLINE_MAX_ERRORS + 3);
+	for (int i = 0; i < CMDLINE_MAX_ERRORS; i++) {
+		char want[24];
+		snprintf(want, sizeof(want), "\"bad%d\"", i);
+		assert_non_null(strstr(o->errors[i], want));
+	}
+}
+
+static void test_error_long_token_is_truncated_safely(void **state UNUSED)
+{
+	char line[600];
+
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\0';
+	struct boot_options *o = parse(line);
+	assert_int_equal(o->nerrors, 1);
+	assert_true(strlen(o->errors[0]) < CMDLINE_ERROR_LEN);
+	assert_non_null(strstr(o->errors[0], "xxxxxxxxxxxxxxxx"));
+	assert_non_null(strstr(o->errors[0], "not key=value"));
+}
+
+/* ------------------------------------------------------------ names */
+
+static void test_names(void **state UNUSED)
+{
+	assert_string_equal(run_mode_name(RUN_MODE_SMOKE), "smoke");
+	assert_string_equal(run_mode_name(RUN_MODE_BENCH), "bench");
+	assert_string_equal(run_mode_name(RUN_MODE_BOOT), "boot");
+	assert_string_equal(run_mode_name((enum run_mode)99), "?");
+	assert_string_equal(dma_choice_name(DMA_CHOICE_AUTO), "auto");
+	assert_string_equal(dma_choice_name(DMA_CHOICE_BOUNCE), "bounce");
+	assert_string_equal(dma_choice_name(DMA_CHOICE_REMAP), "remap");
+	assert_string_equal(dma_choice_name((enum dma_backend_choice)99), "?");
+	assert_string_equal(bench_pattern_name(BENCH_RANDREAD), "randread");
+	assert_string_equal(bench_pattern_name(BENCH_RANDWRITE), "randwrite");
+	assert_string_equal(bench_pattern_name(BENCH_SEQREAD), "seqread");
+	assert_string_equal(bench_pattern_name(BENCH_SEQWRITE), "seqwrite");
+	assert_string_equal(bench_pattern_name((enum bench_pattern)99), "?");
+}
+
+static void test_names_round_trip_through_parser(void **state UNUSED)
+{
+	char line[64];
+
+	for (int m = RUN_MODE_SMOKE; m <= RUN_MODE_BOOT; m++) {
+		snprintf(line, sizeof(line), "mode=%s", run_mode_name((enum run_mode)m));
+		assert_int_equal(parse(line)->nerrors, 0);
+		assert_int_equal(opts.mode, m);
+	}
+	for (int d = DMA_CHOICE_AUTO; d <= DMA_CHOICE_REMAP; d++) {
+		snprintf(line, sizeof(line), "dma.backend=%s", dma_choice_name((enum dma_backend_choice)d));
+		assert_int_equal(parse(line)->nerrors, 0);
+		assert_int_equal(opts.dma_backend, d);
+	}
+	for (int b = BENCH_RANDREAD; b <= BENCH_SEQWRITE; b++) {
+		snprintf(line, sizeof(line), "bench.job=%s32k", bench_pattern_name((enum bench_pattern)b));
+		assert_int_equal(parse(line)->nerrors, 0);
+		assert_int_equal(opts.bench_pattern, b);
+		assert_int_equal(opts.bench_block_bytes, 32768);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_null_line_gives_defaults),
+		cmocka_unit_test(test_empty_line_gives_defaults),
+		cmocka_unit_test(test_whitespace_only_gives_defaults),
+		cmocka_unit_test(test_tokens_separated_by_any_whitespace),
+		cmocka_unit_test(test_mode_smoke),
+		cmocka_unit_test(test_mode_bench),
+		cmocka_unit_test(test_mode_boot),
+		cmocka_unit_test(test_mode_bad_values),
+		cmocka_unit_test(test_read_single_extent),
+		cmocka_unit_test(test_read_multiple_extents),
+		cmocka_unit_test(test_read_64bit_lba),
+		cmocka_unit_test(test_read_largest_extent_ending_at_uint64_max),
+		cmocka_unit_test(test_read_hex_values),
+		cmocka_unit_test(test_read_hex_64bit_max_lba),
+		cmocka_unit_test(test_read_exactly_16_extents),
+		cmocka_unit_test(test_read_given_twice_appends),
+		cmocka_unit_test(test_read_appending_beyond_16_is_an_error),
+		cmocka_unit_test(test_write_lba_count_seed),
+		cmocka_unit_test(test_write_multiple_with_hex_seed),
+		cmocka_unit_test(test_write_without_seed_is_malformed),
+		cmocka_unit_test(test_read_with_seed_is_malformed),
+		cmocka_unit_test(test_write_count_zero),
+		cmocka_unit_test(test_nsid_zero_rejected),
+		cmocka_unit_test(test_nsid_broadcast_rejected),
+		cmocka_unit_test(test_nsid_bounds_accepted),
+		cmocka_unit_test(test_nsid_not_a_number),
+		cmocka_unit_test(test_dma_backend_values),
+		cmocka_unit_test(test_dma_backend_bad_value),
+		cmocka_unit_test(test_bench_job_randread4k),
+		cmocka_unit_test(test_bench_job_seqread128k),
+		cmocka_unit_test(test_bench_job_write_patterns),
+		cmocka_unit_test(test_bench_job_bad_values),
+		cmocka_unit_test(test_bench_qd),
+		cmocka_unit_test(test_bench_seconds_bounds),
+		cmocka_unit_test(test_selftest_hostile),
+		cmocka_unit_test(test_selftest_bad_value),
+		cmocka_unit_test(test_everything_at_once),
+		cmocka_unit_test(test_error_unknown_key),
+		cmocka_unit_test(test_error_token_without_equals),
+		cmocka_unit_test(test_error_token_with_empty_key),
+		cmocka_unit_test(test_error_duplicate_scalar_key),
+		cmocka_unit_test(test_error_duplicate_after_bad_value_is_reported_once_each),
+		cmocka_unit_test(test_error_malformed_extents),
+		cmocka_unit_test(test_error_lba_not_64bit),
+		cmocka_unit_test(test_error_count_zero),
+		cmocka_unit_test(test_error_count_above_32_bits),
+		cmocka_unit_test(test_error_lba_plus_count_overflow),
+		cmocka_unit_test(test_error_bad_extent_keeps_the_good_ones),
+		cmocka_unit_test(test_error_trailing_comma),
+		cmocka_unit_test(test_error_leading_and_double_comma),
+		cmocka_unit_test(test_error_empty_extent_list),
+		cmocka_unit_test(test_error_more_than_16_extents),
+		cmocka_unit_test(test_error_several_in_one_line_all_counted),
+		cmocka_unit_test(test_error_count_exceeds_stored_messages),
+		cmocka_unit_test(test_error_long_token_is_truncated_safely),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_names_round_trip_through_parser),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
