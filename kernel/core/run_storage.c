@@ -1,17 +1,96 @@
 /*
- * kernel/core/run_storage.c - mode=smoke and mode=bench.
+ * kernel/core/run_storage.c - mode=smoke and mode=bench: the storage path.
+ *
+ * Select the DMA lane, bind the first NVMe controller (by class triple),
+ * start the provider in ring 3 with exactly four kinds of capability, run
+ * until it exits, classify what was bound, and release the controller.
  */
+#include "include/abi/cap.h"
+#include "include/abi/nvme_provider.h"
+#include "kernel/cap/console.h"
 #include "kernel/core/log.h"
+#include "kernel/core/proc.h"
 #include "kernel/core/run_modes.h"
+#include "kernel/core/sched.h"
+#include "kernel/core/user_images.h"
+#include "kernel/dma/dma_select.h"
+#include "kernel/nvme/classify.h"
+#include "kernel/nvme/manager.h"
 #include "kernel/pci/pci.h"
+#include "lib/string.h"
+
+static struct nvme_job job;
+
+static void fill_job(const struct boot_options *o, bool amazon)
+{
+	memset(&job, 0, sizeof(job));
+	job.j_mode = o->mode == RUN_MODE_BENCH ? NVME_JOB_BENCH : NVME_JOB_SMOKE;
+	job.j_nsid = o->nsid;
+	for (unsigned i = 0; i < o->nreads; i++)
+		job.j_reads[i] = (struct nvme_job_extent){ o->reads[i].lba, 0, o->reads[i].count, 0 };
+	for (unsigned i = 0; i < o->nwrites; i++)
+		job.j_writes[i] = (struct nvme_job_extent){ o->writes[i].lba, o->writes[i].seed, o->writes[i].count, 0 };
+	job.j_nreads = o->nreads;
+	job.j_nwrites = o->nwrites;
+	job.j_bench_pattern = o->bench_pattern;
+	job.j_bench_block_bytes = o->bench_block_bytes;
+	job.j_bench_qd = o->bench_qd;
+	job.j_bench_seconds = o->bench_seconds;
+	job.j_hostile = o->selftest_hostile;
+	job.j_cloud_ebs = amazon;
+}
+
+static struct proc *start_provider(struct nvme_ctrl *c, struct dma_pool *pool, struct proc_outcome *out)
+{
+	const struct user_image *img = user_image_find("nvme");
+	struct proc *p = img ? proc_create("nvme", img, &job, sizeof(job)) : NULL;
+
+	if (!p)
+		return NULL;
+	p->p_outcome = out;
+	bool ok = proc_grant(p, &console_object, CAP_RIGHT_WRITE) >= 0 &&
+		  proc_grant(p, &c->nc_obj, CAP_RIGHT_READ | CAP_RIGHT_WRITE) >= 0 &&
+		  proc_grant(p, &pool->dp_obj, CAP_RIGHT_MAP) >= 0;
+	for (unsigned i = 0; ok && i < c->nc_nvectors; i++)
+		ok = proc_grant(p, &c->nc_irq_obj[i]->io_obj, CAP_RIGHT_WAIT) >= 0;
+	if (!ok || proc_start(p) < 0) {
+		kerror("nvme: error cannot grant the provider its capabilities");
+		return NULL;
+	}
+	c->nc_provider_pid = p->p_pid;
+	return p;
+}
 
 bool run_storage(const struct boot_options *opts)
 {
-	(void)opts;
-	if (!pci_find_nvme(0)) {
+	struct dma_selection sel = dma_select(opts->dma_backend);
+	struct proc_outcome out = { 0 };
+
+	if (!sel.ds_ok)
+		return false;
+	struct pci_dev *d = pci_find_nvme(0);
+	if (!d) {
 		kerror("nvme: error no controller found (class 0x01/0x08/0x02)");
 		return false;
 	}
-	kerror("nvme: error storage provider not built into this kernel yet");
-	return false;
+	struct nvme_ctrl *c = nvme_bind(d, &sel);
+	if (!c)
+		return false;
+	struct dma_pool *pool = dma_pool_create(8u << 20, 1u << 20, c->nc_dma.dd_dma_limit, sel.ds_lane);
+	if (!pool) {
+		kerror("nvme: error no memory for the provider's DMA pool");
+		kobj_put(&c->nc_obj);
+		return false;
+	}
+	fill_job(opts, c->nc_amazon);
+	bool started = start_provider(c, pool, &out) != NULL;
+	kobj_put(&pool->dp_obj);	/* the provider (and the broker, once enabled) hold it now */
+	if (started)
+		sched_run();
+
+	nvme_classify(c);
+	kobj_put(&c->nc_obj);		/* shuts the controller down and frees the broker */
+	if (started && (!out.po_exited || out.po_faulted || out.po_status != 0))
+		kerror("nvme: error provider ended status=%d faulted=%s", out.po_status, out.po_faulted ? "yes" : "no");
+	return started && out.po_exited && !out.po_faulted && out.po_status == 0;
 }

@@ -67,6 +67,13 @@ static const syscall_handler handlers[SYS_COUNT] = {
 	[SYS_CAP_INFO] = sys_cap_info,
 	[SYS_YIELD] = sys_yield,
 	[SYS_SLEEP_NS] = sys_sleep_ns,
+	[SYS_MMIO_READ] = sys_mmio_read,
+	[SYS_MMIO_WRITE] = sys_mmio_write,
+	[SYS_IRQ_WAIT] = sys_irq_wait,
+	[SYS_DMA_POOL_MAP] = sys_dma_pool_map,
+	[SYS_DEVICE_INFO] = sys_device_info,
+	[SYS_NVME_ENABLE] = sys_nvme_enable,
+	[SYS_NVME_DOORBELL] = sys_nvme_doorbell,
 };
 
 void syscall_dispatch(struct trap_frame *tf)

@@ -8,11 +8,13 @@
 #define DECLARE_IMAGE(n) extern const uint8_t user_image_##n##_start[], user_image_##n##_end[]
 DECLARE_IMAGE(hello);
 DECLARE_IMAGE(privtest);
+DECLARE_IMAGE(nvme);
 
 #define IMAGE(n) { #n, user_image_##n##_start, user_image_##n##_end }
 static const struct user_image images[] = {
 	IMAGE(hello),
 	IMAGE(privtest),
+	IMAGE(nvme),
 };
 
 const struct user_image *user_image_find(const char *name)

@@ -16,5 +16,6 @@ user_image_\name\()_end:
 
 	IMAGE hello
 	IMAGE privtest
+	IMAGE nvme
 
 	.section .note.GNU-stack, "", @progbits

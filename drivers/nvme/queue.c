@@ -1,0 +1,189 @@
+/*
+ * drivers/nvme/queue.c - submission and completion queues, as any NVMe
+ * driver keeps them (Base 2.0c §3.3), with two differences: the doorbell is
+ * an invocation of the DeviceMmio capability, and waiting is an invocation
+ * of the queue's Interrupt capability.
+ *
+ * Timeouts follow the clouds' advice (DESIGN.md §6): on expiry, first look
+ * for a completion whose interrupt went missing, then Abort; an EBS volume
+ * is never failed early (it can stall for a long time), others give up
+ * after the abort has had its chance.
+ */
+#include "drivers/nvme/nvme_var.h"
+#include "lib/string.h"
+#include "user/lib/ulib.h"
+
+#define NSEC_PER_MS 1000000ull
+#define ABORT_GRACE_MS 5000
+
+int queue_init(struct nvme_dev *d, struct nvme_queue *q, uint16_t id, uint16_t entries, unsigned vector)
+{
+	memset(q, 0, sizeof(*q));
+	q->q_id = id;
+	q->q_size = entries;
+	q->q_sq_handle = pool_alloc(d, (uint64_t)entries * sizeof(struct nvme_sqe), 4096);
+	q->q_cq_handle = pool_alloc(d, (uint64_t)entries * sizeof(struct nvme_cqe), 4096);
+	if (q->q_sq_handle == UINT64_MAX || q->q_cq_handle == UINT64_MAX)
+		return CR_ENOMEM;
+	q->q_sq = pool_ptr(d, q->q_sq_handle);
+	q->q_cq = pool_ptr(d, q->q_cq_handle);
+	memset(q->q_sq, 0, (size_t)entries * sizeof(struct nvme_sqe));
+	memset(q->q_cq, 0, (size_t)entries * sizeof(struct nvme_cqe));
+	q->q_phase = 1;
+	q->q_vector = d->d_nirq ? vector % d->d_nirq : 0;
+	q->q_irq = d->d_nirq ? d->d_irq[q->q_vector] : -1;
+	return 0;
+}
+
+int queue_submit(struct nvme_dev *d, struct nvme_queue *q, struct nvme_sqe *cmd, uint64_t tag)
+{
+	(void)d;
+	if (q->q_outstanding + 1 >= q->q_size)
+		return CR_EAGAIN;
+	uint16_t cid = q->q_next_cid;
+	while (q->q_slots[cid].s_busy)
+		cid = (uint16_t)((cid + 1) % q->q_size);
+	q->q_next_cid = (uint16_t)((cid + 1) % q->q_size);
+	q->q_slots[cid] = (struct nvme_slot){ .s_busy = true, .s_submit_ns = sys_clock_ns(), .s_tag = tag, .s_opc = cmd->opc };
+	cmd->cid = cid;
+	q->q_sq[q->q_sq_tail] = *cmd;
+	q->q_sq_tail = (uint16_t)((q->q_sq_tail + 1) % q->q_size);
+	q->q_unrung++;
+	q->q_outstanding++;
+	return cid;
+}
+
+int queue_ring(struct nvme_dev *d, struct nvme_queue *q)
+{
+	if (!q->q_unrung)
+		return 0;
+	q->q_unrung = 0;
+	return sys_nvme_doorbell(d, q->q_id, NVME_DB_SQ_TAIL, q->q_sq_tail);
+}
+
+unsigned queue_reap(struct nvme_dev *d, struct nvme_queue *q)
+{
+	unsigned n = 0;
+
+	for (;;) {
+		volatile struct nvme_cqe *e = &q->q_cq[q->q_cq_head];
+		if ((e->status & NVME_CQE_PHASE) != q->q_phase)
+			break;
+		struct nvme_cqe c = { e->dw0, e->dw1, e->sqhd, e->sqid, e->cid, e->status };
+		q->q_cq_head = (uint16_t)((q->q_cq_head + 1) % q->q_size);
+		if (q->q_cq_head == 0)
+			q->q_phase ^= 1;
+		q->q_sq_head = c.sqhd;
+		n++;
+		if (c.cid >= q->q_size || !q->q_slots[c.cid].s_busy || q->q_slots[c.cid].s_done) {
+			nvme_error("nvme: error completion for no outstanding command qid=%u cid=%u", q->q_id, c.cid);
+			continue;
+		}
+		q->q_slots[c.cid].s_cqe = c;
+		q->q_slots[c.cid].s_done = true;
+	}
+	if (n)
+		sys_nvme_doorbell(d, q->q_id, NVME_DB_CQ_HEAD, q->q_cq_head);
+	return n;
+}
+
+void queue_release(struct nvme_queue *q, uint16_t cid)
+{
+	q->q_slots[cid].s_busy = false;
+	q->q_slots[cid].s_done = false;
+	q->q_outstanding--;
+}
+
+/* The controller reported a fatal error or vanished: no completion will come. */
+static bool controller_dead(struct nvme_dev *d)
+{
+	uint32_t csts;
+
+	if (sys_mmio_read32(d, NVME_CSTS, &csts) < 0 || csts == 0xffffffffu || (csts & NVME_CSTS_CFS)) {
+		nvme_error("nvme: error controller fatal status csts=0x%x", csts);
+		return true;
+	}
+	return false;
+}
+
+static void send_abort(struct nvme_dev *d, struct nvme_queue *q, uint16_t cid)
+{
+	struct nvme_sqe a = { .opc = NVME_ADMIN_ABORT, .cdw10 = q->q_id | (uint32_t)cid << 16 };
+
+	if (q == &d->d_admin)
+		return;	/* an abort would queue behind the command it aborts */
+	if (queue_submit(d, &d->d_admin, &a, 0) >= 0)
+		queue_ring(d, &d->d_admin);	/* its completion is reaped and dropped later */
+}
+
+int queue_wait(struct nvme_dev *d, struct nvme_queue *q, uint16_t cid, struct nvme_cqe *out)
+{
+	uint64_t start = q->q_slots[cid].s_submit_ns;
+	uint64_t deadline = start + d->d_cmd_timeout_ms * NSEC_PER_MS;
+	bool aborted = false;
+
+	q->q_woke_by_interrupt = false;
+	for (;;) {
+		queue_reap(d, q);
+		if (q->q_slots[cid].s_done) {
+			/*
+			 * The manager posts completions from the controller's interrupt;
+			 * if ours arrived before we slept, the signal is still pending.
+			 */
+			struct irq_wait_result r;
+			if (!q->q_woke_by_interrupt && q->q_irq >= 0 && sys_irq_wait(q->q_irq, 0, &r) == 0 &&
+			    r.iw_reason == IRQ_WAIT_INTERRUPT)
+				q->q_woke_by_interrupt = true;
+			*out = q->q_slots[cid].s_cqe;
+			queue_release(q, cid);
+			return 0;
+		}
+		uint64_t now = sys_clock_ns();
+		if (now < deadline) {
+			struct irq_wait_result r;
+			if (q->q_irq < 0)
+				sys_sleep_ns(100000);	/* no interrupt at all: poll */
+			else if (sys_irq_wait(q->q_irq, deadline - now, &r) == 0 && r.iw_reason == IRQ_WAIT_INTERRUPT)
+				q->q_woke_by_interrupt = true;
+			continue;
+		}
+		/* Deadline: look for a completion whose interrupt never came, then abort. */
+		uint64_t elapsed_ms = (now - start) / NSEC_PER_MS;
+		sys_nvme_doorbell(d, q->q_id, NVME_DB_CQ_HEAD, q->q_cq_head);
+		if (queue_reap(d, q) && q->q_slots[cid].s_done) {
+			uprintf("nvme: command recovered by polling qid=%u cid=%u elapsed_ms=%lu reason=missed-interrupt",
+				q->q_id, cid, elapsed_ms);
+			continue;
+		}
+		if (controller_dead(d))
+			return CR_EIO;
+		uprintf("nvme: command timeout qid=%u cid=%u opcode=0x%02x elapsed_ms=%lu action=%s",
+			q->q_id, cid, q->q_slots[cid].s_opc, elapsed_ms,
+			aborted ? (d->d_never_give_up ? "keep-waiting" : "give-up") : "abort");
+		if (!aborted) {
+			send_abort(d, q, cid);
+			aborted = true;
+			deadline = now + ABORT_GRACE_MS * NSEC_PER_MS;
+		} else if (d->d_never_give_up) {
+			deadline = now + d->d_cmd_timeout_ms * NSEC_PER_MS;
+		} else {
+			nvme_error("nvme: error command timed out qid=%u cid=%u elapsed_ms=%lu", q->q_id, cid, elapsed_ms);
+			return CR_ETIMEDOUT;
+		}
+	}
+}
+
+int queue_exec(struct nvme_dev *d, struct nvme_queue *q, struct nvme_sqe *cmd, struct nvme_cqe *out)
+{
+	int cid = queue_submit(d, q, cmd, 0);
+	int err;
+
+	if (cid < 0)
+		return cid;
+	if ((err = queue_ring(d, q)) < 0) {
+		queue_release(q, (uint16_t)cid);
+		nvme_error("nvme: error doorbell refused qid=%u err=%s", q->q_id, cr_err_name(err));
+		return err;
+	}
+	return queue_wait(d, q, (uint16_t)cid, out);
+}

@@ -1,0 +1,118 @@
+/*
+ * kernel/cap/device_mmio.c - DeviceMmio capability invocations.
+ *
+ * The object is an NVMe controller bound by the manager (kernel/nvme/).
+ * Reads: any aligned dword or qword of the register page.  Writes: only
+ * "selected-write claims"; for NVMe the one claim is CC with EN = 0 (the
+ * reset).  AQA/ASQ/ACQ and CC.EN = 1 are written by the manager in the
+ * brokered enable, and doorbells are brokered, so no address the provider
+ * chose ever reaches the device.
+ */
+#include "include/abi/cap.h"
+#include "include/abi/device.h"
+#include "include/abi/errors.h"
+#include "include/abi/nvme_broker.h"
+#include "kernel/cap/invocations.h"
+#include "kernel/core/log.h"
+#include "kernel/core/proc.h"
+#include "kernel/nvme/nvme_ctrl.h"
+
+static int decode_ctrl(uint64_t slot, uint32_t rights, struct nvme_ctrl **out)
+{
+	const struct cap *c;
+	int err = cap_decode(slot, CAP_TYPE_DEVICE_MMIO, rights, &c);
+
+	if (!err)
+		*out = c->c_object;
+	return err;
+}
+
+/* (mmio, offset, width, uint64_t *out) */
+int64_t sys_mmio_read(const struct syscall_args *a)
+{
+	struct nvme_ctrl *c;
+	uint64_t off = a->a[1], width = a->a[2], v;
+	int err = decode_ctrl(a->a[0], CAP_RIGHT_READ, &c);
+
+	if (err)
+		return err;
+	if ((width != 4 && width != 8) || off % width || off >= NVME_REG_PAGE)
+		return CR_EINVAL;
+	v = width == 4 ? nvme_read32(c, (uint32_t)off) : nvme_read64(c, (uint32_t)off);
+	return copy_to_user(a->a[3], &v, sizeof(v));
+}
+
+/* (mmio, offset, width, value): the reset claim, nothing else. */
+int64_t sys_mmio_write(const struct syscall_args *a)
+{
+	struct nvme_ctrl *c;
+	uint64_t off = a->a[1], width = a->a[2], value = a->a[3];
+	int err = decode_ctrl(a->a[0], CAP_RIGHT_WRITE, &c);
+
+	if (err)
+		return err;
+	if (off == NVME_CC && width == 4 && !(value & NVME_CC_EN)) {
+		broker_reset_claim(c);
+		return 0;
+	}
+	kprintf("nvme: refused register write pid=%d offset=0x%lx width=%lu value=0x%lx reason=not-a-selected-write-claim",
+		proc_current()->p_pid, off, width, value);
+	return CR_EPERM;
+}
+
+int64_t sys_device_info(const struct syscall_args *a)
+{
+	struct nvme_ctrl *c;
+	int err = decode_ctrl(a->a[0], CAP_RIGHT_READ, &c);
+
+	if (err)
+		return err;
+	struct pci_dev *d = c->nc_pci;
+	struct device_info info = {
+		.di_segment = d->pd_segment, .di_bus = d->pd_bus, .di_dev = d->pd_dev, .di_fn = d->pd_fn,
+		.di_class = d->pd_class, .di_subclass = d->pd_subclass, .di_prog_if = d->pd_prog_if,
+		.di_vendor = d->pd_vendor, .di_device = d->pd_device,
+		.di_subsys_vendor = d->pd_subsys_vendor, .di_subsys_id = d->pd_subsys_id,
+		.di_lane = c->nc_dma_sel.ds_lane, .di_nvectors = c->nc_nvectors,
+		.di_irq_kind = c->nc_irqs.pi_kind, .di_reg_bytes = NVME_REG_PAGE,
+		.di_max_transfer = c->nc_max_transfer, .di_max_queues = BROKER_MAX_QID,
+		.di_page_size = c->nc_page_size,
+	};
+	return copy_to_user(a->a[1], &info, sizeof(info));
+}
+
+/* (mmio, const struct nvme_enable_req *) */
+int64_t sys_nvme_enable(const struct syscall_args *a)
+{
+	struct nvme_ctrl *c;
+	struct nvme_enable_req req;
+	const struct cap *pool;
+	int err = decode_ctrl(a->a[0], CAP_RIGHT_WRITE, &c);
+
+	if (err)
+		return err;
+	if ((err = copy_from_user(&req, a->a[1], sizeof(req))) < 0)
+		return err;
+	if ((err = cap_decode(req.er_pool_slot, CAP_TYPE_DMA_POOL, CAP_RIGHT_MAP, &pool)) < 0)
+		return err;
+	return broker_enable(c, pool->c_object, &req);
+}
+
+/* (mmio, qid, kind, value) */
+int64_t sys_nvme_doorbell(const struct syscall_args *a)
+{
+	struct nvme_ctrl *c;
+	int err = decode_ctrl(a->a[0], CAP_RIGHT_WRITE, &c);
+
+	if (err)
+		return err;
+	if (!c->nc_enabled || a->a[1] > 0xffff || a->a[3] > 0xffff)
+		return c->nc_enabled ? CR_EINVAL : CR_ENOENT;
+	switch (a->a[2]) {
+	case NVME_DB_SQ_TAIL:
+		return broker_sq_doorbell(c, (uint16_t)a->a[1], (uint16_t)a->a[3]);
+	case NVME_DB_CQ_HEAD:
+		return broker_cq_doorbell(c, (uint16_t)a->a[1], (uint16_t)a->a[3]);
+	}
+	return CR_EINVAL;
+}

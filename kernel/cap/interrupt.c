@@ -1,0 +1,73 @@
+/*
+ * kernel/cap/interrupt.c - Interrupt capability: SYS_IRQ_WAIT.
+ *
+ * The manager handles the CPU interrupt itself (on the brokered lane it
+ * must first move completions into the provider's queue) and then signals
+ * this object; the waiting process wakes with reason=interrupt.  A wait
+ * that finds signals already pending returns at once, so none is lost
+ * between a process checking its queue and going to sleep.
+ */
+#include "kernel/cap/interrupt.h"
+
+#include "include/abi/cap.h"
+#include "include/abi/device.h"
+#include "include/abi/errors.h"
+#include "kernel/cap/invocations.h"
+#include "kernel/core/clock.h"
+#include "kernel/core/kmalloc.h"
+#include "kernel/core/proc.h"
+#include "kernel/core/sched.h"
+
+#define IRQ_WAIT_FOREVER UINT64_MAX
+
+static void irq_object_release(struct kobj *ko)
+{
+	kfree(ko);
+}
+
+struct irq_object *irq_object_create(uint32_t index, uint32_t cpu_vector, uint32_t kind)
+{
+	struct irq_object *o = kmalloc(sizeof(*o));
+
+	if (!o)
+		return NULL;
+	o->io_obj = (struct kobj){ CAP_TYPE_INTERRUPT, 1, irq_object_release };
+	o->io_index = index;
+	o->io_cpu_vector = cpu_vector;
+	o->io_kind = kind;
+	return o;
+}
+
+void irq_object_signal(struct irq_object *o)
+{
+	o->io_pending++;
+	o->io_total++;
+	sched_wakeup(o);
+}
+
+/* (irq, timeout_ns, out): timeout 0 polls, UINT64_MAX waits forever. */
+int64_t sys_irq_wait(const struct syscall_args *a)
+{
+	const struct cap *c;
+	uint64_t timeout = a->a[1];
+	int err = cap_decode(a->a[0], CAP_TYPE_INTERRUPT, CAP_RIGHT_WAIT, &c);
+
+	if (err)
+		return err;
+	struct irq_object *o = c->c_object;
+	struct irq_wait_result r = { IRQ_WAIT_TIMEOUT, o->io_index, o->io_kind, o->io_cpu_vector, 0 };
+	if (!o->io_pending && timeout) {
+		uint64_t now = clock_ns();
+		uint64_t deadline = timeout == IRQ_WAIT_FOREVER || timeout > UINT64_MAX - now ? 0 : now + timeout;
+		/* Hold a reference: the object must outlive this sleep even if the slot is emptied. */
+		kobj_get(&o->io_obj);
+		sched_block(o, deadline);
+		kobj_put(&o->io_obj);
+	}
+	if (o->io_pending) {
+		r.iw_reason = IRQ_WAIT_INTERRUPT;
+		r.iw_count = o->io_pending;
+		o->io_pending = 0;
+	}
+	return copy_to_user(a->a[2], &r, sizeof(r));
+}

@@ -1,0 +1,34 @@
+/*
+ * kernel/pci/msi.h - message-signalled interrupts (MSI-X, then MSI) and the INTx fallback.
+ */
+#ifndef CAPROCK_PCI_MSI_H
+#define CAPROCK_PCI_MSI_H
+
+#include <stdint.h>
+
+#include "include/abi/device.h"
+#include "kernel/arch/x86_64/trap.h"
+#include "kernel/pci/pci.h"
+
+#define PCI_IRQ_MAX_VECTORS 8
+
+/* The vectors a device was given: entry i of its table fires CPU vector cpu_vector[i]. */
+struct pci_irq_set {
+	enum irq_kind pi_kind;
+	unsigned int pi_count;
+	uint8_t pi_cpu_vector[PCI_IRQ_MAX_VECTORS];
+	volatile uint8_t *pi_msix_table;	/* MSI-X only */
+	uint32_t pi_gsi;			/* INTx only */
+};
+
+/*
+ * Give d up to want vectors, each routed to the boot CPU and handled by
+ * handler(ctx_for(i), cpu_vector).  Tries MSI-X, then MSI (one vector),
+ * then INTx through the I/O APIC.  Returns 0 or an error.
+ */
+int pci_irq_setup(struct pci_dev *d, unsigned int want, irq_handler_fn handler, void *const *ctx,
+		  struct pci_irq_set *out);
+void pci_irq_teardown(struct pci_dev *d, struct pci_irq_set *s);
+const char *irq_kind_name(enum irq_kind k);
+
+#endif

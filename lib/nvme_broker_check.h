@@ -1,0 +1,94 @@
+/*
+ * lib/nvme_broker_check.h - the broker's validation of provider commands.
+ *
+ * The "decode" half of a brokered submission: given a copy of one shadow
+ * submission queue entry and a read-only view of what the manager knows,
+ * either refuse it (status + reason) or produce a plan saying what the
+ * command transfers and which queue state it will change.  Nothing here
+ * has side effects, so it is tested and fuzzed on the host; kernel/nvme
+ * performs the plan.
+ */
+#ifndef CAPROCK_LIB_NVME_BROKER_CHECK_H
+#define CAPROCK_LIB_NVME_BROKER_CHECK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "include/abi/nvme_broker.h"
+#include "lib/nvme_reg.h"
+
+/* A namespace as the broker learned it from IDENTIFY NAMESPACE. */
+struct nvme_broker_ns {
+	uint32_t nsid;
+	uint64_t nsze;			/* logical blocks */
+	uint32_t lba_bytes;
+	uint16_t ms;			/* metadata bytes per block */
+	bool extended;			/* metadata inline after each block */
+	uint8_t pi_type;		/* DPS bits 2:0; 0 = no protection information */
+};
+
+struct nvme_broker_view {
+	uint64_t pool_bytes;		/* handles must fall in [0, pool_bytes) */
+	uint32_t max_transfer;		/* bytes per command; 0 before IDENTIFY CONTROLLER */
+	uint32_t mqes;			/* CAP.MQES + 1: largest queue */
+	uint16_t max_qid;		/* highest I/O queue id the broker allows now (0: none negotiated) */
+	uint16_t max_qid_limit;		/* highest I/O queue id the broker can ever hold */
+	uint16_t nvectors;		/* interrupt vectors granted */
+	bool flush_broadcast;		/* the controller accepts FLUSH with NSID 0xffffffff */
+	const struct nvme_broker_ns *(*ns)(void *ctx, uint32_t nsid);
+	bool (*sq_live)(void *ctx, uint16_t qid);
+	bool (*cq_live)(void *ctx, uint16_t qid);
+	bool (*cq_has_sqs)(void *ctx, uint16_t qid);
+	void *ctx;
+};
+
+enum nvme_broker_kind {
+	NBK_PLAIN,			/* forwarded as-is once its data pointer is translated */
+	NBK_IDENTIFY,			/* the manager snoops the returned data */
+	NBK_SET_NUM_QUEUES,		/* the manager records the granted queue count */
+	NBK_CREATE_CQ,
+	NBK_CREATE_SQ,
+	NBK_DELETE_SQ,
+	NBK_DELETE_CQ,
+	NBK_ABORT,			/* the target command id is translated */
+	NBK_DSM,			/* ranges are checked after they are copied in */
+};
+
+enum nvme_xfer {
+	NVME_XFER_NONE,
+	NVME_XFER_TO_DEVICE,
+	NVME_XFER_FROM_DEVICE,
+};
+
+struct nvme_broker_plan {
+	enum nvme_broker_kind kind;
+	enum nvme_xfer xfer;
+	uint64_t handle;		/* pool offset of the data buffer or queue ring */
+	uint32_t len;			/* bytes of data or ring */
+	uint32_t nsid;
+	uint16_t qid;			/* create/delete: the queue; abort: the SQ */
+	uint16_t qsize;			/* create: entries */
+	uint16_t cqid;			/* create SQ: its completion queue */
+	uint16_t iv;			/* create CQ: interrupt vector */
+	bool ien;
+	uint16_t abort_cid;		/* abort: the provider's command id */
+	uint16_t nsqr, ncqr;		/* set number of queues: requested, 0-based */
+	uint8_t cns;			/* identify: what is being identified */
+};
+
+struct nvme_broker_refusal {
+	uint8_t sct, sc;		/* the status the provider will see */
+	uint16_t reason;		/* enum nvme_broker_reason */
+};
+
+/* Check cmd for submission queue qid.  Returns 0 and fills *plan, or -1 and fills *why. */
+int nvme_broker_check(const struct nvme_broker_view *v, uint16_t qid, const struct nvme_sqe *cmd,
+		      struct nvme_broker_plan *plan, struct nvme_broker_refusal *why);
+
+/* Check dataset-management ranges (copied in) against the namespace; -1 on any bad range. */
+int nvme_broker_check_dsm(const struct nvme_broker_ns *ns, const uint8_t *ranges, uint32_t nranges);
+
+/* Bytes a READ/WRITE/COMPARE moves per block on ns, given the command's PRACT bit. */
+uint32_t nvme_broker_block_xfer(const struct nvme_broker_ns *ns, bool pract);
+
+#endif
