@@ -114,6 +114,15 @@ int main(const struct start_info *si)
 		nvme_error("nvme: error pool too small for one maximum transfer");
 		return 1;
 	}
-	err = smoke(d, job);
+	if (job->j_hostile && hostile_run(d) < 0)
+		return 1;
+	if (job->j_mode == NVME_JOB_BENCH) {
+		const struct nvme_ns *ns = ctrl_ns(d, job->j_nsid);
+		err = ns ? bench_run(d, ns, job) : CR_ENOENT;
+		if (!ns)
+			nvme_error("bench: error namespace nsid=%u is not active", job->j_nsid);
+	} else {
+		err = smoke(d, job);
+	}
 	return err || d->d_errors ? 1 : 0;
 }

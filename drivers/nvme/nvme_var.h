@@ -46,6 +46,8 @@ struct nvme_queue {
 	int q_irq;			/* Interrupt capability slot */
 	uint32_t q_vector;
 	struct nvme_slot q_slots[NVME_IO_ENTRIES_MAX];
+	uint16_t q_done[NVME_IO_ENTRIES_MAX];	/* cids completed since the consumer last looked */
+	uint16_t q_ndone;
 	uint16_t q_next_cid;
 	uint32_t q_outstanding;
 	bool q_woke_by_interrupt;	/* the last wait ended with an interrupt */

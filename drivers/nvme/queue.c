@@ -81,6 +81,8 @@ unsigned queue_reap(struct nvme_dev *d, struct nvme_queue *q)
 		}
 		q->q_slots[c.cid].s_cqe = c;
 		q->q_slots[c.cid].s_done = true;
+		if (q->q_ndone < NVME_IO_ENTRIES_MAX)
+			q->q_done[q->q_ndone++] = c.cid;
 	}
 	if (n)
 		sys_nvme_doorbell(d, q->q_id, NVME_DB_CQ_HEAD, q->q_cq_head);
@@ -136,6 +138,7 @@ int queue_wait(struct nvme_dev *d, struct nvme_queue *q, uint16_t cid, struct nv
 				q->q_woke_by_interrupt = true;
 			*out = q->q_slots[cid].s_cqe;
 			queue_release(q, cid);
+			q->q_ndone = 0;	/* synchronous callers track their one command themselves */
 			return 0;
 		}
 		uint64_t now = sys_clock_ns();

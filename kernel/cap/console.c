@@ -51,6 +51,7 @@ int64_t sys_log(const struct syscall_args *a)
 	/* perform: one console line per '\n'-separated piece, control bytes made visible */
 	struct proc *p = proc_current();
 	size_t start = 0;
+	int result = 0;
 	for (size_t i = 0; i <= len; i++) {
 		if (i < len && buf[i] != '\n') {
 			if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7e)
@@ -58,12 +59,13 @@ int64_t sys_log(const struct syscall_args *a)
 			continue;
 		}
 		size_t n = i - start;
-		if (n && console_line_reserved(buf + start, n))
+		if (n && console_line_reserved(buf + start, n)) {
 			kprintf("console: refused forged line pid=%d name=%s text=\"%.*s\"", p->p_pid,
 			       p->p_name, (int)(n > 60 ? 60 : n), buf + start);
-		else if (n)
+			result = CR_EPERM;
+		} else if (n)
 			kprintf("%.*s", (int)n, buf + start);
 		start = i + 1;
 	}
-	return 0;
+	return result;
 }

@@ -1,0 +1,153 @@
+/*
+ * drivers/nvme/bench.c - mode=bench: an fio-like closed loop in the guest.
+ *
+ * Keeps bench.qd commands in flight on the I/O queue for bench.seconds after
+ * a one-second ramp (as the linux-guest anchor's fio jobs do), one doorbell
+ * per batch of submissions, and reports IOPS, MiB/s and total latency
+ * percentiles (submission to completion seen by the provider).
+ */
+#include "drivers/nvme/nvme_var.h"
+#include "lib/cmdline.h"
+#include "lib/nvme_status.h"
+#include "lib/pattern.h"
+#include "lib/string.h"
+#include "user/lib/ulib.h"
+
+#define NSEC_PER_SEC 1000000000ull
+#define RAMP_NS NSEC_PER_SEC
+#define HIST_BUCKETS (64 + 58 * 32)
+
+/* Latency histogram in microseconds: exact below 64, then 32 steps per power of two. */
+static uint64_t hist[HIST_BUCKETS];
+
+static unsigned bucket(uint64_t us)
+{
+	if (us < 64)
+		return (unsigned)us;
+	unsigned msb = 63u - (unsigned)__builtin_clzll(us);
+	unsigned b = 64 + (msb - 6) * 32 + (unsigned)((us >> (msb - 5)) & 31);
+	return b < HIST_BUCKETS ? b : HIST_BUCKETS - 1;
+}
+
+static uint64_t bucket_value(unsigned b)
+{
+	if (b < 64)
+		return b;
+	unsigned msb = (b - 64) / 32 + 6, sub = (b - 64) % 32;
+	return ((uint64_t)(32 + sub) << (msb - 5)) + ((1ull << (msb - 5)) >> 1);
+}
+
+/* The latency at or below which permille/1000 of the n samples fall. */
+static uint64_t percentile(uint64_t n, unsigned permille)
+{
+	uint64_t want = (n * permille + 999) / 1000, seen = 0;
+
+	for (unsigned b = 0; b < HIST_BUCKETS; b++) {
+		seen += hist[b];
+		if (seen >= want && want)
+			return bucket_value(b);
+	}
+	return 0;
+}
+
+static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
+
+static uint64_t xorshift(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+struct bench_state {
+	const struct nvme_ns *ns;
+	uint32_t blocks;		/* per I/O */
+	uint64_t positions;		/* aligned I/O positions in the namespace */
+	uint64_t next_seq;
+	uint8_t opc;
+	bool random;
+};
+
+static int submit_one(struct nvme_dev *d, struct bench_state *s, uint64_t buf)
+{
+	uint64_t pos = s->random ? xorshift() % s->positions : s->next_seq++ % s->positions;
+	struct nvme_sqe c;
+
+	cmd_rw(&c, s->opc, s->ns->n_nsid, pos * s->blocks, s->blocks, buf);
+	return queue_submit(d, &d->d_io, &c, buf);
+}
+
+int bench_run(struct nvme_dev *d, const struct nvme_ns *ns, const struct nvme_job *job)
+{
+	struct nvme_queue *q = &d->d_io;
+	uint32_t bs = job->j_bench_block_bytes, qd = job->j_bench_qd;
+	struct bench_state s = { .ns = ns, .random = job->j_bench_pattern == BENCH_RANDREAD ||
+							job->j_bench_pattern == BENCH_RANDWRITE };
+	bool write = job->j_bench_pattern == BENCH_RANDWRITE || job->j_bench_pattern == BENCH_SEQWRITE;
+	const char *name = bench_pattern_name(job->j_bench_pattern);
+
+	if (bs % ns->n_block_xfer || bs > d->d_max_transfer) {
+		nvme_error("bench: error job=%s%uk block size must be a multiple of %u and at most %lu bytes",
+			   name, bs / 1024, ns->n_block_xfer, d->d_max_transfer);
+		return CR_EINVAL;
+	}
+	if (qd > q->q_size - 1u)
+		qd = q->q_size - 1u;
+	if ((uint64_t)qd * bs > d->d_data_bytes)
+		qd = (uint32_t)(d->d_data_bytes / bs);
+	s.blocks = bs / ns->n_block_xfer;
+	s.positions = ns->n_info.nsze / s.blocks;
+	s.opc = write ? NVME_CMD_WRITE : NVME_CMD_READ;
+	if (!s.positions || !qd) {
+		nvme_error("bench: error namespace or pool too small for job=%s%uk", name, bs / 1024);
+		return CR_EINVAL;
+	}
+	if (write)
+		pattern_fill(pool_ptr(d, d->d_data), 0, (size_t)qd * bs, 0xbe4c);
+	memset(hist, 0, sizeof(hist));
+
+	uint64_t start = sys_clock_ns(), measure_from = start + RAMP_NS;
+	uint64_t end = measure_from + job->j_bench_seconds * NSEC_PER_SEC;
+	uint64_t ios = 0, errors = 0, waits = 0;
+	for (uint32_t i = 0; i < qd; i++)
+		submit_one(d, &s, d->d_data + (uint64_t)i * bs);
+	queue_ring(d, q);
+
+	bool stopping = false;
+	while (q->q_outstanding) {
+		struct irq_wait_result r;
+		if (!queue_reap(d, q)) {
+			sys_irq_wait(q->q_irq, NSEC_PER_SEC, &r);
+			waits++;
+			continue;
+		}
+		uint64_t now = sys_clock_ns();
+		stopping = now >= end;
+		for (uint16_t i = 0; i < q->q_ndone; i++) {
+			uint16_t cid = q->q_done[i];
+			struct nvme_slot *sl = &q->q_slots[cid];
+			uint64_t buf = sl->s_tag;
+			if (!nvme_status_ok(nvme_status_decode(sl->s_cqe.status))) {
+				if (errors++ < 4)
+					report_status(write ? "bench write" : "bench read", ns->n_nsid, 0, s.blocks, &sl->s_cqe);
+			} else if (sl->s_submit_ns >= measure_from && now <= end) {
+				ios++;
+				hist[bucket((now - sl->s_submit_ns) / 1000)]++;
+			}
+			queue_release(q, cid);
+			if (!stopping)
+				submit_one(d, &s, buf);
+		}
+		q->q_ndone = 0;
+		queue_ring(d, q);
+	}
+	uint64_t secs_x1000 = (end - measure_from) / 1000000;
+	uint64_t iops = ios * 1000 / (secs_x1000 ? secs_x1000 : 1);
+	uint64_t mib_x10 = iops * bs * 10 / (1024 * 1024);
+	uprintf("bench: job=%s%uk qd=%u iops=%lu mib_s=%lu.%lu lat_us_p50=%lu lat_us_p99=%lu lat_us_p999=%lu lane=%s ios=%lu errors=%lu seconds=%u ramp_s=1 irq_waits=%lu nsid=%u",
+		name, bs / 1024, qd, iops, mib_x10 / 10, mib_x10 % 10, percentile(ios, 500), percentile(ios, 990),
+		percentile(ios, 999), d->d_lane == DMA_LANE_BROKERED ? "brokered" : "direct", ios, errors,
+		job->j_bench_seconds, waits, ns->n_nsid);
+	return errors ? CR_EIO : 0;
+}

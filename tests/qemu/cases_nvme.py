@@ -1,0 +1,213 @@
+"""tests/qemu/cases_nvme.py - the NVMe provider against QEMU's own NVMe emulation.
+
+A matrix of device configurations (MDTS, LBA size, namespaces, queue and
+vector counts, vendor ids, bridges, chipsets, an IOMMU) with every read
+checksum and every written extent checked in the image on the host.
+"""
+import os
+import subprocess
+import sys
+
+from harness import Case
+import imagecheck
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MKDISK = os.path.join(HERE, "..", "..", "tools", "mkdisk.py")
+
+PROOF = [
+    r"^pci: nvme controller bdf=\S+ vendor=0x[0-9a-f]{4} device=0x[0-9a-f]{4} class=0x01 subclass=0x08 prog_if=0x02$",
+    r"^dma: backend selection backend=bounce-buffer iommu=\S+ verified=false reason=\S+ "
+    r"policy=direct-remapping-if-verified-else-bounce-buffer host_physical_user_visible=false$",
+    r"^provider: nvme started cpl=3 caps=DeviceMmio,Interrupt,DMAPool ",
+    r"^nvme: bound bdf=\S+ lane=brokered version=\d+\.\d+\.\d+ mqes=\d+ dstrd=\d+ ioqpairs=\d+$",
+    r"^nvme: admin completion wake=interrupt vector=\d+ ",
+    r"^nvme: identify controller vid=0x[0-9a-f]{4} .*model=\"[^\"]*\" serial=\"[^\"]*\" firmware=\"[^\"]*\" mdts_bytes=\d+ nn=\d+",
+    r"^nvme: identify namespace nsid=\d+ lbas=\d+ lba_bytes=\d+",
+    r"^nvme: read ok nsid=\d+ lba=0 blocks=\d+ bytes=\d+ crc32=0x[0-9a-f]{8}",
+    r"^proc: exit pid=\d+ name=nvme status=0$",
+    r"^nvme: controller released bdf=\S+ stopped=yes ledger_live=0 ",
+]
+
+
+def mkdisk(path, size, tag="CAPROCK1", sparse_bytes=None):
+    args = [sys.executable, MKDISK, path, "--size", str(size), "--tag", tag]
+    if sparse_bytes is not None:
+        args += ["--sparse", "--pattern-bytes", str(sparse_bytes)]
+    subprocess.run(args, check=True)
+
+
+def nvme_case(name, cmdline="", size=16 << 20, props="", namespaces=None, devices=(), expect=(),
+              forbid=(), status="pass", writes=(), check_reads=True, blkdebug=None, sparse_bytes=None,
+              proof=True, bus=None, **kw):
+    """namespaces: list of dicts of nvme-ns properties (nsid, logical_block_size, ...);
+    None means the controller's own drive= namespace.  blkdebug: sectors that fail to read."""
+    ns_list = namespaces
+
+    def setup(ctx):
+        args = list(devices)
+        images = {}
+        count = len(ns_list) if ns_list else 1
+        for i in range(count):
+            nsid = (ns_list[i].get("nsid", i + 1) if ns_list else 1)
+            img = ctx.path("ns%d.img" % nsid)
+            mkdisk(img, size, tag="CAPROCK%d" % nsid, sparse_bytes=sparse_bytes)
+            images[nsid] = img
+            if blkdebug and i == 0:
+                conf = ctx.path("blkdebug.conf")
+                with open(conf, "w") as f:
+                    for s in blkdebug:
+                        f.write('[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "%d"\n'
+                                'once = "off"\nimmediately = "off"\n\n' % s)
+                args += ["-drive", "if=none,id=nvm%d,driver=raw,file.driver=blkdebug,file.config=%s,"
+                         "file.image.driver=file,file.image.filename=%s" % (nsid, conf, img)]
+            else:
+                args += ["-drive", "file=%s,if=none,id=nvm%d,format=raw" % (img, nsid)]
+        where = (",bus=" + bus) if bus else ""
+        if ns_list:
+            args += ["-device", "nvme,id=nvme0,serial=caprock%s%s" % (where, props)]
+            for i, ns in enumerate(ns_list):
+                nsid = ns.get("nsid", i + 1)
+                extra = "".join(",%s=%s" % (k, v) for k, v in ns.items())
+                if "nsid" not in ns:
+                    extra += ",nsid=%d" % nsid
+                args += ["-device", "nvme-ns,drive=nvm%d,bus=nvme0%s" % (nsid, extra)]
+        else:
+            args += ["-device", "nvme,serial=caprock,drive=nvm1%s%s" % (where, props)]
+        ctx.facts["images"] = images
+        return args
+
+    def check(run, ctx):
+        problems = []
+        if check_reads:
+            problems += imagecheck.check_reads(run, ctx.facts["images"])
+        if writes:
+            nsid = int(run.kv(run.find(r"^nvme: write ok ")[0])["nsid"]) if run.find(r"^nvme: write ok ") else 1
+            problems += imagecheck.check_writes(run, ctx.facts["images"], writes, nsid)
+        return problems
+
+    return Case(name, cmdline, expect=(PROOF if proof else []) + list(expect), forbid=forbid,
+                status=status, setup=setup, check=check, **kw)
+
+
+MIB = 1 << 20
+
+CASES = [
+    # The default controller; reads at the middle, the last LBA, and across MDTS (512 KiB).
+    nvme_case("nvme-default", "nvme.read=16384:8,32767:1,100:2048,0:32768",
+              expect=[r"^nvme: read ok nsid=1 lba=32767 blocks=1 bytes=512 ",
+                      r"^nvme: read ok nsid=1 lba=100 blocks=2048 bytes=1048576 .* commands=2$",
+                      r"^nvme: read ok nsid=1 lba=0 blocks=32768 bytes=16777216 .* commands=32$"]),
+    # MDTS 1 = 8 KiB per command: one read becomes many commands and PRP2 carries page two.
+    nvme_case("nvme-mdts-8k", "nvme.read=3:100", props=",mdts=1",
+              expect=[r"^nvme: identify controller .* mdts_bytes=8192 ",
+                      r"^nvme: read ok nsid=1 lba=3 blocks=100 bytes=51200 .* commands=7$"]),
+    # MDTS 0 = no device limit: the broker's 2 MiB limit (and the bounce pool) governs.
+    nvme_case("nvme-mdts-unlimited", "nvme.read=1:8191", props=",mdts=0", size=32 * MIB,
+              expect=[r"^nvme: identify controller .* mdts_bytes=0 ",
+                      r"^nvme: read ok nsid=1 lba=1 blocks=8191 bytes=4193792 .* commands=2$"]),
+    # 4 KiB logical blocks.
+    nvme_case("nvme-lba-4k", "nvme.read=4095:1,17:300",
+              namespaces=[{"logical_block_size": 4096, "physical_block_size": 4096}],
+              expect=[r"^nvme: identify namespace nsid=1 lbas=4096 lba_bytes=4096 ",
+                      r"^nvme: read ok nsid=1 lba=0 blocks=1 bytes=4096 ",
+                      r"^nvme: read ok nsid=1 lba=17 blocks=300 bytes=1228800 .* commands=3$"]),
+    # Two namespaces; the job picks the second.
+    nvme_case("nvme-two-namespaces", "nvme.nsid=2 nvme.read=5:9",
+              namespaces=[{"nsid": 1}, {"nsid": 2, "logical_block_size": 4096, "physical_block_size": 4096}],
+              expect=[r"^nvme: identify namespace nsid=1 lbas=32768 lba_bytes=512 ",
+                      r"^nvme: identify namespace nsid=2 lbas=4096 lba_bytes=4096 ",
+                      r"^nvme: namespaces active=2 ",
+                      r"^nvme: read ok nsid=2 lba=0 blocks=1 bytes=4096 ",
+                      r"^nvme: read ok nsid=2 lba=5 blocks=9 "]),
+    # A gap in the namespace ids: 1 and 3 attached.
+    nvme_case("nvme-sparse-nsids", "nvme.nsid=3",
+              namespaces=[{"nsid": 1}, {"nsid": 3}],
+              expect=[r"^nvme: identify namespace nsid=3 ", r"^nvme: read ok nsid=3 lba=0 "]),
+    # QEMU's legacy Intel identity.
+    nvme_case("nvme-intel-id", "", props=",use-intel-id=on",
+              expect=[r"^pci: nvme controller bdf=\S+ vendor=0x8086 device=0x5845 "]),
+    # One I/O queue pair and one MSI-X vector: admin and I/O completions share it.
+    nvme_case("nvme-one-vector", "nvme.read=9:700", props=",max_ioqpairs=1,msix_qsize=1",
+              expect=[r"^nvme: manager bind .* irq=msix vectors=1 ", r"^nvme: bound .* ioqpairs=1$"]),
+    # The MSI-X table in a BAR of its own.
+    nvme_case("nvme-msix-own-bar", "nvme.read=1:64", props=",msix-exclusive-bar=on",
+              expect=[r"^nvme: manager bind .* irq=msix "]),
+    # Behind a PCIe root port, on a bus firmware numbered.
+    nvme_case("nvme-behind-root-port", "nvme.read=2:2",
+              devices=["-device", "pcie-root-port,id=rp1,chassis=1,slot=1"], bus="rp1",
+              expect=[r"^pci: nvme controller bdf=0000:0[1-9a-f]:00\.0 "]),
+    # i440FX: no MCFG, configuration through ports; legacy PCI.
+    nvme_case("nvme-pc-chipset", "nvme.read=40:40", machine="pc",
+              expect=[r"^pci: enumeration complete access=port-io "]),
+    # 64-bit LBAs: a 3 TiB sparse namespace read above 2^32 blocks.
+    nvme_case("nvme-64bit-lba", "nvme.read=5000000000:8,6442450943:1", size=3 << 40, sparse_bytes=MIB,
+              expect=[r"^nvme: identify namespace nsid=1 lbas=6442450944 ",
+                      r"^nvme: read ok nsid=1 lba=5000000000 blocks=8 bytes=4096 ",
+                      r"^nvme: read ok nsid=1 lba=6442450943 blocks=1 "]),
+    # Writes: the pattern, flushed, read back, then found in the image after power-off.
+    nvme_case("nvme-write-pattern", "nvme.write=10:1:0xdeadbeef,1000:1500:0xdeadbeef nvme.read=10:1",
+              writes=[(10, 1, 0xdeadbeef), (1000, 1500, 0xdeadbeef)],
+              expect=[r"^nvme: write ok nsid=1 lba=1000 blocks=1500 bytes=768000 seed=0xdeadbeef .* flush=ok verify=readback-match$"]),
+    nvme_case("nvme-write-4k-second-ns", "nvme.nsid=2 nvme.write=7:300:42",
+              namespaces=[{"nsid": 1}, {"nsid": 2, "logical_block_size": 4096, "physical_block_size": 4096}],
+              writes=[(7, 300, 42)],
+              expect=[r"^nvme: write ok nsid=2 lba=7 blocks=300 "]),
+    # Bad requests are error lines and a failed run, never a crash.
+    nvme_case("nvme-read-beyond-end", "nvme.read=32767:2", status="fail", proof=False,
+              expect=[r"^nvme: read error nsid=1 lba=32767 blocks=2 reason=beyond-namespace lbas=32768$",
+                      r"^run: complete status=fail "]),
+    nvme_case("nvme-missing-namespace", "nvme.nsid=7", status="fail", proof=False, check_reads=False,
+              expect=[r"^nvme: error namespace nsid=7 is not active$", r"^run: complete status=fail "]),
+    # Media errors from blkdebug: decoded and reported; reads around them still succeed.
+    nvme_case("nvme-media-error", "nvme.read=4088:8,4096:8,4104:8", status="fail", proof=False,
+              blkdebug=range(4096, 4104), check_reads=True,
+              expect=[r"^nvme: read ok nsid=1 lba=4088 blocks=8 ",
+                      r"^nvme: read error nsid=1 lba=4096 blocks=8 sct=0x2 sc=0x81 dnr=\d more=\d crd=\d status=unrecovered-read-error$",
+                      r"^nvme: read ok nsid=1 lba=4104 blocks=8 ",
+                      r"^nvme: controller released bdf=\S+ stopped=yes ledger_live=0 "]),
+    # An emulated VT-d unit: its DMAR is parsed and reported; the lane stays bounce until verified.
+    nvme_case("nvme-with-intel-iommu", "nvme.read=77:77", machine="q35,kernel-irqchip=split",
+              devices=["-device", "intel-iommu,intremap=on"],
+              expect=[r"^acpi: dmar units=1 ",
+                      r"^dma: backend selection backend=bounce-buffer iommu=vtd verified=false "]),
+    nvme_case("nvme-remap-forced-unverified", "dma.backend=remap", machine="q35,kernel-irqchip=split",
+              devices=["-device", "intel-iommu,intremap=on"], status="fail", proof=False, check_reads=False,
+              expect=[r"^dma: error remap backend requested but no verified IOMMU iommu=vtd ",
+                      r"^run: complete status=fail "]),
+    nvme_case("nvme-bounce-forced", "dma.backend=bounce",
+              expect=[r"^dma: backend selection backend=bounce-buffer iommu=none verified=false reason=forced-by-cmdline "]),
+    # Plenty of memory: page tables and pools above 4 GiB.
+    nvme_case("nvme-big-guest", "nvme.read=1:2000", memory_mb=6144),
+]
+
+HOSTILE_ATTEMPTS = [
+    "write-asq", "write-aqa", "write-cc-enable", "write-nssr", "read-doorbell-page", "read-msix-table",
+    "read-misaligned", "doorbell-unknown-queue", "doorbell-tail-outside-ring", "doorbell-cq-head-ahead",
+    "mmio-read-through-console-cap", "log-from-kernel-address", "device-info-into-kernel",
+    "second-enable-while-running", "forge-run-complete-line", "format-nvm", "firmware-commit",
+    "doorbell-buffer-config", "host-memory-buffer", "identify-into-kernel-memory",
+    "create-sq-on-foreign-memory", "read-raw-prp2", "read-beyond-pool", "read-beyond-namespace",
+    "read-with-sgl", "read-with-metadata-pointer", "fused-compare-write", "vendor-io-opcode",
+    "unknown-namespace",
+]
+
+CASES += [
+    # The provider tries forbidden operations: each refused by the kernel, then the device still works.
+    nvme_case("nvme-hostile-provider", "selftest=hostile nvme.read=5:5",
+              expect=[r"^selftest: hostile attempt=%s result=refused " % a for a in HOSTILE_ATTEMPTS] + [
+                  r"^nvme: refused register write pid=\d+ offset=0x28 ",
+                  r"^nvme: refused register write pid=\d+ offset=0x14 width=4 value=0x1 ",
+                  r"^console: refused forged line pid=\d+ name=nvme text=\"run: complete status=pass errors=0\"$",
+                  r"^nvme: broker refused pid=\d+ qid=0 cid=\d+ opcode=0x80 reason=admin-opcode-not-allowed ",
+                  r"^nvme: broker refused pid=\d+ qid=1 cid=\d+ opcode=0x02 reason=prp2-not-zero ",
+                  r"^selftest: hostile attempts=%d refused=%d result=pass$" % (len(HOSTILE_ATTEMPTS), len(HOSTILE_ATTEMPTS)),
+              ],
+              forbid=[r"result=ALLOWED"]),
+    # The in-guest benchmark runs and reports (figures are for bench/, not asserted here).
+    nvme_case("nvme-bench-randread", "mode=bench bench.job=randread4k bench.qd=8 bench.seconds=1", check_reads=False,
+              proof=False,
+              expect=[r"^bench: job=randread4k qd=8 iops=[1-9]\d* mib_s=\d+\.\d lat_us_p50=\d+ lat_us_p99=\d+ .*lane=brokered ios=[1-9]\d* errors=0 "]),
+    nvme_case("nvme-bench-seqwrite", "mode=bench bench.job=seqwrite64k bench.qd=4 bench.seconds=1", check_reads=False,
+              proof=False,
+              expect=[r"^bench: job=seqwrite64k qd=4 iops=[1-9]\d* .* errors=0 "]),
+]
