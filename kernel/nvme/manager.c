@@ -14,6 +14,7 @@
 #include "kernel/core/clock.h"
 #include "kernel/core/kmalloc.h"
 #include "kernel/core/log.h"
+#include "kernel/core/memlayout.h"
 #include "lib/bits.h"
 #include "lib/pci_reg.h"
 
@@ -84,6 +85,64 @@ static bool quiesce(struct nvme_ctrl *c)
 	return nvme_wait_ready(c, false, "release") && shutdown_ok;
 }
 
+/*
+ * Scan everything the provider could see (its pool: shadow rings, buffers,
+ * what it wrote and what we wrote for it) for 8-byte words that look like
+ * an address the manager gave the device: page aligned (every PRP entry
+ * and queue base the broker writes is) and inside a physical range the
+ * manager owns for this device.  The shadow submission rings are skipped:
+ * the provider writes them and the manager only reads them, so what is
+ * there is the provider's own choice, not something it learned.  The
+ * brokered lane must leave no match: host_physical_user_visible=false is
+ * checked, not assumed.
+ */
+static void audit_provider_memory(struct nvme_ctrl *c)
+{
+	struct dma_pool *pool = c->nc_dma.dd_pool;
+	struct { uint64_t lo, hi; } ranges[2 * (BROKER_MAX_QID + 1) + 2];
+	unsigned n = 0;
+
+	if (!pool)
+		return;
+	ranges[n].lo = pool->dp_phys;
+	ranges[n++].hi = pool->dp_phys + pool->dp_bytes;
+	ranges[n].lo = c->nc_dma.dd_bounce.bb_phys;
+	ranges[n++].hi = c->nc_dma.dd_bounce.bb_phys + c->nc_dma.dd_bounce.bb_bytes;
+	for (unsigned q = 0; q <= BROKER_MAX_QID; q++) {
+		if (c->nc_sq[q].sq_phys) {
+			ranges[n].lo = c->nc_sq[q].sq_phys;
+			ranges[n++].hi = c->nc_sq[q].sq_phys + (uint64_t)c->nc_sq[q].sq_size * sizeof(struct nvme_sqe);
+		}
+		if (c->nc_cq[q].cq_phys) {
+			ranges[n].lo = c->nc_cq[q].cq_phys;
+			ranges[n++].hi = c->nc_cq[q].cq_phys + (uint64_t)c->nc_cq[q].cq_size * sizeof(struct nvme_cqe);
+		}
+	}
+	const uint64_t *w = (const uint64_t *)pool->dp_virt;
+	uint64_t matches = 0, first = 0, skipped = 0;
+	for (uint64_t i = 0; i < pool->dp_bytes / 8; i++) {
+		bool in_sq = false;
+		for (unsigned q = 0; q <= BROKER_MAX_QID && !in_sq; q++) {
+			const struct broker_sq *sq = &c->nc_sq[q];
+			in_sq = sq->sq_ring && i * 8 >= sq->sq_shadow &&
+				i * 8 < sq->sq_shadow + (uint64_t)sq->sq_size * sizeof(struct nvme_sqe);
+		}
+		if (in_sq) {
+			skipped += 8;
+			continue;
+		}
+		for (unsigned r = 0; r < n; r++) {
+			if (!(w[i] & (PAGE_SIZE - 1)) && w[i] >= ranges[r].lo && w[i] < ranges[r].hi) {
+				if (!matches++)
+					first = i * 8;
+				break;
+			}
+		}
+	}
+	kprintf("dma: audit provider_bytes_scanned=%lu manager_physical_ranges=%u matching_words=%lu first_offset=0x%lx provider_sq_bytes_skipped=%lu",
+		pool->dp_bytes - skipped, n, matches, first, skipped);
+}
+
 static void ctrl_release(struct kobj *ko)
 {
 	struct nvme_ctrl *c = (struct nvme_ctrl *)ko;
@@ -91,6 +150,7 @@ static void ctrl_release(struct kobj *ko)
 	char bdf[16];
 
 	pci_irq_teardown(c->nc_pci, &c->nc_irqs);
+	audit_provider_memory(c);
 	if (stopped) {
 		broker_teardown(c);
 		dma_bounce_destroy(&c->nc_dma);

@@ -26,6 +26,8 @@ PROOF = [
     r"^nvme: read ok nsid=\d+ lba=0 blocks=\d+ bytes=\d+ crc32=0x[0-9a-f]{8}",
     r"^proc: exit pid=\d+ name=nvme status=0$",
     r"^nvme: controller released bdf=\S+ stopped=yes ledger_live=0 ",
+    # No manager-owned physical address anywhere in the memory the provider could see.
+    r"^dma: audit provider_bytes_scanned=\d+ manager_physical_ranges=\d+ matching_words=0 ",
 ]
 
 
@@ -207,6 +209,11 @@ CASES += [
     nvme_case("nvme-bench-randread", "mode=bench bench.job=randread4k bench.qd=8 bench.seconds=1", check_reads=False,
               proof=False,
               expect=[r"^bench: job=randread4k qd=8 iops=[1-9]\d* mib_s=\d+\.\d lat_us_p50=\d+ lat_us_p99=\d+ .*lane=brokered ios=[1-9]\d* errors=0 "]),
+    # More 256 KiB commands in flight than bounce pages: submissions wait for releases, none is lost.
+    nvme_case("nvme-bench-bounce-pressure", "mode=bench bench.job=seqread256k bench.qd=64 bench.seconds=1",
+              check_reads=False, proof=False,
+              expect=[r"^bench: job=seqread256k qd=\d+ iops=[1-9]\d* .* errors=0 ",
+                      r"^nvme: controller released bdf=\S+ stopped=yes ledger_live=0 "]),
     nvme_case("nvme-bench-seqwrite", "mode=bench bench.job=seqwrite64k bench.qd=4 bench.seconds=1", check_reads=False,
               proof=False,
               expect=[r"^bench: job=seqwrite64k qd=4 iops=[1-9]\d* .* errors=0 "]),
