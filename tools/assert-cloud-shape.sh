@@ -36,12 +36,17 @@ assert_nvme_cloud_shape() {
 		[ "$backend" = bounce-buffer ] || fail "cloud shape: unverified IOMMU but backend=$backend"
 		[ "$backend" = "$labelled" ] || fail "cloud shape: resolved $backend differs from labelled $labelled"
 	fi
+	# What the run may claim follows what was enumerated: Amazon's identity, QEMU's, or neither.
 	if [ "$vendor" = 0x1d0f ]; then
 		[ "$vmatch" = true ] && [ "$precursor" = false ] && [ "$real" != not-claimed ] ||
 			fail "cloud shape: Amazon identity enumerated but flags say otherwise"
 	else
-		[ "$vmatch" = false ] && [ "$precursor" = true ] && [ "$real" = not-claimed ] ||
+		[ "$vmatch" = false ] && [ "$real" = not-claimed ] ||
 			fail "cloud shape: non-Amazon controller but flags claim otherwise"
+		case "$vendor:$device" in
+		0x1b36:0x0010 | 0x8086:0x5845) [ "$precursor" = true ] || fail "cloud shape: QEMU controller not marked precursor" ;;
+		*) [ "$precursor" = false ] || fail "cloud shape: precursor claimed for a non-QEMU controller" ;;
+		esac
 	fi
 	[ "$(value ena "$cls")" = separate-nic-driver-out-of-scope ] || fail "cloud shape: ena scope flag missing"
 }

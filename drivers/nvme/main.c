@@ -16,7 +16,7 @@ struct nvme_dev nvme;
 
 void nvme_error(const char *fmt, ...)
 {
-	char line[512];
+	char line[1024];
 	va_list ap;
 
 	va_start(ap, fmt);

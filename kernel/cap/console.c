@@ -15,7 +15,7 @@
 #include "kernel/core/proc.h"
 #include "lib/string.h"
 
-#define LOG_MAX 512
+#define LOG_MAX 1024
 
 struct kobj console_object = { CAP_TYPE_CONSOLE, 1, NULL };
 

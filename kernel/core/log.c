@@ -11,7 +11,7 @@
 #include "kernel/core/power.h"
 #include "lib/fmt.h"
 
-#define LOG_LINE_MAX 512
+#define LOG_LINE_MAX 1024
 
 static unsigned int error_count;
 

@@ -90,6 +90,10 @@ static void snoop_identify(struct nvme_ctrl *c, struct broker_cmd *t, uint32_t c
 		slot = &c->nc_ns[c->nc_nns++];
 	}
 	*slot = (struct nvme_broker_ns){ nsid, ns.nsze, ns.lba_bytes, ns.ms, ns.extended, (uint8_t)(ns.dps & 7) };
+	if (!c->nc_ns_raw_nsid || nsid <= c->nc_ns_raw_nsid) {
+		c->nc_ns_raw_nsid = nsid;	/* kept for classification (cloud vendor data) */
+		memcpy(c->nc_ns_raw, page, sizeof(page));
+	}
 }
 
 /* Drain one device CQ into its shadow.  Returns the completions posted. */

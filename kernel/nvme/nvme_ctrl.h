@@ -104,6 +104,8 @@ struct nvme_ctrl {
 	bool nc_have_id;
 	struct nvme_ctrl_info nc_id;
 	uint8_t nc_id_raw[NVME_IDENTIFY_BYTES];
+	uint32_t nc_ns_raw_nsid;	/* lowest active NSID seen; its IDENTIFY NAMESPACE page below */
+	uint8_t nc_ns_raw[NVME_IDENTIFY_BYTES];
 
 	/* counters */
 	uint64_t nc_submitted, nc_completed, nc_refused, nc_doorbells, nc_irq_count, nc_spurious_irqs;

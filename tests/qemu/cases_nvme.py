@@ -66,7 +66,7 @@ def nvme_case(name, cmdline="", size=16 << 20, props="", namespaces=None, device
                 args += ["-drive", "file=%s,if=none,id=nvm%d,format=raw" % (img, nsid)]
         where = (",bus=" + bus) if bus else ""
         if ns_list:
-            args += ["-device", "nvme,id=nvme0,serial=caprock%s%s" % (where, props)]
+            args += ["-device", "nvme,id=nvme0%s%s" % (where, props if "serial=" in props else ",serial=caprock" + props)]
             for i, ns in enumerate(ns_list):
                 nsid = ns.get("nsid", i + 1)
                 extra = "".join(",%s=%s" % (k, v) for k, v in ns.items())
@@ -74,7 +74,7 @@ def nvme_case(name, cmdline="", size=16 << 20, props="", namespaces=None, device
                     extra += ",nsid=%d" % nsid
                 args += ["-device", "nvme-ns,drive=nvm%d,bus=nvme0%s" % (nsid, extra)]
         else:
-            args += ["-device", "nvme,serial=caprock,drive=nvm1%s%s" % (where, props)]
+            args += ["-device", "nvme,drive=nvm1%s%s" % (where, props if "serial=" in props else ",serial=caprock" + props)]
         ctx.facts["images"] = images
         return args
 

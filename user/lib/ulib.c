@@ -62,7 +62,7 @@ int ulog_console_slot(void)
 
 void uprintf(const char *fmt, ...)
 {
-	char line[512];
+	char line[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
