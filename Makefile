@@ -99,6 +99,7 @@ $(BUILD)/kernel.elf: $(KERNEL_OBJS) $(BUILD)/kernel.ld
 
 # ---------------------------------------------------------------- tests
 include tests/host/host.mk
+include tests/fuzz/fuzz.mk
 
 test-qemu: $(BUILD)/kernel.elf
 	$(PYTHON) tests/qemu/run_tests.py --kernel $(BUILD)/kernel.elf --work $(BUILD)/qemu-tests
@@ -108,7 +109,7 @@ lint:
 		--enable=warning,portability,performance --suppress=missingIncludeSystem \
 		-I. -DCAPROCK_KERNEL kernel lib drivers user
 
-check: all test-host lint test-qemu
+check: all test-host fuzz-smoke lint test-qemu
 
 # ---------------------------------------------------------------- running
 run: $(BUILD)/kernel.elf

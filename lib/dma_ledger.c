@@ -80,7 +80,8 @@ bool dma_ledger_covers(const struct dma_ledger *l, uint64_t addr, uint64_t len, 
 		return false;
 	uint64_t off = addr - l->l_base;
 	uint64_t idx = off / l->l_page_size;
-	if (idx >= l->l_npages || (off % l->l_page_size) + len > l->l_page_size)
+	/* Compared without adding to len, which may be near 2^64 and would wrap. */
+	if (idx >= l->l_npages || len > l->l_page_size - off % l->l_page_size)
 		return false;
 	const struct dma_ledger_entry *e = &l->l_entries[idx];
 	return e->e_live && tag_matches(&e->e_tag, &tag);

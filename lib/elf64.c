@@ -81,10 +81,11 @@ int elf64_parse(const void *image, size_t len, uint64_t va_lo, uint64_t va_hi,
 			return fail(why, "elf-segment-outside-file");
 		if (add_overflows_u64(ph.p_vaddr, ph.p_memsz, &end) < 0 || ph.p_vaddr < va_lo || end > va_hi)
 			return fail(why, "elf-segment-outside-user-range");
+		/* Compared as page numbers: rounding an end in the top page up would wrap to 0. */
 		for (unsigned k = 0; k < out->nsegments; k++) {
 			const struct elf_segment *o = &out->segments[k];
-			if (ALIGN_DOWN(ph.p_vaddr, 4096) < ALIGN_UP(o->vaddr + o->memsz, 4096) &&
-			    ALIGN_DOWN(o->vaddr, 4096) < ALIGN_UP(end, 4096))
+			if (ph.p_vaddr / 4096 <= (o->vaddr + o->memsz - 1) / 4096 &&
+			    o->vaddr / 4096 <= (end - 1) / 4096)
 				return fail(why, "elf-segments-share-a-page");
 		}
 		if (out->nsegments == ELF_MAX_SEGMENTS)

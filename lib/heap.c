@@ -12,22 +12,34 @@
 #define HEADER_SIZE	64
 #define MAGIC_SMALL	0x48454150534d4c4cull	/* "HEAPSMLL" */
 #define MAGIC_LARGE	0x484541504c524745ull	/* "HEAPLRGE" */
-#define MAGIC_FREE	0x46524545u
+#define MAX_OBJECTS	((HEAP_PAGE_SIZE - HEADER_SIZE) / 16)	/* of the smallest class */
 
 struct page_header {
 	uint64_t ph_magic;
 	uint32_t ph_class;	/* small: class index */
 	uint32_t ph_npages;	/* large: pages in the block */
+	/*
+	 * Small: bit i set while object i of the page is allocated.  Kept
+	 * here, not in the objects, so a double free is caught whatever the
+	 * object held, and only the page's real slots can be freed.
+	 */
+	uint64_t ph_live[(MAX_OBJECTS + 63) / 64];
 };
 
 struct heap_free_obj {
 	struct heap_free_obj *next;
-	uint32_t magic;		/* MAGIC_FREE while on a free list: catches double frees */
 };
 
 _Static_assert(sizeof(struct page_header) <= HEADER_SIZE, "heap page header fits");
 
 static size_t class_size(unsigned c) { return (size_t)16 << c; }
+
+static size_t objects_per_page(unsigned c) { return (HEAP_PAGE_SIZE - HEADER_SIZE) / class_size(c); }
+
+static struct page_header *page_of(const void *p)
+{
+	return (struct page_header *)((uintptr_t)p & ~(uintptr_t)(HEAP_PAGE_SIZE - 1));
+}
 
 void heap_init(struct heap *h, void *(*page_alloc)(size_t, void *),
 	       void (*page_free)(void *, size_t, void *), void *ctx)
@@ -49,9 +61,9 @@ static int refill(struct heap *h, unsigned c)
 	ph->ph_magic = MAGIC_SMALL;
 	ph->ph_class = c;
 	ph->ph_npages = 1;
+	memset(ph->ph_live, 0, sizeof(ph->ph_live));
 	for (size_t off = HEADER_SIZE; off + class_size(c) <= HEAP_PAGE_SIZE; off += class_size(c)) {
 		struct heap_free_obj *o = (struct heap_free_obj *)(page + off);
-		o->magic = MAGIC_FREE;
 		o->next = h->h_free[c];
 		h->h_free[c] = o;
 	}
@@ -69,7 +81,10 @@ void *heap_alloc(struct heap *h, size_t size)
 		if (!h->h_free[c] && refill(h, c) < 0)
 			return NULL;
 		struct heap_free_obj *o = h->h_free[c];
+		struct page_header *ph = page_of(o);
+		size_t idx = ((uintptr_t)o - (uintptr_t)ph - HEADER_SIZE) / class_size(c);
 		h->h_free[c] = o->next;
+		ph->ph_live[idx / 64] |= 1ull << (idx % 64);
 		memset(o, 0, class_size(c));
 		h->h_live_objects++;
 		return o;
@@ -94,7 +109,7 @@ void heap_free(struct heap *h, void *p)
 	if (!p)
 		return;
 	uintptr_t addr = (uintptr_t)p;
-	struct page_header *ph = (struct page_header *)(addr & ~(uintptr_t)(HEAP_PAGE_SIZE - 1));
+	struct page_header *ph = page_of(p);
 
 	if (ph->ph_magic == MAGIC_LARGE && addr - (uintptr_t)ph == HEADER_SIZE) {
 		size_t npages = ph->ph_npages;
@@ -109,12 +124,15 @@ void heap_free(struct heap *h, void *p)
 		return;
 	}
 	size_t off = addr - (uintptr_t)ph, sz = class_size(ph->ph_class);
+	size_t idx = (off - HEADER_SIZE) / sz;
 	struct heap_free_obj *o = p;
-	if (off < HEADER_SIZE || (off - HEADER_SIZE) % sz != 0 || o->magic == MAGIC_FREE) {
-		h->h_bad_frees++;	/* interior pointer or double free */
+	/* Interior pointer, the slack after the page's last object, or a double free. */
+	if (off < HEADER_SIZE || (off - HEADER_SIZE) % sz != 0 || idx >= objects_per_page(ph->ph_class) ||
+	    !(ph->ph_live[idx / 64] & (1ull << (idx % 64)))) {
+		h->h_bad_frees++;
 		return;
 	}
-	o->magic = MAGIC_FREE;
+	ph->ph_live[idx / 64] &= ~(1ull << (idx % 64));
 	o->next = h->h_free[ph->ph_class];
 	h->h_free[ph->ph_class] = o;
 	h->h_live_objects--;

@@ -132,7 +132,11 @@ static int check_create(const struct nvme_broker_view *v, const struct nvme_sqe 
 	if (p->qid == 0 || p->qid > v->max_qid ||
 	    (is_cq ? v->cq_live(v->ctx, p->qid) : v->sq_live(v->ctx, p->qid)))
 		return refuse(why, NVME_SCT_COMMAND, NVME_SC_QID_INVALID, NBR_QUEUE_ID);
-	if (qsize < 2 || qsize > v->mqes)
+	/*
+	 * plan->qsize is 16 bits: a 65536-entry queue (QSIZE 0xffff, allowed
+	 * when CAP.MQES is 0xffff) would reach the manager as size 0.
+	 */
+	if (qsize < 2 || qsize > v->mqes || qsize > UINT16_MAX)
 		return refuse(why, NVME_SCT_COMMAND, NVME_SC_QUEUE_SIZE, NBR_QUEUE_SIZE);
 	if (!(c->cdw11 & NVME_QUEUE_PC))
 		return REFUSE_FIELD(why, NBR_QUEUE_FLAGS);

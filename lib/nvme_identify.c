@@ -99,7 +99,8 @@ uint64_t nvme_mdts_bytes(uint8_t mdts, uint32_t mpsmin)
 {
 	if (mdts == 0)
 		return 0;
-	if ((uint32_t)mdts + 12 + mpsmin >= 63)
+	/* mpsmin is checked alone first: the sum must not wrap to a small shift. */
+	if (mpsmin >= 63 || (uint32_t)mdts + 12 + mpsmin >= 63)
 		return 0;	/* beyond anything addressable: treat as unlimited */
 	return 1ull << (12 + mpsmin + mdts);
 }

@@ -26,8 +26,9 @@ uint32_t nvme_prp_list_pages(uint32_t page_size, uint32_t data_pages)
 int nvme_prp_build(uint32_t page_size, uint32_t first_off, uint64_t len,
 		   const struct nvme_prp_source *src, struct nvme_prp *out)
 {
+	/* The buffer must touch at most 2^32 - 1 pages, counting first_off. */
 	if (page_size < 4096 || (page_size & (page_size - 1)) || first_off >= page_size ||
-	    (first_off & 3) || len == 0 || len > (uint64_t)UINT32_MAX * page_size)
+	    (first_off & 3) || len == 0 || len > (uint64_t)UINT32_MAX * page_size - first_off)
 		return CR_EINVAL;
 
 	uint32_t npages = nvme_prp_data_pages(page_size, first_off, len);
@@ -53,11 +54,10 @@ int nvme_prp_build(uint32_t page_size, uint32_t first_off, uint64_t len,
 	for (uint32_t i = 1; i < npages; i++) {
 		/* Last slot of a full list page, with more than one entry to go: chain. */
 		if (slot == per_page - 1 && npages - i > 1) {
-			uint64_t next_addr;
-			uint64_t *next = src->list_page(src->ctx, out->list_pages_used, &next_addr);
+			uint64_t *next = src->list_page(src->ctx, out->list_pages_used, &addr);
 			if (!next)
 				return CR_ENOMEM;
-			list[slot] = next_addr;
+			list[slot] = addr;
 			list = next;
 			out->list_pages_used++;
 			slot = 0;

@@ -65,7 +65,8 @@ uint8_t pci_find_capability(const struct pci_cfg_reader *r, uint8_t cap_id)
 
 bool pci_read_msix(const struct pci_cfg_reader *r, uint8_t cap, struct pci_msix_info *out)
 {
-	if (cap < 0x40 || cap > 0xf4)
+	/* Capabilities are dword aligned; reads must be aligned to their width. */
+	if (cap < 0x40 || cap > 0xf4 || (cap & 3))
 		return false;
 	uint16_t ctrl = (uint16_t)r->read(r->ctx, (uint16_t)(cap + PCI_MSIX_CTRL), 2);
 	uint32_t table = r->read(r->ctx, (uint16_t)(cap + PCI_MSIX_TABLE), 4);

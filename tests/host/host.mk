@@ -13,7 +13,7 @@ $(BUILD)/host/lib/%.o: lib/%.c
 $(BUILD)/host/test_%: tests/host/test_%.c $(patsubst lib/%.c,$(BUILD)/host/lib/%.o,$(HOST_LIB_SRCS))
 	@mkdir -p $(dir $@)
 	@echo '  LD(host)  $@'
-	$(Q)$(CC) $(HOST_CFLAGS) $(DEPFLAGS) $^ -o $@ -lcmocka
+	$(Q)$(CC) $(HOST_CFLAGS) $(DEPFLAGS) $(filter %.c %.o,$^) -o $@ -lcmocka
 
 test-host: $(HOST_TESTS)
 	@set -e; for t in $(HOST_TESTS); do echo "== $$t"; $$t; done
