@@ -44,12 +44,20 @@ static int check_no_data(const struct nvme_sqe *c, struct nvme_broker_refusal *w
 	return 0;
 }
 
+/* NVM CS §5.3: with PRACT=1 and 8-byte metadata the PI is inserted/stripped, not moved. */
+static bool md_moves(const struct nvme_broker_ns *ns, bool pract)
+{
+	return ns->ms && !(pract && ns->ms == 8 && ns->pi_type);
+}
+
 uint32_t nvme_broker_block_xfer(const struct nvme_broker_ns *ns, bool pract)
 {
-	/* NVM CS §5.3: with PRACT=1 and 8-byte metadata the PI is inserted/stripped, not moved. */
-	bool md_moves = ns->ms && !(pract && ns->ms == 8 && ns->pi_type);
+	return ns->lba_bytes + (ns->extended && md_moves(ns, pract) ? ns->ms : 0);
+}
 
-	return ns->lba_bytes + (ns->extended && md_moves ? ns->ms : 0);
+uint32_t nvme_broker_block_md(const struct nvme_broker_ns *ns, bool pract)
+{
+	return !ns->extended && md_moves(ns, pract) ? ns->ms : 0;
 }
 
 static int check_io(const struct nvme_broker_view *v, const struct nvme_sqe *c,
@@ -95,8 +103,23 @@ static int check_io(const struct nvme_broker_view *v, const struct nvme_sqe *c,
 		return check_no_data(c, why);
 
 	bool pract = c->cdw12 & NVME_RW_PRACT;
-	if (ns->ms && !ns->extended && !(pract && ns->ms == 8 && ns->pi_type))
-		return refuse(why, NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD, NBR_SEPARATE_METADATA);
+	uint64_t md_len = (uint64_t)nlb * nvme_broker_block_md(ns, pract), md_end;
+	if (md_len) {
+		/*
+		 * Separate metadata: MPTR is a handle to one contiguous buffer
+		 * (PSDT 0), which the manager bounces through a single page.
+		 */
+		if (!c->mptr)
+			return REFUSE_FIELD(why, NBR_SEPARATE_METADATA);
+		if (md_len > v->page_size)
+			return REFUSE_FIELD(why, NBR_TRANSFER_SIZE);
+		if ((c->mptr & 3) || __builtin_add_overflow(c->mptr, md_len, &md_end) || md_end > v->pool_bytes)
+			return REFUSE_FIELD(why, NBR_HANDLE);
+		p->md_handle = c->mptr;
+		p->md_len = (uint32_t)md_len;
+	} else if (c->mptr) {
+		return REFUSE_FIELD(why, NBR_MPTR);
+	}
 	p->xfer = c->opc == NVME_CMD_READ ? NVME_XFER_FROM_DEVICE : NVME_XFER_TO_DEVICE;
 	return check_handle(v, c, (uint64_t)nlb * nvme_broker_block_xfer(ns, pract), 4, p, why);
 }
@@ -237,7 +260,10 @@ int nvme_broker_check(const struct nvme_broker_view *v, uint16_t qid, const stru
 		return REFUSE_FIELD(why, NBR_FUSED);
 	if (c->flags & NVME_SQE_PSDT_MASK)
 		return REFUSE_FIELD(why, NBR_SGL);
-	if (c->mptr != 0)
+	/* Only READ, WRITE and COMPARE on a separate-metadata namespace may carry MPTR (check_io). */
+	bool md_capable = qid != 0 && (c->opc == NVME_CMD_READ || c->opc == NVME_CMD_WRITE ||
+				       c->opc == NVME_CMD_COMPARE);
+	if (c->mptr != 0 && !md_capable)
 		return REFUSE_FIELD(why, NBR_MPTR);
 	return qid == 0 ? check_admin(v, c, p, why) : check_io(v, c, p, why);
 }

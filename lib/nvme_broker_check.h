@@ -30,6 +30,7 @@ struct nvme_broker_ns {
 struct nvme_broker_view {
 	uint64_t pool_bytes;		/* handles must fall in [0, pool_bytes) */
 	uint32_t max_transfer;		/* bytes per command; 0 before IDENTIFY CONTROLLER */
+	uint32_t page_size;		/* controller memory page: a metadata buffer fits in one */
 	uint32_t mqes;			/* CAP.MQES + 1: largest queue */
 	uint16_t max_qid;		/* highest I/O queue id the broker allows now (0: none negotiated) */
 	uint16_t max_qid_limit;		/* highest I/O queue id the broker can ever hold */
@@ -74,6 +75,8 @@ struct nvme_broker_plan {
 	uint16_t abort_cid;		/* abort: the provider's command id */
 	uint16_t nsqr, ncqr;		/* set number of queues: requested, 0-based */
 	uint8_t cns;			/* identify: what is being identified */
+	uint64_t md_handle;		/* separate metadata buffer (MPTR as a handle), if md_len */
+	uint32_t md_len;
 };
 
 struct nvme_broker_refusal {
@@ -90,5 +93,7 @@ int nvme_broker_check_dsm(const struct nvme_broker_ns *ns, const uint8_t *ranges
 
 /* Bytes a READ/WRITE/COMPARE moves per block on ns, given the command's PRACT bit. */
 uint32_t nvme_broker_block_xfer(const struct nvme_broker_ns *ns, bool pract);
+/* Metadata bytes per block that travel in a separate (MPTR) buffer; 0 if none. */
+uint32_t nvme_broker_block_md(const struct nvme_broker_ns *ns, bool pract);
 
 #endif

@@ -67,7 +67,7 @@ int nvme_parse_identify_ns(const uint8_t *b, struct nvme_ns_info *o, const char 
 	}
 	uint32_t lbaf = load_le32(b + NVME_IDNS_LBAF + 4 * o->lbaf_index);
 	uint32_t lbads = (lbaf >> 16) & 0xff;
-	if (lbads < 9 || lbads > 16) {
+	if (lbads < 9 || lbads > 31) {	/* 2^LBADS bytes; below 512 is not supported (§4.1.5.1) */
 		*why = "lba-data-size-out-of-range";
 		return CR_EPROTO;
 	}

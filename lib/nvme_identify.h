@@ -45,7 +45,7 @@ void nvme_parse_identify_ctrl(const uint8_t *buf, struct nvme_ctrl_info *out);
 /*
  * Parse IDENTIFY NAMESPACE.  An inactive namespace (all zero) parses with
  * nsze 0.  Returns CR_EPROTO with *why when the format in use is not one
- * the namespace lists or its block size is not 512 B .. 64 KiB.
+ * the namespace lists or its block size is not 512 B .. 2 GiB.
  */
 int nvme_parse_identify_ns(const uint8_t *buf, struct nvme_ns_info *out, const char **why);
 

@@ -74,7 +74,7 @@ static int submit_one(struct nvme_dev *d, struct bench_state *s, uint64_t buf)
 	uint64_t pos = s->random ? xorshift() % s->positions : s->next_seq++ % s->positions;
 	struct nvme_sqe c;
 
-	cmd_rw(&c, s->opc, s->ns->n_nsid, pos * s->blocks, s->blocks, buf);
+	cmd_rw(&c, s->opc, s->ns, pos * s->blocks, s->blocks, buf, d->d_md);
 	return queue_submit(d, &d->d_io, &c, buf);
 }
 
@@ -87,7 +87,7 @@ int bench_run(struct nvme_dev *d, const struct nvme_ns *ns, const struct nvme_jo
 	bool write = job->j_bench_pattern == BENCH_RANDWRITE || job->j_bench_pattern == BENCH_SEQWRITE;
 	const char *name = bench_pattern_name(job->j_bench_pattern);
 
-	if (bs % ns->n_block_xfer || bs > d->d_max_transfer) {
+	if (bs % ns->n_block_xfer || bs / ns->n_block_xfer > ns->n_max_blocks) {
 		nvme_error("bench: error job=%s%uk block size must be a multiple of %u and at most %lu bytes",
 			   name, bs / 1024, ns->n_block_xfer, d->d_max_transfer);
 		return CR_EINVAL;

@@ -88,10 +88,12 @@ int cmd_create_io_queues(struct nvme_dev *d, struct nvme_queue *q)
 	return err ? err : admin(d, "create io submission queue", &sq, &e);
 }
 
-void cmd_rw(struct nvme_sqe *c, uint8_t opc, uint32_t nsid, uint64_t lba, uint32_t blocks, uint64_t buf)
+/* A READ or WRITE; md names the metadata buffer on namespaces that keep metadata apart. */
+void cmd_rw(struct nvme_sqe *c, uint8_t opc, const struct nvme_ns *ns, uint64_t lba, uint32_t blocks,
+	    uint64_t buf, uint64_t md)
 {
 	*c = (struct nvme_sqe){
-		.opc = opc, .nsid = nsid, .prp1 = buf,
+		.opc = opc, .nsid = ns->n_nsid, .prp1 = buf, .mptr = ns->n_md_bytes ? md : 0,
 		.cdw10 = (uint32_t)lba, .cdw11 = (uint32_t)(lba >> 32), .cdw12 = blocks - 1,
 	};
 }

@@ -14,17 +14,6 @@
 #include "lib/string.h"
 #include "user/lib/ulib.h"
 
-static uint32_t chunk_blocks(const struct nvme_dev *d, const struct nvme_ns *ns)
-{
-	uint64_t n = d->d_max_transfer / ns->n_block_xfer;
-
-	if (n > 65536)
-		n = 65536;	/* NLB is 16 bits, 0-based */
-	if (n * ns->n_block_xfer > d->d_data_bytes)
-		n = d->d_data_bytes / ns->n_block_xfer;
-	return (uint32_t)n;
-}
-
 static bool in_namespace(const char *what, const struct nvme_ns *ns, uint64_t lba, uint32_t count)
 {
 	if (lba >= ns->n_info.nsze || count > ns->n_info.nsze - lba) {
@@ -42,7 +31,7 @@ static int rw(struct nvme_dev *d, const struct nvme_ns *ns, uint8_t opc, uint64_
 	struct nvme_cqe e;
 	const char *what = opc == NVME_CMD_READ ? "read" : "write";
 
-	cmd_rw(&c, opc, ns->n_nsid, lba, n, d->d_data);
+	cmd_rw(&c, opc, ns, lba, n, d->d_data, d->d_md);
 	int err = queue_exec(d, &d->d_io, &c, &e);
 	if (err) {
 		nvme_error("nvme: %s error nsid=%u lba=%lu blocks=%u reason=%s", what, ns->n_nsid, lba, n, cr_err_name(err));
@@ -57,7 +46,7 @@ static int rw(struct nvme_dev *d, const struct nvme_ns *ns, uint8_t opc, uint64_
 
 int io_read_extent(struct nvme_dev *d, const struct nvme_ns *ns, uint64_t lba, uint32_t count)
 {
-	uint32_t per = chunk_blocks(d, ns), crc = 0;
+	uint32_t per = ns->n_max_blocks, crc = 0;
 	uint64_t bytes = 0;
 
 	if (!in_namespace("read", ns, lba, count))
@@ -72,8 +61,9 @@ int io_read_extent(struct nvme_dev *d, const struct nvme_ns *ns, uint64_t lba, u
 		bytes += len;
 		done += n;
 	}
-	uprintf("nvme: read ok nsid=%u lba=%lu blocks=%u bytes=%lu crc32=0x%08x commands=%lu",
-		ns->n_nsid, lba, count, bytes, crc, (uint64_t)(count + per - 1) / per);
+	uprintf("nvme: read ok nsid=%u lba=%lu blocks=%u bytes=%lu crc32=0x%08x commands=%lu md_bytes=%lu",
+		ns->n_nsid, lba, count, bytes, crc, ((uint64_t)count + per - 1) / per,
+		(uint64_t)count * ns->n_md_bytes);
 	return 0;
 }
 
@@ -104,11 +94,13 @@ static long check(struct nvme_dev *d, const struct nvme_ns *ns, uint64_t lba, ui
 
 int io_write_extent(struct nvme_dev *d, const struct nvme_ns *ns, uint64_t lba, uint32_t count, uint64_t seed)
 {
-	uint32_t per = chunk_blocks(d, ns), crc = 0;
+	uint32_t per = ns->n_max_blocks, crc = 0;
 	int err;
 
 	if (!in_namespace("write", ns, lba, count))
 		return CR_ERANGE;
+	if (ns->n_md_bytes)
+		memset(pool_ptr(d, d->d_md), 0, d->d_info.di_page_size);	/* no protection information to supply */
 	for (uint64_t done = 0; done < count;) {
 		uint32_t n = (uint32_t)(count - done < per ? count - done : per);
 		fill(d, ns, lba + done, n, seed);

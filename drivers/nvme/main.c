@@ -74,6 +74,10 @@ static int smoke(struct nvme_dev *d, const struct nvme_job *job)
 		nvme_error("nvme: error namespace nsid=%u is not active", job->j_nsid);
 		return CR_ENOENT;
 	}
+	if (!ns->n_max_blocks) {
+		nvme_error("nvme: error namespace nsid=%u cannot be read within the transfer limit", ns->n_nsid);
+		return CR_EINVAL;
+	}
 	/* The standing proof: 4 KiB (or one block, if larger) from LBA 0. */
 	uint32_t blocks = ns->n_info.lba_bytes >= 4096 ? 1 : 4096 / ns->n_info.lba_bytes;
 	if (blocks > ns->n_info.nsze)
@@ -108,9 +112,10 @@ int main(const struct start_info *si)
 		nvme_error("nvme: error cannot create the I/O queue pair");
 		return 1;
 	}
+	d->d_md = pool_alloc(d, d->d_info.di_page_size, d->d_info.di_page_size);
 	d->d_data_bytes = d->d_pool_bytes - d->d_pool_next - 4096;
 	d->d_data = pool_alloc(d, d->d_data_bytes, 4096);
-	if (d->d_data == UINT64_MAX || d->d_data_bytes < d->d_max_transfer) {
+	if (d->d_md == UINT64_MAX || d->d_data == UINT64_MAX || d->d_data_bytes < d->d_max_transfer) {
 		nvme_error("nvme: error pool too small for one maximum transfer");
 		return 1;
 	}

@@ -57,6 +57,8 @@ struct nvme_ns {
 	uint32_t n_nsid;
 	struct nvme_ns_info n_info;
 	uint32_t n_block_xfer;		/* bytes per block in a data buffer */
+	uint32_t n_md_bytes;		/* bytes per block in a separate metadata buffer (MPTR), or 0 */
+	uint32_t n_max_blocks;		/* per command: transfer limit, NLB, metadata page */
 };
 
 struct nvme_dev {
@@ -85,6 +87,7 @@ struct nvme_dev {
 	struct nvme_ns d_ns[NVME_MAX_NS];
 	unsigned int d_nns;
 
+	uint64_t d_md;			/* pool handle of the one-page metadata buffer */
 	uint64_t d_data;		/* pool handle of the data area */
 	uint64_t d_data_bytes;
 	unsigned int d_errors;
@@ -113,7 +116,8 @@ int cmd_identify(struct nvme_dev *d, uint32_t cns, uint32_t nsid, uint64_t buf);
 int cmd_identify_quiet(struct nvme_dev *d, uint32_t cns, uint32_t nsid, uint64_t buf, struct nvme_cqe *out);
 int cmd_set_num_queues(struct nvme_dev *d, uint16_t want, uint32_t *granted);
 int cmd_create_io_queues(struct nvme_dev *d, struct nvme_queue *q);
-void cmd_rw(struct nvme_sqe *c, uint8_t opc, uint32_t nsid, uint64_t lba, uint32_t blocks, uint64_t buf);
+void cmd_rw(struct nvme_sqe *c, uint8_t opc, const struct nvme_ns *ns, uint64_t lba, uint32_t blocks,
+	    uint64_t buf, uint64_t md);
 int cmd_flush(struct nvme_dev *d, uint32_t nsid);
 
 /* ctrl.c */

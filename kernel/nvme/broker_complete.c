@@ -130,6 +130,10 @@ static unsigned drain(struct nvme_ctrl *c, struct broker_cq *cq)
 				snoop_identify(c, t, t->bc_plan.cns);
 			dma_unmap(&c->nc_dma, &t->bc_dma);
 		}
+		if (t->bc_md.db_mapped) {
+			dma_sync_for_cpu(&c->nc_dma, &t->bc_md);
+			dma_unmap(&c->nc_dma, &t->bc_md);
+		}
 		struct nvme_cqe out = {
 			.dw0 = e.dw0, .dw1 = e.dw1, .sqhd = sq->sq_shadow_head, .sqid = e.sqid,
 			.cid = t->bc_provider_cid, .status = e.status,

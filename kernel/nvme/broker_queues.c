@@ -14,8 +14,10 @@ static void free_sq(struct nvme_ctrl *c, struct broker_sq *sq)
 {
 	if (sq->sq_cmds) {
 		for (unsigned i = 0; i < sq->sq_size; i++) {
-			if (sq->sq_cmds[i].bc_busy)
+			if (sq->sq_cmds[i].bc_busy) {
 				dma_unmap(&c->nc_dma, &sq->sq_cmds[i].bc_dma);
+				dma_unmap(&c->nc_dma, &sq->sq_cmds[i].bc_md);
+			}
 		}
 	}
 	dma_free_coherent(&c->nc_dma, sq->sq_phys, (uint64_t)sq->sq_size * sizeof(struct nvme_sqe));
@@ -183,6 +185,7 @@ struct nvme_broker_view broker_view(struct nvme_ctrl *c)
 	return (struct nvme_broker_view){
 		.pool_bytes = c->nc_dma.dd_pool ? c->nc_dma.dd_pool->dp_bytes : 0,
 		.max_transfer = c->nc_max_transfer,
+		.page_size = c->nc_page_size,
 		.mqes = c->nc_mqes,
 		.max_qid = c->nc_max_qid,
 		.max_qid_limit = BROKER_MAX_QID,

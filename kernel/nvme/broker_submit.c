@@ -106,6 +106,19 @@ static enum submit_result submit_one(struct nvme_ctrl *c, struct broker_sq *sq, 
 		}
 		cmd->prp1 = t->bc_dma.db_prp1;
 		cmd->prp2 = t->bc_dma.db_prp2;
+		if (plan.md_len) {
+			/* One page holds the whole metadata buffer: MPTR is its address. */
+			t->bc_md = (struct dma_buffer){
+				.db_handle = plan.md_handle, .db_len = plan.md_len, .db_dir = dir,
+				.db_tag = t->bc_dma.db_tag,
+			};
+			if (dma_map(&c->nc_dma, &t->bc_md) == CR_EAGAIN) {
+				dma_unmap(&c->nc_dma, &t->bc_dma);
+				return STALLED;
+			}
+			dma_sync_for_device(&c->nc_dma, &t->bc_md);
+			cmd->mptr = t->bc_md.db_prp1;
+		}
 	} else if (plan.kind == NBK_CREATE_CQ || plan.kind == NBK_CREATE_SQ) {
 		cmd->prp1 = plan.kind == NBK_CREATE_CQ ? c->nc_cq[plan.qid].cq_phys : c->nc_sq[plan.qid].sq_phys;
 		cmd->prp2 = 0;

@@ -32,7 +32,8 @@ struct broker_cmd {
 	bool bc_busy;
 	uint16_t bc_provider_cid;
 	struct nvme_broker_plan bc_plan;
-	struct dma_buffer bc_dma;
+	struct dma_buffer bc_dma;	/* the data buffer */
+	struct dma_buffer bc_md;	/* a separate metadata buffer (MPTR), if any */
 };
 
 struct broker_sq {

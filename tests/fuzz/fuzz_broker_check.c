@@ -124,8 +124,15 @@ static void check_plan(const struct nvme_broker_view *v, uint16_t qid, const str
 
 	/* Nothing the device could follow on its own survives. */
 	CHECK((c->flags & (NVME_SQE_FUSE_MASK | NVME_SQE_PSDT_MASK)) == 0);
-	CHECK(c->mptr == 0);
 	CHECK(c->prp2 == 0);
+	/* MPTR survives only as a handle to a separate metadata buffer of at most one page. */
+	if (c->mptr) {
+		CHECK(qid != 0 && p->md_len > 0 && p->md_handle == c->mptr && p->md_len <= v->page_size);
+		CHECK(!__builtin_add_overflow(p->md_handle, (uint64_t)p->md_len, &end) && end <= v->pool_bytes);
+		CHECK(p->md_handle % 4 == 0);
+	} else {
+		CHECK(p->md_len == 0);
+	}
 	CHECK(qid == 0 ? admin_allowed(c->opc) : io_allowed(c->opc));
 	if (qid != 0)
 		CHECK(v->max_transfer != 0);
@@ -202,8 +209,9 @@ static void check_plan(const struct nvme_broker_view *v, uint16_t qid, const str
 			bool pract = c->cdw12 & NVME_RW_PRACT;
 			CHECK((uint64_t)p->len == (uint64_t)nlb * nvme_broker_block_xfer(ns, pract));
 			CHECK(p->xfer == (c->opc == NVME_CMD_READ ? NVME_XFER_FROM_DEVICE : NVME_XFER_TO_DEVICE));
-			/* Separate metadata is never moved behind the broker's back. */
-			CHECK(!ns->ms || ns->extended || (pract && ns->ms == 8 && ns->pi_type));
+			/* Separate metadata moves only through the planned one-page MPTR buffer. */
+			CHECK(p->md_len == (uint64_t)nlb * nvme_broker_block_md(ns, pract));
+			CHECK(!p->md_len || (c->mptr && p->md_len <= v->page_size));
 		} else {
 			CHECK(p->xfer == NVME_XFER_NONE);
 		}
@@ -227,6 +235,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t shape = fr_u8(&in);
 	v.pool_bytes = shape & 1 ? fr_u64(&in) : (uint64_t)fr_u16(&in) << 12;
 	v.max_transfer = shape & 2 ? fr_u32(&in) : (uint32_t)(fr_u8(&in) & 0x1f) << 12;
+	v.page_size = 4096u << (fr_u8(&in) & 3);
 	v.mqes = (uint32_t)fr_u16(&in) + 1;
 	F.limit = (uint16_t)(fr_u8(&in) % MAX_LIMIT);
 	v.max_qid_limit = F.limit;

@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc = nvme_parse_identify_ns(page, &ni, &why);
 	if (rc == 0) {
 		if (ni.nsze != 0) {
-			CHECK(ni.lba_bytes >= 512 && ni.lba_bytes <= 65536 && (ni.lba_bytes & (ni.lba_bytes - 1)) == 0);
+			CHECK(ni.lba_bytes >= 512 && ni.lba_bytes <= (1u << 31) && (ni.lba_bytes & (ni.lba_bytes - 1)) == 0);
 			CHECK(ni.nlbaf < NVME_IDNS_LBAF_MAX && ni.lbaf_index <= ni.nlbaf);
 			CHECK(ni.ncap <= ni.nsze);
 		}

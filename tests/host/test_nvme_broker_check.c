@@ -114,6 +114,7 @@ static int setup(void **state UNUSED)
 	V = (struct nvme_broker_view){
 		.pool_bytes = POOL_BYTES,
 		.max_transfer = MAX_XFER,
+		.page_size = 4096,
 		.mqes = 1024,
 		.max_qid = 8,
 		.max_qid_limit = QID_LIMIT,
@@ -1210,6 +1211,52 @@ static void test_every_reason_covered(void **state UNUSED)
 	}
 }
 
+/* Separate metadata travels in one MPTR buffer (a pool handle) of at most one page. */
+static void test_separate_metadata_buffer(void **state UNUSED)
+{
+	struct nvme_sqe c = rw(NVME_CMD_READ, 4, 0, 4, 0x10000);
+	struct nvme_broker_plan p;
+
+	c.mptr = 0x3000;
+	p = expect_ok(1, c);
+	assert_int_equal(p.md_handle, 0x3000);
+	assert_int_equal(p.md_len, 4 * 16);
+	assert_int_equal(p.len, 4 * 512);
+	assert_int_equal(p.xfer, NVME_XFER_FROM_DEVICE);
+
+	c = rw(NVME_CMD_WRITE, 4, 0, 256, 0x10000);	/* 256 * 16 = one page exactly */
+	c.mptr = 0x3000;
+	p = expect_ok(1, c);
+	assert_int_equal(p.md_len, 4096);
+	c = rw(NVME_CMD_WRITE, 4, 0, 257, 0x10000);
+	c.mptr = 0x3000;
+	expect_refused(1, c, G, INVALID_FIELD, NBR_TRANSFER_SIZE);
+
+	c = rw(NVME_CMD_READ, 4, 0, 4, 0x10000);
+	c.mptr = 0x3002;				/* MPTR is dword aligned */
+	expect_refused(1, c, G, INVALID_FIELD, NBR_HANDLE);
+	c.mptr = POOL_BYTES - 32;			/* 64 bytes would run past the pool */
+	expect_refused(1, c, G, INVALID_FIELD, NBR_HANDLE);
+	c.mptr = UINT64_MAX - 3;			/* wraps */
+	expect_refused(1, c, G, INVALID_FIELD, NBR_HANDLE);
+
+	/* PRACT with 8-byte PI: the controller inserts and strips it, nothing travels. */
+	c = rw(NVME_CMD_READ, 3, 0, 4, 0x10000);
+	c.cdw12 |= NVME_RW_PRACT;
+	p = expect_ok(1, c);
+	assert_int_equal(p.md_len, 0);
+	c.mptr = 0x3000;
+	expect_refused(1, c, G, INVALID_FIELD, NBR_MPTR);
+
+	/* Commands that move no metadata may not carry MPTR, even on such a namespace. */
+	c = rw(NVME_CMD_WRITE_ZEROES, 4, 0, 4, 0);
+	c.mptr = 0x3000;
+	expect_refused(1, c, G, INVALID_FIELD, NBR_MPTR);
+	assert_int_equal(nvme_broker_block_md(&F.ns[3], false), 16);
+	assert_int_equal(nvme_broker_block_md(&F.ns[4], false), 0);	/* extended: inline */
+	assert_int_equal(nvme_broker_block_md(&F.ns[2], true), 0);	/* PI stripped */
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup)
 
 int main(void)
@@ -1221,6 +1268,7 @@ int main(void)
 		T(test_controller_unknown),
 		T(test_read_write_plain),
 		T(test_read_write_metadata),
+		T(test_separate_metadata_buffer),
 		T(test_block_xfer),
 		T(test_lba_range),
 		T(test_no_data_commands),

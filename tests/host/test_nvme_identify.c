@@ -357,7 +357,7 @@ static void test_ns_lbads_bounds(void **state UNUSED)
 		lbaf(0, 0, (uint8_t)lbads, 0);
 		why = NULL;
 		int rc = nvme_parse_identify_ns(buf, &ni, &why);
-		if (lbads >= 9 && lbads <= 16) {
+		if (lbads >= 9 && lbads <= 31) {
 			assert_int_equal(rc, 0);
 			assert_int_equal(ni.lba_bytes, 1u << lbads);
 		} else {

@@ -97,22 +97,43 @@ CASES = [
     # The default controller; reads at the middle, the last LBA, and across MDTS (512 KiB).
     nvme_case("nvme-default", "nvme.read=16384:8,32767:1,100:2048,0:32768",
               expect=[r"^nvme: read ok nsid=1 lba=32767 blocks=1 bytes=512 ",
-                      r"^nvme: read ok nsid=1 lba=100 blocks=2048 bytes=1048576 .* commands=2$",
-                      r"^nvme: read ok nsid=1 lba=0 blocks=32768 bytes=16777216 .* commands=32$"]),
+                      r"^nvme: read ok nsid=1 lba=100 blocks=2048 bytes=1048576 .* commands=2 ",
+                      r"^nvme: read ok nsid=1 lba=0 blocks=32768 bytes=16777216 .* commands=32 "]),
     # MDTS 1 = 8 KiB per command: one read becomes many commands and PRP2 carries page two.
     nvme_case("nvme-mdts-8k", "nvme.read=3:100", props=",mdts=1",
               expect=[r"^nvme: identify controller .* mdts_bytes=8192 ",
-                      r"^nvme: read ok nsid=1 lba=3 blocks=100 bytes=51200 .* commands=7$"]),
+                      r"^nvme: read ok nsid=1 lba=3 blocks=100 bytes=51200 .* commands=7 "]),
     # MDTS 0 = no device limit: the broker's 2 MiB limit (and the bounce pool) governs.
     nvme_case("nvme-mdts-unlimited", "nvme.read=1:8191", props=",mdts=0", size=32 * MIB,
               expect=[r"^nvme: identify controller .* mdts_bytes=0 ",
-                      r"^nvme: read ok nsid=1 lba=1 blocks=8191 bytes=4193792 .* commands=2$"]),
+                      r"^nvme: read ok nsid=1 lba=1 blocks=8191 bytes=4193792 .* commands=2 "]),
     # 4 KiB logical blocks.
     nvme_case("nvme-lba-4k", "nvme.read=4095:1,17:300",
               namespaces=[{"logical_block_size": 4096, "physical_block_size": 4096}],
               expect=[r"^nvme: identify namespace nsid=1 lbas=4096 lba_bytes=4096 ",
                       r"^nvme: read ok nsid=1 lba=0 blocks=1 bytes=4096 ",
-                      r"^nvme: read ok nsid=1 lba=17 blocks=300 bytes=1228800 .* commands=3$"]),
+                      r"^nvme: read ok nsid=1 lba=17 blocks=300 bytes=1228800 .* commands=3 "]),
+    # Blocks larger than a page: 64 KiB and 128 KiB logical blocks.
+    nvme_case("nvme-lba-128k", "nvme.read=1:3,100:27",
+              namespaces=[{"logical_block_size": 131072, "physical_block_size": 131072}],
+              expect=[r"^nvme: identify namespace nsid=1 lbas=128 lba_bytes=131072 ",
+                      r"^nvme: read ok nsid=1 lba=0 blocks=1 bytes=131072 ",
+                      r"^nvme: read ok nsid=1 lba=100 blocks=27 bytes=3538944 .* commands=7 "]),
+    # Metadata kept apart (MPTR): the manager bounces a one-page metadata buffer too.
+    nvme_case("nvme-metadata-separate", "nvme.read=3:200 nvme.write=50:100:7",
+              namespaces=[{"ms": 8}], writes=[(50, 100, 7)],
+              expect=[r"^nvme: identify namespace nsid=1 lbas=\d+ lba_bytes=512 ms=8 extended=no ",
+                      r"^nvme: read ok nsid=1 lba=3 blocks=200 bytes=102400 .* md_bytes=1600$",
+                      r"^nvme: write ok nsid=1 lba=50 blocks=100 "]),
+    nvme_case("nvme-metadata-pi-separate", "nvme.read=9:64",
+              namespaces=[{"ms": 16, "pi": 1}],
+              expect=[r"^nvme: identify namespace nsid=1 lbas=\d+ lba_bytes=512 ms=16 extended=no ",
+                      r"^nvme: read ok nsid=1 lba=9 blocks=64 bytes=32768 .* md_bytes=1024$"]),
+    # Metadata inline after each block (extended LBA): the data buffer carries it.
+    nvme_case("nvme-metadata-extended", "nvme.read=4:4", check_reads=False,
+              namespaces=[{"ms": 8, "mset": 1}],
+              expect=[r"^nvme: identify namespace nsid=1 lbas=\d+ lba_bytes=512 ms=8 extended=yes ",
+                      r"^nvme: read ok nsid=1 lba=4 blocks=4 bytes=2080 "]),
     # Two namespaces; the job picks the second.
     nvme_case("nvme-two-namespaces", "nvme.nsid=2 nvme.read=5:9",
               namespaces=[{"nsid": 1}, {"nsid": 2, "logical_block_size": 4096, "physical_block_size": 4096}],
