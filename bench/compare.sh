@@ -8,7 +8,8 @@
 # each guest.  The machines are shared and noisy: compare within one run,
 # and repeat (ROUNDS) before believing a difference under ~15%.
 #
-# Env: ANCHOR (path to linux-guest), ROUNDS (1), SECONDS_PER_JOB (5), WORK (build/bench)
+# Env: ANCHOR (path to linux-guest), ROUNDS (1), SECONDS_PER_JOB (5), WORK (build/bench),
+#      CAPROCK_KERNEL (build/kernel.elf; KERNEL means something else to the anchor)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ANCHOR=${ANCHOR:-../shared/anchors/linux-guest}
@@ -22,9 +23,9 @@ TRACES="-trace pci_nvme_mmio_doorbell_sq -trace pci_nvme_mmio_doorbell_cq -trace
 for round in $(seq 1 "$ROUNDS"); do
 	echo "== round $round: linux-guest anchor"
 	rm -f "$WORK/linux-trace.log"
-	ACCEL=tcg RUNTIME=$SECS JOBS=$JOBS QEMU_EXTRA="$TRACES" "$ANCHOR/run.sh" | tee "$WORK/linux-$round.txt" | grep -E '^linux-guest: job='
+	env -u KERNEL ACCEL=tcg RUNTIME=$SECS JOBS=$JOBS QEMU_EXTRA="$TRACES" "$ANCHOR/run.sh" | tee "$WORK/linux-$round.txt" | grep -E '^linux-guest: job='
 	echo "== round $round: caprock"
-	SECONDS_PER_JOB=$SECS JOBS=$JOBS WORK=$WORK bench/caprock-bench.sh | tee "$WORK/caprock-$round.txt"
+	KERNEL=${CAPROCK_KERNEL:-build/kernel.elf} SECONDS_PER_JOB=$SECS JOBS=$JOBS WORK=$WORK bench/caprock-bench.sh | tee "$WORK/caprock-$round.txt"
 	python3 - "$WORK/linux-$round.txt" "$WORK/caprock-$round.txt" "$WORK/linux-trace.log" "$SECS" <<'PY'
 import re, sys
 linux = {}
