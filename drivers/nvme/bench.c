@@ -145,9 +145,9 @@ int bench_run(struct nvme_dev *d, const struct nvme_ns *ns, const struct nvme_jo
 	uint64_t secs_x1000 = (end - measure_from) / 1000000;
 	uint64_t iops = ios * 1000 / (secs_x1000 ? secs_x1000 : 1);
 	uint64_t mib_x10 = iops * bs * 10 / (1024 * 1024);
-	uprintf("bench: job=%s%uk qd=%u iops=%lu mib_s=%lu.%lu lat_us_p50=%lu lat_us_p99=%lu lat_us_p999=%lu lane=%s ios=%lu errors=%lu seconds=%u ramp_s=1 irq_waits=%lu nsid=%u",
+	uprintf("bench: job=%s%uk qd=%u iops=%lu mib_s=%lu.%lu lat_us_p50=%lu lat_us_p99=%lu lane=%s lat_us_p999=%lu ios=%lu errors=%lu seconds=%u ramp_s=1 irq_waits=%lu nsid=%u",
 		name, bs / 1024, qd, iops, mib_x10 / 10, mib_x10 % 10, percentile(ios, 500), percentile(ios, 990),
-		percentile(ios, 999), d->d_lane == DMA_LANE_BROKERED ? "brokered" : "direct", ios, errors,
+		d->d_lane == DMA_LANE_BROKERED ? "brokered" : "direct", percentile(ios, 999), ios, errors,
 		job->j_bench_seconds, waits, ns->n_nsid);
 	return errors ? CR_EIO : 0;
 }

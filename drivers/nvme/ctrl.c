@@ -157,8 +157,8 @@ int ctrl_identify(struct nvme_dev *d)
 	if (mdts && mdts < d->d_max_transfer)
 		d->d_max_transfer = mdts;
 	d->d_nn = d->d_id.nn;
-	uprintf("nvme: identify controller vid=0x%04x ssvid=0x%04x model=\"%s\" serial=\"%s\" firmware=\"%s\" mdts_bytes=%lu nn=%u cntlid=%u strings=%s",
-		d->d_id.vid, d->d_id.ssvid, d->d_id.mn, d->d_id.sn, d->d_id.fr, mdts, d->d_id.nn,
+	uprintf("nvme: identify controller vid=0x%04x model=\"%s\" serial=\"%s\" firmware=\"%s\" mdts_bytes=%lu nn=%u ssvid=0x%04x cntlid=%u strings=%s",
+		d->d_id.vid, d->d_id.mn, d->d_id.sn, d->d_id.fr, mdts, d->d_id.nn, d->d_id.ssvid,
 		d->d_id.cntlid, d->d_id.strings_repaired ? "repaired" : "clean");
 	if (!d->d_max_transfer) {
 		nvme_error("nvme: error no usable transfer size (mdts=%u broker=%u)", d->d_id.mdts, d->d_info.di_max_transfer);

@@ -86,11 +86,6 @@ uint64_t clock_ns(void)
 	return (uint64_t)(((unsigned __int128)ticks * mult) >> 32);
 }
 
-uint64_t clock_tsc_hz(void)
-{
-	return tsc_hz;
-}
-
 void clock_delay_us(uint64_t us)
 {
 	uint64_t end = clock_ns() + us * 1000;

@@ -13,7 +13,6 @@
 void clock_init(void);
 /* Nanoseconds since clock_init; monotonic. */
 uint64_t clock_ns(void);
-uint64_t clock_tsc_hz(void);
 /* Busy-wait; only for short hardware settle times during bring-up. */
 void clock_delay_us(uint64_t us);
 

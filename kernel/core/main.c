@@ -60,7 +60,7 @@ void kernel_main(uint32_t start_info_phys)
 	if (opts.nerrors || boot_info.cmdline_truncated)
 		power_off_after_run(false);
 
-	kprintf("boot: mode=%s", run_mode_name(opts.mode));
+	kprintf("boot: mode=%s dma.backend=%s", run_mode_name(opts.mode), dma_choice_name(opts.dma_backend));
 	bool pass;
 	switch (opts.mode) {
 	case RUN_MODE_BOOT:

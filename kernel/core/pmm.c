@@ -89,8 +89,6 @@ void pmm_free(uint64_t phys, uint64_t npages)
 		panic("pmm: bad free phys=0x%lx pages=%lu", phys, npages);
 }
 
-uint64_t pmm_free_pages(void) { return frames.pa_free; }
-uint64_t pmm_total_pages(void) { return total_pages; }
 uint64_t pmm_ram_end(void) { return ram_end; }
 
 uint64_t virt_to_phys(const void *va)

@@ -209,8 +209,6 @@ void pci_init(void)
 	kprintf("pci: enumeration complete access=%s functions=%u", access_method, ndevices);
 }
 
-unsigned int pci_device_count(void) { return ndevices; }
-struct pci_dev *pci_device(unsigned int index) { return index < ndevices ? &devices[index] : NULL; }
 
 struct pci_dev *pci_find_nvme(unsigned int nth)
 {

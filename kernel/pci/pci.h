@@ -26,8 +26,6 @@ struct pci_dev {
 
 void pci_init(void);
 
-unsigned int pci_device_count(void);
-struct pci_dev *pci_device(unsigned int index);
 /* The first function with the NVMe class triple, by enumeration order; NULL if none. */
 struct pci_dev *pci_find_nvme(unsigned int nth);
 

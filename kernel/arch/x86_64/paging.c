@@ -27,7 +27,6 @@ static bool nx_ok;
 static bool early = true;	/* page-table pages must come from the boot-mapped first GiB */
 static uint64_t mmio_next = MMIO_WINDOW_BASE;
 
-bool paging_nx_supported(void) { return nx_ok; }
 uint64_t paging_kernel_root(void) { return kernel_root; }
 
 static uint64_t *table(uint64_t pa) { return phys_to_virt(pa & PTE_ADDR_MASK); }

@@ -26,7 +26,6 @@
 
 void paging_init(void);
 uint64_t paging_kernel_root(void);
-bool paging_nx_supported(void);
 
 /*
  * Map [va, va+len) to [pa, pa+len) in the tables rooted at root (physical).
