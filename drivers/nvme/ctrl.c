@@ -129,10 +129,6 @@ static int identify_ns(struct nvme_dev *d, uint32_t nsid, uint64_t buf)
 	if (ns.n_md_bytes && max > d->d_info.di_page_size / ns.n_md_bytes)
 		max = d->d_info.di_page_size / ns.n_md_bytes;
 	ns.n_max_blocks = (uint32_t)max;
-	if (d->d_nns == NVME_MAX_NS) {
-		uprintf("nvme: namespace nsid=%u not tracked (more than %d active)", nsid, NVME_MAX_NS);
-		return 0;
-	}
 	d->d_ns[d->d_nns++] = ns;
 	print_ns(&ns);
 	if (!ns.n_max_blocks)
@@ -141,7 +137,7 @@ static int identify_ns(struct nvme_dev *d, uint32_t nsid, uint64_t buf)
 	return 0;
 }
 
-int ctrl_identify(struct nvme_dev *d)
+int ctrl_identify(struct nvme_dev *d, uint32_t wanted_nsid)
 {
 	uint64_t buf = pool_alloc(d, NVME_IDENTIFY_BYTES, 4096);
 	int err;
@@ -165,22 +161,39 @@ int ctrl_identify(struct nvme_dev *d)
 		return CR_EPROTO;
 	}
 
-	/* Active namespaces (CNS 2, NVMe 1.1+); older controllers: probe 1..NN. */
-	uint32_t ids[NVME_MAX_NS * 4];
+	/*
+	 * Active namespaces (CNS 2, NVMe 1.1+), a page of up to 1024 ids at a
+	 * time, each page starting after the last id of the one before; older
+	 * controllers: probe 1..NN.  The first NVME_MAX_NS - 1 active ones are
+	 * tracked, and the one the job asks for always is.
+	 */
+	static uint32_t ids[NVME_LIST_MAX];
 	unsigned n = 0;
 	struct nvme_cqe e;
-	if (cmd_identify_quiet(d, NVME_CNS_ACTIVE_NS_LIST, 0, buf, &e) == 0) {
-		n = nvme_parse_ns_list(pool_ptr(d, buf), ids, sizeof(ids) / sizeof(ids[0]));
-	} else {
-		uprintf("nvme: active namespace list unavailable status=0x%04x; probing nsid 1..%u", e.status, d->d_nn);
-		for (uint32_t i = 1; i <= d->d_nn && n < sizeof(ids) / sizeof(ids[0]); i++)
-			ids[n++] = i;
+	for (uint32_t after = 0; n < NVME_LIST_MAX;) {
+		if (cmd_identify_quiet(d, NVME_CNS_ACTIVE_NS_LIST, after, buf, &e) < 0) {
+			if (n)
+				break;
+			uprintf("nvme: active namespace list unavailable status=0x%04x; probing nsid 1..%u", e.status, d->d_nn);
+			for (uint32_t i = 1; i <= d->d_nn && n < NVME_LIST_MAX; i++)
+				ids[n++] = i;
+			break;
+		}
+		unsigned got = nvme_parse_ns_list(pool_ptr(d, buf), ids + n, NVME_LIST_MAX - n);
+		n += got;
+		if (got < NVME_IDENTIFY_BYTES / 4)
+			break;
+		after = ids[n - 1];
 	}
-	for (unsigned i = 0; i < n && d->d_nns < NVME_MAX_NS; i++) {
-		if ((err = identify_ns(d, ids[i], buf)) < 0)
+	bool wanted_listed = wanted_nsid == 0;
+	for (unsigned i = 0; i < n; i++) {
+		wanted_listed |= ids[i] == wanted_nsid;
+		if (d->d_nns < NVME_MAX_NS - 1 && (err = identify_ns(d, ids[i], buf)) < 0)
 			return err;
 	}
-	uprintf("nvme: namespaces active=%u listed=%u nn=%u", d->d_nns, n, d->d_nn);
+	if (wanted_listed && wanted_nsid && !ctrl_ns(d, wanted_nsid) && (err = identify_ns(d, wanted_nsid, buf)) < 0)
+		return err;
+	uprintf("nvme: namespaces active=%u listed=%u nn=%u tracked_limit=%u", d->d_nns, n, d->d_nn, NVME_MAX_NS);
 	if (d->d_nns == 0) {
 		nvme_error("nvme: error no active namespace");
 		return CR_ENODEV;

@@ -102,7 +102,7 @@ int main(const struct start_info *si)
 		return 2;
 	}
 	d->d_never_give_up = job->j_cloud_ebs;
-	if ((err = setup(d, si)) < 0 || (err = ctrl_start(d)) < 0 || (err = ctrl_identify(d)) < 0)
+	if ((err = setup(d, si)) < 0 || (err = ctrl_start(d)) < 0 || (err = ctrl_identify(d, job->j_nsid)) < 0)
 		return 1;
 
 	uint16_t io_entries = NVME_IO_ENTRIES_MAX;

@@ -19,7 +19,8 @@
 
 #define NVME_ADMIN_ENTRIES	64	/* a multiple of 64: Azure's 0xb111 needs that */
 #define NVME_IO_ENTRIES_MAX	1024
-#define NVME_MAX_NS		16	/* namespaces the provider reports and can use */
+#define NVME_MAX_NS		32	/* namespaces the provider identifies, reports and can use */
+#define NVME_LIST_MAX		4096	/* active namespace ids read (four list pages) */
 #define NVME_MAX_VECTORS	8
 
 /* One outstanding command: the slot index is the command id. */
@@ -122,7 +123,7 @@ int cmd_flush(struct nvme_dev *d, uint32_t nsid);
 
 /* ctrl.c */
 int ctrl_start(struct nvme_dev *d);
-int ctrl_identify(struct nvme_dev *d);
+int ctrl_identify(struct nvme_dev *d, uint32_t wanted_nsid);
 const struct nvme_ns *ctrl_ns(struct nvme_dev *d, uint32_t nsid);
 
 /* io.c */

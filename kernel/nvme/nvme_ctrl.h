@@ -23,7 +23,7 @@
 #include "lib/nvme_reg.h"
 
 #define BROKER_MAX_QID		16	/* I/O queue ids 1..16 */
-#define BROKER_MAX_NS		32	/* namespaces remembered from IDENTIFY */
+#define BROKER_MAX_NS		64	/* namespaces remembered from IDENTIFY (the provider tracks 32) */
 #define BROKER_MAX_TRANSFER	(2u << 20)
 #define BROKER_VECTORS		4	/* admin + up to three I/O vectors */
 

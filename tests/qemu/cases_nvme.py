@@ -40,7 +40,7 @@ def mkdisk(path, size, tag="CAPROCK1", sparse_bytes=None):
 
 def nvme_case(name, cmdline="", size=16 << 20, props="", namespaces=None, devices=(), expect=(),
               forbid=(), status="pass", writes=(), check_reads=True, blkdebug=None, sparse_bytes=None,
-              proof=True, bus=None, **kw):
+              proof=True, bus=None, blkdebug_event="read_aio", **kw):
     """namespaces: list of dicts of nvme-ns properties (nsid, logical_block_size, ...);
     None means the controller's own drive= namespace.  blkdebug: sectors that fail to read."""
     ns_list = namespaces
@@ -58,8 +58,8 @@ def nvme_case(name, cmdline="", size=16 << 20, props="", namespaces=None, device
                 conf = ctx.path("blkdebug.conf")
                 with open(conf, "w") as f:
                     for s in blkdebug:
-                        f.write('[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "%d"\n'
-                                'once = "off"\nimmediately = "off"\n\n' % s)
+                        f.write('[inject-error]\nevent = "%s"\nerrno = "5"\nsector = "%d"\n'
+                                'once = "off"\nimmediately = "off"\n\n' % (blkdebug_event, s))
                 args += ["-drive", "if=none,id=nvm%d,driver=raw,file.driver=blkdebug,file.config=%s,"
                          "file.image.driver=file,file.image.filename=%s" % (nsid, conf, img)]
             else:
@@ -188,6 +188,15 @@ CASES = [
                       r"^nvme: read error nsid=1 lba=4096 blocks=8 sct=0x2 sc=0x81 dnr=\d more=\d crd=\d status=unrecovered-read-error$",
                       r"^nvme: read ok nsid=1 lba=4104 blocks=8 ",
                       r"^nvme: controller released bdf=\S+ stopped=yes ledger_live=0 "]),
+    nvme_case("nvme-write-error", "nvme.write=96:8:1,200:8:2", status="fail", proof=False,
+              blkdebug=range(100, 101), blkdebug_event="write_aio", writes=[(200, 8, 2)],
+              expect=[r"^nvme: write error nsid=1 lba=96 blocks=8 sct=0x2 sc=0x80 dnr=\d more=\d crd=\d status=write-fault$",
+                      r"^nvme: write ok nsid=1 lba=200 blocks=8 ",
+                      r"^nvme: controller released bdf=\S+ stopped=yes ledger_live=0 "]),
+    # Forty namespaces with sparse ids: the list is read whole, the requested one tracked past the limit.
+    nvme_case("nvme-forty-namespaces", "nvme.nsid=120 nvme.read=2:2", size=1 << 20,
+              namespaces=[{"nsid": 3 * i} for i in range(1, 41)],
+              expect=[r"^nvme: namespaces active=32 listed=40 ", r"^nvme: read ok nsid=120 lba=2 blocks=2 "]),
     # An emulated VT-d unit: its DMAR is parsed and reported; the lane stays bounce until verified.
     nvme_case("nvme-with-intel-iommu", "nvme.read=77:77", machine="q35,kernel-irqchip=split",
               devices=["-device", "intel-iommu,intremap=on"],
