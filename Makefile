@@ -49,6 +49,7 @@ USER_RT_OBJS := $(patsubst %.c,$(BUILD)/user-obj/%.o,$(USER_LIB_SRCS) $(LIB_SRCS
 	$(patsubst %.S,$(BUILD)/user-obj/%.o,$(USER_LIB_ASM))
 USER_ELFS := $(foreach p,$(USER_PROGS),$(BUILD)/user/$(firstword $(subst :, ,$(p))).elf)
 
+# Objects built on the way to a test binary are kept, not deleted as intermediates.
 .SECONDARY:
 .PHONY: all check test-host test-qemu lint run run-pci-nvme debug clean deps fuzz bench
 all: $(BUILD)/kernel.elf

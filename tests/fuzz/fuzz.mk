@@ -36,8 +36,6 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_LIB_OB
 	@echo '  LD(fuzz)  $@'
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(DEPFLAGS) $< $(FUZZ_LIB_OBJS) -o $@
 
-# Keep the instrumented library objects between runs.
-.SECONDARY: $(FUZZ_LIB_OBJS)
 
 fuzz-build: $(FUZZ_BINS)
 
