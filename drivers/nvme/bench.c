@@ -15,6 +15,7 @@
 
 #define NSEC_PER_SEC 1000000000ull
 #define RAMP_NS NSEC_PER_SEC
+#define STALL_NS (30 * NSEC_PER_SEC)	/* no completion this long: the device is stuck */
 #define HIST_BUCKETS (64 + 58 * 32)
 
 /* Latency histogram in microseconds: exact below 64, then 32 steps per power of two. */
@@ -115,14 +116,21 @@ int bench_run(struct nvme_dev *d, const struct nvme_ns *ns, const struct nvme_jo
 	queue_ring(d, q);
 
 	bool stopping = false;
+	uint64_t last_progress = sys_clock_ns();
 	while (q->q_outstanding) {
 		struct irq_wait_result r;
 		if (!queue_reap(d, q)) {
+			if (sys_clock_ns() - last_progress > STALL_NS) {
+				nvme_error("bench: error no completion for %llu s with %u commands outstanding",
+					   STALL_NS / NSEC_PER_SEC, q->q_outstanding);
+				return CR_ETIMEDOUT;
+			}
 			sys_irq_wait(q->q_irq, NSEC_PER_SEC, &r);
 			waits++;
 			continue;
 		}
 		uint64_t now = sys_clock_ns();
+		last_progress = now;
 		stopping = now >= end;
 		for (uint16_t i = 0; i < q->q_ndone; i++) {
 			uint16_t cid = q->q_done[i];
