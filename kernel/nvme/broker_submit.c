@@ -55,9 +55,9 @@ static int find_device_cid(struct nvme_ctrl *c, uint16_t sqid, uint16_t provider
 	return -1;
 }
 
-static enum submit_result submit_one(struct nvme_ctrl *c, struct broker_sq *sq, struct nvme_sqe *cmd)
+static enum submit_result submit_one(struct nvme_ctrl *c, struct broker_sq *sq,
+				      const struct nvme_broker_view *view, struct nvme_sqe *cmd)
 {
-	struct nvme_broker_view view = broker_view(c);
 	struct nvme_broker_plan plan;
 	struct nvme_broker_refusal why;
 
@@ -65,7 +65,7 @@ static enum submit_result submit_one(struct nvme_ctrl *c, struct broker_sq *sq, 
 		return STALLED;		/* even a refusal needs a completion slot */
 	if (sq->sq_nfree == 0)
 		return STALLED;		/* device queue full: wait for completions */
-	if (nvme_broker_check(&view, sq->sq_qid, cmd, &plan, &why) < 0)
+	if (nvme_broker_check(view, sq->sq_qid, cmd, &plan, &why) < 0)
 		return refuse(c, sq, cmd, &why);
 
 	if (plan.kind == NBK_ABORT) {
@@ -137,13 +137,15 @@ static void submit_from(struct nvme_ctrl *c, struct broker_sq *sq)
 {
 	unsigned submitted = 0, answered = 0;
 	struct broker_cq *cq = &c->nc_cq[sq->sq_cqid];
+	/* Limits change only on completions, never within a batch; queue state is read live. */
+	const struct nvme_broker_view view = broker_view(c);
 
 	while (sq->sq_live && sq->sq_shadow_head != sq->sq_shadow_tail) {
 		struct nvme_sqe cmd;
 		const void *src = dma_pool_ptr(c->nc_dma.dd_pool,
 					       sq->sq_shadow + (uint64_t)sq->sq_shadow_head * sizeof(cmd), sizeof(cmd));
 		memcpy(&cmd, src, sizeof(cmd));
-		enum submit_result r = submit_one(c, sq, &cmd);
+		enum submit_result r = submit_one(c, sq, &view, &cmd);
 		if (r == STALLED)
 			break;
 		sq->sq_shadow_head = (uint16_t)((sq->sq_shadow_head + 1) % sq->sq_size);

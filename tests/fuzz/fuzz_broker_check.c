@@ -17,6 +17,7 @@
 #include "lib/bits.h"
 #include "lib/nvme_broker_check.h"
 #include "lib/nvme_reg.h"
+#include "tests/common/nvme_allow_lists.h"
 #include "tests/fuzz/fuzz_common.h"
 
 #define MAX_NS		4
@@ -63,28 +64,6 @@ static bool fake_cq_has_sqs(void *ctx, uint16_t qid)
 	struct fake *f = ctx;
 	CHECK(qid <= f->limit);
 	return bit(f->cq_has_sqs, qid);
-}
-
-static bool admin_allowed(uint8_t opc)
-{
-	switch (opc) {
-	case NVME_ADMIN_DELETE_SQ: case NVME_ADMIN_CREATE_SQ: case NVME_ADMIN_GET_LOG_PAGE:
-	case NVME_ADMIN_DELETE_CQ: case NVME_ADMIN_CREATE_CQ: case NVME_ADMIN_IDENTIFY:
-	case NVME_ADMIN_ABORT: case NVME_ADMIN_SET_FEATURES: case NVME_ADMIN_GET_FEATURES:
-	case NVME_ADMIN_ASYNC_EVENT: case NVME_ADMIN_KEEP_ALIVE:
-		return true;
-	}
-	return false;
-}
-
-static bool io_allowed(uint8_t opc)
-{
-	switch (opc) {
-	case NVME_CMD_FLUSH: case NVME_CMD_WRITE: case NVME_CMD_READ: case NVME_CMD_WRITE_UNCOR:
-	case NVME_CMD_COMPARE: case NVME_CMD_WRITE_ZEROES: case NVME_CMD_DSM: case NVME_CMD_VERIFY:
-		return true;
-	}
-	return false;
 }
 
 /* Every (reason, SCT, SC) the checker may answer with. */

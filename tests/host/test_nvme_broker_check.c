@@ -22,6 +22,7 @@
 #include "lib/bits.h"
 #include "lib/nvme_broker_check.h"
 #include "lib/nvme_reg.h"
+#include "tests/common/nvme_allow_lists.h"
 
 /* cmocka hands every test a state pointer these tests do not use. */
 #define UNUSED __attribute__((unused))
@@ -243,28 +244,6 @@ static void test_fused_sgl_mptr(void **state UNUSED)
 }
 
 /* ------------------------------------------------------------ opcode allow-lists */
-
-static bool admin_allowed(unsigned opc)
-{
-	switch (opc) {
-	case NVME_ADMIN_DELETE_SQ: case NVME_ADMIN_CREATE_SQ: case NVME_ADMIN_GET_LOG_PAGE:
-	case NVME_ADMIN_DELETE_CQ: case NVME_ADMIN_CREATE_CQ: case NVME_ADMIN_IDENTIFY:
-	case NVME_ADMIN_ABORT: case NVME_ADMIN_SET_FEATURES: case NVME_ADMIN_GET_FEATURES:
-	case NVME_ADMIN_ASYNC_EVENT: case NVME_ADMIN_KEEP_ALIVE:
-		return true;
-	}
-	return false;
-}
-
-static bool io_allowed(unsigned opc)
-{
-	switch (opc) {
-	case NVME_CMD_FLUSH: case NVME_CMD_WRITE: case NVME_CMD_READ: case NVME_CMD_WRITE_UNCOR:
-	case NVME_CMD_COMPARE: case NVME_CMD_WRITE_ZEROES: case NVME_CMD_DSM: case NVME_CMD_VERIFY:
-		return true;
-	}
-	return false;
-}
 
 /* A well-formed command for each allowed admin opcode. */
 static struct nvme_sqe valid_admin(uint8_t opc)
