@@ -32,6 +32,7 @@ struct dma_tag {
 struct dma_ledger_entry {
 	struct dma_tag e_tag;
 	uint32_t e_next;	/* next page of the same grant, or DMA_LEDGER_NONE */
+	uint32_t e_head;	/* first page of the grant: names the grant */
 	bool e_live;
 };
 
@@ -53,9 +54,9 @@ void dma_ledger_init(struct dma_ledger *l, struct dma_ledger_entry *entries, uin
 uint32_t dma_ledger_grant(struct dma_ledger *l, uint32_t n, struct dma_tag tag);
 
 /*
- * Release the chain starting at head.  Every page must be live and carry
- * tag's owner, qid and cid; returns the pages released, or -1 (and releases
- * nothing) on any mismatch.
+ * Release the chain starting at head.  Every page must be live, belong to
+ * that grant and carry tag's owner, qid and cid; returns the pages
+ * released, or CR_EINVAL (and releases nothing) on any mismatch.
  */
 int dma_ledger_release(struct dma_ledger *l, uint32_t head, struct dma_tag tag);
 
@@ -69,6 +70,9 @@ static inline uint64_t dma_ledger_addr(const struct dma_ledger *l, uint32_t idx)
 
 /* True if [addr, addr+len) lies in one live page granted to tag (owner, qid, cid). */
 bool dma_ledger_covers(const struct dma_ledger *l, uint64_t addr, uint64_t len, struct dma_tag tag);
+/* The same, and the page belongs to the grant whose first page is head (and has tag's direction). */
+bool dma_ledger_covers_grant(const struct dma_ledger *l, uint64_t addr, uint64_t len, uint32_t head,
+			     struct dma_tag tag);
 
 static inline uint32_t dma_ledger_live(const struct dma_ledger *l) { return l->l_npages - l->l_nfree; }
 

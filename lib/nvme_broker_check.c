@@ -8,6 +8,7 @@
  */
 #include "lib/nvme_broker_check.h"
 
+#include "include/abi/errors.h"
 #include "lib/bits.h"
 
 static int refuse(struct nvme_broker_refusal *why, uint8_t sct, uint8_t sc, uint16_t reason)
@@ -15,7 +16,7 @@ static int refuse(struct nvme_broker_refusal *why, uint8_t sct, uint8_t sc, uint
 	why->sct = sct;
 	why->sc = sc;
 	why->reason = reason;
-	return -1;
+	return CR_EPERM;
 }
 
 #define REFUSE_FIELD(why, reason) refuse(why, NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD, reason)
@@ -124,6 +125,38 @@ static int check_io(const struct nvme_broker_view *v, const struct nvme_sqe *c,
 	return check_handle(v, c, (uint64_t)nlb * nvme_broker_block_xfer(ns, pract), 4, p, why);
 }
 
+/* What a storage provider reads about its controller; nothing that moves or names memory. */
+static bool cns_allowed(uint8_t cns)
+{
+	switch (cns) {
+	case NVME_CNS_NAMESPACE:
+	case NVME_CNS_CONTROLLER:
+	case NVME_CNS_ACTIVE_NS_LIST:
+	case NVME_CNS_NS_DESCRIPTORS:
+	case NVME_CNS_CSI_NAMESPACE:
+	case NVME_CNS_CSI_CONTROLLER:
+	case NVME_CNS_CSI_ACTIVE_NS_LIST:
+	case NVME_CNS_INDEPENDENT_NS:
+		return true;
+	}
+	return false;
+}
+
+static bool log_page_allowed(const struct nvme_broker_view *v, uint8_t lid)
+{
+	switch (lid) {
+	case NVME_LOG_ERROR:
+	case NVME_LOG_SMART:
+	case NVME_LOG_FW_SLOT:
+	case NVME_LOG_CHANGED_NS:
+	case NVME_LOG_CMD_EFFECTS:
+		return true;
+	case NVME_LOG_AMAZON_EBS_STATS:
+		return v->vendor_log_pages;
+	}
+	return false;
+}
+
 static bool feature_allowed(uint8_t fid, bool set)
 {
 	switch (fid) {
@@ -168,7 +201,8 @@ static int check_create(const struct nvme_broker_view *v, const struct nvme_sqe 
 		p->kind = NBK_CREATE_CQ;
 		p->ien = c->cdw11 & NVME_CQ_IEN;
 		p->iv = (uint16_t)(c->cdw11 >> 16);
-		if (p->ien && p->iv >= v->nvectors)
+		/* The device queue always interrupts (the manager drains it), so the vector counts even with IEN=0. */
+		if (p->iv >= v->nvectors)
 			return refuse(why, NVME_SCT_COMMAND, NVME_SC_INVALID_VECTOR, NBR_VECTOR);
 	} else {
 		p->kind = NBK_CREATE_SQ;
@@ -200,10 +234,14 @@ static int check_admin(const struct nvme_broker_view *v, const struct nvme_sqe *
 		p->nsid = c->nsid;
 		p->cns = (uint8_t)(c->cdw10 & 0xff);
 		p->xfer = NVME_XFER_FROM_DEVICE;
+		if (!cns_allowed(p->cns))
+			return REFUSE_FIELD(why, NBR_CNS);
 		return check_handle(v, c, NVME_IDENTIFY_BYTES, 4, p, why);
 	case NVME_ADMIN_GET_LOG_PAGE: {
 		uint64_t numd = ((uint64_t)(c->cdw11 & 0xffff) << 16 | (c->cdw10 >> 16)) + 1;
 		p->xfer = NVME_XFER_FROM_DEVICE;
+		if (!log_page_allowed(v, (uint8_t)(c->cdw10 & 0xff)))
+			return REFUSE_FIELD(why, NBR_LOG_PAGE);
 		/* Before MDTS is known, one identify-sized page is the most we move. */
 		if (!v->max_transfer && numd * 4 > NVME_IDENTIFY_BYTES)
 			return REFUSE_FIELD(why, NBR_TRANSFER_SIZE);
@@ -213,6 +251,9 @@ static int check_admin(const struct nvme_broker_view *v, const struct nvme_sqe *
 	case NVME_ADMIN_SET_FEATURES:
 		if (!feature_allowed(fid, c->opc == NVME_ADMIN_SET_FEATURES))
 			return REFUSE_FIELD(why, NBR_FEATURE);
+		/* Nothing a provider sets may outlive it (the next reset restores the defaults). */
+		if (c->opc == NVME_ADMIN_SET_FEATURES && (c->cdw10 & NVME_FEAT_SV))
+			return REFUSE_FIELD(why, NBR_FEATURE_SAVE);
 		if (c->opc == NVME_ADMIN_SET_FEATURES && fid == NVME_FEAT_NUM_QUEUES) {
 			p->kind = NBK_SET_NUM_QUEUES;
 			p->nsqr = (uint16_t)(c->cdw11 & 0xffff);
@@ -245,6 +286,8 @@ static int check_admin(const struct nvme_broker_view *v, const struct nvme_sqe *
 			return refuse(why, NVME_SCT_COMMAND, NVME_SC_QID_INVALID, NBR_QUEUE_ID);
 		return check_no_data(c, why);
 	case NVME_ADMIN_ASYNC_EVENT:
+		p->kind = NBK_ASYNC_EVENT;
+		return check_no_data(c, why);
 	case NVME_ADMIN_KEEP_ALIVE:
 		return check_no_data(c, why);
 	}
@@ -274,7 +317,7 @@ int nvme_broker_check_dsm(const struct nvme_broker_ns *ns, const uint8_t *ranges
 		const uint8_t *r = ranges + i * NVME_DSM_RANGE_BYTES;
 		uint64_t nlb = load_le32(r + 4), slba = load_le64(r + 8), end;
 		if (__builtin_add_overflow(slba, nlb, &end) || end > ns->nsze)
-			return -1;
+			return CR_ERANGE;
 	}
 	return 0;
 }
@@ -304,6 +347,9 @@ const char *nvme_broker_reason_name(uint32_t reason)
 		[NBR_CONTROLLER_UNKNOWN] = "controller-not-identified",
 		[NBR_QUEUE_IN_USE] = "completion-queue-in-use",
 		[NBR_DSM_RANGE] = "dsm-range-outside-namespace",
+		[NBR_CNS] = "identify-cns-not-allowed",
+		[NBR_LOG_PAGE] = "log-page-not-allowed",
+		[NBR_FEATURE_SAVE] = "feature-save-not-allowed",
 	};
 	return reason < NBR_COUNT && names[reason] ? names[reason] : "unknown";
 }

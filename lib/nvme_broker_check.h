@@ -36,6 +36,7 @@ struct nvme_broker_view {
 	uint16_t max_qid_limit;		/* highest I/O queue id the broker can ever hold */
 	uint16_t nvectors;		/* interrupt vectors granted */
 	bool flush_broadcast;		/* the controller accepts FLUSH with NSID 0xffffffff */
+	bool vendor_log_pages;		/* Amazon: the EBS statistics log page may be read */
 	const struct nvme_broker_ns *(*ns)(void *ctx, uint32_t nsid);
 	bool (*sq_live)(void *ctx, uint16_t qid);
 	bool (*cq_live)(void *ctx, uint16_t qid);
@@ -53,6 +54,7 @@ enum nvme_broker_kind {
 	NBK_DELETE_CQ,
 	NBK_ABORT,			/* the target command id is translated */
 	NBK_DSM,			/* ranges are checked after they are copied in */
+	NBK_ASYNC_EVENT,		/* the manager reads the event it reports */
 };
 
 enum nvme_xfer {
@@ -84,11 +86,11 @@ struct nvme_broker_refusal {
 	uint16_t reason;		/* enum nvme_broker_reason */
 };
 
-/* Check cmd for submission queue qid.  Returns 0 and fills *plan, or -1 and fills *why. */
+/* Check cmd for submission queue qid.  Returns 0 and fills *plan, or CR_EPERM and fills *why. */
 int nvme_broker_check(const struct nvme_broker_view *v, uint16_t qid, const struct nvme_sqe *cmd,
 		      struct nvme_broker_plan *plan, struct nvme_broker_refusal *why);
 
-/* Check dataset-management ranges (copied in) against the namespace; -1 on any bad range. */
+/* Check dataset-management ranges (copied in) against the namespace; CR_ERANGE on any bad range. */
 int nvme_broker_check_dsm(const struct nvme_broker_ns *ns, const uint8_t *ranges, uint32_t nranges);
 
 /* Bytes a READ/WRITE/COMPARE moves per block on ns, given the command's PRACT bit. */

@@ -180,13 +180,30 @@ _Static_assert(offsetof(struct nvme_cqe, status) == 14, "CQE status offset");
 /* Create I/O Completion/Submission Queue (§5.4, §5.5) */
 #define NVME_QUEUE_PC			(1u << 0)	/* physically contiguous */
 #define NVME_CQ_IEN			(1u << 1)	/* interrupts enabled */
+#define NVME_SQ_QPRIO_MASK		(3u << 1)	/* SQ priority for weighted round robin */
 
 /* Identify (§5.17): CNS in CDW10 bits 7:0 */
 #define NVME_CNS_NAMESPACE		0x00
 #define NVME_CNS_CONTROLLER		0x01
 #define NVME_CNS_ACTIVE_NS_LIST		0x02
 #define NVME_CNS_NS_DESCRIPTORS		0x03
+#define NVME_CNS_NVM_SET_LIST		0x04
+#define NVME_CNS_CSI_NAMESPACE		0x05	/* I/O command set specific */
+#define NVME_CNS_CSI_CONTROLLER		0x06
+#define NVME_CNS_CSI_ACTIVE_NS_LIST	0x07
+#define NVME_CNS_INDEPENDENT_NS		0x08	/* I/O command set independent */
 #define NVME_IDENTIFY_BYTES		4096
+
+/* Get Log Page (§5.16): LID in CDW10 bits 7:0 */
+#define NVME_LOG_ERROR			0x01
+#define NVME_LOG_SMART			0x02
+#define NVME_LOG_FW_SLOT		0x03
+#define NVME_LOG_CHANGED_NS		0x04
+#define NVME_LOG_CMD_EFFECTS		0x05
+#define NVME_LOG_AMAZON_EBS_STATS	0xd0	/* vendor specific: Amazon EBS statistics (DESIGN.md §6) */
+
+/* Set Features CDW10 bit 31: save the value across resets */
+#define NVME_FEAT_SV			(1u << 31)
 
 /* Features (§5.27.1) */
 #define NVME_FEAT_ARBITRATION		0x01

@@ -58,6 +58,9 @@ enum nvme_broker_reason {
 	NBR_CONTROLLER_UNKNOWN,		/* I/O before IDENTIFY CONTROLLER passed the broker */
 	NBR_QUEUE_IN_USE,		/* completion queue still has submission queues */
 	NBR_DSM_RANGE,			/* a dataset-management range outside the namespace */
+	NBR_CNS,			/* identify CNS value not on the allow-list */
+	NBR_LOG_PAGE,			/* log page id not on the allow-list */
+	NBR_FEATURE_SAVE,		/* Set Features with SV: nothing may outlive the provider */
 	NBR_COUNT
 };
 

@@ -13,6 +13,7 @@
  */
 #include <string.h>
 
+#include "include/abi/errors.h"
 #include "include/abi/nvme_broker.h"
 #include "lib/bits.h"
 #include "lib/nvme_broker_check.h"
@@ -145,8 +146,7 @@ static void check_plan(const struct nvme_broker_view *v, uint16_t qid, const str
 		CHECK(p->handle % entry == 0);
 		if (p->kind == NBK_CREATE_CQ) {
 			CHECK(!bit(F.cq_live, p->qid));
-			if (p->ien)
-				CHECK(p->iv < v->nvectors);
+			CHECK(p->iv < v->nvectors);	/* whatever IEN says: the device CQ always interrupts */
 		} else {
 			CHECK(!bit(F.sq_live, p->qid));
 			CHECK(p->cqid >= 1 && p->cqid <= v->max_qid_limit && bit(F.cq_live, p->cqid));
@@ -168,6 +168,10 @@ static void check_plan(const struct nvme_broker_view *v, uint16_t qid, const str
 		break;
 	case NBK_IDENTIFY:
 		CHECK(p->len == NVME_IDENTIFY_BYTES && p->xfer == NVME_XFER_FROM_DEVICE);
+		CHECK(p->cns <= 0x08 && p->cns != 0x04);	/* the CNS allow-list */
+		break;
+	case NBK_ASYNC_EVENT:
+		CHECK(qid == 0 && c->opc == NVME_ADMIN_ASYNC_EVENT && p->xfer == NVME_XFER_NONE);
 		break;
 	case NBK_DSM:
 		CHECK(qid != 0 && c->opc == NVME_CMD_DSM);
@@ -175,6 +179,12 @@ static void check_plan(const struct nvme_broker_view *v, uint16_t qid, const str
 		CHECK(fake_ns(&F, c->nsid) != NULL);
 		break;
 	case NBK_PLAIN:
+		/* Nothing a provider sets may outlive it; only listed log pages are read. */
+		if (qid == 0 && c->opc == NVME_ADMIN_SET_FEATURES)
+			CHECK(!(c->cdw10 & NVME_FEAT_SV));
+		if (qid == 0 && c->opc == NVME_ADMIN_GET_LOG_PAGE)
+			CHECK(((c->cdw10 & 0xff) >= 1 && (c->cdw10 & 0xff) <= 5) ||
+			      ((c->cdw10 & 0xff) == NVME_LOG_AMAZON_EBS_STATS && v->vendor_log_pages));
 		break;
 	}
 
@@ -253,7 +263,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		nvme_broker_reason_name(why.reason), (int)p.kind, p.len);
 #endif
 	if (rc != 0) {
-		CHECK(rc == -1);
+		CHECK(rc == CR_EPERM);
 		CHECK(refusal_known(&why));
 		CHECK(strcmp(nvme_broker_reason_name(why.reason), "unknown") != 0);
 		return 0;

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "include/abi/errors.h"
 #include "lib/dma_ledger.h"
 
 /* cmocka hands every test a state pointer these tests do not use. */
@@ -215,14 +216,14 @@ static void test_release_wrong_tag_changes_nothing(void **state UNUSED)
 	bad_owner.owner++;
 	bad_qid.qid++;
 	bad_cid.cid++;
-	assert_int_equal(dma_ledger_release(&led, h, bad_owner), -1);
-	assert_int_equal(dma_ledger_release(&led, h, bad_qid), -1);
-	assert_int_equal(dma_ledger_release(&led, h, bad_cid), -1);
-	assert_int_equal(dma_ledger_release(&led, h, TAG_C), -1);
+	assert_int_equal(dma_ledger_release(&led, h, bad_owner), CR_EINVAL);
+	assert_int_equal(dma_ledger_release(&led, h, bad_qid), CR_EINVAL);
+	assert_int_equal(dma_ledger_release(&led, h, bad_cid), CR_EINVAL);
+	assert_int_equal(dma_ledger_release(&led, h, TAG_C), CR_EINVAL);
 	/* Out-of-range and free heads. */
-	assert_int_equal(dma_ledger_release(&led, NPAGES, TAG_A), -1);
-	assert_int_equal(dma_ledger_release(&led, NPAGES + 100, TAG_A), -1);
-	assert_int_equal(dma_ledger_release(&led, NPAGES - 1, TAG_A), -1);
+	assert_int_equal(dma_ledger_release(&led, NPAGES, TAG_A), CR_EINVAL);
+	assert_int_equal(dma_ledger_release(&led, NPAGES + 100, TAG_A), CR_EINVAL);
+	assert_int_equal(dma_ledger_release(&led, NPAGES - 1, TAG_A), CR_EINVAL);
 	assert_memory_equal(before, entries, sizeof(before));
 	assert_memory_equal(stack_before, free_stack, sizeof(stack_before));
 	assert_int_equal(led.l_nfree, nfree);
@@ -244,7 +245,7 @@ static void test_release_mismatch_mid_chain_changes_nothing(void **state UNUSED)
 	uint32_t p3 = dma_ledger_nth(&led, h, 3);
 	entries[p3].e_tag.cid ^= 1;
 	uint32_t nfree = led.l_nfree;
-	assert_int_equal(dma_ledger_release(&led, h, TAG_A), -1);
+	assert_int_equal(dma_ledger_release(&led, h, TAG_A), CR_EINVAL);
 	assert_int_equal(led.l_nfree, nfree);
 	for (uint32_t i = 0; i < 6; i++)
 		assert_true(entries[dma_ledger_nth(&led, h, i)].e_live);
@@ -259,7 +260,7 @@ static void test_release_cycle_refused(void **state UNUSED)
 	uint32_t h = dma_ledger_grant(&led, 3, TAG_A);
 	/* A corrupted chain that loops must not hang the release. */
 	entries[dma_ledger_nth(&led, h, 2)].e_next = h;
-	assert_int_equal(dma_ledger_release(&led, h, TAG_A), -1);
+	assert_int_equal(dma_ledger_release(&led, h, TAG_A), CR_EINVAL);
 	assert_int_equal(dma_ledger_live(&led), 3);
 }
 
@@ -274,11 +275,11 @@ static void test_double_release(void **state UNUSED)
 		assert_int_equal(entries[i].e_next, DMA_LEDGER_NONE);
 	}
 	uint32_t nfree = led.l_nfree;
-	assert_int_equal(dma_ledger_release(&led, h, TAG_A), -1);
+	assert_int_equal(dma_ledger_release(&led, h, TAG_A), CR_EINVAL);
 	assert_int_equal(led.l_nfree, nfree);
 	/* Re-granted to someone else: the old owner still cannot release it. */
 	uint32_t h2 = dma_ledger_grant(&led, 3, TAG_C);
-	assert_int_equal(dma_ledger_release(&led, h2, TAG_A), -1);
+	assert_int_equal(dma_ledger_release(&led, h2, TAG_A), CR_EINVAL);
 	assert_int_equal(dma_ledger_live(&led), 3);
 	/* Released pages are reused first (LIFO). */
 	assert_true(h2 < 3);
@@ -433,7 +434,7 @@ static void test_stress_shadow(void **state UNUSED)
 			if (rnd(3) == 0) {
 				struct dma_tag bad = s->tag;
 				bad.cid ^= 0x8000;
-				assert_int_equal(dma_ledger_release(&led, s->head, bad), -1);
+				assert_int_equal(dma_ledger_release(&led, s->head, bad), CR_EINVAL);
 			}
 			assert_int_equal(dma_ledger_release(&led, s->head, s->tag), (int)s->n);
 			for (uint32_t k = 0; k < s->n; k++)
@@ -442,7 +443,7 @@ static void test_stress_shadow(void **state UNUSED)
 			s->live = false;
 			/* And a second release of the same head is refused (unless re-granted since). */
 			if (owner_of[s->head] == -1)
-				assert_int_equal(dma_ledger_release(&led, s->head, s->tag), -1);
+				assert_int_equal(dma_ledger_release(&led, s->head, s->tag), CR_EINVAL);
 		} else {
 			/* covers agrees with the shadow for a random address and grant gi's tag. */
 			uint32_t p = rnd(NPAGES);

@@ -20,6 +20,7 @@
 
 #include "include/abi/nvme_broker.h"
 #include "lib/bits.h"
+#include "include/abi/errors.h"
 #include "lib/nvme_broker_check.h"
 #include "lib/nvme_reg.h"
 #include "tests/common/nvme_allow_lists.h"
@@ -177,7 +178,7 @@ static void expect_refused_at(uint16_t qid, struct nvme_sqe c, uint8_t sct, uint
 	struct nvme_broker_refusal why;
 
 	int rc = nvme_broker_check(&V, qid, &c, &p, &why);
-	if (rc != -1 || why.reason != reason || why.sct != sct || why.sc != sc)
+	if (rc != CR_EPERM || why.reason != reason || why.sct != sct || why.sc != sc)
 		fail_msg("line %d: opc=0x%02x qid=%u: rc=%d sct=%u sc=0x%02x reason=%s, want sct=%u sc=0x%02x %s",
 			 line, c.opc, qid, rc, why.sct, why.sc, nvme_broker_reason_name(why.reason), sct, sc,
 			 nvme_broker_reason_name(reason));
@@ -675,32 +676,32 @@ static void test_dsm_ranges(void **state UNUSED)
 	assert_int_equal(nvme_broker_check_dsm(&ns, r, 3), 0);
 	/* One block past the end. */
 	put_range(r, 2, 0, 1001, 0);
-	assert_int_equal(nvme_broker_check_dsm(&ns, r, 3), -1);
+	assert_int_equal(nvme_broker_check_dsm(&ns, r, 3), CR_ERANGE);
 	seen_reason[NBR_DSM_RANGE] = true;	/* the manager refuses with NBR_DSM_RANGE on -1 */
 	assert_int_equal(nvme_broker_check_dsm(&ns, r, 2), 0);	/* the bad one not counted */
 	put_range(r, 2, 0, 1, 1000);
-	assert_int_equal(nvme_broker_check_dsm(&ns, r, 3), -1);
+	assert_int_equal(nvme_broker_check_dsm(&ns, r, 3), CR_ERANGE);
 	/* Wrapping 64 bits. */
 	put_range(r, 2, 0, 2, UINT64_MAX);
-	assert_int_equal(nvme_broker_check_dsm(&ns, r, 3), -1);
+	assert_int_equal(nvme_broker_check_dsm(&ns, r, 3), CR_ERANGE);
 	put_range(r, 2, 0, 0xffffffffu, UINT64_MAX - 5);
-	assert_int_equal(nvme_broker_check_dsm(&ns, r, 3), -1);
+	assert_int_equal(nvme_broker_check_dsm(&ns, r, 3), CR_ERANGE);
 	/* 256 ranges, only the last bad. */
 	for (uint32_t i = 0; i < 256; i++)
 		put_range(r, i, 0, 3, i * 3);
 	assert_int_equal(nvme_broker_check_dsm(&ns, r, 256), 0);
 	put_range(r, 255, 0, 3, 998);
-	assert_int_equal(nvme_broker_check_dsm(&ns, r, 256), -1);
+	assert_int_equal(nvme_broker_check_dsm(&ns, r, 256), CR_ERANGE);
 	/* The fields are little-endian at bytes 4..7 (NLB) and 8..15 (SLBA). */
 	memset(r, 0, 16);
 	r[4] = 0xe8;
 	r[5] = 0x03;	/* NLB 1000 */
 	assert_int_equal(nvme_broker_check_dsm(&ns, r, 1), 0);
 	r[8] = 1;	/* SLBA 1 */
-	assert_int_equal(nvme_broker_check_dsm(&ns, r, 1), -1);
+	assert_int_equal(nvme_broker_check_dsm(&ns, r, 1), CR_ERANGE);
 	/* Unaligned source buffer. */
 	memmove(r + 1, r, 16);
-	assert_int_equal(nvme_broker_check_dsm(&ns, r + 1, 1), -1);
+	assert_int_equal(nvme_broker_check_dsm(&ns, r + 1, 1), CR_ERANGE);
 }
 
 /* ------------------------------------------------------------ identify, log pages, features */
@@ -710,11 +711,22 @@ static void test_identify(void **state UNUSED)
 	struct nvme_broker_plan p;
 	struct nvme_sqe c;
 
-	for (unsigned cns = 0; cns < 256; cns += 17) {
+	/* What a storage provider reads: namespaces, the controller, lists, descriptors (I6). */
+	static const uint8_t allowed[] = { 0x00, 0x01, 0x02, 0x03, 0x05, 0x06, 0x07, 0x08 };
+	unsigned nallowed = 0;
+	for (unsigned cns = 0; cns < 256; cns++) {
+		bool listed = false;
+		for (size_t i = 0; i < sizeof(allowed); i++)
+			listed |= allowed[i] == cns;
 		c = cmd(NVME_ADMIN_IDENTIFY);
 		c.nsid = 3;
 		c.cdw10 = cns | (0x55u << 16);	/* CNTID in 31:16 is passed through */
 		c.prp1 = 0x1000;
+		if (!listed) {
+			expect_refused(0, c, G, INVALID_FIELD, NBR_CNS);
+			continue;
+		}
+		nallowed++;
 		p = expect_ok(0, c);
 		assert_int_equal(p.kind, NBK_IDENTIFY);
 		assert_int_equal(p.cns, cns);
@@ -723,6 +735,7 @@ static void test_identify(void **state UNUSED)
 		assert_int_equal(p.handle, 0x1000);
 		assert_int_equal(p.len, NVME_IDENTIFY_BYTES);
 	}
+	assert_int_equal(nallowed, sizeof(allowed));
 	c = valid_admin(NVME_ADMIN_IDENTIFY);
 	c.cdw10 = NVME_CNS_ACTIVE_NS_LIST;
 	assert_int_equal(expect_ok(0, c).cns, NVME_CNS_ACTIVE_NS_LIST);
@@ -787,6 +800,32 @@ static void test_get_log_page(void **state UNUSED)
 	expect_refused(0, log_page(0x10001, 0), G, INVALID_FIELD, NBR_TRANSFER_SIZE);
 }
 
+/* Log pages: what a storage provider reads; Amazon's EBS statistics only on Amazon (I6). */
+static void test_get_log_page_allow_list(void **state UNUSED)
+{
+	unsigned allowed = 0;
+
+	for (unsigned lid = 0; lid < 256; lid++) {
+		struct nvme_sqe c = log_page(1, 0);
+		c.cdw10 = (c.cdw10 & ~0xffu) | lid;
+		bool listed = lid >= 1 && lid <= 5;
+		V.vendor_log_pages = false;
+		if (listed) {
+			expect_ok(0, c);
+			allowed++;
+		} else {
+			expect_refused(0, c, G, INVALID_FIELD, NBR_LOG_PAGE);
+		}
+		V.vendor_log_pages = true;
+		if (listed || lid == 0xd0)
+			expect_ok(0, c);
+		else
+			expect_refused(0, c, G, INVALID_FIELD, NBR_LOG_PAGE);
+	}
+	V.vendor_log_pages = false;
+	assert_int_equal(allowed, 5);
+}
+
 static void test_get_log_page_numdu(void **state UNUSED)
 {
 	struct nvme_broker_plan p;
@@ -835,9 +874,13 @@ static void test_features_allow_list(void **state UNUSED)
 				listed += o == 0;
 				struct nvme_broker_plan p = expect_ok(0, c);
 				assert_int_equal(p.xfer, NVME_XFER_NONE);
-				/* SEL (get) / SV (set) bits do not change the decision. */
+				/* SEL (get) is fine; SV (set) would outlive the provider (I6). */
 				c.cdw10 = fid | (ops[o] == NVME_ADMIN_GET_FEATURES ? 3u << 8 : 1u << 31);
-				expect_ok(0, c);
+				if (ops[o] == NVME_ADMIN_GET_FEATURES)
+					expect_ok(0, c);
+				else
+					expect_refused(0, c, G, INVALID_FIELD, NBR_FEATURE_SAVE);
+				c.cdw10 = fid;
 				/* None of the listed features carries data. */
 				c.prp1 = 0x1000;
 				expect_refused(0, c, G, INVALID_FIELD, NBR_NO_DATA_EXPECTED);
@@ -954,16 +997,18 @@ static void test_create_cq(void **state UNUSED)
 	expect_refused(0, create_cq(3, 64, IEN, 0, 0), G, INVALID_FIELD, NBR_QUEUE_FLAGS);
 	expect_refused(0, create_cq(3, 64, 0, 0, 0), G, INVALID_FIELD, NBR_QUEUE_FLAGS);
 
-	/* Vectors: checked only with interrupts enabled. */
+	/* Vectors: checked whatever IEN says, since the device queue always interrupts (I3). */
 	expect_ok(0, create_cq(3, 64, PC | IEN, 3, 0));
 	expect_refused(0, create_cq(3, 64, PC | IEN, 4, 0), C, NVME_SC_INVALID_VECTOR, NBR_VECTOR);
 	expect_refused(0, create_cq(3, 64, PC | IEN, 0xffff, 0), C, NVME_SC_INVALID_VECTOR, NBR_VECTOR);
-	p = expect_ok(0, create_cq(3, 64, PC, 0xffff, 0));
+	expect_refused(0, create_cq(3, 64, PC, 0xffff, 0), C, NVME_SC_INVALID_VECTOR, NBR_VECTOR);
+	expect_refused(0, create_cq(3, 64, PC, 4, 0), C, NVME_SC_INVALID_VECTOR, NBR_VECTOR);
+	p = expect_ok(0, create_cq(3, 64, PC, 3, 0));
 	assert_false(p.ien);
-	assert_int_equal(p.iv, 0xffff);
+	assert_int_equal(p.iv, 3);
 	V.nvectors = 0;
 	expect_refused(0, create_cq(3, 64, PC | IEN, 0, 0), C, NVME_SC_INVALID_VECTOR, NBR_VECTOR);
-	expect_ok(0, create_cq(3, 64, PC, 0, 0));
+	expect_refused(0, create_cq(3, 64, PC, 0, 0), C, NVME_SC_INVALID_VECTOR, NBR_VECTOR);
 	V.nvectors = 4;
 
 	/* The shadow ring: 16-byte aligned, inside the pool, no wrap, PRP2 clear. */
@@ -1136,7 +1181,7 @@ static void test_async_event_keep_alive(void **state UNUSED)
 
 	for (size_t i = 0; i < 2; i++) {
 		struct nvme_broker_plan p = expect_ok(0, cmd(ops[i]));
-		assert_int_equal(p.kind, NBK_PLAIN);
+		assert_int_equal(p.kind, i == 0 ? NBK_ASYNC_EVENT : NBK_PLAIN);
 		assert_int_equal(p.xfer, NVME_XFER_NONE);
 		struct nvme_sqe c = cmd(ops[i]);
 		c.prp1 = 0x1000;
@@ -1154,7 +1199,7 @@ static void test_plan_reset(void **state UNUSED)
 	assert_int_equal(nvme_broker_check(&V, 1, &c, &p, &why), 0);
 	assert_int_equal(p.len, 4096);
 	c.flags = 1;
-	assert_int_equal(nvme_broker_check(&V, 1, &c, &p, &why), -1);
+	assert_int_equal(nvme_broker_check(&V, 1, &c, &p, &why), CR_EPERM);
 	assert_int_equal(p.kind, NBK_PLAIN);
 	assert_int_equal(p.xfer, NVME_XFER_NONE);
 	assert_int_equal(p.len, 0);
@@ -1259,6 +1304,7 @@ int main(void)
 		T(test_identify),
 		T(test_get_log_page),
 		T(test_get_log_page_numdu),
+		T(test_get_log_page_allow_list),
 		T(test_features_allow_list),
 		T(test_set_num_queues),
 		T(test_create_cq),
