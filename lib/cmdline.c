@@ -147,7 +147,7 @@ static bool parse_bench_job(struct span s, enum bench_pattern *pat, uint32_t *by
 }
 
 /* Keys that take one value; a second occurrence is an error. */
-enum scalar_key { K_MODE, K_NSID, K_DMA, K_JOB, K_QD, K_SECONDS, K_SELFTEST, K_NKEYS };
+enum scalar_key { K_MODE, K_NSID, K_DMA, K_JOB, K_QD, K_SECONDS, K_SELFTEST, K_RUN_TIMEOUT, K_NKEYS };
 
 static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKEYS])
 {
@@ -207,8 +207,16 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 		ok = parse_u32_range(v, 1, 3600, &o->bench_seconds);
 	} else if (span_is(k, "selftest")) {
 		key = K_SELFTEST;
-		ok = span_is(v, "hostile");
-		o->selftest_hostile = ok;
+		if (span_is(v, "hostile"))
+			o->selftest = SELFTEST_HOSTILE;
+		else if (span_is(v, "hostile-hang"))
+			o->selftest = SELFTEST_HOSTILE_HANG;
+		else
+			ok = false;
+	} else if (span_is(k, "run.timeout_s")) {
+		/* The run's deadline: processes still alive then are ended (0: the mode's default). */
+		key = K_RUN_TIMEOUT;
+		ok = parse_u32_range(v, 1, 7 * 24 * 3600, &o->run_timeout_s);
 	} else {
 		add_error(o, "cmdline: unknown key in \"%.*s\"", tok);
 		return;

@@ -35,6 +35,12 @@ enum bench_pattern {
 	BENCH_SEQWRITE,
 };
 
+enum selftest_kind {
+	SELFTEST_NONE,
+	SELFTEST_HOSTILE,	/* the provider attacks the kernel, then does its job */
+	SELFTEST_HOSTILE_HANG,	/* the provider waits forever: the run deadline must end it */
+};
+
 /* One nvme.read (seed unused) or nvme.write extent, in logical blocks. */
 struct cmdline_extent {
 	uint64_t lba;
@@ -54,7 +60,8 @@ struct boot_options {
 	uint32_t bench_block_bytes;
 	uint32_t bench_qd;
 	uint32_t bench_seconds;
-	bool selftest_hostile;
+	enum selftest_kind selftest;
+	uint32_t run_timeout_s;		/* 0: the mode's default deadline */
 
 	unsigned int nerrors;		/* may exceed CMDLINE_MAX_ERRORS; extra messages dropped */
 	char errors[CMDLINE_MAX_ERRORS][CMDLINE_ERROR_LEN];

@@ -37,7 +37,7 @@ value() {	# key, line
 assert_line '^pci: nvme controller bdf=[0-9a-f:.]+ vendor=0x[0-9a-f]{4} device=0x[0-9a-f]{4} class=0x01 subclass=0x08 prog_if=0x02$' "pci line"
 assert_line '^dma: backend selection backend=bounce-buffer iommu=none verified=false reason=no-dmar-table policy=direct-remapping-if-verified-else-bounce-buffer host_physical_user_visible=false$' "dma line"
 assert_line '^provider: nvme started cpl=3 caps=DeviceMmio,Interrupt,DMAPool ' "provider line"
-assert_line '^nvme: bound bdf=[0-9a-f:.]+ lane=brokered version=[0-9]+\.[0-9]+\.[0-9]+ mqes=[0-9]+ dstrd=[0-9]+ ioqpairs=[0-9]+$' "bound line"
+assert_line '^nvme: bound bdf=[0-9a-f:.]+ lane=brokered version=[0-9]+\.[0-9]+\.[0-9]+ mqes=[0-9]+ dstrd=[0-9]+ ioqpairs=[0-9]+ pid=[0-9]+$' "bound line"
 assert_line '^nvme: admin completion wake=interrupt vector=[0-9]+ ' "admin completion line"
 assert_line '^nvme: identify controller vid=0x[0-9a-f]{4} .*model="[^"]*" serial="caprock0001" firmware="[^"]*" mdts_bytes=[0-9]+ nn=[0-9]+' "identify controller line"
 assert_line "^nvme: identify namespace nsid=1 lbas=$LBAS lba_bytes=512 " "identify namespace line"

@@ -138,7 +138,7 @@ int bench_run(struct nvme_dev *d, const struct nvme_ns *ns, const struct nvme_jo
 			uint64_t buf = sl->s_tag;
 			if (!nvme_status_ok(nvme_status_decode(sl->s_cqe.status))) {
 				if (errors++ < 4)
-					report_status(write ? "bench write" : "bench read", ns->n_nsid, 0, s.blocks, &sl->s_cqe);
+					report_status("bench", ns->n_nsid, 0, s.blocks, &sl->s_cqe);
 			} else if (sl->s_submit_ns >= measure_from && now <= end) {
 				ios++;
 				hist[bucket((now - sl->s_submit_ns) / 1000)]++;

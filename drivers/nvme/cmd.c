@@ -9,6 +9,11 @@
 #include "lib/fmt.h"
 #include "user/lib/ulib.h"
 
+/*
+ * "nvme: <what> error ...": what is an I/O event (read, write, flush,
+ * bench) or "admin" with the command named, the provider's own events
+ * (lib/console_policy.c).
+ */
 void report_status(const char *what, uint32_t nsid, uint64_t lba, uint32_t blocks, const struct nvme_cqe *cqe)
 {
 	struct nvme_status s = nvme_status_decode(cqe->status);
@@ -29,7 +34,8 @@ static int admin(struct nvme_dev *d, const char *what, struct nvme_sqe *c, struc
 	if (err)
 		return err;
 	if (!nvme_status_ok(nvme_status_decode(out->status))) {
-		report_status(what, c->nsid, 0, 0, out);
+		report_status("admin", c->nsid, 0, 0, out);
+		uprintf("provider: error admin command=\"%s\" failed", what);
 		return CR_EIO;
 	}
 	return 0;

@@ -21,17 +21,17 @@ static int wait_ready(struct nvme_dev *d, bool want, const char *phase)
 
 	for (;;) {
 		if (sys_mmio_read32(d, NVME_CSTS, &csts) < 0 || csts == 0xffffffffu) {
-			nvme_error("nvme: error cannot read CSTS during %s", phase);
+			nvme_error("provider: error cannot read CSTS during %s", phase);
 			return CR_EIO;
 		}
 		if (want && (csts & NVME_CSTS_CFS)) {
-			nvme_error("nvme: error controller fatal status during %s csts=0x%x", phase, csts);
+			nvme_error("provider: error controller fatal status during %s csts=0x%x", phase, csts);
 			return CR_EIO;
 		}
 		if (!!(csts & NVME_CSTS_RDY) == want)
 			return 0;
 		if (sys_clock_ns() > deadline) {
-			nvme_error("nvme: error timeout waiting for CSTS.RDY=%d during %s timeout_ms=%u csts=0x%x",
+			nvme_error("provider: error timeout waiting for CSTS.RDY=%d during %s timeout_ms=%u csts=0x%x",
 				   want, phase, d->d_ready_timeout_ms, csts);
 			return CR_ETIMEDOUT;
 		}
@@ -46,7 +46,7 @@ int ctrl_start(struct nvme_dev *d)
 
 	if ((err = sys_mmio_read64(d, NVME_CAP, &d->d_cap)) < 0 || (err = sys_mmio_read32(d, NVME_VS, &d->d_vs)) < 0 ||
 	    (err = sys_mmio_read32(d, NVME_CC, &cc)) < 0) {
-		nvme_error("nvme: error cannot read controller registers err=%s", cr_err_name(err));
+		nvme_error("provider: error cannot read controller registers err=%s", cr_err_name(err));
 		return err;
 	}
 	d->d_ready_timeout_ms = (NVME_CAP_TO(d->d_cap) ? NVME_CAP_TO(d->d_cap) : 1) * 500;
@@ -54,7 +54,7 @@ int ctrl_start(struct nvme_dev *d)
 
 	/* The reset claim: clear EN, wait for the controller to notice. */
 	if ((err = sys_mmio_write32(d, NVME_CC, cc & ~NVME_CC_EN)) < 0) {
-		nvme_error("nvme: error reset claim refused err=%s", cr_err_name(err));
+		nvme_error("provider: error reset claim refused err=%s", cr_err_name(err));
 		return err;
 	}
 	if ((err = wait_ready(d, false, "reset")) < 0)
@@ -64,7 +64,7 @@ int ctrl_start(struct nvme_dev *d)
 	if (NVME_CAP_MQES(d->d_cap) + 1 < admin_entries)
 		admin_entries = (uint16_t)(NVME_CAP_MQES(d->d_cap) + 1);
 	if ((err = queue_init(d, &d->d_admin, 0, admin_entries, 0)) < 0) {
-		nvme_error("nvme: error pool too small for the admin queue");
+		nvme_error("provider: error pool too small for the admin queue");
 		return err;
 	}
 	struct nvme_enable_req req = {
@@ -73,7 +73,7 @@ int ctrl_start(struct nvme_dev *d)
 		.er_asq_handle = d->d_admin.q_sq_handle, .er_acq_handle = d->d_admin.q_cq_handle,
 	};
 	if ((err = sys_nvme_enable(d, &req)) < 0) {
-		nvme_error("nvme: error brokered enable refused err=%s", cr_err_name(err));
+		nvme_error("provider: error brokered enable refused err=%s", cr_err_name(err));
 		return err;
 	}
 	if ((err = wait_ready(d, true, "enable")) < 0)
@@ -92,17 +92,8 @@ int ctrl_start(struct nvme_dev *d)
 		by_irq ? "interrupt" : "poll", d->d_admin.q_vector,
 		di->di_irq_kind == IRQ_KIND_MSIX ? "msix" : di->di_irq_kind == IRQ_KIND_MSI ? "msi" : "intx");
 	if (!by_irq)
-		nvme_error("nvme: error first admin completion arrived without an interrupt");
+		nvme_error("provider: error first admin completion arrived without an interrupt");
 	return 0;
-}
-
-static void print_ns(const struct nvme_ns *ns)
-{
-	const struct nvme_ns_info *i = &ns->n_info;
-
-	uprintf("nvme: identify namespace nsid=%u lbas=%lu lba_bytes=%u ms=%u extended=%s formats=%u format=%u capacity_bytes=%lu",
-		ns->n_nsid, i->nsze, i->lba_bytes, i->ms, i->extended ? "yes" : "no", i->nlbaf + 1u,
-		i->lbaf_index, i->nsze * i->lba_bytes);
 }
 
 static int identify_ns(struct nvme_dev *d, uint32_t nsid, uint64_t buf)
@@ -113,7 +104,7 @@ static int identify_ns(struct nvme_dev *d, uint32_t nsid, uint64_t buf)
 	if (cmd_identify(d, NVME_CNS_NAMESPACE, nsid, buf) < 0)
 		return CR_EIO;
 	if (nvme_parse_identify_ns(pool_ptr(d, buf), &ns.n_info, &why) < 0) {
-		nvme_error("nvme: error identify namespace nsid=%u malformed reason=%s", nsid, why);
+		nvme_error("provider: error identify namespace nsid=%u malformed reason=%s", nsid, why);
 		return CR_EPROTO;
 	}
 	if (ns.n_info.nsze == 0)
@@ -130,7 +121,6 @@ static int identify_ns(struct nvme_dev *d, uint32_t nsid, uint64_t buf)
 		max = d->d_info.di_page_size / ns.n_md_bytes;
 	ns.n_max_blocks = (uint32_t)max;
 	d->d_ns[d->d_nns++] = ns;
-	print_ns(&ns);
 	if (!ns.n_max_blocks)
 		uprintf("nvme: namespace nsid=%u unusable: a %u-byte block (%u metadata) exceeds the %lu-byte transfer limit",
 			nsid, ns.n_block_xfer, ns.n_md_bytes, d->d_max_transfer);
@@ -153,11 +143,8 @@ int ctrl_identify(struct nvme_dev *d, uint32_t wanted_nsid)
 	if (mdts && mdts < d->d_max_transfer)
 		d->d_max_transfer = mdts;
 	d->d_nn = d->d_id.nn;
-	uprintf("nvme: identify controller vid=0x%04x model=\"%s\" serial=\"%s\" firmware=\"%s\" mdts_bytes=%lu nn=%u ssvid=0x%04x cntlid=%u strings=%s",
-		d->d_id.vid, d->d_id.mn, d->d_id.sn, d->d_id.fr, mdts, d->d_id.nn, d->d_id.ssvid,
-		d->d_id.cntlid, d->d_id.strings_repaired ? "repaired" : "clean");
 	if (!d->d_max_transfer) {
-		nvme_error("nvme: error no usable transfer size (mdts=%u broker=%u)", d->d_id.mdts, d->d_info.di_max_transfer);
+		nvme_error("provider: error no usable transfer size (mdts=%u broker=%u)", d->d_id.mdts, d->d_info.di_max_transfer);
 		return CR_EPROTO;
 	}
 
@@ -174,7 +161,7 @@ int ctrl_identify(struct nvme_dev *d, uint32_t wanted_nsid)
 		if (cmd_identify_quiet(d, NVME_CNS_ACTIVE_NS_LIST, after, buf, &e) < 0) {
 			if (n)
 				break;
-			uprintf("nvme: active namespace list unavailable status=0x%04x; probing nsid 1..%u", e.status, d->d_nn);
+			uprintf("nvme: namespaces list=unavailable status=0x%04x probing=1..%u", e.status, d->d_nn);
 			for (uint32_t i = 1; i <= d->d_nn && n < NVME_LIST_MAX; i++)
 				ids[n++] = i;
 			break;
@@ -195,7 +182,7 @@ int ctrl_identify(struct nvme_dev *d, uint32_t wanted_nsid)
 		return err;
 	uprintf("nvme: namespaces active=%u listed=%u nn=%u tracked_limit=%u", d->d_nns, n, d->d_nn, NVME_MAX_NS);
 	if (d->d_nns == 0) {
-		nvme_error("nvme: error no active namespace");
+		nvme_error("provider: error no active namespace");
 		return CR_ENODEV;
 	}
 	return 0;

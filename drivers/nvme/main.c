@@ -8,6 +8,7 @@
 #include <stdarg.h>
 
 #include "drivers/nvme/nvme_var.h"
+#include "lib/cmdline.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
 #include "user/lib/ulib.h"
@@ -59,8 +60,8 @@ static int setup(struct nvme_dev *d, const struct start_info *si)
 	d->d_pool = (uint8_t *)pi.dp_base;
 	d->d_pool_bytes = pi.dp_bytes;
 	d->d_lane = pi.dp_lane;
-	uprintf("provider: nvme started cpl=%d caps=DeviceMmio,Interrupt,DMAPool pid=%u interrupts=%u pool_bytes=%lu lane=%s",
-		user_read_cpl(), si->si_pid, d->d_nirq, d->d_pool_bytes,
+	uprintf("provider: nvme started cpl=%d caps=DeviceMmio,Interrupt,DMAPool interrupts=%u pool_bytes=%lu lane=%s",
+		user_read_cpl(), d->d_nirq, d->d_pool_bytes,
 		d->d_lane == DMA_LANE_BROKERED ? "brokered" : "direct");
 	return 0;
 }
@@ -71,11 +72,11 @@ static int smoke(struct nvme_dev *d, const struct nvme_job *job)
 	int failures = 0;
 
 	if (!ns) {
-		nvme_error("nvme: error namespace nsid=%u is not active", job->j_nsid);
+		nvme_error("provider: error namespace nsid=%u is not active", job->j_nsid);
 		return CR_ENOENT;
 	}
 	if (!ns->n_max_blocks) {
-		nvme_error("nvme: error namespace nsid=%u cannot be read within the transfer limit", ns->n_nsid);
+		nvme_error("provider: error namespace nsid=%u cannot be read within the transfer limit", ns->n_nsid);
 		return CR_EINVAL;
 	}
 	/* The standing proof: 4 KiB (or one block, if larger) from LBA 0. */
@@ -109,17 +110,23 @@ int main(const struct start_info *si)
 	if (NVME_CAP_MQES(d->d_cap) + 1 < io_entries)
 		io_entries = (uint16_t)(NVME_CAP_MQES(d->d_cap) + 1);
 	if (queue_init(d, &d->d_io, 1, io_entries, 1) < 0 || cmd_create_io_queues(d, &d->d_io) < 0) {
-		nvme_error("nvme: error cannot create the I/O queue pair");
+		nvme_error("provider: error cannot create the I/O queue pair");
+		return 1;
+	}
+	if (job->j_hostile == SELFTEST_HOSTILE && hostile_prepare(d) < 0) {
+		nvme_error("provider: error pool too small for the hostile test's queue pair");
 		return 1;
 	}
 	d->d_md = pool_alloc(d, d->d_info.di_page_size, d->d_info.di_page_size);
 	d->d_data_bytes = d->d_pool_bytes - d->d_pool_next - 4096;
 	d->d_data = pool_alloc(d, d->d_data_bytes, 4096);
 	if (d->d_md == UINT64_MAX || d->d_data == UINT64_MAX || d->d_data_bytes < d->d_max_transfer) {
-		nvme_error("nvme: error pool too small for one maximum transfer");
+		nvme_error("provider: error pool too small for one maximum transfer");
 		return 1;
 	}
-	if (job->j_hostile && hostile_run(d) < 0)
+	if (job->j_hostile == SELFTEST_HOSTILE_HANG)
+		hostile_hang(d);
+	if (job->j_hostile == SELFTEST_HOSTILE && hostile_run(d) < 0)
 		return 1;
 	if (job->j_mode == NVME_JOB_BENCH) {
 		const struct nvme_ns *ns = ctrl_ns(d, job->j_nsid);

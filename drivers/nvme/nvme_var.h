@@ -133,6 +133,9 @@ int io_write_extent(struct nvme_dev *d, const struct nvme_ns *ns, uint64_t lba, 
 /* bench.c, hostile.c */
 int bench_run(struct nvme_dev *d, const struct nvme_ns *ns, const struct nvme_job *job);
 int hostile_run(struct nvme_dev *d);
+/* Carve the hostile test's extra queue pair out of the pool before the data area takes the rest. */
+int hostile_prepare(struct nvme_dev *d);
+__attribute__((noreturn)) int hostile_hang(struct nvme_dev *d);
 
 /* sys.c: the capability invocations this driver uses */
 int sys_mmio_read32(struct nvme_dev *d, uint32_t off, uint32_t *v);

@@ -76,7 +76,7 @@ unsigned queue_reap(struct nvme_dev *d, struct nvme_queue *q)
 		q->q_sq_head = c.sqhd;
 		n++;
 		if (c.cid >= q->q_size || !q->q_slots[c.cid].s_busy || q->q_slots[c.cid].s_done) {
-			nvme_error("nvme: error completion for no outstanding command qid=%u cid=%u", q->q_id, c.cid);
+			nvme_error("provider: error completion for no outstanding command qid=%u cid=%u", q->q_id, c.cid);
 			continue;
 		}
 		q->q_slots[c.cid].s_cqe = c;
@@ -102,7 +102,7 @@ static bool controller_dead(struct nvme_dev *d)
 	uint32_t csts;
 
 	if (sys_mmio_read32(d, NVME_CSTS, &csts) < 0 || csts == 0xffffffffu || (csts & NVME_CSTS_CFS)) {
-		nvme_error("nvme: error controller fatal status csts=0x%x", csts);
+		nvme_error("provider: error controller fatal status csts=0x%x", csts);
 		return true;
 	}
 	return false;
@@ -170,7 +170,7 @@ int queue_wait(struct nvme_dev *d, struct nvme_queue *q, uint16_t cid, struct nv
 		} else if (d->d_never_give_up) {
 			deadline = now + d->d_cmd_timeout_ms * NSEC_PER_MS;
 		} else {
-			nvme_error("nvme: error command timed out qid=%u cid=%u elapsed_ms=%lu", q->q_id, cid, elapsed_ms);
+			nvme_error("provider: error command timed out qid=%u cid=%u elapsed_ms=%lu", q->q_id, cid, elapsed_ms);
 			return CR_ETIMEDOUT;
 		}
 	}
@@ -185,7 +185,7 @@ int queue_exec(struct nvme_dev *d, struct nvme_queue *q, struct nvme_sqe *cmd, s
 		return cid;
 	if ((err = queue_ring(d, q)) < 0) {
 		queue_release(q, (uint16_t)cid);
-		nvme_error("nvme: error doorbell refused qid=%u err=%s", q->q_id, cr_err_name(err));
+		nvme_error("provider: error doorbell refused qid=%u err=%s", q->q_id, cr_err_name(err));
 		return err;
 	}
 	return queue_wait(d, q, (uint16_t)cid, out);

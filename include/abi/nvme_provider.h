@@ -34,7 +34,7 @@ struct nvme_job {
 	uint32_t j_bench_block_bytes;
 	uint32_t j_bench_qd;
 	uint32_t j_bench_seconds;
-	uint32_t j_hostile;		/* run the hostile self-test first */
+	uint32_t j_hostile;		/* enum selftest_kind (lib/cmdline.h): attack the kernel first */
 	uint32_t j_cloud_ebs;		/* the manager saw Amazon's identity: never time out early */
 };
 

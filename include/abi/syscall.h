@@ -22,7 +22,7 @@ enum syscall_nr {
 	SYS_DMA_POOL_MAP = 9,	/* (pool, struct dma_pool_info *out) */
 	SYS_DEVICE_INFO = 10,	/* (mmio, struct device_info *out) */
 	SYS_NVME_ENABLE = 11,	/* (mmio, const struct nvme_enable_req *req) */
-	SYS_NVME_DOORBELL = 12,	/* (mmio, qid, enum nvme_doorbell_kind, value) */
+	SYS_NVME_DOORBELL = 12,	/* (mmio, qid, enum nvme_doorbell_kind, value) -> SQ: entries taken now */
 	SYS_COUNT
 };
 

@@ -1,37 +1,44 @@
 /*
  * kernel/cap/console.c - Console capability: write log lines.
  *
- * User processes print their own proof lines ("nvme: read ok ..."), but
- * the kernel's subsystems ("run:", "dma:", "pci:" ...) are the kernel's
- * alone: a line that would impersonate one is refused and reported, so a
- * compromised provider cannot forge the verdict a test reads.
+ * Processes print their own observations ("nvme: read ok ..."), but every
+ * other event belongs to the kernel (lib/console_policy.c): a line that
+ * would pass for one is refused, so a compromised process cannot forge the
+ * lines tests read.  Each accepted line gets the writer's " pid=N"
+ * appended by the kernel.  Refusal lines are rate-limited, so a process
+ * cannot flood the console through them.
  */
 #include "kernel/cap/console.h"
 
 #include "include/abi/cap.h"
 #include "include/abi/errors.h"
 #include "kernel/cap/invocations.h"
+#include "kernel/core/clock.h"
 #include "kernel/core/log.h"
 #include "kernel/core/proc.h"
-#include "lib/string.h"
+#include "lib/console_policy.h"
+#include "lib/ratelimit.h"
 
 #define LOG_MAX 1024
 
 struct kobj console_object = { CAP_TYPE_CONSOLE, 1, NULL };
 
-static const char *const reserved_prefixes[] = {
-	"run:", "dma:", "pci:", "acpi:", "apic:", "boot:", "clock:", "cmdline:", "console:",
-	"irq:", "mem:", "panic:", "power:", "proc:", "trap:", "kernel:", "manager:", "iommu:",
-};
+static struct ratelimit refusal_log = RATELIMIT_INIT(64, 8);
 
-bool console_line_reserved(const char *line, size_t n)
+static void refuse_line(const struct proc *p, const char *line, size_t n, const char *why)
 {
-	for (unsigned i = 0; i < sizeof(reserved_prefixes) / sizeof(reserved_prefixes[0]); i++) {
-		size_t k = strlen(reserved_prefixes[i]);
-		if (n >= k && memcmp(line, reserved_prefixes[i], k) == 0)
-			return true;
-	}
-	return false;
+	char shown[61];
+	size_t k = n < sizeof(shown) - 1 ? n : sizeof(shown) - 1;
+
+	if (!ratelimit_allow(&refusal_log, clock_ns()))
+		return;
+	uint64_t held = ratelimit_take_suppressed(&refusal_log);
+	if (held)
+		kprintf("console: refusals suppressed count=%lu", held);
+	for (size_t i = 0; i < k; i++)	/* quoted: its own quotes must not end the value */
+		shown[i] = line[i] == '"' ? '\'' : line[i];
+	shown[k] = 0;
+	kprintf("console: refused line pid=%d name=%s reason=%s text=\"%s\"", p->p_pid, p->p_name, why, shown);
 }
 
 int64_t sys_log(const struct syscall_args *a)
@@ -48,7 +55,7 @@ int64_t sys_log(const struct syscall_args *a)
 	if ((err = copy_from_user(buf, a->a[1], len)) < 0)
 		return err;
 
-	/* perform: one console line per '\n'-separated piece, control bytes made visible */
+	/* perform: one console line per '\n'-separated piece, control bytes and quotes made visible */
 	struct proc *p = proc_current();
 	size_t start = 0;
 	int result = 0;
@@ -59,12 +66,13 @@ int64_t sys_log(const struct syscall_args *a)
 			continue;
 		}
 		size_t n = i - start;
-		if (n && console_line_reserved(buf + start, n)) {
-			kprintf("console: refused forged line pid=%d name=%s text=\"%.*s\"", p->p_pid,
-			       p->p_name, (int)(n > 60 ? 60 : n), buf + start);
+		const char *why;
+		if (n && !console_process_line_allowed(buf + start, n, &why)) {
+			refuse_line(p, buf + start, n, why);
 			result = CR_EPERM;
-		} else if (n)
-			kprintf("%.*s", (int)n, buf + start);
+		} else if (n) {
+			kprintf("%.*s pid=%d", (int)n, buf + start, p->p_pid);
+		}
 		start = i + 1;
 	}
 	return result;

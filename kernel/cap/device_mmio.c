@@ -2,20 +2,22 @@
  * kernel/cap/device_mmio.c - DeviceMmio capability invocations.
  *
  * The object is an NVMe controller bound by the manager (kernel/nvme/).
- * Reads: any aligned dword or qword of the register page.  Writes: only
- * "selected-write claims"; for NVMe the one claim is CC with EN = 0 (the
- * reset).  AQA/ASQ/ACQ and CC.EN = 1 are written by the manager in the
- * brokered enable, and doorbells are brokered, so no address the provider
- * chose ever reaches the device.
+ * Reads: the registers on lib/nvme_reg_access.c's allow-list, none of
+ * which holds an address (broker invariant I5).  Writes: only the reset
+ * claim (CC with EN = 0).  AQA/ASQ/ACQ and CC.EN = 1 are written by the
+ * manager in the brokered enable, and doorbells are brokered, so no
+ * address the provider chose ever reaches the device.
  */
 #include "include/abi/cap.h"
 #include "include/abi/device.h"
 #include "include/abi/errors.h"
 #include "include/abi/nvme_broker.h"
 #include "kernel/cap/invocations.h"
+#include "kernel/core/clock.h"
 #include "kernel/core/log.h"
 #include "kernel/core/proc.h"
-#include "kernel/nvme/nvme_ctrl.h"
+#include "kernel/nvme/manager.h"
+#include "lib/nvme_reg_access.h"
 
 static int decode_ctrl(uint64_t slot, uint32_t rights, struct nvme_ctrl **out)
 {
@@ -27,6 +29,15 @@ static int decode_ctrl(uint64_t slot, uint32_t rights, struct nvme_ctrl **out)
 	return err;
 }
 
+static void log_refused(struct nvme_ctrl *c, const char *what, uint64_t off, uint64_t width, uint64_t value)
+{
+	if (!ratelimit_allow(&c->nc_refusal_log, clock_ns()))
+		return;
+	kprintf("nvme: refused register %s bdf=%s pid=%d offset=0x%lx width=%lu value=0x%lx reason=%s", what,
+		c->nc_bdf, proc_current()->p_pid, off, width, value,
+		*what == 'r' ? "not-on-the-read-allow-list" : "not-a-selected-write-claim");
+}
+
 /* (mmio, offset, width, uint64_t *out) */
 int64_t sys_mmio_read(const struct syscall_args *a)
 {
@@ -36,8 +47,10 @@ int64_t sys_mmio_read(const struct syscall_args *a)
 
 	if (err)
 		return err;
-	if ((width != 4 && width != 8) || off % width || off >= NVME_REG_PAGE)
-		return CR_EINVAL;
+	if (!nvme_provider_may_read(off, width)) {
+		log_refused(c, "read", off, width, 0);
+		return CR_EPERM;
+	}
 	v = width == 4 ? nvme_read32(c, (uint32_t)off) : nvme_read64(c, (uint32_t)off);
 	return copy_to_user(a->a[3], &v, sizeof(v));
 }
@@ -52,11 +65,10 @@ int64_t sys_mmio_write(const struct syscall_args *a)
 	if (err)
 		return err;
 	if (off == NVME_CC && width == 4 && !(value & NVME_CC_EN)) {
-		broker_reset_claim(c);
+		nvme_provider_reset(c);
 		return 0;
 	}
-	kprintf("nvme: refused register write pid=%d offset=0x%lx width=%lu value=0x%lx reason=not-a-selected-write-claim",
-		proc_current()->p_pid, off, width, value);
+	log_refused(c, "write", off, width, value);
 	return CR_EPERM;
 }
 
@@ -73,7 +85,7 @@ int64_t sys_device_info(const struct syscall_args *a)
 		.di_class = d->pd_class, .di_subclass = d->pd_subclass, .di_prog_if = d->pd_prog_if,
 		.di_vendor = d->pd_vendor, .di_device = d->pd_device,
 		.di_subsys_vendor = d->pd_subsys_vendor, .di_subsys_id = d->pd_subsys_id,
-		.di_lane = c->nc_dma_sel.ds_lane, .di_nvectors = c->nc_nvectors,
+		.di_lane = c->nc_lane, .di_nvectors = c->nc_nvectors,
 		.di_irq_kind = c->nc_irqs.pi_kind, .di_reg_bytes = NVME_REG_PAGE,
 		.di_max_transfer = c->nc_max_transfer, .di_max_queues = BROKER_MAX_QID,
 		.di_page_size = c->nc_page_size,
@@ -95,7 +107,10 @@ int64_t sys_nvme_enable(const struct syscall_args *a)
 		return err;
 	if ((err = cap_decode(req.er_pool_slot, CAP_TYPE_DMA_POOL, CAP_RIGHT_MAP, &pool)) < 0)
 		return err;
-	return broker_enable(c, pool->c_object, &req);
+	struct dma_pool *p = pool->c_object;
+	if (p->dp_mapped_pid != proc_current()->p_pid)
+		return CR_EPERM;	/* the pool must be the caller's own, mapped */
+	return nvme_provider_enable(c, p, &req);
 }
 
 /* (mmio, qid, kind, value) */

@@ -18,7 +18,8 @@
 #include "kernel/core/proc.h"
 #include "kernel/core/sched.h"
 
-#define IRQ_WAIT_FOREVER UINT64_MAX
+/* The longest one wait may last; a provider that wants longer waits again (I7). */
+#define IRQ_WAIT_MAX_NS (3600ull * NSEC_PER_SEC)
 
 static void irq_object_release(struct kobj *ko)
 {
@@ -45,7 +46,7 @@ void irq_object_signal(struct irq_object *o)
 	sched_wakeup(o);
 }
 
-/* (irq, timeout_ns, out): timeout 0 polls, UINT64_MAX waits forever. */
+/* (irq, timeout_ns, out): timeout 0 polls; longer than an hour is an hour. */
 int64_t sys_irq_wait(const struct syscall_args *a)
 {
 	const struct cap *c;
@@ -57,8 +58,7 @@ int64_t sys_irq_wait(const struct syscall_args *a)
 	struct irq_object *o = c->c_object;
 	struct irq_wait_result r = { IRQ_WAIT_TIMEOUT, o->io_index, o->io_kind, o->io_cpu_vector, 0 };
 	if (!o->io_pending && timeout) {
-		uint64_t now = clock_ns();
-		uint64_t deadline = timeout == IRQ_WAIT_FOREVER || timeout > UINT64_MAX - now ? 0 : now + timeout;
+		uint64_t deadline = clock_ns() + (timeout < IRQ_WAIT_MAX_NS ? timeout : IRQ_WAIT_MAX_NS);
 		/* Hold a reference: the object must outlive this sleep even if the slot is emptied. */
 		kobj_get(&o->io_obj);
 		sched_block(o, deadline);

@@ -207,6 +207,38 @@ void proc_fault(struct trap_frame *tf, const char *name, uint64_t cr2)
 	proc_exit(-1);
 }
 
+void proc_kill(struct proc *p, const char *reason)
+{
+	if (p->p_state != PROC_RUNNABLE && p->p_state != PROC_BLOCKED)
+		return;
+	if (!p->p_kill_reason) {
+		p->p_kill_reason = reason;
+		kerror("proc: killed pid=%d name=%s reason=%s", p->p_pid, p->p_name, reason);
+	}
+	if (p->p_state == PROC_BLOCKED) {
+		p->p_state = PROC_RUNNABLE;
+		p->p_wait_result = CR_ETIMEDOUT;
+		p->p_wait_deadline = 0;
+	}
+}
+
+void proc_kill_all(const char *reason)
+{
+	for (unsigned i = 0; i < PROC_MAX; i++)
+		proc_kill(&procs[i], reason);
+}
+
+void proc_check_killed(void)
+{
+	struct proc *p = proc_current();
+
+	if (p && p->p_kill_reason) {
+		if (p->p_outcome)
+			p->p_outcome->po_killed = true;
+		proc_exit(-1);
+	}
+}
+
 void proc_reap(struct proc *p)
 {
 	paging_switch(paging_kernel_root());

@@ -47,6 +47,7 @@ struct proc {
 	int p_exit_status;
 	bool p_faulted;			/* killed by a CPU exception */
 	bool p_expect_fault;		/* a self-test that must fault (not an error) */
+	const char *p_kill_reason;	/* set: the kernel ends the process at its next return to user */
 	struct proc_outcome *p_outcome;	/* optional: where to report the end */
 	uint8_t p_fpu[512] __attribute__((aligned(16)));	/* FXSAVE area */
 };
@@ -58,6 +59,7 @@ struct proc_outcome {
 	bool po_exited;
 	int po_status;		/* exit status, or -1 after a fault */
 	bool po_faulted;
+	bool po_killed;		/* ended by the kernel (a run deadline, the power button) */
 	uint64_t po_fault_vector;
 };
 
@@ -75,6 +77,16 @@ struct proc *proc_table(unsigned int i);
 __attribute__((noreturn)) void proc_exit(int status);
 /* A CPU exception in user mode: report, kill, never return. */
 __attribute__((noreturn)) void proc_fault(struct trap_frame *tf, const char *name, uint64_t cr2);
+/*
+ * Have the kernel end p (reason goes in the line): a blocked process is
+ * woken, and every process ends at its next return to user mode.
+ */
+void proc_kill(struct proc *p, const char *reason);
+/* proc_kill every live process. */
+void proc_kill_all(const char *reason);
+/* At a return to user mode: end the current process if it was killed. */
+void proc_check_killed(void);
+
 /* Release the resources of a zombie (called by the scheduler, on its own stack). */
 void proc_reap(struct proc *p);
 

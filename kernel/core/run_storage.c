@@ -8,6 +8,7 @@
 #include "include/abi/cap.h"
 #include "include/abi/nvme_provider.h"
 #include "kernel/cap/console.h"
+#include "kernel/core/clock.h"
 #include "kernel/core/log.h"
 #include "kernel/core/proc.h"
 #include "kernel/core/run_modes.h"
@@ -36,8 +37,16 @@ static void fill_job(const struct boot_options *o, bool amazon)
 	job.j_bench_block_bytes = o->bench_block_bytes;
 	job.j_bench_qd = o->bench_qd;
 	job.j_bench_seconds = o->bench_seconds;
-	job.j_hostile = o->selftest_hostile;
+	job.j_hostile = o->selftest;
 	job.j_cloud_ebs = amazon;
+}
+
+/* How long the run may take before whatever is still alive is ended (run.timeout_s). */
+static uint64_t run_timeout_s(const struct boot_options *o)
+{
+	if (o->run_timeout_s)
+		return o->run_timeout_s;
+	return o->mode == RUN_MODE_BENCH ? (uint64_t)o->bench_seconds + 300 : 600;
 }
 
 static struct proc *start_provider(struct nvme_ctrl *c, struct dma_pool *pool, struct proc_outcome *out)
@@ -76,7 +85,7 @@ bool run_storage(const struct boot_options *opts)
 	struct nvme_ctrl *c = nvme_bind(d, &sel);
 	if (!c)
 		return false;
-	struct dma_pool *pool = dma_pool_create(8u << 20, 1u << 20, c->nc_dma.dd_dma_limit, sel.ds_lane);
+	struct dma_pool *pool = dma_pool_create(8u << 20, 1u << 20, c->nc_dma.dd_limits.dl_max_addr, sel.ds_lane);
 	if (!pool) {
 		kerror("nvme: error no memory for the provider's DMA pool");
 		kobj_put(&c->nc_obj);
@@ -84,13 +93,16 @@ bool run_storage(const struct boot_options *opts)
 	}
 	fill_job(opts, c->nc_amazon);
 	bool started = start_provider(c, pool, &out) != NULL;
+	sched_set_deadline(clock_ns() + run_timeout_s(opts) * NSEC_PER_SEC);
 	kobj_put(&pool->dp_obj);	/* the provider (and the broker, once enabled) hold it now */
 	if (started)
 		sched_run();
 
 	nvme_classify(c);
 	kobj_put(&c->nc_obj);		/* shuts the controller down and frees the broker */
+	sched_set_deadline(0);
 	if (started && (!out.po_exited || out.po_faulted || out.po_status != 0))
-		kerror("nvme: error provider ended status=%d faulted=%s", out.po_status, out.po_faulted ? "yes" : "no");
+		kerror("nvme: error provider ended status=%d faulted=%s killed=%s", out.po_status,
+		       out.po_faulted ? "yes" : "no", out.po_killed ? "yes" : "no");
 	return started && out.po_exited && !out.po_faulted && out.po_status == 0;
 }

@@ -123,15 +123,44 @@ void sched_wakeup(const void *chan)
 	}
 }
 
+static uint64_t run_deadline_ns;
+static void (*tick_hooks[4])(void);
+
+int sched_on_tick(void (*fn)(void))
+{
+	for (unsigned i = 0; i < sizeof(tick_hooks) / sizeof(tick_hooks[0]); i++) {
+		if (tick_hooks[i] == fn)
+			return 0;
+		if (!tick_hooks[i]) {
+			tick_hooks[i] = fn;
+			return 0;
+		}
+	}
+	return CR_ENOMEM;
+}
+
+void sched_set_deadline(uint64_t deadline_ns)
+{
+	run_deadline_ns = deadline_ns;
+}
+
 void sched_timer_tick(void)
 {
 	if (proc_current() && ++slice_ticks >= SCHED_SLICE_TICKS)
 		need_resched = true;
+	if (run_deadline_ns && clock_ns() >= run_deadline_ns) {
+		run_deadline_ns = 0;
+		proc_kill_all("run-deadline");
+		need_resched = true;
+	}
 	wake_expired();
+	for (unsigned i = 0; i < sizeof(tick_hooks) / sizeof(tick_hooks[0]) && tick_hooks[i]; i++)
+		tick_hooks[i]();
 }
 
 void sched_return_to_user(void)
 {
 	if (need_resched)
 		sched_yield();
+	proc_check_killed();
 }

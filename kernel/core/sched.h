@@ -28,6 +28,10 @@ void sched_wakeup(const void *chan);
 
 /* From the timer interrupt. */
 void sched_timer_tick(void);
+/* Processes still alive at deadline_ns (clock_ns; 0: none) are ended: a run cannot hang. */
+void sched_set_deadline(uint64_t deadline_ns);
+/* Run fn on every timer tick (interrupt context): work that bounded calls left over. */
+int sched_on_tick(void (*fn)(void));
 /* On the way back to user mode after an interrupt: preempt if the slice is over. */
 void sched_return_to_user(void);
 

@@ -14,7 +14,8 @@
 
 struct dma_selection dma_select(enum dma_backend_choice choice)
 {
-	struct dma_selection s = { DMA_LANE_BROKERED, "bounce-buffer", "none", false, "no-dmar-table", true };
+	struct dma_selection s = { DMA_LANE_BROKERED, &dma_bounce_backend, "bounce-buffer", "none", false,
+				   "no-dmar-table", true };
 
 	if (acpi.have_dmar) {
 		s.ds_iommu = "vtd";

@@ -7,10 +7,12 @@
 #include <stdbool.h>
 
 #include "include/abi/device.h"
+#include "kernel/dma/dma.h"
 #include "lib/cmdline.h"
 
 struct dma_selection {
 	enum dma_lane ds_lane;
+	const struct dma_backend *ds_backend_ops;	/* makes each controller's domain */
 	const char *ds_backend;		/* "bounce-buffer" or "direct-remapping" */
 	const char *ds_iommu;		/* "none", "vtd" */
 	bool ds_verified;		/* an IOMMU passed its probe */

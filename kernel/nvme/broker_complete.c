@@ -1,155 +1,187 @@
 /*
  * kernel/nvme/broker_complete.c - device CQ -> shadow CQ, and the interrupt.
  *
- * On the controller's interrupt the manager drains each device completion
- * queue on that vector: it copies read data back into the provider's pool,
- * releases the command's ledger pages, learns what IDENTIFY and queue
- * commands changed, and only then posts the completion (with the
- * provider's command id) into the shadow queue and signals the provider's
- * Interrupt capability.  A full shadow queue leaves entries in the device
- * queue, which in turn holds the device back: the NVMe flow control itself.
+ * Every completion the device posts is consumed at once (I3): matched to
+ * its command by SQID and CID (slot and generation, I2), the command's
+ * read data copied back on success, its pages unmapped (I1), and what
+ * queue commands changed applied.  Only then does the provider see it, in
+ * its shadow CQ; when that is full the completion waits in the CQ's done
+ * list, in order, never in the device ring.
  */
 #include "include/abi/errors.h"
-#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/barrier.h"
+#include "kernel/core/clock.h"
 #include "kernel/core/log.h"
 #include "kernel/nvme/nvme_ctrl.h"
 #include "lib/string.h"
 
-bool broker_shadow_cq_has_room(const struct broker_cq *cq)
+#define AEN_TYPE_NOTICE		2
+#define AEN_NOTICE_NS_CHANGED	0
+
+static bool shadow_room(const struct broker_cq *cq)
 {
-	return (uint16_t)((cq->cq_shadow_tail + 1) % cq->cq_size) != cq->cq_shadow_head;
+	return cq->cq_shadow_entries &&
+	       (uint16_t)((cq->cq_shadow_tail + 1) % cq->cq_shadow_entries) != cq->cq_shadow_head;
+}
+
+static void post_now(struct nvme_ctrl *c, struct broker_cq *cq, const struct nvme_cqe *e)
+{
+	struct nvme_cqe *slot = dma_pool_ptr(c->nc_dma.dd_pool,
+					     cq->cq_shadow + (uint64_t)cq->cq_shadow_tail * sizeof(*slot), sizeof(*slot));
+	/* Everything before the phase tag, then the tag: the provider polls the tag. */
+	slot->dw0 = e->dw0;
+	slot->dw1 = e->dw1;
+	slot->sqhd = e->sqhd;
+	slot->sqid = e->sqid;
+	slot->cid = e->cid;
+	compiler_barrier();
+	slot->status = (uint16_t)((e->status & ~NVME_CQE_PHASE) | cq->cq_shadow_phase);
+	cq->cq_shadow_tail = (uint16_t)((cq->cq_shadow_tail + 1) % cq->cq_shadow_entries);
+	if (cq->cq_shadow_tail == 0)
+		cq->cq_shadow_phase ^= 1;
+	c->nc_completed++;
 }
 
 bool broker_post(struct nvme_ctrl *c, struct broker_cq *cq, const struct nvme_cqe *e)
 {
-	if (!broker_shadow_cq_has_room(cq))
+	if (cq->cq_done_head != BROKER_NONE || !shadow_room(cq))
 		return false;
-	struct nvme_cqe *slot = dma_pool_ptr(c->nc_dma.dd_pool,
-					     cq->cq_shadow + (uint64_t)cq->cq_shadow_tail * sizeof(*slot), sizeof(*slot));
-	struct nvme_cqe out = *e;
-	out.status = (uint16_t)((e->status & ~NVME_CQE_PHASE) | cq->cq_shadow_phase);
-	/* Everything before the phase tag, then the tag: the provider polls the tag. */
-	slot->dw0 = out.dw0;
-	slot->dw1 = out.dw1;
-	slot->sqhd = out.sqhd;
-	slot->sqid = out.sqid;
-	slot->cid = out.cid;
-	compiler_barrier();
-	slot->status = out.status;
-	cq->cq_shadow_tail = (uint16_t)((cq->cq_shadow_tail + 1) % cq->cq_size);
-	if (cq->cq_shadow_tail == 0)
-		cq->cq_shadow_phase ^= 1;
-	c->nc_completed++;
+	post_now(c, cq, e);
 	return true;
 }
 
 void broker_signal(struct nvme_ctrl *c, struct broker_cq *cq)
 {
-	if (cq->cq_ien && c->nc_nvectors)
-		irq_object_signal(c->nc_irq_obj[cq->cq_iv < c->nc_nvectors ? cq->cq_iv : 0]);
+	if (cq->cq_ien && cq->cq_iv < c->nc_nvectors)
+		irq_object_signal(c->nc_irq_obj[cq->cq_iv]);
 }
 
-/* Learn from completed IDENTIFY commands what the device really is. */
-static void snoop_identify(struct nvme_ctrl *c, struct broker_cmd *t, uint32_t cns)
+static struct broker_cmd *done_at(struct nvme_ctrl *c, uint32_t at)
 {
-	if (cns == NVME_CNS_CONTROLLER) {
-		c->nc_dma.dd_ops->peek(&c->nc_dma, &t->bc_dma, 0, c->nc_id_raw, NVME_IDENTIFY_BYTES);
-		nvme_parse_identify_ctrl(c->nc_id_raw, &c->nc_id);
-		c->nc_have_id = true;
-		uint64_t mdts = nvme_mdts_bytes(c->nc_id.mdts, NVME_CAP_MPSMIN(c->nc_cap));
-		uint64_t bounce_half = c->nc_dma.dd_bounce.bb_bytes / 2;
-		uint64_t limit = BROKER_MAX_TRANSFER;
-		if (mdts && mdts < limit)
-			limit = mdts;
-		if (bounce_half && bounce_half < limit)
-			limit = bounce_half;
-		c->nc_max_transfer = (uint32_t)limit;
-		return;
-	}
-	if (cns != NVME_CNS_NAMESPACE)
-		return;
-	static uint8_t page[NVME_IDENTIFY_BYTES];
-	struct nvme_ns_info ns;
-	const char *why = NULL;
-	uint32_t nsid = t->bc_plan.nsid;
-	c->nc_dma.dd_ops->peek(&c->nc_dma, &t->bc_dma, 0, page, NVME_IDENTIFY_BYTES);
-	struct nvme_broker_ns *slot = (struct nvme_broker_ns *)broker_ns(c, nsid);
-	if (nvme_parse_identify_ns(page, &ns, &why) < 0 || ns.nsze == 0 ||
-	    nsid == 0 || nsid == NVME_NSID_BROADCAST) {
-		if (why)
-			kprintf("nvme: broker ignores namespace nsid=%u reason=%s", nsid, why);
-		if (slot)	/* no longer usable: forget it */
-			*slot = c->nc_ns[--c->nc_nns];
-		return;
-	}
-	if (!slot) {
-		if (c->nc_nns == BROKER_MAX_NS) {
-			kprintf("nvme: broker namespace table full; nsid=%u not usable for I/O", nsid);
-			return;
-		}
-		slot = &c->nc_ns[c->nc_nns++];
-	}
-	*slot = (struct nvme_broker_ns){ nsid, ns.nsze, ns.lba_bytes, ns.ms, ns.extended, (uint8_t)(ns.dps & 7) };
-	if (!c->nc_ns_raw_nsid || nsid <= c->nc_ns_raw_nsid) {
-		c->nc_ns_raw_nsid = nsid;	/* kept for classification (cloud vendor data) */
-		memcpy(c->nc_ns_raw, page, sizeof(page));
-	}
+	return &c->nc_sq[at >> 16].sq_cmds[at & 0xffff];
 }
 
-/* Drain one device CQ into its shadow.  Returns the completions posted. */
-static unsigned drain(struct nvme_ctrl *c, struct broker_cq *cq)
+static void park(struct nvme_ctrl *c, struct broker_cq *cq, struct broker_sq *sq, struct broker_cmd *t)
 {
-	unsigned posted = 0, consumed = 0;
+	uint32_t at = (uint32_t)sq->sq_qid << 16 | (uint32_t)(t - sq->sq_cmds);
 
-	while (cq->cq_ring) {
+	t->bc_state = BC_DONE;
+	t->bc_next_done = BROKER_NONE;
+	if (cq->cq_done_tail == BROKER_NONE)
+		cq->cq_done_head = at;
+	else
+		done_at(c, cq->cq_done_tail)->bc_next_done = at;
+	cq->cq_done_tail = at;
+}
+
+/* Post waiting completions while the shadow CQ has room; returns how many. */
+static unsigned flush_done(struct nvme_ctrl *c, struct broker_cq *cq)
+{
+	unsigned n = 0;
+
+	while (cq->cq_done_head != BROKER_NONE && shadow_room(cq)) {
+		uint32_t at = cq->cq_done_head;
+		struct broker_cmd *t = done_at(c, at);
+		post_now(c, cq, &t->bc_cqe);
+		cq->cq_done_head = t->bc_next_done;
+		if (cq->cq_done_head == BROKER_NONE)
+			cq->cq_done_tail = BROKER_NONE;
+		broker_slot_put(&c->nc_sq[at >> 16], t);
+		n++;
+	}
+	return n;
+}
+
+/* The live command a device completion on cq belongs to, or NULL (I2). */
+static struct broker_cmd *match_completion(struct nvme_ctrl *c, const struct broker_cq *cq, const struct nvme_cqe *e)
+{
+	if (e->sqid > BROKER_MAX_QID)
+		return NULL;
+	struct broker_sq *sq = &c->nc_sq[e->sqid];
+	uint16_t slot = e->cid & ((1u << BROKER_CID_SLOT_BITS) - 1);
+	uint8_t gen = (uint8_t)(e->cid >> BROKER_CID_SLOT_BITS);
+	if (sq->sq_state == BQ_FREE || sq->sq_cqid != cq->cq_qid || slot >= sq->sq_nslots)
+		return NULL;
+	struct broker_cmd *t = &sq->sq_cmds[slot];
+	return t->bc_state == BC_DEVICE && t->bc_gen == gen ? t : NULL;
+}
+
+/* What the completion of a provider command tells the manager. */
+static void learn(struct nvme_ctrl *c, const struct broker_cmd *t, bool ok, uint32_t dw0)
+{
+	broker_queue_finish(c, &t->bc_plan, ok, dw0);
+	if (ok && t->bc_plan.kind == NBK_ASYNC_EVENT && (dw0 & 7) == AEN_TYPE_NOTICE &&
+	    ((dw0 >> 8) & 0xff) == AEN_NOTICE_NS_CHANGED)
+		nvme_ns_refresh(c);
+}
+
+static void complete(struct nvme_ctrl *c, struct broker_cq *cq, struct broker_sq *sq, struct broker_cmd *t,
+		     const struct nvme_cqe *e)
+{
+	bool ok = NVME_STATUS_SCT(e->status) == 0 && NVME_STATUS_SC(e->status) == 0;
+
+	if (t->bc_mgr) {
+		struct nvme_mgr_cmd *m = t->bc_mgr;
+		m->mc_cqe = *e;
+		m->mc_done = true;
+		broker_slot_put(sq, t);
+		if (m->mc_callback)
+			m->mc_callback(c, m);
+		return;
+	}
+	/* The device posted this command's completion: its pages may go (I1). */
+	if (ok) {
+		if (t->bc_data.dm_mapped)
+			dma_sync_for_cpu(&c->nc_dma, &t->bc_data);
+		if (t->bc_md.dm_mapped)
+			dma_sync_for_cpu(&c->nc_dma, &t->bc_md);
+	}
+	broker_cmd_release(c, t);
+	t->bc_ok = ok;
+	t->bc_cqe = (struct nvme_cqe){
+		.dw0 = e->dw0, .dw1 = e->dw1, .sqhd = sq->sq_shadow_head, .sqid = e->sqid,
+		.cid = t->bc_provider_cid, .status = e->status,
+	};
+	learn(c, t, ok, e->dw0);
+	if (broker_post(c, cq, &t->bc_cqe))
+		broker_slot_put(sq, t);
+	else
+		park(c, cq, sq, t);
+}
+
+unsigned broker_drain(struct nvme_ctrl *c, struct broker_cq *cq)
+{
+	unsigned consumed = 0;
+
+	if (cq->cq_state == BQ_FREE || !cq->cq_ring)
+		return 0;
+	for (;;) {
 		volatile struct nvme_cqe *dev = &cq->cq_ring[cq->cq_head];
 		if ((dev->status & NVME_CQE_PHASE) != cq->cq_phase)
 			break;
-		if (!broker_shadow_cq_has_room(cq))
-			break;	/* the provider has not consumed yet; the device waits */
 		compiler_barrier();	/* x86 keeps loads in order; read the tag first */
 		struct nvme_cqe e = { dev->dw0, dev->dw1, dev->sqhd, dev->sqid, dev->cid, dev->status };
-		cq->cq_head = (uint16_t)((cq->cq_head + 1) % cq->cq_size);
+		cq->cq_head = (uint16_t)((cq->cq_head + 1) % cq->cq_entries);
 		if (cq->cq_head == 0)
 			cq->cq_phase ^= 1;
 		consumed++;
-
-		struct broker_sq *sq = e.sqid <= BROKER_MAX_QID ? &c->nc_sq[e.sqid] : NULL;
-		if (!sq || !sq->sq_cmds || sq->sq_cqid != cq->cq_qid || e.cid >= sq->sq_size ||
-		    !sq->sq_cmds[e.cid].bc_busy) {
-			kerror("nvme: error device completion for no outstanding command sqid=%u cid=%u status=0x%04x",
-			       e.sqid, e.cid, e.status);
+		struct broker_cmd *t = match_completion(c, cq, &e);
+		if (!t) {
+			if (!c->nc_unmatched++)
+				kerror("nvme: error device completion for no live command bdf=%s cqid=%u sqid=%u cid=0x%04x status=0x%04x",
+				       c->nc_bdf, cq->cq_qid, e.sqid, e.cid, e.status);
 			continue;
 		}
-		sq->sq_head = e.sqhd;
-		struct broker_cmd *t = &sq->sq_cmds[e.cid];
-		bool ok = NVME_STATUS_SCT(e.status) == 0 && NVME_STATUS_SC(e.status) == 0;
-		if (t->bc_dma.db_mapped) {
-			dma_sync_for_cpu(&c->nc_dma, &t->bc_dma);
-			if (ok && t->bc_plan.kind == NBK_IDENTIFY)
-				snoop_identify(c, t, t->bc_plan.cns);
-			dma_unmap(&c->nc_dma, &t->bc_dma);
-		}
-		if (t->bc_md.db_mapped) {
-			dma_sync_for_cpu(&c->nc_dma, &t->bc_md);
-			dma_unmap(&c->nc_dma, &t->bc_md);
-		}
-		struct nvme_cqe out = {
-			.dw0 = e.dw0, .dw1 = e.dw1, .sqhd = sq->sq_shadow_head, .sqid = e.sqid,
-			.cid = t->bc_provider_cid, .status = e.status,
-		};
-		t->bc_busy = false;
-		sq->sq_free[sq->sq_nfree++] = e.cid;
-		/* After the slot is free: finishing DELETE SQ frees that queue's slots. */
-		broker_queue_finish(c, &t->bc_plan, ok, e.dw0);
-		broker_post(c, cq, &out);
-		posted++;
+		complete(c, cq, &c->nc_sq[e.sqid], t, &e);
+		/* A fence above may have drained this CQ further and freed queues: re-check. */
+		if (cq->cq_state == BQ_FREE)
+			return consumed;
 	}
 	if (consumed) {
 		compiler_barrier();
 		nvme_write32(c, (uint32_t)nvme_cq_doorbell(cq->cq_qid, c->nc_dstrd), cq->cq_head);
 	}
-	return posted;
+	return consumed;
 }
 
 int broker_cq_doorbell(struct nvme_ctrl *c, uint16_t qid, uint16_t head)
@@ -157,23 +189,23 @@ int broker_cq_doorbell(struct nvme_ctrl *c, uint16_t qid, uint16_t head)
 	if (qid > BROKER_MAX_QID)
 		return CR_EINVAL;
 	struct broker_cq *cq = &c->nc_cq[qid];
-	if (!cq->cq_live)
+	if (cq->cq_state != BQ_LIVE || !cq->cq_shadow_entries)
 		return CR_ENOENT;
 	/* The new head may not pass entries we have not posted. */
-	uint16_t posted = (uint16_t)((cq->cq_shadow_tail - cq->cq_shadow_head + cq->cq_size) % cq->cq_size);
-	uint16_t consumed = (uint16_t)((head - cq->cq_shadow_head + cq->cq_size) % cq->cq_size);
-	if (head >= cq->cq_size || consumed > posted)
+	uint16_t n = cq->cq_shadow_entries;
+	uint16_t posted = (uint16_t)((cq->cq_shadow_tail - cq->cq_shadow_head + n) % n);
+	uint16_t consumed = (uint16_t)((head - cq->cq_shadow_head + n) % n);
+	if (head >= n || consumed > posted)
 		return CR_EINVAL;
 	c->nc_doorbells++;
 	cq->cq_shadow_head = head;
-	/* Room again: take what the device completed meanwhile, then what waited for room. */
-	if (drain(c, cq))
+	/* Room again: what waited for it, then anything the device posted without an interrupt. */
+	unsigned flushed = flush_done(c, cq);
+	uint64_t before = c->nc_completed;
+	broker_drain(c, cq);
+	if (flushed || c->nc_completed != before)
 		broker_signal(c, cq);
 	broker_submit_pending(c);
-	if (c->nc_intx_masked) {
-		c->nc_intx_masked = false;
-		nvme_write32(c, NVME_INTMC, 1);
-	}
 	return 0;
 }
 
@@ -181,28 +213,51 @@ void broker_irq(void *ctx, unsigned int cpu_vector)
 {
 	struct broker_vector *v = ctx;
 	struct nvme_ctrl *c = v->bv_ctrl;
-	unsigned posted_any = 0;
-	bool backlog = false;
+	unsigned consumed_any = 0;
 
 	(void)cpu_vector;
 	c->nc_irq_count++;
+	if (!c->nc_enabled)
+		return;
 	for (unsigned q = 0; q <= BROKER_MAX_QID; q++) {
 		struct broker_cq *cq = &c->nc_cq[q];
-		if (!cq->cq_ring || (c->nc_nvectors > 1 && cq->cq_iv != v->bv_index))
+		if (cq->cq_state == BQ_FREE || (c->nc_nvectors > 1 && cq->cq_iv != v->bv_index))
 			continue;
-		unsigned posted = drain(c, cq);
-		if (posted)
+		uint64_t before = c->nc_completed;
+		consumed_any += broker_drain(c, cq);
+		if (c->nc_completed != before)
 			broker_signal(c, cq);
-		posted_any += posted;
-		volatile struct nvme_cqe *next = &cq->cq_ring[cq->cq_head];
-		backlog |= (next->status & NVME_CQE_PHASE) == cq->cq_phase;
 	}
-	if (!posted_any)
+	if (!consumed_any)
 		c->nc_spurious_irqs++;	/* an interrupt with an empty queue is legal; count it */
-	if (backlog && c->nc_irqs.pi_kind == IRQ_KIND_INTX) {
-		/* A level-triggered line would fire again at once: mask until the provider makes room. */
-		nvme_write32(c, NVME_INTMS, 1);
-		c->nc_intx_masked = true;
+	else
+		broker_submit_pending(c);
+}
+
+int broker_mgr_exec(struct nvme_ctrl *c, uint16_t qid, struct nvme_mgr_cmd *m, uint32_t timeout_ms)
+{
+	int err = broker_mgr_submit(c, qid, m);
+
+	if (err)
+		return err;
+	struct broker_cq *cq = &c->nc_cq[c->nc_sq[qid].sq_cqid];
+	uint64_t deadline = clock_ns() + (uint64_t)timeout_ms * NSEC_PER_MSEC;
+	while (!m->mc_done) {
+		broker_drain(c, cq);
+		if (m->mc_done)
+			break;
+		uint32_t csts = nvme_read32(c, NVME_CSTS);
+		if (csts == 0xffffffffu || (csts & NVME_CSTS_CFS)) {
+			kerror("nvme: error controller failed during a manager command bdf=%s opcode=0x%02x csts=0x%x",
+			       c->nc_bdf, m->mc_sqe.opc, csts);
+			return CR_EIO;
+		}
+		if (clock_ns() > deadline) {
+			kerror("nvme: error manager command timed out bdf=%s qid=%u opcode=0x%02x timeout_ms=%u",
+			       c->nc_bdf, qid, m->mc_sqe.opc, timeout_ms);
+			return CR_ETIMEDOUT;
+		}
+		clock_delay_us(20);
 	}
-	broker_submit_pending(c);
+	return 0;
 }

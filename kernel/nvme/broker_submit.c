@@ -3,56 +3,93 @@
  *
  * For each new shadow entry: copy it out of the provider's memory (so it
  * cannot change under us), validate the copy (lib/nvme_broker_check.c),
- * map its buffer through the DMA backend, replace the provider's command id
- * and handles with the manager's, and place it in the device queue.  The
- * device doorbell is written once per batch.  A command that cannot go yet
- * (no free slot, bounce pages or completion room) stays in the shadow queue
- * and is retried when completions free resources: nothing is dropped.
+ * take a command slot, map its buffers and build its data pointers
+ * (prp.c), and place it in the device queue.  The device doorbell is
+ * written once per batch.  A command that cannot go yet (no free slot, no
+ * staging pages, a namespace being identified again) stays in the shadow
+ * queue and is retried when completions free resources: nothing is
+ * dropped.  At most BROKER_BUDGET entries are taken per call (I7).
  */
 #include "include/abi/errors.h"
-#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/barrier.h"
+#include "kernel/core/clock.h"
 #include "kernel/core/log.h"
-#include "kernel/core/proc.h"
 #include "kernel/nvme/nvme_ctrl.h"
 #include "lib/string.h"
 
 enum submit_result { SUBMITTED, ANSWERED, STALLED };
 
-/* Complete a command in the broker itself (refusal or answered abort). */
+/* A line for every refusal while the budget lasts, then a count (I7). */
+static void log_refusal(struct nvme_ctrl *c, const struct broker_sq *sq, const struct nvme_sqe *cmd,
+			const struct nvme_broker_refusal *why)
+{
+	uint64_t now = clock_ns();
+
+	if (!ratelimit_allow(&c->nc_refusal_log, now))
+		return;
+	uint64_t held = ratelimit_take_suppressed(&c->nc_refusal_log);
+	if (held)
+		kprintf("nvme: broker refusals suppressed bdf=%s pid=%d count=%lu", c->nc_bdf, c->nc_provider_pid, held);
+	kprintf("nvme: broker refused bdf=%s pid=%d qid=%u cid=%u opcode=0x%02x reason=%s sct=0x%x sc=0x%02x dnr=1",
+		c->nc_bdf, c->nc_provider_pid, sq->sq_qid, cmd->cid, cmd->opc, nvme_broker_reason_name(why->reason),
+		why->sct, why->sc);
+}
+
+/* Complete a command in the broker itself (refusal or answered abort); the caller made sure of room. */
 static enum submit_result answer(struct nvme_ctrl *c, struct broker_sq *sq, const struct nvme_sqe *cmd,
 				 uint16_t status, uint32_t dw0)
 {
 	struct nvme_cqe e = {
 		.dw0 = dw0,
-		.sqhd = (uint16_t)((sq->sq_shadow_head + 1) % sq->sq_size),
+		.sqhd = (uint16_t)((sq->sq_shadow_head + 1) % sq->sq_shadow_entries),
 		.sqid = sq->sq_qid,
 		.cid = cmd->cid,
 		.status = status,
 	};
-	broker_post(c, &c->nc_cq[sq->sq_cqid], &e);
+	if (!broker_post(c, &c->nc_cq[sq->sq_cqid], &e))
+		return STALLED;
 	return ANSWERED;
 }
 
 static enum submit_result refuse(struct nvme_ctrl *c, struct broker_sq *sq, const struct nvme_sqe *cmd,
 				 const struct nvme_broker_refusal *why)
 {
-	c->nc_refused++;
-	kprintf("nvme: broker refused pid=%d qid=%u cid=%u opcode=0x%02x reason=%s sct=0x%x sc=0x%02x dnr=1",
-		c->nc_provider_pid, sq->sq_qid, cmd->cid, cmd->opc, nvme_broker_reason_name(why->reason),
-		why->sct, why->sc);
-	return answer(c, sq, cmd, NVME_STATUS_MAKE(why->sct, why->sc, 1), NVME_BROKER_REFUSED | why->reason);
+	enum submit_result r = answer(c, sq, cmd, NVME_STATUS_MAKE(why->sct, why->sc, 1),
+				      NVME_BROKER_REFUSED | why->reason);
+	if (r == ANSWERED) {
+		c->nc_refused++;
+		log_refusal(c, sq, cmd, why);
+	}
+	return r;
 }
 
-/* The device command id of the provider's (sqid, cid), or -1. */
+/* The device command id of the provider's outstanding (sqid, cid), or -1. */
 static int find_device_cid(struct nvme_ctrl *c, uint16_t sqid, uint16_t provider_cid)
 {
-	struct broker_sq *t = &c->nc_sq[sqid];
+	const struct broker_sq *t = &c->nc_sq[sqid];
 
-	for (unsigned i = 0; t->sq_cmds && i < t->sq_size; i++) {
-		if (t->sq_cmds[i].bc_busy && t->sq_cmds[i].bc_provider_cid == provider_cid)
-			return (int)i;
+	for (unsigned i = 0; t->sq_cmds && i < t->sq_nslots; i++) {
+		const struct broker_cmd *b = &t->sq_cmds[i];
+		if (b->bc_state == BC_DEVICE && !b->bc_mgr && b->bc_provider_cid == provider_cid)
+			return broker_device_cid(t, b);
 	}
 	return -1;
+}
+
+/* Put a prepared command into the device ring (its doorbell is rung per batch). */
+static void to_device_ring(struct nvme_ctrl *c, struct broker_sq *sq, struct broker_cmd *t, struct nvme_sqe *cmd)
+{
+	cmd->cid = broker_device_cid(sq, t);
+	sq->sq_ring[sq->sq_tail] = *cmd;
+	sq->sq_tail = (uint16_t)((sq->sq_tail + 1) % sq->sq_entries);
+	c->nc_submitted++;
+}
+
+static void ring_sq(struct nvme_ctrl *c, struct broker_sq *sq)
+{
+	/* x86 makes the ring stores visible before this uncached store; keep the compiler honest too. */
+	compiler_barrier();
+	nvme_write32(c, (uint32_t)nvme_sq_doorbell(sq->sq_qid, c->nc_dstrd), sq->sq_tail);
 }
 
 static enum submit_result submit_one(struct nvme_ctrl *c, struct broker_sq *sq,
@@ -60,87 +97,54 @@ static enum submit_result submit_one(struct nvme_ctrl *c, struct broker_sq *sq,
 {
 	struct nvme_broker_plan plan;
 	struct nvme_broker_refusal why;
+	int err;
 
-	if (!broker_shadow_cq_has_room(&c->nc_cq[sq->sq_cqid]))
-		return STALLED;		/* even a refusal needs a completion slot */
-	if (sq->sq_nfree == 0)
-		return STALLED;		/* device queue full: wait for completions */
 	if (nvme_broker_check(view, sq->sq_qid, cmd, &plan, &why) < 0)
 		return refuse(c, sq, cmd, &why);
-
+	if (plan.nsid && c->nc_ns_refreshing && plan.kind != NBK_IDENTIFY)
+		return STALLED;		/* the geometry is being learned again (I4) */
 	if (plan.kind == NBK_ABORT) {
 		int dcid = find_device_cid(c, plan.qid, plan.abort_cid);
-		if (dcid < 0)	/* nothing to abort: "command not aborted" (DW0 bit 0) */
+		if (dcid < 0)		/* nothing to abort: "command not aborted" (DW0 bit 0) */
 			return answer(c, sq, cmd, 0, 1);
 		cmd->cdw10 = plan.qid | (uint32_t)dcid << 16;
 	}
-	int err = broker_queue_begin(c, &plan);
-	if (err) {
+
+	struct broker_cmd *t = broker_slot_take(sq, false);
+	if (!t)
+		return STALLED;		/* device queue full: wait for completions */
+	t->bc_provider_cid = cmd->cid;
+	t->bc_plan = plan;
+	if ((err = broker_map_data(c, sq, t, cmd)) < 0) {
+		broker_cmd_release(c, t);
+		broker_slot_put(sq, t);
+		if (err == CR_EAGAIN)
+			return STALLED;	/* staging pages come back with completions */
+		why = (struct nvme_broker_refusal){ NVME_SCT_GENERIC, NVME_SC_LBA_RANGE, NBR_DSM_RANGE };
+		if (err != CR_ERANGE)
+			why = (struct nvme_broker_refusal){ NVME_SCT_GENERIC, NVME_SC_INTERNAL, NBR_HANDLE };
+		return refuse(c, sq, cmd, &why);
+	}
+	if ((err = broker_queue_begin(c, &plan, cmd)) < 0) {
+		broker_cmd_release(c, t);
+		broker_slot_put(sq, t);
 		why = (struct nvme_broker_refusal){ NVME_SCT_COMMAND, NVME_SC_QID_INVALID, NBR_QUEUE_ID };
 		if (err == CR_ENOMEM)
 			why = (struct nvme_broker_refusal){ NVME_SCT_GENERIC, NVME_SC_INTERNAL, NBR_QUEUE_ID };
 		return refuse(c, sq, cmd, &why);
 	}
-
-	uint16_t slot = sq->sq_free[sq->sq_nfree - 1];
-	struct broker_cmd *t = &sq->sq_cmds[slot];
-	*t = (struct broker_cmd){ .bc_provider_cid = cmd->cid, .bc_plan = plan };
-	if (plan.xfer != NVME_XFER_NONE) {
-		enum dma_dir dir = plan.xfer == NVME_XFER_FROM_DEVICE ? DMA_DIR_FROM_DEVICE : DMA_DIR_TO_DEVICE;
-		t->bc_dma = (struct dma_buffer){
-			.db_handle = plan.handle, .db_len = plan.len, .db_dir = dir,
-			.db_tag = { (uint32_t)c->nc_provider_pid, sq->sq_qid, slot, (uint8_t)dir },
-		};
-		if (dma_map(&c->nc_dma, &t->bc_dma) == CR_EAGAIN)
-			return STALLED;	/* bounce pages come back with completions */
-		dma_sync_for_device(&c->nc_dma, &t->bc_dma);
-		if (plan.kind == NBK_DSM) {
-			/* Check the ranges in the copy the device will read, not the provider's. */
-			static uint8_t ranges[NVME_DSM_MAX_RANGES * NVME_DSM_RANGE_BYTES];
-			c->nc_dma.dd_ops->peek(&c->nc_dma, &t->bc_dma, 0, ranges, plan.len);
-			if (nvme_broker_check_dsm(broker_ns(c, plan.nsid), ranges, plan.len / NVME_DSM_RANGE_BYTES) < 0) {
-				dma_unmap(&c->nc_dma, &t->bc_dma);
-				why = (struct nvme_broker_refusal){ NVME_SCT_GENERIC, NVME_SC_LBA_RANGE, NBR_DSM_RANGE };
-				return refuse(c, sq, cmd, &why);
-			}
-		}
-		cmd->prp1 = t->bc_dma.db_prp1;
-		cmd->prp2 = t->bc_dma.db_prp2;
-		if (plan.md_len) {
-			/* One page holds the whole metadata buffer: MPTR is its address. */
-			t->bc_md = (struct dma_buffer){
-				.db_handle = plan.md_handle, .db_len = plan.md_len, .db_dir = dir,
-				.db_tag = t->bc_dma.db_tag,
-			};
-			if (dma_map(&c->nc_dma, &t->bc_md) == CR_EAGAIN) {
-				dma_unmap(&c->nc_dma, &t->bc_dma);
-				return STALLED;
-			}
-			dma_sync_for_device(&c->nc_dma, &t->bc_md);
-			cmd->mptr = t->bc_md.db_prp1;
-		}
-	} else if (plan.kind == NBK_CREATE_CQ || plan.kind == NBK_CREATE_SQ) {
-		cmd->prp1 = plan.kind == NBK_CREATE_CQ ? c->nc_cq[plan.qid].cq_phys : c->nc_sq[plan.qid].sq_phys;
-		cmd->prp2 = 0;
-	}
-	sq->sq_nfree--;
-	t->bc_busy = true;
-	cmd->cid = slot;
-	sq->sq_ring[sq->sq_tail] = *cmd;
-	sq->sq_tail = (uint16_t)((sq->sq_tail + 1) % sq->sq_size);
-	c->nc_submitted++;
+	to_device_ring(c, sq, t, cmd);
 	return SUBMITTED;
 }
 
-/* Take shadow entries until the provider's tail or a stall; ring the device once. */
-static void submit_from(struct nvme_ctrl *c, struct broker_sq *sq)
+/* Take shadow entries until the provider's tail, a stall or the budget; ring the device once. */
+static unsigned submit_from(struct nvme_ctrl *c, struct broker_sq *sq, unsigned budget)
 {
-	unsigned submitted = 0, answered = 0;
-	struct broker_cq *cq = &c->nc_cq[sq->sq_cqid];
+	unsigned submitted = 0, answered = 0, taken = 0;
 	/* Limits change only on completions, never within a batch; queue state is read live. */
 	const struct nvme_broker_view view = broker_view(c);
 
-	while (sq->sq_live && sq->sq_shadow_head != sq->sq_shadow_tail) {
+	while (sq->sq_state == BQ_LIVE && sq->sq_shadow_head != sq->sq_shadow_tail && taken < budget) {
 		struct nvme_sqe cmd;
 		const void *src = dma_pool_ptr(c->nc_dma.dd_pool,
 					       sq->sq_shadow + (uint64_t)sq->sq_shadow_head * sizeof(cmd), sizeof(cmd));
@@ -148,19 +152,20 @@ static void submit_from(struct nvme_ctrl *c, struct broker_sq *sq)
 		enum submit_result r = submit_one(c, sq, &view, &cmd);
 		if (r == STALLED)
 			break;
-		sq->sq_shadow_head = (uint16_t)((sq->sq_shadow_head + 1) % sq->sq_size);
+		sq->sq_shadow_head = (uint16_t)((sq->sq_shadow_head + 1) % sq->sq_shadow_entries);
+		taken++;
 		if (r == SUBMITTED)
 			submitted++;
 		else
 			answered++;
 	}
-	if (submitted) {
-		/* x86 makes the ring stores visible before this uncached store; keep the compiler honest too. */
-		compiler_barrier();
-		nvme_write32(c, (uint32_t)nvme_sq_doorbell(sq->sq_qid, c->nc_dstrd), sq->sq_tail);
-	}
+	if (submitted)
+		ring_sq(c, sq);
 	if (answered)
-		broker_signal(c, cq);
+		broker_signal(c, &c->nc_cq[sq->sq_cqid]);
+	if (taken == budget && sq->sq_state == BQ_LIVE && sq->sq_shadow_head != sq->sq_shadow_tail)
+		c->nc_backlog = true;
+	return taken;
 }
 
 int broker_sq_doorbell(struct nvme_ctrl *c, uint16_t qid, uint16_t tail)
@@ -168,21 +173,43 @@ int broker_sq_doorbell(struct nvme_ctrl *c, uint16_t qid, uint16_t tail)
 	if (qid > BROKER_MAX_QID)
 		return CR_EINVAL;
 	struct broker_sq *sq = &c->nc_sq[qid];
-	if (!sq->sq_live)
+	if (sq->sq_state != BQ_LIVE || !sq->sq_shadow_entries)
 		return CR_ENOENT;
-	if (tail >= sq->sq_size)
+	if (tail >= sq->sq_shadow_entries)
 		return CR_EINVAL;
 	c->nc_doorbells++;
 	sq->sq_shadow_tail = tail;
-	submit_from(c, sq);
-	return 0;
+	return (int)submit_from(c, sq, BROKER_BUDGET);	/* entries taken by this call (I7) */
 }
 
+/* Whatever waited for resources, once more; one budget over all queues. */
 void broker_submit_pending(struct nvme_ctrl *c)
 {
-	for (unsigned q = 0; q <= BROKER_MAX_QID; q++) {
+	unsigned budget = BROKER_BUDGET;
+
+	c->nc_backlog = false;
+	for (unsigned q = 0; q <= BROKER_MAX_QID && budget; q++) {
 		struct broker_sq *sq = &c->nc_sq[q];
-		if (sq->sq_live && sq->sq_shadow_head != sq->sq_shadow_tail)
-			submit_from(c, sq);
+		if (sq->sq_state == BQ_LIVE && sq->sq_shadow_entries && sq->sq_shadow_head != sq->sq_shadow_tail)
+			budget -= submit_from(c, sq, budget);
 	}
+	if (!budget)
+		c->nc_backlog = true;
+}
+
+/* The manager's own command on queue qid: its data pointers already name manager memory. */
+int broker_mgr_submit(struct nvme_ctrl *c, uint16_t qid, struct nvme_mgr_cmd *m)
+{
+	if (qid > BROKER_MAX_QID || c->nc_sq[qid].sq_state != BQ_LIVE || !c->nc_enabled)
+		return CR_ENOENT;
+	struct broker_sq *sq = &c->nc_sq[qid];
+	struct broker_cmd *t = broker_slot_take(sq, true);
+	if (!t)
+		return CR_EAGAIN;
+	m->mc_done = false;
+	t->bc_mgr = m;
+	struct nvme_sqe cmd = m->mc_sqe;
+	to_device_ring(c, sq, t, &cmd);
+	ring_sq(c, sq);
+	return 0;
 }

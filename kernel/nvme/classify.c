@@ -2,7 +2,7 @@
  * kernel/nvme/classify.c - say which cloud NVMe surface the bound controller shows.
  *
  * The facts come from enumeration (class triple, PCI ids) and from the
- * IDENTIFY data that passed through the broker; the judgement is
+ * IDENTIFY data the manager read itself at bind; the judgement is
  * lib/cloud_shape.c's table.  Two lines: the AWS Nitro EBS line of
  * DESIGN.md §2 (the shape we build for, with what did and did not match
  * and what this run can and cannot claim), then the table's verdict with
@@ -41,13 +41,13 @@ void nvme_classify(struct nvme_ctrl *c)
 		.vendor = d->pd_vendor, .device = d->pd_device,
 		.subsys_vendor = d->pd_subsys_vendor, .subsys_device = d->pd_subsys_id,
 		.class_code = d->pd_class, .subclass = d->pd_subclass, .prog_if = d->pd_prog_if,
-		.id_ctrl = c->nc_have_id ? c->nc_id_raw : NULL,
+		.id_ctrl = c->nc_have_id ? c->nc_id_raw : NULL,	/* the manager's own IDENTIFY (I4) */
 		.id_ns = c->nc_ns_raw_nsid ? c->nc_ns_raw : NULL,
 	};
 	struct cloud_result r;
 	const struct cloud_surface_match *ebs;
 	bool amazon = d->pd_vendor == AWS_EBS_VENDOR;
-	bool brokered = c->nc_dma_sel.ds_lane == DMA_LANE_BROKERED;
+	bool brokered = c->nc_lane == DMA_LANE_BROKERED;
 	char extra[160] = "";
 
 	cloud_classify(&in, &r);

@@ -1,255 +1,310 @@
 /*
- * kernel/nvme/manager.c - bind an NVMe controller and hand it to the provider.
+ * kernel/nvme/manager.c - bind an NVMe controller, hand it to a provider,
+ * and take it back.
  *
- * The manager maps the registers, programs MSI-X, creates the objects the
- * provider gets (DeviceMmio = this controller, one Interrupt per vector, a
- * DMAPool), sizes the bounce pool, and on release shuts the controller down
- * before any memory it could reach is freed.
+ * Bind maps the registers, makes the controller's DMA domain, learns the
+ * controller's geometry with the manager's own commands (identify.c),
+ * programs MSI-X and creates the objects the provider gets (DeviceMmio =
+ * this controller, one Interrupt per vector).  The provider's brokered
+ * enable attaches its DMAPool.  Release shuts the controller down (CC.SHN,
+ * then disable) before any memory it could reach is freed, and audits the
+ * provider's memory for addresses it must never have seen.
  */
 #include "kernel/nvme/manager.h"
 
 #include "include/abi/cap.h"
 #include "include/abi/errors.h"
-#include "kernel/arch/x86_64/cpu.h"
 #include "kernel/core/clock.h"
 #include "kernel/core/kmalloc.h"
 #include "kernel/core/log.h"
 #include "kernel/core/memlayout.h"
+#include "kernel/core/sched.h"
+#include "kernel/nvme/audit.h"
 #include "lib/bits.h"
 #include "lib/pci_reg.h"
+#include "lib/string.h"
 
-#define POOL_WANT_BYTES		(8u << 20)
-#define POOL_MIN_BYTES		(1u << 20)
-#define BOUNCE_WANT_BYTES	(4u << 20)
+#define STAGING_WANT_BYTES	(4u << 20)
 #define SHUTDOWN_TIMEOUT_MS	5000
 #define AMAZON_VENDOR		0x1d0f
 #define AMAZON_DMA_LIMIT	(1ull << 48)	/* Linux quirk NVME_QUIRK_DMA_ADDRESS_BITS_48 (2021) */
+#define NVME_MAX_CTRL		64
 
-uint32_t nvme_read32(struct nvme_ctrl *c, uint32_t off) { return mmio_read32(c->nc_regs + off); }
-void nvme_write32(struct nvme_ctrl *c, uint32_t off, uint32_t v) { mmio_write32(c->nc_regs + off, v); }
+static struct nvme_ctrl *bound[NVME_MAX_CTRL];
 
-/* 64-bit registers as two dword accesses, low first: every controller must accept that. */
-uint64_t nvme_read64(struct nvme_ctrl *c, uint32_t off)
+/* The timer tick finishes what a budget-bounded doorbell left in the shadow queues (I7). */
+static void nvme_tick(void)
 {
-	uint64_t lo = nvme_read32(c, off);
-	return lo | (uint64_t)nvme_read32(c, off + 4) << 32;
-}
-
-void nvme_write64(struct nvme_ctrl *c, uint32_t off, uint64_t v)
-{
-	nvme_write32(c, off, (uint32_t)v);
-	nvme_write32(c, off + 4, (uint32_t)(v >> 32));
-}
-
-bool nvme_wait_ready(struct nvme_ctrl *c, bool want, const char *why)
-{
-	uint64_t timeout_ms = (uint64_t)MAX(NVME_CAP_TO(c->nc_cap), 1u) * 500;
-	uint64_t deadline = clock_ns() + timeout_ms * NSEC_PER_MSEC;
-
-	for (;;) {
-		uint32_t csts = nvme_read32(c, NVME_CSTS);
-		if (csts == 0xffffffffu) {
-			kerror("nvme: error controller vanished (CSTS reads all ones) during %s", why);
-			return false;
-		}
-		if (!!(csts & NVME_CSTS_RDY) == want)
-			return true;
-		if (clock_ns() > deadline) {
-			kerror("nvme: error timeout waiting for CSTS.RDY=%d during %s timeout_ms=%lu csts=0x%x",
-			       want, why, timeout_ms, csts);
-			return false;
-		}
-		clock_delay_us(100);
+	for (unsigned i = 0; i < NVME_MAX_CTRL; i++) {
+		if (bound[i] && bound[i]->nc_enabled && bound[i]->nc_backlog)
+			broker_submit_pending(bound[i]);
 	}
 }
 
-/* Normal shutdown (CC.SHN), then disable; only a stopped controller lets memory go. */
+static bool track(struct nvme_ctrl *c, bool add)
+{
+	for (unsigned i = 0; i < NVME_MAX_CTRL; i++) {
+		if (add ? !bound[i] : bound[i] == c) {
+			bound[i] = add ? c : NULL;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Normal shutdown (CC.SHN, Base 2.0c §3.6.2), then disable: only a stopped
+ * controller lets memory go.  Says what happened in one line.
+ */
 static bool quiesce(struct nvme_ctrl *c)
 {
 	uint32_t cc = nvme_read32(c, NVME_CC);
-	bool shutdown_ok = true;
+	uint64_t start = clock_ns();
+	bool was_running = (cc & NVME_CC_EN) && (nvme_read32(c, NVME_CSTS) & NVME_CSTS_RDY);
+	bool timed_out = false;
 
-	if ((cc & NVME_CC_EN) && (nvme_read32(c, NVME_CSTS) & NVME_CSTS_RDY)) {
+	if (was_running) {
 		nvme_write32(c, NVME_CC, cc | NVME_CC_SHN_NORMAL << NVME_CC_SHN_SHIFT);
-		uint64_t deadline = clock_ns() + SHUTDOWN_TIMEOUT_MS * NSEC_PER_MSEC;
+		uint64_t deadline = start + SHUTDOWN_TIMEOUT_MS * NSEC_PER_MSEC;
 		while (NVME_CSTS_SHST(nvme_read32(c, NVME_CSTS)) != NVME_CSTS_SHST_DONE) {
 			if (clock_ns() > deadline) {
-				kerror("nvme: error shutdown not complete after %u ms", SHUTDOWN_TIMEOUT_MS);
-				shutdown_ok = false;
+				timed_out = true;
 				break;
 			}
 			clock_delay_us(100);
 		}
 	}
+	broker_mark_reset(c);
 	nvme_write32(c, NVME_CC, 0);
-	return nvme_wait_ready(c, false, "release") && shutdown_ok;
+	bool stopped = nvme_wait_ready(c, false, "release");
+	uint64_t ms = (clock_ns() - start) / NSEC_PER_MSEC;
+	if (timed_out)
+		kerror("nvme: shutdown bdf=%s result=timeout ms=%lu timeout_ms=%u disabled=%s", c->nc_bdf, ms,
+		       SHUTDOWN_TIMEOUT_MS, stopped ? "yes" : "no");
+	else
+		kprintf("nvme: shutdown bdf=%s result=%s ms=%lu disabled=%s", c->nc_bdf,
+			was_running ? "complete" : "not-enabled", ms, stopped ? "yes" : "no");
+	return stopped;
 }
 
-/*
- * Scan everything the provider could see (its pool: shadow rings, buffers,
- * what it wrote and what we wrote for it) for 8-byte words that look like
- * an address the manager gave the device: page aligned (every PRP entry
- * and queue base the broker writes is) and inside a physical range the
- * manager owns for this device.  The shadow submission rings are skipped:
- * the provider writes them and the manager only reads them, so what is
- * there is the provider's own choice, not something it learned.  The
- * brokered lane must leave no match: host_physical_user_visible=false is
- * checked, not assumed.
- */
-static void audit_provider_memory(struct nvme_ctrl *c)
+static void free_ctrl_memory(struct nvme_ctrl *c)
 {
-	struct dma_pool *pool = c->nc_dma.dd_pool;
-	struct { uint64_t lo, hi; } ranges[2 * (BROKER_MAX_QID + 1) + 2];
-	unsigned n = 0;
-
-	if (!pool)
-		return;
-	ranges[n].lo = pool->dp_phys;
-	ranges[n++].hi = pool->dp_phys + pool->dp_bytes;
-	ranges[n].lo = c->nc_dma.dd_bounce.bb_phys;
-	ranges[n++].hi = c->nc_dma.dd_bounce.bb_phys + c->nc_dma.dd_bounce.bb_bytes;
-	for (unsigned q = 0; q <= BROKER_MAX_QID; q++) {
-		if (c->nc_sq[q].sq_phys) {
-			ranges[n].lo = c->nc_sq[q].sq_phys;
-			ranges[n++].hi = c->nc_sq[q].sq_phys + (uint64_t)c->nc_sq[q].sq_size * sizeof(struct nvme_sqe);
-		}
-		if (c->nc_cq[q].cq_phys) {
-			ranges[n].lo = c->nc_cq[q].cq_phys;
-			ranges[n++].hi = c->nc_cq[q].cq_phys + (uint64_t)c->nc_cq[q].cq_size * sizeof(struct nvme_cqe);
-		}
-	}
-	const uint64_t *w = (const uint64_t *)pool->dp_virt;
-	uint64_t matches = 0, first = 0, skipped = 0;
-	for (uint64_t i = 0; i < pool->dp_bytes / 8; i++) {
-		bool in_sq = false;
-		for (unsigned q = 0; q <= BROKER_MAX_QID && !in_sq; q++) {
-			const struct broker_sq *sq = &c->nc_sq[q];
-			in_sq = sq->sq_ring && i * 8 >= sq->sq_shadow &&
-				i * 8 < sq->sq_shadow + (uint64_t)sq->sq_size * sizeof(struct nvme_sqe);
-		}
-		if (in_sq) {
-			skipped += 8;
-			continue;
-		}
-		for (unsigned r = 0; r < n; r++) {
-			if (!(w[i] & (PAGE_SIZE - 1)) && w[i] >= ranges[r].lo && w[i] < ranges[r].hi) {
-				if (!matches++)
-					first = i * 8;
-				break;
-			}
-		}
-	}
-	kprintf("dma: audit provider_bytes_scanned=%lu manager_physical_ranges=%u matching_words=%lu first_offset=0x%lx provider_sq_bytes_skipped=%lu",
-		pool->dp_bytes - skipped, n, matches, first, skipped);
+	dma_free_coherent(&c->nc_dma, c->nc_mgr_buf_addr, c->nc_mgr_buf, 2 * (uint64_t)c->nc_page_size);
+	c->nc_mgr_buf_addr = 0;
+	kfree(c->nc_id_raw);
+	kfree(c->nc_ns_raw);
+	kfree(c->nc_ns);
+	kfree(c->nc_shadow_sq_map);
 }
 
 static void ctrl_release(struct kobj *ko)
 {
 	struct nvme_ctrl *c = (struct nvme_ctrl *)ko;
 	bool stopped = quiesce(c);
-	char bdf[16];
 
+	track(c, false);
 	pci_irq_teardown(c->nc_pci, &c->nc_irqs);
-	audit_provider_memory(c);
+	uint64_t held = ratelimit_take_suppressed(&c->nc_refusal_log);
+	if (held)
+		kprintf("nvme: broker refusals suppressed bdf=%s pid=%d count=%lu", c->nc_bdf, c->nc_provider_pid, held);
+	nvme_audit_provider_memory(c);
 	if (stopped) {
 		broker_teardown(c);
-		dma_bounce_destroy(&c->nc_dma);
+		free_ctrl_memory(c);
+		dma_domain_destroy(&c->nc_dma);
 	} else {
-		kerror("nvme: error controller did not stop; its queues and bounce pages stay allocated");
+		kerror("nvme: error controller did not stop bdf=%s; its queues and staging pages stay allocated", c->nc_bdf);
 	}
 	pci_set_command_bits(c->nc_pci, 0, PCI_COMMAND_MASTER);
-	kprintf("nvme: controller released bdf=%s stopped=%s ledger_live=%u submitted=%lu completed=%lu refused=%lu doorbells=%lu irqs=%lu empty_irqs=%lu",
-		pci_bdf(c->nc_pci, bdf), stopped ? "yes" : "no",
-		c->nc_dma.dd_bounce.bb_phys ? dma_ledger_live(&c->nc_dma.dd_bounce.bb_ledger) : 0,
-		c->nc_submitted, c->nc_completed, c->nc_refused, c->nc_doorbells, c->nc_irq_count,
-		c->nc_spurious_irqs);
+	pci_unmap_bar(c->nc_regs, c->nc_reg_bytes);
+	kprintf("nvme: controller released bdf=%s stopped=%s ledger_live=%u submitted=%lu completed=%lu refused=%lu doorbells=%lu irqs=%lu empty_irqs=%lu unmatched=%lu dropped_on_delete=%lu aborted_on_delete=%lu",
+		c->nc_bdf, stopped ? "yes" : "no", stopped ? 0 : dma_live_pages(&c->nc_dma), c->nc_submitted,
+		c->nc_completed, c->nc_refused, c->nc_doorbells, c->nc_irq_count, c->nc_spurious_irqs,
+		c->nc_unmatched, c->nc_dropped_on_delete, c->nc_aborted_on_delete);
 	for (unsigned i = 0; i < c->nc_nvectors; i++)
 		kobj_put(&c->nc_irq_obj[i]->io_obj);
 	if (stopped)
 		kfree(c);
 }
 
-struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel)
+/* The provider's brokered enable: the manager writes AQA/ASQ/ACQ and CC (I5). */
+int nvme_provider_enable(struct nvme_ctrl *c, struct dma_pool *pool, const struct nvme_enable_req *req)
 {
-	char bdf[16];
-	const struct pci_bar *bar = &d->pd_bars[0];
-	struct nvme_ctrl *c;
+	uint32_t max = MIN(c->nc_mqes, (uint32_t)NVME_AQ_MAX_ENTRIES);
+	uint64_t end;
+	int err;
 
-	pci_bdf(d, bdf);
+	if (req->er_asq_entries < 2 || req->er_asq_entries > max ||
+	    req->er_acq_entries < 2 || req->er_acq_entries > max)
+		return CR_EINVAL;
+	if (req->er_asq_handle % sizeof(struct nvme_sqe) || req->er_acq_handle % sizeof(struct nvme_cqe) ||
+	    __builtin_add_overflow(req->er_asq_handle, (uint64_t)req->er_asq_entries * 64, &end) ||
+	    end > pool->dp_bytes ||
+	    __builtin_add_overflow(req->er_acq_handle, (uint64_t)req->er_acq_entries * 16, &end) ||
+	    end > pool->dp_bytes)
+		return CR_ERANGE;
+	if ((nvme_read32(c, NVME_CC) & NVME_CC_EN) || (nvme_read32(c, NVME_CSTS) & NVME_CSTS_RDY))
+		return CR_EBUSY;	/* the provider resets and waits for RDY=0 first */
+	broker_teardown(c);		/* disabled: nothing of the old state is in use */
+	if (!c->nc_shadow_sq_map) {
+		c->nc_shadow_sq_map = kmalloc(DIV_ROUND_UP(pool->dp_bytes / 64, 8));
+		if (!c->nc_shadow_sq_map)
+			return CR_ENOMEM;
+	}
+	if ((err = dma_attach_pool(&c->nc_dma, pool)) < 0)
+		return err;
+	c->nc_provider_pid = pool->dp_mapped_pid;
+	if ((err = broker_admin_start(c, req->er_asq_handle, req->er_asq_entries, req->er_acq_handle,
+				      req->er_acq_entries)) < 0)
+		return err;
+	kprintf("nvme: brokered enable bdf=%s writer=manager device_admin_entries=%u shadow_asq_entries=%u shadow_acq_entries=%u page_size=%u",
+		c->nc_bdf, c->nc_admin_entries, req->er_asq_entries, req->er_acq_entries, c->nc_page_size);
+	return 0;
+}
+
+void nvme_provider_reset(struct nvme_ctrl *c)
+{
+	/* EN 1 -> 0 resets the controller; queues die with it.  Memory is freed once RDY reads 0. */
+	nvme_write32(c, NVME_CC, nvme_read32(c, NVME_CC) & ~NVME_CC_EN);
+	broker_mark_reset(c);
+}
+
+/* Registers, CAP sanity, and the register window the broker needs. */
+static int map_registers(struct nvme_ctrl *c)
+{
+	const struct pci_bar *bar = &c->nc_pci->pd_bars[0];
+
 	if ((bar->kind != PCI_BAR_MEM32 && bar->kind != PCI_BAR_MEM64) || !bar->base || bar->size < NVME_REG_PAGE) {
-		kerror("nvme: error bdf=%s BAR0 is not an assigned memory BAR of at least 4 KiB", bdf);
-		return NULL;
+		kerror("nvme: error bdf=%s BAR0 is not an assigned memory BAR of at least 4 KiB", c->nc_bdf);
+		return CR_ENODEV;
 	}
-	c = kmalloc(sizeof(*c));
-	if (!c)
-		goto nomem;
-	c->nc_obj = (struct kobj){ CAP_TYPE_DEVICE_MMIO, 1, ctrl_release };
-	c->nc_pci = d;
-	c->nc_dma_sel = *sel;
-	pci_set_command_bits(d, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 0);
-
-	volatile uint8_t *probe = pci_map_bar(d, 0, NVME_REG_PAGE);
-	if (!probe)
-		goto nomem;
-	c->nc_regs = probe;
+	c->nc_reg_bytes = NVME_REG_PAGE;
+	c->nc_regs = pci_map_bar(c->nc_pci, 0, c->nc_reg_bytes);
+	if (!c->nc_regs)
+		return CR_ENOMEM;
 	c->nc_cap = nvme_read64(c, NVME_CAP);
-	if (c->nc_cap == ~0ull) {
-		kerror("nvme: error bdf=%s registers read all ones", bdf);
-		kfree(c);
-		return NULL;
-	}
 	c->nc_dstrd = NVME_CAP_DSTRD(c->nc_cap);
 	c->nc_mqes = NVME_CAP_MQES(c->nc_cap) + 1;
 	c->nc_page_size = 4096u << NVME_CAP_MPSMIN(c->nc_cap);
-	if (c->nc_page_size > (64u << 10) || c->nc_mqes < 2 ||
+	if (c->nc_cap == ~0ull || c->nc_page_size > (64u << 10) || c->nc_mqes < 2 ||
 	    !(NVME_CAP_CSS(c->nc_cap) & (NVME_CAP_CSS_NVM | NVME_CAP_CSS_IOCS))) {
-		kerror("nvme: error bdf=%s unsupported CAP=0x%lx (page size %u, mqes %u, css 0x%x)", bdf,
+		kerror("nvme: error bdf=%s unsupported CAP=0x%lx (page size %u, mqes %u, css 0x%x)", c->nc_bdf,
 		       c->nc_cap, c->nc_page_size, c->nc_mqes, NVME_CAP_CSS(c->nc_cap));
-		kfree(c);
-		return NULL;
+		return CR_ENODEV;
 	}
+	c->nc_admin_entries = (uint16_t)MIN((uint32_t)BROKER_ADMIN_ENTRIES, c->nc_mqes);
 	/* Registers plus the doorbells of every queue the broker may create. */
-	c->nc_reg_bytes = MIN(bar->size, nvme_cq_doorbell(BROKER_MAX_QID, c->nc_dstrd) + 4);
-	c->nc_regs = pci_map_bar(d, 0, c->nc_reg_bytes);
-	if (!c->nc_regs)
-		goto nomem;
+	uint64_t want = MIN(bar->size, nvme_cq_doorbell(BROKER_MAX_QID, c->nc_dstrd) + 4);
+	pci_unmap_bar(c->nc_regs, c->nc_reg_bytes);
+	c->nc_reg_bytes = want;
+	c->nc_regs = pci_map_bar(c->nc_pci, 0, want);
+	return c->nc_regs ? 0 : CR_ENOMEM;
+}
 
-	c->nc_amazon = d->pd_vendor == AMAZON_VENDOR;
-	c->nc_dma.dd_page_size = c->nc_page_size;
-	c->nc_dma.dd_dma_limit = c->nc_amazon ? AMAZON_DMA_LIMIT : 0;
-	if (dma_bounce_init(&c->nc_dma, BOUNCE_WANT_BYTES,
-			    BROKER_MAX_TRANSFER / 4 + 2 * (uint64_t)c->nc_page_size) < 0) {
-		kerror("nvme: error no memory for the bounce pool");
-		kfree(c);
-		return NULL;
-	}
+static int alloc_ctrl_memory(struct nvme_ctrl *c)
+{
+	void *buf = NULL;
 
+	c->nc_id_raw = kmalloc(NVME_IDENTIFY_BYTES);
+	c->nc_ns_raw = kmalloc(NVME_IDENTIFY_BYTES);
+	c->nc_ns = kmalloc(BROKER_MAX_NS * sizeof(*c->nc_ns));
+	c->nc_mgr_buf_addr = dma_alloc_coherent(&c->nc_dma, 2 * (uint64_t)c->nc_page_size, &buf);
+	c->nc_mgr_buf = buf;
+	return c->nc_id_raw && c->nc_ns_raw && c->nc_ns && c->nc_mgr_buf_addr ? 0 : CR_ENOMEM;
+}
+
+static int make_irq_objects(struct nvme_ctrl *c)
+{
 	void *ctx[BROKER_VECTORS];
+
 	for (unsigned i = 0; i < BROKER_VECTORS; i++) {
 		c->nc_vec[i] = (struct broker_vector){ c, i };
 		ctx[i] = &c->nc_vec[i];
 	}
-	int err = pci_irq_setup(d, BROKER_VECTORS, broker_irq, ctx, &c->nc_irqs);
+	int err = pci_irq_setup(c->nc_pci, BROKER_VECTORS, broker_irq, ctx, &c->nc_irqs);
 	if (err) {
-		kerror("nvme: error bdf=%s no usable interrupt (msix, msi, intx) err=%s", bdf, cr_err_name(err));
-		dma_bounce_destroy(&c->nc_dma);
-		kfree(c);
-		return NULL;
+		kerror("nvme: error bdf=%s no usable interrupt (msix, msi, intx) err=%s", c->nc_bdf, cr_err_name(err));
+		return err;
 	}
-	c->nc_nvectors = c->nc_irqs.pi_count;
-	for (unsigned i = 0; i < c->nc_nvectors; i++) {
+	for (unsigned i = 0; i < c->nc_irqs.pi_count; i++) {
 		c->nc_irq_obj[i] = irq_object_create(i, c->nc_irqs.pi_cpu_vector[i], c->nc_irqs.pi_kind);
 		if (!c->nc_irq_obj[i])
-			panic("nvme: out of memory for interrupt objects");
+			return CR_ENOMEM;
+		c->nc_nvectors = i + 1;
 	}
-	kprintf("nvme: manager bind bdf=%s reg_bytes=0x%lx dstrd=%u mqes=%u page_size=%u timeout_ms=%u irq=%s vectors=%u bounce_bytes=%lu dma_limit=%s",
+	return 0;
+}
+
+struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel)
+{
+	struct nvme_ctrl *c = kmalloc(sizeof(*c));
+	char bdf[16];
+	int err;
+
+	pci_bdf(d, bdf);
+	if (!c) {
+		kerror("nvme: error bdf=%s out of memory for the controller state", bdf);
+		return NULL;
+	}
+	c->nc_obj = (struct kobj){ CAP_TYPE_DEVICE_MMIO, 1, ctrl_release };
+	c->nc_pci = d;
+	memcpy(c->nc_bdf, bdf, sizeof(bdf));
+	c->nc_lane = sel->ds_lane;
+	c->nc_amazon = d->pd_vendor == AMAZON_VENDOR;
+	c->nc_refusal_log = (struct ratelimit)RATELIMIT_INIT(32, 4);
+	pci_set_command_bits(d, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 0);
+
+	if ((err = map_registers(c)) < 0)
+		goto fail_regs;
+	struct dma_domain_req req = {
+		.dr_limits = { c->nc_amazon ? AMAZON_DMA_LIMIT : 0, c->nc_page_size },
+		.dr_staging_want = STAGING_WANT_BYTES,
+		.dr_staging_min = BROKER_MAX_TRANSFER / 4 + 2 * (uint64_t)c->nc_page_size,
+		.dr_device = d,
+	};
+	if ((err = dma_domain_init(&c->nc_dma, sel->ds_backend_ops, &req)) < 0) {
+		kerror("nvme: error bdf=%s no memory for the DMA domain (%s)", bdf, sel->ds_backend);
+		goto fail_regs;
+	}
+	if ((err = alloc_ctrl_memory(c)) < 0) {
+		kerror("nvme: error bdf=%s out of memory for identify and namespace tables", bdf);
+		goto fail_memory;
+	}
+	if ((err = nvme_identify_at_bind(c)) < 0) {
+		if (nvme_read32(c, NVME_CSTS) & NVME_CSTS_RDY) {
+			/* It would not stop: whatever it may still write to stays allocated. */
+			kerror("nvme: error bdf=%s controller left running after a failed bind; its memory is kept", bdf);
+			return NULL;
+		}
+		goto fail_memory;
+	}
+	if ((err = make_irq_objects(c)) < 0)
+		goto fail_irqs;
+	if (!track(c, true)) {
+		kerror("nvme: error bdf=%s more than %u controllers", bdf, NVME_MAX_CTRL);
+		err = CR_ENOMEM;
+		goto fail_irqs;
+	}
+	sched_on_tick(nvme_tick);
+	kprintf("nvme: manager bind bdf=%s reg_bytes=0x%lx dstrd=%u mqes=%u page_size=%u timeout_ms=%u irq=%s vectors=%u staging_bytes=%lu dma_limit=%s",
 		bdf, c->nc_reg_bytes, c->nc_dstrd, c->nc_mqes, c->nc_page_size, NVME_CAP_TO(c->nc_cap) * 500,
-		irq_kind_name(c->nc_irqs.pi_kind), c->nc_nvectors, c->nc_dma.dd_bounce.bb_bytes,
+		irq_kind_name(c->nc_irqs.pi_kind), c->nc_nvectors, c->nc_dma.dd_staging_bytes,
 		c->nc_amazon ? "2^48" : "none");
 	return c;
 
-nomem:
-	kerror("nvme: error bdf=%s out of memory or MMIO space while binding", bdf);
+fail_irqs:
+	for (unsigned i = 0; i < c->nc_nvectors; i++)
+		kobj_put(&c->nc_irq_obj[i]->io_obj);
+	if (c->nc_irqs.pi_count)
+		pci_irq_teardown(d, &c->nc_irqs);
+fail_memory:
+	free_ctrl_memory(c);
+	dma_domain_destroy(&c->nc_dma);
+fail_regs:
+	pci_unmap_bar(c->nc_regs, c->nc_reg_bytes);
+	pci_set_command_bits(d, 0, PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY);
 	kfree(c);
+	if (err == CR_ENOMEM)
+		kerror("nvme: error bdf=%s out of memory or MMIO space while binding", bdf);
 	return NULL;
 }

@@ -1,12 +1,19 @@
 /*
- * kernel/nvme/manager.h - binding NVMe controllers to the user-mode provider.
+ * kernel/nvme/manager.h - binding NVMe controllers and handing them to providers.
  */
 #ifndef CAPROCK_NVME_MANAGER_H
 #define CAPROCK_NVME_MANAGER_H
 
+#include "include/abi/nvme_broker.h"
+#include "kernel/dma/dma_select.h"
 #include "kernel/nvme/nvme_ctrl.h"
 
-/* Map, reset-proof and wire up d; NULL (with an error line) if it cannot be driven. */
+/* Map, identify and wire up d; NULL (with an error line) if it cannot be driven. */
 struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel);
+
+/* SYS_NVME_ENABLE: the manager enables the controller on the provider's shadow admin queue. */
+int nvme_provider_enable(struct nvme_ctrl *c, struct dma_pool *pool, const struct nvme_enable_req *req);
+/* The provider's one register write: CC.EN = 0. */
+void nvme_provider_reset(struct nvme_ctrl *c);
 
 #endif

@@ -219,6 +219,12 @@ struct pci_dev *pci_find_nvme(unsigned int nth)
 	return NULL;
 }
 
+void pci_unmap_bar(volatile uint8_t *p, uint64_t len)
+{
+	if (p)
+		mmio_unmap(p, len);
+}
+
 volatile uint8_t *pci_map_bar(const struct pci_dev *d, unsigned bar, uint64_t len)
 {
 	if (bar >= 6)

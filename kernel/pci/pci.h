@@ -36,6 +36,9 @@ struct pci_cfg_reader pci_reader(const struct pci_dev *d);
 /* Map len bytes of memory BAR bar uncached; NULL if it is not an assigned memory BAR. */
 volatile uint8_t *pci_map_bar(const struct pci_dev *d, unsigned bar, uint64_t len);
 
+/* Undo pci_map_bar. */
+void pci_unmap_bar(volatile uint8_t *p, uint64_t len);
+
 void pci_set_command_bits(const struct pci_dev *d, uint16_t set, uint16_t clear);
 
 /* "0000:00:04.0" into buf (13 bytes). */

@@ -40,7 +40,7 @@ static void assert_defaults(const struct boot_options *o)
 	assert_int_equal(o->bench_block_bytes, 4096);
 	assert_int_equal(o->bench_qd, 32);
 	assert_int_equal(o->bench_seconds, 5);
-	assert_false(o->selftest_hostile);
+	assert_int_equal(o->selftest, SELFTEST_NONE);
 	assert_int_equal(o->nerrors, 0);
 }
 
@@ -442,7 +442,7 @@ static void test_selftest_hostile(void **state UNUSED)
 	struct boot_options *o = parse("selftest=hostile");
 
 	assert_int_equal(o->nerrors, 0);
-	assert_true(o->selftest_hostile);
+	assert_int_equal(o->selftest, SELFTEST_HOSTILE);
 }
 
 static void test_selftest_bad_value(void **state UNUSED)
@@ -450,7 +450,7 @@ static void test_selftest_bad_value(void **state UNUSED)
 	struct boot_options *o = parse("selftest=friendly");
 
 	assert_one_error(o, "bad value", "selftest=friendly");
-	assert_false(o->selftest_hostile);
+	assert_int_equal(o->selftest, SELFTEST_NONE);
 }
 
 /* ------------------------------------------------------------ a full line */
@@ -469,7 +469,7 @@ static void test_everything_at_once(void **state UNUSED)
 	assert_int_equal(o->bench_block_bytes, 16384);
 	assert_int_equal(o->bench_qd, 64);
 	assert_int_equal(o->bench_seconds, 30);
-	assert_true(o->selftest_hostile);
+	assert_int_equal(o->selftest, SELFTEST_HOSTILE);
 	assert_int_equal(o->nreads, 1);
 	assert_int_equal(o->nwrites, 1);
 	assert_int_equal(o->writes[0].seed, 5);

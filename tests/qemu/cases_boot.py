@@ -3,9 +3,9 @@ from harness import Case
 
 PCI_HOST_BRIDGE = r"^pci: device bdf=0000:00:00\.0 vendor=0x8086 device=0x29c0 class=0x06 subclass=0x00 prog_if=0x00"
 RING3 = [
-    r"^user: hello pid=\d+ cpl=3 ",
+    r"^user: hello start_pid=(\d+) cpl=3 .* pid=\1$",
     r"^proc: exit pid=\d+ name=hello status=0$",
-    r"^user: privtest pid=\d+ cpl=3 attempting=hlt$",
+    r"^user: privtest start_pid=(\d+) cpl=3 attempting=hlt pid=\1$",
     r"^proc: fault pid=\d+ name=privtest vector=13 exception=\"#GP general protection\" .* expected=yes action=killed$",
     r"^selftest: ring3 hello_status=0 privtest_faulted=yes privtest_vector=13 kernel_survived=yes result=pass$",
 ]

@@ -9,7 +9,7 @@ int main(const struct start_info *si)
 	int slot = ulog_console_slot();
 	int err = sys_cap_info(slot, &info);
 
-	uprintf("user: hello pid=%u cpl=%d caps=%u console_slot=%d console_type=%s",
+	uprintf("user: hello start_pid=%u cpl=%d caps=%u console_slot=%d console_type=%s",
 		si->si_pid, user_read_cpl(), si->si_ncaps, slot, err ? "error" : cap_type_name(info.ci_type));
 	return user_read_cpl() == 3 ? 0 : 1;
 }

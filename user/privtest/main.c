@@ -8,7 +8,7 @@
 
 int main(const struct start_info *si)
 {
-	uprintf("user: privtest pid=%u cpl=%d attempting=hlt", si->si_pid, user_read_cpl());
+	uprintf("user: privtest start_pid=%u cpl=%d attempting=hlt", si->si_pid, user_read_cpl());
 	user_try_hlt();
 	uprintf("user: privtest error hlt did not fault");
 	return 1;

@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "kernel/arch/x86_64/barrier.h"
+
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
 static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
 static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
@@ -45,8 +47,6 @@ static inline void mmio_write16(volatile void *p, uint16_t v) { *(volatile uint1
 static inline void mmio_write32(volatile void *p, uint32_t v) { *(volatile uint32_t *)p = v; }
 static inline void mmio_write64(volatile void *p, uint64_t v) { *(volatile uint64_t *)p = v; }
 
-/* Compiler-only ordering: x86 keeps stores in order (TSO) for WB and UC memory. */
-static inline void compiler_barrier(void) { __asm__ volatile("" : : : "memory"); }
 /* Full fence, for ordering stores to write-back memory before an uncached doorbell write. */
 static inline void mb(void) { __asm__ volatile("mfence" : : : "memory"); }
 

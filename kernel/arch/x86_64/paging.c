@@ -174,6 +174,29 @@ volatile void *mmio_map(uint64_t pa, uint64_t len)
 	return (volatile void *)(va + off);
 }
 
+/*
+ * Remove a mapping mmio_map made: later accesses fault instead of reaching
+ * the device.  The window's addresses are not handed out again.
+ */
+void mmio_unmap(volatile void *p, uint64_t len)
+{
+	uint64_t va = ALIGN_DOWN((uint64_t)(uintptr_t)p, PAGE_SIZE);
+	uint64_t end = ALIGN_UP((uint64_t)(uintptr_t)p + len, PAGE_SIZE);
+
+	while (va < end) {
+		uint64_t *e = walk(kernel_root, va, 1, false);
+		uint64_t step = PAGE_SIZE;
+		if (e && (*e & PTE_PS)) {
+			*e = 0;
+			step = LARGE_PAGE;
+		} else if ((e = walk(kernel_root, va, 0, false)) != NULL) {
+			*e = 0;
+		}
+		invlpg(va);
+		va += step;
+	}
+}
+
 const void *firmware_map(uint64_t pa, uint64_t len)
 {
 	if (pa + len >= pa && pa + len <= pmm_ram_end()) {

@@ -40,6 +40,9 @@ int paging_lookup(uint64_t root, uint64_t va, uint64_t *pa, uint64_t *flags);
 /* Map device registers uncached into the MMIO window; NULL when it is full. */
 volatile void *mmio_map(uint64_t pa, uint64_t len);
 
+/* Undo mmio_map: accesses through p fault from now on. */
+void mmio_unmap(volatile void *p, uint64_t len);
+
 /* Read-only access to firmware tables anywhere in physical memory. */
 const void *firmware_map(uint64_t pa, uint64_t len);
 

@@ -1,0 +1,69 @@
+/*
+ * kernel/nvme/audit.c - host_physical_user_visible=false, checked rather
+ * than assumed (I5 and the lane's purpose).
+ *
+ * At release the manager scans everything the provider could see - its
+ * pool: shadow rings, buffers, what it wrote and what the manager wrote
+ * for it - for 8-byte words that look like an address the manager gave the
+ * device: page aligned (every PRP entry and queue base is) and inside
+ * memory the manager owns for this controller (the pool itself, the
+ * backend's staging pages, the device rings, the manager's own buffer).
+ * Entries of every ring the provider ever used as a submission queue are
+ * skipped: it wrote them itself and the manager only read them.  Any match
+ * is an error line, so the run fails.
+ */
+#include "kernel/nvme/audit.h"
+
+#include "kernel/core/log.h"
+#include "kernel/core/memlayout.h"
+
+static bool in_ring(uint64_t w, uint64_t base, uint64_t bytes)
+{
+	return base && w >= base && w - base < bytes;
+}
+
+static bool manager_word(struct nvme_ctrl *c, uint64_t w)
+{
+	const struct dma_pool *pool = c->nc_dma.dd_pool;
+
+	if (w & (PAGE_SIZE - 1) || !w)
+		return false;
+	if (w >= pool->dp_phys && w - pool->dp_phys < pool->dp_bytes)
+		return true;
+	if (c->nc_dma.dd_ops->manager_address(&c->nc_dma, w))
+		return true;
+	if (in_ring(w, c->nc_mgr_buf_addr, 2 * (uint64_t)c->nc_page_size))
+		return true;
+	for (unsigned q = 0; q <= BROKER_MAX_QID; q++) {
+		if (in_ring(w, c->nc_sq[q].sq_dev_addr, (uint64_t)c->nc_sq[q].sq_entries * sizeof(struct nvme_sqe)) ||
+		    in_ring(w, c->nc_cq[q].cq_dev_addr, (uint64_t)c->nc_cq[q].cq_entries * sizeof(struct nvme_cqe)))
+			return true;
+	}
+	return false;
+}
+
+bool nvme_audit_provider_memory(struct nvme_ctrl *c)
+{
+	const struct dma_pool *pool = c->nc_dma.dd_pool;
+
+	if (!pool)
+		return true;
+	const uint64_t *w = (const uint64_t *)pool->dp_virt;
+	uint64_t matches = 0, first = 0, skipped = 0;
+	for (uint64_t i = 0; i < pool->dp_bytes / 8; i++) {
+		uint64_t entry = i / 8;		/* 64-byte SQ entries */
+		if (c->nc_shadow_sq_map && (c->nc_shadow_sq_map[entry / 8] >> (entry % 8) & 1)) {
+			skipped += 8;
+			continue;
+		}
+		if (manager_word(c, w[i]) && !matches++)
+			first = i * 8;
+	}
+	if (matches)
+		kerror("dma: audit provider_bytes_scanned=%lu matching_words=%lu first_offset=0x%lx provider_sq_bytes_skipped=%lu result=fail reason=manager-physical-address-in-provider-memory",
+		       pool->dp_bytes - skipped, matches, first, skipped);
+	else
+		kprintf("dma: audit provider_bytes_scanned=%lu matching_words=0 provider_sq_bytes_skipped=%lu result=pass",
+			pool->dp_bytes - skipped, skipped);
+	return matches == 0;
+}
