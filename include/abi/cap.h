@@ -36,6 +36,7 @@ struct cap_info {
 	uint32_t ci_type;	/* enum cap_type */
 	uint32_t ci_rights;	/* enum cap_rights bits */
 };
+_Static_assert(sizeof(struct cap_info) == 8, "cap_info is 8 bytes");
 
 const char *cap_type_name(uint32_t type);
 

@@ -7,6 +7,7 @@
 #ifndef CAPROCK_ABI_DEVICE_H
 #define CAPROCK_ABI_DEVICE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum dma_lane {
@@ -35,6 +36,10 @@ struct device_info {
 	uint32_t di_max_queues;		/* I/O queue pairs the broker will create */
 	uint32_t di_page_size;		/* the controller memory page size the manager configured */
 };
+_Static_assert(sizeof(struct device_info) == 44, "device_info layout is ABI");
+_Static_assert(offsetof(struct device_info, di_vendor) == 8, "device_info.di_vendor");
+_Static_assert(offsetof(struct device_info, di_lane) == 16, "device_info.di_lane");
+_Static_assert(offsetof(struct device_info, di_page_size) == 40, "device_info.di_page_size");
 
 /* SYS_DMA_POOL_MAP */
 struct dma_pool_info {
@@ -44,6 +49,9 @@ struct dma_pool_info {
 	uint32_t dp_rsvd;
 	uint64_t dp_iova_base;		/* direct lane: device address of offset 0; brokered lane: 0 */
 };
+_Static_assert(sizeof(struct dma_pool_info) == 32, "dma_pool_info layout is ABI");
+_Static_assert(offsetof(struct dma_pool_info, dp_lane) == 16, "dma_pool_info.dp_lane");
+_Static_assert(offsetof(struct dma_pool_info, dp_iova_base) == 24, "dma_pool_info.dp_iova_base");
 
 /* SYS_IRQ_WAIT */
 enum irq_wait_reason {
@@ -58,5 +66,7 @@ struct irq_wait_result {
 	uint32_t iw_cpu_vector;		/* the CPU (IDT) vector it arrived on */
 	uint64_t iw_count;		/* interrupts delivered since the previous wait */
 };
+_Static_assert(sizeof(struct irq_wait_result) == 24, "irq_wait_result layout is ABI");
+_Static_assert(offsetof(struct irq_wait_result, iw_count) == 16, "irq_wait_result.iw_count");
 
 #endif

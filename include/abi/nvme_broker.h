@@ -16,6 +16,7 @@
 #ifndef CAPROCK_ABI_NVME_BROKER_H
 #define CAPROCK_ABI_NVME_BROKER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* SYS_NVME_ENABLE: the brokered controller enable (manager writes AQA/ASQ/ACQ/CC). */
@@ -26,6 +27,9 @@ struct nvme_enable_req {
 	uint64_t er_asq_handle;		/* shadow admin SQ (64-byte aligned) */
 	uint64_t er_acq_handle;		/* shadow admin CQ (16-byte aligned) */
 };
+_Static_assert(sizeof(struct nvme_enable_req) == 24, "nvme_enable_req layout is ABI");
+_Static_assert(offsetof(struct nvme_enable_req, er_asq_handle) == 8, "nvme_enable_req.er_asq_handle");
+_Static_assert(offsetof(struct nvme_enable_req, er_acq_handle) == 16, "nvme_enable_req.er_acq_handle");
 
 enum nvme_doorbell_kind {
 	NVME_DB_SQ_TAIL = 0,		/* new shadow SQ tail: submit what lies before it */

@@ -8,6 +8,7 @@
 #ifndef CAPROCK_ABI_NVME_PROVIDER_H
 #define CAPROCK_ABI_NVME_PROVIDER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define NVME_JOB_MAX_EXTENTS 16
@@ -23,6 +24,7 @@ struct nvme_job_extent {
 	uint32_t je_count;	/* logical blocks */
 	uint32_t je_rsvd;
 };
+_Static_assert(sizeof(struct nvme_job_extent) == 24, "nvme_job_extent layout is ABI");
 
 struct nvme_job {
 	uint32_t j_mode;		/* enum nvme_job_mode */
@@ -37,5 +39,9 @@ struct nvme_job {
 	uint32_t j_hostile;		/* enum selftest_kind (lib/cmdline.h): attack the kernel first */
 	uint32_t j_cloud_ebs;		/* the manager saw Amazon's identity: never time out early */
 };
+_Static_assert(sizeof(struct nvme_job) == 808, "nvme_job layout is ABI");
+_Static_assert(offsetof(struct nvme_job, j_writes) == 400, "nvme_job.j_writes");
+_Static_assert(offsetof(struct nvme_job, j_bench_pattern) == 784, "nvme_job.j_bench_pattern");
+_Static_assert(offsetof(struct nvme_job, j_cloud_ebs) == 804, "nvme_job.j_cloud_ebs");
 
 #endif

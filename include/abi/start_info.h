@@ -9,6 +9,7 @@
 #ifndef CAPROCK_ABI_START_INFO_H
 #define CAPROCK_ABI_START_INFO_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "include/abi/cap.h"
@@ -22,6 +23,7 @@ struct start_cap {
 	uint32_t sc_rights;
 	uint32_t sc_index;	/* nth capability of this type granted (e.g. interrupt vector 0, 1) */
 };
+_Static_assert(sizeof(struct start_cap) == 16, "start_cap layout is ABI");
 
 struct start_info {
 	uint32_t si_magic;
@@ -32,5 +34,7 @@ struct start_info {
 	uint8_t si_args[START_INFO_ARGS_MAX];
 };
 _Static_assert(sizeof(struct start_info) <= 4096, "start info fits one page");
+_Static_assert(offsetof(struct start_info, si_caps) == 16, "start_info.si_caps");
+_Static_assert(offsetof(struct start_info, si_args) == 16 + 16 * CAP_SLOTS, "start_info.si_args");
 
 #endif

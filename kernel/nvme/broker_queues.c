@@ -216,6 +216,11 @@ void broker_teardown(struct nvme_ctrl *c)
 		free_cq(c, &c->nc_cq[q]);
 	}
 	dma_detach_pool(&c->nc_dma);
+	if (c->nc_ns_refreshing) {
+		/* Its IDENTIFY died with the queues; what was learned so far stands. */
+		kprintf("nvme: manager namespace refresh abandoned by a reset bdf=%s active=%u", c->nc_bdf, c->nc_nns);
+		c->nc_ns_refreshing = 0;
+	}
 	c->nc_max_qid = 0;
 	c->nc_enabled = false;
 	c->nc_backlog = false;

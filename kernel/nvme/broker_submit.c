@@ -99,10 +99,10 @@ static enum submit_result submit_one(struct nvme_ctrl *c, struct broker_sq *sq,
 	struct nvme_broker_refusal why;
 	int err;
 
+	if (c->nc_ns_refreshing && sq->sq_qid != 0)
+		return STALLED;		/* the geometry is being learned again (I4): I/O waits for it */
 	if (nvme_broker_check(view, sq->sq_qid, cmd, &plan, &why) < 0)
 		return refuse(c, sq, cmd, &why);
-	if (plan.nsid && c->nc_ns_refreshing && plan.kind != NBK_IDENTIFY)
-		return STALLED;		/* the geometry is being learned again (I4) */
 	if (plan.kind == NBK_ABORT) {
 		int dcid = find_device_cid(c, plan.qid, plan.abort_cid);
 		if (dcid < 0)		/* nothing to abort: "command not aborted" (DW0 bit 0) */

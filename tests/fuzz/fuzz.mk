@@ -37,6 +37,25 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_LIB_OB
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(DEPFLAGS) $< $(FUZZ_LIB_OBJS) -o $@
 
 
+# The sequence fuzzer runs the broker's real sources against the device model.
+FUZZ_BROKER_OBJS := $(patsubst %.c,$(BUILD)/fuzz/%.o,$(BROKER_HOST_SRCS) $(MODEL_HOST_SRCS))
+
+$(BUILD)/fuzz/kernel/%.o: kernel/%.c
+	@mkdir -p $(dir $@)
+	@echo '  CC(fuzz)  $<'
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/fuzz/tests/host/model/%.o: tests/host/model/%.c
+	@mkdir -p $(dir $@)
+	@echo '  CC(fuzz)  $<'
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/fuzz/fuzz_broker_sequences: tests/fuzz/fuzz_broker_sequences.c tests/fuzz/fuzz_common.h $(FUZZ_LIB_OBJS) \
+		$(FUZZ_BROKER_OBJS)
+	@mkdir -p $(dir $@)
+	@echo '  LD(fuzz)  $@'
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(DEPFLAGS) $< $(FUZZ_LIB_OBJS) $(FUZZ_BROKER_OBJS) -o $@
+
 fuzz-build: $(FUZZ_BINS)
 
 # One harness: $(1) name, $(2) libFuzzer options.  The scratch corpus comes
@@ -63,6 +82,9 @@ endef
 fuzz: $(FUZZ_BINS)
 	$(foreach n,$(FUZZ_NAMES),$(call FUZZ_RUN,$(n),-max_total_time=$(FUZZ_SECONDS)))
 
+# Each input of the sequence fuzzer boots a controller model: fewer runs, same seed.
+FUZZ_RUNS_fuzz_broker_sequences ?= 400
+
 fuzz-smoke: $(FUZZ_BINS)
 	@rm -rf $(BUILD)/fuzz/smoke
-	$(foreach n,$(FUZZ_NAMES),$(call FUZZ_RUN_QUIET,$(n),-runs=$(FUZZ_RUNS) -seed=$(FUZZ_SEED)))
+	$(foreach n,$(FUZZ_NAMES),$(call FUZZ_RUN_QUIET,$(n),-runs=$(or $(FUZZ_RUNS_$(n)),$(FUZZ_RUNS)) -seed=$(FUZZ_SEED)))

@@ -1,0 +1,200 @@
+/*
+ * tests/host/model/kshim.c - host implementations of the kernel services
+ * the broker uses (see kshim.h).
+ *
+ * "Physical" addresses: the kernel reaches physical page pa at
+ * DIRECT_MAP_BASE + pa (kernel/core/pmm.h).  Here pmm_alloc hands out host
+ * memory at address h and returns h - DIRECT_MAP_BASE (mod 2^64), so the
+ * kernel's own phys_to_virt gives h back and the device model can DMA to
+ * "physical" addresses the same way.  Those addresses stay below 2^48.
+ */
+#include "tests/host/model/kshim.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/cap/interrupt.h"
+#include "kernel/core/clock.h"
+#include "kernel/core/kmalloc.h"
+#include "kernel/core/log.h"
+#include "kernel/core/pmm.h"
+#include "kernel/dma/dma_copy.h"
+#include "lib/fmt.h"
+
+char kshim_lines[KSHIM_LINES][256];
+unsigned kshim_nlines, kshim_errors;
+bool kshim_quiet = true;
+uint64_t kshim_now_ns = 1000000;
+static uint64_t pages_live;
+
+/* ---------------------------------------------------------------- log */
+
+static void vlog(const char *fmt, va_list ap)
+{
+	char *line = kshim_lines[kshim_nlines++ % KSHIM_LINES];
+
+	vsnprintf(line, 256, fmt, ap);
+	if (!kshim_quiet)
+		fprintf(stderr, "kernel| %s\n", line);
+}
+
+void kprintf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(fmt, ap);
+	va_end(ap);
+}
+
+void kerror(const char *fmt, ...)
+{
+	va_list ap;
+
+	kshim_errors++;
+	va_start(ap, fmt);
+	vlog(fmt, ap);
+	va_end(ap);
+}
+
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "panic: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	abort();
+}
+
+bool kshim_logged(const char *s)
+{
+	unsigned n = kshim_nlines < KSHIM_LINES ? kshim_nlines : KSHIM_LINES;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (strstr(kshim_lines[i], s))
+			return true;
+	}
+	return false;
+}
+
+void kshim_reset_log(void)
+{
+	kshim_nlines = 0;
+	kshim_errors = 0;
+}
+
+/* ---------------------------------------------------------------- memory */
+
+void *kmalloc(size_t size)
+{
+	return calloc(1, size ? size : 1);
+}
+
+void kfree(void *p)
+{
+	free(p);
+}
+
+uint64_t pmm_alloc(uint64_t npages, uint64_t align_pages, uint64_t limit_phys)
+{
+	uint64_t align = align_pages * PAGE_SIZE;
+	void *p = aligned_alloc(align, npages * PAGE_SIZE);
+
+	if (!p)
+		return 0;
+	memset(p, 0, npages * PAGE_SIZE);
+	uint64_t pa = (uint64_t)(uintptr_t)p - DIRECT_MAP_BASE;
+	if (limit_phys && pa + npages * PAGE_SIZE > limit_phys) {
+		free(p);
+		return 0;
+	}
+	pages_live += npages;
+	return pa;
+}
+
+void pmm_free(uint64_t phys, uint64_t npages)
+{
+	pages_live -= npages;
+	free(phys_to_virt(phys));
+}
+
+uint64_t kshim_pmm_pages_live(void)
+{
+	return pages_live;
+}
+
+void dma_copy(void *dst, const void *src, size_t n)
+{
+	memcpy(dst, src, n);
+}
+
+void dma_zero(void *dst, size_t n)
+{
+	memset(dst, 0, n);
+}
+
+/* ---------------------------------------------------------------- time */
+
+uint64_t clock_ns(void)
+{
+	return kshim_now_ns += 1000;
+}
+
+void clock_delay_us(uint64_t us)
+{
+	kshim_now_ns += us * 1000;
+}
+
+/* ---------------------------------------------------------------- objects */
+
+static struct irq_object irqs[8];
+
+struct irq_object *kshim_irq_object(unsigned index)
+{
+	irqs[index].io_index = index;
+	return &irqs[index];
+}
+
+void irq_object_signal(struct irq_object *o)
+{
+	o->io_pending++;
+	o->io_total++;
+}
+
+uint64_t kshim_irq_signals(unsigned index)
+{
+	return irqs[index].io_total;
+}
+
+void *dma_pool_ptr(struct dma_pool *p, uint64_t off, uint64_t len)
+{
+	uint64_t end;
+
+	if (!p || __builtin_add_overflow(off, len, &end) || end > p->dp_bytes)
+		return NULL;
+	return p->dp_virt + off;
+}
+
+struct dma_pool *kshim_pool_create(uint64_t bytes)
+{
+	struct dma_pool *p = calloc(1, sizeof(*p));
+
+	p->dp_obj = (struct kobj){ 4, 1, NULL };
+	p->dp_phys = pmm_alloc(bytes / PAGE_SIZE, 1, 0);
+	p->dp_virt = phys_to_virt(p->dp_phys);
+	p->dp_bytes = bytes;
+	p->dp_lane = 1;
+	p->dp_mapped_pid = 7;
+	return p;
+}
+
+void kshim_pool_destroy(struct dma_pool *p)
+{
+	pmm_free(p->dp_phys, p->dp_bytes / PAGE_SIZE);
+	free(p);
+}

@@ -1,0 +1,39 @@
+/*
+ * tests/host/model/kshim.h - the kernel services the broker and the bounce
+ * backend use, implemented on the host so that their real sources run in
+ * the tests (SPDK's way: compile the code under test, stub its collaborators).
+ */
+#ifndef CAPROCK_TESTS_KSHIM_H
+#define CAPROCK_TESTS_KSHIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel/dma/dma_pool.h"
+
+/* Log lines the kernel code printed, newest last (kept to the last KSHIM_LINES). */
+#define KSHIM_LINES 64
+extern char kshim_lines[KSHIM_LINES][256];
+extern unsigned kshim_nlines;		/* total ever printed */
+extern unsigned kshim_errors;		/* kerror() calls */
+extern bool kshim_quiet;		/* do not echo lines to stderr */
+/* True if any kept line contains s. */
+bool kshim_logged(const char *s);
+void kshim_reset_log(void);
+
+/* The fake clock: clock_ns() advances by this much per call (and clock_delay_us by its argument). */
+extern uint64_t kshim_now_ns;
+
+/* Interrupt objects: signals counted per object. */
+struct irq_object *kshim_irq_object(unsigned index);
+uint64_t kshim_irq_signals(unsigned index);
+
+/* A DMAPool backed by host memory, with its own "physical" address (see kshim.c). */
+struct dma_pool *kshim_pool_create(uint64_t bytes);
+void kshim_pool_destroy(struct dma_pool *p);
+
+/* Memory the shimmed pmm handed out and not yet freed, in pages. */
+uint64_t kshim_pmm_pages_live(void);
+
+#endif

@@ -1,0 +1,376 @@
+/*
+ * tests/host/test_broker_model.c - the broker and the bounce backend (their
+ * real sources) against an NVMe device model that completes late, twice,
+ * out of order, with stale command ids, and writes more than it was asked,
+ * with the lane's invariants (kernel/nvme/broker.h) checked after every
+ * step by the rig (tests/host/model/broker_rig.c).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "include/abi/errors.h"
+#include "kernel/nvme/nvme_ctrl.h"
+#include "tests/host/model/broker_rig.h"
+#include "tests/host/model/kshim.h"
+
+#define UNUSED __attribute__((unused))
+
+static struct rig R;
+
+static int setup(void **state UNUSED)
+{
+	assert_int_equal(rig_init(&R, 2048, 5, 512, 4096), 0);	/* MDTS 5: 128 KiB */
+	assert_string_equal(R.failed, "");
+	return 0;
+}
+
+static int teardown(void **state UNUSED)
+{
+	uint64_t before = 0;
+
+	(void)before;
+	rig_fini(&R);
+	return 0;
+}
+
+#define assert_clean() do { \
+		if (R.failed[0]) \
+			fail_msg("%s", R.failed); \
+	} while (0)
+
+/* Run the device until nothing is left in flight on qid, reaping as the provider would. */
+static void settle(uint16_t qid)
+{
+	for (int i = 0; i < 200 && (rig_outstanding(&R, qid) || model_inflight(&R.m)); i++) {
+		rig_step(&R, 0);
+		rig_reap(&R, qid);
+		broker_submit_pending(R.c);
+	}
+	assert_clean();
+}
+
+/* ------------------------------------------------------------ bind: geometry from the manager */
+
+static void test_bind_learns_geometry_itself(void **state UNUSED)
+{
+	assert_int_equal(R.c->nc_nns, 1);
+	assert_int_equal(R.c->nc_ns[0].nsid, 1);
+	assert_int_equal(R.c->nc_ns[0].lba_bytes, 512);
+	assert_int_equal(R.c->nc_ns[0].nsze, 4096);
+	/* MDTS 5 on 4 KiB pages is 128 KiB; half the 256 KiB staging pool is the same. */
+	assert_int_equal(R.c->nc_max_transfer, 128u << 10);
+	assert_true(kshim_logged("source=manager-issued"));
+	assert_int_equal(R.c->nc_max_qid, 16);
+}
+
+static void test_reads_of_every_shape(void **state UNUSED)
+{
+	static const uint32_t sizes[] = { 1, 7, 8, 9, 16, 17, 100, 255, 256 };
+
+	assert_int_equal(rig_create_pair(&R, 1, 64, true, 1), 0);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		rig_read(&R, 1, 3 * i, sizes[i]);
+	assert_true(rig_ring(&R, 1) >= 0);
+	settle(1);
+	assert_int_equal(rig_outstanding(&R, 1), 0);
+	assert_int_equal(R.errors, 0);
+	assert_int_equal(dma_live_pages(&R.c->nc_dma), 0);
+}
+
+/* ------------------------------------------------------------ a misbehaving device */
+
+static void test_late_completions(void **state UNUSED)
+{
+	assert_int_equal(rig_create_pair(&R, 1, 64, true, 1), 0);
+	R.m.quirks = MQ_HOLD;
+	for (int i = 0; i < 20; i++)
+		rig_read(&R, 1, (uint64_t)i * 16, 16);
+	rig_ring(&R, 1);
+	for (int i = 0; i < 10; i++) {
+		rig_step(&R, 0);	/* fetched, held: every page must stay granted */
+		assert_int_equal(rig_reap(&R, 1), 0);
+	}
+	assert_clean();
+	assert_true(dma_live_pages(&R.c->nc_dma) >= 20);
+	model_release_held(&R.m);
+	settle(1);
+	assert_int_equal(dma_live_pages(&R.c->nc_dma), 0);
+}
+
+static void test_duplicate_completions_are_dropped(void **state UNUSED)
+{
+	assert_int_equal(rig_create_pair(&R, 1, 64, true, 1), 0);
+	R.m.quirks = MQ_DUPLICATE;
+	for (int round = 0; round < 5; round++) {
+		for (int i = 0; i < 8; i++)
+			rig_read(&R, 1, (uint64_t)i, 1 + i);
+		rig_ring(&R, 1);
+		settle(1);
+	}
+	assert_int_equal(R.stale_seen, 0);
+	assert_true(R.c->nc_unmatched >= 40);
+	assert_true(kshim_logged("device completion for no live command"));
+}
+
+static void test_stale_cids_are_dropped(void **state UNUSED)
+{
+	assert_int_equal(rig_create_pair(&R, 1, 32, true, 1), 0);
+	R.m.quirks = MQ_STALE_CID | MQ_REORDER;
+	for (int round = 0; round < 10; round++) {
+		for (int i = 0; i < 12; i++)
+			rig_read(&R, 1, (uint64_t)(round * 12 + i), 4);
+		rig_ring(&R, 1);
+		/* Complete a few at a time, so that slots are reused while stale ids fly. */
+		for (int k = 0; k < 40 && rig_outstanding(&R, 1); k++) {
+			rig_step(&R, 3);
+			rig_reap(&R, 1);
+		}
+		settle(1);
+	}
+	assert_int_equal(R.stale_seen, 0);
+	assert_true(R.c->nc_unmatched > 0);
+}
+
+/*
+ * A stale completion for a slot that has since been reused: the CID's
+ * generation tells the old command from the new one (I2).  Queue of 4
+ * entries, so the free slot comes round again at once.
+ */
+static void test_stale_cid_after_slot_reuse(void **state UNUSED)
+{
+	assert_int_equal(rig_create_pair(&R, 1, 4, true, 1), 0);
+	for (int i = 0; i < 3; i++)
+		rig_read(&R, 1, (uint64_t)i, 1);	/* A, B, C take all three slots */
+	rig_ring(&R, 1);
+	rig_step(&R, 1);				/* A completes */
+	assert_int_equal(rig_reap(&R, 1), 1);
+	R.m.quirks = MQ_STALE_CID | MQ_REORDER;
+	uint16_t d = rig_read(&R, 1, 9, 1);		/* D gets A's slot */
+	rig_ring(&R, 1);
+	rig_step(&R, 1);				/* C completes, then a stale completion with A's CID */
+	assert_clean();
+	assert_true(R.q[1].cmds[d].live);		/* D is not finished by A's old id */
+	assert_true(R.c->nc_unmatched >= 1);
+	R.m.quirks = 0;
+	settle(1);
+}
+
+/* The device writes past the transfer: the provider gets only what it asked for, the rest is wiped. */
+static void test_overwrite_stays_in_the_page(void **state UNUSED)
+{
+	assert_int_equal(rig_create_pair(&R, 1, 16, true, 1), 0);
+	R.m.quirks = MQ_OVERWRITE;
+	uint16_t cid = rig_read(&R, 1, 5, 1);
+	uint64_t h = R.q[1].cmds[cid].handle;
+	memset(R.pool->dp_virt + h + 512, 0x33, 512);
+	rig_ring(&R, 1);
+	settle(1);
+	for (int i = 0; i < 512; i++)
+		assert_int_equal(R.pool->dp_virt[h + 512 + i], 0x33);
+	/* Every free staging page is zero again: map them all as scratch and look. */
+	uint64_t staging = R.c->nc_dma.dd_staging_bytes;
+	struct dma_map m = { .dm_len = (uint32_t)staging, .dm_dir = DMA_DIR_TO_DEVICE, .dm_scratch = true,
+			     .dm_tag = { 99, 99, 99, DMA_DIR_TO_DEVICE } };
+	assert_int_equal(dma_map(&R.c->nc_dma, &m), 0);
+	static uint8_t all[256 << 10];
+	dma_read(&R.c->nc_dma, &m, 0, all, (uint32_t)staging);
+	for (uint64_t i = 0; i < staging; i++)
+		if (all[i])
+			fail_msg("staging byte %llu is 0x%02x after release", (unsigned long long)i, all[i]);
+	dma_unmap(&R.c->nc_dma, &m);
+}
+
+static void test_forged_completion_matches_nothing(void **state UNUSED)
+{
+	assert_int_equal(rig_create_pair(&R, 1, 16, true, 1), 0);
+	R.m.quirks = MQ_HOLD;
+	uint16_t cid = rig_read(&R, 1, 0, 8);
+	rig_ring(&R, 1);
+	rig_step(&R, 0);
+	/* A completion for a cid the broker never issued on this SQ, and one naming another SQ. */
+	model_post_forged(&R.m, 1, 1, 0x0123);
+	model_post_forged(&R.m, 1, 7, 0);
+	rig_step(&R, 0);
+	assert_int_equal(rig_reap(&R, 1), 0);
+	assert_true(R.q[1].cmds[cid].live);
+	assert_int_equal(R.c->nc_unmatched, 2);
+	model_release_held(&R.m);
+	settle(1);
+}
+
+/*
+ * The attack of the issue: completions left in the device ring, DELETE SQ,
+ * the same qid created again, new commands with the same provider ids.  The
+ * fence drains the ring at the delete, so an old completion can never
+ * finish a new command; the rig checks every page and every completion.
+ */
+static void delete_recreate(uint32_t quirks, bool completions_waiting)
+{
+	struct nvme_cqe e;
+
+	assert_int_equal(rig_create_pair(&R, 2, 16, false, 0), 0);	/* the provider asks for no interrupts */
+	for (int i = 0; i < 10; i++)
+		rig_read(&R, 2, (uint64_t)i * 8, 8);
+	rig_ring(&R, 2);
+	model_fetch(&R.m);
+	if (completions_waiting) {
+		model_run(&R.m, 6);	/* posted, but no interrupt delivered: they wait in the device ring */
+		R.m.irq_pending = 0;
+		assert_int_equal(model_inflight(&R.m), 4);
+	}
+	R.m.quirks = quirks;		/* the rest stays in the device's hands until the delete */
+	rig_check(&R);
+	assert_int_equal(rig_admin(&R, (struct nvme_sqe){ .opc = NVME_ADMIN_DELETE_SQ, .cdw10 = 2 }, &e), 0);
+	assert_clean();
+	/* Whatever the provider sees now belongs to the old queue; take it and forget the rest. */
+	rig_reap(&R, 2);
+	memset(R.q[2].cmds, 0, sizeof(R.q[2].cmds));
+	R.q[2].sq_tail = 0;
+	R.q[2].next_cid = 0;
+	assert_int_equal(rig_admin(&R, (struct nvme_sqe){ .opc = NVME_ADMIN_CREATE_SQ, .prp1 = R.q[2].sq_handle,
+		.cdw10 = 2 | 15u << 16, .cdw11 = NVME_QUEUE_PC | 2u << 16 }, &e), 0);
+	R.m.quirks &= ~(uint32_t)MQ_HOLD;
+	for (int i = 0; i < 10; i++)
+		rig_read(&R, 2, 100 + (uint64_t)i, 3);
+	rig_ring(&R, 2);
+	settle(2);
+	assert_int_equal(R.stale_seen, 0);
+	assert_int_equal(R.c->nc_unmatched, 0);
+	assert_int_equal(dma_live_pages(&R.c->nc_dma), 0);
+	assert_int_equal(model_inflight(&R.m), 0);
+}
+
+static void test_delete_recreate_held_dropped(void **state UNUSED) { delete_recreate(MQ_HOLD, false); }
+static void test_delete_recreate_held_posted(void **state UNUSED) { delete_recreate(MQ_HOLD | MQ_DELETE_POSTS, false); }
+static void test_delete_recreate_waiting(void **state UNUSED) { delete_recreate(MQ_HOLD, true); }
+
+/* The provider's own IDENTIFY can say anything: the broker keeps what the manager learned. */
+static void test_identify_is_not_snooped(void **state UNUSED)
+{
+	struct nvme_cqe e;
+
+	R.m.ns[0].lba_bytes = 4096;	/* from now the device answers IDENTIFY with 4 KiB blocks */
+	R.m.ns[0].nsze = 1ull << 40;
+	uint64_t buf = rig_alloc(&R, 4096, 4096);
+	assert_int_equal(rig_admin(&R, (struct nvme_sqe){ .opc = NVME_ADMIN_IDENTIFY, .nsid = 1, .prp1 = buf,
+		.cdw10 = NVME_CNS_NAMESPACE }, &e), 0);
+	assert_int_equal(R.c->nc_ns[0].lba_bytes, 512);
+	assert_int_equal(R.c->nc_ns[0].nsze, 4096);
+	R.m.ns[0].lba_bytes = 512;
+	R.m.ns[0].nsze = 4096;
+	/* A read past the manager's end is refused whatever the provider's page says. */
+	assert_int_equal(rig_create_pair(&R, 1, 16, true, 1), 0);
+	rig_submit(&R, 1, (struct nvme_sqe){ .opc = NVME_CMD_READ, .nsid = 1, .prp1 = buf, .cdw10 = 4096 }, RIG_EXPECT_REFUSAL);
+	rig_ring(&R, 1);
+	settle(1);
+	assert_int_equal(R.refusals, 1);
+}
+
+/* A namespace-change event: the manager identifies again; I/O waits until it has. */
+static void test_namespace_change_event(void **state UNUSED)
+{
+	assert_int_equal(rig_create_pair(&R, 1, 16, true, 1), 0);
+	rig_submit(&R, 0, (struct nvme_sqe){ .opc = NVME_ADMIN_ASYNC_EVENT }, 0);
+	rig_ring(&R, 0);
+	rig_step(&R, 0);
+	R.m.ns[0].data = realloc(R.m.ns[0].data, 8192 * 512);	/* the volume grew */
+	assert_non_null(R.m.ns[0].data);
+	R.m.ns[0].nsze = 8192;
+	assert_true(model_post_aen(&R.m, 2 | 0u << 8 | 4u << 16));
+	rig_step(&R, 0);	/* delivers the event; the manager's IDENTIFY goes out */
+	assert_int_equal(R.c->nc_ns_refreshing, 1);
+	uint16_t cid = rig_read(&R, 1, 6000, 8);	/* beyond the old end, inside the new */
+	rig_ring(&R, 1);
+	assert_true(R.q[1].cmds[cid].live);
+	rig_step(&R, 0);	/* the manager's IDENTIFY completes */
+	assert_int_equal(R.c->nc_ns_refreshing, 0);
+	assert_int_equal(R.c->nc_ns[0].nsze, 8192);
+	settle(1);
+	rig_reap(&R, 0);
+	assert_int_equal(R.refusals, 0);
+	assert_int_equal(R.errors, 0);
+}
+
+/* One doorbell over a queue full of refused commands: a budget per call, all answered in the end. */
+static void test_refusal_flood_is_bounded(void **state UNUSED)
+{
+	assert_int_equal(rig_create_pair(&R, 1, 1024, true, 1), 0);
+	for (int i = 0; i < 1000; i++)
+		rig_submit(&R, 1, (struct nvme_sqe){ .opc = 0x81, .nsid = 1 }, RIG_EXPECT_REFUSAL);
+	assert_int_equal(rig_ring(&R, 1), BROKER_BUDGET);
+	assert_true(R.c->nc_backlog);
+	for (int i = 0; i < 20 && rig_outstanding(&R, 1); i++) {
+		rig_reap(&R, 1);
+		if (R.c->nc_backlog)
+			broker_submit_pending(R.c);	/* what the timer tick does */
+	}
+	assert_int_equal(R.refusals, 1000);
+	assert_true(kshim_nlines < 100);	/* refusal lines were rate-limited */
+	assert_clean();
+}
+
+/* A reset with commands in the device's hands: nothing is freed before RDY=0, everything after. */
+static void test_reset_mid_flight(void **state UNUSED)
+{
+	uint64_t staging_pages = kshim_pmm_pages_live();
+
+	assert_int_equal(rig_create_pair(&R, 1, 64, true, 1), 0);
+	R.m.quirks = MQ_HOLD;
+	for (int i = 0; i < 30; i++)
+		rig_read(&R, 1, (uint64_t)i * 4, 4);
+	rig_ring(&R, 1);
+	rig_step(&R, 0);
+	assert_true(dma_live_pages(&R.c->nc_dma) > 0);
+	nvme_write32(R.c, NVME_CC, 0);	/* the provider's reset claim */
+	broker_mark_reset(R.c);
+	rig_check(&R);
+	broker_teardown(R.c);
+	assert_int_equal(dma_live_pages(&R.c->nc_dma), 0);
+	assert_clean();
+	(void)staging_pages;
+}
+
+static void test_ien0_cq_is_drained_by_the_manager(void **state UNUSED)
+{
+	assert_int_equal(rig_create_pair(&R, 3, 16, false, 2), 0);
+	for (int i = 0; i < 8; i++)
+		rig_read(&R, 3, (uint64_t)i, 1);
+	rig_ring(&R, 3);
+	rig_step(&R, 0);
+	/* Drained into the shadow CQ at once, though the provider asked for no interrupts. */
+	assert_int_equal(rig_reap(&R, 3), 8);
+	assert_int_equal(kshim_irq_signals(2), 0);
+	assert_clean();
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_bind_learns_geometry_itself),
+		T(test_reads_of_every_shape),
+		T(test_late_completions),
+		T(test_duplicate_completions_are_dropped),
+		T(test_stale_cids_are_dropped),
+		T(test_stale_cid_after_slot_reuse),
+		T(test_overwrite_stays_in_the_page),
+		T(test_forged_completion_matches_nothing),
+		T(test_delete_recreate_held_dropped),
+		T(test_delete_recreate_held_posted),
+		T(test_delete_recreate_waiting),
+		T(test_identify_is_not_snooped),
+		T(test_namespace_change_event),
+		T(test_refusal_flood_is_bounded),
+		T(test_reset_mid_flight),
+		T(test_ien0_cq_is_drained_by_the_manager),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
