@@ -155,8 +155,9 @@ int gpt_entries_parse(const struct gpt_header *h, const uint8_t *array, size_t a
  * CR_* code; it may block and may split the transfer as the device needs.
  * Only LBAs 1..last_lba are asked for, never more than fit in scratch.
  * scratch holds one sector while a header is checked and then a whole
- * entry array: lba_bytes * 33 covers the usual 128 entries of 128 bytes at
- * 512 B sectors, lba_bytes * 5 at 4 KiB.
+ * entry array, rounded up to sectors: 16 KiB for the usual 128 entries of
+ * 128 bytes (at sectors up to 16 KiB).  An array that does not fit is
+ * CR_ENOMEM with gpt_copy.scratch_needed, so a caller may retry larger.
  */
 struct gpt_io {
 	int (*read)(void *ctx, uint64_t lba, uint32_t count, void *buf);
@@ -188,7 +189,6 @@ struct gpt_copy {
 	enum gpt_check header_crc;
 	enum gpt_check entries_crc;
 	bool header_ok;			/* hdr passed gpt_header_parse */
-	bool entries_checked;		/* the entries were parsed (not only CRC-checked) */
 	struct gpt_header hdr;
 	struct gpt_entries_info entries;
 	size_t scratch_needed;		/* on CR_ENOMEM: the scratch bytes its array needs */
@@ -226,6 +226,18 @@ int gpt_read_disk(const struct gpt_io *io, struct gpt_partition *parts, unsigned
 		  struct gpt_disk *d);
 
 /* ---------------------------------------------------------------- for proof lines and callers */
+
+/*
+ * The DESIGN.md §2 lines from a gpt_disk d (tests/qemu/gptimage.py's
+ * expected_lines() builds the same from an image):
+ *   block: gpt dev=nvme0n1 partitions=<d.entries.nused>
+ *          header_crc=<gpt_check_name(d.primary.header_crc)>
+ *          entries_crc=<gpt_check_name(d.primary.entries_crc)>
+ *          backup=<gpt_backup_name(d.backup_state)>
+ *   block: partition dev=nvme0n1p<index> first_lba=<first_lba> last_lba=<last_lba>
+ *          type=<gpt_guid_format(type_guid)> name="<name>"
+ * and, worth adding, source=backup when d.used_backup, and the copies' why.
+ */
 
 /* "ok", "bad", "none": the values of header_crc= and entries_crc=. */
 const char *gpt_check_name(enum gpt_check c);
