@@ -153,3 +153,59 @@ struct.pack_into("<HII", cfg, 0x72, 0x003f, 0x2000, 0x3000)
 bars = struct.pack("<4I", 0xfebf0004, 0xffffc004, 0, 0xffffffff) + struct.pack("<4I", 0xc001, 0xffffffe1, 0, 0)
 put("fuzz_pci_decode", "nvme", bytes(cfg) + bytes([0x70]) + bars)
 put("fuzz_pci_decode", "nvme-image", bytes(cfg))
+
+# ------------------------------------------------------------ GPT disks (layout of fuzz_gpt.c; tables from tests/qemu/gptimage.py)
+def gpt_seeds():
+    import sys
+    import tempfile
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "qemu"))
+    import gptimage as gi
+
+    def seed(img, sector, front, tail, flags, maxp=8, scratch=None, fail_at=0, code=0, last32=None):
+        """The image as fuzz_gpt.c takes it: `front` sectors from LBA 0, the last `tail` sectors."""
+        n = len(img) // sector
+        k = {512: 0, 1024: 1, 2048: 2, 4096: 3}[sector]
+        fb = img[:front * sector].rstrip(b"\0")
+        tb = img[len(img) - tail * sector:].lstrip(b"\0") if tail else b""
+        if scratch is None:
+            scratch = 63
+        return (bytes([flags | k, maxp, scratch, fail_at, code]) +
+                struct.pack("<IH", n - 1 if last32 is None else last32, len(fb)) + fb + tb)
+
+    def image(size, sector, parts, corrupt=(), **kw):
+        with tempfile.NamedTemporaryFile() as f:
+            gi.build(f.name, size, parts, sector=sector, fill=False, corrupt=corrupt, align=sector, **kw)
+            return open(f.name, "rb").read()
+
+    three = [gi.Part(8 * 512, "esp", "EFI system"), gi.Part(16 * 512, "linux", "root"),
+             gi.Part(0, "linux", "data \u00fc", attrs=1 << 63)]
+    fix = 0x18
+    small = image(128 * 512, 512, three, entries=16)
+    put("fuzz_gpt", "512", seed(small, 512, 6, 5, fix))
+    put("fuzz_gpt", "512-nofix", seed(small, 512, 6, 5, 0, maxp=2))
+    put("fuzz_gpt", "512-128", seed(image(100 * 1024, 512, three), 512, 34, 33, fix))
+    put("fuzz_gpt", "4k", seed(image(64 * 4096, 4096, three, entries=16), 4096, 3, 2, fix))
+    put("fuzz_gpt", "1k-256", seed(image(96 * 1024, 1024, three, entries=8, entry_size=256), 1024, 4, 3, fix))
+    put("fuzz_gpt", "primary-bad", seed(image(128 * 512, 512, three, ["primary-header-crc"], entries=16),
+                                        512, 6, 5, 0x10))
+    put("fuzz_gpt", "primary-entries-bad", seed(image(128 * 512, 512, three, ["primary-entries-crc"], entries=16),
+                                                512, 6, 5, 0x10))
+    put("fuzz_gpt", "backup-mismatch", seed(image(128 * 512, 512, three, ["backup-mismatch"], entries=16),
+                                            512, 6, 5, 0))
+    put("fuzz_gpt", "overlap", seed(image(128 * 512, 512, three, ["overlap"], entries=16), 512, 6, 5, 0))
+    put("fuzz_gpt", "read-fail", seed(small, 512, 6, 5, fix | 0x20, fail_at=0, code=1))
+    put("fuzz_gpt", "grown", seed(small, 512, 128, 0, fix, last32=1000))
+    put("fuzz_gpt", "many", seed(image(256 * 512, 512, [gi.Part(512, "linux", "p%d" % i) for i in range(1, 33)] +
+                                       [gi.Part(0)], entries=64), 512, 18, 17, fix, maxp=40))
+    # A disk ending at 2^64 - 1: headers written by hand at the top of the LBA space.
+    last = (1 << 64) - 1
+    e = gi.entry_bytes(gi.Part(0, "linux", "top"), 1, last - 100, last - 6, 128).ljust(16 * 128, b"\0")
+    crc = __import__("zlib").crc32(e)
+    g = "11223344-5566-7788-99aa-bbccddeeff00"
+    front = bytes(512) + gi.header_bytes(1, last, 6, last - 6, g, 2, 16, 128, crc).ljust(512, b"\0") + e
+    tail = e + gi.header_bytes(last, 1, 6, last - 6, g, last - 4, 16, 128, crc).ljust(512, b"\0")
+    put("fuzz_gpt", "top-of-lba-space", bytes([0x40 | fix, 8, 63, 0, 0]) + struct.pack("<IH", 0, len(front)) +
+        front + tail)
+
+
+gpt_seeds()

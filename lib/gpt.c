@@ -1,0 +1,445 @@
+/*
+ * lib/gpt.c - GUID Partition Table parsing and validation (see gpt.h;
+ * UEFI Specification 2.10 §5.3).
+ *
+ * Order of checks in a header: signature (its absence means "no GPT", not
+ * "bad GPT"), then HeaderSize (it bounds the CRC), then the CRC, and only
+ * then the fields the CRC covers — so that a torn or random sector is
+ * called a CRC failure, not a field failure.  Every LBA is compared in a
+ * form that cannot overflow: last_lba may be anything up to 2^64 - 1.
+ */
+#include "lib/gpt.h"
+
+#include "include/abi/errors.h"
+#include "lib/bits.h"
+#include "lib/crc32.h"
+#include "lib/string.h"
+
+static int fail(const char **why, const char *reason, int rc)
+{
+	if (why)
+		*why = reason;
+	return rc;
+}
+
+static bool lba_bytes_ok(uint32_t lba_bytes)
+{
+	return lba_bytes >= GPT_LBA_MIN_BYTES && lba_bytes <= GPT_LBA_MAX_BYTES &&
+	       is_power_of_two(lba_bytes);
+}
+
+bool gpt_guid_is_zero(const uint8_t guid[GPT_GUID_BYTES])
+{
+	uint8_t any = 0;
+
+	for (unsigned i = 0; i < GPT_GUID_BYTES; i++)
+		any |= guid[i];
+	return any == 0;
+}
+
+/* ---------------------------------------------------------------- header */
+
+/* gpt_header_parse, also saying how far the CRC check got (for gpt_copy). */
+static int parse_header(const uint8_t *s, uint32_t lba_bytes, uint64_t lba_read, uint64_t last_lba,
+			struct gpt_header *o, const char **why, enum gpt_check *crc_state)
+{
+	static const uint8_t zero_crc[4];
+
+	memset(o, 0, sizeof(*o));
+	*crc_state = GPT_CHECK_NONE;
+	if (!lba_bytes_ok(lba_bytes))
+		return fail(why, "lba-size-unsupported", CR_EINVAL);
+	if (lba_read > last_lba)
+		return fail(why, "lba-beyond-disk", CR_EINVAL);
+	if (load_le64(s + GPT_HDR_SIGNATURE) != GPT_SIGNATURE)
+		return fail(why, "no-signature", CR_ENOENT);
+
+	o->lba_bytes = lba_bytes;
+	o->revision = load_le32(s + GPT_HDR_REVISION);
+	o->header_size = load_le32(s + GPT_HDR_HEADER_SIZE);
+	o->header_crc = load_le32(s + GPT_HDR_HEADER_CRC);
+	if (o->header_size < GPT_HDR_MIN_BYTES || o->header_size > lba_bytes)
+		return fail(why, "header-size-out-of-range", CR_EPROTO);
+
+	/* The CRC of HeaderSize bytes with the CRC field itself taken as zero. */
+	uint32_t crc = crc32_update(0, s, GPT_HDR_HEADER_CRC);
+	crc = crc32_update(crc, zero_crc, sizeof(zero_crc));
+	crc = crc32_update(crc, s + GPT_HDR_RESERVED, o->header_size - GPT_HDR_RESERVED);
+	if (crc != o->header_crc) {
+		*crc_state = GPT_CHECK_BAD;
+		return fail(why, "header-crc-mismatch", CR_EPROTO);
+	}
+	*crc_state = GPT_CHECK_OK;
+
+	o->my_lba = load_le64(s + GPT_HDR_MY_LBA);
+	o->alternate_lba = load_le64(s + GPT_HDR_ALTERNATE_LBA);
+	o->first_usable = load_le64(s + GPT_HDR_FIRST_USABLE);
+	o->last_usable = load_le64(s + GPT_HDR_LAST_USABLE);
+	memcpy(o->disk_guid, s + GPT_HDR_DISK_GUID, GPT_GUID_BYTES);
+	o->entries_lba = load_le64(s + GPT_HDR_ENTRIES_LBA);
+	o->num_entries = load_le32(s + GPT_HDR_NUM_ENTRIES);
+	o->entry_size = load_le32(s + GPT_HDR_ENTRY_SIZE);
+	o->entries_crc = load_le32(s + GPT_HDR_ENTRIES_CRC);
+
+	/* A later 1.x revision keeps this layout; a new major would not. */
+	if ((o->revision >> 16) != (GPT_REVISION_1_0 >> 16))
+		return fail(why, "revision-unsupported", CR_EPROTO);
+	if (load_le32(s + GPT_HDR_RESERVED) != 0)
+		return fail(why, "header-reserved-nonzero", CR_EPROTO);
+	if (o->my_lba != lba_read)
+		return fail(why, "my-lba-mismatch", CR_EPROTO);
+	if (o->my_lba == 0)
+		return fail(why, "header-at-lba0", CR_EPROTO);	/* LBA 0 is the (protective) MBR's */
+	if (o->first_usable > o->last_usable)
+		return fail(why, "usable-range-inverted", CR_EPROTO);
+	if (o->last_usable > last_lba)
+		return fail(why, "usable-range-beyond-disk", CR_EPROTO);
+	if (o->alternate_lba == 0 || o->alternate_lba > last_lba)
+		return fail(why, "alternate-lba-out-of-range", CR_EPROTO);
+
+	/*
+	 * The primary header and its array precede the usable range, the
+	 * backup's follow it (§5.3.2); the other header sits on the other
+	 * side.  This keeps both headers and the array out of every partition.
+	 */
+	bool before = o->my_lba < o->first_usable;
+	bool after = o->my_lba > o->last_usable;
+	if (!before && !after)
+		return fail(why, "header-inside-usable-range", CR_EPROTO);
+	if (before ? o->alternate_lba <= o->last_usable : o->alternate_lba >= o->first_usable)
+		return fail(why, "alternate-lba-misplaced", CR_EPROTO);
+
+	if (o->entry_size < GPT_ENT_MIN_BYTES || o->entry_size > GPT_ENTRY_MAX_BYTES ||
+	    !is_power_of_two(o->entry_size))
+		return fail(why, "entry-size-invalid", CR_EPROTO);
+	if (o->num_entries == 0)
+		return fail(why, "entry-count-zero", CR_EPROTO);
+	if (o->num_entries > GPT_MAX_ENTRIES)
+		return fail(why, "entry-count-too-large", CR_EPROTO);
+	/* Both factors are bounded above, so the product fits in 64 bits. */
+	uint64_t bytes = (uint64_t)o->num_entries * o->entry_size;
+	if (bytes > GPT_ARRAY_MAX_BYTES)
+		return fail(why, "entry-array-too-large", CR_EPROTO);
+	o->array_bytes = (uint32_t)bytes;
+	o->array_lbas = (uint32_t)DIV_ROUND_UP(bytes, lba_bytes);
+
+	uint64_t array_last;
+	if (add_overflows_u64(o->entries_lba, o->array_lbas - 1, &array_last))
+		return fail(why, "entry-array-misplaced", CR_EPROTO);
+	if (before ? !(o->entries_lba > o->my_lba && array_last < o->first_usable)
+		   : !(o->entries_lba > o->last_usable && array_last < o->my_lba))
+		return fail(why, "entry-array-misplaced", CR_EPROTO);
+	return 0;
+}
+
+int gpt_header_parse(const uint8_t *sector, uint32_t lba_bytes, uint64_t lba_read, uint64_t last_lba,
+		     struct gpt_header *out, const char **why)
+{
+	enum gpt_check crc_state;
+
+	return parse_header(sector, lba_bytes, lba_read, last_lba, out, why, &crc_state);
+}
+
+/* ---------------------------------------------------------------- entries */
+
+/*
+ * UTF-16LE to printable ASCII (see struct gpt_partition).  dst has room
+ * for GPT_NAME_UNITS + 1.  Returns the characters replaced.
+ */
+static unsigned int copy_name(char *dst, const uint8_t *src)
+{
+	unsigned int n = 0, repaired = 0;
+
+	for (unsigned i = 0; i < GPT_NAME_UNITS; i++) {
+		uint16_t u = load_le16(src + 2 * i);
+		if (u == 0)
+			break;
+		if (u >= 0x20 && u <= 0x7e && u != '"') {
+			dst[n++] = (char)u;
+			continue;
+		}
+		if (u >= 0xd800 && u <= 0xdbff && i + 1 < GPT_NAME_UNITS) {
+			uint16_t lo = load_le16(src + 2 * (i + 1));
+			if (lo >= 0xdc00 && lo <= 0xdfff)
+				i++;	/* one character outside the BMP: one '?' */
+		}
+		dst[n++] = '?';
+		repaired++;
+	}
+	dst[n] = '\0';
+	return repaired;
+}
+
+static bool header_is_parsed(const struct gpt_header *h)
+{
+	return h->entry_size >= GPT_ENT_MIN_BYTES && h->entry_size <= GPT_ENTRY_MAX_BYTES &&
+	       is_power_of_two(h->entry_size) && h->num_entries <= GPT_MAX_ENTRIES &&
+	       h->array_bytes == (uint64_t)h->num_entries * h->entry_size &&
+	       h->first_usable <= h->last_usable;
+}
+
+int gpt_entries_parse(const struct gpt_header *h, const uint8_t *array, size_t array_bytes,
+		      struct gpt_partition *out, unsigned int max, struct gpt_entries_info *info,
+		      const char **why)
+{
+	memset(info, 0, sizeof(*info));
+	if (!header_is_parsed(h))
+		return fail(why, "header-not-parsed", CR_EINVAL);
+	if (array_bytes < h->array_bytes)
+		return fail(why, "entry-array-short", CR_EINVAL);
+	if (crc32_update(0, array, h->array_bytes) != h->entries_crc)
+		return fail(why, "entries-crc-mismatch", CR_EPROTO);
+
+	for (uint32_t i = 0; i < h->num_entries; i++) {
+		const uint8_t *e = array + (size_t)i * h->entry_size;
+		if (gpt_guid_is_zero(e + GPT_ENT_TYPE_GUID))
+			continue;	/* unused */
+		uint64_t first = load_le64(e + GPT_ENT_FIRST_LBA);
+		uint64_t last = load_le64(e + GPT_ENT_LAST_LBA);
+		info->bad_slot = i + 1;
+		if (first > last)
+			return fail(why, "partition-first-after-last", CR_EPROTO);
+		if (first < h->first_usable || last > h->last_usable)
+			return fail(why, "partition-outside-usable-range", CR_EPROTO);
+		/*
+		 * Against every earlier used entry, stored or not: O(n^2) in
+		 * the used entries, at most GPT_MAX_ENTRIES of them, with no
+		 * memory beyond the array itself.
+		 */
+		for (uint32_t j = 0; j < i; j++) {
+			const uint8_t *f = array + (size_t)j * h->entry_size;
+			if (gpt_guid_is_zero(f + GPT_ENT_TYPE_GUID))
+				continue;
+			if (first <= load_le64(f + GPT_ENT_LAST_LBA) && load_le64(f + GPT_ENT_FIRST_LBA) <= last) {
+				info->other_slot = j + 1;
+				return fail(why, "partitions-overlap", CR_EPROTO);
+			}
+		}
+		info->bad_slot = 0;
+
+		char name[GPT_NAME_UNITS + 1];
+		unsigned int repaired = copy_name(name, e + GPT_ENT_NAME);
+		info->names_repaired += repaired;
+		info->nused++;
+		if (info->nstored < max) {
+			struct gpt_partition *p = &out[info->nstored++];
+			p->index = i + 1;
+			memcpy(p->type_guid, e + GPT_ENT_TYPE_GUID, GPT_GUID_BYTES);
+			memcpy(p->unique_guid, e + GPT_ENT_UNIQUE_GUID, GPT_GUID_BYTES);
+			p->first_lba = first;
+			p->last_lba = last;
+			p->attributes = load_le64(e + GPT_ENT_ATTRIBUTES);
+			memcpy(p->name, name, sizeof(p->name));
+			p->name_repaired = repaired;
+		}
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- a whole disk */
+
+static int copy_fail(struct gpt_copy *c, int rc, const char *why)
+{
+	c->rc = rc;
+	c->why = why;
+	return rc;
+}
+
+/* A read callback's failure as a CR_* code (it should return one already). */
+static int read_rc(int rc)
+{
+	return rc < 0 ? rc : CR_EIO;
+}
+
+/*
+ * Read and check one copy: the header at lba, its array, the array's CRC
+ * and every entry.  Up to max partitions go to parts (max 0: check only).
+ */
+static int check_copy(const struct gpt_io *io, struct gpt_copy *c, uint64_t lba,
+		      struct gpt_partition *parts, unsigned int max)
+{
+	const char *why = NULL;
+	int rc;
+
+	c->lba = lba;
+	rc = io->read(io->ctx, lba, 1, io->scratch);
+	if (rc != 0)
+		return copy_fail(c, read_rc(rc), "header-read-failed");
+	rc = parse_header(io->scratch, io->lba_bytes, lba, io->last_lba, &c->hdr, &why, &c->header_crc);
+	if (rc != 0)
+		return copy_fail(c, rc, why);
+	c->header_ok = true;
+
+	size_t need = (size_t)c->hdr.array_lbas * io->lba_bytes;
+	if (need > io->scratch_bytes) {
+		c->scratch_needed = need;
+		return copy_fail(c, CR_ENOMEM, "entry-array-exceeds-scratch");
+	}
+	rc = io->read(io->ctx, c->hdr.entries_lba, c->hdr.array_lbas, io->scratch);
+	if (rc != 0)
+		return copy_fail(c, read_rc(rc), "entry-array-read-failed");
+	rc = gpt_entries_parse(&c->hdr, io->scratch, need, parts, max, &c->entries, &why);
+	/* The CRC is checked before any entry; the only array-wide CR_EPROTO is the CRC's. */
+	if (rc == CR_EPROTO && c->entries.bad_slot == 0)
+		c->entries_crc = GPT_CHECK_BAD;
+	else if (rc == 0 || rc == CR_EPROTO)
+		c->entries_crc = GPT_CHECK_OK;
+	if (rc != 0)
+		return copy_fail(c, rc, why);
+	return 0;
+}
+
+/* Do two valid headers describe the same table, each naming the other? */
+static bool same_table(const struct gpt_header *p, const struct gpt_header *b)
+{
+	return memcmp(p->disk_guid, b->disk_guid, GPT_GUID_BYTES) == 0 &&
+	       p->first_usable == b->first_usable && p->last_usable == b->last_usable &&
+	       p->num_entries == b->num_entries && p->entry_size == b->entry_size &&
+	       p->entries_crc == b->entries_crc &&
+	       p->alternate_lba == b->my_lba && b->alternate_lba == p->my_lba;
+}
+
+int gpt_read_disk(const struct gpt_io *io, struct gpt_partition *parts, unsigned int max,
+		  struct gpt_disk *d)
+{
+	memset(d, 0, sizeof(*d));
+	if (io == NULL || io->read == NULL || io->scratch == NULL || !lba_bytes_ok(io->lba_bytes) ||
+	    io->scratch_bytes < io->lba_bytes || (max != 0 && parts == NULL))
+		return CR_EINVAL;
+	if (io->last_lba < 2) {
+		/* No room for two headers: there is no GPT, and nothing is read. */
+		copy_fail(&d->primary, CR_ENOENT, "disk-too-small");
+		copy_fail(&d->backup, CR_ENOENT, "disk-too-small");
+		d->backup_state = GPT_BACKUP_MISSING;
+		return CR_ENOENT;
+	}
+
+	int prc = check_copy(io, &d->primary, GPT_PRIMARY_LBA, parts, max);
+	/*
+	 * The backup is where a valid primary header says (a disk that grew
+	 * keeps it at the old end), else at the last LBA (§5.3.2).  It fills
+	 * parts only when the primary cannot.
+	 */
+	uint64_t backup_lba = d->primary.header_ok ? d->primary.hdr.alternate_lba : io->last_lba;
+	d->backup_at_end = backup_lba == io->last_lba;
+	int brc = check_copy(io, &d->backup, backup_lba, prc != 0 ? parts : NULL, prc != 0 ? max : 0);
+
+	if (brc == 0)
+		d->backup_state = prc == 0 && !same_table(&d->primary.hdr, &d->backup.hdr) ?
+				  GPT_BACKUP_MISMATCH : GPT_BACKUP_OK;
+	else
+		d->backup_state = brc == CR_ENOENT ? GPT_BACKUP_MISSING : GPT_BACKUP_BAD;
+
+	if (prc == 0) {
+		d->hdr = d->primary.hdr;
+		d->entries = d->primary.entries;
+		return 0;
+	}
+	if (brc == 0) {
+		d->used_backup = true;
+		d->hdr = d->backup.hdr;
+		d->entries = d->backup.entries;
+		return 0;
+	}
+	if (prc == CR_ENOENT)
+		return brc;	/* CR_ENOENT too when neither has a signature */
+	return prc;
+}
+
+/* ---------------------------------------------------------------- names and numbers */
+
+const char *gpt_check_name(enum gpt_check c)
+{
+	switch (c) {
+	case GPT_CHECK_OK:	return "ok";
+	case GPT_CHECK_BAD:	return "bad";
+	case GPT_CHECK_NONE:	return "none";
+	}
+	return "none";
+}
+
+const char *gpt_backup_name(enum gpt_backup_state s)
+{
+	switch (s) {
+	case GPT_BACKUP_OK:		return "ok";
+	case GPT_BACKUP_MISSING:	return "missing";
+	case GPT_BACKUP_BAD:		return "bad";
+	case GPT_BACKUP_MISMATCH:	return "mismatch";
+	}
+	return "bad";
+}
+
+/* Byte order of the text form: Data1..Data3 little-endian, Data4 as stored (Appendix A). */
+static const uint8_t guid_text_order[GPT_GUID_BYTES] = {
+	3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15,
+};
+
+/* Text positions after which a dash follows, counted in bytes. */
+static bool dash_after(unsigned int k)
+{
+	return k == 3 || k == 5 || k == 7 || k == 9;
+}
+
+void gpt_guid_format(const uint8_t guid[GPT_GUID_BYTES], char out[GPT_GUID_STR_BYTES])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned int n = 0;
+
+	for (unsigned k = 0; k < GPT_GUID_BYTES; k++) {
+		uint8_t b = guid[guid_text_order[k]];
+		out[n++] = hex[b >> 4];
+		out[n++] = hex[b & 0xf];
+		if (dash_after(k))
+			out[n++] = '-';
+	}
+	out[n] = '\0';
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int gpt_guid_parse(const char *text, uint8_t guid[GPT_GUID_BYTES])
+{
+	uint8_t g[GPT_GUID_BYTES];
+	unsigned int n = 0;
+
+	for (unsigned k = 0; k < GPT_GUID_BYTES; k++) {
+		int hi = hex_digit(text[n]);
+		int lo = hi < 0 ? -1 : hex_digit(text[n + 1]);	/* never past a NUL */
+		if (lo < 0)
+			return CR_EINVAL;
+		g[guid_text_order[k]] = (uint8_t)(hi << 4 | lo);
+		n += 2;
+		if (dash_after(k) && text[n++] != '-')
+			return CR_EINVAL;
+	}
+	if (text[n] != '\0')
+		return CR_EINVAL;
+	memcpy(guid, g, sizeof(g));
+	return 0;
+}
+
+uint64_t gpt_partition_blocks(const struct gpt_partition *p)
+{
+	return p->last_lba - p->first_lba + 1;
+}
+
+int gpt_partition_map(const struct gpt_partition *p, uint64_t rel_lba, uint64_t count,
+		      uint64_t *abs_lba)
+{
+	if (p->first_lba > p->last_lba || count == 0)
+		return CR_ERANGE;
+	uint64_t span = p->last_lba - p->first_lba;	/* sectors - 1: no overflow */
+	if (rel_lba > span || count - 1 > span - rel_lba)
+		return CR_ERANGE;
+	*abs_lba = p->first_lba + rel_lba;
+	return 0;
+}
