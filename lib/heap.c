@@ -7,6 +7,8 @@
  */
 #include "lib/heap.h"
 
+#include "include/abi/errors.h"
+
 #include "lib/string.h"
 
 #define HEADER_SIZE	64
@@ -55,7 +57,7 @@ static int refill(struct heap *h, unsigned c)
 	uint8_t *page = h->h_page_alloc(1, h->h_ctx);
 
 	if (!page)
-		return -1;
+		return CR_ENOMEM;
 	h->h_pages++;
 	struct page_header *ph = (struct page_header *)page;
 	ph->ph_magic = MAGIC_SMALL;

@@ -3,6 +3,8 @@
  */
 #include "lib/page_alloc.h"
 
+#include "include/abi/errors.h"
+
 #include "lib/string.h"
 
 static inline bool bit_get(const struct page_alloc *pa, uint64_t f)
@@ -78,14 +80,16 @@ int64_t page_alloc_alloc(struct page_alloc *pa, uint64_t n, uint64_t align, uint
 {
 	uint64_t end = pa->pa_nframes;
 
-	if (n == 0 || align == 0 || (align & (align - 1)) || n > pa->pa_free)
-		return -1;
+	if (n == 0 || align == 0 || (align & (align - 1)))
+		return CR_EINVAL;
+	if (n > pa->pa_free)
+		return CR_ENOMEM;
 	if (limit && limit < end)
 		end = limit;
 
 	uint64_t f = next_free(pa, pa->pa_hint);
 	if (f == pa->pa_nframes)
-		return -1;
+		return CR_ENOMEM;
 	/* The hint is only advanced by single-frame scans from it. */
 	uint64_t lowest_free = f;
 	while (f < end) {
@@ -107,16 +111,16 @@ int64_t page_alloc_alloc(struct page_alloc *pa, uint64_t n, uint64_t align, uint
 		}
 		f = next_free(pa, f + run + 1);
 	}
-	return -1;
+	return CR_ENOMEM;
 }
 
 int page_alloc_free(struct page_alloc *pa, uint64_t first, uint64_t n)
 {
 	if (first >= pa->pa_nframes || n > pa->pa_nframes - first)
-		return -1;
+		return CR_ERANGE;
 	for (uint64_t f = first; f < first + n; f++) {
 		if (!bit_get(pa, f))
-			return -1;
+			return CR_EINVAL;
 	}
 	for (uint64_t f = first; f < first + n; f++)
 		bit_clear(pa, f);

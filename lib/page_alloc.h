@@ -32,11 +32,12 @@ void page_alloc_mark_used(struct page_alloc *pa, uint64_t first, uint64_t n);
 /*
  * Allocate n contiguous frames whose first frame is a multiple of align
  * (a power of two, in frames) and whose last frame is below limit (in
- * frames; 0 means no limit).  Returns the first frame, or -1.
+ * frames; 0 means no limit).  Returns the first frame, or CR_ENOMEM when
+ * nothing fits (CR_EINVAL for a bad n or align).
  */
 int64_t page_alloc_alloc(struct page_alloc *pa, uint64_t n, uint64_t align, uint64_t limit);
 
-/* Release frames; returns -1 (and changes nothing) if any was already free. */
+/* Release frames; CR_EINVAL (and nothing changes) if any was already free, CR_ERANGE if outside. */
 int page_alloc_free(struct page_alloc *pa, uint64_t first, uint64_t n);
 
 bool page_alloc_is_used(const struct page_alloc *pa, uint64_t frame);

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "include/abi/errors.h"
 #include "lib/page_alloc.h"
 
 /* cmocka hands every test a state pointer these tests do not use. */
@@ -54,7 +55,7 @@ static void test_init_all_used(void **state UNUSED)
 	assert_int_equal(pa.pa_free, 0);
 	for (uint64_t f = 0; f < NFRAMES; f++)
 		assert_true(page_alloc_is_used(&pa, f));
-	assert_int_equal(page_alloc_alloc(&pa, 1, 1, 0), -1);
+	assert_int_equal(page_alloc_alloc(&pa, 1, 1, 0), CR_ENOMEM);
 }
 
 static void test_is_used_beyond_end(void **state UNUSED)
@@ -122,7 +123,7 @@ static void test_mark_zero_length(void **state UNUSED)
 	setup(NFRAMES);
 	page_alloc_mark_free(&pa, 5, 0);
 	assert_int_equal(pa.pa_free, 0);
-	assert_int_equal(page_alloc_alloc(&pa, 1, 1, 0), -1);
+	assert_int_equal(page_alloc_alloc(&pa, 1, 1, 0), CR_ENOMEM);
 }
 
 /* ------------------------------------------------------------ allocation */
@@ -136,7 +137,7 @@ static void test_single_frames_lowest_first(void **state UNUSED)
 	static const int64_t want[] = { 20, 21, 22, 100, 101, 102, 103, 104, 150 };
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		assert_int_equal(page_alloc_alloc(&pa, 1, 1, 0), want[i]);
-	assert_int_equal(page_alloc_alloc(&pa, 1, 1, 0), -1);
+	assert_int_equal(page_alloc_alloc(&pa, 1, 1, 0), CR_ENOMEM);
 	assert_int_equal(pa.pa_free, 0);
 }
 
@@ -179,7 +180,7 @@ static void test_contiguous_run_skips_short_holes(void **state UNUSED)
 	assert_int_equal(page_alloc_alloc(&pa, 5, 1, 0), 30);
 	/* The short holes are still there for single frames. */
 	assert_int_equal(page_alloc_alloc(&pa, 1, 1, 0), 10);
-	assert_int_equal(page_alloc_alloc(&pa, 5, 1, 0), -1);
+	assert_int_equal(page_alloc_alloc(&pa, 5, 1, 0), CR_ENOMEM);
 	assert_int_equal(pa.pa_free, 6);
 	assert_consistent();
 }
@@ -196,24 +197,24 @@ static void test_whole_memory_and_last_frame(void **state UNUSED)
 {
 	setup(NFRAMES);
 	page_alloc_mark_free(&pa, 0, NFRAMES);
-	assert_int_equal(page_alloc_alloc(&pa, NFRAMES + 1, 1, 0), -1);
+	assert_int_equal(page_alloc_alloc(&pa, NFRAMES + 1, 1, 0), CR_ENOMEM);
 	assert_int_equal(page_alloc_alloc(&pa, NFRAMES, 1, 0), 0);
 	assert_int_equal(pa.pa_free, 0);
 
 	setup(NFRAMES);
 	page_alloc_mark_free(&pa, NFRAMES - 1, 1);
 	assert_int_equal(page_alloc_alloc(&pa, 1, 1, 0), NFRAMES - 1);
-	assert_int_equal(page_alloc_alloc(&pa, 1, 1, 0), -1);
+	assert_int_equal(page_alloc_alloc(&pa, 1, 1, 0), CR_ENOMEM);
 }
 
 static void test_bad_arguments(void **state UNUSED)
 {
 	setup(NFRAMES);
 	page_alloc_mark_free(&pa, 0, NFRAMES);
-	assert_int_equal(page_alloc_alloc(&pa, 0, 1, 0), -1);
-	assert_int_equal(page_alloc_alloc(&pa, 1, 0, 0), -1);
-	assert_int_equal(page_alloc_alloc(&pa, 1, 3, 0), -1);
-	assert_int_equal(page_alloc_alloc(&pa, 1, 12, 0), -1);
+	assert_int_equal(page_alloc_alloc(&pa, 0, 1, 0), CR_EINVAL);
+	assert_int_equal(page_alloc_alloc(&pa, 1, 0, 0), CR_EINVAL);
+	assert_int_equal(page_alloc_alloc(&pa, 1, 3, 0), CR_EINVAL);
+	assert_int_equal(page_alloc_alloc(&pa, 1, 12, 0), CR_EINVAL);
 	assert_int_equal(pa.pa_free, NFRAMES);
 	assert_consistent();
 }
@@ -240,7 +241,7 @@ static void test_alignment_skips_unaligned_free_run(void **state UNUSED)
 	page_alloc_mark_free(&pa, 33, 40);	/* 33..72: 48 and 64 are aligned */
 	assert_int_equal(page_alloc_alloc(&pa, 8, 16, 0), 48);
 	assert_int_equal(page_alloc_alloc(&pa, 8, 16, 0), 64);
-	assert_int_equal(page_alloc_alloc(&pa, 8, 16, 0), -1);
+	assert_int_equal(page_alloc_alloc(&pa, 8, 16, 0), CR_ENOMEM);
 	assert_int_equal(page_alloc_alloc(&pa, 4, 4, 0), 4);
 	assert_consistent();
 }
@@ -250,12 +251,12 @@ static void test_limit(void **state UNUSED)
 	setup(NFRAMES);
 	page_alloc_mark_free(&pa, 100, 50);
 	/* Nothing free below 100. */
-	assert_int_equal(page_alloc_alloc(&pa, 1, 1, 100), -1);
-	assert_int_equal(page_alloc_alloc(&pa, 1, 1, 50), -1);
+	assert_int_equal(page_alloc_alloc(&pa, 1, 1, 100), CR_ENOMEM);
+	assert_int_equal(page_alloc_alloc(&pa, 1, 1, 50), CR_ENOMEM);
 	/* The run's last frame must be below the limit: 100..104 < 105. */
-	assert_int_equal(page_alloc_alloc(&pa, 5, 1, 104), -1);
+	assert_int_equal(page_alloc_alloc(&pa, 5, 1, 104), CR_ENOMEM);
 	assert_int_equal(page_alloc_alloc(&pa, 5, 1, 105), 100);
-	assert_int_equal(page_alloc_alloc(&pa, 1, 1, 105), -1);
+	assert_int_equal(page_alloc_alloc(&pa, 1, 1, 105), CR_ENOMEM);
 	assert_int_equal(page_alloc_alloc(&pa, 1, 1, 106), 105);
 	/* A limit past the end is the same as no limit. */
 	assert_int_equal(page_alloc_alloc(&pa, 2, 1, 1000000), 106);
@@ -270,7 +271,7 @@ static void test_limit_with_alignment(void **state UNUSED)
 	page_alloc_mark_used(&pa, 0, 1);
 	/* Frame 0 is taken, so 32 is the only start: its run ends at 39 < 40. */
 	assert_int_equal(page_alloc_alloc(&pa, 8, 32, 40), 32);
-	assert_int_equal(page_alloc_alloc(&pa, 8, 32, 40), -1);
+	assert_int_equal(page_alloc_alloc(&pa, 8, 32, 40), CR_ENOMEM);
 	assert_int_equal(page_alloc_alloc(&pa, 8, 32, 0), 64);
 }
 
@@ -278,7 +279,7 @@ static void test_request_larger_than_free(void **state UNUSED)
 {
 	setup(NFRAMES);
 	page_alloc_mark_free(&pa, 0, 10);
-	assert_int_equal(page_alloc_alloc(&pa, 11, 1, 0), -1);
+	assert_int_equal(page_alloc_alloc(&pa, 11, 1, 0), CR_ENOMEM);
 	assert_int_equal(pa.pa_free, 10);
 }
 
@@ -307,7 +308,7 @@ static void test_double_free_detected(void **state UNUSED)
 	assert_int_equal(page_alloc_free(&pa, (uint64_t)a, 4), 0);
 	uint64_t free_before = pa.pa_free;
 	memcpy(snapshot, bitmap, sizeof(bitmap));
-	assert_int_equal(page_alloc_free(&pa, (uint64_t)a, 4), -1);
+	assert_int_equal(page_alloc_free(&pa, (uint64_t)a, 4), CR_EINVAL);
 	assert_int_equal(pa.pa_free, free_before);
 	assert_memory_equal(snapshot, bitmap, sizeof(bitmap));
 }
@@ -323,7 +324,7 @@ static void test_partial_double_free_changes_nothing(void **state UNUSED)
 	uint64_t free_before = pa.pa_free;
 	memcpy(snapshot, bitmap, sizeof(bitmap));
 	/* 0..7 contains the already-free frame 5: nothing may be released. */
-	assert_int_equal(page_alloc_free(&pa, 0, 8), -1);
+	assert_int_equal(page_alloc_free(&pa, 0, 8), CR_EINVAL);
 	assert_int_equal(pa.pa_free, free_before);
 	assert_memory_equal(snapshot, bitmap, sizeof(bitmap));
 	assert_true(page_alloc_is_used(&pa, 0));
@@ -333,10 +334,10 @@ static void test_partial_double_free_changes_nothing(void **state UNUSED)
 static void test_free_out_of_range(void **state UNUSED)
 {
 	setup(NFRAMES);
-	assert_int_equal(page_alloc_free(&pa, NFRAMES, 1), -1);
-	assert_int_equal(page_alloc_free(&pa, NFRAMES - 1, 2), -1);
-	assert_int_equal(page_alloc_free(&pa, 1, UINT64_MAX), -1);
-	assert_int_equal(page_alloc_free(&pa, UINT64_MAX, 2), -1);
+	assert_int_equal(page_alloc_free(&pa, NFRAMES, 1), CR_ERANGE);
+	assert_int_equal(page_alloc_free(&pa, NFRAMES - 1, 2), CR_ERANGE);
+	assert_int_equal(page_alloc_free(&pa, 1, UINT64_MAX), CR_ERANGE);
+	assert_int_equal(page_alloc_free(&pa, UINT64_MAX, 2), CR_ERANGE);
 	assert_int_equal(pa.pa_free, 0);
 	/* The last frame alone is in range. */
 	assert_int_equal(page_alloc_free(&pa, NFRAMES - 1, 1), 0);
@@ -358,8 +359,8 @@ static void test_fragmentation(void **state UNUSED)
 	for (int i = 0; i < 20; i += 2)
 		assert_int_equal(page_alloc_free(&pa, (uint64_t)blocks[i], 4), 0);
 	assert_int_equal(pa.pa_free, 40);
-	assert_int_equal(page_alloc_alloc(&pa, 5, 1, 0), -1);
-	assert_int_equal(page_alloc_alloc(&pa, 8, 1, 0), -1);
+	assert_int_equal(page_alloc_alloc(&pa, 5, 1, 0), CR_ENOMEM);
+	assert_int_equal(page_alloc_alloc(&pa, 8, 1, 0), CR_ENOMEM);
 	/* Free block 3: blocks 2, 3, 4 make a 12-frame run at 8. */
 	assert_int_equal(page_alloc_free(&pa, (uint64_t)blocks[3], 4), 0);
 	assert_int_equal(page_alloc_alloc(&pa, 12, 1, 0), 8);
@@ -430,6 +431,8 @@ static void test_random_stress_against_shadow(void **state UNUSED)
 			uint64_t align = 1ull << (rng() % 5);
 			uint64_t limit = (rng() % 4 == 0) ? 1 + rng() % STRESS_FRAMES : 0;
 			int64_t want = first_fit(used, STRESS_FRAMES, n, align, limit);
+			if (want < 0)
+				want = CR_ENOMEM;
 			int64_t got = page_alloc_alloc(&p, n, align, limit);
 			if (got != want)
 				fail_msg("iter %d: alloc(n=%llu, align=%llu, limit=%llu) = %lld, first fit %lld",
@@ -459,7 +462,7 @@ static void test_random_stress_against_shadow(void **state UNUSED)
 				used[live[i].first + k] = false;
 			nfree += live[i].n;
 			/* Freeing it again must be refused. */
-			assert_int_equal(page_alloc_free(&p, live[i].first, live[i].n), -1);
+			assert_int_equal(page_alloc_free(&p, live[i].first, live[i].n), CR_EINVAL);
 			live[i] = live[--nlive];
 		} else {
 			/* Occasionally a single free frame is taken by someone else. */
