@@ -46,6 +46,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(strcmp(run_mode_name(o.mode), "?") != 0);
 	CHECK(strcmp(dma_choice_name(o.dma_backend), "?") != 0);
 	CHECK(strcmp(bench_pattern_name(o.bench_pattern), "?") != 0);
+	CHECK(o.clock_source <= CLOCK_SRC_NONE);
+	CHECK(o.serve_seconds == 0 || o.mode == RUN_MODE_SERVE || o.nerrors > 0);
 	for (unsigned i = 0; i < o.nerrors && i < CMDLINE_MAX_ERRORS; i++) {
 		size_t n = strnlen(o.errors[i], CMDLINE_ERROR_LEN);
 		CHECK(n < CMDLINE_ERROR_LEN);	/* terminated inside its slot */
