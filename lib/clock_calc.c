@@ -64,12 +64,38 @@ uint64_t clock_hpet_hz(uint32_t period_fs)
 	return 1000000000000000ull / period_fs;
 }
 
+/*
+ * a * b / c, exact, by restoring long division of the 128-bit product:
+ * the kernel is freestanding, so no __udivti3.  false if c is 0 or the
+ * quotient does not fit 64 bits.
+ */
+static bool muldiv(uint64_t a, uint64_t b, uint64_t c, uint64_t *q_out)
+{
+	unsigned __int128 n = (unsigned __int128)a * b;
+	uint64_t hi = (uint64_t)(n >> 64), lo = (uint64_t)n, q = 0;
+
+	if (c == 0 || hi >= c)
+		return false;
+	for (int i = 0; i < 64; i++) {
+		/* Invariant: hi < c.  Shift one bit of lo into the remainder. */
+		bool carry = hi >> 63;
+		hi = (hi << 1) | (lo >> 63);
+		lo <<= 1;
+		q <<= 1;
+		if (carry || hi >= c) {
+			hi -= c;
+			q |= 1;
+		}
+	}
+	*q_out = q;
+	return true;
+}
+
 uint64_t clock_scale(uint64_t ticks, uint64_t ref_hz, uint64_t ref_ticks)
 {
-	if (ref_ticks == 0)
-		return 0;
-	unsigned __int128 r = (unsigned __int128)ticks * ref_hz / ref_ticks;
-	return r > UINT64_MAX ? 0 : (uint64_t)r;
+	uint64_t r;
+
+	return muldiv(ticks, ref_hz, ref_ticks, &r) ? r : 0;
 }
 
 bool clock_tsc_hz_plausible(uint64_t hz)
@@ -81,9 +107,11 @@ uint32_t clock_deviation_ppm(uint64_t a, uint64_t b)
 {
 	if (a == 0)
 		return UINT32_MAX;
-	uint64_t diff = a > b ? a - b : b - a;
-	unsigned __int128 ppm = (unsigned __int128)diff * 1000000u / a;
-	return ppm > UINT32_MAX ? UINT32_MAX : (uint32_t)ppm;
+	uint64_t diff = a > b ? a - b : b - a, ppm;
+
+	if (!muldiv(diff, 1000000u, a, &ppm) || ppm > UINT32_MAX)
+		return UINT32_MAX;
+	return (uint32_t)ppm;
 }
 
 unsigned int clock_try_order(enum clock_source forced, enum clock_source out[CLOCK_SRC_COUNT])

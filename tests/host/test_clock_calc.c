@@ -113,6 +113,13 @@ static void test_scale(void **state UNUSED)
 	assert_int_equal(clock_scale(1ull << 40, 1ull << 40, 1ull << 40), 1ull << 40);
 	/* A result beyond 64 bits is refused, not wrapped. */
 	assert_int_equal(clock_scale(UINT64_MAX, 4, 1), 0);
+	assert_int_equal(clock_scale(UINT64_MAX, 4, 4), UINT64_MAX);
+	/* Exact where the 128-bit product matters: (2^63+1) * 3 / 2. */
+	assert_true(clock_scale((1ull << 63) + 1, 3, 2) == 13835058055282163713ull);
+	assert_int_equal(clock_scale(UINT64_MAX, UINT64_MAX, UINT64_MAX), UINT64_MAX);
+	assert_int_equal(clock_scale(123456789, 1000000007, 1000000007), 123456789);
+	/* A divisor above 2^63 exercises the carry out of the remainder. */
+	assert_int_equal(clock_scale(UINT64_MAX - 1, UINT64_MAX - 1, UINT64_MAX), UINT64_MAX - 2);
 }
 
 static void test_plausible(void **state UNUSED)
