@@ -261,8 +261,7 @@ int acpi_enable_mode(void)
 		       ACPI_ENABLE_TIMEOUT_MS, acpi.fadt.smi_cmd, acpi.fadt.acpi_enable);
 		return CR_ETIMEDOUT;
 	}
-	kprintf("acpi: mode acpi sci_en=1 via=smi_cmd");
-	return 0;
+	return 1;
 }
 
 /* SLP_TYP into one PM1 control register, then SLP_EN (the order §4.8.3.2.1 asks for). */

@@ -29,8 +29,10 @@ void acpi_init(void);
 /*
  * Make sure the chipset is in ACPI mode (PM1 control SCI_EN set): if
  * firmware left it in legacy mode, write ACPI_ENABLE to SMI_CMD and wait,
- * bounded, for SCI_EN (ACPI 6.5 §4.8.2.1.1, §16.3).  Returns 0, CR_ENODEV
- * without a FADT, or CR_ETIMEDOUT (with an error line).
+ * bounded, for SCI_EN (ACPI 6.5 §4.8.2.1.1, §16.3).  Returns 0 if it
+ * already was (or has no legacy mode), 1 after switching it, CR_ENODEV
+ * without a FADT, or CR_ETIMEDOUT (with an error line).  Silent otherwise:
+ * it also runs on the way to S5, after the last line.
  */
 int acpi_enable_mode(void);
 

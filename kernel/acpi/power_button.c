@@ -124,7 +124,8 @@ int power_button_init(void)
 		return unavailable("no-pm1a-event-block", CR_ENODEV);
 	if (f->pm1b_evt.address && block_init(&pb.b, &f->pm1b_evt, f->pm1_evt_len) < 0)
 		return unavailable("bad-pm1b-event-block", CR_ENODEV);
-	if (acpi_enable_mode() < 0)
+	int mode = acpi_enable_mode();
+	if (mode < 0)
 		return unavailable("acpi-mode-not-entered", CR_ETIMEDOUT);
 
 	/* Quiet first: no enables we cannot handle, no stale status (Linux does the same). */
@@ -148,11 +149,11 @@ int power_button_init(void)
 	acpi_reg_write(&pb.b.pb_en, ACPI_PM1_PWRBTN);
 	pb.ready = true;
 	kprintf("power: button ready sci_irq=%u gsi=%u trigger=%s polarity=%s override=%s vector=%u "
-		"pm1a_evt=%s:0x%lx pm1b_evt=%s model=%s",
+		"pm1a_evt=%s:0x%lx pm1b_evt=%s model=%s acpi_mode=%s",
 		f->sci_int, pb.route.gsi, pb.route.level ? "level" : "edge", pb.route.active_low ? "low" : "high",
 		pb.route.overridden ? "yes" : "no", pb.vector, acpi_reg_space(&pb.a.pb_sts), pb.a.pb_sts.ar_address,
 		pb.b.pb_sts.ar_present ? "present" : "none",
-		f->flags & FADT_FLAG_PWR_BUTTON ? "control-method" : "fixed");
+		f->flags & FADT_FLAG_PWR_BUTTON ? "control-method" : "fixed", mode ? "entered-via-smi-cmd" : "already");
 	return 0;
 }
 
