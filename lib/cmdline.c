@@ -148,7 +148,7 @@ static bool parse_bench_job(struct span s, enum bench_pattern *pat, uint32_t *by
 
 /* Keys that take one value; a second occurrence is an error. */
 enum scalar_key { K_MODE, K_NSID, K_DMA, K_JOB, K_QD, K_SECONDS, K_SELFTEST, K_SERVE_SECONDS,
-		  K_CLOCK, K_NKEYS };
+		  K_CLOCK, K_APIC_MODE, K_APIC_TIMER, K_NKEYS };
 
 static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKEYS])
 {
@@ -216,6 +216,27 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 		key = K_CLOCK;
 		o->clock_source = clock_source_from_name(v.p, v.n);
 		ok = o->clock_source != CLOCK_SRC_NONE;
+	} else if (span_is(k, "apic.mode")) {
+		/* A way round an x2APIC path that misbehaves on some machine: apic.mode=xapic. */
+		key = K_APIC_MODE;
+		if (span_is(v, "auto"))
+			o->apic_mode = APIC_REQ_AUTO;
+		else if (span_is(v, "xapic"))
+			o->apic_mode = APIC_REQ_XAPIC;
+		else if (span_is(v, "x2apic"))
+			o->apic_mode = APIC_REQ_X2APIC;
+		else
+			ok = false;
+	} else if (span_is(k, "apic.timer")) {
+		key = K_APIC_TIMER;
+		if (span_is(v, "auto"))
+			o->apic_timer = APIC_REQ_AUTO;
+		else if (span_is(v, "periodic"))
+			o->apic_timer = APIC_REQ_PERIODIC;
+		else if (span_is(v, "tsc-deadline"))
+			o->apic_timer = APIC_REQ_TSC_DEADLINE;
+		else
+			ok = false;
 	} else if (span_is(k, "selftest")) {
 		key = K_SELFTEST;
 		ok = span_is(v, "hostile");

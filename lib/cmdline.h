@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/apic_mode.h"
 #include "lib/clock_calc.h"
 
 #define CMDLINE_MAX_EXTENTS	16
@@ -60,6 +61,8 @@ struct boot_options {
 	bool selftest_hostile;
 	uint32_t serve_seconds;		/* mode=serve: stop after this long; 0 = only the power button */
 	enum clock_source clock_source;	/* clock.source=: CLOCK_SRC_NONE = the most trusted available */
+	enum apic_request apic_mode;	/* apic.mode=: APIC_REQ_AUTO, _XAPIC or _X2APIC */
+	enum apic_request apic_timer;	/* apic.timer=: APIC_REQ_AUTO, _PERIODIC or _TSC_DEADLINE */
 
 	unsigned int nerrors;		/* may exceed CMDLINE_MAX_ERRORS; extra messages dropped */
 	char errors[CMDLINE_MAX_ERRORS][CMDLINE_ERROR_LEN];

@@ -23,6 +23,7 @@
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/pit.h"
 #include "kernel/core/log.h"
+#include "lib/fmt.h"
 
 #define CALIBRATE_MS		50ull
 #define LAPIC_VS_TSC_MS		10ull
@@ -142,12 +143,20 @@ static uint64_t lapic_vs_tsc(void)
 	return clock_scale(l0 - l1, tsc_hz, t1 - t0);
 }
 
+static const char *cpuid_leaf_used = "";	/* which CPUID leaf gave the cpuid source's rate */
+
 static void describe_where(enum clock_source s, char *buf, unsigned n)
 {
 	if (s == CLOCK_SRC_ACPI_PM)
 		pm_timer_describe(buf, n);
+	else if (s == CLOCK_SRC_CPUID)
+		fmt_snprintf(buf, n, "%s", cpuid_leaf_used);
+	else if (s == CLOCK_SRC_HYPERVISOR)
+		fmt_snprintf(buf, n, "leaf-40000010h");
+	else if (s == CLOCK_SRC_HPET)
+		fmt_snprintf(buf, n, "mmio:0x%lx", acpi.hpet.base);
 	else
-		buf[0] = '\0';
+		fmt_snprintf(buf, n, "io:0x42");
 }
 
 /* One reference: its TSC estimate (0 = unusable, *why says why) and LAPIC rate if it has one. */
@@ -165,9 +174,11 @@ static uint64_t try_source(enum clock_source s, const struct cpu_timing *ct, uin
 		if (hz) {
 			/* SDM Vol. 3A §11.5.4: with leaf 15H enumerated, the APIC timer runs on the crystal. */
 			*lapic = ct->leaf15_ecx / 16;
+			cpuid_leaf_used = "leaf-15h";
 			return hz;
 		}
 		hz = clock_cpuid16_tsc_hz(ct->leaf16_eax);
+		cpuid_leaf_used = "leaf-16h";
 		*why = ct->max_leaf < 0x15 ? "leaves-15h-16h-absent" : "leaves-15h-16h-not-enumerated";
 		return hz;
 	case CLOCK_SRC_HYPERVISOR:

@@ -59,11 +59,11 @@ void kernel_main(uint32_t info_phys, uint32_t loader_magic)
 	fpu_init();
 	syscall_init();
 	acpi_init();
-	lapic_init(acpi.have_madt ? acpi.madt.lapic_phys : 0);
+	lapic_init(acpi.have_madt ? acpi.madt.lapic_phys : 0, opts.apic_mode);
 	if (clock_init(opts.clock_source) < 0)
 		power_off_after_run(false);	/* every timeout depends on the clock: stop here */
 	ioapic_init();
-	lapic_timer_start(SCHED_HZ);
+	lapic_timer_start(SCHED_HZ, opts.apic_timer);
 	(void)power_button_init();	/* optional: without it, mode=serve needs serve.seconds */
 	pci_init();
 

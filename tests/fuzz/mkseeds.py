@@ -42,6 +42,7 @@ for i, line in enumerate([
         "bogus x= =y nvme.read=1:0 mode=smoke mode=bench\tnvme.nsid=4294967295",
         "mode=serve serve.seconds=30 clock.source=acpi-pm",
         "serve.seconds=0 clock.source=tsc mode=serve clock.source=pit",
+        "apic.mode=x2apic apic.timer=tsc-deadline apic.mode=xapic apic.timer=periodic",
 ]):
     put("fuzz_cmdline", "%d" % i, line.encode())
 

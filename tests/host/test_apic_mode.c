@@ -96,10 +96,47 @@ static void test_dest_reachable(void **state UNUSED)
 	assert_false(apic_dest_reachable_8bit(0xffffffffu));
 }
 
+static void test_requests(void **state UNUSED)
+{
+	struct apic_mode_facts f = { .request = APIC_REQ_XAPIC, .cpu_has_x2apic = true, .max_apic_id = 3 };
+	struct apic_mode_choice c = apic_choose_mode(&f);
+
+	/* apic.mode=xapic on an x2APIC CPU: honoured (a way round a broken x2APIC path). */
+	assert_int_equal(c.mode, APIC_MODE_XAPIC);
+	assert_string_equal(c.reason, "requested");
+	assert_false(c.request_refused);
+
+	/* ... but not once firmware has switched to x2APIC. */
+	f.firmware_enabled_x2apic = true;
+	c = apic_choose_mode(&f);
+	assert_int_equal(c.mode, APIC_MODE_X2APIC);
+	assert_true(c.request_refused);
+
+	/* apic.mode=x2apic without the CPU feature: refused, xAPIC kept. */
+	f = (struct apic_mode_facts){ .request = APIC_REQ_X2APIC, .cpu_has_x2apic = false };
+	c = apic_choose_mode(&f);
+	assert_int_equal(c.mode, APIC_MODE_XAPIC);
+	assert_true(c.request_refused);
+	f.cpu_has_x2apic = true;
+	f.dmar_x2apic_opt_out = true;	/* an explicit request wins over the opt-out */
+	c = apic_choose_mode(&f);
+	assert_int_equal(c.mode, APIC_MODE_X2APIC);
+	assert_false(c.request_refused);
+}
+
 static void test_timer_mode(void **state UNUSED)
 {
-	assert_int_equal(apic_choose_timer(true), APIC_TIMER_TSC_DEADLINE);
-	assert_int_equal(apic_choose_timer(false), APIC_TIMER_PERIODIC);
+	bool refused = true;
+
+	assert_int_equal(apic_choose_timer(true, APIC_REQ_AUTO, &refused), APIC_TIMER_TSC_DEADLINE);
+	assert_false(refused);
+	assert_int_equal(apic_choose_timer(false, APIC_REQ_AUTO, NULL), APIC_TIMER_PERIODIC);
+	assert_int_equal(apic_choose_timer(true, APIC_REQ_PERIODIC, &refused), APIC_TIMER_PERIODIC);
+	assert_false(refused);
+	assert_int_equal(apic_choose_timer(true, APIC_REQ_TSC_DEADLINE, &refused), APIC_TIMER_TSC_DEADLINE);
+	assert_false(refused);
+	assert_int_equal(apic_choose_timer(false, APIC_REQ_TSC_DEADLINE, &refused), APIC_TIMER_PERIODIC);
+	assert_true(refused);
 	assert_string_equal(apic_timer_mode_name(APIC_TIMER_TSC_DEADLINE), "tsc-deadline");
 	assert_string_equal(apic_timer_mode_name(APIC_TIMER_PERIODIC), "periodic");
 }
@@ -115,6 +152,7 @@ int main(void)
 		cmocka_unit_test(test_high_ids_without_x2apic_reported),
 		cmocka_unit_test(test_boundary_ids),
 		cmocka_unit_test(test_dest_reachable),
+		cmocka_unit_test(test_requests),
 		cmocka_unit_test(test_timer_mode),
 	};
 

@@ -43,6 +43,8 @@ static void assert_defaults(const struct boot_options *o)
 	assert_false(o->selftest_hostile);
 	assert_int_equal(o->serve_seconds, 0);
 	assert_int_equal(o->clock_source, CLOCK_SRC_NONE);
+	assert_int_equal(o->apic_mode, APIC_REQ_AUTO);
+	assert_int_equal(o->apic_timer, APIC_REQ_AUTO);
 	assert_int_equal(o->nerrors, 0);
 }
 
@@ -183,6 +185,25 @@ static void test_clock_source(void **state UNUSED)
 	assert_one_error(parse("clock.source=none"), "bad value", NULL);
 	assert_one_error(parse("clock.source="), "bad value", NULL);
 	assert_one_error(parse("clock.source=pit clock.source=hpet"), "duplicate key", NULL);
+}
+
+static void test_apic_keys(void **state UNUSED)
+{
+	struct boot_options *o = parse("apic.mode=xapic apic.timer=periodic");
+
+	assert_int_equal(o->apic_mode, APIC_REQ_XAPIC);
+	assert_int_equal(o->apic_timer, APIC_REQ_PERIODIC);
+	assert_int_equal(o->nerrors, 0);
+	o = parse("apic.mode=x2apic apic.timer=tsc-deadline");
+	assert_int_equal(o->apic_mode, APIC_REQ_X2APIC);
+	assert_int_equal(o->apic_timer, APIC_REQ_TSC_DEADLINE);
+	o = parse("apic.mode=auto apic.timer=auto");
+	assert_int_equal(o->apic_mode, APIC_REQ_AUTO);
+	assert_int_equal(o->apic_timer, APIC_REQ_AUTO);
+	assert_int_equal(o->nerrors, 0);
+	assert_one_error(parse("apic.mode=x3apic"), "bad value", "apic.mode=x3apic");
+	assert_one_error(parse("apic.timer=periodic apic.timer=auto"), "duplicate key", NULL);
+	assert_one_error(parse("apic.timer=deadline"), "bad value", NULL);
 }
 
 static void test_read_single_extent(void **state UNUSED)
@@ -792,6 +813,7 @@ int main(void)
 		cmocka_unit_test(test_serve_seconds_bad_values),
 		cmocka_unit_test(test_serve_seconds_needs_serve_mode),
 		cmocka_unit_test(test_clock_source),
+		cmocka_unit_test(test_apic_keys),
 		cmocka_unit_test(test_read_single_extent),
 		cmocka_unit_test(test_read_multiple_extents),
 		cmocka_unit_test(test_read_64bit_lba),

@@ -155,6 +155,7 @@ PC_ACPI = SEABIOS_ACPI + [
     r"^pci: enumeration complete access=port-io "]
 NO_PIT_NO_HPET = [
     r"^clock: reference source=acpi-pm result=ok tsc_hz=\d+ at=io:0x[0-9a-f]+$",
+    r"^clock: reference source=cpuid result=unusable reason=leaves-15h-16h-(absent|not-enumerated) ",
     r"^clock: reference source=hpet result=unusable reason=no-hpet-table ",
     r"^clock: reference source=pit result=unusable reason=does-not-tick ",
     r"^clock: tsc_hz=\d+ source=acpi-pm crosscheck=none .* agree=unchecked ",
@@ -227,6 +228,15 @@ CASES = [
                  r"^power: button unavailable reason=no-fadt$",
                  r"^serve: error no power button and no serve.seconds: nothing would ever end the run$"],
          check=tsc_near_reference),
+    # --- APIC choices: QEMU 7.2's TCG has neither x2APIC nor TSC-deadline, so asking is an error line
+    Case("apic-requests-refused", "mode=boot apic.mode=x2apic apic.timer=tsc-deadline", status="fail",
+         expect=[r"^apic: lapic mode=xapic reason=cpu-lacks-x2apic id=0 ",
+                 r"^apic: error apic.mode=x2apic cannot be honoured \(cpu-lacks-x2apic\); running in xapic mode$",
+                 r"^apic: error apic.timer=tsc-deadline but the CPU has no TSC-deadline timer; periodic instead$",
+                 r"^apic: timer hz=250 mode=periodic ",
+                 r"^run: complete status=fail errors=2 "]),
+    Case("apic-requests-honoured", "mode=boot apic.mode=xapic apic.timer=periodic",
+         expect=[r"^apic: lapic mode=xapic reason=requested id=0 ", r"^apic: timer hz=250 mode=periodic "]),
     # --- the power button (QMP system_powerdown = EC2 stop-instances), S5 ends QEMU by itself
     Case("power-button-pc", "mode=serve", machine="pc,pit=off,hpet=off", qmp=POWERDOWN, timeout_s=60,
          expect=BUTTON_READY + BUTTON_PRESSED + [r"^serve: no nvme controller; serving the power button only$"]),

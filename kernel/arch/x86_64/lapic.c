@@ -106,7 +106,7 @@ static unsigned int apply_nmi_entries(void)
 	return applied;
 }
 
-void lapic_init(uint64_t phys)
+void lapic_init(uint64_t phys, enum apic_request request)
 {
 	struct cpu_timing ct;
 	uint64_t base = rdmsr(MSR_APIC_BASE);
@@ -114,6 +114,7 @@ void lapic_init(uint64_t phys)
 	cpu_timing_read(&ct);
 	cpu_tsc_deadline = ct.tsc_deadline;
 	struct apic_mode_facts facts = {
+		.request = request,
 		.cpu_has_x2apic = ct.x2apic,
 		.firmware_enabled_x2apic = (base & (APIC_BASE_ENABLE | APIC_BASE_EXTD)) ==
 					   (APIC_BASE_ENABLE | APIC_BASE_EXTD),
@@ -143,6 +144,9 @@ void lapic_init(uint64_t phys)
 	kprintf("apic: lapic mode=%s reason=%s id=%u phys=0x%lx max_apic_id=%u nmi_lint=%s tsc_deadline=%s",
 		apic_mode_name(mode), choice.reason, lapic_id(), phys, facts.max_apic_id,
 		nmi == 3 ? "0,1" : nmi == 2 ? "1" : nmi == 1 ? "0" : "none", cpu_tsc_deadline ? "yes" : "no");
+	if (choice.request_refused)
+		kerror("apic: error apic.mode=%s cannot be honoured (%s); running in %s mode",
+		       request == APIC_REQ_XAPIC ? "xapic" : "x2apic", choice.reason, apic_mode_name(mode));
 	if (choice.high_ids_unaddressable)
 		kprintf("apic: warning processors with ids above %u exist and xAPIC cannot address them "
 			"(this kernel runs on the boot CPU only)", APIC_MAX_8BIT_DEST);
@@ -184,9 +188,13 @@ static void arm_deadline(void)
 	wrmsr(MSR_TSC_DEADLINE, next_deadline);
 }
 
-void lapic_timer_start(uint32_t hz)
+void lapic_timer_start(uint32_t hz, enum apic_request request)
 {
-	timer_mode = apic_choose_timer(cpu_tsc_deadline);
+	bool refused;
+
+	timer_mode = apic_choose_timer(cpu_tsc_deadline, request, &refused);
+	if (refused)
+		kerror("apic: error apic.timer=tsc-deadline but the CPU has no TSC-deadline timer; periodic instead");
 	if (timer_mode == APIC_TIMER_TSC_DEADLINE) {
 		deadline_period = clock_tsc_hz() / hz;
 		wr(LAPIC_TIMER_INIT, 0);

@@ -10,8 +10,11 @@
 
 #include "lib/apic_mode.h"
 
-/* phys: from the MADT (0 = take it from IA32_APIC_BASE).  Needs acpi_init first. */
-void lapic_init(uint64_t phys);
+/*
+ * phys: from the MADT (0 = take it from IA32_APIC_BASE); request: apic.mode=
+ * (APIC_REQ_AUTO unless the command line says).  Needs acpi_init first.
+ */
+void lapic_init(uint64_t phys, enum apic_request request);
 void lapic_eoi(void);
 /* This CPU's APIC id: 8 bits in xAPIC mode, 32 in x2APIC mode. */
 uint32_t lapic_id(void);
@@ -21,8 +24,8 @@ enum apic_mode lapic_mode(void);
 void lapic_timer_count_start(void);
 uint32_t lapic_timer_count_read(void);
 
-/* The scheduler tick at hz on VECTOR_TIMER, from the calibrated clock. */
-void lapic_timer_start(uint32_t hz);
+/* The scheduler tick at hz on VECTOR_TIMER, from the calibrated clock; request: apic.timer=. */
+void lapic_timer_start(uint32_t hz, enum apic_request request);
 /* From the timer interrupt: re-arm a TSC-deadline timer (nothing to do when periodic). */
 void lapic_timer_interrupt(void);
 
