@@ -131,6 +131,24 @@ def reads_match_image(run, ctx):
     return imagecheck.check_reads(run, ctx.facts["images"], min_reads=4)
 
 
+CHECK_CONSOLE = os.path.join(HERE, "..", "..", "tools", "check-console-log.sh")
+
+
+def console_checker_agrees(run, ctx):
+    """tools/check-console-log.sh (the AWS proof) passes this log as a local one, and refuses it as AWS evidence."""
+    log = ctx.path("serial.log")
+    local = subprocess.run([CHECK_CONSOLE, "--local", "--stopped", log], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+    live = subprocess.run([CHECK_CONSOLE, "--stopped", log], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+    problems = []
+    if local.returncode != 0:
+        problems.append("check-console-log.sh --local failed: " + local.stdout.strip().replace("\n", " | "))
+    if live.returncode != 1 or "controller is not Amazon EBS 1d0f:8061" not in live.stdout:
+        problems.append("check-console-log.sh accepted a QEMU log as AWS evidence: " + live.stdout.strip())
+    return problems
+
+
 def nvme_disk_setup(size=16 << 20):
     def setup(ctx):
         img = ctx.path("ns1.img")
@@ -268,5 +286,5 @@ CASES = [
          setup=image_setup("mode=serve " + IMAGE_READS, firmware="ovmf"),
          expect=MB2_BOOT + SMOKE_FROM_IMAGE + BUTTON_READY + BUTTON_PRESSED + [
              r"^acpi: rsdp phys=0x[0-9a-f]+ revision=2 root=xsdt tables=\d+ from=multiboot2$"],
-         check=all_of(reads_match_image, gpt_in_image)),
+         check=all_of(reads_match_image, gpt_in_image, console_checker_agrees)),
 ]
