@@ -59,7 +59,17 @@ static const void *low_phys(uint64_t pa, uint64_t len)
 static void add_region(uint64_t addr, uint64_t size, uint32_t type)
 {
 	static int overflow_reported;
+	struct boot_mem_region *last = boot_info.nmemmap ? &boot_info.memmap[boot_info.nmemmap - 1] : NULL;
 
+	/*
+	 * GRUB on UEFI turns the EFI memory map into Multiboot2 entries one for
+	 * one: runs of boot-services code, data and free memory become adjacent
+	 * "available" entries.  Merge those so a large map still fits.
+	 */
+	if (last && last->type == type && last->addr + last->size == addr) {
+		last->size += size;
+		return;
+	}
 	if (boot_info.nmemmap == BOOT_MEMMAP_MAX) {
 		if (!overflow_reported++)
 			kerror("boot: error memory map has more than %d entries; rest ignored", BOOT_MEMMAP_MAX);

@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#define BOOT_MEMMAP_MAX		128
+#define BOOT_MEMMAP_MAX		256
 #define BOOT_CMDLINE_MAX	1024
 #define BOOT_LOADER_NAME_MAX	64
 #define BOOT_RSDP_COPY_MAX	36

@@ -50,6 +50,7 @@ void kernel_main(uint32_t info_phys, uint32_t loader_magic)
 		panic("boot: cannot continue without a memory map");
 	if (boot_info.loader_name[0])
 		kprintf("boot: loader name=\"%s\"", boot_info.loader_name);
+	kprintf("boot: memory map regions=%u", boot_info.nmemmap);
 	kprintf("boot: cmdline=\"%s\"%s", boot_info.cmdline, boot_info.cmdline_truncated ? " truncated=yes" : "");
 	/* Parsed now (pure) because clock.source= matters before the errors can be reported. */
 	cmdline_parse(boot_info.cmdline, &opts);
