@@ -38,7 +38,7 @@ DEPFLAGS = -MMD -MP
 # ---------------------------------------------------------------- sources
 LIB_SRCS     := $(wildcard lib/*.c)
 KERNEL_SRCS  := $(shell find kernel -name '*.c' | sort)
-KERNEL_ASM   := boot/pvh.S $(shell find kernel -name '*.S' | sort)
+KERNEL_ASM   := $(sort $(wildcard boot/*.S)) $(shell find kernel -name '*.S' | sort)
 USER_PROGS   := hello:user/hello privtest:user/privtest nvme:drivers/nvme
 USER_LIB_SRCS := $(wildcard user/lib/*.c)
 USER_LIB_ASM  := $(wildcard user/lib/*.S)
@@ -51,7 +51,7 @@ USER_ELFS := $(foreach p,$(USER_PROGS),$(BUILD)/user/$(firstword $(subst :, ,$(p
 
 # Objects built on the way to a test binary are kept, not deleted as intermediates.
 .SECONDARY:
-.PHONY: all check test-host test-qemu lint run run-pci-nvme debug clean deps fuzz bench
+.PHONY: FORCE all check test-host test-qemu lint run run-pci-nvme debug clean deps fuzz bench image run-image
 all: $(BUILD)/kernel.elf
 
 # ---------------------------------------------------------------- user programs
@@ -122,6 +122,29 @@ run-pci-nvme: $(BUILD)/kernel.elf
 
 debug: $(BUILD)/kernel.elf
 	tools/debug.sh
+
+# ---------------------------------------------------------------- disk image
+# build/caprock.img: GPT, BIOS boot + EFI system + data partitions, GRUB from
+# Debian's packages loading kernel.elf by multiboot2 (tools/mkimage.py; no root,
+# no loop devices).  `make image IMAGE_CMDLINE="mode=serve nvme.read=0:8"`.
+IMAGE_CMDLINE ?= mode=serve
+# Rewritten only when the command line changes, so the image rebuilds exactly then.
+$(BUILD)/image-cmdline.txt: FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' "$(IMAGE_CMDLINE)" | cmp -s - $@ || printf '%s\n' "$(IMAGE_CMDLINE)" > $@
+
+$(BUILD)/caprock.img: $(BUILD)/kernel.elf tools/mkimage.py $(BUILD)/image-cmdline.txt
+	$(PYTHON) tools/mkimage.py --kernel $(BUILD)/kernel.elf --out $@ --cmdline "$(IMAGE_CMDLINE)"
+
+image: $(BUILD)/caprock.img
+
+# Boot the image built last from an NVMe root: FIRMWARE=seabios (default) or
+# ovmf, MACHINE=pc,pit=off,hpet=off (default) or q35, DATA_VOLUME=1.
+run-image:
+	@test -f $(BUILD)/caprock.img || $(MAKE) --no-print-directory image
+	IMAGE=$(BUILD)/caprock.img tools/run-image.sh
+
+FORCE:
 
 deps:
 	tools/install-deps.sh

@@ -54,20 +54,54 @@ _Static_assert(sizeof(struct acpi_gas) == 12, "GAS size");
 #define ACPI_GAS_MEMORY	0
 #define ACPI_GAS_IO	1
 
-/* Fixed ACPI Description Table (§5.2.9): only the fields we read. */
+/*
+ * Fixed ACPI Description Table (§5.2.9, Table 5.9): only the fields we read.
+ * A revision-1 FADT (ACPI 1.0, what AWS Nitro and QEMU's i440FX give) ends
+ * after FLAGS at byte 116; the X_ fields exist only in longer tables, and
+ * an X_ field that is zero means "use the 32-bit field" (§5.2.9).
+ */
 #define FADT_DSDT		40	/* u32 */
+#define FADT_SCI_INT		46	/* u16: ISA IRQ (or GSI) of the SCI */
 #define FADT_SMI_CMD		48	/* u32 */
 #define FADT_ACPI_ENABLE	52	/* u8 */
+#define FADT_ACPI_DISABLE	53	/* u8 */
+#define FADT_PM1A_EVT_BLK	56	/* u32 I/O port */
+#define FADT_PM1B_EVT_BLK	60	/* u32 I/O port */
 #define FADT_PM1A_CNT_BLK	64	/* u32 I/O port */
 #define FADT_PM1B_CNT_BLK	68	/* u32 I/O port */
+#define FADT_PM_TMR_BLK		76	/* u32 I/O port */
+#define FADT_GPE0_BLK		80	/* u32 I/O port */
+#define FADT_GPE1_BLK		84	/* u32 I/O port */
+#define FADT_PM1_EVT_LEN	88	/* u8: bytes of a PM1 event block (status + enable halves) */
+#define FADT_PM_TMR_LEN		91	/* u8: 4 if the PM timer exists, else 0 */
+#define FADT_GPE0_BLK_LEN	92	/* u8 */
+#define FADT_GPE1_BLK_LEN	93	/* u8 */
 #define FADT_FLAGS		112	/* u32 */
+#define  FADT_FLAG_PWR_BUTTON	(1u << 4)	/* 1: power button is a control-method device */
+#define  FADT_FLAG_TMR_VAL_EXT	(1u << 8)	/* 1: PM timer is 32 bits, else 24 */
 #define  FADT_FLAG_HW_REDUCED	(1u << 20)
+#define FADT_REV1_LEN		116
 #define FADT_X_DSDT		140	/* u64 (ACPI 2.0+) */
+#define FADT_X_PM1A_EVT_BLK	148	/* GAS */
+#define FADT_X_PM1B_EVT_BLK	160	/* GAS */
 #define FADT_X_PM1A_CNT_BLK	172	/* GAS */
 #define FADT_X_PM1B_CNT_BLK	184	/* GAS */
+#define FADT_X_PM_TMR_BLK	208	/* GAS */
+#define FADT_X_GPE0_BLK		220	/* GAS */
+#define FADT_X_GPE1_BLK		232	/* GAS */
 #define FADT_SLEEP_CONTROL_REG	244	/* GAS (ACPI 5.0+, HW-reduced) */
+
+/* PM1 control (§4.8.3.2.1). */
+#define ACPI_PM1_SCI_EN		(1u << 0)
 #define ACPI_PM1_SLP_TYP_SHIFT	10
 #define ACPI_PM1_SLP_EN		(1u << 13)
+/* PM1 status and enable (§4.8.3.1, Tables 4.14/4.15): same bit positions. */
+#define ACPI_PM1_TMR		(1u << 0)
+#define ACPI_PM1_GBL		(1u << 5)
+#define ACPI_PM1_PWRBTN		(1u << 8)
+#define ACPI_PM1_SLPBTN		(1u << 9)
+#define ACPI_PM1_RTC		(1u << 10)
+#define ACPI_PM1_WAK_STS	(1u << 15)
 #define ACPI_SLEEP_CTL_SLP_TYP_SHIFT 2
 #define ACPI_SLEEP_CTL_SLP_EN	(1u << 5)
 
@@ -87,8 +121,10 @@ struct acpi_madt_entry {
 #define MADT_LAPIC		0
 #define MADT_IOAPIC		1
 #define MADT_ISO		2
+#define MADT_LAPIC_NMI		4
 #define MADT_LAPIC_OVERRIDE	5
 #define MADT_X2APIC		9
+#define MADT_X2APIC_NMI		10
 
 struct acpi_madt_lapic {
 	struct acpi_madt_entry h;
@@ -131,6 +167,48 @@ struct acpi_madt_x2apic {
 	uint32_t processor_uid;
 } ACPI_PACKED;
 _Static_assert(sizeof(struct acpi_madt_x2apic) == 16, "MADT x2APIC size");
+
+/* Local APIC NMI (§5.2.12.7): which LINT pin of which processor carries NMI. */
+struct acpi_madt_lapic_nmi {
+	struct acpi_madt_entry h;
+	uint8_t processor_uid;		/* 0xff: all processors */
+	uint16_t flags;			/* MPS INTI flags */
+	uint8_t lint;			/* 0 or 1 */
+} ACPI_PACKED;
+_Static_assert(sizeof(struct acpi_madt_lapic_nmi) == 6, "MADT LAPIC NMI size");
+
+/* Local x2APIC NMI (§5.2.12.13). */
+struct acpi_madt_x2apic_nmi {
+	struct acpi_madt_entry h;
+	uint16_t flags;			/* MPS INTI flags */
+	uint32_t processor_uid;		/* 0xffffffff: all processors */
+	uint8_t lint;			/* 0 or 1 */
+	uint8_t rsvd9[3];
+} ACPI_PACKED;
+_Static_assert(sizeof(struct acpi_madt_x2apic_nmi) == 12, "MADT x2APIC NMI size");
+
+/* MPS INTI flags (§5.2.12.5, Table 5.26): polarity bits 1:0, trigger bits 3:2. */
+#define MPS_INTI_POLARITY_MASK	0x3
+#define  MPS_INTI_POLARITY_BUS	0x0	/* conforms to the bus */
+#define  MPS_INTI_POLARITY_HIGH	0x1
+#define  MPS_INTI_POLARITY_LOW	0x3
+#define MPS_INTI_TRIGGER_SHIFT	2
+#define MPS_INTI_TRIGGER_MASK	0xc
+#define  MPS_INTI_TRIGGER_BUS	0x0
+#define  MPS_INTI_TRIGGER_EDGE	0x1
+#define  MPS_INTI_TRIGGER_LEVEL	0x3
+
+/* IA-PC HPET description table (HPET spec 1.0a §3.2.4). */
+struct acpi_hpet {
+	struct acpi_sdt_header hdr;
+	uint32_t event_timer_block_id;	/* the GCAP_ID low 32 bits */
+	struct acpi_gas base_address;	/* system memory */
+	uint8_t hpet_number;
+	uint16_t min_clock_tick;
+	uint8_t page_protection;
+} ACPI_PACKED;
+_Static_assert(sizeof(struct acpi_hpet) == 56, "HPET table size");
+_Static_assert(__builtin_offsetof(struct acpi_hpet, base_address) == 40, "HPET base offset");
 
 /* PCI Express memory-mapped configuration (PCI Firmware Spec 3.2 §4.1.2). */
 struct acpi_mcfg_entry {

@@ -108,6 +108,23 @@ static int next_entry(const uint8_t *p, size_t len, size_t off, size_t length_of
 	return 1;
 }
 
+static void add_cpu(struct acpi_madt_info *out, uint32_t apic_id, uint32_t uid)
+{
+	out->ncpus_listed++;
+	out->max_apic_id = MAX(out->max_apic_id, apic_id);
+	if (out->ncpus < ACPI_MAX_CPUS) {
+		out->cpu_apic_ids[out->ncpus] = apic_id;
+		out->cpu_uids[out->ncpus] = uid;
+		out->ncpus++;
+	}
+}
+
+static void add_nmi(struct acpi_madt_info *out, uint32_t uid, uint16_t flags, uint8_t lint)
+{
+	if (out->nnmis < ACPI_MAX_NMIS)
+		out->nmis[out->nnmis++] = (struct acpi_nmi_info){ uid, flags, lint };
+}
+
 int acpi_parse_madt(const void *p, size_t len, struct acpi_madt_info *out, const char **why)
 {
 	const uint8_t *b = p;
@@ -127,16 +144,37 @@ int acpi_parse_madt(const void *p, size_t len, struct acpi_madt_info *out, const
 			const struct acpi_madt_lapic *l = (const void *)e;
 			if (elen < sizeof(*l))
 				return fail(why, "madt-short-lapic");
-			if ((l->flags & 3) && out->ncpus < ACPI_MAX_CPUS)
-				out->cpu_apic_ids[out->ncpus++] = l->apic_id;
+			if (l->flags & 3)
+				add_cpu(out, l->apic_id, l->processor_uid);
 			break;
 		}
 		case MADT_X2APIC: {
 			const struct acpi_madt_x2apic *x = (const void *)e;
 			if (elen < sizeof(*x))
 				return fail(why, "madt-short-x2apic");
-			if ((x->flags & 3) && out->ncpus < ACPI_MAX_CPUS)
-				out->cpu_apic_ids[out->ncpus++] = x->x2apic_id;
+			if (x->flags & 3) {
+				add_cpu(out, x->x2apic_id, x->processor_uid);
+				out->nx2apic++;
+			}
+			break;
+		}
+		case MADT_LAPIC_NMI: {
+			const struct acpi_madt_lapic_nmi *n = (const void *)e;
+			if (elen < sizeof(*n))
+				return fail(why, "madt-short-lapic-nmi");
+			if (n->lint > 1)
+				return fail(why, "madt-nmi-bad-lint");
+			add_nmi(out, n->processor_uid == 0xff ? ACPI_NMI_ALL_CPUS : n->processor_uid,
+				n->flags, n->lint);
+			break;
+		}
+		case MADT_X2APIC_NMI: {
+			const struct acpi_madt_x2apic_nmi *n = (const void *)e;
+			if (elen < sizeof(*n))
+				return fail(why, "madt-short-x2apic-nmi");
+			if (n->lint > 1)
+				return fail(why, "madt-nmi-bad-lint");
+			add_nmi(out, n->processor_uid, n->flags, n->lint);
 			break;
 		}
 		case MADT_IOAPIC: {
@@ -295,94 +333,84 @@ int acpi_parse_dmar(const void *p, size_t len, struct acpi_dmar_info *out, const
 	return 0;
 }
 
+/* A GAS from the table at off, or NULL's worth (address 0) if the table is shorter. */
+static struct acpi_gas gas_at(const uint8_t *b, size_t len, size_t off)
+{
+	struct acpi_gas g = { 0, 0, 0, 0, 0 };
+
+	if (len >= off + sizeof(g))
+		memcpy(&g, b + off, sizeof(g));
+	return g;
+}
+
+/* A block given by a 32-bit I/O port field, or the X_ GAS that supersedes it when non-zero. */
+static struct acpi_gas io_block(const uint8_t *b, size_t len, size_t port_off, size_t x_off,
+				uint8_t bytes, uint8_t access_size)
+{
+	struct acpi_gas g = gas_at(b, len, x_off);
+
+	if (g.address)
+		return g;
+	uint32_t port = load_le32(b + port_off);
+	return (struct acpi_gas){ ACPI_GAS_IO, (uint8_t)(8 * bytes), 0, access_size, port };
+}
+
 int acpi_parse_fadt(const void *p, size_t len, struct acpi_fadt_info *out, const char **why)
 {
 	const uint8_t *b = p;
 
 	memset(out, 0, sizeof(*out));
 	/* ACPI 1.0 FADTs are 116 bytes; the X_ fields exist only in longer ones. */
-	if (len < FADT_FLAGS + 4)
+	if (len < FADT_REV1_LEN)
 		return fail(why, "fadt-truncated");
+	out->revision = b[8];
+	out->flags = load_le32(b + FADT_FLAGS);
 	out->dsdt_phys = load_le32(b + FADT_DSDT);
+	out->sci_int = load_le16(b + FADT_SCI_INT);
 	out->smi_cmd = load_le32(b + FADT_SMI_CMD);
 	out->acpi_enable = b[FADT_ACPI_ENABLE];
-	out->hw_reduced = load_le32(b + FADT_FLAGS) & FADT_FLAG_HW_REDUCED;
-	out->pm1a_cnt = (struct acpi_gas){ ACPI_GAS_IO, 16, 0, 2, load_le32(b + FADT_PM1A_CNT_BLK) };
-	out->pm1b_cnt = (struct acpi_gas){ ACPI_GAS_IO, 16, 0, 2, load_le32(b + FADT_PM1B_CNT_BLK) };
+	out->hw_reduced = out->flags & FADT_FLAG_HW_REDUCED;
+	out->pm_tmr_32bit = out->flags & FADT_FLAG_TMR_VAL_EXT;
+	out->pm1_evt_len = b[FADT_PM1_EVT_LEN];
+	out->gpe0_len = b[FADT_GPE0_BLK_LEN];
+	out->gpe1_len = b[FADT_GPE1_BLK_LEN];
 	if (len >= FADT_X_DSDT + 8 && load_le64(b + FADT_X_DSDT))
 		out->dsdt_phys = load_le64(b + FADT_X_DSDT);
-	if (len >= FADT_X_PM1A_CNT_BLK + sizeof(struct acpi_gas)) {
-		struct acpi_gas g;
-		memcpy(&g, b + FADT_X_PM1A_CNT_BLK, sizeof(g));
-		if (g.address)
-			out->pm1a_cnt = g;
-	}
-	if (len >= FADT_X_PM1B_CNT_BLK + sizeof(struct acpi_gas)) {
-		struct acpi_gas g;
-		memcpy(&g, b + FADT_X_PM1B_CNT_BLK, sizeof(g));
-		if (g.address)
-			out->pm1b_cnt = g;
-	}
-	if (len >= FADT_SLEEP_CONTROL_REG + sizeof(struct acpi_gas))
-		memcpy(&out->sleep_control, b + FADT_SLEEP_CONTROL_REG, sizeof(struct acpi_gas));
+
+	out->pm1a_evt = io_block(b, len, FADT_PM1A_EVT_BLK, FADT_X_PM1A_EVT_BLK, out->pm1_evt_len, 2);
+	out->pm1b_evt = io_block(b, len, FADT_PM1B_EVT_BLK, FADT_X_PM1B_EVT_BLK, out->pm1_evt_len, 2);
+	out->pm1a_cnt = io_block(b, len, FADT_PM1A_CNT_BLK, FADT_X_PM1A_CNT_BLK, 2, 2);
+	out->pm1b_cnt = io_block(b, len, FADT_PM1B_CNT_BLK, FADT_X_PM1B_CNT_BLK, 2, 2);
+	out->gpe0 = io_block(b, len, FADT_GPE0_BLK, FADT_X_GPE0_BLK, out->gpe0_len, 1);
+	out->gpe1 = io_block(b, len, FADT_GPE1_BLK, FADT_X_GPE1_BLK, out->gpe1_len, 1);
+	/* PM_TMR_LEN is 4 when the timer exists and 0 when it does not (§5.2.9). */
+	out->pm_tmr = io_block(b, len, FADT_PM_TMR_BLK, FADT_X_PM_TMR_BLK, 4, 3);
+	if (b[FADT_PM_TMR_LEN] != 4 && !gas_at(b, len, FADT_X_PM_TMR_BLK).address)
+		out->pm_tmr.address = 0;
+	if (!out->gpe0_len)
+		out->gpe0.address = 0;
+	if (!out->gpe1_len)
+		out->gpe1.address = 0;
+	out->sleep_control = gas_at(b, len, FADT_SLEEP_CONTROL_REG);
 	if (!out->hw_reduced && !out->pm1a_cnt.address)
 		return fail(why, "fadt-no-pm1a-control");
 	return 0;
 }
 
-/* An AML integer data object at p[*i] (ACPI §20.2.3): ZeroOp, OneOp, BytePrefix, WordPrefix... */
-static int aml_small_int(const uint8_t *p, size_t len, size_t *i, uint8_t *v)
+int acpi_parse_hpet(const void *p, size_t len, struct acpi_hpet_info *out, const char **why)
 {
-	if (*i >= len)
-		return -1;
-	switch (p[*i]) {
-	case 0x00: *v = 0; *i += 1; return 0;			/* ZeroOp */
-	case 0x01: *v = 1; *i += 1; return 0;			/* OneOp */
-	case 0x0a:						/* BytePrefix */
-		if (*i + 1 >= len)
-			return -1;
-		*v = p[*i + 1];
-		*i += 2;
-		return 0;
-	case 0x0b:						/* WordPrefix */
-		if (*i + 2 >= len)
-			return -1;
-		*v = p[*i + 1];
-		*i += 3;
-		return 0;
-	case 0x0c:						/* DWordPrefix */
-		if (*i + 4 >= len)
-			return -1;
-		*v = p[*i + 1];
-		*i += 5;
-		return 0;
-	}
-	return -1;
-}
+	const struct acpi_hpet *h = p;
 
-int acpi_find_s5(const void *dsdt, size_t len, uint8_t *slp_typa, uint8_t *slp_typb)
-{
-	const uint8_t *p = dsdt;
-
-	/* NameOp "_S5_" PackageOp PkgLength NumElements SLP_TYPa SLP_TYPb ... */
-	for (size_t i = sizeof(struct acpi_sdt_header); i + 4 < len; i++) {
-		if (memcmp(p + i, "_S5_", 4) != 0)
-			continue;
-		if (i < 1 || !(p[i - 1] == 0x08 || (i >= 2 && p[i - 1] == '\\' && p[i - 2] == 0x08)))
-			continue;
-		size_t j = i + 4;
-		if (j >= len || p[j] != 0x12)
-			continue;
-		j++;
-		if (j >= len)
-			return CR_EPROTO;
-		j += 1 + (p[j] >> 6);		/* PkgLength: lead byte bits 7:6 = extra bytes */
-		j++;				/* NumElements */
-		if (aml_small_int(p, len, &j, slp_typa) < 0)
-			return CR_EPROTO;
-		if (aml_small_int(p, len, &j, slp_typb) < 0)
-			*slp_typb = *slp_typa;
-		return 0;
-	}
-	return CR_ENOENT;
+	memset(out, 0, sizeof(*out));
+	if (len < sizeof(*h))
+		return fail(why, "hpet-truncated");
+	/* The register block is 1 KiB in system memory (HPET spec §2.3.1). */
+	if (h->base_address.space_id != ACPI_GAS_MEMORY || h->base_address.address == 0 ||
+	    !IS_ALIGNED(h->base_address.address, 1024))
+		return fail(why, "hpet-bad-base-address");
+	out->base = h->base_address.address;
+	out->event_timer_block_id = h->event_timer_block_id;
+	out->hpet_number = h->hpet_number;
+	out->min_clock_tick = h->min_clock_tick;
+	return 0;
 }

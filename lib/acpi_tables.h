@@ -19,6 +19,7 @@
 #define ACPI_MAX_IOAPICS	8
 #define ACPI_MAX_ISOS		24
 #define ACPI_MAX_CPUS		64
+#define ACPI_MAX_NMIS		8
 #define ACPI_MAX_MCFG		8
 #define ACPI_MAX_DRHD		8
 #define ACPI_MAX_RMRR		8
@@ -43,11 +44,25 @@ struct acpi_iso_info {
 	uint16_t flags;		/* MPS INTI flags */
 };
 
+/* A Local APIC NMI (type 4) or Local x2APIC NMI (type 0xA) entry. */
+struct acpi_nmi_info {
+	uint32_t uid;		/* ACPI processor UID; ACPI_NMI_ALL_CPUS for every processor */
+	uint16_t flags;		/* MPS INTI flags */
+	uint8_t lint;		/* LINT0 or LINT1 */
+};
+#define ACPI_NMI_ALL_CPUS	0xffffffffu
+
 struct acpi_madt_info {
 	uint64_t lapic_phys;
 	bool pcat_compat;
-	unsigned int ncpus;	/* enabled or online-capable processors */
+	unsigned int ncpus;	/* enabled or online-capable processors (at most ACPI_MAX_CPUS kept) */
 	uint32_t cpu_apic_ids[ACPI_MAX_CPUS];
+	uint32_t cpu_uids[ACPI_MAX_CPUS];	/* ACPI processor UID of cpu_apic_ids[i] */
+	unsigned int ncpus_listed;	/* every enabled processor, also those beyond ACPI_MAX_CPUS */
+	unsigned int nx2apic;	/* how many came from x2APIC (type 9) entries */
+	uint32_t max_apic_id;	/* over every enabled processor */
+	unsigned int nnmis;
+	struct acpi_nmi_info nmis[ACPI_MAX_NMIS];
 	unsigned int nioapics;
 	struct acpi_ioapic_info ioapics[ACPI_MAX_IOAPICS];
 	unsigned int nisos;
@@ -100,13 +115,32 @@ struct acpi_dmar_info {
 };
 
 struct acpi_fadt_info {
+	uint8_t revision;
+	uint32_t flags;			/* FADT_FLAG_* */
 	uint64_t dsdt_phys;
 	bool hw_reduced;
+	uint16_t sci_int;		/* ISA IRQ of the SCI (through the MADT overrides) */
+	struct acpi_gas pm1a_evt;	/* whole event block: status half, then enable half */
+	struct acpi_gas pm1b_evt;	/* address 0 if absent */
+	uint8_t pm1_evt_len;		/* bytes of one event block (4 on every PC) */
 	struct acpi_gas pm1a_cnt;	/* space_id I/O or memory; address 0 if absent */
 	struct acpi_gas pm1b_cnt;
+	struct acpi_gas pm_tmr;		/* address 0 if there is no PM timer */
+	bool pm_tmr_32bit;		/* FADT_FLAG_TMR_VAL_EXT */
+	struct acpi_gas gpe0;		/* status half, then enable half; address 0 if absent */
+	uint8_t gpe0_len;
+	struct acpi_gas gpe1;
+	uint8_t gpe1_len;
 	struct acpi_gas sleep_control;	/* HW-reduced ACPI only */
 	uint32_t smi_cmd;
 	uint8_t acpi_enable;
+};
+
+struct acpi_hpet_info {
+	uint64_t base;			/* physical address of the 1 KiB register block */
+	uint32_t event_timer_block_id;
+	uint8_t hpet_number;
+	uint16_t min_clock_tick;
 };
 
 bool acpi_checksum_ok(const void *p, size_t len);
@@ -127,8 +161,14 @@ int acpi_parse_madt(const void *p, size_t len, struct acpi_madt_info *out, const
 int acpi_parse_mcfg(const void *p, size_t len, struct acpi_mcfg_info *out, const char **why);
 int acpi_parse_dmar(const void *p, size_t len, struct acpi_dmar_info *out, const char **why);
 int acpi_parse_fadt(const void *p, size_t len, struct acpi_fadt_info *out, const char **why);
+int acpi_parse_hpet(const void *p, size_t len, struct acpi_hpet_info *out, const char **why);
 
-/* Find \_S5's SLP_TYPa/SLP_TYPb in DSDT AML (a package of integers). */
-int acpi_find_s5(const void *dsdt, size_t len, uint8_t *slp_typa, uint8_t *slp_typb);
+/*
+ * Find \_S5's SLP_TYPa/SLP_TYPb in a DSDT or SSDT (lib/acpi_s5.c): a scan
+ * for NameOp "_S5_" followed by a package of integers, no AML interpreter.
+ * Returns 0, CR_ENOENT (no \_S5 object), or CR_EPROTO (one was found but
+ * malformed); the outputs are written only on success.
+ */
+int acpi_find_s5(const void *aml_table, size_t len, uint8_t *slp_typa, uint8_t *slp_typb);
 
 #endif

@@ -147,7 +147,8 @@ static bool parse_bench_job(struct span s, enum bench_pattern *pat, uint32_t *by
 }
 
 /* Keys that take one value; a second occurrence is an error. */
-enum scalar_key { K_MODE, K_NSID, K_DMA, K_JOB, K_QD, K_SECONDS, K_SELFTEST, K_RUN_TIMEOUT, K_NKEYS };
+enum scalar_key { K_MODE, K_NSID, K_DMA, K_JOB, K_QD, K_SECONDS, K_SELFTEST, K_RUN_TIMEOUT, K_SERVE_SECONDS,
+		  K_CLOCK, K_APIC_MODE, K_APIC_TIMER, K_NKEYS };
 
 static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKEYS])
 {
@@ -180,6 +181,8 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 			o->mode = RUN_MODE_BENCH;
 		else if (span_is(v, "boot"))
 			o->mode = RUN_MODE_BOOT;
+		else if (span_is(v, "serve"))
+			o->mode = RUN_MODE_SERVE;
 		else
 			ok = false;
 	} else if (span_is(k, "nvme.nsid")) {
@@ -205,6 +208,35 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 	} else if (span_is(k, "bench.seconds")) {
 		key = K_SECONDS;
 		ok = parse_u32_range(v, 1, 3600, &o->bench_seconds);
+	} else if (span_is(k, "serve.seconds")) {
+		key = K_SERVE_SECONDS;
+		ok = parse_u32_range(v, 1, UINT32_MAX, &o->serve_seconds);
+	} else if (span_is(k, "clock.source")) {
+		/* Calibrate from this reference only (tests; a machine whose best source lies). */
+		key = K_CLOCK;
+		o->clock_source = clock_source_from_name(v.p, v.n);
+		ok = o->clock_source != CLOCK_SRC_NONE;
+	} else if (span_is(k, "apic.mode")) {
+		/* A way round an x2APIC path that misbehaves on some machine: apic.mode=xapic. */
+		key = K_APIC_MODE;
+		if (span_is(v, "auto"))
+			o->apic_mode = APIC_REQ_AUTO;
+		else if (span_is(v, "xapic"))
+			o->apic_mode = APIC_REQ_XAPIC;
+		else if (span_is(v, "x2apic"))
+			o->apic_mode = APIC_REQ_X2APIC;
+		else
+			ok = false;
+	} else if (span_is(k, "apic.timer")) {
+		key = K_APIC_TIMER;
+		if (span_is(v, "auto"))
+			o->apic_timer = APIC_REQ_AUTO;
+		else if (span_is(v, "periodic"))
+			o->apic_timer = APIC_REQ_PERIODIC;
+		else if (span_is(v, "tsc-deadline"))
+			o->apic_timer = APIC_REQ_TSC_DEADLINE;
+		else
+			ok = false;
 	} else if (span_is(k, "selftest")) {
 		key = K_SELFTEST;
 		if (span_is(v, "hostile"))
@@ -240,6 +272,7 @@ void cmdline_parse(const char *line, struct boot_options *o)
 	o->bench_block_bytes = 4096;
 	o->bench_qd = 32;
 	o->bench_seconds = 5;
+	o->clock_source = CLOCK_SRC_NONE;
 	if (!line)
 		return;
 
@@ -253,6 +286,8 @@ void cmdline_parse(const char *line, struct boot_options *o)
 		if (p > start)
 			parse_token(o, (struct span){ start, (size_t)(p - start) }, seen);
 	}
+	if (o->serve_seconds && o->mode != RUN_MODE_SERVE)
+		add_error(o, "cmdline: %.*s needs mode=serve", (struct span){ "serve.seconds", 13 });
 }
 
 const char *run_mode_name(enum run_mode mode)
@@ -261,6 +296,7 @@ const char *run_mode_name(enum run_mode mode)
 	case RUN_MODE_SMOKE:	return "smoke";
 	case RUN_MODE_BENCH:	return "bench";
 	case RUN_MODE_BOOT:	return "boot";
+	case RUN_MODE_SERVE:	return "serve";
 	}
 	return "?";
 }

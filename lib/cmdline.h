@@ -12,6 +12,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/apic_mode.h"
+#include "lib/clock_calc.h"
+
 #define CMDLINE_MAX_EXTENTS	16
 #define CMDLINE_MAX_ERRORS	8
 #define CMDLINE_ERROR_LEN	160
@@ -20,6 +23,7 @@ enum run_mode {
 	RUN_MODE_SMOKE,		/* bind, identify, read, classify, report */
 	RUN_MODE_BENCH,		/* in-guest benchmark */
 	RUN_MODE_BOOT,		/* foundation only: enumerate, ring-3 self-test */
+	RUN_MODE_SERVE,		/* the jobs, then idle until the power button (or serve.seconds) */
 };
 
 enum dma_backend_choice {
@@ -62,6 +66,10 @@ struct boot_options {
 	uint32_t bench_seconds;
 	enum selftest_kind selftest;
 	uint32_t run_timeout_s;		/* 0: the mode's default deadline */
+	uint32_t serve_seconds;		/* mode=serve: stop after this long; 0 = only the power button */
+	enum clock_source clock_source;	/* clock.source=: CLOCK_SRC_NONE = the most trusted available */
+	enum apic_request apic_mode;	/* apic.mode=: APIC_REQ_AUTO, _XAPIC or _X2APIC */
+	enum apic_request apic_timer;	/* apic.timer=: APIC_REQ_AUTO, _PERIODIC or _TSC_DEADLINE */
 
 	unsigned int nerrors;		/* may exceed CMDLINE_MAX_ERRORS; extra messages dropped */
 	char errors[CMDLINE_MAX_ERRORS][CMDLINE_ERROR_LEN];

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # tools/install-deps.sh - install what Caprock needs to build, run and test,
 # from Debian's archive.  Safe to run again: it installs only what is missing.
+# (grub-pc-bin and grub-efi-amd64-bin only provide GRUB's images and modules;
+# unlike grub-pc / grub-efi-amd64 they do not take over this machine's boot.)
 set -euo pipefail
 
 PACKAGES=(
@@ -11,6 +13,9 @@ PACKAGES=(
 	python3				# QEMU test harness, disk images, checksums
 	cppcheck			# make lint
 	gdb				# make debug
+	grub-common grub-pc-bin grub-efi-amd64-bin	# make image: grub-mkimage, BIOS and UEFI GRUB
+	mtools gdisk			# make image: FAT without mounting, GPT on a file
+	ovmf				# UEFI firmware for the image tests (OVMF_CODE_4M.fd)
 )
 
 missing=()

@@ -1,17 +1,22 @@
 /*
  * kernel/core/bootinfo.h - what the boot loader told us, copied into the kernel.
  *
- * The PVH start info (struct hvm_start_info, Xen public header
- * arch-x86/hvm/start_info.h) lives in loader memory that becomes ordinary
- * RAM; bootinfo_init copies the memory map and command line out of it first.
+ * Two protocols reach kernel_main: PVH (QEMU -kernel; struct hvm_start_info,
+ * Xen public header arch-x86/hvm/start_info.h) and Multiboot2 (GRUB from
+ * the disk image; lib/multiboot2.h).  Both leave their data in loader
+ * memory that becomes ordinary RAM, so bootinfo_init copies the memory map,
+ * the command line and (Multiboot2) the RSDP copy out of it before the
+ * frame allocator starts.
  */
 #ifndef CAPROCK_CORE_BOOTINFO_H
 #define CAPROCK_CORE_BOOTINFO_H
 
 #include <stdint.h>
 
-#define BOOT_MEMMAP_MAX		128
+#define BOOT_MEMMAP_MAX		256
 #define BOOT_CMDLINE_MAX	1024
+#define BOOT_LOADER_NAME_MAX	64
+#define BOOT_RSDP_COPY_MAX	36
 
 enum boot_mem_type {
 	BOOT_MEM_RAM = 1,
@@ -21,6 +26,11 @@ enum boot_mem_type {
 	BOOT_MEM_UNUSABLE = 5,
 };
 
+enum boot_protocol {
+	BOOT_PROTOCOL_PVH,
+	BOOT_PROTOCOL_MULTIBOOT2,
+};
+
 struct boot_mem_region {
 	uint64_t addr;
 	uint64_t size;
@@ -28,16 +38,27 @@ struct boot_mem_region {
 };
 
 struct boot_info {
+	enum boot_protocol protocol;
 	struct boot_mem_region memmap[BOOT_MEMMAP_MAX];
 	unsigned int nmemmap;
 	char cmdline[BOOT_CMDLINE_MAX];
 	int cmdline_truncated;
-	uint64_t rsdp_phys;	/* 0 if the loader did not say */
+	char loader_name[BOOT_LOADER_NAME_MAX];	/* Multiboot2 tag 2, "" if none */
+	uint64_t rsdp_phys;	/* PVH: where the RSDP is; 0 if the loader did not say */
+	/* Multiboot2: the loader's copy of the RSDP (tag 15 preferred over 14), and where it was. */
+	uint8_t rsdp_copy[BOOT_RSDP_COPY_MAX];
+	uint32_t rsdp_copy_len;
+	uint64_t rsdp_copy_phys;
 };
 
 extern struct boot_info boot_info;
 
-/* Returns 0, or a negative error if the start info is unusable. */
-int bootinfo_init(uint32_t start_info_phys);
+/*
+ * info_phys and magic are what the 32-bit entry found in EBX and EAX (PVH:
+ * the start info and its magic).  Returns 0, or a negative error with an
+ * error line if the hand-off is unusable.
+ */
+int bootinfo_init(uint32_t info_phys, uint32_t magic);
+const char *boot_protocol_name(enum boot_protocol p);
 
 #endif

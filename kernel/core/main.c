@@ -2,10 +2,14 @@
  * kernel/core/main.c - bring-up order and the run modes.
  *
  * Each step depends on the ones before it: the console first (so every
- * later failure has a line), then memory, traps, firmware tables, time,
- * interrupts, buses, and finally the mode the command line asked for.
+ * later failure has a line), then the loader's hand-off (PVH or
+ * Multiboot2), memory, traps, firmware tables, the local APIC, time
+ * (calibrated against the firmware's references, LAPIC timer included),
+ * interrupts, the power button, buses, and finally the mode the command
+ * line asked for.
  */
 #include "kernel/acpi/acpi.h"
+#include "kernel/acpi/power_button.h"
 #include "kernel/arch/x86_64/ioapic.h"
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/paging.h"
@@ -23,34 +27,47 @@
 #include "kernel/core/sched.h"
 #include "kernel/pci/pci.h"
 #include "lib/cmdline.h"
+#include "lib/multiboot2.h"
 
 static struct boot_options opts;
 
-void kernel_main(uint32_t start_info_phys);
+void kernel_main(uint32_t info_phys, uint32_t loader_magic);
 
-void kernel_main(uint32_t start_info_phys)
+static const char *entry_name(uint32_t magic)
+{
+	return magic == MB2_BOOTLOADER_MAGIC ? "multiboot2" : magic == 0x336ec578 ? "pvh" : "unknown";
+}
+
+void kernel_main(uint32_t info_phys, uint32_t loader_magic)
 {
 	uart_init();
 	klog_write("\n", 1);	/* firmware leaves the cursor mid-line ("Booting from ROM..") */
-	kprintf("boot: caprock kernel entry=pvh start_info=0x%x", start_info_phys);
+	kprintf("boot: caprock kernel entry=%s info=0x%x loader=%s", entry_name(loader_magic), info_phys,
+		entry_name(loader_magic));
 	gdt_init();
 	idt_init();
-	if (bootinfo_init(start_info_phys) < 0)
+	if (bootinfo_init(info_phys, loader_magic) < 0)
 		panic("boot: cannot continue without a memory map");
+	if (boot_info.loader_name[0])
+		kprintf("boot: loader name=\"%s\"", boot_info.loader_name);
+	kprintf("boot: memory map regions=%u", boot_info.nmemmap);
 	kprintf("boot: cmdline=\"%s\"%s", boot_info.cmdline, boot_info.cmdline_truncated ? " truncated=yes" : "");
+	/* Parsed now (pure) because clock.source= matters before the errors can be reported. */
+	cmdline_parse(boot_info.cmdline, &opts);
 
 	pmm_init();
 	paging_init();
 	fpu_init();
 	syscall_init();
 	acpi_init();
-	clock_init();
-	lapic_init(acpi.have_madt ? acpi.madt.lapic_phys : 0);
+	lapic_init(acpi.have_madt ? acpi.madt.lapic_phys : 0, opts.apic_mode);
+	if (clock_init(opts.clock_source) < 0)
+		power_off_after_run(false);	/* every timeout depends on the clock: stop here */
 	ioapic_init();
-	lapic_timer_start(SCHED_HZ);
+	lapic_timer_start(SCHED_HZ, opts.apic_timer);
+	(void)power_button_init();	/* optional: without it, mode=serve needs serve.seconds */
 	pci_init();
 
-	cmdline_parse(boot_info.cmdline, &opts);
 	if (boot_info.cmdline_truncated)
 		kerror("cmdline: error command line longer than %d bytes", BOOT_CMDLINE_MAX - 1);
 	for (unsigned i = 0; i < opts.nerrors && i < CMDLINE_MAX_ERRORS; i++)
@@ -65,6 +82,9 @@ void kernel_main(uint32_t start_info_phys)
 	switch (opts.mode) {
 	case RUN_MODE_BOOT:
 		pass = run_boot_selftest(&opts);
+		break;
+	case RUN_MODE_SERVE:
+		pass = run_serve(&opts);
 		break;
 	default:
 		pass = run_storage(&opts);

@@ -22,8 +22,11 @@ void power_off_after_run(bool pass)
 	irq_disable();
 	if (errors)
 		pass = false;
-	kprintf("run: complete status=%s errors=%u uptime_ms=%lu", pass ? "pass" : "fail", errors,
-		clock_ns() / NSEC_PER_MSEC);
+	if (clock_ready())
+		kprintf("run: complete status=%s errors=%u uptime_ms=%lu", pass ? "pass" : "fail", errors,
+			clock_ns() / NSEC_PER_MSEC);
+	else
+		kprintf("run: complete status=%s errors=%u uptime_ms=unknown", pass ? "pass" : "fail", errors);
 
 	for (unsigned i = 0; i < sizeof(debug_exit_ports) / sizeof(debug_exit_ports[0]); i++) {
 		if (inb(debug_exit_ports[i]) == 0)

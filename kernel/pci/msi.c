@@ -13,6 +13,7 @@
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/paging.h"
 #include "kernel/core/log.h"
+#include "lib/apic_mode.h"
 #include "lib/pci_reg.h"
 
 const char *irq_kind_name(enum irq_kind k)
@@ -25,9 +26,23 @@ const char *irq_kind_name(enum irq_kind k)
 	return "none";
 }
 
-static uint32_t msi_address(void)
+/*
+ * The message address for the boot CPU: its APIC id in the 8-bit
+ * destination field.  A larger id (x2APIC on large instances) needs
+ * interrupt remapping or the extended destination id, neither of which
+ * this kernel programs: refuse loudly rather than truncate the id.
+ */
+static int msi_address(uint32_t *addr)
 {
-	return MSI_ADDR_BASE | (lapic_id() << MSI_ADDR_DEST_SHIFT);
+	uint32_t id = lapic_id();
+
+	if (!apic_dest_reachable_8bit(id)) {
+		kerror("msi: error destination apic_id=%u not reachable by an 8-bit MSI destination "
+		       "(no interrupt remapping)", id);
+		return CR_ERANGE;
+	}
+	*addr = MSI_ADDR_BASE | (id << MSI_ADDR_DEST_SHIFT);
+	return 0;
 }
 
 static int alloc_vectors(unsigned n, irq_handler_fn handler, void *const *ctx, struct pci_irq_set *s)
@@ -59,11 +74,15 @@ static int setup_msix(struct pci_dev *d, unsigned want, irq_handler_fn handler, 
 	if ((bar->kind != PCI_BAR_MEM32 && bar->kind != PCI_BAR_MEM64) || !bar->base ||
 	    mi.table_offset + table_bytes > bar->size)
 		return CR_EPROTO;
+	uint32_t addr;
+	int err = msi_address(&addr);
+	if (err)
+		return err;
 	s->pi_msix_table = (volatile uint8_t *)mmio_map(bar->base + mi.table_offset, table_bytes);
 	if (!s->pi_msix_table)
 		return CR_ENOMEM;
 	unsigned n = want < mi.table_size ? want : mi.table_size;
-	int err = alloc_vectors(n, handler, ctx, s);
+	err = alloc_vectors(n, handler, ctx, s);
 	if (err)
 		return err;
 
@@ -74,7 +93,7 @@ static int setup_msix(struct pci_dev *d, unsigned want, irq_handler_fn handler, 
 		volatile uint8_t *e = s->pi_msix_table + i * PCI_MSIX_ENTRY_SIZE;
 		mmio_write32(e + PCI_MSIX_ENTRY_CTRL, PCI_MSIX_ENTRY_MASKED);
 		if (i < n) {
-			mmio_write32(e + PCI_MSIX_ENTRY_ADDR_LO, msi_address());
+			mmio_write32(e + PCI_MSIX_ENTRY_ADDR_LO, addr);
 			mmio_write32(e + PCI_MSIX_ENTRY_ADDR_HI, 0);
 			mmio_write32(e + PCI_MSIX_ENTRY_DATA, s->pi_cpu_vector[i]);
 			mmio_write32(e + PCI_MSIX_ENTRY_CTRL, 0);
@@ -90,12 +109,15 @@ static int setup_msi(struct pci_dev *d, irq_handler_fn handler, void *const *ctx
 {
 	uint16_t cap = d->pd_cap_msi;
 	uint16_t ctrl = (uint16_t)pci_cfg_read(d, (uint16_t)(cap + PCI_MSI_CTRL), 2);
-	int err = alloc_vectors(1, handler, ctx, s);
+	uint32_t addr;
+	int err = msi_address(&addr);
 
+	if (!err)
+		err = alloc_vectors(1, handler, ctx, s);
 	if (err)
 		return err;
 	bool is64 = ctrl & PCI_MSI_CTRL_64BIT;
-	pci_cfg_write(d, (uint16_t)(cap + PCI_MSI_ADDR_LO), 4, msi_address());
+	pci_cfg_write(d, (uint16_t)(cap + PCI_MSI_ADDR_LO), 4, addr);
 	if (is64)
 		pci_cfg_write(d, (uint16_t)(cap + PCI_MSI_ADDR_HI), 4, 0);
 	pci_cfg_write(d, (uint16_t)(cap + (is64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32)), 2, s->pi_cpu_vector[0]);

@@ -6,7 +6,8 @@
  * length and checksum gates (bit 0: set the header length to the input
  * size, bit 1: fix the SDT checksum, bit 2: fix the RSDP checksums); the
  * rest is the table, copied to an exact-size buffer so any read beyond it
- * is caught.  Every acpi_* parser runs on it, including acpi_find_s5, and
+ * is caught.  Every acpi_* parser runs on it, including acpi_find_s5 and
+ * acpi_parse_hpet, and
  * each result is checked against the limits acpi_tables.h promises.
  */
 #include <string.h>
@@ -99,6 +100,11 @@ static void run_all(const uint8_t *t, size_t n)
 	rc = acpi_parse_madt(t, n, &madt, &why);
 	check_why(rc, why);
 	CHECK(madt.ncpus <= ACPI_MAX_CPUS && madt.nioapics <= ACPI_MAX_IOAPICS && madt.nisos <= ACPI_MAX_ISOS);
+	CHECK(madt.nnmis <= ACPI_MAX_NMIS && madt.ncpus <= madt.ncpus_listed && madt.nx2apic <= madt.ncpus_listed);
+	for (unsigned i = 0; i < madt.ncpus; i++)
+		CHECK(madt.cpu_apic_ids[i] <= madt.max_apic_id);
+	for (unsigned i = 0; i < madt.nnmis; i++)
+		CHECK(madt.nmis[i].lint <= 1);
 	if (rc == 0)
 		CHECK(madt.lapic_phys != 0);
 
@@ -148,10 +154,19 @@ static void run_all(const uint8_t *t, size_t n)
 	if (rc == 0)
 		CHECK(fadt.hw_reduced || fadt.pm1a_cnt.address != 0);
 
+	struct acpi_hpet_info hpet;
+	why = NULL;
+	rc = acpi_parse_hpet(t, n, &hpet, &why);
+	check_why(rc, why);
+	if (rc == 0)
+		CHECK(hpet.base != 0 && (hpet.base & 0x3ff) == 0);
+
 	uint8_t a = 0xaa, b = 0xbb;
 	rc = acpi_find_s5(t, n, &a, &b);
 	CHECK(rc == 0 || rc == CR_EPROTO || rc == CR_ENOENT);
-	if (rc == CR_ENOENT)
+	if (rc == 0)
+		CHECK(a <= 7 && b <= 7);	/* SLP_TYP is 3 bits */
+	else
 		CHECK(a == 0xaa && b == 0xbb);
 }
 

@@ -46,6 +46,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(strcmp(run_mode_name(o.mode), "?") != 0);
 	CHECK(strcmp(dma_choice_name(o.dma_backend), "?") != 0);
 	CHECK(strcmp(bench_pattern_name(o.bench_pattern), "?") != 0);
+	CHECK(o.clock_source <= CLOCK_SRC_NONE);
+	CHECK(o.apic_mode == APIC_REQ_AUTO || o.apic_mode == APIC_REQ_XAPIC || o.apic_mode == APIC_REQ_X2APIC);
+	CHECK(o.apic_timer == APIC_REQ_AUTO || o.apic_timer == APIC_REQ_PERIODIC ||
+	      o.apic_timer == APIC_REQ_TSC_DEADLINE);
+	CHECK(o.serve_seconds == 0 || o.mode == RUN_MODE_SERVE || o.nerrors > 0);
 	for (unsigned i = 0; i < o.nerrors && i < CMDLINE_MAX_ERRORS; i++) {
 		size_t n = strnlen(o.errors[i], CMDLINE_ERROR_LEN);
 		CHECK(n < CMDLINE_ERROR_LEN);	/* terminated inside its slot */

@@ -40,6 +40,9 @@ for i, line in enumerate([
         "mode=bench bench.job=randread4k bench.qd=32 bench.seconds=5 dma.backend=auto",
         "bench.job=seqwrite128k selftest=hostile mode=boot dma.backend=remap",
         "bogus x= =y nvme.read=1:0 mode=smoke mode=bench\tnvme.nsid=4294967295",
+        "mode=serve serve.seconds=30 clock.source=acpi-pm",
+        "serve.seconds=0 clock.source=tsc mode=serve clock.source=pit",
+        "apic.mode=x2apic apic.timer=tsc-deadline apic.mode=xapic apic.timer=periodic",
 ]):
     put("fuzz_cmdline", "%d" % i, line.encode())
 
@@ -71,6 +74,41 @@ rsdp[32] = 0
 rsdp[32] = (-sum(rsdp)) & 0xff
 put("fuzz_acpi", "rsdp", b"\x00" + bytes(rsdp))
 put("fuzz_acpi", "fixups", b"\x07" + bytes(rsdp))
+
+hpet = struct.pack("<I", 0x8086a201) + struct.pack("<BBBBQ", 0, 64, 0, 0, 0xfed00000) + struct.pack("<BHB", 0, 0x80, 0)
+put("fuzz_acpi", "hpet", b"\x00" + sdt("HPET", hpet))
+nmi = struct.pack("<BBBHB", 4, 6, 0xff, 0, 1) + struct.pack("<BBHIB3x", 10, 12, 0, 0xffffffff, 1)
+put("fuzz_acpi", "madt-x2apic-nmi", b"\x00" + sdt("APIC", struct.pack("<II", 0xfee00000, 1) + x2 +
+                                                  struct.pack("<BBHIII", 9, 16, 0, 300, 1, 300) + nmi))
+s5 = b"\x08\\_S5_\x12\x85\x10\x00\x02\x0a\x05\x0a\x05" + b"\0" * 0xfd + b"\x08_S5_\x13\x06\x0a\x02\x01\x0a\x06"
+put("fuzz_acpi", "dsdt-s5-long", b"\x00" + sdt("DSDT", s5, rev=2))
+fadt1 = bytearray(116 - 36)
+for off, v in ((40, 0x0fffe040), (48, 0xb2), (56, 0xb000), (64, 0xb004), (76, 0xb008), (80, 0xafe0)):
+    struct.pack_into("<I", fadt1, off - 36, v)
+struct.pack_into("<H", fadt1, 46 - 36, 9)
+fadt1[88 - 36], fadt1[91 - 36], fadt1[92 - 36] = 4, 4, 4
+put("fuzz_acpi", "fadt-rev1", b"\x00" + sdt("FACP", bytes(fadt1), rev=1))
+
+
+# ------------------------------------------------------------ multiboot2 (flag byte, then the info)
+def mb2_tag(t, payload):
+    b = struct.pack("<II", t, 8 + len(payload)) + payload
+    return b + b"\0" * (-len(b) % 8)
+
+
+def mb2(tags):
+    body = b"".join(tags) + struct.pack("<II", 0, 8)
+    return struct.pack("<II", 8 + len(body), 0) + body
+
+
+mmap = struct.pack("<II", 24, 0) + b"".join(struct.pack("<QQII", a, l, t, 0) for a, l, t in (
+    (0, 0x9fc00, 1), (0x9fc00, 0x400, 2), (0x100000, 0xfee0000, 1), (0xffe0000, 0x20000, 2)))
+put("fuzz_multiboot2", "bios", b"\x00" + mb2([
+    mb2_tag(1, b"mode=serve serve.seconds=5\0"), mb2_tag(2, b"GRUB 2.06\0"),
+    mb2_tag(4, struct.pack("<II", 639, 261120)), mb2_tag(6, mmap), mb2_tag(14, bytes(rsdp[:20]))]))
+put("fuzz_multiboot2", "uefi", b"\x01" + mb2([
+    mb2_tag(1, b"\0"), mb2_tag(15, bytes(rsdp)), mb2_tag(14, bytes(rsdp[:20])), mb2_tag(8, b"\0" * 24),
+    mb2_tag(12, struct.pack("<Q", 0x7fe00000)), mb2_tag(6, mmap), mb2_tag(17, struct.pack("<II", 48, 1) + b"\0" * 48)]))
 
 # ------------------------------------------------------------ ELF64
 def elf(segs, entry):

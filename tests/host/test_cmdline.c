@@ -41,6 +41,11 @@ static void assert_defaults(const struct boot_options *o)
 	assert_int_equal(o->bench_qd, 32);
 	assert_int_equal(o->bench_seconds, 5);
 	assert_int_equal(o->selftest, SELFTEST_NONE);
+	assert_int_equal(o->run_timeout_s, 0);
+	assert_int_equal(o->serve_seconds, 0);
+	assert_int_equal(o->clock_source, CLOCK_SRC_NONE);
+	assert_int_equal(o->apic_mode, APIC_REQ_AUTO);
+	assert_int_equal(o->apic_timer, APIC_REQ_AUTO);
 	assert_int_equal(o->nerrors, 0);
 }
 
@@ -123,6 +128,84 @@ static void test_mode_bad_values(void **state UNUSED)
 }
 
 /* ------------------------------------------------------------ nvme.read */
+
+static void test_mode_serve(void **state UNUSED)
+{
+	struct boot_options *o = parse("mode=serve");
+
+	assert_int_equal(o->mode, RUN_MODE_SERVE);
+	assert_string_equal(run_mode_name(o->mode), "serve");
+	assert_int_equal(o->serve_seconds, 0);	/* only the power button ends it */
+	assert_int_equal(o->nerrors, 0);
+}
+
+static void test_serve_seconds(void **state UNUSED)
+{
+	struct boot_options *o = parse("serve.seconds=30 mode=serve nvme.write=1:1:1");
+
+	assert_int_equal(o->mode, RUN_MODE_SERVE);
+	assert_int_equal(o->serve_seconds, 30);
+	assert_int_equal(o->nwrites, 1);
+	assert_int_equal(o->nerrors, 0);
+	o = parse("mode=serve serve.seconds=4294967295");
+	assert_int_equal(o->serve_seconds, 4294967295u);
+	assert_int_equal(o->nerrors, 0);
+}
+
+static void test_serve_seconds_bad_values(void **state UNUSED)
+{
+	assert_one_error(parse("mode=serve serve.seconds=0"), "bad value", "serve.seconds=0");
+	assert_one_error(parse("mode=serve serve.seconds=4294967296"), "bad value", NULL);
+	assert_one_error(parse("mode=serve serve.seconds=-1"), "bad value", NULL);
+	assert_one_error(parse("mode=serve serve.seconds="), "bad value", NULL);
+	assert_one_error(parse("mode=serve serve.seconds=1 serve.seconds=2"), "duplicate key", NULL);
+}
+
+static void test_serve_seconds_needs_serve_mode(void **state UNUSED)
+{
+	assert_one_error(parse("serve.seconds=5"), "serve.seconds needs mode=serve", NULL);
+	assert_one_error(parse("mode=boot serve.seconds=5"), "needs mode=serve", NULL);
+}
+
+static void test_clock_source(void **state UNUSED)
+{
+	static const struct { const char *line; enum clock_source s; } cases[] = {
+		{ "clock.source=cpuid", CLOCK_SRC_CPUID },
+		{ "clock.source=hypervisor", CLOCK_SRC_HYPERVISOR },
+		{ "clock.source=acpi-pm", CLOCK_SRC_ACPI_PM },
+		{ "clock.source=hpet", CLOCK_SRC_HPET },
+		{ "clock.source=pit", CLOCK_SRC_PIT },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct boot_options *o = parse(cases[i].line);
+		assert_int_equal(o->clock_source, cases[i].s);
+		assert_int_equal(o->nerrors, 0);
+	}
+	assert_one_error(parse("clock.source=tsc"), "bad value", "clock.source=tsc");
+	assert_one_error(parse("clock.source=none"), "bad value", NULL);
+	assert_one_error(parse("clock.source="), "bad value", NULL);
+	assert_one_error(parse("clock.source=pit clock.source=hpet"), "duplicate key", NULL);
+}
+
+static void test_apic_keys(void **state UNUSED)
+{
+	struct boot_options *o = parse("apic.mode=xapic apic.timer=periodic");
+
+	assert_int_equal(o->apic_mode, APIC_REQ_XAPIC);
+	assert_int_equal(o->apic_timer, APIC_REQ_PERIODIC);
+	assert_int_equal(o->nerrors, 0);
+	o = parse("apic.mode=x2apic apic.timer=tsc-deadline");
+	assert_int_equal(o->apic_mode, APIC_REQ_X2APIC);
+	assert_int_equal(o->apic_timer, APIC_REQ_TSC_DEADLINE);
+	o = parse("apic.mode=auto apic.timer=auto");
+	assert_int_equal(o->apic_mode, APIC_REQ_AUTO);
+	assert_int_equal(o->apic_timer, APIC_REQ_AUTO);
+	assert_int_equal(o->nerrors, 0);
+	assert_one_error(parse("apic.mode=x3apic"), "bad value", "apic.mode=x3apic");
+	assert_one_error(parse("apic.timer=periodic apic.timer=auto"), "duplicate key", NULL);
+	assert_one_error(parse("apic.timer=deadline"), "bad value", NULL);
+}
 
 static void test_read_single_extent(void **state UNUSED)
 {
@@ -726,6 +809,12 @@ int main(void)
 		cmocka_unit_test(test_mode_bench),
 		cmocka_unit_test(test_mode_boot),
 		cmocka_unit_test(test_mode_bad_values),
+		cmocka_unit_test(test_mode_serve),
+		cmocka_unit_test(test_serve_seconds),
+		cmocka_unit_test(test_serve_seconds_bad_values),
+		cmocka_unit_test(test_serve_seconds_needs_serve_mode),
+		cmocka_unit_test(test_clock_source),
+		cmocka_unit_test(test_apic_keys),
 		cmocka_unit_test(test_read_single_extent),
 		cmocka_unit_test(test_read_multiple_extents),
 		cmocka_unit_test(test_read_64bit_lba),

@@ -8,14 +8,17 @@ invariants of DESIGN.md §2: no panic, no kernel exception, a final
 `run: complete` line that really is the last kernel line, and a clean exit.
 """
 import os
+import shutil
+import tempfile
 
 import qemu
+import qmp
 
 
 class Case:
     def __init__(self, name, cmdline="", devices=(), expect=(), forbid=(), status="pass",
                  machine="q35", memory_mb=256, setup=None, check=None, timeout_s=120,
-                 qemu_exit=None):
+                 qemu_exit=None, qmp=(), direct_kernel=True):
         self.name = name
         self.cmdline = cmdline
         self.devices = list(devices)
@@ -29,6 +32,10 @@ class Case:
         self.timeout_s = timeout_s
         # QEMU's exit status: 0 after ACPI S5; isa-debug-exit gives 1 (pass) or 3 (fail).
         self.qemu_exit = qemu_exit if qemu_exit is not None else {0}
+        # (regex, command): send QMP command once a console line matches (e.g. system_powerdown).
+        self.qmp = list(qmp)
+        # False: no -kernel; the firmware boots whatever disk setup() attached (cmdline unused).
+        self.direct_kernel = direct_kernel
 
 
 class Context:
@@ -45,10 +52,19 @@ class Context:
 
 def run_case(case, kernel, workdir):
     ctx = Context(workdir, case.name)
+    ctx.facts["kernel"] = kernel
     extra = case.setup(ctx) if case.setup else []
-    args = qemu.base_args(kernel, case.cmdline, case.machine, case.memory_mb) + case.devices + extra
-    run = qemu.boot(args, case.timeout_s, ctx.path("serial.log"))
-    problems = []
+    args = qemu.base_args(kernel if case.direct_kernel else None, case.cmdline, case.machine,
+                          case.memory_mb) + case.devices + extra
+    sock_dir = tempfile.mkdtemp(prefix="caprock-qmp-") if case.qmp else None
+    triggers = [(rx, (lambda name: lambda sock: qmp.command(sock, name))(name)) for rx, name in case.qmp]
+    try:
+        run = qemu.boot(args, case.timeout_s, ctx.path("serial.log"), triggers=triggers,
+                        qmp_socket=os.path.join(sock_dir, "qmp.sock") if sock_dir else None)
+    finally:
+        if sock_dir:
+            shutil.rmtree(sock_dir, ignore_errors=True)
+    problems = list(run.trigger_errors)
     if run.timed_out:
         problems.append("timed out after %ds" % case.timeout_s)
     elif run.returncode not in case.qemu_exit:

@@ -7,6 +7,7 @@ chosen by accel(), and a hard timeout.
 import os
 import re
 import subprocess
+import threading
 import time
 
 QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
@@ -30,9 +31,11 @@ def accel():
 
 
 def base_args(kernel, cmdline, machine="q35", memory_mb=256):
+    """kernel None: boot from disk through the firmware (the image cases)."""
     a = accel()
-    args = [QEMU, "-M", machine, "-m", str(memory_mb), "-nographic", "-no-reboot",
-            "-nic", "none", "-kernel", kernel, "-append", cmdline]
+    args = [QEMU, "-M", machine, "-m", str(memory_mb), "-nographic", "-no-reboot", "-nic", "none"]
+    if kernel:
+        args += ["-kernel", kernel, "-append", cmdline]
     if a == "kvm":
         args += ["-accel", "kvm", "-cpu", "host"]
     else:
@@ -41,20 +44,30 @@ def base_args(kernel, cmdline, machine="q35", memory_mb=256):
 
 
 class Run:
-    """The outcome of one boot: console lines, QEMU's exit status, wall time."""
+    """The outcome of one boot: console lines (with the host time each arrived), QEMU's exit status, wall time."""
 
-    def __init__(self, args, output, returncode, timed_out, wall_s):
+    def __init__(self, args, lines, times, returncode, timed_out, wall_s, trigger_errors=()):
         self.args = args
-        self.output = output
-        self.lines = [l.rstrip("\r") for l in output.splitlines()]
+        self.lines = lines
+        self.times = times          # seconds since QEMU started, one per line
+        self.output = "\n".join(lines)
         self.returncode = returncode
         self.timed_out = timed_out
         self.wall_s = wall_s
+        self.trigger_errors = list(trigger_errors)
 
     def find(self, pattern):
         """Lines matching a regular expression (re.search)."""
         rx = re.compile(pattern)
         return [l for l in self.lines if rx.search(l)]
+
+    def time_of(self, pattern):
+        """Host time (s since QEMU started) of the first line matching pattern, or None."""
+        rx = re.compile(pattern)
+        for l, t in zip(self.lines, self.times):
+            if rx.search(l):
+                return t
+        return None
 
     def kv(self, line):
         """key=value pairs of a proof line; values may be double-quoted."""
@@ -66,22 +79,58 @@ class Run:
         return runs[-1] if runs else None
 
 
-def boot(args, timeout_s=120, log_path=None):
+ESCAPES = re.compile(r"\x1b\[[0-9;?=]*[A-Za-z]")
+
+
+def clean(raw):
+    # SeaBIOS and OVMF draw with escape sequences; drop them and the CR of CRLF.
+    return ESCAPES.sub("", raw.decode("utf-8", "replace")).rstrip("\r\n").rstrip("\r")
+
+
+def boot(args, timeout_s=120, log_path=None, triggers=(), qmp_socket=None):
+    """Run QEMU to the end, reading the console as it comes.
+
+    triggers: (regex, action) pairs; action(qmp_socket) runs once, in the
+    reader, when a console line first matches regex (e.g. press the power
+    button once the kernel says it is waiting).  qmp_socket adds -qmp.
+    """
+    if qmp_socket:
+        args = list(args) + ["-qmp", "unix:%s,server=on,wait=off" % qmp_socket]
+    pending = [(re.compile(rx), action) for rx, action in triggers]
+    lines, times, errors = [], [], []
     t0 = time.monotonic()
+    p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+    def reader():
+        for raw in iter(p.stdout.readline, b""):
+            line = clean(raw)
+            lines.append(line)
+            times.append(time.monotonic() - t0)
+            for item in list(pending):
+                if item[0].search(line):
+                    pending.remove(item)
+                    try:
+                        item[1](qmp_socket)
+                    except Exception as e:  # reported by the harness, not a crash
+                        errors.append("trigger on %r failed: %r" % (line, e))
+
+    th = threading.Thread(target=reader, daemon=True)
+    th.start()
     timed_out = False
     try:
-        p = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, timeout=timeout_s)
-        out, rc = p.stdout, p.returncode
-    except subprocess.TimeoutExpired as e:
-        out, rc, timed_out = e.stdout or b"", None, True
+        rc = p.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        timed_out, rc = True, None
+        p.kill()
+        p.wait()
+    th.join(timeout=10)
     wall = time.monotonic() - t0
-    text = out.decode("utf-8", "replace")
-    # SeaBIOS clears the screen with escape sequences; drop them.
-    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
+    for rx, _ in pending:
+        errors.append("trigger never fired: /%s/" % rx.pattern)
     if log_path:
         with open(log_path, "w") as f:
             f.write("# cmd: " + " ".join(args) + "\n")
-            f.write(text)
-            f.write("\n# qemu exit=%s timed_out=%s wall_s=%.2f\n" % (rc, timed_out, wall))
-    return Run(args, text, rc, timed_out, wall)
+            for l, t in zip(lines, times):
+                f.write(l + "\n")
+            f.write("# qemu exit=%s timed_out=%s wall_s=%.2f\n" % (rc, timed_out, wall))
+    return Run(args, lines, times, rc, timed_out, wall, errors)

@@ -82,6 +82,7 @@ void trap_dispatch(struct trap_frame *tf)
 	if (v < 32) {
 		exception_dispatch(tf);
 	} else if (v == VECTOR_TIMER) {
+		lapic_timer_interrupt();
 		lapic_eoi();
 		sched_timer_tick();
 	} else if (v == VECTOR_SPURIOUS || (v >= VECTOR_PIC_BASE && v < VECTOR_PIC_BASE + 16)) {

@@ -2,7 +2,9 @@
  * kernel/arch/x86_64/ioapic.c - I/O APIC redirection tables (82093AA datasheet).
  *
  * Every pin starts masked; only ioapic_route opens one.  Devices on
- * Caprock use MSI-X first, so these carry only the INTx fallback.
+ * Caprock use MSI-X first, so these carry the INTx fallback and the ACPI
+ * SCI.  Redirection entries name an 8-bit physical destination: an APIC id
+ * above 254 is refused with an error line, never silently truncated.
  */
 #include "kernel/arch/x86_64/ioapic.h"
 
@@ -12,6 +14,8 @@
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/paging.h"
 #include "kernel/core/log.h"
+#include "lib/acpi_irq.h"
+#include "lib/apic_mode.h"
 
 #define IOREGSEL	0x00
 #define IOWIN		0x10
@@ -77,11 +81,18 @@ static struct ioapic *find(uint32_t gsi)
 int ioapic_route(uint32_t gsi, uint8_t vector, bool level, bool active_low)
 {
 	struct ioapic *io = find(gsi);
+	uint32_t dest = lapic_id();
 
 	if (!io)
 		return CR_ENODEV;
+	/* Physical destination mode carries 8 bits: a larger id needs interrupt remapping. */
+	if (!apic_dest_reachable_8bit(dest)) {
+		kerror("apic: error ioapic gsi=%u cannot reach apic_id=%u (8-bit destination; no interrupt remapping)",
+		       gsi, dest);
+		return CR_ERANGE;
+	}
 	uint32_t pin = gsi - io->gsi_base;
-	wr(io, IOREDTBL(pin) + 1, lapic_id() << 24);
+	wr(io, IOREDTBL(pin) + 1, dest << 24);
 	wr(io, IOREDTBL(pin), vector | (level ? RED_LEVEL : 0) | (active_low ? RED_ACTIVE_LOW : 0));
 	return 0;
 }
@@ -96,16 +107,9 @@ void ioapic_mask(uint32_t gsi)
 
 uint32_t ioapic_isa_gsi(uint8_t irq, bool *level, bool *active_low)
 {
-	*level = false;
-	*active_low = false;
-	for (unsigned i = 0; i < acpi.madt.nisos; i++) {
-		const struct acpi_iso_info *iso = &acpi.madt.isos[i];
-		if (iso->source != irq)
-			continue;
-		/* MPS INTI flags: polarity 1 = high, 3 = low; trigger 1 = edge, 3 = level. */
-		*active_low = (iso->flags & 3) == 3;
-		*level = ((iso->flags >> 2) & 3) == 3;
-		return iso->gsi;
-	}
-	return irq;
+	struct acpi_irq_route r = acpi_isa_irq_route(acpi.have_madt ? &acpi.madt : NULL, irq);
+
+	*level = r.level;
+	*active_low = r.active_low;
+	return r.gsi;
 }

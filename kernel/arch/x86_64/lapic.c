@@ -1,12 +1,19 @@
 /*
  * kernel/arch/x86_64/lapic.c - local APIC bring-up, EOI and timer.
  *
- * Intel SDM Vol. 3A ch. 11.  The 8259 PICs are remapped off the exception
- * vectors and masked (pic_disable), so every interrupt comes through here.
+ * Intel SDM Vol. 3A ch. 11.  xAPIC registers are MMIO at the MADT's
+ * address; in x2APIC mode (§11.12) register offset R is MSR 0x800 + R/16
+ * and the id is 32 bits.  Which mode: lib/apic_mode.c (x2APIC when CPUID
+ * offers it; kept if firmware already chose it, as it does where APIC ids
+ * exceed 255).  The 8259 PICs are remapped off the exception vectors and
+ * masked (pic_disable), so every interrupt comes through here.  NMI
+ * wiring of LINT0/LINT1 follows the MADT's (x2)APIC NMI entries.
  */
 #include "kernel/arch/x86_64/lapic.h"
 
+#include "kernel/acpi/acpi.h"
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/cpu_timing.h"
 #include "kernel/arch/x86_64/paging.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/core/clock.h"
@@ -19,7 +26,10 @@
 #define  LAPIC_SVR_ENABLE	0x100
 #define LAPIC_LVT_TIMER	0x320
 #define  LVT_MASKED		0x10000
-#define  LVT_TIMER_PERIODIC	0x20000
+#define  LVT_TIMER_PERIODIC	(1u << 17)
+#define  LVT_TIMER_TSC_DEADLINE	(2u << 17)
+#define  LVT_DELIVERY_NMI	(4u << 8)
+#define  LVT_ACTIVE_LOW		(1u << 13)
 #define LAPIC_LVT_LINT0	0x350
 #define LAPIC_LVT_LINT1	0x360
 #define LAPIC_LVT_ERROR	0x370
@@ -27,17 +37,37 @@
 #define LAPIC_TIMER_CUR	0x390
 #define LAPIC_TIMER_DIV	0x3e0
 #define  TIMER_DIV_16		0x3
+#define APIC_BASE_EXTD	(1u << 10)
 #define APIC_BASE_ENABLE (1u << 11)
+#define MSR_X2APIC_BASE	0x800
+#define MSR_TSC_DEADLINE 0x6e0
 
 #define PIC1_CMD 0x20
 #define PIC1_DATA 0x21
 #define PIC2_CMD 0xa0
 #define PIC2_DATA 0xa1
 
-static volatile uint8_t *lapic;
+static volatile uint8_t *lapic;		/* xAPIC only */
+static enum apic_mode mode;
+static enum apic_timer_mode timer_mode;
+static bool cpu_tsc_deadline;
+static uint64_t deadline_period;	/* TSC ticks per scheduler tick */
+static uint64_t next_deadline;
 
-static uint32_t rd(uint32_t reg) { return mmio_read32(lapic + reg); }
-static void wr(uint32_t reg, uint32_t v) { mmio_write32(lapic + reg, v); }
+static uint32_t rd(uint32_t reg)
+{
+	if (mode == APIC_MODE_X2APIC)
+		return (uint32_t)rdmsr(MSR_X2APIC_BASE + (reg >> 4));
+	return mmio_read32(lapic + reg);
+}
+
+static void wr(uint32_t reg, uint32_t v)
+{
+	if (mode == APIC_MODE_X2APIC)
+		wrmsr(MSR_X2APIC_BASE + (reg >> 4), v);
+	else
+		mmio_write32(lapic + reg, v);
+}
 
 /* Remap the legacy PICs to 0x20..0x2f, then mask every line. */
 static void pic_disable(void)
@@ -54,22 +84,72 @@ static void pic_disable(void)
 	outb(PIC2_DATA, 0xff);
 }
 
-void lapic_init(uint64_t phys)
+/* Program LINT0/LINT1 as NMI where the MADT says so for this processor (§5.2.12.7). */
+static unsigned int apply_nmi_entries(void)
 {
+	uint32_t id = lapic_id(), uid = ACPI_NMI_ALL_CPUS;
+	unsigned int applied = 0;
+
+	for (unsigned i = 0; i < acpi.madt.ncpus; i++) {
+		if (acpi.madt.cpu_apic_ids[i] == id)
+			uid = acpi.madt.cpu_uids[i];
+	}
+	for (unsigned i = 0; i < acpi.madt.nnmis; i++) {
+		const struct acpi_nmi_info *n = &acpi.madt.nmis[i];
+		if (n->uid != ACPI_NMI_ALL_CPUS && n->uid != uid)
+			continue;
+		/* NMI delivery is always edge-triggered (SDM §11.5.1); only the polarity is taken. */
+		bool low = (n->flags & MPS_INTI_POLARITY_MASK) == MPS_INTI_POLARITY_LOW;
+		wr(n->lint ? LAPIC_LVT_LINT1 : LAPIC_LVT_LINT0, LVT_DELIVERY_NMI | (low ? LVT_ACTIVE_LOW : 0));
+		applied |= 1u << n->lint;
+	}
+	return applied;
+}
+
+void lapic_init(uint64_t phys, enum apic_request request)
+{
+	struct cpu_timing ct;
 	uint64_t base = rdmsr(MSR_APIC_BASE);
+
+	cpu_timing_read(&ct);
+	cpu_tsc_deadline = ct.tsc_deadline;
+	struct apic_mode_facts facts = {
+		.request = request,
+		.cpu_has_x2apic = ct.x2apic,
+		.firmware_enabled_x2apic = (base & (APIC_BASE_ENABLE | APIC_BASE_EXTD)) ==
+					   (APIC_BASE_ENABLE | APIC_BASE_EXTD),
+		.dmar_x2apic_opt_out = acpi.have_dmar && (acpi.dmar.flags & DMAR_FLAG_X2APIC_OPT_OUT),
+		.max_apic_id = acpi.have_madt ? acpi.madt.max_apic_id : 0,
+	};
+	struct apic_mode_choice choice = apic_choose_mode(&facts);
 
 	if (!phys)
 		phys = base & ~0xfffull;
+	/* Disabled -> xAPIC -> x2APIC: the only legal order of transitions (SDM §11.12.5). */
 	wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
+	if (choice.mode == APIC_MODE_X2APIC) {
+		wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE | APIC_BASE_EXTD);
+	} else {
+		lapic = (volatile uint8_t *)mmio_map(phys, 4096);
+		if (!lapic)
+			panic("lapic: cannot map registers at 0x%lx", phys);
+	}
+	mode = choice.mode;
 	pic_disable();
-	lapic = (volatile uint8_t *)mmio_map(phys, 4096);
-	if (!lapic)
-		panic("lapic: cannot map registers at 0x%lx", phys);
 	wr(LAPIC_TPR, 0);
 	wr(LAPIC_LVT_TIMER, LVT_MASKED);
 	wr(LAPIC_LVT_ERROR, LVT_MASKED);
 	wr(LAPIC_SVR, LAPIC_SVR_ENABLE | VECTOR_SPURIOUS);
-	kprintf("apic: lapic phys=0x%lx id=%u", phys, lapic_id());
+	unsigned int nmi = acpi.have_madt ? apply_nmi_entries() : 0;
+	kprintf("apic: lapic mode=%s reason=%s id=%u phys=0x%lx max_apic_id=%u nmi_lint=%s tsc_deadline=%s",
+		apic_mode_name(mode), choice.reason, lapic_id(), phys, facts.max_apic_id,
+		nmi == 3 ? "0,1" : nmi == 2 ? "1" : nmi == 1 ? "0" : "none", cpu_tsc_deadline ? "yes" : "no");
+	if (choice.request_refused)
+		kerror("apic: error apic.mode=%s cannot be honoured (%s); running in %s mode",
+		       request == APIC_REQ_XAPIC ? "xapic" : "x2apic", choice.reason, apic_mode_name(mode));
+	if (choice.high_ids_unaddressable)
+		kprintf("apic: warning processors with ids above %u exist and xAPIC cannot address them "
+			"(this kernel runs on the boot CPU only)", APIC_MAX_8BIT_DEST);
 }
 
 void lapic_eoi(void)
@@ -79,26 +159,71 @@ void lapic_eoi(void)
 
 uint32_t lapic_id(void)
 {
-	return rd(LAPIC_ID) >> 24;
+	uint32_t id = rd(LAPIC_ID);
+
+	return mode == APIC_MODE_X2APIC ? id : id >> 24;
 }
 
-void lapic_timer_start(uint32_t hz)
+enum apic_mode lapic_mode(void)
 {
-	/* Count down from the maximum for 10 ms of TSC time to learn the rate. */
-	wr(LAPIC_TIMER_DIV, TIMER_DIV_16);
-	wr(LAPIC_LVT_TIMER, LVT_MASKED);
-	wr(LAPIC_TIMER_INIT, 0xffffffff);
-	uint64_t t0 = clock_ns();
-	while (clock_ns() - t0 < 10000000)
-		cpu_relax();
-	uint32_t elapsed = 0xffffffff - rd(LAPIC_TIMER_CUR);
-	wr(LAPIC_TIMER_INIT, 0);
+	return mode;
+}
 
-	uint64_t per_second = (uint64_t)elapsed * 100;
+void lapic_timer_count_start(void)
+{
+	wr(LAPIC_LVT_TIMER, LVT_MASKED);
+	wr(LAPIC_TIMER_DIV, TIMER_DIV_16);
+	wr(LAPIC_TIMER_INIT, 0xffffffff);
+}
+
+uint32_t lapic_timer_count_read(void)
+{
+	return rd(LAPIC_TIMER_CUR);
+}
+
+static void arm_deadline(void)
+{
+	/* MFENCE orders the xAPIC MMIO write of the LVT before the deadline MSR (SDM §11.5.4.1). */
+	mb();
+	wrmsr(MSR_TSC_DEADLINE, next_deadline);
+}
+
+void lapic_timer_start(uint32_t hz, enum apic_request request)
+{
+	bool refused;
+
+	timer_mode = apic_choose_timer(cpu_tsc_deadline, request, &refused);
+	if (refused)
+		kerror("apic: error apic.timer=tsc-deadline but the CPU has no TSC-deadline timer; periodic instead");
+	if (timer_mode == APIC_TIMER_TSC_DEADLINE) {
+		deadline_period = clock_tsc_hz() / hz;
+		wr(LAPIC_TIMER_INIT, 0);
+		wr(LAPIC_LVT_TIMER, VECTOR_TIMER | LVT_TIMER_TSC_DEADLINE);
+		next_deadline = rdtsc() + deadline_period;
+		arm_deadline();
+		kprintf("apic: timer hz=%u mode=tsc-deadline tsc_ticks_per_tick=%lu reference=%s", hz,
+			deadline_period, clock_source_name(clock_source()));
+		return;
+	}
+	uint64_t per_second = clock_lapic_timer_hz();
 	uint32_t count = (uint32_t)(per_second / hz);
 	if (count == 0)
 		count = 1;
+	wr(LAPIC_LVT_TIMER, LVT_MASKED);
+	wr(LAPIC_TIMER_DIV, TIMER_DIV_16);
 	wr(LAPIC_LVT_TIMER, VECTOR_TIMER | LVT_TIMER_PERIODIC);
 	wr(LAPIC_TIMER_INIT, count);
-	kprintf("apic: timer hz=%u lapic_ticks_per_s=%lu", hz, per_second);
+	kprintf("apic: timer hz=%u mode=periodic lapic_ticks_per_s=%lu reference=%s", hz, per_second,
+		clock_source_name(clock_source()));
+}
+
+void lapic_timer_interrupt(void)
+{
+	if (timer_mode != APIC_TIMER_TSC_DEADLINE)
+		return;
+	uint64_t now = rdtsc();
+	next_deadline += deadline_period;
+	if (next_deadline <= now)	/* ticks were missed: do not fire back to back to catch up */
+		next_deadline = now + deadline_period;
+	arm_deadline();
 }

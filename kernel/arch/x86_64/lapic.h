@@ -1,16 +1,32 @@
 /*
- * kernel/arch/x86_64/lapic.h - the local APIC (xAPIC, MMIO) and its timer.
+ * kernel/arch/x86_64/lapic.h - the local APIC (xAPIC over MMIO or x2APIC
+ * over MSRs, chosen by lib/apic_mode.c) and its timer (periodic, or
+ * TSC-deadline where the CPU offers it).
  */
 #ifndef CAPROCK_ARCH_LAPIC_H
 #define CAPROCK_ARCH_LAPIC_H
 
 #include <stdint.h>
 
-/* phys: from the MADT (0 = take it from IA32_APIC_BASE). */
-void lapic_init(uint64_t phys);
+#include "lib/apic_mode.h"
+
+/*
+ * phys: from the MADT (0 = take it from IA32_APIC_BASE); request: apic.mode=
+ * (APIC_REQ_AUTO unless the command line says).  Needs acpi_init first.
+ */
+void lapic_init(uint64_t phys, enum apic_request request);
 void lapic_eoi(void);
+/* This CPU's APIC id: 8 bits in xAPIC mode, 32 in x2APIC mode. */
 uint32_t lapic_id(void);
-/* Periodic timer at hz on VECTOR_TIMER; calibrated against the TSC clock. */
-void lapic_timer_start(uint32_t hz);
+enum apic_mode lapic_mode(void);
+
+/* For calibration (kernel/core/clock.c): count down from 2^32-1 at divide-by-16, masked. */
+void lapic_timer_count_start(void);
+uint32_t lapic_timer_count_read(void);
+
+/* The scheduler tick at hz on VECTOR_TIMER, from the calibrated clock; request: apic.timer=. */
+void lapic_timer_start(uint32_t hz, enum apic_request request);
+/* From the timer interrupt: re-arm a TSC-deadline timer (nothing to do when periodic). */
+void lapic_timer_interrupt(void);
 
 #endif
