@@ -129,4 +129,60 @@ static inline const void *exact(const void *src, size_t n)
 }
 
 
+/* ------------------------------------------------------------ DMAR (VT-d §8) */
+
+static inline void dmar_begin(struct tb *t, uint8_t haw, uint8_t flags)
+{
+	sdt_begin(t, "DMAR", 1);
+	put8(t, haw);
+	put8(t, flags);
+	zeros(t, 10);
+}
+
+/* Open a remapping structure; returns its offset for dmar_close. */
+static inline size_t drhd_open(struct tb *t, uint8_t flags, uint16_t segment, uint64_t base)
+{
+	size_t at = t->n;
+
+	put16(t, DMAR_TYPE_DRHD);
+	put16(t, 0);
+	put8(t, flags);
+	put8(t, 0);
+	put16(t, segment);
+	put64(t, base);
+	return at;
+}
+
+static inline size_t rmrr_open(struct tb *t, uint16_t segment, uint64_t base, uint64_t limit)
+{
+	size_t at = t->n;
+
+	put16(t, DMAR_TYPE_RMRR);
+	put16(t, 0);
+	put16(t, 0);
+	put16(t, segment);
+	put64(t, base);
+	put64(t, limit);
+	return at;
+}
+
+static inline void dmar_close(struct tb *t, size_t at)
+{
+	set16(t, at + 2, (uint16_t)(t->n - at));
+}
+
+/* A device scope with npath (device, function) pairs from path[]. */
+static inline void scope(struct tb *t, uint8_t type, uint8_t enum_id, uint8_t bus,
+		  const uint8_t *path, size_t npath)
+{
+	put8(t, type);
+	put8(t, (uint8_t)(6 + 2 * npath));
+	put8(t, 0);
+	put8(t, 0);
+	put8(t, enum_id);
+	put8(t, bus);
+	putn(t, path, 2 * npath);
+}
+
+
 #endif
