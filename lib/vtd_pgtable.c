@@ -86,27 +86,29 @@ int vtd_pt_map(struct vtd_pt *pt, const struct vtd_pt_env *env, uint64_t iova, u
 			return CR_EEXIST;
 	}
 	uint64_t bits = (perm & VTD_PERM_R ? VTD_SL_R : 0) | (perm & VTD_PERM_W ? VTD_SL_W : 0);
-	/* Second pass: entries written in runs, each run flushed once when it ends. */
-	uint64_t *run = NULL, *last = NULL;
+	/* Second pass: entries written in runs within one table, each run flushed once when it ends. */
+	uint64_t *run = NULL;
+	size_t nrun = 0;
 	for (uint64_t off = 0; off < len; off += VTD_PAGE_SIZE) {
 		uint64_t *e = leaf(pt, env, iova + off, true, &err);
+		if (run && (!e || e != run + nrun)) {
+			env->flush(env->ctx, run, nrun * sizeof(*run));
+			run = NULL;
+		}
 		if (!e) {
-			if (run)
-				env->flush(env->ctx, run, (size_t)((last - run + 1) * 8));
 			vtd_pt_unmap(pt, env, iova, off);	/* all or nothing */
 			return err;
 		}
-		if (run && e != last + 1) {
-			env->flush(env->ctx, run, (size_t)((last - run + 1) * 8));
-			run = NULL;
-		}
 		*e = ((pa + off) & VTD_SL_ADDR_MASK) | bits;
 		pt->mapped++;
-		if (!run)
+		if (!run) {
 			run = e;
-		last = e;
+			nrun = 0;
+		}
+		nrun++;
 	}
-	env->flush(env->ctx, run, (size_t)((last - run + 1) * 8));
+	if (run)
+		env->flush(env->ctx, run, nrun * sizeof(*run));
 	return 0;
 }
 
