@@ -148,7 +148,7 @@ static bool parse_bench_job(struct span s, enum bench_pattern *pat, uint32_t *by
 
 /* Keys that take one value; a second occurrence is an error. */
 enum scalar_key { K_MODE, K_NSID, K_DMA, K_JOB, K_QD, K_SECONDS, K_SELFTEST, K_RUN_TIMEOUT, K_SERVE_SECONDS,
-		  K_CLOCK, K_APIC_MODE, K_APIC_TIMER, K_NKEYS };
+		  K_CLOCK, K_APIC_MODE, K_APIC_TIMER, K_IOMMU_INVAL, K_NKEYS };
 
 static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKEYS])
 {
@@ -197,6 +197,16 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 			o->dma_backend = DMA_CHOICE_BOUNCE;
 		else if (span_is(v, "remap"))
 			o->dma_backend = DMA_CHOICE_REMAP;
+		else
+			ok = false;
+	} else if (span_is(k, "iommu.invalidation")) {
+		key = K_IOMMU_INVAL;
+		if (span_is(v, "auto"))
+			o->iommu_inval = IOMMU_INVAL_AUTO;
+		else if (span_is(v, "register"))
+			o->iommu_inval = IOMMU_INVAL_REGISTER;
+		else if (span_is(v, "queued"))
+			o->iommu_inval = IOMMU_INVAL_QUEUED;
 		else
 			ok = false;
 	} else if (span_is(k, "bench.job")) {
@@ -288,6 +298,16 @@ void cmdline_parse(const char *line, struct boot_options *o)
 	}
 	if (o->serve_seconds && o->mode != RUN_MODE_SERVE)
 		add_error(o, "cmdline: %.*s needs mode=serve", (struct span){ "serve.seconds", 13 });
+}
+
+const char *iommu_inval_choice_name(enum iommu_inval_choice choice)
+{
+	switch (choice) {
+	case IOMMU_INVAL_AUTO:		return "auto";
+	case IOMMU_INVAL_REGISTER:	return "register";
+	case IOMMU_INVAL_QUEUED:	return "queued";
+	}
+	return "unknown";
 }
 
 const char *run_mode_name(enum run_mode mode)

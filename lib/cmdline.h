@@ -32,6 +32,13 @@ enum dma_backend_choice {
 	DMA_CHOICE_REMAP,
 };
 
+/* iommu.invalidation=: how VT-d caches are invalidated (auto: queued where the unit has it). */
+enum iommu_inval_choice {
+	IOMMU_INVAL_AUTO,
+	IOMMU_INVAL_REGISTER,
+	IOMMU_INVAL_QUEUED,
+};
+
 enum bench_pattern {
 	BENCH_RANDREAD,
 	BENCH_RANDWRITE,
@@ -60,6 +67,7 @@ struct boot_options {
 	unsigned int nwrites;
 	uint32_t nsid;			/* 0: the first active namespace */
 	enum dma_backend_choice dma_backend;
+	enum iommu_inval_choice iommu_inval;
 	enum bench_pattern bench_pattern;
 	uint32_t bench_block_bytes;
 	uint32_t bench_qd;
@@ -80,6 +88,7 @@ void cmdline_parse(const char *line, struct boot_options *opts);
 
 const char *run_mode_name(enum run_mode mode);
 const char *dma_choice_name(enum dma_backend_choice choice);
+const char *iommu_inval_choice_name(enum iommu_inval_choice choice);
 const char *bench_pattern_name(enum bench_pattern pattern);
 
 #endif

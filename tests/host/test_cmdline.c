@@ -434,6 +434,27 @@ static void test_dma_backend_bad_value(void **state UNUSED)
 	assert_int_equal(o->dma_backend, DMA_CHOICE_AUTO);
 }
 
+/* ------------------------------------------------------------ iommu.invalidation */
+
+static void test_iommu_invalidation(void **state UNUSED)
+{
+	struct boot_options *o = parse("");
+
+	assert_int_equal(o->iommu_inval, IOMMU_INVAL_AUTO);
+	o = parse("iommu.invalidation=register");
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->iommu_inval, IOMMU_INVAL_REGISTER);
+	assert_string_equal(iommu_inval_choice_name(o->iommu_inval), "register");
+	o = parse("iommu.invalidation=queued dma.backend=remap");
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->iommu_inval, IOMMU_INVAL_QUEUED);
+	o = parse("iommu.invalidation=auto");
+	assert_int_equal(o->iommu_inval, IOMMU_INVAL_AUTO);
+	assert_one_error(parse("iommu.invalidation=qi"), "bad value", "iommu.invalidation=qi");
+	assert_one_error(parse("iommu.invalidation=queued iommu.invalidation=register"), "duplicate key",
+			 "iommu.invalidation=register");
+}
+
 /* ------------------------------------------------------------ bench.* */
 
 static void test_bench_job_randread4k(void **state UNUSED)
@@ -835,6 +856,7 @@ int main(void)
 		cmocka_unit_test(test_nsid_not_a_number),
 		cmocka_unit_test(test_dma_backend_values),
 		cmocka_unit_test(test_dma_backend_bad_value),
+		cmocka_unit_test(test_iommu_invalidation),
 		cmocka_unit_test(test_bench_job_randread4k),
 		cmocka_unit_test(test_bench_job_seqread128k),
 		cmocka_unit_test(test_bench_job_write_patterns),
