@@ -23,6 +23,7 @@ enum syscall_nr {
 	SYS_DEVICE_INFO = 10,	/* (mmio, struct device_info *out) */
 	SYS_NVME_ENABLE = 11,	/* (mmio, const struct nvme_enable_req *req) */
 	SYS_NVME_DOORBELL = 12,	/* (mmio, qid, enum nvme_doorbell_kind, value) -> SQ: entries taken now */
+	SYS_NVME_DOORBELL_MAP = 13,	/* (mmio, uint64_t *va): direct lane only, the doorbell page mapped uncached */
 	SYS_COUNT
 };
 

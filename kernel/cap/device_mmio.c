@@ -16,6 +16,7 @@
 #include "kernel/core/clock.h"
 #include "kernel/core/log.h"
 #include "kernel/core/proc.h"
+#include "kernel/nvme/lane_direct.h"
 #include "kernel/nvme/manager.h"
 #include "lib/nvme_reg_access.h"
 
@@ -121,6 +122,8 @@ int64_t sys_nvme_doorbell(const struct syscall_args *a)
 
 	if (err)
 		return err;
+	if (c->nc_lane == DMA_LANE_DIRECT)
+		return CR_ENOENT;	/* no brokered queues: the provider rings its own doorbells */
 	if (!c->nc_enabled || a->a[1] > 0xffff || a->a[3] > 0xffff)
 		return c->nc_enabled ? CR_EINVAL : CR_ENOENT;
 	switch (a->a[2]) {
@@ -130,4 +133,18 @@ int64_t sys_nvme_doorbell(const struct syscall_args *a)
 		return broker_cq_doorbell(c, (uint16_t)a->a[1], (uint16_t)a->a[3]);
 	}
 	return CR_EINVAL;
+}
+
+/* (mmio, uint64_t *va): the doorbell page, on the direct lane, for the controller's provider. */
+int64_t sys_nvme_doorbell_map(const struct syscall_args *a)
+{
+	struct nvme_ctrl *c;
+	uint64_t va = 0;
+	int err = decode_ctrl(a->a[0], CAP_RIGHT_WRITE, &c);
+
+	if (err)
+		return err;
+	if ((err = nvme_direct_doorbell_map(c, proc_current(), &va)) < 0)
+		return err;
+	return copy_to_user(a->a[1], &va, sizeof(va));
 }

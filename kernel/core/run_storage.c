@@ -72,20 +72,24 @@ static struct proc *start_provider(struct nvme_ctrl *c, struct dma_pool *pool, s
 
 bool run_storage(const struct boot_options *opts)
 {
-	struct dma_selection sel = dma_select(opts->dma_backend);
+	struct dma_selection sel = dma_select(opts);
 	struct proc_outcome out = { 0 };
 
 	if (!sel.ds_ok)
 		return false;
 	struct pci_dev *d = pci_find_nvme(0);
 	if (!d) {
+		dma_select_finish();
 		kerror("nvme: error no controller found (class 0x01/0x08/0x02)");
 		return false;
 	}
 	struct nvme_ctrl *c = nvme_bind(d, &sel);
+	dma_select_finish();
 	if (!c)
 		return false;
-	struct dma_pool *pool = dma_pool_create(8u << 20, 1u << 20, c->nc_dma.dd_limits.dl_max_addr, sel.ds_lane);
+	struct dma_pool *pool = dma_pool_create(8u << 20, 1u << 20, c->nc_dma.dd_limits.dl_max_addr, c->nc_lane);
+	if (pool)
+		pool->dp_iova_base = c->nc_dma.dd_pool_iova;	/* where the direct lane maps it (0 otherwise) */
 	if (!pool) {
 		kerror("nvme: error no memory for the provider's DMA pool");
 		kobj_put(&c->nc_obj);

@@ -74,6 +74,7 @@ static const syscall_handler handlers[SYS_COUNT] = {
 	[SYS_DEVICE_INFO] = sys_device_info,
 	[SYS_NVME_ENABLE] = sys_nvme_enable,
 	[SYS_NVME_DOORBELL] = sys_nvme_doorbell,
+	[SYS_NVME_DOORBELL_MAP] = sys_nvme_doorbell_map,
 };
 
 void syscall_dispatch(struct trap_frame *tf)

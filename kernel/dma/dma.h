@@ -95,6 +95,7 @@ struct dma_domain {
 	struct dma_pool *dd_pool;	/* the provider's memory; NULL until attached */
 	void *dd_priv;			/* the backend's state */
 	uint64_t dd_staging_bytes;	/* bounce backend: staging pages (bounds the bytes in flight) */
+	uint64_t dd_pool_iova;		/* remapping backend: device address a pool will be attached at (0: none) */
 	uint64_t dd_maps, dd_bytes_in, dd_bytes_out;	/* counters for reports */
 };
 
@@ -104,6 +105,8 @@ struct dma_domain_req {
 	uint64_t dr_staging_want;	/* bounce backend: staging pages wanted, and the least it may run with */
 	uint64_t dr_staging_min;
 	const void *dr_device;		/* remapping backends: the struct pci_dev the domain is for */
+	/* Remapping backends: on failure, the verification step that failed and why (static strings). */
+	const char **dr_fail_step, **dr_fail_why;
 };
 
 /* A backend: how to make a domain of its kind. */

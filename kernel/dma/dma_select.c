@@ -1,37 +1,142 @@
 /*
- * kernel/dma/dma_select.c - DMA backend selection.
+ * kernel/dma/dma_select.c - DMA backend selection (see header).
  *
- * Policy: direct remapping only when an IOMMU is positively verified by a
- * probe, else the brokered bounce buffer.  Ordinary Nitro instances expose
- * no IOMMU (only *.metal do), so bounce is the normal AWS outcome.  This
- * kernel does not yet drive a VT-d unit, so a DMAR table is reported but
- * never verified; dma.backend=remap then fails loudly instead of pretending.
+ * Ordinary Nitro instances expose no IOMMU (only *.metal do), so bounce is
+ * the normal AWS outcome (DESIGN.md §6).  With a DMAR table the VT-d units
+ * are brought up (kernel/iommu/vtd/) unless the bounce lane was forced;
+ * the selection line then waits for the first controller's verification,
+ * because only a device's own DMA can show that translation works.
+ * dma.backend=remap fails loudly when that verification does.
  */
 #include "kernel/dma/dma_select.h"
 
 #include "kernel/acpi/acpi.h"
 #include "kernel/core/log.h"
+#include "kernel/iommu/vtd/vtd.h"
 
-struct dma_selection dma_select(enum dma_backend_choice choice)
+static struct {
+	bool pending;			/* remapping is the candidate; no verification finished yet */
+	bool failed;			/* the first verification failed: bounce for every controller */
+	struct dma_selection sel;
+} policy;
+
+static void print_line(const struct dma_selection *s, const char *verified_on)
+{
+	if (verified_on)
+		kprintf("dma: backend selection backend=%s iommu=%s verified=%s reason=%s policy=%s host_physical_user_visible=false verified_on=%s",
+			s->ds_backend, s->ds_iommu, s->ds_verified ? "true" : "false", s->ds_reason, DMA_POLICY,
+			verified_on);
+	else
+		kprintf("dma: backend selection backend=%s iommu=%s verified=%s reason=%s policy=%s host_physical_user_visible=false",
+			s->ds_backend, s->ds_iommu, s->ds_verified ? "true" : "false", s->ds_reason, DMA_POLICY);
+}
+
+static enum vtd_inval_pref inval_pref(enum iommu_inval_choice c)
+{
+	return c == IOMMU_INVAL_REGISTER ? VTD_INVAL_PREF_REGISTER :
+	       c == IOMMU_INVAL_QUEUED ? VTD_INVAL_PREF_QUEUED : VTD_INVAL_PREF_AUTO;
+}
+
+struct dma_selection dma_select(const struct boot_options *o)
 {
 	struct dma_selection s = { DMA_LANE_BROKERED, &dma_bounce_backend, "bounce-buffer", "none", false,
-				   "no-dmar-table", true };
+				   "no-dmar-table", true, o->dma_backend };
 
 	if (acpi.have_dmar) {
-		s.ds_iommu = "vtd";
-		s.ds_reason = "vtd-remapping-backend-not-built";
+		s.ds_iommu = "intel-vtd";
+		if (o->dma_backend == DMA_CHOICE_BOUNCE) {
+			s.ds_reason = "forced-by-cmdline";	/* the IOMMU is left untouched */
+		} else if (vtd_init(&acpi.dmar, inval_pref(o->iommu_inval)) == 0) {
+			s.ds_reason = "vtd-units-unusable";
+		} else {
+			s.ds_lane = DMA_LANE_DIRECT;
+			s.ds_backend_ops = &dma_vtd_backend;
+			s.ds_backend = "direct-remapping";
+			s.ds_reason = "verification-pending";
+			policy.pending = true;
+			policy.sel = s;
+			return s;
+		}
 	} else if (acpi.dmar_error) {
-		s.ds_iommu = "vtd";
+		s.ds_iommu = "intel-vtd";
 		s.ds_reason = "dmar-table-malformed";
-	}
-	if (choice == DMA_CHOICE_BOUNCE)
+	} else if (o->dma_backend == DMA_CHOICE_BOUNCE) {
 		s.ds_reason = "forced-by-cmdline";
-	if (choice == DMA_CHOICE_REMAP && !s.ds_verified) {
-		s.ds_ok = false;
-		kerror("dma: error remap backend requested but no verified IOMMU iommu=%s reason=%s",
-		       s.ds_iommu, s.ds_reason);
 	}
-	kprintf("dma: backend selection backend=%s iommu=%s verified=%s reason=%s policy=%s host_physical_user_visible=false",
-		s.ds_backend, s.ds_iommu, s.ds_verified ? "true" : "false", s.ds_reason, DMA_POLICY);
+	if (o->dma_backend == DMA_CHOICE_REMAP) {
+		s.ds_ok = false;
+		kerror("dma: error remap backend requested but no verified IOMMU iommu=%s reason=%s", s.ds_iommu,
+		       s.ds_reason);
+	}
+	print_line(&s, NULL);
 	return s;
+}
+
+const struct dma_backend *dma_lane_backend(const struct dma_selection *sel, const struct pci_dev *d)
+{
+	if (sel->ds_lane != DMA_LANE_DIRECT || policy.failed || !vtd_covers(d))
+		return &dma_bounce_backend;
+	return sel->ds_backend_ops;
+}
+
+int dma_lane_prepare_bounce(const struct pci_dev *d, const char *bdf)
+{
+	const char *why = NULL;
+	int err = vtd_bypass(d, &why);
+
+	if (err)
+		kerror("dma: error bounce lane needs pass-through the IOMMU cannot give bdf=%s reason=%s", bdf, why);
+	return err;
+}
+
+void dma_lane_verified(const char *bdf)
+{
+	if (!policy.pending)
+		return;
+	policy.pending = false;
+	policy.sel.ds_verified = true;
+	policy.sel.ds_reason = "positive-verification-passed";
+	print_line(&policy.sel, bdf);
+}
+
+bool dma_lane_failed(const char *bdf, const char *step, const char *why)
+{
+	bool forced = policy.sel.ds_choice == DMA_CHOICE_REMAP;
+
+	if (policy.pending) {
+		static char reason[96];
+		policy.pending = false;
+		policy.failed = true;
+		struct dma_selection s = policy.sel;
+		s.ds_lane = DMA_LANE_BROKERED;
+		s.ds_backend = "bounce-buffer";
+		/* One token: the step that failed and why ("blocked-dma:no-fault-recorded"). */
+		unsigned n = 0;
+		for (const char *p = step; *p && n < sizeof(reason) - 2; p++)
+			reason[n++] = *p;
+		reason[n++] = ':';
+		for (const char *p = why; *p && n < sizeof(reason) - 1; p++)
+			reason[n++] = *p;
+		reason[n] = 0;
+		s.ds_reason = reason;
+		if (!forced)
+			print_line(&s, NULL);
+	}
+	if (forced)
+		kerror("dma: error remap backend requested but verification failed bdf=%s step=%s reason=%s", bdf, step,
+		       why);
+	return !forced;
+}
+
+void dma_select_finish(void)
+{
+	if (!policy.pending)
+		return;
+	policy.pending = false;
+	policy.sel.ds_lane = DMA_LANE_BROKERED;
+	policy.sel.ds_backend = "bounce-buffer";
+	policy.sel.ds_reason = "no-controller-verified";
+	if (policy.sel.ds_choice == DMA_CHOICE_REMAP)
+		kerror("dma: error remap backend requested but no controller was verified iommu=intel-vtd");
+	print_line(&policy.sel, NULL);
 }

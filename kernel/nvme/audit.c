@@ -16,6 +16,8 @@
 
 #include "kernel/core/log.h"
 #include "kernel/core/memlayout.h"
+#include "kernel/core/pmm.h"
+#include "lib/fmt.h"
 
 static bool in_ring(uint64_t w, uint64_t base, uint64_t bytes)
 {
@@ -42,6 +44,19 @@ static bool manager_word(struct nvme_ctrl *c, uint64_t w)
 	return false;
 }
 
+/*
+ * On the direct lane the provider writes device addresses itself: they
+ * must be IOVAs of its pool, and the window they come from lies above all
+ * RAM, so none of them can be read as a host address.  The audit counts
+ * them (evidence the lane was used as designed) and checks the window.
+ */
+static bool iova_word(const struct nvme_ctrl *c, uint64_t w)
+{
+	uint64_t base = c->nc_dma.dd_pool_iova;
+
+	return base && w >= base && w - base < c->nc_dma.dd_pool->dp_bytes;
+}
+
 bool nvme_audit_provider_memory(struct nvme_ctrl *c)
 {
 	const struct dma_pool *pool = c->nc_dma.dd_pool;
@@ -49,21 +64,28 @@ bool nvme_audit_provider_memory(struct nvme_ctrl *c)
 	if (!pool)
 		return true;
 	const uint64_t *w = (const uint64_t *)pool->dp_virt;
-	uint64_t matches = 0, first = 0, skipped = 0;
+	uint64_t matches = 0, first = 0, skipped = 0, iovas = 0;
 	for (uint64_t i = 0; i < pool->dp_bytes / 8; i++) {
 		uint64_t entry = i / 8;		/* 64-byte SQ entries */
 		if (c->nc_shadow_sq_map && (c->nc_shadow_sq_map[entry / 8] >> (entry % 8) & 1)) {
 			skipped += 8;
 			continue;
 		}
+		iovas += iova_word(c, w[i]);
 		if (manager_word(c, w[i]) && !matches++)
 			first = i * 8;
 	}
-	if (matches)
-		kerror("dma: audit provider_bytes_scanned=%lu matching_words=%lu first_offset=0x%lx provider_sq_bytes_skipped=%lu result=fail reason=manager-physical-address-in-provider-memory",
-		       pool->dp_bytes - skipped, matches, first, skipped);
+	bool window_ok = !c->nc_dma.dd_pool_iova || c->nc_dma.dd_pool_iova >= pmm_ram_end();
+	char lane[96] = "";
+	if (c->nc_dma.dd_pool_iova)
+		fmt_snprintf(lane, sizeof(lane), " lane=direct iova_words=%lu iova_base=0x%lx ram_end=0x%lx", iovas,
+			     c->nc_dma.dd_pool_iova, pmm_ram_end());
+	if (matches || !window_ok)
+		kerror("dma: audit provider_bytes_scanned=%lu matching_words=%lu first_offset=0x%lx provider_sq_bytes_skipped=%lu%s result=fail reason=%s",
+		       pool->dp_bytes - skipped, matches, first, skipped, lane,
+		       matches ? "manager-physical-address-in-provider-memory" : "iova-window-not-above-ram");
 	else
-		kprintf("dma: audit provider_bytes_scanned=%lu matching_words=0 provider_sq_bytes_skipped=%lu result=pass",
-			pool->dp_bytes - skipped, skipped);
-	return matches == 0;
+		kprintf("dma: audit provider_bytes_scanned=%lu matching_words=0 provider_sq_bytes_skipped=%lu%s result=pass",
+			pool->dp_bytes - skipped, skipped, lane);
+	return matches == 0 && window_ok;
 }

@@ -12,6 +12,7 @@
 #include "kernel/arch/x86_64/barrier.h"
 #include "kernel/core/clock.h"
 #include "kernel/core/log.h"
+#include "kernel/nvme/lane_direct.h"
 #include "kernel/nvme/nvme_ctrl.h"
 #include "lib/string.h"
 
@@ -217,6 +218,10 @@ void broker_irq(void *ctx, unsigned int cpu_vector)
 
 	(void)cpu_vector;
 	c->nc_irq_count++;
+	if (c->nc_lane == DMA_LANE_DIRECT) {
+		nvme_direct_irq(c, v->bv_index);	/* the provider's own queues: it reaps them */
+		return;
+	}
 	if (!c->nc_enabled)
 		return;
 	for (unsigned q = 0; q <= BROKER_MAX_QID; q++) {

@@ -248,15 +248,11 @@ int broker_admin_start(struct nvme_ctrl *c, uint64_t asq_shadow, uint16_t asq_en
 	}
 	c->nc_sq[0].sq_state = c->nc_cq[0].cq_state = BQ_LIVE;
 
-	uint32_t css = NVME_CAP_CSS(c->nc_cap) & NVME_CAP_CSS_NVM ? NVME_CC_CSS_NVM : NVME_CC_CSS_IOCS;
-	uint32_t mps = (uint32_t)__builtin_ctz(c->nc_page_size) - 12;
 	nvme_write32(c, NVME_AQA, (uint32_t)(entries - 1) << NVME_AQA_ASQS_SHIFT |
 				   (uint32_t)(entries - 1) << NVME_AQA_ACQS_SHIFT);
 	nvme_write64(c, NVME_ASQ, c->nc_sq[0].sq_dev_addr);
 	nvme_write64(c, NVME_ACQ, c->nc_cq[0].cq_dev_addr);
-	uint32_t cc = css << NVME_CC_CSS_SHIFT | mps << NVME_CC_MPS_SHIFT |
-		      (uint32_t)NVME_SQE_SIZE_LOG2 << NVME_CC_IOSQES_SHIFT |
-		      (uint32_t)NVME_CQE_SIZE_LOG2 << NVME_CC_IOCQES_SHIFT;
+	uint32_t cc = nvme_cc_config(c);
 	nvme_write32(c, NVME_CC, cc);
 	nvme_write32(c, NVME_CC, cc | NVME_CC_EN);
 	c->nc_enabled = true;

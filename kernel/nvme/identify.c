@@ -174,6 +174,9 @@ int nvme_identify_at_bind(struct nvme_ctrl *c)
 		err = CR_ETIMEDOUT;
 	} else {
 		err = identify_all(c);
+		/* On the remapping candidate, the controller's own DMA verifies its domain (lane_verify.c). */
+		if (!err && c->nc_lane == DMA_LANE_DIRECT)
+			err = nvme_verify_lane(c);
 	}
 	nvme_write32(c, NVME_CC, nvme_read32(c, NVME_CC) & ~NVME_CC_EN);
 	broker_mark_reset(c);

@@ -20,6 +20,7 @@
 #include "kernel/core/memlayout.h"
 #include "kernel/core/sched.h"
 #include "kernel/nvme/audit.h"
+#include "kernel/nvme/lane_direct.h"
 #include "lib/bits.h"
 #include "lib/pci_reg.h"
 #include "lib/string.h"
@@ -87,14 +88,22 @@ static bool quiesce(struct nvme_ctrl *c)
 	return stopped;
 }
 
-static void free_ctrl_memory(struct nvme_ctrl *c)
+static void free_mgr_buf(struct nvme_ctrl *c)
 {
 	dma_free_coherent(&c->nc_dma, c->nc_mgr_buf_addr, c->nc_mgr_buf, 2 * (uint64_t)c->nc_page_size);
 	c->nc_mgr_buf_addr = 0;
+	c->nc_mgr_buf = NULL;
+}
+
+static void free_ctrl_memory(struct nvme_ctrl *c)
+{
+	free_mgr_buf(c);
 	kfree(c->nc_id_raw);
 	kfree(c->nc_ns_raw);
 	kfree(c->nc_ns);
 	kfree(c->nc_shadow_sq_map);
+	c->nc_id_raw = c->nc_ns_raw = c->nc_shadow_sq_map = NULL;
+	c->nc_ns = NULL;
 }
 
 static void ctrl_release(struct kobj *ko)
@@ -117,10 +126,11 @@ static void ctrl_release(struct kobj *ko)
 	}
 	pci_set_command_bits(c->nc_pci, 0, PCI_COMMAND_MASTER);
 	pci_unmap_bar(c->nc_regs, c->nc_reg_bytes);
-	kprintf("nvme: controller released bdf=%s stopped=%s ledger_live=%u submitted=%lu completed=%lu refused=%lu doorbells=%lu irqs=%lu empty_irqs=%lu unmatched=%lu dropped_on_delete=%lu aborted_on_delete=%lu",
+	kprintf("nvme: controller released bdf=%s stopped=%s ledger_live=%u submitted=%lu completed=%lu refused=%lu doorbells=%lu irqs=%lu empty_irqs=%lu unmatched=%lu dropped_on_delete=%lu aborted_on_delete=%lu lane=%s forwarded_irqs=%lu",
 		c->nc_bdf, stopped ? "yes" : "no", stopped ? 0 : dma_live_pages(&c->nc_dma), c->nc_submitted,
 		c->nc_completed, c->nc_refused, c->nc_doorbells, c->nc_irq_count, c->nc_spurious_irqs,
-		c->nc_unmatched, c->nc_dropped_on_delete, c->nc_aborted_on_delete);
+		c->nc_unmatched, c->nc_dropped_on_delete, c->nc_aborted_on_delete,
+		c->nc_lane == DMA_LANE_DIRECT ? "direct" : "brokered", c->nc_direct_irqs);
 	for (unsigned i = 0; i < c->nc_nvectors; i++)
 		kobj_put(&c->nc_irq_obj[i]->io_obj);
 	if (stopped)
@@ -146,6 +156,8 @@ int nvme_provider_enable(struct nvme_ctrl *c, struct dma_pool *pool, const struc
 	if ((nvme_read32(c, NVME_CC) & NVME_CC_EN) || (nvme_read32(c, NVME_CSTS) & NVME_CSTS_RDY))
 		return CR_EBUSY;	/* the provider resets and waits for RDY=0 first */
 	broker_teardown(c);		/* disabled: nothing of the old state is in use */
+	if (c->nc_lane == DMA_LANE_DIRECT)
+		return nvme_direct_enable(c, pool, req);
 	if (!c->nc_shadow_sq_map) {
 		c->nc_shadow_sq_map = kmalloc(DIV_ROUND_UP(pool->dp_bytes / 64, 8));
 		if (!c->nc_shadow_sq_map)
@@ -235,6 +247,61 @@ static int make_irq_objects(struct nvme_ctrl *c)
 	return 0;
 }
 
+/*
+ * The controller's DMA domain on backend b, the manager's memory, and the
+ * manager's own identify, which on the remapping candidate ends with the
+ * DMA steps of the IOMMU's verification (lane_verify.c).  Undoes itself on
+ * failure, except CR_EBUSY: the controller would not stop, and whatever it
+ * may still write to stays allocated.
+ */
+static int bind_lane(struct nvme_ctrl *c, const struct dma_backend *b)
+{
+	int err;
+
+	c->nc_lane = b == &dma_bounce_backend ? DMA_LANE_BROKERED : DMA_LANE_DIRECT;
+	c->nc_lane_step = c->nc_lane_why = NULL;
+	if (c->nc_lane == DMA_LANE_BROKERED && (err = dma_lane_prepare_bounce(c->nc_pci, c->nc_bdf)) < 0)
+		return err;
+	struct dma_domain_req req = {
+		.dr_limits = { c->nc_amazon ? AMAZON_DMA_LIMIT : 0, c->nc_page_size },
+		.dr_staging_want = STAGING_WANT_BYTES,
+		.dr_staging_min = BROKER_MAX_TRANSFER / 4 + 2 * (uint64_t)c->nc_page_size,
+		.dr_device = c->nc_pci,
+		.dr_fail_step = &c->nc_lane_step,
+		.dr_fail_why = &c->nc_lane_why,
+	};
+	if ((err = dma_domain_init(&c->nc_dma, b, &req)) < 0) {
+		if (!c->nc_lane_step)
+			kerror("nvme: error bdf=%s no memory for the DMA domain (%s)", c->nc_bdf, b->name);
+		return err;
+	}
+	if ((err = alloc_ctrl_memory(c)) < 0) {
+		kerror("nvme: error bdf=%s out of memory for identify and namespace tables", c->nc_bdf);
+		goto fail_memory;
+	}
+	if ((err = nvme_identify_at_bind(c)) < 0) {
+		if (nvme_read32(c, NVME_CSTS) & NVME_CSTS_RDY) {
+			kerror("nvme: error bdf=%s controller left running after a failed bind; its memory is kept", c->nc_bdf);
+			return CR_EBUSY;
+		}
+		/* On the candidate, the manager's own identify was a DMA through the domain too. */
+		if (c->nc_lane == DMA_LANE_DIRECT && !c->nc_lane_step) {
+			c->nc_lane_step = "dma-lands";
+			c->nc_lane_why = "manager-identify-failed";
+		}
+		goto fail_memory;
+	}
+	/* While the provider runs, its domain holds its pool and nothing of the manager's. */
+	if (c->nc_lane == DMA_LANE_DIRECT)
+		free_mgr_buf(c);
+	return 0;
+
+fail_memory:
+	free_ctrl_memory(c);
+	dma_domain_destroy(&c->nc_dma);
+	return err;
+}
+
 struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel)
 {
 	struct nvme_ctrl *c = kmalloc(sizeof(*c));
@@ -246,38 +313,37 @@ struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel)
 		kerror("nvme: error bdf=%s out of memory for the controller state", bdf);
 		return NULL;
 	}
+	memset(c, 0, sizeof(*c));
 	c->nc_obj = (struct kobj){ CAP_TYPE_DEVICE_MMIO, 1, ctrl_release };
 	c->nc_pci = d;
 	memcpy(c->nc_bdf, bdf, sizeof(bdf));
-	c->nc_lane = sel->ds_lane;
 	c->nc_amazon = d->pd_vendor == AMAZON_VENDOR;
 	c->nc_refusal_log = (struct ratelimit)RATELIMIT_INIT(32, 4);
 	pci_set_command_bits(d, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 0);
 
 	if ((err = map_registers(c)) < 0)
 		goto fail_regs;
-	struct dma_domain_req req = {
-		.dr_limits = { c->nc_amazon ? AMAZON_DMA_LIMIT : 0, c->nc_page_size },
-		.dr_staging_want = STAGING_WANT_BYTES,
-		.dr_staging_min = BROKER_MAX_TRANSFER / 4 + 2 * (uint64_t)c->nc_page_size,
-		.dr_device = d,
-	};
-	if ((err = dma_domain_init(&c->nc_dma, sel->ds_backend_ops, &req)) < 0) {
-		kerror("nvme: error bdf=%s no memory for the DMA domain (%s)", bdf, sel->ds_backend);
+	const struct dma_backend *backend = dma_lane_backend(sel, d);
+	if (backend != &dma_bounce_backend && !d->pd_cap_msix && !d->pd_cap_msi) {
+		/* The direct lane forwards interrupts it cannot acknowledge at the device: edge-triggered only. */
+		kprintf("nvme: lane direct not offered bdf=%s reason=no-message-signalled-interrupts", bdf);
+		backend = &dma_bounce_backend;
+	}
+	err = bind_lane(c, backend);
+	if (err < 0 && err != CR_EBUSY && c->nc_lane_step) {
+		/* The remapping candidate did not verify on this controller. */
+		if (!dma_lane_failed(bdf, c->nc_lane_step, c->nc_lane_why))
+			goto fail_regs;
+		kprintf("nvme: lane fallback bdf=%s lane=brokered failed_step=%s reason=%s", bdf, c->nc_lane_step,
+			c->nc_lane_why);
+		err = bind_lane(c, &dma_bounce_backend);
+	} else if (!err && c->nc_lane == DMA_LANE_DIRECT) {
+		dma_lane_verified(bdf);
+	}
+	if (err == CR_EBUSY)
+		return NULL;
+	if (err < 0)
 		goto fail_regs;
-	}
-	if ((err = alloc_ctrl_memory(c)) < 0) {
-		kerror("nvme: error bdf=%s out of memory for identify and namespace tables", bdf);
-		goto fail_memory;
-	}
-	if ((err = nvme_identify_at_bind(c)) < 0) {
-		if (nvme_read32(c, NVME_CSTS) & NVME_CSTS_RDY) {
-			/* It would not stop: whatever it may still write to stays allocated. */
-			kerror("nvme: error bdf=%s controller left running after a failed bind; its memory is kept", bdf);
-			return NULL;
-		}
-		goto fail_memory;
-	}
 	if ((err = make_irq_objects(c)) < 0)
 		goto fail_irqs;
 	if (!track(c, true)) {
@@ -286,10 +352,10 @@ struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel)
 		goto fail_irqs;
 	}
 	sched_on_tick(nvme_tick);
-	kprintf("nvme: manager bind bdf=%s reg_bytes=0x%lx dstrd=%u mqes=%u page_size=%u timeout_ms=%u irq=%s vectors=%u staging_bytes=%lu dma_limit=%s",
+	kprintf("nvme: manager bind bdf=%s reg_bytes=0x%lx dstrd=%u mqes=%u page_size=%u timeout_ms=%u irq=%s vectors=%u staging_bytes=%lu dma_limit=%s lane=%s",
 		bdf, c->nc_reg_bytes, c->nc_dstrd, c->nc_mqes, c->nc_page_size, NVME_CAP_TO(c->nc_cap) * 500,
 		irq_kind_name(c->nc_irqs.pi_kind), c->nc_nvectors, c->nc_dma.dd_staging_bytes,
-		c->nc_amazon ? "2^48" : "none");
+		c->nc_amazon ? "2^48" : "none", c->nc_lane == DMA_LANE_DIRECT ? "direct" : "brokered");
 	return c;
 
 fail_irqs:
@@ -297,7 +363,6 @@ fail_irqs:
 		kobj_put(&c->nc_irq_obj[i]->io_obj);
 	if (c->nc_irqs.pi_count)
 		pci_irq_teardown(d, &c->nc_irqs);
-fail_memory:
 	free_ctrl_memory(c);
 	dma_domain_destroy(&c->nc_dma);
 fail_regs:

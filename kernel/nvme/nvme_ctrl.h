@@ -38,6 +38,8 @@ struct nvme_ctrl {
 	uint16_t nc_admin_entries;	/* the device admin queue the manager creates */
 	bool nc_amazon;			/* Amazon NVMe: DMA only below 2^48 */
 	uint32_t nc_lane;		/* enum dma_lane */
+	const char *nc_lane_step;	/* the verification step that failed on this controller, or NULL */
+	const char *nc_lane_why;
 	struct dma_domain nc_dma;
 	struct pci_irq_set nc_irqs;
 	struct irq_object *nc_irq_obj[BROKER_VECTORS];
@@ -47,6 +49,8 @@ struct nvme_ctrl {
 	} nc_vec[BROKER_VECTORS];
 	uint32_t nc_nvectors;
 	int nc_provider_pid;
+	int nc_doorbell_pid;		/* direct lane: the process the doorbell page is mapped into, or 0 */
+	uint64_t nc_direct_irqs;	/* direct lane: interrupts forwarded to the provider */
 
 	/* What the manager learned with its own IDENTIFY commands (identify.c, I4). */
 	bool nc_have_id;
@@ -84,8 +88,20 @@ uint32_t nvme_read32(struct nvme_ctrl *c, uint32_t off);
 uint64_t nvme_read64(struct nvme_ctrl *c, uint32_t off);
 void nvme_write32(struct nvme_ctrl *c, uint32_t off, uint32_t v);
 void nvme_write64(struct nvme_ctrl *c, uint32_t off, uint64_t v);
+/* CC for the manager's configuration (page size CAP.MPSMIN, the NVM command set, 64/16-byte entries), EN clear. */
+static inline uint32_t nvme_cc_config(const struct nvme_ctrl *c)
+{
+	uint32_t css = NVME_CAP_CSS(c->nc_cap) & NVME_CAP_CSS_NVM ? NVME_CC_CSS_NVM : NVME_CC_CSS_IOCS;
+	uint32_t mps = (uint32_t)__builtin_ctz(c->nc_page_size) - 12;
+
+	return css << NVME_CC_CSS_SHIFT | mps << NVME_CC_MPS_SHIFT |
+	       (uint32_t)NVME_SQE_SIZE_LOG2 << NVME_CC_IOSQES_SHIFT | (uint32_t)NVME_CQE_SIZE_LOG2 << NVME_CC_IOCQES_SHIFT;
+}
 /* Wait for CSTS.RDY == want within CAP.TO; false (with an error line) on timeout. */
 bool nvme_wait_ready(struct nvme_ctrl *c, bool want, const char *why);
+
+/* lane_verify.c: the DMA steps of the IOMMU's positive verification, with this controller's own commands */
+int nvme_verify_lane(struct nvme_ctrl *c);
 
 /* identify.c */
 int nvme_identify_at_bind(struct nvme_ctrl *c);

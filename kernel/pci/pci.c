@@ -219,6 +219,21 @@ struct pci_dev *pci_find_nvme(unsigned int nth)
 	return NULL;
 }
 
+struct pci_dev *pci_find_bdf(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn)
+{
+	for (unsigned i = 0; i < ndevices; i++) {
+		struct pci_dev *d = &devices[i];
+		if (d->pd_segment == seg && d->pd_bus == bus && d->pd_dev == dev && d->pd_fn == fn)
+			return d;
+	}
+	return NULL;
+}
+
+struct pci_dev *pci_device(unsigned int i)
+{
+	return i < ndevices ? &devices[i] : NULL;
+}
+
 void pci_unmap_bar(volatile uint8_t *p, uint64_t len)
 {
 	if (p)

@@ -28,6 +28,10 @@ void pci_init(void);
 
 /* The first function with the NVMe class triple, by enumeration order; NULL if none. */
 struct pci_dev *pci_find_nvme(unsigned int nth);
+/* The function at seg:bus:dev.fn, if enumeration found one. */
+struct pci_dev *pci_find_bdf(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn);
+/* The i-th function found (enumeration order), or NULL past the last. */
+struct pci_dev *pci_device(unsigned int i);
 
 uint32_t pci_cfg_read(const struct pci_dev *d, uint16_t off, unsigned width);
 void pci_cfg_write(const struct pci_dev *d, uint16_t off, unsigned width, uint32_t v);

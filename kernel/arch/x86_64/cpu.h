@@ -49,6 +49,8 @@ static inline void mmio_write64(volatile void *p, uint64_t v) { *(volatile uint6
 
 /* Full fence, for ordering stores to write-back memory before an uncached doorbell write. */
 static inline void mb(void) { __asm__ volatile("mfence" : : : "memory"); }
+/* Write back and evict the cache line holding p (for bus masters that do not snoop). */
+static inline void clflush(const volatile void *p) { __asm__ volatile("clflush (%0)" : : "r"(p) : "memory"); }
 
 static inline uint64_t rdmsr(uint32_t msr)
 {

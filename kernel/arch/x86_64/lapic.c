@@ -24,6 +24,7 @@
 #define LAPIC_EOI	0x0b0
 #define LAPIC_SVR	0x0f0
 #define  LAPIC_SVR_ENABLE	0x100
+#define LAPIC_IRR	0x200	/* eight 32-bit registers, 16 bytes apart */
 #define LAPIC_LVT_TIMER	0x320
 #define  LVT_MASKED		0x10000
 #define  LVT_TIMER_PERIODIC	(1u << 17)
@@ -226,4 +227,9 @@ void lapic_timer_interrupt(void)
 	if (next_deadline <= now)	/* ticks were missed: do not fire back to back to catch up */
 		next_deadline = now + deadline_period;
 	arm_deadline();
+}
+
+bool lapic_irr_pending(uint8_t vector)
+{
+	return rd(LAPIC_IRR + (vector / 32u) * 16u) >> (vector % 32u) & 1u;
 }

@@ -6,6 +6,7 @@
 #ifndef CAPROCK_ARCH_LAPIC_H
 #define CAPROCK_ARCH_LAPIC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "lib/apic_mode.h"
@@ -19,6 +20,8 @@ void lapic_eoi(void);
 /* This CPU's APIC id: 8 bits in xAPIC mode, 32 in x2APIC mode. */
 uint32_t lapic_id(void);
 enum apic_mode lapic_mode(void);
+/* Is an interrupt on vector requested but not yet taken (IRR, SDM Vol. 3A §11.8.4)? */
+bool lapic_irr_pending(uint8_t vector);
 
 /* For calibration (kernel/core/clock.c): count down from 2^32-1 at divide-by-16, masked. */
 void lapic_timer_count_start(void);

@@ -1,0 +1,92 @@
+/*
+ * kernel/nvme/lane_direct.c - the direct lane's enable and doorbell page
+ * (see lane_direct.h; NVMe Base 2.0c §3.1.2 doorbells, §3.5.1 enable;
+ * PCI 3.0 §6.8.2 MSI-X table and PBA placement).
+ */
+#include "kernel/nvme/lane_direct.h"
+
+#include "include/abi/device.h"
+#include "include/abi/errors.h"
+#include "kernel/arch/x86_64/paging.h"
+#include "kernel/core/log.h"
+#include "kernel/core/memlayout.h"
+#include "kernel/core/proc.h"
+#include "lib/bits.h"
+#include "lib/pci_reg.h"
+
+int nvme_direct_enable(struct nvme_ctrl *c, struct dma_pool *pool, const struct nvme_enable_req *req)
+{
+	int err;
+
+	/* Checked by the caller: ring sizes and handles inside the pool, controller disabled, old state gone. */
+	if ((err = dma_attach_pool(&c->nc_dma, pool)) < 0) {
+		kerror("nvme: error direct enable bdf=%s cannot map the pool into the domain err=%s", c->nc_bdf,
+		       cr_err_name(err));
+		return err;
+	}
+	c->nc_provider_pid = pool->dp_mapped_pid;
+	uint64_t asq = pool->dp_iova_base + req->er_asq_handle, acq = pool->dp_iova_base + req->er_acq_handle;
+	nvme_write32(c, NVME_AQA, (uint32_t)(req->er_asq_entries - 1) << NVME_AQA_ASQS_SHIFT |
+				   (uint32_t)(req->er_acq_entries - 1) << NVME_AQA_ACQS_SHIFT);
+	nvme_write64(c, NVME_ASQ, asq);
+	nvme_write64(c, NVME_ACQ, acq);
+	uint32_t cc = nvme_cc_config(c);
+	nvme_write32(c, NVME_CC, cc);
+	nvme_write32(c, NVME_CC, cc | NVME_CC_EN);
+	c->nc_enabled = true;
+	kprintf("nvme: direct enable bdf=%s writer=manager asq_iova=0x%lx acq_iova=0x%lx admin_sq_entries=%u admin_cq_entries=%u page_size=%u domain_pages=%u",
+		c->nc_bdf, asq, acq, req->er_asq_entries, req->er_acq_entries, c->nc_page_size,
+		dma_live_pages(&c->nc_dma));
+	return 0;
+}
+
+/* Does [lo, hi) of BAR bar overlap the MSI-X table or PBA? */
+static bool overlaps_msix(const struct nvme_ctrl *c, unsigned bar, uint64_t lo, uint64_t hi)
+{
+	struct pci_msix_info mi;
+	struct pci_cfg_reader r = pci_reader(c->nc_pci);
+
+	if (!c->nc_pci->pd_cap_msix)
+		return false;
+	if (!pci_read_msix(&r, c->nc_pci->pd_cap_msix, &mi))
+		return true;	/* malformed: assume the worst */
+	uint64_t t_lo = mi.table_offset, t_hi = t_lo + (uint64_t)mi.table_size * PCI_MSIX_ENTRY_SIZE;
+	uint64_t p_lo = mi.pba_offset, p_hi = p_lo + DIV_ROUND_UP((uint64_t)mi.table_size, 64) * 8;
+	return (mi.table_bir == bar && t_lo < hi && t_hi > lo) || (mi.pba_bir == bar && p_lo < hi && p_hi > lo);
+}
+
+int nvme_direct_doorbell_map(struct nvme_ctrl *c, struct proc *p, uint64_t *va)
+{
+	const struct pci_bar *bar = &c->nc_pci->pd_bars[0];
+	uint64_t lo = NVME_REG_PAGE, hi = NVME_REG_PAGE + PAGE_SIZE;
+
+	if (c->nc_lane != DMA_LANE_DIRECT)
+		return CR_EPERM;	/* brokered lane: doorbells are SYS_NVME_DOORBELL */
+	if (p->p_pid != c->nc_provider_pid)
+		return CR_EPERM;
+	if (c->nc_doorbell_pid) {
+		if (c->nc_doorbell_pid != p->p_pid)
+			return CR_EBUSY;
+		*va = USER_DOORBELL_BASE;
+		return 0;
+	}
+	/* Every queue the provider may create must have both doorbells in this one page. */
+	if (nvme_cq_doorbell(BROKER_MAX_QID, c->nc_dstrd) + 4 > hi || bar->size < hi || bar->base & (PAGE_SIZE - 1)) {
+		kerror("nvme: error doorbell page refused bdf=%s reason=doorbells-not-in-one-page dstrd=%u", c->nc_bdf,
+		       c->nc_dstrd);
+		return CR_ENOSYS;
+	}
+	if (overlaps_msix(c, 0, lo, hi)) {
+		kerror("nvme: error doorbell page refused bdf=%s reason=msix-table-or-pba-in-that-page", c->nc_bdf);
+		return CR_EPERM;
+	}
+	int err = paging_map(p->p_root, USER_DOORBELL_BASE, bar->base + lo, PAGE_SIZE,
+			     PTE_U | PTE_W | PTE_NX | PTE_UNCACHED);
+	if (err < 0)
+		return CR_ENOMEM;
+	c->nc_doorbell_pid = p->p_pid;
+	*va = USER_DOORBELL_BASE;
+	kprintf("nvme: doorbell page mapped bdf=%s pid=%d bar0_offset=0x%lx bytes=%u queues=%u msix_table=elsewhere",
+		c->nc_bdf, p->p_pid, lo, PAGE_SIZE, BROKER_MAX_QID + 1);
+	return 0;
+}
