@@ -6,6 +6,7 @@
  * per batch of submissions, and reports IOPS, MiB/s and total latency
  * percentiles (submission to completion seen by the provider).
  */
+#include "drivers/nvme/lane_direct.h"
 #include "drivers/nvme/nvme_var.h"
 #include "lib/cmdline.h"
 #include "lib/nvme_status.h"
@@ -97,6 +98,7 @@ int bench_run(struct nvme_dev *d, const struct nvme_ns *ns, const struct nvme_jo
 		qd = q->q_size - 1u;
 	if ((uint64_t)qd * bs > d->d_data_bytes)
 		qd = (uint32_t)(d->d_data_bytes / bs);
+	qd = lane_direct_cap_qd(qd, bs);
 	s.blocks = bs / ns->n_block_xfer;
 	s.positions = ns->n_info.nsze / s.blocks;
 	s.opc = write ? NVME_CMD_WRITE : NVME_CMD_READ;

@@ -199,7 +199,10 @@ int hostile_run(struct nvme_dev *d)
 	registers(d);
 	forged_lines(d->d_console);
 	syscalls(d);
-	commands(d);
+	if (d->d_lane == DMA_LANE_DIRECT)
+		hostile_direct_commands(d);	/* no broker: the IOMMU stops these */
+	else
+		commands(d);
 	hostile_queues(d);
 	bool pass = attempts == passed;
 	uprintf("selftest: hostile attempts=%u refused_or_harmless=%u result=%s", attempts, passed,

@@ -209,8 +209,11 @@ void hostile_queues(struct nvme_dev *d)
 	if (!ns || !ns->n_max_blocks)
 		return;
 	uint64_t buf = d->d_data;
-	forged_identify(d, ns, buf);
-	refusal_flood(d, ns);
+	/* The broker's geometry and budget: nothing to attack where there is no broker. */
+	if (d->d_lane == DMA_LANE_BROKERED) {
+		forged_identify(d, ns, buf);
+		refusal_flood(d, ns);
+	}
 	if (d->d_ioqpairs < HQ_ID) {
 		uprintf("selftest: hostile queue attacks skipped ioqpairs=%u reason=needs-a-second-queue-pair", d->d_ioqpairs);
 		return;

@@ -7,6 +7,7 @@
  */
 #include <stdarg.h>
 
+#include "drivers/nvme/lane_direct.h"
 #include "drivers/nvme/nvme_var.h"
 #include "lib/cmdline.h"
 #include "lib/fmt.h"
@@ -63,6 +64,8 @@ static int setup(struct nvme_dev *d, const struct start_info *si)
 	uprintf("provider: nvme started cpl=%d caps=DeviceMmio,Interrupt,DMAPool interrupts=%u pool_bytes=%lu lane=%s",
 		user_read_cpl(), d->d_nirq, d->d_pool_bytes,
 		d->d_lane == DMA_LANE_BROKERED ? "brokered" : "direct");
+	if (d->d_lane == DMA_LANE_DIRECT)
+		return lane_direct_init(d, &pi);
 	return 0;
 }
 

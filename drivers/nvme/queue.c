@@ -9,6 +9,7 @@
  * is never failed early (it can stall for a long time), others give up
  * after the abort has had its chance.
  */
+#include "drivers/nvme/lane_direct.h"
 #include "drivers/nvme/nvme_var.h"
 #include "lib/string.h"
 #include "user/lib/ulib.h"
@@ -37,12 +38,16 @@ int queue_init(struct nvme_dev *d, struct nvme_queue *q, uint16_t id, uint16_t e
 
 int queue_submit(struct nvme_dev *d, struct nvme_queue *q, struct nvme_sqe *cmd, uint64_t tag)
 {
-	(void)d;
 	if (q->q_outstanding + 1 >= q->q_size)
 		return CR_EAGAIN;
 	uint16_t cid = q->q_next_cid;
 	while (q->q_slots[cid].s_busy)
 		cid = (uint16_t)((cid + 1) % q->q_size);
+	if (d->d_lane == DMA_LANE_DIRECT) {
+		int err = lane_direct_prepare(d, q, cid, cmd);	/* handles become IOVAs */
+		if (err < 0)
+			return err;
+	}
 	q->q_next_cid = (uint16_t)((cid + 1) % q->q_size);
 	q->q_slots[cid] = (struct nvme_slot){ .s_busy = true, .s_submit_ns = sys_clock_ns(), .s_tag = tag, .s_opc = cmd->opc };
 	cmd->cid = cid;
@@ -58,7 +63,17 @@ int queue_ring(struct nvme_dev *d, struct nvme_queue *q)
 	if (!q->q_unrung)
 		return 0;
 	q->q_unrung = 0;
+	if (d->d_lane == DMA_LANE_DIRECT)
+		return lane_direct_ring_sq(d, q);
 	return sys_nvme_doorbell(d, q->q_id, NVME_DB_SQ_TAIL, q->q_sq_tail);
+}
+
+static void ring_cq(struct nvme_dev *d, struct nvme_queue *q)
+{
+	if (d->d_lane == DMA_LANE_DIRECT)
+		lane_direct_ring_cq(d, q);
+	else
+		sys_nvme_doorbell(d, q->q_id, NVME_DB_CQ_HEAD, q->q_cq_head);
 }
 
 unsigned queue_reap(struct nvme_dev *d, struct nvme_queue *q)
@@ -85,12 +100,13 @@ unsigned queue_reap(struct nvme_dev *d, struct nvme_queue *q)
 			q->q_done[q->q_ndone++] = c.cid;
 	}
 	if (n)
-		sys_nvme_doorbell(d, q->q_id, NVME_DB_CQ_HEAD, q->q_cq_head);
+		ring_cq(d, q);
 	return n;
 }
 
 void queue_release(struct nvme_queue *q, uint16_t cid)
 {
+	lane_direct_release(q, cid);
 	q->q_slots[cid].s_busy = false;
 	q->q_slots[cid].s_done = false;
 	q->q_outstanding--;
@@ -152,7 +168,7 @@ int queue_wait(struct nvme_dev *d, struct nvme_queue *q, uint16_t cid, struct nv
 		}
 		/* Deadline: look for a completion whose interrupt never came, then abort. */
 		uint64_t elapsed_ms = (now - start) / NSEC_PER_MS;
-		sys_nvme_doorbell(d, q->q_id, NVME_DB_CQ_HEAD, q->q_cq_head);
+		ring_cq(d, q);
 		if (queue_reap(d, q) && q->q_slots[cid].s_done) {
 			uprintf("nvme: command recovered by polling qid=%u cid=%u elapsed_ms=%lu reason=missed-interrupt",
 				q->q_id, cid, elapsed_ms);

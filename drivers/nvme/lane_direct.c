@@ -1,0 +1,231 @@
+/*
+ * drivers/nvme/lane_direct.c - the provider on the direct lane
+ * (kernel/nvme/lane_direct.h has the manager's side).
+ *
+ * The controller reaches the provider's DMAPool through an IOMMU window:
+ * pool offset h is device address iova_base + h, and nothing else is
+ * mapped.  So, on this lane, the provider does what any NVMe driver does
+ * with its own memory: its rings are the device's rings, it writes device
+ * addresses (IOVAs) into its commands, builds PRP lists itself (NVMe Base
+ * 2.0c §4.1.1, lib/nvme_prp.c) in list pages of its pool, and rings its
+ * doorbells by storing to the doorbell page the manager mapped into its
+ * address space (§3.1.2: SQ y tail at 0x1000 + 2y * (4 << DSTRD), CQ y
+ * head 4 << DSTRD later).  The rest of the driver keeps building commands
+ * with pool handles; lane_direct_prepare() turns the command into its
+ * device form as it enters the submission queue, by opcode (the data
+ * length follows from the command and the namespace's geometry).
+ */
+#include "drivers/nvme/lane_direct.h"
+
+#include "lib/bits.h"
+#include "lib/nvme_prp.h"
+#include "lib/string.h"
+#include "user/lib/ulib.h"
+
+#define LIST_PAGES	128		/* PRP list pages: commands longer than two pages in flight at once */
+#define MAX_QID		4
+#define NO_LIST		0xffff
+
+static struct {
+	bool on;
+	uint64_t iova_base;
+	volatile uint32_t *db;		/* the doorbell page */
+	uint32_t page;			/* controller memory page size (CC.MPS) */
+	uint64_t lists;			/* pool handle of the first list page */
+	uint16_t free[LIST_PAGES];
+	uint16_t nfree;
+	uint16_t list_of[MAX_QID][NVME_IO_ENTRIES_MAX];	/* the list page each command holds */
+	bool raw_next;			/* the next command already carries device addresses */
+} dl;
+
+int lane_direct_init(struct nvme_dev *d, const struct dma_pool_info *pi)
+{
+	uint64_t va = 0;
+	int err = (int)syscall6(SYS_NVME_DOORBELL_MAP, d->d_mmio, (long)&va, 0, 0, 0, 0);
+
+	if (err < 0) {
+		nvme_error("provider: error doorbell page not mapped err=%s", cr_err_name(err));
+		return err;
+	}
+	dl.page = d->d_info.di_page_size;
+	dl.lists = pool_alloc(d, (uint64_t)LIST_PAGES * dl.page, dl.page);
+	if (dl.lists == UINT64_MAX) {
+		nvme_error("provider: error pool too small for PRP list pages");
+		return CR_ENOMEM;
+	}
+	dl.iova_base = pi->dp_iova_base;
+	dl.db = (volatile uint32_t *)va;
+	for (uint16_t i = 0; i < LIST_PAGES; i++)
+		dl.free[i] = (uint16_t)(LIST_PAGES - 1 - i);
+	dl.nfree = LIST_PAGES;
+	memset(dl.list_of, 0xff, sizeof(dl.list_of));
+	dl.on = true;
+	uprintf("provider: direct lane iova_base=0x%lx pool_bytes=%lu doorbells=mapped prp_list_pages=%u",
+		dl.iova_base, d->d_pool_bytes, LIST_PAGES);
+	return 0;
+}
+
+uint64_t lane_direct_iova(uint64_t handle)
+{
+	return dl.iova_base + handle;
+}
+
+void lane_direct_raw_next(void)
+{
+	dl.raw_next = true;
+}
+
+uint32_t lane_direct_cap_qd(uint32_t qd, uint64_t bytes)
+{
+	/* A command of more than two pages holds a list page while in flight. */
+	if (dl.on && bytes > 2ull * dl.page && qd > LIST_PAGES)
+		return LIST_PAGES;
+	return qd;
+}
+
+/* ---------------------------------------------------------------- data pointers */
+
+struct prp_ctx {
+	uint64_t first_page;		/* IOVA of the buffer's first page */
+	int list;			/* list page taken, or -1 */
+	bool too_long;			/* would need a second list page */
+};
+
+static uint64_t prp_page(void *ctx, uint32_t i)
+{
+	const struct prp_ctx *p = ctx;
+	return p->first_page + (uint64_t)i * dl.page;
+}
+
+static uint64_t *prp_list(void *ctx, uint32_t j, uint64_t *addr)
+{
+	struct prp_ctx *p = ctx;
+
+	if (j != 0) {
+		p->too_long = true;	/* one list page covers the largest transfer the driver issues */
+		return NULL;
+	}
+	if (!dl.nfree)
+		return NULL;
+	p->list = dl.free[--dl.nfree];
+	uint64_t h = dl.lists + (uint64_t)p->list * dl.page;
+	*addr = dl.iova_base + h;
+	return (uint64_t *)pool_ptr(&nvme, h);
+}
+
+/* PRP1/PRP2 (and a list) for len bytes at pool handle h. */
+static int data_pointers(struct nvme_dev *d, struct nvme_sqe *c, uint64_t h, uint64_t len, int *list)
+{
+	uint64_t end;
+	struct nvme_prp prp;
+
+	if (!len || __builtin_add_overflow(h, len, &end) || end > d->d_pool_bytes || h % 4)
+		return CR_ERANGE;
+	struct prp_ctx pc = { dl.iova_base + ALIGN_DOWN(h, (uint64_t)dl.page), -1, false };
+	struct nvme_prp_source src = { prp_page, prp_list, &pc };
+	int err = nvme_prp_build(dl.page, (uint32_t)(h % dl.page), len, &src, &prp);
+	if (err < 0) {
+		if (pc.list >= 0)
+			dl.free[dl.nfree++] = (uint16_t)pc.list;
+		return err == CR_ENOMEM && !pc.too_long ? CR_EAGAIN : CR_ERANGE;
+	}
+	c->prp1 = prp.prp1;
+	c->prp2 = prp.prp2;
+	*list = pc.list;
+	return 0;
+}
+
+/* Bytes of data a command moves (0: none, or just the one buffer its PRP1 names: -1). */
+static int64_t data_len(struct nvme_dev *d, const struct nvme_queue *q, const struct nvme_sqe *c)
+{
+	if (q->q_id == 0) {
+		switch (c->opc) {
+		case NVME_ADMIN_IDENTIFY:
+			return NVME_IDENTIFY_BYTES;
+		case NVME_ADMIN_GET_LOG_PAGE:
+			return ((int64_t)((c->cdw10 >> 16) | (c->cdw11 & 0xffff) << 16) + 1) * 4;
+		case NVME_ADMIN_CREATE_SQ:
+		case NVME_ADMIN_CREATE_CQ:
+			return -1;	/* a physically contiguous ring: PRP1 only */
+		default:
+			return c->prp1 ? -1 : 0;
+		}
+	}
+	switch (c->opc) {
+	case NVME_CMD_READ:
+	case NVME_CMD_WRITE:
+	case NVME_CMD_COMPARE: {
+		const struct nvme_ns *ns = ctrl_ns(d, c->nsid);
+		return ns ? ((int64_t)(c->cdw12 & 0xffff) + 1) * ns->n_block_xfer : -1;
+	}
+	case NVME_CMD_DSM:
+		return ((int64_t)(c->cdw10 & 0xff) + 1) * NVME_DSM_RANGE_BYTES;
+	default:
+		return c->prp1 ? -1 : 0;
+	}
+}
+
+int lane_direct_prepare(struct nvme_dev *d, struct nvme_queue *q, uint16_t cid, struct nvme_sqe *c)
+{
+	int list = -1, err;
+
+	if (q->q_id >= MAX_QID || cid >= NVME_IO_ENTRIES_MAX)
+		return CR_EINVAL;
+	dl.list_of[q->q_id][cid] = NO_LIST;
+	if (dl.raw_next) {
+		dl.raw_next = false;	/* the caller wrote device addresses on purpose (the hostile self-test) */
+		return 0;
+	}
+	int64_t len = data_len(d, q, c);
+	if (len < 0) {
+		/* One buffer or ring at PRP1, contiguous in the pool and so in IOVA space. */
+		if (c->prp1 >= d->d_pool_bytes)
+			return CR_ERANGE;
+		c->prp1 = dl.iova_base + c->prp1;
+		c->prp2 = 0;
+	} else if (len > 0 && (err = data_pointers(d, c, c->prp1, (uint64_t)len, &list)) < 0) {
+		return err;
+	}
+	if (c->mptr) {
+		if (c->mptr >= d->d_pool_bytes) {
+			if (list >= 0)
+				dl.free[dl.nfree++] = (uint16_t)list;
+			return CR_ERANGE;
+		}
+		c->mptr = dl.iova_base + c->mptr;
+	}
+	if (list >= 0)
+		dl.list_of[q->q_id][cid] = (uint16_t)list;
+	return 0;
+}
+
+void lane_direct_release(const struct nvme_queue *q, uint16_t cid)
+{
+	if (!dl.on || q->q_id >= MAX_QID || cid >= NVME_IO_ENTRIES_MAX || dl.list_of[q->q_id][cid] == NO_LIST)
+		return;
+	dl.free[dl.nfree++] = dl.list_of[q->q_id][cid];
+	dl.list_of[q->q_id][cid] = NO_LIST;
+}
+
+/* ---------------------------------------------------------------- doorbells */
+
+static volatile uint32_t *doorbell(const struct nvme_dev *d, uint16_t qid, bool cq)
+{
+	uint64_t off = (cq ? nvme_cq_doorbell(qid, NVME_CAP_DSTRD(d->d_cap)) : nvme_sq_doorbell(qid, NVME_CAP_DSTRD(d->d_cap)));
+
+	return dl.db + (off - NVME_REG_PAGE) / 4;
+}
+
+int lane_direct_ring_sq(struct nvme_dev *d, const struct nvme_queue *q)
+{
+	/* The entries are in the ring before the device learns the tail (x86 keeps stores in order). */
+	__asm__ volatile("" : : : "memory");
+	*doorbell(d, q->q_id, false) = q->q_sq_tail;
+	return 0;
+}
+
+void lane_direct_ring_cq(struct nvme_dev *d, const struct nvme_queue *q)
+{
+	__asm__ volatile("" : : : "memory");
+	*doorbell(d, q->q_id, true) = q->q_cq_head;
+}
