@@ -55,9 +55,15 @@ CASES = [
               expect=[r"^nvme: cloud shape classification .* vendor_match=false .* real_aws_enumeration=not-claimed .* "
                       r"ebs_volume_id=vol-0123456789abcdef0",
                       r"^nvme: cloud surface best=qemu-nvme "]),
-    # With an emulated VT-d unit present but unverified, the labelled and resolved backends still agree.
-    nvme_case("cloud-with-unverified-iommu", "", machine="q35,kernel-irqchip=split",
-              devices=["-device", "intel-iommu,intremap=on"], expect=[EBS_LINE]),
+    # With an emulated VT-d unit, verified: the resolved backend is direct remapping, the shape says so.
+    nvme_case("cloud-with-verified-iommu", "", machine="q35,kernel-irqchip=split",
+              devices=["-device", "intel-iommu,intremap=on"], proof=False,
+              expect=[EBS_LINE, r"^nvme: cloud shape classification .* dma_shape=direct-remapping ",
+                      r"^dma: backend selection backend=direct-remapping iommu=intel-vtd verified=true "]),
+    # The same machine with the bounce lane forced: labelled and resolved backends agree on bounce.
+    nvme_case("cloud-with-iommu-forced-bounce", "dma.backend=bounce", machine="q35,kernel-irqchip=split",
+              devices=["-device", "intel-iommu,intremap=on"],
+              expect=[EBS_LINE, r"^nvme: cloud shape classification .* dma_shape=brokered-bounce "]),
 ]
 for case in CASES:
     base = case.check

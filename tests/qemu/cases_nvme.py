@@ -197,14 +197,28 @@ CASES = [
     nvme_case("nvme-forty-namespaces", "nvme.nsid=120 nvme.read=2:2", size=1 << 20,
               namespaces=[{"nsid": 3 * i} for i in range(1, 41)],
               expect=[r"^nvme: namespaces active=32 listed=40 ", r"^nvme: read ok nsid=120 lba=2 blocks=2 "]),
-    # An emulated VT-d unit: its DMAR is parsed and reported; the lane stays bounce until verified.
+    # An emulated VT-d unit: verified on the controller, it carries the direct lane (more in cases_iommu.py).
     nvme_case("nvme-with-intel-iommu", "nvme.read=77:77", machine="q35,kernel-irqchip=split",
-              devices=["-device", "intel-iommu,intremap=on"],
+              devices=["-device", "intel-iommu,intremap=on"], proof=False,
               expect=[r"^acpi: dmar units=1 ",
-                      r"^dma: backend selection backend=bounce-buffer iommu=vtd verified=false "]),
+                      r"^dma: backend selection backend=direct-remapping iommu=intel-vtd verified=true ",
+                      r"^nvme: bound bdf=\S+ lane=direct ",
+                      r"^nvme: read ok nsid=1 lba=77 blocks=77 "]),
+    nvme_case("nvme-remap-forced-verified", "dma.backend=remap nvme.read=1:1", machine="q35,kernel-irqchip=split",
+              devices=["-device", "intel-iommu,intremap=on"], proof=False,
+              expect=[r"^dma: backend selection backend=direct-remapping iommu=intel-vtd verified=true ",
+                      r"^nvme: bound bdf=\S+ lane=direct "]),
+    # Remapping forced where it cannot be verified (requester id of a conventional bridge): a loud failure.
     nvme_case("nvme-remap-forced-unverified", "dma.backend=remap", machine="q35,kernel-irqchip=split",
-              devices=["-device", "intel-iommu,intremap=on"], status="fail", proof=False, check_reads=False,
-              expect=[r"^dma: error remap backend requested but no verified IOMMU iommu=vtd ",
+              devices=["-device", "intel-iommu,intremap=on", "-device", "pci-bridge,id=br1,chassis_nr=1"], bus="br1",
+              status="fail", proof=False, check_reads=False,
+              expect=[r"^dma: error remap backend requested but verification failed bdf=\S+ step=unit "
+                      r"reason=behind-conventional-pci-bridge$",
+                      r"^run: complete status=fail "],
+              forbid=[r"^dma: backend selection "]),
+    # Remapping forced with no IOMMU at all.
+    nvme_case("nvme-remap-forced-no-iommu", "dma.backend=remap", status="fail", proof=False, check_reads=False,
+              expect=[r"^dma: error remap backend requested but no verified IOMMU iommu=none reason=no-dmar-table$",
                       r"^run: complete status=fail "]),
     nvme_case("nvme-bounce-forced", "dma.backend=bounce",
               expect=[r"^dma: backend selection backend=bounce-buffer iommu=none verified=false reason=forced-by-cmdline "]),

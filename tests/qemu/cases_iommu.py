@@ -1,0 +1,201 @@
+"""tests/qemu/cases_iommu.py - the direct-remapping lane on QEMU's emulated VT-d unit.
+
+`-M q35,kernel-irqchip=split -device intel-iommu,intremap=on`, the IOMMU
+before the NVMe devices.  Every direct-lane boot must show the positive
+verification step by step (the blocked DMA's fault included, at the guard
+IOVA the unit step announced, from the controller's own source id), then
+the selection line, the provider on the direct lane, data verified on the
+host, and a release that unmaps the pool and clears the context entry
+before anything is freed.  Also: aw-bits=48 with caching mode (four-level
+tables, invalidation after every map), register-based invalidation, the
+bounce lane forced on the same machine (the IOMMU left untouched), a
+controller behind a conventional PCI bridge (no verification possible:
+fallback, or a loud failure when remapping is forced), the hostile
+provider aiming its device outside its pool, and the benchmark.
+"""
+import re
+import struct
+
+from cases_nvme import nvme_case
+
+IOMMU = ["-device", "intel-iommu,intremap=on"]
+MACHINE = "q35,kernel-irqchip=split"
+
+DIRECT_PROOF = [
+    r"^pci: nvme controller bdf=\S+ vendor=0x[0-9a-f]{4} device=0x[0-9a-f]{4} class=0x01 subclass=0x08 prog_if=0x02$",
+    r"^iommu: vtd unit index=0 base=0x[0-9a-f]+ segment=0 version=\d+\.\d+ cap=0x[0-9a-f]+ ecap=0x[0-9a-f]+ .* "
+    r"invalidation=(queued|register) fault_vector=\d+$",
+    r"^iommu: verify step=unit result=ok bdf=\S+ unit=0 scope=\S+ did=\d+ levels=[345] ",
+    r"^iommu: verify step=translation result=ok bdf=\S+ unit=0 gsts=0x[0-9a-f]+ context=present ",
+    r"^iommu: verify step=dma-lands result=ok bdf=\S+ iova=0x[0-9a-f]+ bytes=4096 neighbours=untouched content=checked$",
+    r"^iommu: fault unit=0 source=\S+ addr=0x[0-9a-f]+ reason=write-denied fault_reason=0x05 type=write record=\d+ event=poll$",
+    r"^iommu: verify step=blocked-dma result=ok bdf=\S+ iova=0x[0-9a-f]+ fault_recorded=yes source=\S+ "
+    r"reason=write-denied event=(pending-in-lapic|interrupt) memory=untouched$",
+    r"^iommu: verify step=carries-on result=ok bdf=\S+ ",
+    r"^dma: backend selection backend=direct-remapping iommu=intel-vtd verified=true reason=positive-verification-passed "
+    r"policy=direct-remapping-if-verified-else-bounce-buffer host_physical_user_visible=false verified_on=\S+$",
+    r"^provider: nvme started cpl=3 caps=DeviceMmio,Interrupt,DMAPool .* lane=direct pid=\d+$",
+    r"^nvme: doorbell page mapped bdf=\S+ pid=\d+ bar0_offset=0x1000 bytes=4096 ",
+    r"^provider: direct lane iova_base=0x[0-9a-f]+ ",
+    r"^iommu: pool mapped bdf=\S+ did=\d+ iova=0x[0-9a-f]+-0x[0-9a-f]+ bytes=\d+ pages=\d+ manager_pages=0$",
+    r"^nvme: direct enable bdf=\S+ writer=manager asq_iova=0x[0-9a-f]+ acq_iova=0x[0-9a-f]+ ",
+    r"^nvme: bound bdf=\S+ lane=direct version=\d+\.\d+\.\d+ mqes=\d+ dstrd=\d+ ioqpairs=\d+ pid=\d+$",
+    r"^nvme: admin completion wake=interrupt vector=\d+ ",
+    r"^nvme: identify controller vid=0x[0-9a-f]{4} ",
+    r"^nvme: read ok nsid=\d+ lba=0 blocks=\d+ bytes=\d+ crc32=0x[0-9a-f]{8}",
+    r"^proc: exit pid=\d+ name=nvme status=0$",
+    r"^nvme: shutdown bdf=\S+ result=complete ",
+    # No manager physical address in the pool; the provider's device addresses were IOVAs above all RAM.
+    r"^dma: audit provider_bytes_scanned=\d+ matching_words=0 provider_sq_bytes_skipped=0 lane=direct "
+    r"iova_words=[1-9]\d* iova_base=0x[0-9a-f]+ ram_end=0x[0-9a-f]+ result=pass$",
+    r"^iommu: pool unmapped bdf=\S+ did=\d+ pages=\d+ mapped_now=0 invalidated=iotlb$",
+    r"^iommu: domain destroyed bdf=\S+ unit=0 did=\d+ mapped_pages=0 .* context=cleared invalidated=context-device,iotlb-domain$",
+    r"^nvme: controller released bdf=\S+ stopped=yes ledger_live=0 .* lane=direct forwarded_irqs=[1-9]\d*$",
+]
+
+
+def first_index(run, pattern):
+    rx = re.compile(pattern)
+    for i, l in enumerate(run.lines):
+        if rx.search(l):
+            return i
+    return None
+
+
+def check_direct(run, ctx):
+    """What the regexes cannot say: the order of events, and that the proofs agree with each other."""
+    problems = []
+    order = [r"^iommu: verify step=unit result=ok", r"^iommu: verify step=translation result=ok",
+             r"^iommu: verify step=dma-lands result=ok", r"^iommu: verify step=blocked-dma result=ok",
+             r"^iommu: verify step=carries-on result=ok", r"^dma: backend selection ", r"^provider: nvme started ",
+             r"^iommu: pool mapped ", r"^nvme: direct enable ", r"^nvme: bound ", r"^nvme: shutdown ",
+             r"^iommu: pool unmapped ", r"^iommu: domain destroyed ", r"^nvme: controller released "]
+    at = [first_index(run, p) for p in order]
+    if None not in at and at != sorted(at):
+        problems.append("direct-lane events out of order: %s" % at)
+    unit, blocked = run.find(r"^iommu: verify step=unit result=ok"), run.find(r"^iommu: verify step=blocked-dma result=ok")
+    sel = run.find(r"^dma: backend selection ")
+    if unit and blocked and sel:
+        u, b, s = run.kv(unit[0]), run.kv(blocked[0]), run.kv(sel[0])
+        faults = [run.kv(l) for l in run.find(r"^iommu: fault .* event=poll$")]
+        if b["iova"] != u["guard_iova"]:
+            problems.append("blocked DMA at %s, not the guard page %s" % (b["iova"], u["guard_iova"]))
+        if not any(f["source"] == u["bdf"] and f["addr"] == u["guard_iova"] for f in faults):
+            problems.append("no fault line from %s at the guard page %s" % (u["bdf"], u["guard_iova"]))
+        if s.get("verified_on") != u["bdf"]:
+            problems.append("selection verified on %s, domain made for %s" % (s.get("verified_on"), u["bdf"]))
+        # IOVAs live in the window above RAM: the pool's IOVA must be the window's base.
+        pm = run.find(r"^iommu: pool mapped ")
+        if pm and not run.kv(pm[0])["iova"].startswith(u["pool_iova"]):
+            problems.append("pool mapped at %s, announced %s" % (run.kv(pm[0])["iova"], u["pool_iova"]))
+        if int(u["window"].split("-")[0], 16) < int(u["ram_end"], 16):
+            problems.append("IOVA window below the end of RAM")
+    return problems
+
+
+def direct_case(name, cmdline="", iommu=",intremap=on", expect=(), check=None, **kw):
+    case = nvme_case(name, cmdline, machine=MACHINE, devices=["-device", "intel-iommu" + iommu] + list(kw.pop("devices", [])),
+                     proof=False, expect=DIRECT_PROOF + list(expect), **kw)
+    base = case.check
+    case.check = lambda run, ctx: (base(run, ctx) if base else []) + check_direct(run, ctx) + (check(run, ctx) if check else [])
+    return case
+
+
+def kernel_bytes_at(kernel, paddr, length):
+    """The bytes the kernel ELF loads at physical address paddr."""
+    with open(kernel, "rb") as f:
+        elf = f.read()
+    phoff, = struct.unpack_from("<Q", elf, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", elf, 0x36)
+    for i in range(phnum):
+        ptype, _, off, _, pa, filesz, _, _ = struct.unpack_from("<IIQQQQQQ", elf, phoff + i * phentsize)
+        if ptype == 1 and pa <= paddr < pa + filesz:
+            return elf[off + paddr - pa:off + paddr - pa + length]
+    return b""
+
+
+def check_no_exfiltration(run, ctx):
+    """The write the hostile provider pointed at kernel memory must not have put kernel bytes on the disk."""
+    line = run.find(r"^selftest: hostile direct-lane exfiltration-target ")
+    if not line:
+        return ["no exfiltration-target line"]
+    kv = run.kv(line[0])
+    lba, phys = int(kv["lba"]), int(kv["kernel_phys"], 16)
+    secret = kernel_bytes_at(ctx.facts["kernel"], phys, 4096)
+    with open(ctx.facts["images"][1], "rb") as f:
+        f.seek(lba * 512)
+        disk = f.read(4096)
+    if not secret or secret.count(0) == len(secret):
+        return ["cannot find kernel bytes at 0x%x to compare" % phys]
+    if secret[:64] in disk or disk == secret:
+        return ["kernel memory reached the disk at lba %d" % lba]
+    return []
+
+
+HOSTILE_DIRECT = {
+    "identify-into-kernel-memory": ("0xffffffff80200000", "address-beyond-agaw", "write"),
+    "identify-into-low-physical-memory": ("0x200000", "write-denied", "write"),
+    "read-raw-prp2": ("0x100000", "write-denied", "write"),
+    "prp-list-entry-outside-pool": ("0x300000", "write-denied", "write"),
+    "write-from-kernel-memory": ("0x200000", "read-denied", "read"),
+}
+
+CASES = [
+    # The default: auto verifies the unit on the controller and takes the direct lane; data checked on the host.
+    direct_case("iommu-direct-default", "nvme.read=16384:8,32767:1,100:2048 nvme.write=1000:1500:0xdeadbeef",
+                writes=[(1000, 1500, 0xdeadbeef)],
+                expect=[r"^iommu: verify step=unit result=ok .* levels=3 agaw=39 ",
+                        r"^nvme: read ok nsid=1 lba=100 blocks=2048 bytes=1048576 .* commands=2 ",
+                        r"^nvme: write ok nsid=1 lba=1000 blocks=1500 .* flush=ok verify=readback-match "]),
+    # 48-bit guest addresses with caching mode: four-level tables; every map is invalidated too.
+    direct_case("iommu-direct-aw48-caching-mode", "nvme.read=3:300 nvme.write=70:77:7", iommu=",intremap=on,aw-bits=48,caching-mode=on",
+                writes=[(70, 77, 7)],
+                expect=[r"^iommu: vtd unit index=0 .* sagaw=0x6 mgaw=48 .* caching_mode=yes ",
+                        r"^iommu: verify step=unit result=ok .* levels=4 agaw=48 window=0xffffc0000000-0x1000000000000 "]),
+    # Register-based invalidation (context command and IOTLB registers) instead of the queue.
+    direct_case("iommu-register-invalidation", "iommu.invalidation=register nvme.read=9:700 nvme.write=20:20:2",
+                writes=[(20, 20, 2)],
+                expect=[r"^iommu: vtd unit index=0 .* invalidation=register fault_vector=\d+$"]),
+    # Behind a PCIe root port: the DMAR names the port as a subtree; the controller is on its secondary bus.
+    direct_case("iommu-direct-behind-root-port", "nvme.read=2:2,1000:100",
+                devices=["-device", "pcie-root-port,id=rp1,chassis=1,slot=1"], bus="rp1",
+                expect=[r"^iommu: verify step=unit result=ok bdf=0000:0[1-9a-f]:00\.0 unit=0 scope=explicit "]),
+    # PRP lists the provider builds itself (MDTS 8 KiB: every long read is many two-page commands, 4 KiB blocks: lists).
+    direct_case("iommu-direct-lists-4k-blocks", "nvme.read=17:300,4095:1",
+                namespaces=[{"logical_block_size": 4096, "physical_block_size": 4096}],
+                expect=[r"^nvme: read ok nsid=1 lba=17 blocks=300 bytes=1228800 .* commands=3 "]),
+    direct_case("iommu-direct-separate-metadata", "nvme.read=3:200 nvme.write=50:100:7", namespaces=[{"ms": 8}],
+                writes=[(50, 100, 7)],
+                expect=[r"^nvme: read ok nsid=1 lba=3 blocks=200 bytes=102400 .* md_bytes=1600 pid=\d+$"]),
+    # The bounce lane forced on the same machine: the IOMMU is not touched at all.
+    nvme_case("iommu-forced-bounce", "dma.backend=bounce nvme.read=77:77 nvme.write=500:50:5", machine=MACHINE,
+              devices=IOMMU, writes=[(500, 50, 5)],
+              expect=[r"^dma: backend selection backend=bounce-buffer iommu=intel-vtd verified=false reason=forced-by-cmdline "],
+              forbid=[r"^iommu: "]),
+    # Behind a conventional PCI bridge the unit sees the bridge's requester id: no domain, no verification.
+    nvme_case("iommu-behind-pci-bridge-falls-back", "nvme.read=2:2", machine=MACHINE,
+              devices=IOMMU + ["-device", "pci-bridge,id=br1,chassis_nr=1"], bus="br1",
+              expect=[r"^iommu: verify step=unit result=fail bdf=\S+ reason=behind-conventional-pci-bridge$",
+                      r"^dma: backend selection backend=bounce-buffer iommu=intel-vtd verified=false "
+                      r"reason=unit:behind-conventional-pci-bridge ",
+                      r"^nvme: lane fallback bdf=\S+ lane=brokered failed_step=unit reason=behind-conventional-pci-bridge$"]),
+    # The hostile provider on the direct lane: each address outside its pool faults in the IOMMU.
+    direct_case("iommu-hostile-direct", "selftest=hostile nvme.read=5:5",
+                expect=[r"^selftest: hostile attempt=%s result=harmless how=device-address=%s completed=yes .* "
+                        r"controller=alive pool=untouched pid=\d+$" % (a, v[0]) for a, v in HOSTILE_DIRECT.items()] +
+                       [r"^iommu: fault unit=0 source=\S+ addr=%s reason=%s fault_reason=0x[0-9a-f]{2} type=%s .* event=interrupt$"
+                        % v for v in HOSTILE_DIRECT.values()] +
+                       [r"^iommu: fault unit=0 source=\S+ addr=0x7fc0800000 reason=write-denied ",
+                        r"^selftest: hostile attempt=read-beyond-pool result=harmless ",
+                        r"^selftest: hostile attempts=(\d+) refused_or_harmless=\1 result=pass pid=\d+$",
+                        r"^selftest: hostile attempt=read-asq result=refused ",
+                        r"^selftest: hostile attempt=doorbell-unknown-queue result=refused ",
+                        r"^selftest: hostile attempt=stale-completion-after-recreate result=harmless "],
+                forbid=[r"result=ALLOWED", r"^run: complete status=pass errors=0$"],
+                check=check_no_exfiltration),
+    # The benchmark on the direct lane (figures are for bench/, not asserted here).
+    nvme_case("iommu-bench-direct", "mode=bench bench.job=seqread128k bench.qd=8 bench.seconds=1", machine=MACHINE,
+              devices=IOMMU, check_reads=False, proof=False,
+              expect=[r"^bench: job=seqread128k qd=8 iops=[1-9]\d* .* lane=direct .* errors=0 ",
+                      r"^nvme: controller released bdf=\S+ stopped=yes ledger_live=0 .* lane=direct "]),
+]
