@@ -14,8 +14,13 @@ $(BUILD)/host/lib/%.o: lib/%.c
 # model in tests/host/model/ (SPDK-style: compile the code, stub the rest).
 BROKER_HOST_SRCS := kernel/nvme/broker_queues.c kernel/nvme/broker_submit.c kernel/nvme/broker_complete.c \
 	kernel/nvme/prp.c kernel/nvme/identify.c kernel/nvme/audit.c kernel/dma/bounce.c kernel/dma/dma.c
-MODEL_HOST_SRCS  := $(wildcard tests/host/model/*.c)
+MODEL_HOST_SRCS  := tests/host/model/kshim.c tests/host/model/nvme_model.c tests/host/model/broker_rig.c
 BROKER_HOST_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(BROKER_HOST_SRCS) $(MODEL_HOST_SRCS))
+
+# The VT-d driver, its real sources but regs.c, against the unit model (tests/host/model/vtd_model.c).
+VTD_HOST_SRCS := $(filter-out kernel/iommu/vtd/regs.c,$(wildcard kernel/iommu/vtd/*.c)) kernel/dma/dma.c \
+	tests/host/model/kshim.c tests/host/model/vtd_model.c
+VTD_HOST_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(VTD_HOST_SRCS))
 
 $(BUILD)/host/kernel/%.o: kernel/%.c
 	@mkdir -p $(dir $@)
@@ -28,6 +33,7 @@ $(BUILD)/host/tests/host/model/%.o: tests/host/model/%.c
 	$(Q)$(CC) $(HOST_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(BUILD)/host/test_broker_model: $(BROKER_HOST_OBJS)
+$(BUILD)/host/test_vtd_model: $(VTD_HOST_OBJS)
 
 $(BUILD)/host/test_%: tests/host/test_%.c $(patsubst lib/%.c,$(BUILD)/host/lib/%.o,$(HOST_LIB_SRCS))
 	@mkdir -p $(dir $@)

@@ -15,6 +15,7 @@
 #include "include/abi/errors.h"
 #include "kernel/core/log.h"
 #include "kernel/iommu/vtd/vtd_var.h"
+#include "lib/string.h"
 
 #define BYPASS_DEVICES 64
 
@@ -24,6 +25,11 @@ struct bypass_ctx {
 };
 
 static struct bypass_ctx ctxs[VTD_MAX_UNITS][BYPASS_DEVICES];
+
+void vtd_bypass_init(const struct vtd_unit *u)
+{
+	memset(ctxs[u->u_index], 0, sizeof(ctxs[u->u_index]));
+}
 
 void vtd_bypass_release(struct vtd_unit *u, uint16_t sid)
 {

@@ -1,69 +1,15 @@
 /*
- * kernel/iommu/vtd/regs.c - a VT-d unit's registers (VT-d 3.3 §10.4), the
- * bounded waits on them, and cache flushing for translation structures.
+ * kernel/iommu/vtd/regs.c - a VT-d unit's registers (VT-d 3.3 §10.4).
  *
  * Registers are 32 or 64 bits wide and read with accesses of exactly that
  * width (§10.2: software may access 64-bit registers as one 64-bit access).
  * Kept apart so that the host tests can put a model of the unit behind the
- * same functions.
+ * same four functions (tests/host/model/vtd_model.c).
  */
-#include "include/abi/errors.h"
 #include "kernel/arch/x86_64/cpu.h"
-#include "kernel/core/clock.h"
-#include "kernel/core/log.h"
 #include "kernel/iommu/vtd/vtd_var.h"
-
-#define CACHE_LINE 64
 
 uint32_t vtd_read32(struct vtd_unit *u, uint32_t off) { return mmio_read32(u->u_regs + off); }
 uint64_t vtd_read64(struct vtd_unit *u, uint32_t off) { return mmio_read64(u->u_regs + off); }
 void vtd_write32(struct vtd_unit *u, uint32_t off, uint32_t v) { mmio_write32(u->u_regs + off, v); }
 void vtd_write64(struct vtd_unit *u, uint32_t off, uint64_t v) { mmio_write64(u->u_regs + off, v); }
-
-int vtd_wait32(struct vtd_unit *u, uint32_t off, uint32_t mask, uint32_t want, const char *what)
-{
-	uint64_t deadline = clock_ns() + VTD_WAIT_MS * NSEC_PER_MSEC;
-	uint32_t v;
-
-	while (((v = vtd_read32(u, off)) & mask) != want) {
-		if (clock_ns() > deadline) {
-			kerror("iommu: error timeout unit=%u waiting for %s reg=0x%x value=0x%x mask=0x%x want=0x%x timeout_ms=%u",
-			       u->u_index, what, off, v, mask, want, VTD_WAIT_MS);
-			return CR_ETIMEDOUT;
-		}
-		cpu_relax();
-	}
-	return 0;
-}
-
-int vtd_wait64(struct vtd_unit *u, uint32_t off, uint64_t mask, uint64_t want, const char *what)
-{
-	uint64_t deadline = clock_ns() + VTD_WAIT_MS * NSEC_PER_MSEC;
-	uint64_t v;
-
-	while (((v = vtd_read64(u, off)) & mask) != want) {
-		if (clock_ns() > deadline) {
-			kerror("iommu: error timeout unit=%u waiting for %s reg=0x%x value=0x%lx mask=0x%lx want=0x%lx timeout_ms=%u",
-			       u->u_index, what, off, v, mask, want, VTD_WAIT_MS);
-			return CR_ETIMEDOUT;
-		}
-		cpu_relax();
-	}
-	return 0;
-}
-
-/*
- * A unit without page-walk coherency (ECAP.C = 0, §10.4.3; QEMU's among
- * them) reads root, context and page tables from memory, not from the
- * CPU's caches: the lines must be written back before it may look.  The
- * fence orders the flushes before the register write that tells it to.
- */
-void vtd_flush_cpu(const struct vtd_unit *u, const void *p, uint64_t len)
-{
-	if (u->u_caps.coherent || !len)
-		return;
-	uintptr_t a = (uintptr_t)p & ~(uintptr_t)(CACHE_LINE - 1), end = (uintptr_t)p + len;
-	for (; a < end; a += CACHE_LINE)
-		clflush((const void *)a);
-	mb();
-}

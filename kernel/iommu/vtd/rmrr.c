@@ -15,6 +15,8 @@
 #include "include/abi/errors.h"
 #include "kernel/core/log.h"
 #include "kernel/iommu/vtd/vtd_var.h"
+#include "lib/bits.h"
+#include "lib/string.h"
 
 #define RMRR_DEVICES 16
 
@@ -39,6 +41,11 @@ const struct acpi_dmar_rmrr_info *vtd_rmrr_of(const struct pci_dev *d, unsigned 
 	return *n ? &vtd_dmar->rmrr[idx[0]] : NULL;
 }
 
+void vtd_rmrr_init(const struct vtd_unit *u)
+{
+	memset(ctxs[u->u_index], 0, sizeof(ctxs[u->u_index]));
+}
+
 uint32_t vtd_rmrr_contexts(const struct vtd_unit *u)
 {
 	uint32_t n = 0;
@@ -54,8 +61,7 @@ static void drop(struct vtd_unit *u, struct rmrr_ctx *x)
 
 	if (vtd_context_clear(u, x->sid, x->did) < 0)
 		return;	/* still reachable by the unit: keep its tables */
-	vtd_pt_unmap(&x->pt, env, 0, x->pt.limit);
-	vtd_pt_destroy(&x->pt, env);
+	vtd_pt_destroy(&x->pt, env);	/* nothing points at them any more, nothing cached */
 	vtd_did_free(u, x->did);
 	x->used = false;
 }
@@ -76,11 +82,11 @@ void vtd_rmrr_remove(struct vtd_unit *u)
 	}
 }
 
-/* The shallowest walk the unit supports: RMRRs are low addresses. */
-static unsigned shallowest(const struct vtd_caps *c)
+/* The shallowest walk the unit supports that reaches top (RMRRs are usually low addresses). */
+static unsigned shallowest(const struct vtd_caps *c, uint64_t top)
 {
 	for (unsigned l = 3; l <= 5; l++) {
-		if (c->sagaw & (1u << (l - 2)))
+		if ((c->sagaw & (1u << (l - 2))) && top < 1ull << (12 + 9 * l))
 			return l;
 	}
 	return 0;
@@ -91,8 +97,12 @@ static void identity_map(struct vtd_unit *u, const struct pci_dev *d, struct rmr
 	const struct vtd_pt_env *env = vtd_pt_env(u);
 	unsigned idx[ACPI_MAX_RMRR], mapped = 0;
 	unsigned n = vtd_rmrrs_for_device(vtd_dmar, addr_of(d), &vtd_pci_reader, idx, ACPI_MAX_RMRR);
-	unsigned levels = shallowest(&u->u_caps);
+	uint64_t top = 0;
 	char bdf[16];
+
+	for (unsigned k = 0; k < n && k < ACPI_MAX_RMRR; k++)
+		top = MAX(top, vtd_dmar->rmrr[idx[k]].limit);
+	unsigned levels = shallowest(&u->u_caps, top);
 
 	pci_bdf(d, bdf);
 	if (!levels || vtd_did_alloc(u, &x->did) < 0)

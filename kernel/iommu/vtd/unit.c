@@ -176,6 +176,8 @@ unsigned vtd_init(const struct acpi_dmar_info *dmar, enum vtd_inval_pref pref)
 		*u = (struct vtd_unit){ .u_index = i, .u_phys = d->register_base, .u_segment = d->segment,
 					.u_drhd = d, .u_fault_vector = -1,
 					.u_fault_lines = (struct ratelimit)RATELIMIT_INIT(16, 4) };
+		vtd_rmrr_init(u);
+		vtd_bypass_init(u);
 		u->u_unusable = bringup(u, pref);
 		const struct vtd_caps *c = &u->u_caps;
 		if (u->u_unusable) {

@@ -121,6 +121,7 @@ extern const struct vtd_bus_reader vtd_pci_reader;
 /* rmrr.c: firmware's reserved regions (§8.4) */
 /* Identity-map every RMRR for the devices on u it names (before translation is enabled). */
 void vtd_rmrr_install(struct vtd_unit *u);
+void vtd_rmrr_init(const struct vtd_unit *u);
 void vtd_rmrr_remove(struct vtd_unit *u);
 uint32_t vtd_rmrr_contexts(const struct vtd_unit *u);
 /* The first RMRR naming d, or NULL; *n says how many do. */
@@ -130,6 +131,7 @@ void vtd_rmrr_release_device(struct vtd_unit *u, uint16_t sid);
 
 /* bypass.c: pass-through contexts for devices on the bounce lane */
 void vtd_bypass_release(struct vtd_unit *u, uint16_t sid);
+void vtd_bypass_init(const struct vtd_unit *u);
 
 /* context.c */
 int vtd_context_set(struct vtd_unit *u, uint16_t sid, uint16_t did, uint64_t tt, uint64_t slpt_phys, unsigned ctx_aw);

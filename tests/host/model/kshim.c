@@ -24,7 +24,7 @@
 #include "kernel/nvme/nvme_ctrl.h"
 #include "lib/fmt.h"
 
-char kshim_lines[KSHIM_LINES][256];
+char kshim_lines[KSHIM_LINES][512];
 unsigned kshim_nlines, kshim_errors;
 bool kshim_quiet = true;
 uint64_t kshim_now_ns = 1000000;
@@ -36,7 +36,7 @@ static void vlog(const char *fmt, va_list ap)
 {
 	char *line = kshim_lines[kshim_nlines++ % KSHIM_LINES];
 
-	vsnprintf(line, 256, fmt, ap);
+	vsnprintf(line, 512, fmt, ap);
 	if (!kshim_quiet)
 		fprintf(stderr, "kernel| %s\n", line);
 }
@@ -118,8 +118,12 @@ uint64_t pmm_alloc(uint64_t npages, uint64_t align_pages, uint64_t limit_phys)
 	return pa;
 }
 
+void (*kshim_pmm_free_hook)(uint64_t phys, uint64_t npages);
+
 void pmm_free(uint64_t phys, uint64_t npages)
 {
+	if (kshim_pmm_free_hook)
+		kshim_pmm_free_hook(phys, npages);
 	pages_live -= npages;
 	free(phys_to_virt(phys));
 }

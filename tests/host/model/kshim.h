@@ -14,7 +14,7 @@
 
 /* Log lines the kernel code printed, newest last (kept to the last KSHIM_LINES). */
 #define KSHIM_LINES 64
-extern char kshim_lines[KSHIM_LINES][256];
+extern char kshim_lines[KSHIM_LINES][512];
 extern unsigned kshim_nlines;		/* total ever printed */
 extern unsigned kshim_errors;		/* kerror() calls */
 extern bool kshim_quiet;		/* do not echo lines to stderr */
@@ -32,6 +32,9 @@ uint64_t kshim_irq_signals(unsigned index);
 /* A DMAPool backed by host memory, with its own "physical" address (see kshim.c). */
 struct dma_pool *kshim_pool_create(uint64_t bytes);
 void kshim_pool_destroy(struct dma_pool *p);
+
+/* Called on every pmm_free before the memory goes (the VT-d model checks nothing still leads to it). */
+extern void (*kshim_pmm_free_hook)(uint64_t phys, uint64_t npages);
 
 /* Memory the shimmed pmm handed out and not yet freed, in pages. */
 uint64_t kshim_pmm_pages_live(void);
