@@ -247,3 +247,27 @@ def gpt_seeds():
 
 
 gpt_seeds()
+
+# ------------------------------------------------------------ VT-d (layout of fuzz_vtd.c: u16 length, DMAR, then the rest)
+def vtd_seed(table, rest):
+    return struct.pack("<H", len(table)) + bytes(table) + rest
+
+
+ep2 = struct.pack("<BBBBBB", 1, 8, 0, 0, 0, 0) + bytes([2, 0])
+sub4 = struct.pack("<BBBBBB", 2, 8, 0, 0, 0, 0) + bytes([4, 0])
+two_hop = struct.pack("<BBBBBB", 1, 10, 0, 0, 0, 0) + bytes([0x1c, 0, 0, 0])
+qemu_drhd = struct.pack("<HHBBHQ", 0, 16 + len(ep2) + len(sub4), 0, 0, 0, 0xfed90000) + ep2 + sub4
+all_drhd = struct.pack("<HHBBHQ", 0, 16, 1, 0, 0, 0xfed91000)
+hop_drhd = struct.pack("<HHBBHQ", 0, 16 + len(two_hop), 0, 0, 0, 0xfed92000) + two_hop
+usb = struct.pack("<BBBBBB", 1, 8, 0, 0, 0, 0) + bytes([0x14, 0])
+rmrr_usb = struct.pack("<HHHHQQ", 1, 24 + len(usb), 0, 0, 0xe8000, 0xe8fff) + usb
+# bridges: 00:04.0 -> 1..1, 00:1c.0 -> 2..3; devices: 00:02.0, 01:00.0, 02:00.0, 00:14.0, ...
+topo = bytes([0, 4, 0, 1, 1, 0, 0x1c, 0, 2, 3]) + bytes(10)
+devices = bytes([0, 0, 2, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0x14, 0]) + bytes(16)
+qemu_regs = struct.pack("<IQQ", 0x10, 0xd2008c22260206, 0xf00f4a) + bytes([39]) + struct.pack("<Q", 0xffd7000) + \
+    bytes([0, 0]) + struct.pack("<QQ", 0x7fdffff000, (1 << 63) | (5 << 32) | 0x10) + \
+    struct.pack("<QH", 0x7fc0001000, 2047)
+pt_ops = bytes([0]) + struct.pack("<Q", 0x7fc0000000) + bytes([0, 4, 1, 0, 1, 2, 2, 0, 0, 0, 1, 3, 0, 0, 0, 4, 0])
+dmar = sdt("DMAR", bytes([38, 1]) + b"\0" * 10 + qemu_drhd + hop_drhd + all_drhd + rmrr_usb)
+put("fuzz_vtd", "qemu-shape", vtd_seed(dmar, topo + devices + qemu_regs + pt_ops))
+put("fuzz_vtd", "no-table", vtd_seed(b"", topo + devices + qemu_regs + pt_ops))
