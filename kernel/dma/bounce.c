@@ -43,7 +43,7 @@ static int bounce_map(struct dma_domain *d, struct dma_map *m)
 
 	if (m->dm_len == 0 || npages > b->b_ledger.l_npages)
 		return CR_EINVAL;
-	if (!m->dm_scratch && !dma_pool_ptr(d->dd_pool, m->dm_handle, m->dm_len))
+	if (!m->dm_scratch && !dma_pool_ptr(m->dm_pool, m->dm_handle, m->dm_len))
 		return CR_ERANGE;
 	if (npages > b->b_ledger.l_nfree)
 		return CR_EAGAIN;
@@ -79,7 +79,7 @@ static void copy_chain(struct dma_domain *d, const struct dma_map *m, bool to_de
 {
 	const struct bounce *b = bounce_of(d);
 	uint32_t ps = d->dd_limits.dl_page_size;
-	uint8_t *pool = dma_pool_ptr(d->dd_pool, m->dm_handle, m->dm_len);
+	uint8_t *pool = dma_pool_ptr(m->dm_pool, m->dm_handle, m->dm_len);
 	uint32_t done = 0;
 
 	/* map() checked the range and the pool cannot shrink while attached. */

@@ -120,9 +120,11 @@ static enum submit_result submit_one(struct nvme_ctrl *c, struct broker_sq *sq,
 		broker_slot_put(sq, t);
 		if (err == CR_EAGAIN)
 			return STALLED;	/* staging pages come back with completions */
-		why = (struct nvme_broker_refusal){ NVME_SCT_GENERIC, NVME_SC_LBA_RANGE, NBR_DSM_RANGE };
-		if (err != CR_ERANGE)
-			why = (struct nvme_broker_refusal){ NVME_SCT_GENERIC, NVME_SC_INTERNAL, NBR_HANDLE };
+		why = (struct nvme_broker_refusal){ NVME_SCT_GENERIC, NVME_SC_INTERNAL, NBR_HANDLE };
+		if (err == CR_ERANGE && plan.kind == NBK_DSM)
+			why = (struct nvme_broker_refusal){ NVME_SCT_GENERIC, NVME_SC_LBA_RANGE, NBR_DSM_RANGE };
+		else if (err == CR_ERANGE)
+			why = (struct nvme_broker_refusal){ NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD, NBR_HANDLE };
 		return refuse(c, sq, cmd, &why);
 	}
 	if ((err = broker_queue_begin(c, &plan, cmd)) < 0) {

@@ -235,7 +235,8 @@ static int make_irq_objects(struct nvme_ctrl *c)
 	return 0;
 }
 
-struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel)
+struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel, uint64_t staging_bytes,
+			    nvme_bind_scan_fn scan, void *scan_ctx)
 {
 	struct nvme_ctrl *c = kmalloc(sizeof(*c));
 	char bdf[16];
@@ -258,7 +259,7 @@ struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel)
 		goto fail_regs;
 	struct dma_domain_req req = {
 		.dr_limits = { c->nc_amazon ? AMAZON_DMA_LIMIT : 0, c->nc_page_size },
-		.dr_staging_want = STAGING_WANT_BYTES,
+		.dr_staging_want = staging_bytes ? staging_bytes : STAGING_WANT_BYTES,
 		.dr_staging_min = BROKER_MAX_TRANSFER / 4 + 2 * (uint64_t)c->nc_page_size,
 		.dr_device = d,
 	};
@@ -270,7 +271,7 @@ struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel)
 		kerror("nvme: error bdf=%s out of memory for identify and namespace tables", bdf);
 		goto fail_memory;
 	}
-	if ((err = nvme_identify_at_bind(c)) < 0) {
+	if ((err = nvme_identify_at_bind(c, scan, scan_ctx)) < 0) {
 		if (nvme_read32(c, NVME_CSTS) & NVME_CSTS_RDY) {
 			/* It would not stop: whatever it may still write to stays allocated. */
 			kerror("nvme: error bdf=%s controller left running after a failed bind; its memory is kept", bdf);

@@ -23,6 +23,19 @@
 #include "lib/nvme_reg.h"
 
 #define BROKER_MAX_NS		256	/* namespaces the manager identifies and brokers */
+#define BROKER_MAX_SPACES	48	/* block sessions per controller (one inbox bit each) */
+
+/*
+ * An NVMe handle space other than the provider's pool: a block session's
+ * region, and the LBA window of the device it serves.  A command whose data
+ * pointer names the space must stay inside both (lib/nvme_broker_check.c).
+ */
+struct nvme_space {
+	struct dma_pool *sp_region;	/* NULL until the client lends one */
+	uint32_t sp_nsid;
+	uint64_t sp_first_lba;
+	uint64_t sp_blocks;
+};
 #define BROKER_VECTORS		4	/* admin + up to three I/O vectors */
 
 struct nvme_ctrl {
@@ -62,6 +75,10 @@ struct nvme_ctrl {
 	/* One manager page pair for the manager's own commands. */
 	uint64_t nc_mgr_buf_addr;
 	uint8_t *nc_mgr_buf;
+	/* Bind time only: the manager's own reads (mgr_io.c). */
+	uint64_t nc_mgr_io_addr, nc_mgr_io_list_addr;
+	uint8_t *nc_mgr_io_buf;
+	uint64_t *nc_mgr_io_list;
 
 	/* broker state, reset whenever the controller is */
 	bool nc_enabled;		/* the manager set CC.EN and the queues are usable */
@@ -70,6 +87,7 @@ struct nvme_ctrl {
 	struct broker_sq nc_sq[BROKER_MAX_QID + 1];
 	struct broker_cq nc_cq[BROKER_MAX_QID + 1];
 	bool nc_backlog;		/* shadow entries left when a budget ran out */
+	struct nvme_space *nc_spaces[BROKER_MAX_SPACES + 1];	/* handle space s; [0] is the pool */
 	/* every pool range the provider ever used as a shadow SQ: its own writes, skipped by the audit */
 	uint8_t *nc_shadow_sq_map;	/* one bit per 64-byte pool entry */
 
@@ -87,8 +105,20 @@ void nvme_write64(struct nvme_ctrl *c, uint32_t off, uint64_t v);
 /* Wait for CSTS.RDY == want within CAP.TO; false (with an error line) on timeout. */
 bool nvme_wait_ready(struct nvme_ctrl *c, bool want, const char *why);
 
-/* identify.c */
-int nvme_identify_at_bind(struct nvme_ctrl *c);
+/* spaces.c */
+int nvme_space_register(struct nvme_ctrl *c, struct nvme_space *sp);
+void nvme_space_unregister(struct nvme_ctrl *c, uint32_t id);
+/* The pool a handle space names (0: the provider's pool), or NULL. */
+struct dma_pool *nvme_space_pool(struct nvme_ctrl *c, uint32_t space);
+
+/* identify.c: at bind the manager enables the controller with its own queues, learns it, then disables it. */
+typedef int (*nvme_bind_scan_fn)(struct nvme_ctrl *c, void *ctx);
+int nvme_identify_at_bind(struct nvme_ctrl *c, nvme_bind_scan_fn scan, void *scan_ctx);
+
+/* mgr_io.c: the manager's own reads while it holds the controller at bind. */
+int nvme_mgr_io_open(struct nvme_ctrl *c);
+int nvme_mgr_read(struct nvme_ctrl *c, const struct nvme_broker_ns *ns, uint64_t lba, uint32_t count, void *out);
+void nvme_mgr_io_free(struct nvme_ctrl *c);
 const struct nvme_broker_ns *nvme_ns_find(const struct nvme_ctrl *c, uint32_t nsid);
 /* An asynchronous event said namespaces changed: identify them again (I/O to them waits). */
 void nvme_ns_refresh(struct nvme_ctrl *c);
