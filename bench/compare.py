@@ -659,11 +659,12 @@ def summarize(a):
     if not a.png:
         return 0
     dat = a.png[:-4] + ".dat"
-    series = [("linux", "file", "Linux (fio)"), ("caprock", "file", "Caprock")]
-    if any(groups[("caprock", "null", j)] for j in jobs):
-        series.append(("caprock", "null", "Caprock, null-co"))
-    if any(groups[("linux", "null", j)] for j in jobs):
-        series.append(("linux", "null", "Linux, null-co"))
+    series = [(sd, b, t) for sd, b, t in (("linux", "file", "Linux (fio)"), ("caprock", "file", "Caprock"),
+                                          ("caprock", "null", "Caprock, null-co"), ("linux", "null", "Linux, null-co"))
+              if any(stat(sd, b, j, "iops") for j in jobs)]
+    if not series:
+        print("compare.py: no valid run, no plot", file=sys.stderr)
+        return 1
     with open(dat, "w") as f:
         f.write("# job " + " ".join("%s_%s_{med,min,max,p50,p99}" % (s, b) for s, b, _ in series) + "\n")
         for job in jobs:
@@ -674,11 +675,13 @@ def summarize(a):
                 row += [fmt(med(v)) if v else "NaN", fmt(min(v)) if v else "NaN", fmt(max(v)) if v else "NaN",
                         fmt(med(p50)) if p50 else "NaN", fmt(med(p99)) if p99 else "NaN"]
             f.write('"%s" %s\n' % (row[0], " ".join(row[1:])))
-    colors = ["#4477aa", "#ee6677", "#228833", "#ccbb44"]
+    palette = {("linux", "file"): "#4477aa", ("caprock", "file"): "#ee6677",
+               ("caprock", "null"): "#228833", ("linux", "null"): "#ccbb44"}
+    colors = [palette[(sd, b)] for sd, b, _ in series]
     iops_plot = ", ".join("'%s' using %d:%d:%d%s title '%s' lc rgb '%s'" % (
         dat if i == 0 else "", 2 + 5 * i, 3 + 5 * i, 4 + 5 * i, ":xtic(1)" if i == 0 else "", t, colors[i])
         for i, (_, _, t) in enumerate(series))
-    lat_series = [(i, s) for i, s in enumerate(series) if s[1] == "file"]
+    lat_series = list(enumerate(series))
     lat_plot = ", ".join(
         "'%s' using %d%s title '%s %s' lc rgb '%s' fs %s" % (
             dat if n == 0 else "", col + 5 * i, ":xtic(1)" if n == 0 else "", t, pct, colors[i],
