@@ -251,7 +251,6 @@ def count_trace(path):
     eras = [collections.Counter()]
     ien_cqs = [[]]
     vec = [collections.Counter()]
-    first_io = {}
     rx_q = re.compile(r"[sc]qid (\d+)")
     rx_cq = re.compile(r"cqid=(\d+), vector=(\d+), .*ien=(\d+)")
     with open(path, "rb") as f:
@@ -573,7 +572,6 @@ def summarize(a):
     p("")
     p("| job | Linux IOPS min/med/max | Caprock IOPS min/med/max | Caprock/Linux (medians) | events/IO Linux | events/IO Caprock | lat p50 µs Linux / Caprock | lat p99 µs Linux / Caprock | valid runs (Linux; Caprock) |")
     p("|---|---|---|---|---|---|---|---|---|")
-    plotrows = []
     for job in jobs:
         li, ca = stat("linux", "file", job, "iops"), stat("caprock", "file", job, "iops")
         if not groups[("linux", "file", job)] and not groups[("caprock", "file", job)]:
