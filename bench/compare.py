@@ -656,7 +656,8 @@ def summarize(a):
     # ---- plot
     if not a.png:
         return 0
-    dat = a.png[:-4] + ".dat"
+    stem = os.path.join(a.plot_work or os.path.dirname(a.png), os.path.basename(a.png)[:-4])
+    dat = stem + ".dat"
     series = [(sd, b, t) for sd, b, t in (("linux", "file", "Linux (fio)"), ("caprock", "file", "Caprock"),
                                           ("caprock", "null", "Caprock, null-co"), ("linux", "null", "Linux, null-co"))
               if any(stat(sd, b, j, "iops") for j in jobs)]
@@ -686,7 +687,7 @@ def summarize(a):
             "solid 0.9" if pct == "p50" else "pattern 2")
         for n, (i, (col, pct, t)) in enumerate(
             (i, (c, pc, s[2])) for pc, c in (("p50", 5), ("p99", 6)) for i, s in lat_series))
-    gp = a.png[:-4] + ".gp"
+    gp = stem + ".gp"
     with open(gp, "w") as f:
         f.write("""set terminal pngcairo size 1400,560 font 'DejaVu Sans,10'
 set output '%(png)s'
@@ -753,6 +754,7 @@ def main():
     s.add_argument("--out", required=True)
     s.add_argument("--png", default="")
     s.add_argument("--title", default="")
+    s.add_argument("--plot-work", default="", help="where the gnuplot data and script go")
     s.add_argument("--host-busy-limit", default="0.5")
     s.add_argument("--exclude-noisy", action="store_true")
     n = sub.add_parser("norm-argv")

@@ -72,6 +72,7 @@ esac
 NULL_DRIVE=${NULL_DRIVE:-driver=null-co,size=1G,read-zeroes=on,if=none,id=nvm,cache=none,aio=native}
 KERNEL=${KERNEL:-$TREE/build/kernel.elf}
 ANCHOR=${ANCHOR:-$TREE/../shared/anchors/linux-guest}
+[ -d "$ANCHOR" ] && ANCHOR=$(cd "$ANCHOR" && pwd)
 ANCHOR_WORK=${ANCHOR_WORK:-/tmp/linux-anchor}
 BATCH=${BATCH:-1}
 TRACE=${TRACE:-1}
@@ -112,11 +113,13 @@ if [[ ,$SIDES, == *,linux* ]]; then
 	[ -x "$ANCHOR/run.sh" ] || die "no linux-guest anchor at $ANCHOR (set ANCHOR=)"
 fi
 if [[ ,$SIDES, == *,caprock* ]]; then
-	if [ ! -f "$KERNEL" ]; then
-		[ "$KERNEL" = "$TREE/build/kernel.elf" ] || die "KERNEL=$KERNEL does not exist"
-		echo "compare.sh: building $KERNEL (make -j2)" >&2
-		make -C "$TREE" -j2 -s >&2 || die "make failed"
+	if [ "$KERNEL" = "$TREE/build/kernel.elf" ]; then
+		if ! make -C "$TREE" -q >/dev/null 2>&1; then
+			echo "compare.sh: building $KERNEL (make -j2)" >&2
+			make -C "$TREE" -j2 -s >&2 || die "make failed"
+		fi
 	fi
+	[ -f "$KERNEL" ] || die "KERNEL=$KERNEL does not exist"
 fi
 mkdir -p "$BENCH_WORK" "$(dirname "$OUT")"
 [ -e "$OUT" ] && die "$OUT exists; set TAG= or OUT= (results are never overwritten)"
@@ -318,7 +321,7 @@ TITLE="Caprock vs Linux (fio), QEMU NVMe, TCG (guest CPU cost mostly), $DATE, $R
 [ -n "$LABEL" ] && TITLE="$TITLE\\n$LABEL"
 nz=()
 [ "$EXCLUDE_NOISY" = 1 ] && nz=(--exclude-noisy)
-"$PY" "$HELPER" summarize "$OUT" --out "$OUT" --png "$PNG" --title "$TITLE" --host-busy-limit "$HOST_BUSY_LIMIT" "${nz[@]}" >/dev/null
+"$PY" "$HELPER" summarize "$OUT" --out "$OUT" --png "$PNG" --plot-work "$BENCH_WORK" --title "$TITLE" --host-busy-limit "$HOST_BUSY_LIMIT" "${nz[@]}" >/dev/null
 sed -n '/^## Summary/,$p' "$OUT"
 echo
 echo "plot: $PNG" | tee -a "$OUT"
