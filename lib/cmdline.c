@@ -148,7 +148,7 @@ static bool parse_bench_job(struct span s, enum bench_pattern *pat, uint32_t *by
 
 /* Keys that take one value; a second occurrence is an error. */
 enum scalar_key { K_MODE, K_NSID, K_DMA, K_JOB, K_QD, K_SECONDS, K_SELFTEST, K_RUN_TIMEOUT, K_SERVE_SECONDS,
-		  K_CLOCK, K_APIC_MODE, K_APIC_TIMER, K_DEV, K_BENCH_PATH, K_BENCH_DEVS, K_NKEYS };
+		  K_CLOCK, K_APIC_MODE, K_APIC_TIMER, K_DEV, K_BENCH_PATH, K_BENCH_DEVS, K_FAULT, K_NKEYS };
 
 /* A decimal number at *i without leading zeros; false if there is none. */
 static bool take_number(struct span s, size_t *i, bool zero_ok)
@@ -280,6 +280,14 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 	} else if (span_is(k, "nvme.dev")) {
 		key = K_DEV;
 		ok = parse_dev_name(v, o->dev);
+	} else if (span_is(k, "fault.provider")) {
+		/* Fault injection: one controller's provider crashes once serving; the others must carry on. */
+		uint32_t unit;
+		key = K_FAULT;
+		ok = v.n > 4 && memcmp(v.p, "nvme", 4) == 0 &&
+		     parse_u32_range((struct span){ v.p + 4, v.n - 4 }, 0, 63, &unit);
+		if (ok)
+			o->fault_provider = (int)unit;
 	} else if (span_is(k, "bench.path")) {
 		key = K_BENCH_PATH;
 		if (span_is(v, "provider"))
@@ -327,6 +335,7 @@ void cmdline_parse(const char *line, struct boot_options *o)
 	o->bench_qd = 32;
 	o->bench_seconds = 5;
 	o->clock_source = CLOCK_SRC_NONE;
+	o->fault_provider = -1;
 	if (!line)
 		return;
 

@@ -220,13 +220,19 @@ static int flush_all(struct nvme_dev *d)
 	return err;
 }
 
-int serve_run(struct nvme_dev *d, const struct start_info *si)
+int serve_run(struct nvme_dev *d, const struct start_info *si, bool fault)
 {
 	bool stopping = false;
 	int err;
 
 	if ((err = open_sessions(d, si)) < 0)
 		return err;
+	if (fault) {
+		/* fault.provider=: crash here, sessions open; the kernel must contain it. */
+		uprintf("provider: fault injected on purpose");
+		volatile uintptr_t nowhere = 8;	/* an unmapped page, through the compiler's back */
+		*(volatile uint32_t *)nowhere = 1;
+	}
 	d->d_io.q_irq = -1;	/* completions wake the inbox, not the Interrupt capability */
 	for (;;) {
 		int64_t bits = sys_notify_wait(d->d_inbox, IDLE_WAIT_NS);

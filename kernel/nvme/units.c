@@ -238,6 +238,7 @@ static bool make_provider(struct nvme_unit *u, const struct boot_options *o, str
 		.j_bench_qd = o->bench_qd, .j_bench_seconds = o->bench_seconds,
 		.j_hostile = own_io && o->selftest != SELFTEST_HOSTILE_CLIENT ? o->selftest : 0,
 		.j_cloud_ebs = c->nc_amazon, .j_data_bytes = own_io ? POOL_OWN_IO_BYTES / 2 : 0,
+		.j_fault = o->fault_provider == (int)u->u_index,
 	};
 	u->u_worker = u->u_job.j_mode == NVME_JOB_BENCH;
 	struct dma_pool *pool = dma_pool_create(CAP_TYPE_DMA_POOL, own_io ? POOL_OWN_IO_BYTES : POOL_SERVE_BYTES,

@@ -847,6 +847,17 @@ static void test_bench_path_and_devs(void **state UNUSED)
 	assert_one_error(parse(line), "bad value", NULL);	/* one more than the limit */
 }
 
+static void test_fault_provider(void **state UNUSED)
+{
+	assert_int_equal(parse("")->fault_provider, -1);		/* none unless asked */
+	assert_int_equal(parse("nvme.read=0:1")->fault_provider, -1);
+	assert_int_equal(parse("fault.provider=nvme3")->fault_provider, 3);
+	assert_int_equal(parse("fault.provider=nvme0")->nerrors, 0);
+	assert_one_error(parse("fault.provider=nvme64"), "bad value", NULL);
+	assert_one_error(parse("fault.provider=nvme"), "bad value", NULL);
+	assert_one_error(parse("fault.provider=sda"), "bad value", NULL);
+}
+
 static void test_selftest_kinds(void **state UNUSED)
 {
 	assert_int_equal(parse("selftest=hostile-hang")->selftest, SELFTEST_HOSTILE_HANG);
@@ -901,6 +912,7 @@ int main(void)
 		cmocka_unit_test(test_dev_names),
 		cmocka_unit_test(test_bench_path_and_devs),
 		cmocka_unit_test(test_selftest_kinds),
+		cmocka_unit_test(test_fault_provider),
 		cmocka_unit_test(test_selftest_bad_value),
 		cmocka_unit_test(test_everything_at_once),
 		cmocka_unit_test(test_error_unknown_key),

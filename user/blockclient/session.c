@@ -92,7 +92,7 @@ int bdev_io(struct bdev *b, uint16_t op, uint64_t lba, uint32_t blocks, uint64_t
 			}
 		}
 		if (provider_gone(b))
-			return CR_EIO;
+			return CR_ENODEV;	/* its provider ended: nothing will answer */
 		uint64_t now = sys_clock_ns();
 		if (now - noted > SLOW_NOTE_NS) {
 			/* EBS may stall for long; the provider decides when a command has failed. */
