@@ -374,6 +374,7 @@ const char *nvme_broker_reason_name(uint32_t reason)
 		[NBR_LOG_PAGE] = "log-page-not-allowed",
 		[NBR_FEATURE_SAVE] = "feature-save-not-allowed",
 		[NBR_SESSION_SCOPE] = "outside-the-sessions-device",
+		[NBR_NO_MEMORY] = "kernel-out-of-memory",
 	};
 	return reason < NBR_COUNT && names[reason] ? names[reason] : "unknown";
 }

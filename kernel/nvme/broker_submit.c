@@ -132,7 +132,7 @@ static enum submit_result submit_one(struct nvme_ctrl *c, struct broker_sq *sq,
 		broker_slot_put(sq, t);
 		why = (struct nvme_broker_refusal){ NVME_SCT_COMMAND, NVME_SC_QID_INVALID, NBR_QUEUE_ID };
 		if (err == CR_ENOMEM)
-			why = (struct nvme_broker_refusal){ NVME_SCT_GENERIC, NVME_SC_INTERNAL, NBR_QUEUE_ID };
+			why = (struct nvme_broker_refusal){ NVME_SCT_GENERIC, NVME_SC_INTERNAL, NBR_NO_MEMORY };
 		return refuse(c, sq, cmd, &why);
 	}
 	to_device_ring(c, sq, t, cmd);

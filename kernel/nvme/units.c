@@ -25,6 +25,7 @@
 #include "kernel/cap/console.h"
 #include "kernel/cap/notification.h"
 #include "kernel/core/clock.h"
+#include "kernel/core/kmalloc.h"
 #include "kernel/core/log.h"
 #include "kernel/core/pmm.h"
 #include "kernel/core/proc.h"
@@ -223,13 +224,20 @@ static bool grant_all(struct proc *p, struct kobj *const *objs, const uint32_t *
 	return true;
 }
 
+/* The provider runs I/O of its own (in-provider bench, hostile selftests) and needs data buffers. */
+static bool provider_does_io(const struct nvme_ctrl *c, const struct boot_options *o, const struct block_dev *target)
+{
+	if (!target || target->bd_ctrl != c)
+		return false;
+	return (o->mode == RUN_MODE_BENCH && o->bench_path == BENCH_PATH_PROVIDER) || o->selftest;
+}
+
 static bool make_provider(struct nvme_unit *u, const struct boot_options *o, struct block_dev *target)
 {
 	struct nvme_ctrl *c = u->u_ctrl;
 	const struct user_image *img = user_image_find("nvme");
 	char name[16];
-	bool own_io = (o->mode == RUN_MODE_BENCH && o->bench_path == BENCH_PATH_PROVIDER && target &&
-		       target->bd_ctrl == c) || (o->selftest && target && target->bd_ctrl == c);
+	bool own_io = provider_does_io(c, o, target);
 
 	u->u_job = (struct nvme_job){
 		.j_mode = own_io && o->mode == RUN_MODE_BENCH ? NVME_JOB_BENCH : NVME_JOB_SERVE,
@@ -282,8 +290,35 @@ static uint64_t region_bytes(const struct boot_options *o, const struct block_de
 	return MIN(MAX(want, (uint64_t)REGION_MIN_BYTES), (uint64_t)REGION_MAX_BYTES);
 }
 
+/*
+ * Admission: a volume is served only if its provider and client will have
+ * memory, so that a small guest serves the volumes it can whole and refuses
+ * the rest with a line, instead of every process failing halfway.  The
+ * process and queue costs are estimates; the mem: line shows the measured ones.
+ */
+#define PROC_COST_BYTES		(512u << 10)	/* image, stack, page tables, start page */
+#define QUEUES_COST_BYTES	(256u << 10)	/* device rings and broker tracking, allocated once running */
+
+static bool admit(const struct nvme_unit *u, const struct boot_options *o, const struct block_dev *target,
+		  uint64_t *reserved)
+{
+	const struct nvme_ctrl *c = u->u_ctrl;
+	const struct block_dev *d = target && target->bd_ctrl == c ? target : first_device_of(c);
+	uint64_t provider = (provider_does_io(c, o, target) ? POOL_OWN_IO_BYTES : POOL_SERVE_BYTES) + PROC_COST_BYTES;
+	uint64_t client = d ? region_bytes(o, d, o->mode == RUN_MODE_BENCH) + PROC_COST_BYTES : 0;
+	uint64_t free = pmm_free_pages() * PAGE_SIZE;
+
+	if (free >= *reserved + provider + client + QUEUES_COST_BYTES) {
+		*reserved += client + QUEUES_COST_BYTES;	/* taken later: clients start after all providers */
+		return true;
+	}
+	kerror("nvme: error out of memory for nvme%u bdf=%s need_kib=%lu free_kib=%lu reserved_kib=%lu; not served",
+	       u->u_index, c->nc_bdf, (provider + client + QUEUES_COST_BYTES) >> 10, free >> 10, *reserved >> 10);
+	return false;
+}
+
 /* A client with a session, a region and a wake-up per device, and its job. */
-static bool make_client(struct nvme_client *cl, const struct boot_options *o, uint32_t flags)
+static bool make_client(struct nvme_client *cl, unsigned int tag, const struct boot_options *o, uint32_t flags)
 {
 	const struct user_image *img = user_image_find("blk");
 	char name[16];
@@ -303,7 +338,7 @@ static bool make_client(struct nvme_client *cl, const struct boot_options *o, ui
 		cl->cl_job.bj_nreads = o->nreads;
 		cl->cl_job.bj_nwrites = o->nwrites;
 	}
-	fmt_snprintf(name, sizeof(name), "blk%u", (unsigned int)(cl - clients));
+	fmt_snprintf(name, sizeof(name), "blk%u", tag);
 	memcpy(cl->cl_name, name, sizeof(name));
 	cl->cl_wake = notification_create();
 	cl->cl_proc = img && cl->cl_wake ? proc_create(name, img, &cl->cl_job, sizeof(cl->cl_job)) : NULL;
@@ -363,7 +398,7 @@ static void plan_clients(const struct boot_options *o, struct block_dev *target)
 		} else if (target) {
 			cl->cl_devs[cl->cl_ndevs++] = target;
 		}
-		if (!cl->cl_ndevs || !make_client(cl, o, BLOCK_JOB_BENCH))
+		if (!cl->cl_ndevs || !make_client(cl, 0, o, BLOCK_JOB_BENCH))
 			nclients--;
 		return;
 	}
@@ -380,7 +415,7 @@ static void plan_clients(const struct boot_options *o, struct block_dev *target)
 		uint32_t flags = BLOCK_JOB_PROOF;
 		if (has_target)
 			flags |= BLOCK_JOB_EXTENTS | (o->selftest == SELFTEST_HOSTILE_CLIENT ? BLOCK_JOB_HOSTILE : 0);
-		if (!make_client(cl, o, flags))
+		if (!make_client(cl, u->u_index, o, flags))
 			nclients--;
 	}
 }
@@ -403,15 +438,50 @@ static bool ended_well(const struct proc_outcome *out, const char *what, const c
 	return false;
 }
 
+static uint64_t free_kib(void)
+{
+	return pmm_free_pages() * (PAGE_SIZE / 1024);
+}
+
+/* What the volumes cost, measured as free memory before and after each step (the issue 11 figure). */
+struct mem_marks {
+	uint64_t before, bound, providers, clients;
+	size_t heap_objects;
+};
+
+static uint64_t per(uint64_t total, unsigned int n)
+{
+	return n ? total / n : 0;
+}
+
+static void report_memory(const struct mem_marks *m)
+{
+	unsigned int bound = 0, served = 0;
+
+	for (unsigned int i = 0; i < nunits; i++) {
+		bound += units[i].u_ctrl != NULL;
+		served += units[i].u_proc != NULL;
+	}
+	uint64_t bind = m->before - m->bound, providers = m->bound - m->providers, cl = m->providers - m->clients;
+	kprintf("mem: volumes=%u bound=%u served=%u clients=%u free_kib_before=%lu bind_kib=%lu providers_kib=%lu "
+		"clients_kib=%lu per_volume_kib=%lu bind_per_volume_kib=%lu provider_per_volume_kib=%lu "
+		"client_per_volume_kib=%lu free_kib=%lu",
+		nunits, bound, served, nclients, m->before, bind, providers, cl,
+		per(bind, bound) + per(providers, served) + per(cl, nclients), per(bind, bound), per(providers, served),
+		per(cl, nclients), m->clients);
+}
+
 bool nvme_run(const struct boot_options *o)
 {
 	struct dma_selection sel = dma_select(o->dma_backend);
+	struct mem_marks marks = { .before = free_kib(), .heap_objects = kmalloc_live_objects() };
 	bool pass = true;
 
 	serving = o->mode == RUN_MODE_SERVE;
 	if (!sel.ds_ok)
 		return false;
 	bind_all(&sel);
+	marks.bound = free_kib();
 	if (nunits == 0) {
 		if (serving) {
 			kprintf("serve: no nvme controller; serving the power button only");
@@ -423,11 +493,15 @@ bool nvme_run(const struct boot_options *o)
 	struct block_dev *target = target_device(o);
 	if ((o->dev[0] || o->nsid) && !target)
 		pass = false;
+	uint64_t reserved = 0;
 	for (unsigned int i = 0; i < nunits; i++) {
-		if (!units[i].u_ctrl || !make_provider(&units[i], o, target))
+		if (!units[i].u_ctrl || !admit(&units[i], o, target, &reserved) || !make_provider(&units[i], o, target))
 			pass = false;
 	}
+	marks.providers = free_kib();
 	plan_clients(o, target);
+	marks.clients = free_kib();
+	report_memory(&marks);
 	for (unsigned int i = 0; i < nunits; i++)
 		workers_alive += units[i].u_worker;
 	workers_alive += nclients;
@@ -482,7 +556,16 @@ bool nvme_run(const struct boot_options *o)
 		if (clients[i].cl_wake)
 			kobj_put(&clients[i].cl_wake->n_obj);
 	}
-	for (unsigned int i = 0; i < nunits; i++)
+	unsigned int bound = 0;
+	for (unsigned int i = 0; i < nunits; i++) {
 		pass &= units[i].u_ctrl != NULL;
+		bound += units[i].u_ctrl != NULL;
+	}
+	/* Kept on purpose: heap pages for reuse and page tables of the MMIO window (never reused). */
+	uint64_t now = free_kib();
+	size_t objects = kmalloc_live_objects();
+	kprintf("mem: released volumes=%u free_kib=%lu unreturned_kib=%lu heap_kib=%lu heap_objects_left=%ld",
+		bound, now, marks.before > now ? marks.before - now : 0, kmalloc_pages() * (PAGE_SIZE / 1024),
+		(long)objects - (long)marks.heap_objects);
 	return pass;
 }

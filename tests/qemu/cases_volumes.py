@@ -44,6 +44,25 @@ def controllers(specs):
     return setup
 
 
+def two_namespaces(ctx):
+    """Controller 0 with namespaces of 512 B and 4 KiB blocks; controller 1 plain."""
+    images = {}
+    for nsid, lbs in ((1, 512), (2, 4096)):
+        img = ctx.path("ns%d.img" % nsid)
+        mkdisk(img, 16 * MIB, "CAPNS%d" % nsid)
+        images[("twons", nsid)] = img
+    plain = ctx.path("plain.img")
+    mkdisk(plain, 16 * MIB, "CAPPLAIN")
+    images[("plain", 1)] = plain
+    ctx.facts["images"] = images
+    return ["-drive", "file=%s,if=none,id=n1,format=raw" % images[("twons", 1)],
+            "-drive", "file=%s,if=none,id=n2,format=raw" % images[("twons", 2)],
+            "-device", "nvme,id=c0,serial=twons",
+            "-device", "nvme-ns,drive=n1,bus=c0,nsid=1",
+            "-device", "nvme-ns,drive=n2,bus=c0,nsid=2,logical_block_size=4096,physical_block_size=4096",
+            "-drive", "file=%s,if=none,id=p0,format=raw" % plain, "-device", "nvme,serial=plain,drive=p0"]
+
+
 def reads_match(min_reads):
     return lambda run, ctx: imagecheck.check_reads(run, ctx.facts["images"], min_reads=min_reads)
 
@@ -65,6 +84,41 @@ PER_CONTROLLER = [r"^nvme: bound bdf=0000:00:0%d\.0 lane=brokered " % s for s in
     r"^nvme: cloud shape classification cloud_shape=aws-nitro-ebs .* bdf=0000:00:0%d\.0$" % s for s in (2, 3, 4)] + [
     r"^nvme: controller released bdf=0000:00:0%d\.0 stopped=yes ledger_live=0 " % s for s in (2, 3, 4)] + [
     r"^dma: audit .*matching_words=0 .*result=pass$"]
+
+
+# ------------------------------------------------------------ many volumes
+
+def many(n, size=2 * MIB):
+    """n controllers as functions 0-7 of consecutive slots from 0x10 (multi-function devices, as a
+    large Nitro type has dozens of volumes), each with its own small image."""
+    def setup(ctx):
+        args, images = [], {}
+        for i in range(n):
+            img = ctx.path("v%02d.img" % i)
+            mkdisk(img, size, "CAPMANY%02d" % i)
+            images[("many%02d" % i, 1)] = img
+            slot, fn = 0x10 + i // 8, i % 8
+            args += ["-drive", "file=%s,if=none,id=d%d,format=raw" % (img, i),
+                     "-device", "nvme,serial=many%02d,drive=d%d,addr=0x%x.%d%s" % (
+                         i, i, slot, fn, ",multifunction=on" if fn == 0 else "")]
+        ctx.facts["images"] = images
+        return args
+    return setup
+
+
+def count(pattern, n, at_least=False):
+    def check(run, ctx):
+        got = len(run.find(pattern))
+        ok = got >= n if at_least else got == n
+        return [] if ok else ["%d lines match %s, want %s%d" % (got, pattern, ">= " if at_least else "", n)]
+    return check
+
+
+def bound_ones_released(run, ctx):
+    """Every controller the manager bound is shut down and released, served or not."""
+    bound = len(run.find(r"^nvme: manager bind "))
+    released = len(run.find(r"^nvme: controller released .* stopped=yes ledger_live=0 "))
+    return [] if bound == released else ["%d controllers bound, %d released" % (bound, released)]
 
 
 # ------------------------------------------------------------ partitions
@@ -138,6 +192,16 @@ CASES = [
              r"^nvme: bound bdf=0000:00:04\.0 .* ioqpairs=1 ",
              r"^proc: exit pid=\d+ name=blk[0-2] status=0$"],
          check=all_of(reads_match(5), write_in_image("vol1", [(200, 40, 0x77)]))),
+    # A controller with two namespaces of different block sizes: the jobs go to its second
+    # namespace (4 KiB blocks); its write lands in that namespace's image only.
+    Case("volumes-two-namespaces", "nvme.dev=nvme0n2 nvme.read=0:16,4095:1 nvme.write=64:8:0x5a",
+         setup=two_namespaces,
+         expect=[r"^nvme: identify namespace nsid=2 lbas=4096 lba_bytes=4096 .* bdf=0000:00:02\.0$",
+                 r"^nvme: read ok dev=nvme0n2 bdf=0000:00:02\.0 nsid=2 lba=4095 blocks=1 bytes=4096 ",
+                 r"^nvme: write ok dev=nvme0n2 bdf=0000:00:02\.0 nsid=2 lba=64 blocks=8 bytes=32768 ",
+                 r"^nvme: read ok dev=nvme1n1 bdf=0000:00:03\.0 nsid=1 lba=0 "],
+         check=lambda run, ctx: imagecheck.check_reads(run, ctx.facts["images"], min_reads=3) +
+         imagecheck.check_writes(run, {2: ctx.facts["images"][("twons", 2)]}, [(64, 8, 0x5a)], nsid=2)),
     # One provider faults on purpose once serving: its client fails, the other two finish, every
     # controller is still shut down and released.
     Case("volumes-provider-fault", "fault.provider=nvme2 nvme.read=0:64", status="fail",
@@ -150,6 +214,23 @@ CASES = [
              r"^nvme: controller released bdf=0000:00:0%d\.0 stopped=yes ledger_live=0 " % s for s in (2, 3, 4)],
          forbid=[r"^nvme: read ok dev=nvme2n1 "],
          check=reads_match(2)),
+    # 32 volumes in a 512 MiB guest (the issue's figure): each bound, served by its own provider, read
+    # by its own client and checked on its own image; what they cost is reported and all of it
+    # comes back on release (no heap object left behind).
+    Case("volumes-32-in-512mib", "nvme.read=0:8", memory_mb=512, setup=many(32), timeout_s=300,
+         expect=[r"^mem: volumes=32 bound=32 served=32 clients=32 .* per_volume_kib=[1-9]\d* ",
+                 r"^mem: released volumes=32 .* heap_objects_left=0$"],
+         check=all_of(reads_match(33), count(r"^nvme: bound bdf=\S+ lane=brokered ", 32),
+                      count(r"^proc: exit pid=\d+ name=blk\d+ status=0$", 32), bound_ones_released)),
+    # The same 32 in 64 MiB: memory runs out.  Volumes that fit are served whole, the rest are refused
+    # with a line each; no panic, nothing half-started, every bound controller released.
+    Case("volumes-out-of-memory", "nvme.read=0:8", memory_mb=64, setup=many(32), status="fail", timeout_s=300,
+         expect=[r"^nvme: error out of memory for nvme\d+ bdf=\S+ need_kib=\d+ free_kib=\d+ reserved_kib=\d+; "
+                 r"not served$",
+                 r"^mem: volumes=32 bound=32 served=([1-9]|[12]\d|3[01]) ",
+                 r"^mem: released volumes=32 .* heap_objects_left=0$"],
+         forbid=[r"reason=out-of-memory", r"kernel-out-of-memory", r"cannot create the I/O queue"],
+         check=all_of(reads_match(2), bound_ones_released)),
     # GPT partitions as devices, 512-byte sectors: the table reported as the image has it, the jobs
     # on p2 with partition-relative LBAs, found in the image at the partition's place, and nothing
     # outside the written blocks of p2 changed anywhere on the disk.

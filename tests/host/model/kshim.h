@@ -33,6 +33,9 @@ uint64_t kshim_irq_signals(unsigned index);
 struct dma_pool *kshim_pool_create(uint64_t bytes);
 void kshim_pool_destroy(struct dma_pool *p);
 
+/* While set, pmm_alloc fails as a kernel out of memory would. */
+extern bool kshim_pmm_fail;
+
 /* Memory the shimmed pmm handed out and not yet freed, in pages. */
 uint64_t kshim_pmm_pages_live(void);
 
