@@ -6,8 +6,11 @@
 # -device nvme), one boot per job.  Prints each job's `bench:` line and the
 # device-visible cost per I/O that QEMU itself counts: SQ and CQ doorbell
 # writes and MSI-X interrupts (-trace pci_nvme_mmio_doorbell_sq,
-# pci_nvme_mmio_doorbell_cq, pci_nvme_irq_msix), divided by the commands the
-# run submitted.  Figures only mean something side by side (bench/compare.sh).
+# pci_nvme_mmio_doorbell_cq, pci_nvme_irq_msix), divided by QEMU's own count of
+# read and write commands (pci_nvme_read, pci_nvme_write).  The image is
+# rewritten with an O_DIRECT copy before every boot, as the anchor does.
+# A quick look only: figures mean something side by side, measured by
+# bench/compare.sh (rounds, validity checks, Linux on the same command line).
 #
 # Env: JOBS (default randread4k_qd1,randread4k_qd32,seqread128k_qd8,randwrite4k_qd32),
 #      SECONDS_PER_JOB (5), WORK (build/bench), KERNEL (build/kernel.elf)
@@ -24,7 +27,7 @@ mkdir -p "$WORK"
 for job in ${JOBS//,/ }; do
 	spec=${job%_qd*}
 	qd=${job##*_qd}
-	cp --sparse=never "$WORK/pristine.img" "$WORK/disk.img"
+	dd if="$WORK/pristine.img" of="$WORK/disk.img" bs=4M iflag=direct oflag=direct status=none
 	rm -f "$WORK/trace.log"
 	# shellcheck disable=SC2046
 	timeout 600 qemu-system-x86_64 -M q35 $(tools/qemu-accel.sh) -smp 1 -m 1024 -nographic -no-reboot -nic none \
@@ -32,9 +35,10 @@ for job in ${JOBS//,/ }; do
 		-drive "file=$WORK/disk.img,if=none,id=nvm,format=raw,cache=none,aio=native" \
 		-device nvme,serial=anchor,drive=nvm \
 		-trace pci_nvme_mmio_doorbell_sq -trace pci_nvme_mmio_doorbell_cq -trace pci_nvme_irq_msix \
+		-trace pci_nvme_read -trace pci_nvme_write \
 		-D "$WORK/trace.log" | tr -d '\r' > "$WORK/$job.log" || true
 	line=$(grep -E '^bench: ' "$WORK/$job.log" || echo "bench: job=$spec qd=$qd error=no-result")
-	cmds=$(sed -nE 's/.* submitted=([0-9]+) .*/\1/p' "$WORK/$job.log" | tail -n 1)
+	cmds=$(grep -cE '^pci_nvme_(read|write) ' "$WORK/trace.log" || true)
 	sq=$(grep -c '^pci_nvme_mmio_doorbell_sq' "$WORK/trace.log" || true)
 	cq=$(grep -c '^pci_nvme_mmio_doorbell_cq' "$WORK/trace.log" || true)
 	irq=$(grep -c '^pci_nvme_irq_msix' "$WORK/trace.log" || true)

@@ -56,6 +56,9 @@ const char *cap_type_name(uint32_t type)
 	case CAP_TYPE_INTERRUPT:	return "Interrupt";
 	case CAP_TYPE_DMA_POOL:		return "DMAPool";
 	case CAP_TYPE_BLOCK_DEVICE:	return "BlockDevice";
+	case CAP_TYPE_NOTIFICATION:	return "Notification";
+	case CAP_TYPE_REGION:		return "Region";
+	case CAP_TYPE_BLOCK_SESSION:	return "BlockSession";
 	}
 	return "unknown";
 }

@@ -148,11 +148,42 @@ static bool parse_bench_job(struct span s, enum bench_pattern *pat, uint32_t *by
 
 /* Keys that take one value; a second occurrence is an error. */
 enum scalar_key { K_MODE, K_NSID, K_DMA, K_JOB, K_QD, K_SECONDS, K_SELFTEST, K_RUN_TIMEOUT, K_SERVE_SECONDS,
-		  K_CLOCK, K_APIC_MODE, K_APIC_TIMER, K_IOMMU_INVAL, K_NKEYS };
+		  K_CLOCK, K_APIC_MODE, K_APIC_TIMER, K_DEV, K_BENCH_PATH, K_BENCH_DEVS, K_FAULT, K_IOMMU_INVAL,
+		  K_NKEYS };
+
+/* A decimal number at *i without leading zeros; false if there is none. */
+static bool take_number(struct span s, size_t *i, bool zero_ok)
+{
+	size_t start = *i;
+
+	while (*i < s.n && s.p[*i] >= '0' && s.p[*i] <= '9')
+		(*i)++;
+	if (*i == start || *i - start > 5)
+		return false;
+	return s.p[start] != '0' || (zero_ok && *i - start == 1);
+}
+
+/* A device name as DESIGN.md §2 spells them: nvme<c>n<ns>[p<part>], c from 0, ns and part from 1. */
+static bool parse_dev_name(struct span s, char out[CMDLINE_DEV_BYTES])
+{
+	size_t i = 4;
+
+	if (s.n >= CMDLINE_DEV_BYTES || s.n < 7 || memcmp(s.p, "nvme", 4) != 0)
+		return false;
+	if (!take_number(s, &i, true) || i >= s.n || s.p[i++] != 'n' || !take_number(s, &i, false))
+		return false;
+	if (i < s.n && (s.p[i++] != 'p' || !take_number(s, &i, false)))
+		return false;
+	if (i != s.n)
+		return false;
+	memcpy(out, s.p, s.n);
+	out[s.n] = 0;
+	return true;
+}
 
 static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKEYS])
 {
-	struct span f[2];
+	struct span f[2] = { { 0, 0 }, { 0, 0 } };
 	size_t nf = split_fields(tok, '=', f, 1);
 	int key = -1;
 
@@ -253,8 +284,40 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 			o->selftest = SELFTEST_HOSTILE;
 		else if (span_is(v, "hostile-hang"))
 			o->selftest = SELFTEST_HOSTILE_HANG;
+		else if (span_is(v, "hostile-client"))
+			o->selftest = SELFTEST_HOSTILE_CLIENT;
 		else
 			ok = false;
+	} else if (span_is(k, "nvme.dev")) {
+		key = K_DEV;
+		ok = parse_dev_name(v, o->dev);
+	} else if (span_is(k, "fault.provider")) {
+		/* Fault injection: one controller's provider crashes once serving; the others must carry on. */
+		uint32_t unit;
+		key = K_FAULT;
+		ok = v.n > 4 && memcmp(v.p, "nvme", 4) == 0 &&
+		     parse_u32_range((struct span){ v.p + 4, v.n - 4 }, 0, 63, &unit);
+		if (ok)
+			o->fault_provider = (int)unit;
+	} else if (span_is(k, "bench.path")) {
+		key = K_BENCH_PATH;
+		if (span_is(v, "provider"))
+			o->bench_path = BENCH_PATH_PROVIDER;
+		else if (span_is(v, "client"))
+			o->bench_path = BENCH_PATH_CLIENT;
+		else
+			ok = false;
+	} else if (span_is(k, "bench.devs")) {
+		/* all, or a list: the client benchmark runs on each at once. */
+		key = K_BENCH_DEVS;
+		struct span items[CMDLINE_MAX_BENCH_DEVS + 1];
+		size_t n = split_fields(v, ',', items, CMDLINE_MAX_BENCH_DEVS);
+		if (span_is(v, "all"))
+			o->bench_all_devs = true;
+		else if (n > CMDLINE_MAX_BENCH_DEVS)
+			ok = false;
+		for (size_t i = 0; ok && !o->bench_all_devs && i < n; i++)
+			ok = parse_dev_name(items[i], o->bench_devs[o->nbench_devs++]);
 	} else if (span_is(k, "run.timeout_s")) {
 		/* The run's deadline: processes still alive then are ended (0: the mode's default). */
 		key = K_RUN_TIMEOUT;
@@ -283,6 +346,7 @@ void cmdline_parse(const char *line, struct boot_options *o)
 	o->bench_qd = 32;
 	o->bench_seconds = 5;
 	o->clock_source = CLOCK_SRC_NONE;
+	o->fault_provider = -1;
 	if (!line)
 		return;
 

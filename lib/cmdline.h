@@ -50,7 +50,16 @@ enum selftest_kind {
 	SELFTEST_NONE,
 	SELFTEST_HOSTILE,	/* the provider attacks the kernel, then does its job */
 	SELFTEST_HOSTILE_HANG,	/* the provider waits forever: the run deadline must end it */
+	SELFTEST_HOSTILE_CLIENT,	/* a client attacks its session, the provider and other clients */
 };
+
+enum bench_path {
+	BENCH_PATH_PROVIDER,	/* the provider drives its own queue (the device's cost alone) */
+	BENCH_PATH_CLIENT,	/* a client through BlockDevice sessions (what a user of the storage gets) */
+};
+
+#define CMDLINE_DEV_BYTES	16	/* "nvme12n3p17" and its NUL */
+#define CMDLINE_MAX_BENCH_DEVS	32
 
 /* One nvme.read (seed unused) or nvme.write extent, in logical blocks. */
 struct cmdline_extent {
@@ -73,6 +82,12 @@ struct boot_options {
 	uint32_t bench_qd;
 	uint32_t bench_seconds;
 	enum selftest_kind selftest;
+	char dev[CMDLINE_DEV_BYTES];	/* nvme.dev=: the device the jobs address; "" = the default */
+	int fault_provider;		/* fault.provider=nvmeN: that provider faults on purpose; -1 none */
+	enum bench_path bench_path;
+	bool bench_all_devs;		/* bench.devs=all: every controller's first namespace */
+	unsigned int nbench_devs;
+	char bench_devs[CMDLINE_MAX_BENCH_DEVS][CMDLINE_DEV_BYTES];
 	uint32_t run_timeout_s;		/* 0: the mode's default deadline */
 	uint32_t serve_seconds;		/* mode=serve: stop after this long; 0 = only the power button */
 	enum clock_source clock_source;	/* clock.source=: CLOCK_SRC_NONE = the most trusted available */

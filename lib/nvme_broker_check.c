@@ -9,6 +9,7 @@
 #include "lib/nvme_broker_check.h"
 
 #include "include/abi/errors.h"
+#include "include/abi/block.h"
 #include "lib/bits.h"
 
 static int refuse(struct nvme_broker_refusal *why, uint8_t sct, uint8_t sc, uint16_t reason)
@@ -21,19 +22,31 @@ static int refuse(struct nvme_broker_refusal *why, uint8_t sct, uint8_t sc, uint
 
 #define REFUSE_FIELD(why, reason) refuse(why, NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD, reason)
 
-/* The data buffer named by PRP1 as a handle: inside the pool, PRP2 unused. */
+/*
+ * The data buffer named by PRP1 as a handle: a space (0: the provider's
+ * pool, or a block session's region where sessions_ok) and an offset
+ * inside it; PRP2 unused.  sp gets the session's window, if any.
+ */
 static int check_handle(const struct nvme_broker_view *v, const struct nvme_sqe *c, uint64_t len,
-			uint64_t align, struct nvme_broker_plan *p, struct nvme_broker_refusal *why)
+			uint64_t align, bool sessions_ok, struct nvme_broker_plan *p, struct nvme_broker_space *sp,
+			struct nvme_broker_refusal *why)
 {
-	uint64_t end;
+	uint64_t end, off = c->prp1 & NVME_HANDLE_OFFSET_MASK, bytes = v->pool_bytes;
+	uint32_t space = (uint32_t)(c->prp1 >> NVME_HANDLE_SPACE_SHIFT);
 
 	if (c->prp2 != 0)
 		return REFUSE_FIELD(why, NBR_PRP2);
 	if (len == 0 || (v->max_transfer && len > v->max_transfer) || len > UINT32_MAX)
 		return REFUSE_FIELD(why, NBR_TRANSFER_SIZE);
-	if ((c->prp1 & (align - 1)) || __builtin_add_overflow(c->prp1, len, &end) || end > v->pool_bytes)
+	if (space) {
+		if (!sessions_ok || !v->space || !v->space(v->ctx, space, sp) || !sp->bytes)
+			return REFUSE_FIELD(why, NBR_HANDLE);
+		bytes = sp->bytes;
+	}
+	if ((off & (align - 1)) || __builtin_add_overflow(off, len, &end) || end > bytes)
 		return REFUSE_FIELD(why, NBR_HANDLE);
-	p->handle = c->prp1;
+	p->space = space;
+	p->handle = off;
 	p->len = (uint32_t)len;
 	return 0;
 }
@@ -93,7 +106,8 @@ static int check_io(const struct nvme_broker_view *v, const struct nvme_sqe *c,
 		uint32_t nranges = (c->cdw10 & 0xff) + 1;
 		p->kind = NBK_DSM;
 		p->xfer = NVME_XFER_TO_DEVICE;
-		return check_handle(v, c, (uint64_t)nranges * NVME_DSM_RANGE_BYTES, 4, p, why);
+		struct nvme_broker_space sp;
+		return check_handle(v, c, (uint64_t)nranges * NVME_DSM_RANGE_BYTES, 4, false, p, &sp, why);
 	}
 
 	uint64_t slba = ((uint64_t)c->cdw11 << 32) | c->cdw10, end;
@@ -122,7 +136,15 @@ static int check_io(const struct nvme_broker_view *v, const struct nvme_sqe *c,
 		return REFUSE_FIELD(why, NBR_MPTR);
 	}
 	p->xfer = c->opc == NVME_CMD_READ ? NVME_XFER_FROM_DEVICE : NVME_XFER_TO_DEVICE;
-	return check_handle(v, c, (uint64_t)nlb * nvme_broker_block_xfer(ns, pract), 4, p, why);
+	struct nvme_broker_space sp;
+	int err = check_handle(v, c, (uint64_t)nlb * nvme_broker_block_xfer(ns, pract), 4, true, p, &sp, why);
+	if (err || !p->space)
+		return err;
+	/* A session's region carries only that session's device: its namespace, inside its window. */
+	if (sp.nsid != c->nsid || slba < sp.first_lba || end > sp.first_lba + sp.blocks ||
+	    sp.first_lba + sp.blocks < sp.first_lba)
+		return refuse(why, NVME_SCT_GENERIC, NVME_SC_LBA_RANGE, NBR_SESSION_SCOPE);
+	return 0;
 }
 
 /* What a storage provider reads about its controller; nothing that moves or names memory. */
@@ -226,6 +248,7 @@ static int check_create(const struct nvme_broker_view *v, const struct nvme_sqe 
 static int check_admin(const struct nvme_broker_view *v, const struct nvme_sqe *c,
 		       struct nvme_broker_plan *p, struct nvme_broker_refusal *why)
 {
+	struct nvme_broker_space sp;	/* only the provider's pool is allowed here */
 	uint8_t fid = (uint8_t)(c->cdw10 & 0xff);
 
 	switch (c->opc) {
@@ -236,7 +259,7 @@ static int check_admin(const struct nvme_broker_view *v, const struct nvme_sqe *
 		p->xfer = NVME_XFER_FROM_DEVICE;
 		if (!cns_allowed(p->cns))
 			return REFUSE_FIELD(why, NBR_CNS);
-		return check_handle(v, c, NVME_IDENTIFY_BYTES, 4, p, why);
+		return check_handle(v, c, NVME_IDENTIFY_BYTES, 4, false, p, &sp, why);
 	case NVME_ADMIN_GET_LOG_PAGE: {
 		uint64_t numd = ((uint64_t)(c->cdw11 & 0xffff) << 16 | (c->cdw10 >> 16)) + 1;
 		p->xfer = NVME_XFER_FROM_DEVICE;
@@ -245,7 +268,7 @@ static int check_admin(const struct nvme_broker_view *v, const struct nvme_sqe *
 		/* Before MDTS is known, one identify-sized page is the most we move. */
 		if (!v->max_transfer && numd * 4 > NVME_IDENTIFY_BYTES)
 			return REFUSE_FIELD(why, NBR_TRANSFER_SIZE);
-		return check_handle(v, c, numd * 4, 4, p, why);
+		return check_handle(v, c, numd * 4, 4, false, p, &sp, why);
 	}
 	case NVME_ADMIN_GET_FEATURES:
 	case NVME_ADMIN_SET_FEATURES:
@@ -350,6 +373,8 @@ const char *nvme_broker_reason_name(uint32_t reason)
 		[NBR_CNS] = "identify-cns-not-allowed",
 		[NBR_LOG_PAGE] = "log-page-not-allowed",
 		[NBR_FEATURE_SAVE] = "feature-save-not-allowed",
+		[NBR_SESSION_SCOPE] = "outside-the-sessions-device",
+		[NBR_NO_MEMORY] = "kernel-out-of-memory",
 	};
 	return reason < NBR_COUNT && names[reason] ? names[reason] : "unknown";
 }

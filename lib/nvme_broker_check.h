@@ -27,6 +27,14 @@ struct nvme_broker_ns {
 	uint8_t pi_type;		/* DPS bits 2:0; 0 = no protection information */
 };
 
+/* A handle space other than the provider's pool: a block session's region and device window. */
+struct nvme_broker_space {
+	uint64_t bytes;			/* the region; 0 while none is attached */
+	uint32_t nsid;
+	uint64_t first_lba;		/* the device's window in the namespace */
+	uint64_t blocks;
+};
+
 struct nvme_broker_view {
 	uint64_t pool_bytes;		/* handles must fall in [0, pool_bytes) */
 	uint32_t max_transfer;		/* bytes per command; 0 before IDENTIFY CONTROLLER */
@@ -38,6 +46,8 @@ struct nvme_broker_view {
 	bool flush_broadcast;		/* the controller accepts FLUSH with NSID 0xffffffff */
 	bool vendor_log_pages;		/* Amazon: the EBS statistics log page may be read */
 	const struct nvme_broker_ns *(*ns)(void *ctx, uint32_t nsid);
+	/* Handle space id >= 1 (include/abi/block.h), or false if there is none; may be NULL. */
+	bool (*space)(void *ctx, uint32_t id, struct nvme_broker_space *out);
 	bool (*sq_live)(void *ctx, uint16_t qid);
 	bool (*cq_live)(void *ctx, uint16_t qid);
 	bool (*cq_has_sqs)(void *ctx, uint16_t qid);
@@ -66,7 +76,8 @@ enum nvme_xfer {
 struct nvme_broker_plan {
 	enum nvme_broker_kind kind;
 	enum nvme_xfer xfer;
-	uint64_t handle;		/* pool offset of the data buffer or queue ring */
+	uint32_t space;			/* the handle space of the data buffer (0: the provider's pool) */
+	uint64_t handle;		/* offset of the data buffer (or queue ring) in that space */
 	uint32_t len;			/* bytes of data or ring */
 	uint32_t nsid;
 	uint16_t qid;			/* create/delete: the queue; abort: the SQ */

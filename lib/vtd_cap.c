@@ -3,9 +3,13 @@
  */
 #include "lib/vtd_cap.h"
 
+#include "include/abi/device.h"
 #include "include/abi/errors.h"
 #include "lib/bits.h"
 #include "lib/vtd_reg.h"
+
+_Static_assert(VTD_DATA_REGION_BYTES == DMA_DIRECT_SPACES * DMA_DIRECT_SPACE_STRIDE,
+	       "the data region holds exactly the spaces the ABI promises");
 
 /* The x86 interrupt address range: a DMA write there is an interrupt, never memory (§5.1). */
 #define INTERRUPT_RANGE_LO	0xfee00000ull
@@ -88,8 +92,8 @@ int vtd_plan_window(const struct vtd_caps *c, unsigned haw_bits, uint64_t ram_en
 	}
 	*out = (struct vtd_window){
 		.levels = levels, .agaw = agaw, .ctx_aw = levels - 2, .top = top, .base = base,
-		.pool_base = base, .guard = base + VTD_POOL_REGION_BYTES - VTD_PAGE_SIZE,
-		.mgr_base = base + VTD_POOL_REGION_BYTES, .mgr_top = top,
+		.pool_base = base, .guard = base + VTD_DATA_REGION_BYTES,
+		.mgr_base = base + VTD_MGR_OFFSET, .mgr_top = top,
 	};
 	return 0;
 }

@@ -5,7 +5,7 @@
  * (VT-d 3.3 §10.4.1-§10.4.3) into plain fields, chooses the second-level
  * page-table depth for a domain (§3.6: SAGAW lists the depths the unit
  * walks, MGAW caps the address width), and lays out the IOVA window every
- * domain uses: one gigabyte at the top of what the device and the unit
+ * domain uses: two gigabytes at the top of what the device and the unit
  * can address, above all RAM, so that no IOVA is ever numerically a host
  * address.  Pure: the kernel (kernel/iommu/vtd/unit.c) reads the
  * registers, the host tests feed values.
@@ -38,9 +38,16 @@ struct vtd_caps {
 
 void vtd_caps_decode(uint32_t ver, uint64_t cap, uint64_t ecap, struct vtd_caps *out);
 
-/* The IOVA layout of a domain (see the file comment). */
-#define VTD_WINDOW_BYTES	(1ull << 30)
-#define VTD_POOL_REGION_BYTES	(512ull << 20)	/* the provider's pool: [pool_base, mgr_base - guard) */
+/*
+ * The IOVA layout of a domain (see the file comment): two gigabytes, the
+ * lower one for the provider's data spaces (its pool at the base, block
+ * sessions' regions every DMA_DIRECT_SPACE_STRIDE above it: the provider
+ * computes those addresses itself), then a guard page that is never
+ * mapped, then the manager's own pages.
+ */
+#define VTD_WINDOW_BYTES	(2ull << 30)
+#define VTD_DATA_REGION_BYTES	(1ull << 30)
+#define VTD_MGR_OFFSET		(VTD_DATA_REGION_BYTES + (2ull << 20))
 
 struct vtd_window {
 	unsigned levels;		/* 3, 4 or 5 */
@@ -48,8 +55,8 @@ struct vtd_window {
 	unsigned ctx_aw;		/* the context entry's AW field: levels - 2 */
 	uint64_t top;			/* every IOVA is below this */
 	uint64_t base;			/* the window: [base, top) */
-	uint64_t pool_base;		/* where a provider's pool is mapped */
-	uint64_t guard;			/* one page never mapped, just below the manager region */
+	uint64_t pool_base;		/* where a provider's pool (data space 0) is mapped */
+	uint64_t guard;			/* one page never mapped, between the data spaces and the manager's */
 	uint64_t mgr_base, mgr_top;	/* the manager's own device-visible pages */
 };
 

@@ -9,6 +9,7 @@
 #include "drivers/nvme/lane_direct.h"
 #include "drivers/nvme/nvme_var.h"
 #include "lib/cmdline.h"
+#include "lib/latency_hist.h"
 #include "lib/nvme_status.h"
 #include "lib/pattern.h"
 #include "lib/string.h"
@@ -17,40 +18,7 @@
 #define NSEC_PER_SEC 1000000000ull
 #define RAMP_NS NSEC_PER_SEC
 #define STALL_NS (30 * NSEC_PER_SEC)	/* no completion this long: the device is stuck */
-#define HIST_BUCKETS (64 + 58 * 32)
-
-/* Latency histogram in microseconds: exact below 64, then 32 steps per power of two. */
-static uint64_t hist[HIST_BUCKETS];
-
-static unsigned bucket(uint64_t us)
-{
-	if (us < 64)
-		return (unsigned)us;
-	unsigned msb = 63u - (unsigned)__builtin_clzll(us);
-	unsigned b = 64 + (msb - 6) * 32 + (unsigned)((us >> (msb - 5)) & 31);
-	return b < HIST_BUCKETS ? b : HIST_BUCKETS - 1;
-}
-
-static uint64_t bucket_value(unsigned b)
-{
-	if (b < 64)
-		return b;
-	unsigned msb = (b - 64) / 32 + 6, sub = (b - 64) % 32;
-	return ((uint64_t)(32 + sub) << (msb - 5)) + ((1ull << (msb - 5)) >> 1);
-}
-
-/* The latency at or below which permille/1000 of the n samples fall. */
-static uint64_t percentile(uint64_t n, unsigned permille)
-{
-	uint64_t want = (n * permille + 999) / 1000, seen = 0;
-
-	for (unsigned b = 0; b < HIST_BUCKETS; b++) {
-		seen += hist[b];
-		if (seen >= want && want)
-			return bucket_value(b);
-	}
-	return 0;
-}
+static struct latency_hist hist;
 
 static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
 
@@ -108,7 +76,7 @@ int bench_run(struct nvme_dev *d, const struct nvme_ns *ns, const struct nvme_jo
 	}
 	if (write)
 		pattern_fill(pool_ptr(d, d->d_data), 0, (size_t)qd * bs, 0xbe4c);
-	memset(hist, 0, sizeof(hist));
+	memset(&hist, 0, sizeof(hist));
 
 	uint64_t start = sys_clock_ns(), measure_from = start + RAMP_NS;
 	uint64_t end = measure_from + job->j_bench_seconds * NSEC_PER_SEC;
@@ -143,7 +111,7 @@ int bench_run(struct nvme_dev *d, const struct nvme_ns *ns, const struct nvme_jo
 					report_status("bench", ns->n_nsid, 0, s.blocks, &sl->s_cqe);
 			} else if (sl->s_submit_ns >= measure_from && now <= end) {
 				ios++;
-				hist[bucket((now - sl->s_submit_ns) / 1000)]++;
+				latency_hist_add(&hist, (now - sl->s_submit_ns) / 1000);
 			}
 			queue_release(q, cid);
 			if (!stopping)
@@ -156,8 +124,8 @@ int bench_run(struct nvme_dev *d, const struct nvme_ns *ns, const struct nvme_jo
 	uint64_t iops = ios * 1000 / (secs_x1000 ? secs_x1000 : 1);
 	uint64_t mib_x10 = iops * bs * 10 / (1024 * 1024);
 	uprintf("bench: job=%s%uk qd=%u iops=%lu mib_s=%lu.%lu lat_us_p50=%lu lat_us_p99=%lu lane=%s lat_us_p999=%lu ios=%lu errors=%lu seconds=%u ramp_s=1 irq_waits=%lu nsid=%u",
-		name, bs / 1024, qd, iops, mib_x10 / 10, mib_x10 % 10, percentile(ios, 500), percentile(ios, 990),
-		d->d_lane == DMA_LANE_BROKERED ? "brokered" : "direct", percentile(ios, 999), ios, errors,
+		name, bs / 1024, qd, iops, mib_x10 / 10, mib_x10 % 10, latency_hist_percentile(&hist, 500), latency_hist_percentile(&hist, 990),
+		d->d_lane == DMA_LANE_BROKERED ? "brokered" : "direct", latency_hist_percentile(&hist, 999), ios, errors,
 		job->j_bench_seconds, waits, ns->n_nsid);
 	return errors ? CR_EIO : 0;
 }

@@ -3,8 +3,9 @@
  * (kernel/nvme/lane_direct.h has the manager's side).
  *
  * The controller reaches the provider's DMAPool through an IOMMU window:
- * pool offset h is device address iova_base + h, and nothing else is
- * mapped.  So, on this lane, the provider does what any NVMe driver does
+ * pool offset h is device address iova_base + h; a block session's region
+ * (handle space s) is at iova_base + s * DMA_DIRECT_SPACE_STRIDE
+ * (include/abi/device.h); nothing else is mapped.  So, on this lane, the provider does what any NVMe driver does
  * with its own memory: its rings are the device's rings, it writes device
  * addresses (IOVAs) into its commands, builds PRP lists itself (NVMe Base
  * 2.0c §4.1.1, lib/nvme_prp.c) in list pages of its pool, and rings its
@@ -17,26 +18,44 @@
  */
 #include "drivers/nvme/lane_direct.h"
 
+#include "include/abi/block.h"
 #include "lib/bits.h"
 #include "lib/nvme_prp.h"
 #include "lib/string.h"
 #include "user/lib/ulib.h"
 
-#define LIST_PAGES	128		/* PRP list pages: commands longer than two pages in flight at once */
+#define LIST_CHUNKS_MAX	256		/* PRP lists of commands in flight at once */
 #define MAX_QID		4
 #define NO_LIST		0xffff
 
 static struct {
 	bool on;
-	uint64_t iova_base;
+	uint64_t iova_base;		/* device address of handle space 0, offset 0 */
 	volatile uint32_t *db;		/* the doorbell page */
 	uint32_t page;			/* controller memory page size (CC.MPS) */
-	uint64_t lists;			/* pool handle of the first list page */
-	uint16_t free[LIST_PAGES];
-	uint16_t nfree;
-	uint16_t list_of[MAX_QID][NVME_IO_ENTRIES_MAX];	/* the list page each command holds */
+	uint64_t lists;			/* pool handle of the first list chunk */
+	uint32_t chunk;			/* bytes per list chunk: the largest transfer's entries, within one page */
+	uint16_t free[LIST_CHUNKS_MAX];
+	uint16_t nfree, nchunks;
+	uint16_t list_of[MAX_QID][NVME_IO_ENTRIES_MAX];	/* the chunk each command holds */
 	bool raw_next;			/* the next command already carries device addresses */
 } dl;
+
+/*
+ * A PRP list need not start on a page (NVMe Base 2.0c §4.1.1: a list
+ * pointer may carry an offset), so each command in flight gets a chunk
+ * just big enough for the largest transfer's entries, aligned to its size
+ * so that it never crosses a page (no chained list is ever needed).
+ */
+static uint32_t chunk_bytes(uint32_t page, uint64_t max_transfer)
+{
+	uint64_t entries = max_transfer / page + 1;	/* pages - 1, with one more for an unaligned start */
+	uint32_t bytes = 64;
+
+	while (bytes < entries * 8 && bytes < page)
+		bytes *= 2;
+	return bytes;
+}
 
 int lane_direct_init(struct nvme_dev *d, const struct dma_pool_info *pi)
 {
@@ -48,21 +67,36 @@ int lane_direct_init(struct nvme_dev *d, const struct dma_pool_info *pi)
 		return err;
 	}
 	dl.page = d->d_info.di_page_size;
-	dl.lists = pool_alloc(d, (uint64_t)LIST_PAGES * dl.page, dl.page);
-	if (dl.lists == UINT64_MAX) {
-		nvme_error("provider: error pool too small for PRP list pages");
+	/* The manager identified the controller at bind: the transfer limit is known already. */
+	dl.chunk = chunk_bytes(dl.page, d->d_info.di_max_transfer ? d->d_info.di_max_transfer : 2u << 20);
+	/* An eighth of the pool, at most LIST_CHUNKS_MAX chunks. */
+	dl.nchunks = (uint16_t)MIN((uint64_t)LIST_CHUNKS_MAX, d->d_pool_bytes / 8 / dl.chunk);
+	dl.lists = pool_alloc(d, (uint64_t)dl.nchunks * dl.chunk, dl.chunk);
+	if (!dl.nchunks || dl.lists == UINT64_MAX) {
+		nvme_error("provider: error pool too small for PRP lists");
 		return CR_ENOMEM;
 	}
 	dl.iova_base = pi->dp_iova_base;
 	dl.db = (volatile uint32_t *)va;
-	for (uint16_t i = 0; i < LIST_PAGES; i++)
-		dl.free[i] = (uint16_t)(LIST_PAGES - 1 - i);
-	dl.nfree = LIST_PAGES;
+	for (uint16_t i = 0; i < dl.nchunks; i++)
+		dl.free[i] = (uint16_t)(dl.nchunks - 1 - i);
+	dl.nfree = dl.nchunks;
 	memset(dl.list_of, 0xff, sizeof(dl.list_of));
 	dl.on = true;
-	uprintf("provider: direct lane iova_base=0x%lx pool_bytes=%lu doorbells=mapped prp_list_pages=%u",
-		dl.iova_base, d->d_pool_bytes, LIST_PAGES);
+	uprintf("provider: direct lane iova_base=0x%lx pool_bytes=%lu doorbells=mapped prp_lists=%u list_bytes=%u",
+		dl.iova_base, d->d_pool_bytes, dl.nchunks, dl.chunk);
 	return 0;
+}
+
+/* Device address of handle h (space in bits 63:48, include/abi/block.h), or 0 if it cannot be one. */
+static uint64_t device_address(const struct nvme_dev *d, uint64_t h, uint64_t len)
+{
+	uint64_t space = h >> NVME_HANDLE_SPACE_SHIFT, off = h & NVME_HANDLE_OFFSET_MASK, end;
+	uint64_t room = space == 0 ? d->d_pool_bytes : DMA_DIRECT_SPACE_STRIDE;
+
+	if (space >= DMA_DIRECT_SPACES || __builtin_add_overflow(off, len, &end) || end > room)
+		return 0;
+	return dl.iova_base + space * DMA_DIRECT_SPACE_STRIDE + off;
 }
 
 uint64_t lane_direct_iova(uint64_t handle)
@@ -77,18 +111,23 @@ void lane_direct_raw_next(void)
 
 uint32_t lane_direct_cap_qd(uint32_t qd, uint64_t bytes)
 {
-	/* A command of more than two pages holds a list page while in flight. */
-	if (dl.on && bytes > 2ull * dl.page && qd > LIST_PAGES)
-		return LIST_PAGES;
+	/* A command of more than two pages holds a list chunk while in flight. */
+	if (dl.on && bytes > 2ull * dl.page && qd > dl.nchunks)
+		return dl.nchunks;
 	return qd;
+}
+
+bool lane_direct_can_submit(void)
+{
+	return !dl.on || dl.nfree > 0;
 }
 
 /* ---------------------------------------------------------------- data pointers */
 
 struct prp_ctx {
 	uint64_t first_page;		/* IOVA of the buffer's first page */
-	int list;			/* list page taken, or -1 */
-	bool too_long;			/* would need a second list page */
+	int list;			/* list chunk taken, or -1 */
+	bool too_long;			/* would need a second list */
 };
 
 static uint64_t prp_page(void *ctx, uint32_t i)
@@ -102,28 +141,31 @@ static uint64_t *prp_list(void *ctx, uint32_t j, uint64_t *addr)
 	struct prp_ctx *p = ctx;
 
 	if (j != 0) {
-		p->too_long = true;	/* one list page covers the largest transfer the driver issues */
+		p->too_long = true;
 		return NULL;
 	}
 	if (!dl.nfree)
 		return NULL;
 	p->list = dl.free[--dl.nfree];
-	uint64_t h = dl.lists + (uint64_t)p->list * dl.page;
+	uint64_t h = dl.lists + (uint64_t)p->list * dl.chunk;
 	*addr = dl.iova_base + h;
 	return (uint64_t *)pool_ptr(&nvme, h);
 }
 
-/* PRP1/PRP2 (and a list) for len bytes at pool handle h. */
+/* PRP1/PRP2 (and a list) for len bytes at handle h. */
 static int data_pointers(struct nvme_dev *d, struct nvme_sqe *c, uint64_t h, uint64_t len, int *list)
 {
-	uint64_t end;
 	struct nvme_prp prp;
+	uint64_t iova = device_address(d, h, len);
 
-	if (!len || __builtin_add_overflow(h, len, &end) || end > d->d_pool_bytes || h % 4)
+	if (!len || !iova || iova % 4)
 		return CR_ERANGE;
-	struct prp_ctx pc = { dl.iova_base + ALIGN_DOWN(h, (uint64_t)dl.page), -1, false };
+	/* The list chunk holds chunk / 8 entries: more pages than that never fit (the limit says so too). */
+	if ((iova % dl.page + len + dl.page - 1) / dl.page - 1 > dl.chunk / 8)
+		return CR_ERANGE;
+	struct prp_ctx pc = { ALIGN_DOWN(iova, (uint64_t)dl.page), -1, false };
 	struct nvme_prp_source src = { prp_page, prp_list, &pc };
-	int err = nvme_prp_build(dl.page, (uint32_t)(h % dl.page), len, &src, &prp);
+	int err = nvme_prp_build(dl.page, (uint32_t)(iova % dl.page), len, &src, &prp);
 	if (err < 0) {
 		if (pc.list >= 0)
 			dl.free[dl.nfree++] = (uint16_t)pc.list;
@@ -178,21 +220,23 @@ int lane_direct_prepare(struct nvme_dev *d, struct nvme_queue *q, uint16_t cid, 
 	}
 	int64_t len = data_len(d, q, c);
 	if (len < 0) {
-		/* One buffer or ring at PRP1, contiguous in the pool and so in IOVA space. */
-		if (c->prp1 >= d->d_pool_bytes)
+		/* One buffer or ring at PRP1, contiguous in its space and so in IOVA space. */
+		uint64_t iova = device_address(d, c->prp1, 1);
+		if (!iova)
 			return CR_ERANGE;
-		c->prp1 = dl.iova_base + c->prp1;
+		c->prp1 = iova;
 		c->prp2 = 0;
 	} else if (len > 0 && (err = data_pointers(d, c, c->prp1, (uint64_t)len, &list)) < 0) {
 		return err;
 	}
 	if (c->mptr) {
-		if (c->mptr >= d->d_pool_bytes) {
+		uint64_t iova = device_address(d, c->mptr, 1);
+		if (!iova) {
 			if (list >= 0)
 				dl.free[dl.nfree++] = (uint16_t)list;
 			return CR_ERANGE;
 		}
-		c->mptr = dl.iova_base + c->mptr;
+		c->mptr = iova;
 	}
 	if (list >= 0)
 		dl.list_of[q->q_id][cid] = (uint16_t)list;

@@ -7,6 +7,7 @@
 #ifndef CAPROCK_DRIVERS_NVME_LANE_DIRECT_H
 #define CAPROCK_DRIVERS_NVME_LANE_DIRECT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "drivers/nvme/nvme_var.h"
@@ -23,6 +24,8 @@ void lane_direct_ring_cq(struct nvme_dev *d, const struct nvme_queue *q);
 uint64_t lane_direct_iova(uint64_t handle);
 /* The next submitted command already carries device addresses: leave it alone (hostile self-test). */
 void lane_direct_raw_next(void);
+/* Is there room for one more command (a PRP list chunk free)? */
+bool lane_direct_can_submit(void);
 /* At most this many commands of bytes each can be in flight at once. */
 uint32_t lane_direct_cap_qd(uint32_t qd, uint64_t bytes);
 

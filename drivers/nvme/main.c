@@ -33,15 +33,16 @@ static int find_caps(struct nvme_dev *d, const struct start_info *si)
 	d->d_console = start_cap(si, CAP_TYPE_CONSOLE, 0);
 	d->d_mmio = start_cap(si, CAP_TYPE_DEVICE_MMIO, 0);
 	d->d_pool_cap = start_cap(si, CAP_TYPE_DMA_POOL, 0);
+	d->d_inbox = start_cap(si, CAP_TYPE_NOTIFICATION, 0);
 	for (d->d_nirq = 0; d->d_nirq < NVME_MAX_VECTORS; d->d_nirq++) {
 		int slot = start_cap(si, CAP_TYPE_INTERRUPT, d->d_nirq);
 		if (slot < 0)
 			break;
 		d->d_irq[d->d_nirq] = slot;
 	}
-	if (d->d_mmio < 0 || d->d_pool_cap < 0 || d->d_nirq == 0) {
-		nvme_error("provider: error missing capabilities mmio=%d pool=%d interrupts=%u",
-			   d->d_mmio, d->d_pool_cap, d->d_nirq);
+	if (d->d_mmio < 0 || d->d_pool_cap < 0 || d->d_nirq == 0 || d->d_inbox < 0) {
+		nvme_error("provider: error missing capabilities mmio=%d pool=%d interrupts=%u inbox=%d",
+			   d->d_mmio, d->d_pool_cap, d->d_nirq, d->d_inbox);
 		return CR_EBADCAP;
 	}
 	return 0;
@@ -69,30 +70,20 @@ static int setup(struct nvme_dev *d, const struct start_info *si)
 	return 0;
 }
 
-static int smoke(struct nvme_dev *d, const struct nvme_job *job)
+/* Carve the pool: metadata page, trim ranges, and the provider's own data buffer if it needs one. */
+static int carve_pool(struct nvme_dev *d, const struct nvme_job *job)
 {
-	const struct nvme_ns *ns = ctrl_ns(d, job->j_nsid);
-	int failures = 0;
-
-	if (!ns) {
-		nvme_error("provider: error namespace nsid=%u is not active", job->j_nsid);
-		return CR_ENOENT;
-	}
-	if (!ns->n_max_blocks) {
-		nvme_error("provider: error namespace nsid=%u cannot be read within the transfer limit", ns->n_nsid);
-		return CR_EINVAL;
-	}
-	/* The standing proof: 4 KiB (or one block, if larger) from LBA 0. */
-	uint32_t blocks = ns->n_info.lba_bytes >= 4096 ? 1 : 4096 / ns->n_info.lba_bytes;
-	if (blocks > ns->n_info.nsze)
-		blocks = (uint32_t)ns->n_info.nsze;
-	failures += io_read_extent(d, ns, 0, blocks) < 0;
-	for (unsigned i = 0; i < job->j_nwrites && i < NVME_JOB_MAX_EXTENTS; i++)
-		failures += io_write_extent(d, ns, job->j_writes[i].je_lba, job->j_writes[i].je_count,
-					    job->j_writes[i].je_seed) < 0;
-	for (unsigned i = 0; i < job->j_nreads && i < NVME_JOB_MAX_EXTENTS; i++)
-		failures += io_read_extent(d, ns, job->j_reads[i].je_lba, job->j_reads[i].je_count) < 0;
-	return failures ? CR_EIO : 0;
+	d->d_md = pool_alloc(d, d->d_info.di_page_size, d->d_info.di_page_size);
+	d->d_ranges = pool_alloc(d, (uint64_t)NVME_IO_ENTRIES_MAX * NVME_DSM_RANGE_BYTES, 4096);
+	if (d->d_md == UINT64_MAX || d->d_ranges == UINT64_MAX)
+		return CR_ENOMEM;
+	if (!job->j_data_bytes)
+		return 0;
+	d->d_data_bytes = d->d_pool_bytes - d->d_pool_next - 4096;
+	d->d_data = pool_alloc(d, d->d_data_bytes, 4096);
+	if (d->d_data == UINT64_MAX || d->d_data_bytes < d->d_max_transfer)
+		return CR_ENOMEM;
+	return 0;
 }
 
 int main(const struct start_info *si)
@@ -120,11 +111,9 @@ int main(const struct start_info *si)
 		nvme_error("provider: error pool too small for the hostile test's queue pair");
 		return 1;
 	}
-	d->d_md = pool_alloc(d, d->d_info.di_page_size, d->d_info.di_page_size);
-	d->d_data_bytes = d->d_pool_bytes - d->d_pool_next - 4096;
-	d->d_data = pool_alloc(d, d->d_data_bytes, 4096);
-	if (d->d_md == UINT64_MAX || d->d_data == UINT64_MAX || d->d_data_bytes < d->d_max_transfer) {
-		nvme_error("provider: error pool too small for one maximum transfer");
+	if (carve_pool(d, job) < 0) {
+		nvme_error("provider: error pool too small pool_bytes=%lu max_transfer=%lu", d->d_pool_bytes,
+			   d->d_max_transfer);
 		return 1;
 	}
 	if (job->j_hostile == SELFTEST_HOSTILE_HANG)
@@ -132,12 +121,13 @@ int main(const struct start_info *si)
 	if (job->j_hostile == SELFTEST_HOSTILE && hostile_run(d) < 0)
 		return 1;
 	if (job->j_mode == NVME_JOB_BENCH) {
+		/* The benchmark is this provider's whole job: nobody else uses the controller meanwhile. */
 		const struct nvme_ns *ns = ctrl_ns(d, job->j_nsid);
 		err = ns ? bench_run(d, ns, job) : CR_ENOENT;
 		if (!ns)
 			nvme_error("bench: error namespace nsid=%u is not active", job->j_nsid);
 	} else {
-		err = smoke(d, job);
+		err = serve_run(d, si, job->j_fault);
 	}
 	return err || d->d_errors ? 1 : 0;
 }

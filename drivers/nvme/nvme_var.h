@@ -19,7 +19,7 @@
 
 #define NVME_ADMIN_ENTRIES	64	/* a multiple of 64: Azure's 0xb111 needs that */
 #define NVME_IO_ENTRIES_MAX	1024
-#define NVME_MAX_NS		32	/* namespaces the provider identifies, reports and can use */
+#define NVME_MAX_NS		256	/* namespaces the provider identifies and can use (the broker's limit) */
 #define NVME_LIST_MAX		4096	/* active namespace ids read (four list pages) */
 #define NVME_MAX_VECTORS	8
 
@@ -63,7 +63,7 @@ struct nvme_ns {
 };
 
 struct nvme_dev {
-	int d_console, d_mmio, d_pool_cap;
+	int d_console, d_mmio, d_pool_cap, d_inbox;
 	int d_irq[NVME_MAX_VECTORS];
 	unsigned int d_nirq;
 	struct device_info d_info;
@@ -89,6 +89,7 @@ struct nvme_dev {
 	unsigned int d_nns;
 
 	uint64_t d_md;			/* pool handle of the one-page metadata buffer */
+	uint64_t d_ranges;		/* pool handle: one DSM range per I/O command id (trim) */
 	uint64_t d_data;		/* pool handle of the data area */
 	uint64_t d_data_bytes;
 	unsigned int d_errors;
@@ -105,6 +106,8 @@ static inline void *pool_ptr(struct nvme_dev *d, uint64_t handle) { return d->d_
 /* queue.c */
 int queue_init(struct nvme_dev *d, struct nvme_queue *q, uint16_t id, uint16_t entries, unsigned vector);
 int queue_submit(struct nvme_dev *d, struct nvme_queue *q, struct nvme_sqe *cmd, uint64_t tag);
+/* The command id the next queue_submit will use. */
+uint16_t queue_next_cid(const struct nvme_queue *q);
 int queue_ring(struct nvme_dev *d, struct nvme_queue *q);
 unsigned queue_reap(struct nvme_dev *d, struct nvme_queue *q);
 int queue_wait(struct nvme_dev *d, struct nvme_queue *q, uint16_t cid, struct nvme_cqe *out);
@@ -126,9 +129,10 @@ int ctrl_start(struct nvme_dev *d);
 int ctrl_identify(struct nvme_dev *d, uint32_t wanted_nsid);
 const struct nvme_ns *ctrl_ns(struct nvme_dev *d, uint32_t nsid);
 
-/* io.c */
-int io_read_extent(struct nvme_dev *d, const struct nvme_ns *ns, uint64_t lba, uint32_t count);
-int io_write_extent(struct nvme_dev *d, const struct nvme_ns *ns, uint64_t lba, uint32_t count, uint64_t seed);
+
+/* serve.c: block sessions until the kernel says stop */
+struct start_info;
+int serve_run(struct nvme_dev *d, const struct start_info *si, bool fault);
 
 /* bench.c, hostile.c */
 int bench_run(struct nvme_dev *d, const struct nvme_ns *ns, const struct nvme_job *job);

@@ -36,13 +36,20 @@ int queue_init(struct nvme_dev *d, struct nvme_queue *q, uint16_t id, uint16_t e
 	return 0;
 }
 
+uint16_t queue_next_cid(const struct nvme_queue *q)
+{
+	uint16_t cid = q->q_next_cid;
+
+	for (unsigned n = 0; n < q->q_size && q->q_slots[cid].s_busy; n++)
+		cid = (uint16_t)((cid + 1) % q->q_size);
+	return cid;
+}
+
 int queue_submit(struct nvme_dev *d, struct nvme_queue *q, struct nvme_sqe *cmd, uint64_t tag)
 {
 	if (q->q_outstanding + 1 >= q->q_size)
 		return CR_EAGAIN;
-	uint16_t cid = q->q_next_cid;
-	while (q->q_slots[cid].s_busy)
-		cid = (uint16_t)((cid + 1) % q->q_size);
+	uint16_t cid = queue_next_cid(q);
 	if (d->d_lane == DMA_LANE_DIRECT) {
 		int err = lane_direct_prepare(d, q, cid, cmd);	/* handles become IOVAs */
 		if (err < 0)

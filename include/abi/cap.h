@@ -19,7 +19,10 @@ enum cap_type {
 	CAP_TYPE_DEVICE_MMIO = 2,	/* one PCI function's registers: reads, claimed writes, brokered doorbells */
 	CAP_TYPE_INTERRUPT = 3,		/* wait for one interrupt vector of a device */
 	CAP_TYPE_DMA_POOL = 4,		/* device-reachable memory, named by offset */
-	CAP_TYPE_BLOCK_DEVICE = 5,	/* a namespace served by a storage provider */
+	CAP_TYPE_BLOCK_DEVICE = 5,	/* client end of a block session: a namespace or partition */
+	CAP_TYPE_NOTIFICATION = 6,	/* a word of signal bits a process waits on */
+	CAP_TYPE_REGION = 7,		/* a client's memory it maps and lends to one block session */
+	CAP_TYPE_BLOCK_SESSION = 8,	/* provider end of a block session */
 	CAP_TYPE_COUNT
 };
 

@@ -41,6 +41,16 @@ _Static_assert(offsetof(struct device_info, di_vendor) == 8, "device_info.di_ven
 _Static_assert(offsetof(struct device_info, di_lane) == 16, "device_info.di_lane");
 _Static_assert(offsetof(struct device_info, di_page_size) == 40, "device_info.di_page_size");
 
+/*
+ * Direct lane: NVMe handle space s (include/abi/block.h: 0 is the
+ * provider's DMAPool, s >= 1 block session s's region) is reachable by the
+ * device at dp_iova_base + s * DMA_DIRECT_SPACE_STRIDE, mapped from its
+ * first byte.  Every space is smaller than the stride, so an offset past
+ * its end is an IOMMU fault, never another space.
+ */
+#define DMA_DIRECT_SPACE_STRIDE	(16ull << 20)
+#define DMA_DIRECT_SPACES	64
+
 /* SYS_DMA_POOL_MAP */
 struct dma_pool_info {
 	uint64_t dp_base;		/* user virtual address of the mapping */

@@ -65,6 +65,8 @@ enum nvme_broker_reason {
 	NBR_CNS,			/* identify CNS value not on the allow-list */
 	NBR_LOG_PAGE,			/* log page id not on the allow-list */
 	NBR_FEATURE_SAVE,		/* Set Features with SV: nothing may outlive the provider */
+	NBR_SESSION_SCOPE,		/* a session's region used outside its device's namespace or LBA window */
+	NBR_NO_MEMORY,			/* the kernel had no memory for what the command needs (queue tracking) */
 	NBR_COUNT
 };
 

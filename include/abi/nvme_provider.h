@@ -13,11 +13,23 @@
 
 #define NVME_JOB_MAX_EXTENTS 16
 
+/*
+ * The provider's inbox Notification: one bit per block session (its
+ * clients posted requests, or one went away), one for the controller's
+ * completion interrupts, one for the kernel asking it to finish (the power
+ * button, the end of a run).
+ */
+#define NVME_INBOX_SESSION(i)	(1ull << (i))	/* i < NVME_INBOX_SESSIONS */
+#define NVME_INBOX_SESSIONS	48
+#define NVME_INBOX_IRQ		(1ull << 56)
+#define NVME_INBOX_STOP		(1ull << 60)
+
 enum nvme_job_mode {
-	NVME_JOB_SMOKE = 1,
-	NVME_JOB_BENCH = 2,
+	NVME_JOB_SERVE = 1,		/* serve the BlockSession capabilities granted until NVME_INBOX_STOP */
+	NVME_JOB_BENCH = 2,		/* benchmark the namespace on the provider's own queue, then serve */
 };
 
+/* Logical blocks at an LBA; the seed of the write pattern for writes. */
 struct nvme_job_extent {
 	uint64_t je_lba;
 	uint64_t je_seed;	/* writes only */
@@ -28,20 +40,17 @@ _Static_assert(sizeof(struct nvme_job_extent) == 24, "nvme_job_extent layout is 
 
 struct nvme_job {
 	uint32_t j_mode;		/* enum nvme_job_mode */
-	uint32_t j_nsid;		/* 0: first active namespace */
-	uint32_t j_nreads, j_nwrites;
-	struct nvme_job_extent j_reads[NVME_JOB_MAX_EXTENTS];
-	struct nvme_job_extent j_writes[NVME_JOB_MAX_EXTENTS];
+	uint32_t j_nsid;		/* bench: the namespace */
 	uint32_t j_bench_pattern;	/* enum bench_pattern (lib/cmdline.h) */
 	uint32_t j_bench_block_bytes;
 	uint32_t j_bench_qd;
 	uint32_t j_bench_seconds;
 	uint32_t j_hostile;		/* enum selftest_kind (lib/cmdline.h): attack the kernel first */
 	uint32_t j_cloud_ebs;		/* the manager saw Amazon's identity: never time out early */
+	uint32_t j_data_bytes;		/* its own buffers need this much of the pool (bench, hostile) */
+	uint32_t j_fault;		/* fault.provider=: fault on purpose once serving (isolation tests) */
 };
-_Static_assert(sizeof(struct nvme_job) == 808, "nvme_job layout is ABI");
-_Static_assert(offsetof(struct nvme_job, j_writes) == 400, "nvme_job.j_writes");
-_Static_assert(offsetof(struct nvme_job, j_bench_pattern) == 784, "nvme_job.j_bench_pattern");
-_Static_assert(offsetof(struct nvme_job, j_cloud_ebs) == 804, "nvme_job.j_cloud_ebs");
+_Static_assert(sizeof(struct nvme_job) == 40, "nvme_job layout is ABI");
+_Static_assert(offsetof(struct nvme_job, j_cloud_ebs) == 28, "nvme_job.j_cloud_ebs");
 
 #endif

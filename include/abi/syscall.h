@@ -23,7 +23,13 @@ enum syscall_nr {
 	SYS_DEVICE_INFO = 10,	/* (mmio, struct device_info *out) */
 	SYS_NVME_ENABLE = 11,	/* (mmio, const struct nvme_enable_req *req) */
 	SYS_NVME_DOORBELL = 12,	/* (mmio, qid, enum nvme_doorbell_kind, value) -> SQ: entries taken now */
-	SYS_NVME_DOORBELL_MAP = 13,	/* (mmio, uint64_t *va): direct lane only, the doorbell page mapped uncached */
+	SYS_NOTIFY_WAIT = 13,	/* (notification, timeout_ns) -> the bits that were set (cleared), 0 on timeout */
+	SYS_REGION_MAP = 14,	/* (region, struct region_info *out) */
+	SYS_BLOCK_INFO = 15,	/* (block device or session, struct block_info *out) */
+	SYS_BLOCK_MAP = 16,	/* (block device or session, struct block_map *out): the shared ring */
+	SYS_BLOCK_ATTACH = 17,	/* (block device, region): lend the region to the session, once */
+	SYS_BLOCK_NOTIFY = 18,	/* (block device or session): wake the other end */
+	SYS_NVME_DOORBELL_MAP = 19,	/* (mmio, uint64_t *va): direct lane only, the doorbell page mapped uncached */
 	SYS_COUNT
 };
 

@@ -13,6 +13,7 @@
 #include "include/abi/device.h"
 #include "include/abi/errors.h"
 #include "kernel/cap/invocations.h"
+#include "kernel/cap/notification.h"
 #include "kernel/core/clock.h"
 #include "kernel/core/kmalloc.h"
 #include "kernel/core/proc.h"
@@ -23,7 +24,19 @@
 
 static void irq_object_release(struct kobj *ko)
 {
+	struct irq_object *o = (struct irq_object *)ko;
+
+	if (o->io_notify)
+		kobj_put(&o->io_notify->n_obj);
 	kfree(ko);
+}
+
+void irq_object_bind(struct irq_object *o, struct notification *n, uint64_t bits)
+{
+	if (o->io_notify)
+		kobj_put(&o->io_notify->n_obj);
+	o->io_notify = n ? (struct notification *)kobj_get(&n->n_obj) : NULL;
+	o->io_notify_bits = bits;
 }
 
 struct irq_object *irq_object_create(uint32_t index, uint32_t cpu_vector, uint32_t kind)
@@ -44,6 +57,8 @@ void irq_object_signal(struct irq_object *o)
 	o->io_pending++;
 	o->io_total++;
 	sched_wakeup(o);
+	if (o->io_notify)
+		notification_signal(o->io_notify, o->io_notify_bits);
 }
 
 /* (irq, timeout_ns, out): timeout 0 polls; longer than an hour is an hour. */

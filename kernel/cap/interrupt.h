@@ -8,6 +8,8 @@
 
 #include "kernel/core/kobj.h"
 
+struct notification;
+
 struct irq_object {
 	struct kobj io_obj;
 	uint32_t io_index;		/* the device's vector number (MSI-X entry) */
@@ -15,9 +17,13 @@ struct irq_object {
 	uint32_t io_kind;		/* enum irq_kind */
 	uint64_t io_pending;		/* signals not yet consumed by a wait */
 	uint64_t io_total;		/* signals since creation */
+	struct notification *io_notify;	/* also signalled with io_notify_bits, if set (a provider's inbox) */
+	uint64_t io_notify_bits;
 };
 
 struct irq_object *irq_object_create(uint32_t index, uint32_t cpu_vector, uint32_t kind);
+/* Also signal n with bits on every interrupt (NULL: stop); holds a reference to n. */
+void irq_object_bind(struct irq_object *o, struct notification *n, uint64_t bits);
 /* Record one interrupt and wake a waiter (called from interrupt context). */
 void irq_object_signal(struct irq_object *o);
 

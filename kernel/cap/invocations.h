@@ -14,6 +14,12 @@ int64_t sys_nvme_enable(const struct syscall_args *a);
 int64_t sys_nvme_doorbell(const struct syscall_args *a);
 int64_t sys_nvme_doorbell_map(const struct syscall_args *a);
 int64_t sys_irq_wait(const struct syscall_args *a);		/* interrupt.c */
-int64_t sys_dma_pool_map(const struct syscall_args *a);	/* dma_pool.c */
+int64_t sys_dma_pool_map(const struct syscall_args *a);	/* kernel/dma/dma_pool.c */
+int64_t sys_region_map(const struct syscall_args *a);
+int64_t sys_notify_wait(const struct syscall_args *a);		/* notification.c */
+int64_t sys_block_info(const struct syscall_args *a);		/* kernel/block/session.c */
+int64_t sys_block_map(const struct syscall_args *a);
+int64_t sys_block_attach(const struct syscall_args *a);
+int64_t sys_block_notify(const struct syscall_args *a);
 
 #endif

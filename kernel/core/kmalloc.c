@@ -40,3 +40,13 @@ void kfree(void *p)
 	if (kheap.h_bad_frees != bad)
 		panic("kmalloc: free of %p, which the heap never handed out (or twice)", p);
 }
+
+size_t kmalloc_live_objects(void)
+{
+	return kheap.h_live_objects;
+}
+
+size_t kmalloc_pages(void)
+{
+	return kheap.h_pages;
+}

@@ -25,6 +25,7 @@
 #include "kernel/core/proc.h"
 #include "kernel/core/run_modes.h"
 #include "kernel/core/sched.h"
+#include "kernel/nvme/units.h"
 #include "kernel/pci/pci.h"
 #include "lib/cmdline.h"
 #include "lib/multiboot2.h"
@@ -83,11 +84,8 @@ void kernel_main(uint32_t info_phys, uint32_t loader_magic)
 	case RUN_MODE_BOOT:
 		pass = run_boot_selftest(&opts);
 		break;
-	case RUN_MODE_SERVE:
-		pass = run_serve(&opts);
-		break;
 	default:
-		pass = run_storage(&opts);
+		pass = nvme_run(&opts);	/* smoke, bench, serve */
 		break;
 	}
 	power_off_after_run(pass);

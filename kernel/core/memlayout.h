@@ -25,8 +25,8 @@
 #define USER_STACK_TOP		0x00007ffffff00000
 #define USER_STACK_PAGES	16
 #define USER_START_INFO		0x00007ffffff10000
-#define USER_POOL_BASE		0x0000100000000000
-#define USER_DOORBELL_BASE	0x0000200000000000	/* direct lane: the controller's doorbell page */
+#define USER_POOL_BASE		0x0000100000000000	/* shared mappings (pools, regions, rings) from here */
+#define USER_MAP_ALIGN		0x200000		/* each one 2 MiB aligned, with a gap after it */
 #define USER_SPACE_END		0x0000800000000000
 
 #define PAGE_SIZE		4096

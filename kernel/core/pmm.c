@@ -90,6 +90,7 @@ void pmm_free(uint64_t phys, uint64_t npages)
 }
 
 uint64_t pmm_ram_end(void) { return ram_end; }
+uint64_t pmm_free_pages(void) { return frames.pa_free; }
 
 uint64_t virt_to_phys(const void *va)
 {

@@ -21,6 +21,9 @@ uint64_t pmm_alloc(uint64_t npages, uint64_t align_pages, uint64_t limit_phys);
 static inline uint64_t pmm_alloc_page(void) { return pmm_alloc(1, 1, PMM_NO_LIMIT); }
 void pmm_free(uint64_t phys, uint64_t npages);
 
+/* Free 4 KiB frames now. */
+uint64_t pmm_free_pages(void);
+
 /* Highest RAM address + 1: the direct map covers [0, this). */
 uint64_t pmm_ram_end(void);
 

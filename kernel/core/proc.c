@@ -181,6 +181,8 @@ void proc_exit(int status)
 		p->p_outcome->po_faulted = p->p_faulted;
 	}
 	kprintf("proc: exit pid=%d name=%s status=%d", p->p_pid, p->p_name, status);
+	if (p->p_outcome && p->p_outcome->po_on_exit)
+		p->p_outcome->po_on_exit(p->p_outcome);
 	for (unsigned i = 0; i < CAP_SLOTS; i++) {
 		struct kobj *ko = cap_remove(&p->p_caps, i);
 		if (ko)
@@ -205,6 +207,42 @@ void proc_fault(struct trap_frame *tf, const char *name, uint64_t cr2)
 		p->p_pid, p->p_name, tf->vector, name, tf->error_code, tf->rip, cr2, tf->rsp,
 		p->p_expect_fault ? "yes" : "no");
 	proc_exit(-1);
+}
+
+static uint64_t map_next(struct proc *p, uint64_t phys, uint64_t bytes, uint64_t flags)
+{
+	uint64_t va = p->p_map_next ? p->p_map_next : USER_POOL_BASE;
+	uint64_t span = ALIGN_UP(bytes, USER_MAP_ALIGN) + USER_MAP_ALIGN;	/* a gap catches overruns */
+
+	if (!bytes || va + span > USER_SPACE_END / 2)
+		return 0;
+	if (paging_map(p->p_root, va, phys, ALIGN_UP(bytes, PAGE_SIZE), PTE_U | PTE_NX | flags) < 0)
+		return 0;
+	p->p_map_next = va + span;
+	return va;
+}
+
+uint64_t proc_map_shared(struct proc *p, uint64_t phys, uint64_t bytes, bool writable)
+{
+	return map_next(p, phys, bytes, writable ? PTE_W : 0);
+}
+
+uint64_t proc_map_device(struct proc *p, uint64_t phys, uint64_t bytes)
+{
+	return map_next(p, phys, bytes, PTE_W | PTE_UNCACHED);
+}
+
+void proc_abandon(struct proc *p)
+{
+	KASSERT(p->p_state == PROC_BLOCKED && p->p_wait_chan == p);	/* created, never started */
+	for (unsigned i = 0; i < CAP_SLOTS; i++) {
+		struct kobj *ko = cap_remove(&p->p_caps, i);
+		if (ko)
+			kobj_put(ko);
+	}
+	paging_free_user_root(p->p_root);
+	pmm_free(p->p_kstack, KSTACK_PAGES);
+	p->p_state = PROC_FREE;
 }
 
 void proc_kill(struct proc *p, const char *reason)

@@ -16,7 +16,7 @@
 #include "kernel/core/kobj.h"
 #include "lib/cap_table.h"
 
-#define PROC_MAX	8
+#define PROC_MAX	160	/* a provider and a client per controller, 64 controllers, and room */
 #define KSTACK_PAGES	4
 
 enum proc_state {
@@ -48,6 +48,7 @@ struct proc {
 	bool p_faulted;			/* killed by a CPU exception */
 	bool p_expect_fault;		/* a self-test that must fault (not an error) */
 	const char *p_kill_reason;	/* set: the kernel ends the process at its next return to user */
+	uint64_t p_map_next;		/* next free user address for shared mappings */
 	struct proc_outcome *p_outcome;	/* optional: where to report the end */
 	uint8_t p_fpu[512] __attribute__((aligned(16)));	/* FXSAVE area */
 };
@@ -61,6 +62,7 @@ struct proc_outcome {
 	bool po_faulted;
 	bool po_killed;		/* ended by the kernel (a run deadline, the power button) */
 	uint64_t po_fault_vector;
+	void (*po_on_exit)(struct proc_outcome *o);	/* optional: told as the process ends */
 };
 
 /* Load img into a new process; grant capabilities, then proc_start. NULL on failure. */
@@ -69,6 +71,8 @@ struct proc *proc_create(const char *name, const struct user_image *img, const v
 int proc_grant(struct proc *p, struct kobj *ko, uint32_t rights);
 /* Write the start page and make p runnable. */
 int proc_start(struct proc *p);
+/* Undo proc_create for a process that was never started (its capabilities go too). */
+void proc_abandon(struct proc *p);
 
 struct proc *proc_current(void);
 struct proc *proc_table(unsigned int i);
@@ -89,6 +93,15 @@ void proc_check_killed(void);
 
 /* Release the resources of a zombie (called by the scheduler, on its own stack). */
 void proc_reap(struct proc *p);
+
+/*
+ * Map bytes of physical memory the kernel keeps (pools, regions, rings)
+ * into p, writable or not; returns the user address or 0.  The frames stay
+ * the object's: unmapping the address space does not free them.
+ */
+uint64_t proc_map_shared(struct proc *p, uint64_t phys, uint64_t bytes, bool writable);
+/* The same for device registers: writable, uncached (the direct lane's doorbell page). */
+uint64_t proc_map_device(struct proc *p, uint64_t phys, uint64_t bytes);
 
 /* Copy between user memory of the current process and the kernel (CR_EFAULT if unmapped). */
 int copy_from_user(void *dst, uint64_t usrc, size_t n);

@@ -5,9 +5,9 @@
  * The wait is the idle loop: `sti; hlt` until an interrupt, then check.  The
  * SCI handler (kernel/acpi/power_button.c) sets the pressed flag; the
  * scheduler tick bounds every halt, so the deadline is noticed within one
- * tick.  On this interim wiring the storage jobs run to completion (and
- * release their controllers) before the wait; with the provider kept alive
- * through the wait, the flush and controller shutdown belong after it.
+ * tick.  With controllers, the storage run (kernel/nvme/units.c) keeps its
+ * providers serving instead and stops them on the same events; this wait
+ * is for a machine with nothing to serve but the button.
  */
 #include "kernel/core/serve.h"
 
@@ -15,8 +15,6 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/core/clock.h"
 #include "kernel/core/log.h"
-#include "kernel/core/run_modes.h"
-#include "kernel/pci/pci.h"
 
 const char *serve_end_name(enum serve_end e)
 {
@@ -56,15 +54,4 @@ enum serve_end serve_wait(uint32_t seconds)
 	}
 	kprintf("serve: end reason=%s waited_ms=%lu", serve_end_name(end), (clock_ns() - start) / NSEC_PER_MSEC);
 	return end;
-}
-
-bool run_serve(const struct boot_options *opts)
-{
-	bool ok = true;
-
-	if (pci_find_nvme(0))
-		ok = run_storage(opts);
-	else
-		kprintf("serve: no nvme controller; serving the power button only");
-	return serve_wait(opts->serve_seconds) != SERVE_END_UNAVAILABLE && ok;
 }

@@ -74,6 +74,12 @@ static const syscall_handler handlers[SYS_COUNT] = {
 	[SYS_DEVICE_INFO] = sys_device_info,
 	[SYS_NVME_ENABLE] = sys_nvme_enable,
 	[SYS_NVME_DOORBELL] = sys_nvme_doorbell,
+	[SYS_NOTIFY_WAIT] = sys_notify_wait,
+	[SYS_REGION_MAP] = sys_region_map,
+	[SYS_BLOCK_INFO] = sys_block_info,
+	[SYS_BLOCK_MAP] = sys_block_map,
+	[SYS_BLOCK_ATTACH] = sys_block_attach,
+	[SYS_BLOCK_NOTIFY] = sys_block_notify,
 	[SYS_NVME_DOORBELL_MAP] = sys_nvme_doorbell_map,
 };
 

@@ -9,12 +9,14 @@
 DECLARE_IMAGE(hello);
 DECLARE_IMAGE(privtest);
 DECLARE_IMAGE(nvme);
+DECLARE_IMAGE(blk);
 
 #define IMAGE(n) { #n, user_image_##n##_start, user_image_##n##_end }
 static const struct user_image images[] = {
 	IMAGE(hello),
 	IMAGE(privtest),
 	IMAGE(nvme),
+	IMAGE(blk),
 };
 
 const struct user_image *user_image_find(const char *name)

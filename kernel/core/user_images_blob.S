@@ -17,5 +17,6 @@ user_image_\name\()_end:
 	IMAGE hello
 	IMAGE privtest
 	IMAGE nvme
+	IMAGE blk
 
 	.section .note.GNU-stack, "", @progbits

@@ -43,7 +43,7 @@ static int bounce_map(struct dma_domain *d, struct dma_map *m)
 
 	if (m->dm_len == 0 || npages > b->b_ledger.l_npages)
 		return CR_EINVAL;
-	if (!m->dm_scratch && !dma_pool_ptr(d->dd_pool, m->dm_handle, m->dm_len))
+	if (!m->dm_scratch && !dma_pool_ptr(m->dm_pool, m->dm_handle, m->dm_len))
 		return CR_ERANGE;
 	if (npages > b->b_ledger.l_nfree)
 		return CR_EAGAIN;
@@ -79,7 +79,7 @@ static void copy_chain(struct dma_domain *d, const struct dma_map *m, bool to_de
 {
 	const struct bounce *b = bounce_of(d);
 	uint32_t ps = d->dd_limits.dl_page_size;
-	uint8_t *pool = dma_pool_ptr(d->dd_pool, m->dm_handle, m->dm_len);
+	uint8_t *pool = dma_pool_ptr(m->dm_pool, m->dm_handle, m->dm_len);
 	uint32_t done = 0;
 
 	/* map() checked the range and the pool cannot shrink while attached. */
@@ -153,6 +153,20 @@ static void bounce_detach_pool(struct dma_domain *d)
 	(void)d;
 }
 
+static int bounce_map_space(struct dma_domain *d, uint32_t space, struct dma_pool *pool)
+{
+	(void)d;
+	(void)space;
+	(void)pool;
+	return 0;	/* the broker stages every byte: the device never sees the region */
+}
+
+static void bounce_unmap_space(struct dma_domain *d, uint32_t space)
+{
+	(void)d;
+	(void)space;
+}
+
 static uint64_t bounce_alloc_coherent(struct dma_domain *d, uint64_t bytes, void **virt)
 {
 	uint32_t ps = d->dd_limits.dl_page_size;
@@ -211,6 +225,8 @@ static const struct dma_ops bounce_ops = {
 	.unmap = bounce_unmap,
 	.attach_pool = bounce_attach_pool,
 	.detach_pool = bounce_detach_pool,
+	.map_space = bounce_map_space,
+	.unmap_space = bounce_unmap_space,
 	.alloc_coherent = bounce_alloc_coherent,
 	.free_coherent = bounce_free_coherent,
 	.manager_address = bounce_manager_address,

@@ -29,7 +29,8 @@ struct dma_limits {
 
 /* One mapping, for one command.  Filled by the caller, then by map(). */
 struct dma_map {
-	uint64_t dm_handle;		/* pool offset of the buffer (pool-backed mappings) */
+	struct dma_pool *dm_pool;	/* the pool or region behind it (NULL: scratch); held while mapped */
+	uint64_t dm_handle;		/* offset of the buffer in dm_pool */
 	uint32_t dm_len;		/* bytes; for scratch mappings a multiple of the page size */
 	uint8_t dm_dir;			/* enum dma_dir: who reads the pages */
 	bool dm_scratch;		/* manager-written pages with no pool behind them */
@@ -73,6 +74,14 @@ struct dma_ops {
 	/* Make the pool's pages nameable by mappings (the remapping lane maps them for the device). */
 	int (*attach_pool)(struct dma_domain *d, struct dma_pool *pool);
 	void (*detach_pool)(struct dma_domain *d);
+	/*
+	 * Remapping backends: make another pool (a block session's region)
+	 * reachable at dd_pool_iova + space * DMA_DIRECT_SPACE_STRIDE, or no
+	 * longer (unmapped and invalidated when this returns).  The bounce
+	 * backend has nothing to do: its device never sees pools.
+	 */
+	int (*map_space)(struct dma_domain *d, uint32_t space, struct dma_pool *pool);
+	void (*unmap_space)(struct dma_domain *d, uint32_t space);
 	/*
 	 * Manager-owned, physically contiguous memory the device may reach
 	 * (queue rings, identify pages): below the domain's limit, aligned to
@@ -122,11 +131,23 @@ static inline int dma_domain_init(struct dma_domain *d, const struct dma_backend
 	return b->domain_init(d, req);
 }
 static inline int dma_domain_destroy(struct dma_domain *d) { return d->dd_ops ? d->dd_ops->destroy(d) : 0; }
-static inline int dma_map(struct dma_domain *d, struct dma_map *m) { return d->dd_ops->map(d, m); }
+/* A mapping holds its pool: memory the device may still use cannot go while it is mapped. */
+static inline int dma_map(struct dma_domain *d, struct dma_map *m)
+{
+	int err = d->dd_ops->map(d, m);
+
+	if (!err && m->dm_pool)
+		kobj_get(&m->dm_pool->dp_obj);
+	return err;
+}
+
 static inline void dma_unmap(struct dma_domain *d, struct dma_map *m)
 {
-	if (m->dm_mapped)
-		d->dd_ops->unmap(d, m);
+	if (!m->dm_mapped)
+		return;
+	d->dd_ops->unmap(d, m);
+	if (m->dm_pool)
+		kobj_put(&m->dm_pool->dp_obj);
 }
 static inline void dma_sync_for_device(struct dma_domain *d, struct dma_map *m) { d->dd_ops->sync_for_device(d, m); }
 static inline void dma_sync_for_cpu(struct dma_domain *d, struct dma_map *m) { d->dd_ops->sync_for_cpu(d, m); }

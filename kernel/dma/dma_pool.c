@@ -1,12 +1,18 @@
 /*
- * kernel/dma/dma_pool.c - DMAPool objects and the SYS_DMA_POOL_MAP invocation.
+ * kernel/dma/dma_pool.c - DMAPool and Region objects and their mapping
+ * invocations.
+ *
+ * Both are physically contiguous memory below a device's DMA limit, mapped
+ * into exactly one process and named by the device side only by offset:
+ * the DMAPool is a provider's own (rings, buffers), a Region is a client's
+ * data buffer that it lends to one block session (kernel/block/session.c).
  */
 #include "kernel/dma/dma_pool.h"
 
+#include "include/abi/block.h"
 #include "include/abi/cap.h"
 #include "include/abi/device.h"
 #include "include/abi/errors.h"
-#include "kernel/arch/x86_64/paging.h"
 #include "kernel/cap/invocations.h"
 #include "kernel/core/kmalloc.h"
 #include "kernel/core/log.h"
@@ -19,12 +25,13 @@ static void dma_pool_release(struct kobj *ko)
 {
 	struct dma_pool *p = (struct dma_pool *)ko;
 
-	/* The process that mapped it is gone (its page tables went first). */
+	/* The process that mapped it is gone (its page tables went first), and so are the devices. */
 	pmm_free(p->dp_phys, p->dp_bytes / PAGE_SIZE);
 	kfree(p);
 }
 
-struct dma_pool *dma_pool_create(uint64_t want_bytes, uint64_t min_bytes, uint64_t dma_limit, uint32_t lane)
+struct dma_pool *dma_pool_create(uint32_t type, uint64_t want_bytes, uint64_t min_bytes, uint64_t dma_limit,
+				 uint32_t lane)
 {
 	struct dma_pool *p = kmalloc(sizeof(*p));
 
@@ -35,7 +42,7 @@ struct dma_pool *dma_pool_create(uint64_t want_bytes, uint64_t min_bytes, uint64
 	for (uint64_t bytes = MAX(ALIGN_UP(want_bytes, PAGE_SIZE), min);; bytes = MAX(ALIGN_DOWN(bytes / 2, PAGE_SIZE), min)) {
 		uint64_t pa = pmm_alloc(bytes / PAGE_SIZE, 1, dma_limit);
 		if (pa) {
-			p->dp_obj = (struct kobj){ CAP_TYPE_DMA_POOL, 1, dma_pool_release };
+			p->dp_obj = (struct kobj){ type, 1, dma_pool_release };
 			p->dp_phys = pa;
 			p->dp_virt = phys_to_virt(pa);
 			p->dp_bytes = bytes;
@@ -53,31 +60,55 @@ void *dma_pool_ptr(struct dma_pool *p, uint64_t off, uint64_t len)
 {
 	uint64_t end;
 
-	if (__builtin_add_overflow(off, len, &end) || end > p->dp_bytes)
+	if (!p || __builtin_add_overflow(off, len, &end) || end > p->dp_bytes)
 		return NULL;
 	return p->dp_virt + off;
+}
+
+/* Map p into the caller, once and only into one process: nobody else may see it. */
+static int map_once(struct dma_pool *p)
+{
+	struct proc *me = proc_current();
+
+	if (p->dp_mapped_pid && p->dp_mapped_pid != me->p_pid)
+		return CR_EBUSY;
+	if (!p->dp_mapped_pid) {
+		uint64_t va = proc_map_shared(me, p->dp_phys, p->dp_bytes, true);
+		if (!va)
+			return CR_ENOMEM;
+		p->dp_mapped_pid = me->p_pid;
+		p->dp_user_va = va;
+	}
+	return 0;
 }
 
 int64_t sys_dma_pool_map(const struct syscall_args *a)
 {
 	const struct cap *c;
 	int err = cap_decode(a->a[0], CAP_TYPE_DMA_POOL, CAP_RIGHT_MAP, &c);
-	struct proc *me = proc_current();
 
 	if (err)
 		return err;
 	struct dma_pool *p = c->c_object;
-	if (p->dp_mapped_pid && p->dp_mapped_pid != me->p_pid)
-		return CR_EBUSY;	/* one process per pool: nobody else may see it */
-	if (!p->dp_mapped_pid) {
-		if (paging_map(me->p_root, USER_POOL_BASE, p->dp_phys, p->dp_bytes, PTE_U | PTE_W | PTE_NX) < 0)
-			return CR_ENOMEM;
-		p->dp_mapped_pid = me->p_pid;
-		p->dp_user_va = USER_POOL_BASE;
-	}
+	if ((err = map_once(p)) < 0)
+		return err;
 	struct dma_pool_info info = {
 		.dp_base = p->dp_user_va, .dp_bytes = p->dp_bytes, .dp_lane = p->dp_lane,
 		.dp_iova_base = p->dp_lane == DMA_LANE_DIRECT ? p->dp_iova_base : 0,
 	};
+	return copy_to_user(a->a[1], &info, sizeof(info));
+}
+
+int64_t sys_region_map(const struct syscall_args *a)
+{
+	const struct cap *c;
+	int err = cap_decode(a->a[0], CAP_TYPE_REGION, CAP_RIGHT_MAP, &c);
+
+	if (err)
+		return err;
+	struct dma_pool *p = c->c_object;
+	if ((err = map_once(p)) < 0)
+		return err;
+	struct region_info info = { .ri_base = p->dp_user_va, .ri_bytes = p->dp_bytes };
 	return copy_to_user(a->a[1], &info, sizeof(info));
 }

@@ -1,6 +1,6 @@
 /*
- * kernel/dma/dma_pool.h - the DMAPool object: device-reachable memory a
- * process fills and reads, named by byte offset ("handle").
+ * kernel/dma/dma_pool.h - the DMAPool and Region objects: device-reachable
+ * memory a process fills and reads, named by byte offset ("handle").
  *
  * The pool is physically contiguous, allocated below the device's DMA
  * limit, and mapped into exactly one process.  Its physical address never
@@ -26,8 +26,12 @@ struct dma_pool {
 	uint64_t dp_user_va;
 };
 
-/* A pool of at least min_bytes (up to want_bytes) below dma_limit (0: none); NULL if none fits. */
-struct dma_pool *dma_pool_create(uint64_t want_bytes, uint64_t min_bytes, uint64_t dma_limit, uint32_t lane);
+/*
+ * A pool (type CAP_TYPE_DMA_POOL) or region (CAP_TYPE_REGION) of at least
+ * min_bytes (up to want_bytes) below dma_limit (0: none); NULL if none fits.
+ */
+struct dma_pool *dma_pool_create(uint32_t type, uint64_t want_bytes, uint64_t min_bytes, uint64_t dma_limit,
+				 uint32_t lane);
 
 /* Kernel pointer to [off, off + len) of the pool, or NULL if it is not all inside. */
 void *dma_pool_ptr(struct dma_pool *p, uint64_t off, uint64_t len);

@@ -146,6 +146,8 @@ struct broker_cq {
 int broker_admin_start(struct nvme_ctrl *c, uint64_t asq_shadow, uint16_t asq_entries, uint64_t acq_shadow,
 		       uint16_t acq_entries);
 void broker_mark_reset(struct nvme_ctrl *c);
+/* A polled I/O queue pair for the manager's own commands (bind time, before any provider). */
+int broker_mgr_queue_pair(struct nvme_ctrl *c, uint16_t qid, uint16_t entries, uint32_t timeout_ms);
 /* Free every queue, slot and mapping: only once the device is disabled (RDY=0). */
 void broker_teardown(struct nvme_ctrl *c);
 struct nvme_broker_view broker_view(struct nvme_ctrl *c);

@@ -259,6 +259,37 @@ int broker_admin_start(struct nvme_ctrl *c, uint64_t asq_shadow, uint16_t asq_en
 	return 0;
 }
 
+/*
+ * An I/O queue pair for the manager's own commands at bind time (reading
+ * the GPT): no shadow, polled, so created without interrupts.
+ */
+int broker_mgr_queue_pair(struct nvme_ctrl *c, uint16_t qid, uint16_t entries, uint32_t timeout_ms)
+{
+	entries = device_entries(c, entries);
+	int err = alloc_cq(c, qid, entries, 0, false, 0, 0);
+	if (err)
+		return err;
+	if ((err = alloc_sq(c, qid, entries, qid, 0, 0, 0)) < 0) {
+		free_cq(c, &c->nc_cq[qid]);
+		return err;
+	}
+	struct nvme_mgr_cmd m = { .mc_sqe = {
+		.opc = NVME_ADMIN_CREATE_CQ, .prp1 = c->nc_cq[qid].cq_dev_addr,
+		.cdw10 = qid | (uint32_t)(entries - 1) << 16, .cdw11 = NVME_QUEUE_PC } };
+	if ((err = broker_mgr_exec(c, 0, &m, timeout_ms)) < 0 || NVME_STATUS_SC(m.mc_cqe.status) ||
+	    NVME_STATUS_SCT(m.mc_cqe.status))
+		return err < 0 ? err : CR_EIO;	/* the caller disables the controller, then tears down */
+	c->nc_cq[qid].cq_state = BQ_LIVE;
+	m = (struct nvme_mgr_cmd){ .mc_sqe = {
+		.opc = NVME_ADMIN_CREATE_SQ, .prp1 = c->nc_sq[qid].sq_dev_addr,
+		.cdw10 = qid | (uint32_t)(entries - 1) << 16, .cdw11 = NVME_QUEUE_PC | (uint32_t)qid << 16 } };
+	if ((err = broker_mgr_exec(c, 0, &m, timeout_ms)) < 0 || NVME_STATUS_SC(m.mc_cqe.status) ||
+	    NVME_STATUS_SCT(m.mc_cqe.status))
+		return err < 0 ? err : CR_EIO;
+	c->nc_sq[qid].sq_state = BQ_LIVE;
+	return 0;
+}
+
 /* CC.EN went 1 -> 0: the queues die with the reset; their memory waits for RDY=0 (teardown). */
 void broker_mark_reset(struct nvme_ctrl *c)
 {
@@ -274,6 +305,18 @@ void broker_mark_reset(struct nvme_ctrl *c)
 /* ---------------------------------------------------------------- the validator's view */
 
 static const struct nvme_broker_ns *view_ns(void *ctx, uint32_t nsid) { return nvme_ns_find(ctx, nsid); }
+
+static bool view_space(void *ctx, uint32_t id, struct nvme_broker_space *out)
+{
+	struct nvme_ctrl *c = ctx;
+	const struct nvme_space *sp = id <= BROKER_MAX_SPACES ? c->nc_spaces[id] : NULL;
+
+	if (!sp)
+		return false;
+	*out = (struct nvme_broker_space){ sp->sp_region ? sp->sp_region->dp_bytes : 0, sp->sp_nsid,
+					   sp->sp_first_lba, sp->sp_blocks };
+	return true;
+}
 
 static bool view_sq_live(void *ctx, uint16_t qid)
 {
@@ -310,6 +353,7 @@ struct nvme_broker_view broker_view(struct nvme_ctrl *c)
 		.flush_broadcast = c->nc_have_id && NVME_VWC_FLUSH_BROADCAST(c->nc_id.vwc) == 3,
 		.vendor_log_pages = c->nc_amazon,
 		.ns = view_ns,
+		.space = view_space,
 		.sq_live = view_sq_live,
 		.cq_live = view_cq_live,
 		.cq_has_sqs = view_cq_has_sqs,

@@ -120,9 +120,11 @@ static enum submit_result submit_one(struct nvme_ctrl *c, struct broker_sq *sq,
 		broker_slot_put(sq, t);
 		if (err == CR_EAGAIN)
 			return STALLED;	/* staging pages come back with completions */
-		why = (struct nvme_broker_refusal){ NVME_SCT_GENERIC, NVME_SC_LBA_RANGE, NBR_DSM_RANGE };
-		if (err != CR_ERANGE)
-			why = (struct nvme_broker_refusal){ NVME_SCT_GENERIC, NVME_SC_INTERNAL, NBR_HANDLE };
+		why = (struct nvme_broker_refusal){ NVME_SCT_GENERIC, NVME_SC_INTERNAL, NBR_HANDLE };
+		if (err == CR_ERANGE && plan.kind == NBK_DSM)
+			why = (struct nvme_broker_refusal){ NVME_SCT_GENERIC, NVME_SC_LBA_RANGE, NBR_DSM_RANGE };
+		else if (err == CR_ERANGE)
+			why = (struct nvme_broker_refusal){ NVME_SCT_GENERIC, NVME_SC_INVALID_FIELD, NBR_HANDLE };
 		return refuse(c, sq, cmd, &why);
 	}
 	if ((err = broker_queue_begin(c, &plan, cmd)) < 0) {
@@ -130,7 +132,7 @@ static enum submit_result submit_one(struct nvme_ctrl *c, struct broker_sq *sq,
 		broker_slot_put(sq, t);
 		why = (struct nvme_broker_refusal){ NVME_SCT_COMMAND, NVME_SC_QID_INVALID, NBR_QUEUE_ID };
 		if (err == CR_ENOMEM)
-			why = (struct nvme_broker_refusal){ NVME_SCT_GENERIC, NVME_SC_INTERNAL, NBR_QUEUE_ID };
+			why = (struct nvme_broker_refusal){ NVME_SCT_GENERIC, NVME_SC_INTERNAL, NBR_NO_MEMORY };
 		return refuse(c, sq, cmd, &why);
 	}
 	to_device_ring(c, sq, t, cmd);

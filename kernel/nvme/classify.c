@@ -61,23 +61,23 @@ void nvme_classify(struct nvme_ctrl *c)
 	 * may claim follows what was enumerated: Amazon's identity on the bus,
 	 * or QEMU's (a local precursor), or neither.
 	 */
-	kprintf("nvme: cloud shape classification cloud_shape=aws-nitro-ebs pci_vendor=0x%04x pci_device_id=0x%04x class=0x%02x subclass=0x%02x prog_if=0x%02x aws_nitro_ebs_vendor=0x%04x aws_nitro_ebs_device=0x%04x vendor_match=%s aws_labeled_dma_backend=bounce-buffer dma_backend_policy=%s local_qemu_precursor=%s real_aws_enumeration=%s ena=separate-nic-driver-out-of-scope class_match=%s dma_shape=%s device_match=%s model_match=%s identify=%s%s",
+	kprintf("nvme: cloud shape classification cloud_shape=aws-nitro-ebs pci_vendor=0x%04x pci_device_id=0x%04x class=0x%02x subclass=0x%02x prog_if=0x%02x aws_nitro_ebs_vendor=0x%04x aws_nitro_ebs_device=0x%04x vendor_match=%s aws_labeled_dma_backend=bounce-buffer dma_backend_policy=%s local_qemu_precursor=%s real_aws_enumeration=%s ena=separate-nic-driver-out-of-scope class_match=%s dma_shape=%s device_match=%s model_match=%s identify=%s%s bdf=%s",
 		d->pd_vendor, d->pd_device, d->pd_class, d->pd_subclass, d->pd_prog_if, AWS_EBS_VENDOR,
 		AWS_EBS_DEVICE, amazon ? "true" : "false", DMA_POLICY, qemu_identity(d) ? "true" : "false",
 		amazon ? (ebs->device_ok || ebs->model_ok ? "amazon-ebs-identity-enumerated" : "amazon-vendor-enumerated")
 		       : "not-claimed",
 		r.is_nvme ? "true" : "false", brokered ? "brokered-bounce" : "direct-remapping",
 		ebs->device_ok ? "true" : "false", ebs->model_ok ? "true" : "false",
-		r.have_identify ? "observed" : "not-observed", extra);
+		r.have_identify ? "observed" : "not-observed", extra, c->nc_bdf);
 
 	char ev[CLOUD_SURFACE_COUNT][40];
 	for (unsigned i = 0; i < CLOUD_SURFACE_COUNT; i++)
 		evidence(&r.match[i], ev[i], sizeof(ev[i]));
-	kprintf("nvme: cloud surface best=%s ambiguous=%s model=\"%s\" strings=%s %s=%s %s=%s %s=%s %s=%s %s=%s %s=%s%s%s",
+	kprintf("nvme: cloud surface best=%s ambiguous=%s model=\"%s\" strings=%s %s=%s %s=%s %s=%s %s=%s %s=%s %s=%s%s%s bdf=%s",
 		cloud_surface_name(r.best), r.ambiguous ? "yes" : "no", r.have_identify ? r.model : "",
 		r.have_identify ? (r.strings_clean ? "clean" : "repaired") : "unknown",
 		cloud_surface_name(CLOUD_AWS_NITRO_EBS), ev[0] + 1, cloud_surface_name(CLOUD_AWS_INSTANCE_STORE), ev[1] + 1,
 		cloud_surface_name(CLOUD_GCP_NVME), ev[2] + 1, cloud_surface_name(CLOUD_AZURE_NVME), ev[3] + 1,
 		cloud_surface_name(CLOUD_QEMU_NVME), ev[4] + 1, cloud_surface_name(CLOUD_GENERIC_NVME), ev[5] + 1,
-		r.gcp_disk_name[0] ? " gcp_disk_name=" : "", r.gcp_disk_name);
+		r.gcp_disk_name[0] ? " gcp_disk_name=" : "", r.gcp_disk_name, c->nc_bdf);
 }

@@ -159,8 +159,12 @@ static int identify_all(struct nvme_ctrl *c)
 	return 0;
 }
 
-/* Reset, enable with the manager's own admin queue, identify, and leave the controller disabled. */
-int nvme_identify_at_bind(struct nvme_ctrl *c)
+/*
+ * Reset, enable with the manager's own admin queue, identify, let scan read
+ * what it needs (the partition tables) through a manager I/O queue, and
+ * leave the controller disabled.
+ */
+int nvme_identify_at_bind(struct nvme_ctrl *c, nvme_bind_scan_fn scan, void *scan_ctx)
 {
 	int err;
 
@@ -174,15 +178,22 @@ int nvme_identify_at_bind(struct nvme_ctrl *c)
 		err = CR_ETIMEDOUT;
 	} else {
 		err = identify_all(c);
-		/* On the remapping candidate, the controller's own DMA verifies its domain (lane_verify.c). */
-		if (!err && c->nc_lane == DMA_LANE_DIRECT)
-			err = nvme_verify_lane(c);
+		/* On the remapping candidate, the controller's own DMA verifies its domain first (lane_verify.c). */
+		if (!err && c->nc_lane == DMA_LANE_DIRECT && (err = nvme_verify_lane(c)) == 0)
+			c->nc_lane_verified = true;
+		if (!err && scan && c->nc_nns) {
+			if ((err = nvme_mgr_io_open(c)) < 0)
+				kerror("nvme: error manager I/O queue failed bdf=%s err=%s", c->nc_bdf, cr_err_name(err));
+			else
+				err = scan(c, scan_ctx);
+		}
 	}
 	nvme_write32(c, NVME_CC, nvme_read32(c, NVME_CC) & ~NVME_CC_EN);
 	broker_mark_reset(c);
 	if (!nvme_wait_ready(c, false, "manager disable"))
 		return CR_ETIMEDOUT;	/* memory stays with the controller: it may still use it */
 	broker_teardown(c);
+	nvme_mgr_io_free(c);
 	return err;
 }
 

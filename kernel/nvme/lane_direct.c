@@ -7,12 +7,13 @@
 
 #include "include/abi/device.h"
 #include "include/abi/errors.h"
-#include "kernel/arch/x86_64/paging.h"
 #include "kernel/core/log.h"
 #include "kernel/core/memlayout.h"
 #include "kernel/core/proc.h"
 #include "lib/bits.h"
 #include "lib/pci_reg.h"
+
+_Static_assert(BROKER_MAX_SPACES < DMA_DIRECT_SPACES, "every session's space has its place in the IOVA window");
 
 int nvme_direct_enable(struct nvme_ctrl *c, struct dma_pool *pool, const struct nvme_enable_req *req)
 {
@@ -40,6 +41,17 @@ int nvme_direct_enable(struct nvme_ctrl *c, struct dma_pool *pool, const struct 
 	return 0;
 }
 
+int nvme_direct_space_attach(struct nvme_ctrl *c, uint32_t space, struct dma_pool *region)
+{
+	if (c->nc_lane != DMA_LANE_DIRECT || !c->nc_dma.dd_ops)
+		return 0;
+	int err = c->nc_dma.dd_ops->map_space(&c->nc_dma, space, region);
+	if (err < 0)
+		kerror("nvme: error region not mapped for the direct lane bdf=%s space=%u bytes=%lu err=%s", c->nc_bdf,
+		       space, region->dp_bytes, cr_err_name(err));
+	return err;
+}
+
 /* Does [lo, hi) of BAR bar overlap the MSI-X table or PBA? */
 static bool overlaps_msix(const struct nvme_ctrl *c, unsigned bar, uint64_t lo, uint64_t hi)
 {
@@ -64,12 +76,8 @@ int nvme_direct_doorbell_map(struct nvme_ctrl *c, struct proc *p, uint64_t *va)
 		return CR_EPERM;	/* brokered lane: doorbells are SYS_NVME_DOORBELL */
 	if (p->p_pid != c->nc_provider_pid)
 		return CR_EPERM;
-	if (c->nc_doorbell_pid) {
-		if (c->nc_doorbell_pid != p->p_pid)
-			return CR_EBUSY;
-		*va = USER_DOORBELL_BASE;
-		return 0;
-	}
+	if (c->nc_doorbell_pid)
+		return CR_EBUSY;	/* once, into the provider */
 	/* Every queue the provider may create must have both doorbells in this one page. */
 	if (nvme_cq_doorbell(BROKER_MAX_QID, c->nc_dstrd) + 4 > hi || bar->size < hi || bar->base & (PAGE_SIZE - 1)) {
 		kerror("nvme: error doorbell page refused bdf=%s reason=doorbells-not-in-one-page dstrd=%u", c->nc_bdf,
@@ -80,12 +88,10 @@ int nvme_direct_doorbell_map(struct nvme_ctrl *c, struct proc *p, uint64_t *va)
 		kerror("nvme: error doorbell page refused bdf=%s reason=msix-table-or-pba-in-that-page", c->nc_bdf);
 		return CR_EPERM;
 	}
-	int err = paging_map(p->p_root, USER_DOORBELL_BASE, bar->base + lo, PAGE_SIZE,
-			     PTE_U | PTE_W | PTE_NX | PTE_UNCACHED);
-	if (err < 0)
+	*va = proc_map_device(p, bar->base + lo, PAGE_SIZE);
+	if (!*va)
 		return CR_ENOMEM;
 	c->nc_doorbell_pid = p->p_pid;
-	*va = USER_DOORBELL_BASE;
 	kprintf("nvme: doorbell page mapped bdf=%s pid=%d bar0_offset=0x%lx bytes=%u queues=%u msix_table=elsewhere",
 		c->nc_bdf, p->p_pid, lo, PAGE_SIZE, BROKER_MAX_QID + 1);
 	return 0;

@@ -14,13 +14,19 @@
  *
  * The lane's invariants (compare kernel/nvme/broker.h I1-I7):
  *  D1 Reach.  While a provider runs, its controller's domain maps its pool
- *     and nothing else (manager pages are unmapped before the enable; every
- *     controller has its own domain).  A device address outside the pool
- *     faults in the IOMMU (recorded, printed), never reaches memory.
+ *     and the regions its clients lent to block sessions on this controller,
+ *     each at its space's place (include/abi/device.h), and nothing else:
+ *     manager pages are unmapped before the enable, and every controller
+ *     has its own domain.  A device address outside those faults in the
+ *     IOMMU (recorded, printed), never reaches memory.
  *  D2 Release.  The pool is unmapped, and the IOTLB invalidated, only after
  *     the controller stopped (CSTS.RDY = 0); the domain's context entry is
  *     cleared and invalidated before its tables are freed; the pool's memory
- *     is freed only after both (kobj reference held by the domain).
+ *     is freed only after both (kobj reference held by the domain).  A
+ *     session's region is unmapped and invalidated when the session ends,
+ *     before its last reference goes (kernel/block/session.c); the device
+ *     may still be running then, and what it does with the region from that
+ *     point on faults.
  *  D3 Addresses.  IOVAs lie in a window above all RAM (lib/vtd_cap.c), so no
  *     IOVA is a host address; no call returns a host-physical address; the
  *     release audit scans the pool for manager physical addresses.
@@ -48,6 +54,15 @@ struct proc;
 
 /* The provider's enable on the direct lane: map the pool, point the admin queue at its rings (IOVAs), enable. */
 int nvme_direct_enable(struct nvme_ctrl *c, struct dma_pool *pool, const struct nvme_enable_req *req);
+
+/* A block session's region, lent to the session: reachable by the device at its space's IOVA (0: done). */
+int nvme_direct_space_attach(struct nvme_ctrl *c, uint32_t space, struct dma_pool *region);
+/* The session ends: unmapped and invalidated before the region can go. */
+static inline void nvme_direct_space_detach(struct nvme_ctrl *c, uint32_t space)
+{
+	if (c->nc_lane == DMA_LANE_DIRECT && c->nc_dma.dd_ops)
+		c->nc_dma.dd_ops->unmap_space(&c->nc_dma, space);
+}
 
 /* SYS_NVME_DOORBELL_MAP: map the doorbell page into p; the user address in *va. */
 int nvme_direct_doorbell_map(struct nvme_ctrl *c, struct proc *p, uint64_t *va);

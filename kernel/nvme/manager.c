@@ -254,17 +254,19 @@ static int make_irq_objects(struct nvme_ctrl *c)
  * failure, except CR_EBUSY: the controller would not stop, and whatever it
  * may still write to stays allocated.
  */
-static int bind_lane(struct nvme_ctrl *c, const struct dma_backend *b)
+static int bind_lane(struct nvme_ctrl *c, const struct dma_backend *b, uint64_t staging_bytes, nvme_bind_scan_fn scan,
+		     void *scan_ctx)
 {
 	int err;
 
 	c->nc_lane = b == &dma_bounce_backend ? DMA_LANE_BROKERED : DMA_LANE_DIRECT;
 	c->nc_lane_step = c->nc_lane_why = NULL;
+	c->nc_lane_verified = false;
 	if (c->nc_lane == DMA_LANE_BROKERED && (err = dma_lane_prepare_bounce(c->nc_pci, c->nc_bdf)) < 0)
 		return err;
 	struct dma_domain_req req = {
 		.dr_limits = { c->nc_amazon ? AMAZON_DMA_LIMIT : 0, c->nc_page_size },
-		.dr_staging_want = STAGING_WANT_BYTES,
+		.dr_staging_want = staging_bytes ? staging_bytes : STAGING_WANT_BYTES,
 		.dr_staging_min = BROKER_MAX_TRANSFER / 4 + 2 * (uint64_t)c->nc_page_size,
 		.dr_device = c->nc_pci,
 		.dr_fail_step = &c->nc_lane_step,
@@ -279,13 +281,13 @@ static int bind_lane(struct nvme_ctrl *c, const struct dma_backend *b)
 		kerror("nvme: error bdf=%s out of memory for identify and namespace tables", c->nc_bdf);
 		goto fail_memory;
 	}
-	if ((err = nvme_identify_at_bind(c)) < 0) {
+	if ((err = nvme_identify_at_bind(c, scan, scan_ctx)) < 0) {
 		if (nvme_read32(c, NVME_CSTS) & NVME_CSTS_RDY) {
 			kerror("nvme: error bdf=%s controller left running after a failed bind; its memory is kept", c->nc_bdf);
 			return CR_EBUSY;
 		}
-		/* On the candidate, the manager's own identify was a DMA through the domain too. */
-		if (c->nc_lane == DMA_LANE_DIRECT && !c->nc_lane_step) {
+		/* On the candidate, the manager's identify before the verification was a DMA through the domain too. */
+		if (c->nc_lane == DMA_LANE_DIRECT && !c->nc_lane_step && !c->nc_lane_verified) {
 			c->nc_lane_step = "dma-lands";
 			c->nc_lane_why = "manager-identify-failed";
 		}
@@ -302,7 +304,8 @@ fail_memory:
 	return err;
 }
 
-struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel)
+struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel, uint64_t staging_bytes,
+			    nvme_bind_scan_fn scan, void *scan_ctx)
 {
 	struct nvme_ctrl *c = kmalloc(sizeof(*c));
 	char bdf[16];
@@ -329,14 +332,14 @@ struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel)
 		kprintf("nvme: lane direct not offered bdf=%s reason=no-message-signalled-interrupts", bdf);
 		backend = &dma_bounce_backend;
 	}
-	err = bind_lane(c, backend);
+	err = bind_lane(c, backend, staging_bytes, scan, scan_ctx);
 	if (err < 0 && err != CR_EBUSY && c->nc_lane_step) {
 		/* The remapping candidate did not verify on this controller. */
 		if (!dma_lane_failed(bdf, c->nc_lane_step, c->nc_lane_why))
 			goto fail_regs;
 		kprintf("nvme: lane fallback bdf=%s lane=brokered failed_step=%s reason=%s", bdf, c->nc_lane_step,
 			c->nc_lane_why);
-		err = bind_lane(c, &dma_bounce_backend);
+		err = bind_lane(c, &dma_bounce_backend, staging_bytes, scan, scan_ctx);
 	} else if (!err && c->nc_lane == DMA_LANE_DIRECT) {
 		dma_lane_verified(bdf);
 	}

@@ -8,8 +8,13 @@
 #include "kernel/dma/dma_select.h"
 #include "kernel/nvme/nvme_ctrl.h"
 
-/* Map, identify and wire up d; NULL (with an error line) if it cannot be driven. */
-struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel);
+/*
+ * Map, identify and wire up d with staging_bytes of staging pages (0: the
+ * default); scan (if any) reads what it needs while the manager holds the
+ * controller.  NULL (with an error line) if it cannot be driven.
+ */
+struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel, uint64_t staging_bytes,
+			    nvme_bind_scan_fn scan, void *scan_ctx);
 
 /* SYS_NVME_ENABLE: the manager enables the controller on the provider's shadow admin queue. */
 int nvme_provider_enable(struct nvme_ctrl *c, struct dma_pool *pool, const struct nvme_enable_req *req);

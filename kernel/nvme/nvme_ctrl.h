@@ -23,6 +23,19 @@
 #include "lib/nvme_reg.h"
 
 #define BROKER_MAX_NS		256	/* namespaces the manager identifies and brokers */
+#define BROKER_MAX_SPACES	48	/* block sessions per controller (one inbox bit each) */
+
+/*
+ * An NVMe handle space other than the provider's pool: a block session's
+ * region, and the LBA window of the device it serves.  A command whose data
+ * pointer names the space must stay inside both (lib/nvme_broker_check.c).
+ */
+struct nvme_space {
+	struct dma_pool *sp_region;	/* NULL until the client lends one */
+	uint32_t sp_nsid;
+	uint64_t sp_first_lba;
+	uint64_t sp_blocks;
+};
 #define BROKER_VECTORS		4	/* admin + up to three I/O vectors */
 
 struct nvme_ctrl {
@@ -40,6 +53,7 @@ struct nvme_ctrl {
 	uint32_t nc_lane;		/* enum dma_lane */
 	const char *nc_lane_step;	/* the verification step that failed on this controller, or NULL */
 	const char *nc_lane_why;
+	bool nc_lane_verified;		/* its domain passed the DMA steps at this bind */
 	struct dma_domain nc_dma;
 	struct pci_irq_set nc_irqs;
 	struct irq_object *nc_irq_obj[BROKER_VECTORS];
@@ -66,6 +80,10 @@ struct nvme_ctrl {
 	/* One manager page pair for the manager's own commands. */
 	uint64_t nc_mgr_buf_addr;
 	uint8_t *nc_mgr_buf;
+	/* Bind time only: the manager's own reads (mgr_io.c). */
+	uint64_t nc_mgr_io_addr, nc_mgr_io_list_addr;
+	uint8_t *nc_mgr_io_buf;
+	uint64_t *nc_mgr_io_list;
 
 	/* broker state, reset whenever the controller is */
 	bool nc_enabled;		/* the manager set CC.EN and the queues are usable */
@@ -74,6 +92,7 @@ struct nvme_ctrl {
 	struct broker_sq nc_sq[BROKER_MAX_QID + 1];
 	struct broker_cq nc_cq[BROKER_MAX_QID + 1];
 	bool nc_backlog;		/* shadow entries left when a budget ran out */
+	struct nvme_space *nc_spaces[BROKER_MAX_SPACES + 1];	/* handle space s; [0] is the pool */
 	/* every pool range the provider ever used as a shadow SQ: its own writes, skipped by the audit */
 	uint8_t *nc_shadow_sq_map;	/* one bit per 64-byte pool entry */
 
@@ -103,8 +122,20 @@ bool nvme_wait_ready(struct nvme_ctrl *c, bool want, const char *why);
 /* lane_verify.c: the DMA steps of the IOMMU's positive verification, with this controller's own commands */
 int nvme_verify_lane(struct nvme_ctrl *c);
 
-/* identify.c */
-int nvme_identify_at_bind(struct nvme_ctrl *c);
+/* spaces.c */
+int nvme_space_register(struct nvme_ctrl *c, struct nvme_space *sp);
+void nvme_space_unregister(struct nvme_ctrl *c, uint32_t id);
+/* The pool a handle space names (0: the provider's pool), or NULL. */
+struct dma_pool *nvme_space_pool(struct nvme_ctrl *c, uint32_t space);
+
+/* identify.c: at bind the manager enables the controller with its own queues, learns it, then disables it. */
+typedef int (*nvme_bind_scan_fn)(struct nvme_ctrl *c, void *ctx);
+int nvme_identify_at_bind(struct nvme_ctrl *c, nvme_bind_scan_fn scan, void *scan_ctx);
+
+/* mgr_io.c: the manager's own reads while it holds the controller at bind. */
+int nvme_mgr_io_open(struct nvme_ctrl *c);
+int nvme_mgr_read(struct nvme_ctrl *c, const struct nvme_broker_ns *ns, uint64_t lba, uint32_t count, void *out);
+void nvme_mgr_io_free(struct nvme_ctrl *c);
 const struct nvme_broker_ns *nvme_ns_find(const struct nvme_ctrl *c, uint32_t nsid);
 /* An asynchronous event said namespaces changed: identify them again (I/O to them waits). */
 void nvme_ns_refresh(struct nvme_ctrl *c);

@@ -93,10 +93,11 @@ static bool prp_audit(struct dma_domain *d, const struct dma_map *data, const st
 	return true;
 }
 
-static int map_one(struct nvme_ctrl *c, struct dma_map *m, uint64_t handle, uint32_t len, uint8_t dir, bool scratch,
-		   struct dma_tag tag)
+static int map_one(struct nvme_ctrl *c, struct dma_map *m, struct dma_pool *pool, uint64_t handle, uint32_t len,
+		   uint8_t dir, struct dma_tag tag)
 {
-	*m = (struct dma_map){ .dm_handle = handle, .dm_len = len, .dm_dir = dir, .dm_scratch = scratch, .dm_tag = tag };
+	*m = (struct dma_map){ .dm_pool = pool, .dm_handle = handle, .dm_len = len, .dm_dir = dir,
+			       .dm_scratch = pool == NULL, .dm_tag = tag };
 	return dma_map(&c->nc_dma, m);
 }
 
@@ -114,12 +115,15 @@ int broker_map_data(struct nvme_ctrl *c, struct broker_sq *sq, struct broker_cmd
 	struct dma_tag list_tag = tag;
 	list_tag.dir = DMA_DIR_TO_DEVICE;	/* the device reads PRP lists */
 
-	if ((err = map_one(c, &t->bc_data, p->handle, p->len, dir, false, tag)) < 0)
+	struct dma_pool *pool = nvme_space_pool(c, p->space);
+	if (!pool)
+		return CR_ERANGE;	/* the session went away since the check */
+	if ((err = map_one(c, &t->bc_data, pool, p->handle, p->len, dir, tag)) < 0)
 		return err;
-	if (p->md_len && (err = map_one(c, &t->bc_md, p->md_handle, p->md_len, dir, false, tag)) < 0)
+	if (p->md_len && (err = map_one(c, &t->bc_md, d->dd_pool, p->md_handle, p->md_len, dir, tag)) < 0)
 		return err;
 	uint32_t nlists = nvme_prp_list_pages(ps, t->bc_data.dm_npages);
-	if (nlists && (err = map_one(c, &t->bc_list, 0, nlists * ps, DMA_DIR_TO_DEVICE, true, list_tag)) < 0)
+	if (nlists && (err = map_one(c, &t->bc_list, NULL, 0, nlists * ps, DMA_DIR_TO_DEVICE, list_tag)) < 0)
 		return err;
 	dma_sync_for_device(d, &t->bc_data);
 	if (t->bc_md.dm_mapped)

@@ -13,6 +13,7 @@
  */
 #include <string.h>
 
+#include "include/abi/block.h"
 #include "include/abi/errors.h"
 #include "include/abi/nvme_broker.h"
 #include "lib/bits.h"
@@ -29,9 +30,20 @@ struct fake {
 	unsigned nns;
 	uint64_t sq_live, cq_live, cq_has_sqs;	/* bit q: queue q (q < 64) */
 	uint16_t limit;
+	struct nvme_broker_space space[3];	/* block sessions 1 and 2 */
 };
 
 static struct fake F;
+
+static bool fake_space(void *ctx, uint32_t id, struct nvme_broker_space *out)
+{
+	struct fake *f = ctx;
+
+	if (id == 0 || id > 2)
+		return false;
+	*out = f->space[id];
+	return true;
+}
 
 static const struct nvme_broker_ns *fake_ns(void *ctx, uint32_t nsid)
 {
@@ -80,6 +92,7 @@ static bool refusal_known(const struct nvme_broker_refusal *w)
 	case NBR_NAMESPACE:
 		return w->sct == NVME_SCT_GENERIC && w->sc == NVME_SC_INVALID_NS;
 	case NBR_LBA_RANGE:
+	case NBR_SESSION_SCOPE:
 		return w->sct == NVME_SCT_GENERIC && w->sc == NVME_SC_LBA_RANGE;
 	case NBR_QUEUE_SIZE:
 		return w->sct == NVME_SCT_COMMAND && w->sc == NVME_SC_QUEUE_SIZE;
@@ -118,12 +131,14 @@ static void check_plan(const struct nvme_broker_view *v, uint16_t qid, const str
 		CHECK(v->max_transfer != 0);
 
 	bool ring = p->kind == NBK_CREATE_CQ || p->kind == NBK_CREATE_SQ;
-	if (p->xfer != NVME_XFER_NONE || ring) {
+	if ((p->xfer != NVME_XFER_NONE || ring) && !p->space) {
 		/* The buffer or ring lies inside the pool. */
 		CHECK(p->len > 0);
 		CHECK(p->handle == c->prp1);
 		CHECK(!__builtin_add_overflow(p->handle, (uint64_t)p->len, &end) && end <= v->pool_bytes);
 		CHECK(p->handle % 4 == 0);
+	} else if (p->space) {
+		CHECK(!ring && p->len > 0 && p->handle % 4 == 0);	/* the window is checked below */
 	} else {
 		CHECK(c->prp1 == 0);	/* no data pointer on a command without data */
 		CHECK(p->len == 0);
@@ -205,6 +220,17 @@ static void check_plan(const struct nvme_broker_view *v, uint16_t qid, const str
 			CHECK(p->xfer == NVME_XFER_NONE);
 		}
 	}
+	if (p->space) {
+		/* A session's region only for that session's device: its namespace, inside its window. */
+		const struct nvme_broker_space *sp = &F.space[p->space];
+		uint64_t slba = (uint64_t)c->cdw11 << 32 | c->cdw10, nlb = (c->cdw12 & NVME_RW_NLB_MASK) + 1;
+		CHECK(p->space <= 2 && v->space);
+		CHECK(qid != 0 && (c->opc == NVME_CMD_READ || c->opc == NVME_CMD_WRITE || c->opc == NVME_CMD_COMPARE));
+		CHECK(c->nsid == sp->nsid && slba >= sp->first_lba && slba + nlb <= sp->first_lba + sp->blocks &&
+		      slba + nlb >= slba);
+		CHECK(p->handle + p->len <= sp->bytes && p->handle + p->len >= p->handle);
+		CHECK(p->handle == (c->prp1 & NVME_HANDLE_OFFSET_MASK));
+	}
 	if (qid != 0 && c->opc == NVME_CMD_FLUSH) {
 		CHECK(p->xfer == NVME_XFER_NONE);
 		CHECK(fake_ns(&F, c->nsid) != NULL || (c->nsid == NVME_NSID_BROADCAST && v->flush_broadcast));
@@ -214,7 +240,7 @@ static void check_plan(const struct nvme_broker_view *v, uint16_t qid, const str
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_reader in = { data, size };
-	struct nvme_broker_view v;
+	struct nvme_broker_view v = { 0 };
 	struct nvme_sqe c;
 	struct nvme_broker_plan p;
 	struct nvme_broker_refusal why;
@@ -231,6 +257,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	v.max_qid = F.limit ? (uint16_t)(fr_u8(&in) % (F.limit + 1)) : 0;	/* the view's invariant */
 	v.nvectors = fr_u16(&in);
 	v.flush_broadcast = shape & 4;
+	v.vendor_log_pages = shape & 0x20;
 	F.nns = (shape >> 3) % (MAX_NS + 1);
 	for (unsigned i = 0; i < F.nns; i++) {
 		struct nvme_broker_ns *ns = &F.ns[i];
@@ -245,7 +272,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	F.sq_live = fr_u64(&in);
 	F.cq_live = fr_u64(&in);
 	F.cq_has_sqs = fr_u64(&in);
+	for (unsigned i = 1; i <= 2; i++) {
+		F.space[i].bytes = (uint64_t)fr_u16(&in) << 9;
+		F.space[i].nsid = fr_u8(&in) & 7;
+		F.space[i].first_lba = fr_u8(&in) & 0x80 ? fr_u64(&in) : fr_u16(&in);
+		F.space[i].blocks = fr_u8(&in) & 0x80 ? fr_u64(&in) : fr_u16(&in);
+	}
 	v.ns = fake_ns;
+	v.space = shape & 0x40 ? NULL : fake_space;
 	v.sq_live = fake_sq_live;
 	v.cq_live = fake_cq_live;
 	v.cq_has_sqs = fake_cq_has_sqs;

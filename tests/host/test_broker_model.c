@@ -350,6 +350,29 @@ static void test_ien0_cq_is_drained_by_the_manager(void **state UNUSED)
 	assert_clean();
 }
 
+/* No kernel memory for a device queue: refused with its own reason, nothing leaked, and the same
+ * command succeeds once memory is back. */
+static void test_create_queue_without_memory(void **state UNUSED)
+{
+	uint64_t live = kshim_pmm_pages_live();
+	struct nvme_cqe e = { 0 };
+	uint64_t ring = rig_alloc(&R, 64 * 16, 4096);
+
+	kshim_pmm_fail = true;
+	int err = rig_admin(&R, (struct nvme_sqe){ .opc = NVME_ADMIN_CREATE_CQ, .prp1 = ring,
+		.cdw10 = 1 | 63u << 16, .cdw11 = NVME_QUEUE_PC | NVME_CQ_IEN | 1u << 16 }, &e);
+	kshim_pmm_fail = false;
+	assert_int_equal(err, CR_EIO);
+	assert_int_equal(NVME_STATUS_SC(e.status), NVME_SC_INTERNAL);
+	assert_int_equal(e.dw0, NVME_BROKER_REFUSED | NBR_NO_MEMORY);
+	assert_true(kshim_logged("reason=kernel-out-of-memory"));
+	assert_int_equal(kshim_pmm_pages_live(), live);
+	assert_int_equal(rig_create_pair(&R, 1, 64, true, 1), 0);
+	rig_read(&R, 1, 0, 8);
+	rig_ring(&R, 1);
+	settle(1);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -371,6 +394,7 @@ int main(void)
 		T(test_refusal_flood_is_bounded),
 		T(test_reset_mid_flight),
 		T(test_ien0_cq_is_drained_by_the_manager),
+		T(test_create_queue_without_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -42,6 +42,10 @@ static void assert_defaults(const struct boot_options *o)
 	assert_int_equal(o->bench_seconds, 5);
 	assert_int_equal(o->selftest, SELFTEST_NONE);
 	assert_int_equal(o->run_timeout_s, 0);
+	assert_string_equal(o->dev, "");
+	assert_int_equal(o->bench_path, BENCH_PATH_PROVIDER);
+	assert_false(o->bench_all_devs);
+	assert_int_equal(o->nbench_devs, 0);
 	assert_int_equal(o->serve_seconds, 0);
 	assert_int_equal(o->clock_source, CLOCK_SRC_NONE);
 	assert_int_equal(o->apic_mode, APIC_REQ_AUTO);
@@ -819,6 +823,69 @@ static void test_names_round_trip_through_parser(void **state UNUSED)
 	}
 }
 
+/* ------------------------------------------------------------ devices, bench path, hostile client */
+
+static void test_dev_names(void **state UNUSED)
+{
+	static const char *const good[] = { "nvme0n1", "nvme1n2", "nvme0n1p2", "nvme12n34p56", "nvme63n255p128" };
+	static const char *const bad[] = { "nvme0", "nvme0n0", "nvme0n1p0", "nvme01n1", "nvme0n01", "nvmen1", "nvme0n1p",
+					   "sda1", "nvme0n1:", "NVME0N1", "nvme0n1p2x", "nvme123456n1", "nvme0x1",
+					   "nvme0n1p123456", "nvme" };
+	char line[64];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(line, sizeof(line), "nvme.dev=%s", good[i]);
+		struct boot_options *o = parse(line);
+		assert_int_equal(o->nerrors, 0);
+		assert_string_equal(o->dev, good[i]);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line), "nvme.dev=%s", bad[i]);
+		struct boot_options *o = parse(line);
+		if (o->nerrors != 1)
+			fail_msg("nvme.dev=%s accepted", bad[i]);
+	}
+	assert_one_error(parse("nvme.dev=nvme0n1 nvme.dev=nvme0n2"), "duplicate", "nvme.dev=nvme0n2");
+}
+
+static void test_bench_path_and_devs(void **state UNUSED)
+{
+	struct boot_options *o = parse("bench.path=client bench.devs=nvme0n1,nvme1n1,nvme2n1p3");
+
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->bench_path, BENCH_PATH_CLIENT);
+	assert_int_equal(o->nbench_devs, 3);
+	assert_string_equal(o->bench_devs[2], "nvme2n1p3");
+	o = parse("bench.devs=all");
+	assert_true(o->bench_all_devs);
+	assert_int_equal(o->nbench_devs, 0);
+	assert_one_error(parse("bench.path=sideways"), "bad value", "bench.path=sideways");
+	assert_one_error(parse("bench.devs=nvme0n1,,nvme1n1"), "bad value", NULL);
+	assert_one_error(parse("bench.devs=nvme0n1,all"), "bad value", NULL);
+	char line[1024] = "bench.devs=nvme0n1";
+	for (int i = 1; i <= CMDLINE_MAX_BENCH_DEVS; i++)
+		snprintf(line + strlen(line), sizeof(line) - strlen(line), ",nvme%dn1", i);
+	assert_one_error(parse(line), "bad value", NULL);	/* one more than the limit */
+}
+
+static void test_fault_provider(void **state UNUSED)
+{
+	assert_int_equal(parse("")->fault_provider, -1);		/* none unless asked */
+	assert_int_equal(parse("nvme.read=0:1")->fault_provider, -1);
+	assert_int_equal(parse("fault.provider=nvme3")->fault_provider, 3);
+	assert_int_equal(parse("fault.provider=nvme0")->nerrors, 0);
+	assert_one_error(parse("fault.provider=nvme64"), "bad value", NULL);
+	assert_one_error(parse("fault.provider=nvme"), "bad value", NULL);
+	assert_one_error(parse("fault.provider=sda"), "bad value", NULL);
+}
+
+static void test_selftest_kinds(void **state UNUSED)
+{
+	assert_int_equal(parse("selftest=hostile-hang")->selftest, SELFTEST_HOSTILE_HANG);
+	assert_int_equal(parse("selftest=hostile-client")->selftest, SELFTEST_HOSTILE_CLIENT);
+	assert_one_error(parse("selftest=hostile-clients"), "bad value", NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -864,6 +931,10 @@ int main(void)
 		cmocka_unit_test(test_bench_qd),
 		cmocka_unit_test(test_bench_seconds_bounds),
 		cmocka_unit_test(test_selftest_hostile),
+		cmocka_unit_test(test_dev_names),
+		cmocka_unit_test(test_bench_path_and_devs),
+		cmocka_unit_test(test_selftest_kinds),
+		cmocka_unit_test(test_fault_provider),
 		cmocka_unit_test(test_selftest_bad_value),
 		cmocka_unit_test(test_everything_at_once),
 		cmocka_unit_test(test_error_unknown_key),

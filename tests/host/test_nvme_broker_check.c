@@ -20,6 +20,7 @@
 
 #include "include/abi/nvme_broker.h"
 #include "lib/bits.h"
+#include "include/abi/block.h"
 #include "include/abi/errors.h"
 #include "lib/nvme_broker_check.h"
 #include "lib/nvme_reg.h"
@@ -40,6 +41,7 @@ struct fake {
 	bool sq_live[QID_LIMIT + 1];
 	bool cq_live[QID_LIMIT + 1];
 	bool cq_has_sqs[QID_LIMIT + 1];
+	struct nvme_broker_space space[4];	/* handle spaces 1..3 (block sessions); bytes 0 = none attached */
 	unsigned callbacks;
 };
 
@@ -87,6 +89,17 @@ static bool fake_cq_has_sqs(void *ctx, uint16_t qid)
 	return f->cq_has_sqs[qid];
 }
 
+static bool fake_space(void *ctx, uint32_t id, struct nvme_broker_space *out)
+{
+	struct fake *f = ctx;
+
+	f->callbacks++;
+	if (id == 0 || id > 3)
+		return false;
+	*out = f->space[id];
+	return true;
+}
+
 static void add_ns(uint32_t nsid, uint64_t nsze, uint32_t lba_bytes, uint16_t ms, bool extended, uint8_t pi)
 {
 	assert_true(F.nns < 8);
@@ -113,6 +126,9 @@ static int setup(void **state UNUSED)
 	F.sq_live[1] = F.cq_live[1] = true;
 	F.cq_has_sqs[1] = true;
 	F.cq_live[2] = true;
+	/* Session 1: a 1 MiB region on namespace 1, LBAs 100..149; session 2: no region yet. */
+	F.space[1] = (struct nvme_broker_space){ 1u << 20, 1, 100, 50 };
+	F.space[2] = (struct nvme_broker_space){ 0, 1, 0, 1000 };
 	V = (struct nvme_broker_view){
 		.pool_bytes = POOL_BYTES,
 		.max_transfer = MAX_XFER,
@@ -123,6 +139,7 @@ static int setup(void **state UNUSED)
 		.nvectors = 4,
 		.flush_broadcast = true,
 		.ns = fake_ns,
+		.space = fake_space,
 		.sq_live = fake_sq_live,
 		.cq_live = fake_cq_live,
 		.cq_has_sqs = fake_cq_has_sqs,
@@ -604,9 +621,12 @@ static void test_transfer_size_and_handles(void **state UNUSED)
 	/* Handles whose end overflows uint64. */
 	expect_refused(1, rw(NVME_CMD_READ, 1, 0, 1, UINT64_MAX - 3), G, INVALID_FIELD, NBR_HANDLE);
 	expect_refused(1, rw(NVME_CMD_READ, 1, 0, 8, UINT64_MAX & ~0xfffull), G, INVALID_FIELD, NBR_HANDLE);
+	/* Offsets are 48 bits: the bits above name a space (include/abi/block.h). */
 	V.pool_bytes = UINT64_MAX;
 	expect_refused(1, rw(NVME_CMD_READ, 1, 0, 8, UINT64_MAX & ~0xfffull), G, INVALID_FIELD, NBR_HANDLE);
-	expect_ok(1, rw(NVME_CMD_READ, 1, 0, 8, UINT64_MAX - 4096 - 3));
+	expect_refused(1, rw(NVME_CMD_READ, 1, 0, 8, UINT64_MAX - 4096 - 3), G, INVALID_FIELD, NBR_HANDLE);
+	p = expect_ok(1, rw(NVME_CMD_READ, 1, 0, 8, NVME_HANDLE_OFFSET_MASK - 4096 - 3));
+	assert_int_equal(p.space, 0);
 	V.pool_bytes = POOL_BYTES;
 	/* An empty pool holds nothing. */
 	V.pool_bytes = 0;
@@ -620,6 +640,52 @@ static void test_transfer_size_and_handles(void **state UNUSED)
 	c = rw(NVME_CMD_READ, 1, 0, 65536, 0x1000);
 	c.prp2 = 1;
 	expect_refused(1, c, G, INVALID_FIELD, NBR_PRP2);
+}
+
+static struct nvme_sqe log_page(uint64_t numd, uint64_t handle);
+
+/*
+ * A block session's region: inside its namespace and LBA window only, and
+ * only for data that moves (never identify, log, DSM ranges or queues).
+ */
+static void test_session_spaces(void **state UNUSED)
+{
+	struct nvme_broker_plan p;
+	struct nvme_sqe c;
+
+	p = expect_ok(1, rw(NVME_CMD_READ, 1, 100, 50, NVME_HANDLE(1, 0)));
+	assert_int_equal(p.space, 1);
+	assert_int_equal(p.handle, 0);
+	p = expect_ok(1, rw(NVME_CMD_WRITE, 1, 149, 1, NVME_HANDLE(1, (1u << 20) - 512)));
+	assert_int_equal(p.handle, (1u << 20) - 512);
+	/* Outside the window, on either side or across an edge; another namespace. */
+	expect_refused(1, rw(NVME_CMD_READ, 1, 99, 1, NVME_HANDLE(1, 0)), G, NVME_SC_LBA_RANGE, NBR_SESSION_SCOPE);
+	expect_refused(1, rw(NVME_CMD_READ, 1, 99, 2, NVME_HANDLE(1, 0)), G, NVME_SC_LBA_RANGE, NBR_SESSION_SCOPE);
+	expect_refused(1, rw(NVME_CMD_READ, 1, 149, 2, NVME_HANDLE(1, 0)), G, NVME_SC_LBA_RANGE, NBR_SESSION_SCOPE);
+	expect_refused(1, rw(NVME_CMD_READ, 1, 150, 1, NVME_HANDLE(1, 0)), G, NVME_SC_LBA_RANGE, NBR_SESSION_SCOPE);
+	expect_refused(1, rw(NVME_CMD_READ, 6, 100, 1, NVME_HANDLE(1, 0)), G, NVME_SC_LBA_RANGE, NBR_SESSION_SCOPE);
+	/* Outside the region; a space with no region; spaces that do not exist. */
+	expect_refused(1, rw(NVME_CMD_READ, 1, 100, 2, NVME_HANDLE(1, (1u << 20) - 512)), G, INVALID_FIELD, NBR_HANDLE);
+	expect_refused(1, rw(NVME_CMD_READ, 1, 100, 1, NVME_HANDLE(1, 1u << 20)), G, INVALID_FIELD, NBR_HANDLE);
+	expect_refused(1, rw(NVME_CMD_READ, 1, 0, 1, NVME_HANDLE(2, 0)), G, INVALID_FIELD, NBR_HANDLE);
+	expect_refused(1, rw(NVME_CMD_READ, 1, 0, 1, NVME_HANDLE(4, 0)), G, INVALID_FIELD, NBR_HANDLE);
+	expect_refused(1, rw(NVME_CMD_READ, 1, 0, 1, NVME_HANDLE(0xffff, 0)), G, INVALID_FIELD, NBR_HANDLE);
+	V.space = NULL;
+	expect_refused(1, rw(NVME_CMD_READ, 1, 100, 1, NVME_HANDLE(1, 0)), G, INVALID_FIELD, NBR_HANDLE);
+	V.space = fake_space;
+	/* Only data that moves may name a session: identify, log pages and DSM ranges may not. */
+	c = valid_admin(NVME_ADMIN_IDENTIFY);
+	c.prp1 = NVME_HANDLE(1, 0);
+	expect_refused(0, c, G, INVALID_FIELD, NBR_HANDLE);
+	c = log_page(1, NVME_HANDLE(1, 0));
+	expect_refused(0, c, G, INVALID_FIELD, NBR_HANDLE);
+	c = cmd(NVME_CMD_DSM);
+	c.nsid = 1;
+	c.prp1 = NVME_HANDLE(1, 0);
+	expect_refused(1, c, G, INVALID_FIELD, NBR_HANDLE);
+	/* The provider's own pool still reaches the whole namespace. */
+	p = expect_ok(1, rw(NVME_CMD_READ, 1, 0, 1, 0));
+	assert_int_equal(p.space, 0);
 }
 
 static void put_range(uint8_t *r, uint32_t i, uint32_t attr, uint32_t nlb, uint64_t slba)
@@ -678,6 +744,7 @@ static void test_dsm_ranges(void **state UNUSED)
 	put_range(r, 2, 0, 1001, 0);
 	assert_int_equal(nvme_broker_check_dsm(&ns, r, 3), CR_ERANGE);
 	seen_reason[NBR_DSM_RANGE] = true;	/* the manager refuses with NBR_DSM_RANGE on -1 */
+	seen_reason[NBR_NO_MEMORY] = true;	/* the manager's own; test_broker_model exercises it */
 	assert_int_equal(nvme_broker_check_dsm(&ns, r, 2), 0);	/* the bad one not counted */
 	put_range(r, 2, 0, 1, 1000);
 	assert_int_equal(nvme_broker_check_dsm(&ns, r, 3), CR_ERANGE);
@@ -1305,6 +1372,7 @@ int main(void)
 		T(test_get_log_page),
 		T(test_get_log_page_numdu),
 		T(test_get_log_page_allow_list),
+		T(test_session_spaces),
 		T(test_features_allow_list),
 		T(test_set_num_queues),
 		T(test_create_cq),

@@ -88,10 +88,11 @@ static void test_window_qemu(void **state UNUSED)
 	assert_int_equal(w.agaw, 39);
 	assert_int_equal(w.ctx_aw, 1);
 	assert_int_equal(w.top, 1ull << 39);
-	assert_int_equal(w.base, (1ull << 39) - (1ull << 30));
+	assert_int_equal(w.base, (1ull << 39) - (2ull << 30));
 	assert_int_equal(w.pool_base, w.base);
-	assert_int_equal(w.mgr_base, w.base + VTD_POOL_REGION_BYTES);
-	assert_int_equal(w.guard, w.mgr_base - 4096);
+	/* 64 data spaces of 16 MiB (include/abi/device.h), the guard page right after them, then the manager's. */
+	assert_int_equal(w.guard, w.base + 64 * (16ull << 20));
+	assert_int_equal(w.mgr_base, w.guard + (2ull << 20));
 	assert_true(w.guard > w.pool_base && w.guard < w.mgr_base);
 
 	/* aw-bits=48: the deepest walk within MGAW, 4 levels, window under 2^48. */
@@ -119,14 +120,14 @@ static void test_window_refusals(void **state UNUSED)
 	const char *why = NULL;
 
 	vtd_caps_decode(QEMU_VER, QEMU_CAP39, QEMU_ECAP, &c);
-	/* RAM reaching into the last gigabyte of a 39-bit space. */
-	assert_int_equal(vtd_plan_window(&c, 39, (1ull << 39) - (1ull << 29), 0, &w, &why), CR_ENODEV);
+	/* RAM reaching into the last two gigabytes of a 39-bit space. */
+	assert_int_equal(vtd_plan_window(&c, 39, (1ull << 39) - (1ull << 30), 0, &w, &why), CR_ENODEV);
 	assert_string_equal(why, "iova-window-overlaps-ram");
 	/* RAM the page tables cannot name (host address width from the DMAR). */
 	assert_int_equal(vtd_plan_window(&c, 36, (1ull << 36) + 4096, 0, &w, &why), CR_ENODEV);
 	assert_string_equal(why, "ram-above-host-address-width");
-	/* A device limit below a gigabyte leaves no window. */
-	assert_int_equal(vtd_plan_window(&c, 39, 1ull << 20, 1ull << 29, &w, &why), CR_ENODEV);
+	/* A device limit below two gigabytes leaves no window. */
+	assert_int_equal(vtd_plan_window(&c, 39, 1ull << 20, 1ull << 30, &w, &why), CR_ENODEV);
 	assert_string_equal(why, "address-width-below-window");
 	/* A device limit that puts the window on the interrupt range (0xfee00000). */
 	assert_int_equal(vtd_plan_window(&c, 39, 1ull << 20, 1ull << 32, &w, &why), CR_ENODEV);

@@ -126,11 +126,27 @@ static void reach(bool queued, bool cm)
 	/* A manager page: reachable at its IOVA while it is allocated. */
 	void *virt = NULL;
 	uint64_t m = dma_alloc_coherent(&d, 4096, &virt);
-	assert_true(m >= d.dd_pool_iova + VTD_POOL_REGION_BYTES);
+	assert_true(m >= d.dd_pool_iova + VTD_MGR_OFFSET);
 	assert_int_equal(vtdm_dma(SID0, m, buf, 8, true), 0);
 	assert_int_equal(((uint8_t *)virt)[0], 0x42);
 	dma_free_coherent(&d, m, virt, 4096);
 	assert_int_equal(vtdm_dma(SID0, m, buf, 8, true), CR_EFAULT);
+	/* A block session's region at its space (3): reachable there, at no other space, and not after. */
+	struct dma_pool *region = kshim_pool_create(8 * 4096);
+	uint64_t r3 = d.dd_pool_iova + 3 * DMA_DIRECT_SPACE_STRIDE;
+	assert_int_equal(d.dd_ops->map_space(&d, 3, region), 0);
+	assert_int_equal(d.dd_ops->map_space(&d, 3, region), CR_EINVAL);
+	assert_int_equal(vtdm_dma(SID0, r3 + 4096, buf, 8, true), 0);
+	assert_int_equal(region->dp_virt[4096], 0x42);
+	assert_int_equal(vtdm_dma(SID0, r3 + 8 * 4096, buf, 8, true), CR_EFAULT);	/* past its end */
+	assert_int_equal(vtdm_dma(SID0, r3 - DMA_DIRECT_SPACE_STRIDE, buf, 8, true), CR_EFAULT);
+	d.dd_ops->unmap_space(&d, 3);
+	assert_int_equal(vtdm_dma(SID0, r3 + 4096, buf, 8, false), CR_EFAULT);
+	kshim_pool_destroy(region);
+	/* A region as large as the stride would reach the next space: refused. */
+	struct dma_pool *big = kshim_pool_create(DMA_DIRECT_SPACE_STRIDE);
+	assert_int_equal(d.dd_ops->map_space(&d, 4, big), CR_ERANGE);
+	kshim_pool_destroy(big);
 	/* Detached: the translation the device just used (cached) must be gone. */
 	dma_detach_pool(&d);
 	assert_int_equal(vtdm_dma(SID0, iova, buf, sizeof(buf), false), CR_EFAULT);

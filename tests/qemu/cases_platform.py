@@ -116,6 +116,7 @@ def image_setup(cmdline, firmware="seabios", data_volume=False):
             data = ctx.path("data.img")
             mkdisk(data, 16 << 20, "CAPVOL02")
             ctx.facts["data"] = data
+            ctx.facts["images"][("caprockdata", 1)] = data
             args += ["-drive", "file=%s,if=none,id=data,format=raw" % data,
                      "-device", "nvme,serial=caprockdata,drive=data"]
         if firmware == "ovmf":
@@ -185,9 +186,9 @@ BUTTON_PRESSED = [r"^serve: waiting power_button=ready ", r"^power: button$",
 SMOKE_FROM_IMAGE = [r"^pci: nvme controller bdf=\S+ vendor=0x1b36 device=0x0010 ",
                     r"^nvme: identify controller .* serial=\"caprockroot\" ",
                     r"^nvme: identify namespace nsid=1 lbas=%d lba_bytes=512 " % (IMAGE_LAST_LBA + 1),
-                    r"^nvme: read ok nsid=1 lba=0 blocks=8 bytes=4096 crc32=0x[0-9a-f]{8}",
-                    r"^nvme: read ok nsid=1 lba=%d blocks=8 " % DATA_FIRST_LBA,
-                    r"^nvme: read ok nsid=1 lba=%d blocks=1 " % IMAGE_LAST_LBA,
+                    r"^nvme: read ok dev=\S+ bdf=\S+ nsid=1 lba=0 blocks=8 bytes=4096 crc32=0x[0-9a-f]{8}",
+                    r"^nvme: read ok dev=\S+ bdf=\S+ nsid=1 lba=%d blocks=8 " % DATA_FIRST_LBA,
+                    r"^nvme: read ok dev=\S+ bdf=\S+ nsid=1 lba=%d blocks=1 " % IMAGE_LAST_LBA,
                     r"^nvme: controller released bdf=\S+ stopped=yes ledger_live=0 "]
 # MBR and GPT header (LBA 0-1), the entry array, the data partition's ends, the backup header.
 IMAGE_READS = "nvme.read=0:34,%d:8,%d:1,%d:1" % (DATA_FIRST_LBA, DATA_LAST_LBA, IMAGE_LAST_LBA)
@@ -201,7 +202,7 @@ def gpt_in_image(run, ctx):
     problems = []
     if head[510:512] != b"\x55\xaa" or head[450] != 0xee or head[512:520] != b"EFI PART":
         problems.append("image is not a GPT disk with a protective MBR")
-    if not run.find(r"^nvme: read ok nsid=1 lba=0 blocks=34 bytes=17408 "):
+    if not run.find(r"^nvme: read ok dev=\S+ bdf=\S+ nsid=1 lba=0 blocks=34 bytes=17408 "):
         problems.append("no read of LBA 0-33 (MBR, GPT header, entries)")
     return problems
 
@@ -264,7 +265,7 @@ CASES = [
     Case("power-button-after-write", "mode=serve nvme.write=2000:64:0x5eed", machine="pc,pit=off,hpet=off",
          qmp=POWERDOWN, timeout_s=60, setup=nvme_disk_setup(),
          expect=BUTTON_READY + BUTTON_PRESSED + [
-             r"^nvme: write ok nsid=1 lba=2000 blocks=64 bytes=32768 seed=0x5eed .* flush=ok verify=readback-match pid=\d+$"],
+             r"^nvme: write ok dev=\S+ bdf=\S+ nsid=1 lba=2000 blocks=64 bytes=32768 seed=0x5eed .* flush=ok verify=readback-match pid=\d+$"],
          check=lambda run, ctx: imagecheck.check_writes(run, ctx.facts["images"], [(2000, 64, 0x5eed)])),
     # --- build/caprock.img from its NVMe root: SeaBIOS on i440FX (Nitro's shape) and on Q35
     Case("image-seabios-pc", "", machine="pc,pit=off,hpet=off", direct_kernel=False, timeout_s=120,

@@ -18,12 +18,29 @@ def splitmix64(x):
 
 
 def namespaces(run):
-    """nsid -> lba_bytes, from the identify namespace lines."""
+    """nsid and (bdf, nsid) -> lba_bytes, from the kernel's identify namespace lines."""
     out = {}
     for l in run.find(r"^nvme: identify namespace "):
         kv = run.kv(l)
         out[int(kv["nsid"])] = int(kv["lba_bytes"])
+        if "bdf" in kv:
+            out[(kv["bdf"], int(kv["nsid"]))] = int(kv["lba_bytes"])
     return out
+
+
+def serials(run):
+    """bdf -> controller serial, from the kernel's identify controller lines."""
+    return dict((run.kv(l).get("bdf"), run.kv(l).get("serial"))
+                for l in run.find(r"^nvme: identify controller "))
+
+
+def lookup(table, kv, serial_of=None):
+    """A table keyed by (bdf, nsid), (serial, nsid) or nsid alone, for a line's keys."""
+    nsid = int(kv["nsid"])
+    for key in ((kv.get("bdf"), nsid), ((serial_of or {}).get(kv.get("bdf")), nsid), nsid):
+        if key in table:
+            return table[key]
+    return None
 
 
 def read_image(path, offset, length):
@@ -37,16 +54,18 @@ def check_reads(run, images, min_reads=1):
     """images: nsid -> image path.  Returns a list of problems."""
     problems = []
     lbs = namespaces(run)
+    serial_of = serials(run)
     lines = run.find(r"^nvme: read ok ")
     if len(lines) < min_reads:
         problems.append("expected at least %d 'read ok' lines, got %d" % (min_reads, len(lines)))
     for l in lines:
         kv = run.kv(l)
-        nsid, lba, blocks = int(kv["nsid"]), int(kv["lba"]), int(kv["blocks"])
-        if nsid not in images or nsid not in lbs:
-            problems.append("read of nsid %d with no image/identify line: %s" % (nsid, l))
+        lba, blocks = int(kv["lba"]) + int(kv.get("first_lba", 0)), int(kv["blocks"])
+        image, size = lookup(images, kv, serial_of), lookup(lbs, kv)
+        if image is None or size is None:
+            problems.append("read with no image/identify line: %s" % l)
             continue
-        data = read_image(images[nsid], lba * lbs[nsid], blocks * lbs[nsid])
+        data = read_image(image, lba * size, blocks * size)
         want = "0x%08x" % zlib.crc32(data)
         if kv["crc32"] != want or int(kv["bytes"]) != len(data):
             problems.append("crc mismatch: %s (host crc32=%s bytes=%d)" % (l, want, len(data)))
@@ -63,14 +82,15 @@ def check_pattern(path, offset, length, seed):
     return None
 
 
-def check_writes(run, images, extents, nsid=1):
-    """extents: [(lba, count, seed)] from the command line; each must be in the image."""
+def check_writes(run, images, extents, nsid=1, first_lba=0):
+    """extents: [(lba, count, seed)] from the command line, relative to a device starting at
+    first_lba of namespace nsid; each must be in the image."""
     problems = []
     lbs = namespaces(run).get(nsid)
     if lbs is None:
         return ["no identify line for nsid %d" % nsid]
     for lba, count, seed in extents:
-        bad = check_pattern(images[nsid], lba * lbs, count * lbs, seed)
+        bad = check_pattern(images[nsid], (first_lba + lba) * lbs, count * lbs, seed)
         if bad:
             problems.append("write pattern lba=%d count=%d seed=%#x not in image: first bad %s" % (lba, count, seed, bad))
     return problems

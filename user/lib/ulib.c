@@ -50,6 +50,36 @@ int sys_cap_info(int slot, struct cap_info *out)
 	return (int)syscall6(SYS_CAP_INFO, slot, (long)out, 0, 0, 0, 0);
 }
 
+int64_t sys_notify_wait(int notification, uint64_t timeout_ns)
+{
+	return syscall6(SYS_NOTIFY_WAIT, notification, (long)timeout_ns, 0, 0, 0, 0);
+}
+
+int sys_block_info(int dev, struct block_info *out)
+{
+	return (int)syscall6(SYS_BLOCK_INFO, dev, (long)out, 0, 0, 0, 0);
+}
+
+int sys_block_map(int dev, struct block_map *out)
+{
+	return (int)syscall6(SYS_BLOCK_MAP, dev, (long)out, 0, 0, 0, 0);
+}
+
+int sys_block_attach(int dev, int region)
+{
+	return (int)syscall6(SYS_BLOCK_ATTACH, dev, region, 0, 0, 0, 0);
+}
+
+int sys_block_notify(int dev)
+{
+	return (int)syscall6(SYS_BLOCK_NOTIFY, dev, 0, 0, 0, 0, 0);
+}
+
+int sys_region_map(int region, struct region_info *out)
+{
+	return (int)syscall6(SYS_REGION_MAP, region, (long)out, 0, 0, 0, 0);
+}
+
 int ulog_raw(int slot, const char *buf, size_t len)
 {
 	return (int)syscall6(SYS_LOG, slot, (long)buf, (long)len, 0, 0, 0);

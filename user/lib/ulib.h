@@ -27,6 +27,17 @@ uint64_t sys_clock_ns(void);
 int sys_sleep_ns(uint64_t ns);
 int sys_cap_info(int slot, struct cap_info *out);
 
+struct block_info;
+struct block_map;
+struct region_info;
+/* The bits that were set (taken), 0 after timeout_ns, or a negative CR_* code. */
+int64_t sys_notify_wait(int notification, uint64_t timeout_ns);
+int sys_block_info(int dev, struct block_info *out);
+int sys_block_map(int dev, struct block_map *out);
+int sys_block_attach(int dev, int region);
+int sys_block_notify(int dev);
+int sys_region_map(int region, struct region_info *out);
+
 /* printf to the Console capability found at start; one call = one or more whole lines. */
 void uprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The raw SYS_LOG result, for tests that expect refusals. */

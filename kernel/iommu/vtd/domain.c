@@ -116,7 +116,7 @@ static int vtd_attach_pool(struct dma_domain *d, struct dma_pool *pool)
 		return CR_EBUSY;
 	/* The provider was told this address when it mapped the pool: it must be where the pool goes. */
 	if (pool->dp_iova_base != vd->vd_win.pool_base || !pool->dp_bytes ||
-	    pool->dp_bytes > vd->vd_win.guard - vd->vd_win.pool_base)
+	    pool->dp_bytes > DMA_DIRECT_SPACE_STRIDE - VTD_PAGE_SIZE)
 		return CR_ERANGE;
 	if ((err = map_range(vd, vd->vd_win.pool_base, pool->dp_phys, pool->dp_bytes)) < 0) {
 		unmap_range(vd, vd->vd_win.pool_base, pool->dp_bytes);
@@ -141,6 +141,41 @@ static void vtd_detach_pool(struct dma_domain *d)
 		kprintf("iommu: pool unmapped bdf=%s did=%u pages=%lu mapped_now=%lu invalidated=iotlb", vd->vd_bdf,
 			vd->vd_did, vd->vd_pool_bytes / VTD_PAGE_SIZE, vd->vd_pt.mapped);
 	vd->vd_pool_bytes = 0;
+}
+
+/* A block session's region, at its space's place in the data region (include/abi/device.h). */
+static int vtd_map_space(struct dma_domain *d, uint32_t space, struct dma_pool *pool)
+{
+	struct vtd_domain *vd = dom(d);
+	uint64_t iova = vd->vd_win.pool_base + (uint64_t)space * DMA_DIRECT_SPACE_STRIDE;
+	int err;
+
+	if (space == 0 || space >= DMA_DIRECT_SPACES || vd->vd_space_bytes[space])
+		return CR_EINVAL;
+	if (!pool->dp_bytes || pool->dp_bytes > DMA_DIRECT_SPACE_STRIDE - VTD_PAGE_SIZE)
+		return CR_ERANGE;	/* a larger region would run into the next space */
+	if ((err = map_range(vd, iova, pool->dp_phys, pool->dp_bytes)) < 0) {
+		unmap_range(vd, iova, pool->dp_bytes);
+		return err;
+	}
+	vd->vd_space_bytes[space] = pool->dp_bytes;
+	kprintf("iommu: space mapped bdf=%s did=%u space=%u iova=0x%lx-0x%lx bytes=%lu", vd->vd_bdf, vd->vd_did, space,
+		iova, iova + pool->dp_bytes, pool->dp_bytes);
+	return 0;
+}
+
+static void vtd_unmap_space(struct dma_domain *d, uint32_t space)
+{
+	struct vtd_domain *vd = dom(d);
+
+	if (space == 0 || space >= DMA_DIRECT_SPACES || !vd->vd_space_bytes[space])
+		return;
+	uint64_t iova = vd->vd_win.pool_base + (uint64_t)space * DMA_DIRECT_SPACE_STRIDE;
+	/* The provider may still have commands naming it: from here on they fault instead. */
+	if (unmap_range(vd, iova, vd->vd_space_bytes[space]) == 0)
+		kprintf("iommu: space unmapped bdf=%s did=%u space=%u pages=%lu invalidated=iotlb", vd->vd_bdf,
+			vd->vd_did, space, vd->vd_space_bytes[space] / VTD_PAGE_SIZE);
+	vd->vd_space_bytes[space] = 0;
 }
 
 /* ---------------------------------------------------------------- manager pages */
@@ -265,6 +300,8 @@ static const struct dma_ops vtd_ops = {
 	.unmap = vtd_unmap,
 	.attach_pool = vtd_attach_pool,
 	.detach_pool = vtd_detach_pool,
+	.map_space = vtd_map_space,
+	.unmap_space = vtd_unmap_space,
 	.alloc_coherent = vtd_alloc_coherent,
 	.free_coherent = vtd_free_coherent,
 	.manager_address = vtd_manager_address,
@@ -343,7 +380,7 @@ static int unit_step(struct vtd_domain *vd, const struct pci_dev *dev, const str
 	if (vtd_plan_window(&u->u_caps, vtd_dmar->host_address_width + 1u, pmm_ram_end(), req->dr_limits.dl_max_addr,
 			    &vd->vd_win, &why) < 0)
 		return fail(req, vd->vd_bdf, "unit", why);
-	if (req->dr_limits.dl_page_size > VTD_POOL_REGION_BYTES / 2 || vtd_did_alloc(u, &vd->vd_did) < 0)
+	if (req->dr_limits.dl_page_size > DMA_DIRECT_SPACE_STRIDE / 2 || vtd_did_alloc(u, &vd->vd_did) < 0)
 		return fail(req, vd->vd_bdf, "unit", "no-free-domain-id");
 	if (vtd_pt_init(&vd->vd_pt, env_of(vd), vd->vd_win.levels) < 0) {
 		vtd_did_free(u, vd->vd_did);

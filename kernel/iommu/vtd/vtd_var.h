@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "include/abi/device.h"
 #include "kernel/dma/dma.h"
 #include "kernel/pci/pci.h"
 #include "lib/acpi_tables.h"
@@ -87,6 +88,7 @@ struct vtd_domain {
 	struct vtd_pt vd_pt;
 	bool vd_context_set;
 	uint64_t vd_pool_iova, vd_pool_bytes;	/* the attached pool's mapping, if any */
+	uint64_t vd_space_bytes[DMA_DIRECT_SPACES];	/* block sessions' regions mapped (space >= 1) */
 	struct vtd_coherent vd_coherent[VTD_MAX_COHERENT];
 	uint64_t vd_mgr_next;			/* next free manager IOVA (bump; freed ranges are reused by size) */
 	uint64_t vd_maps, vd_unmaps;		/* pages, for the release line */

@@ -404,7 +404,7 @@ int rig_init(struct rig *r, uint16_t mqes, uint8_t mdts, uint32_t lba_bytes, uin
 	c->nc_mgr_buf = buf;
 
 	r->auto_device = true;
-	int err = nvme_identify_at_bind(c);
+	int err = nvme_identify_at_bind(c, NULL, NULL);
 	if (err)
 		return err;
 

@@ -29,6 +29,7 @@ unsigned kshim_nlines, kshim_errors;
 bool kshim_quiet = true;
 uint64_t kshim_now_ns = 1000000;
 static uint64_t pages_live;
+bool kshim_pmm_fail;
 
 /* ---------------------------------------------------------------- log */
 
@@ -104,6 +105,8 @@ void kfree(void *p)
 uint64_t pmm_alloc(uint64_t npages, uint64_t align_pages, uint64_t limit_phys)
 {
 	uint64_t align = align_pages * PAGE_SIZE;
+	if (kshim_pmm_fail)
+		return 0;
 	void *p = aligned_alloc(align, npages * PAGE_SIZE);
 
 	if (!p)

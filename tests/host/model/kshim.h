@@ -35,6 +35,8 @@ void kshim_pool_destroy(struct dma_pool *p);
 
 /* Called on every pmm_free before the memory goes (the VT-d model checks nothing still leads to it). */
 extern void (*kshim_pmm_free_hook)(uint64_t phys, uint64_t npages);
+/* While set, pmm_alloc fails as a kernel out of memory would. */
+extern bool kshim_pmm_fail;
 
 /* Memory the shimmed pmm handed out and not yet freed, in pages. */
 uint64_t kshim_pmm_pages_live(void);

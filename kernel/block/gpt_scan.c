@@ -1,0 +1,115 @@
+/*
+ * kernel/block/gpt_scan.c - the block devices of a controller, found at
+ * bind: each active namespace, and each partition of its GPT.
+ *
+ * The manager reads the tables itself (kernel/nvme/mgr_io.c) before any
+ * provider runs, and checks them with lib/gpt.c (UEFI 2.x §5.3: both
+ * headers, both CRCs, every entry).  A bad table is reported and offers no
+ * partition; a bad primary with a good backup is used through the backup
+ * and says so.  The lines are DESIGN.md §2's `block: gpt` and
+ * `block: partition`.
+ */
+#include "kernel/block/gpt_scan.h"
+
+#include "include/abi/errors.h"
+#include "kernel/block/block_dev.h"
+#include "kernel/core/kmalloc.h"
+#include "kernel/core/log.h"
+#include "kernel/nvme/nvme_ctrl.h"
+#include "lib/gpt.h"
+#include "lib/string.h"
+
+#define GPT_SCRATCH_FIRST	(64u << 10)
+#define GPT_MAX_PARTS		128
+
+struct read_ctx {
+	struct nvme_ctrl *c;
+	const struct nvme_broker_ns *ns;
+};
+
+static int read_lbas(void *ctx, uint64_t lba, uint32_t count, void *buf)
+{
+	struct read_ctx *r = ctx;
+
+	return nvme_mgr_read(r->c, r->ns, lba, count, buf);
+}
+
+static void report_partitions(struct nvme_ctrl *c, unsigned int unit, const struct nvme_broker_ns *ns,
+			      const char *dev, const struct gpt_partition *parts, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		char type[GPT_GUID_STR_BYTES];
+		const struct gpt_partition *p = &parts[i];
+		struct block_dev *bd = block_dev_add(c, unit, ns->nsid, p->first_lba, gpt_partition_blocks(p),
+						     ns->lba_bytes, p->index);
+		gpt_guid_format(p->type_guid, type);
+		kprintf("block: partition dev=%sp%u first_lba=%lu last_lba=%lu type=%s name=\"%s\" blocks=%lu bdf=%s%s",
+			dev, p->index, p->first_lba, p->last_lba, type, p->name, gpt_partition_blocks(p), c->nc_bdf,
+			bd ? "" : " offered=no");
+	}
+}
+
+/* One namespace: the whole device, then its GPT (if any) and a device per partition. */
+static void scan_namespace(struct nvme_ctrl *c, unsigned int unit, const struct nvme_broker_ns *ns)
+{
+	char dev[BLOCK_NAME_BYTES];
+	struct block_dev *whole = block_dev_add(c, unit, ns->nsid, 0, ns->nsze, ns->lba_bytes, 0);
+
+	if (!whole)
+		return;
+	memcpy(dev, whole->bd_name, sizeof(dev));
+	if (ns->ms || ns->lba_bytes > GPT_LBA_MAX_BYTES || ns->nsze < 3) {
+		kprintf("block: gpt dev=%s partitions=0 result=skipped reason=%s bdf=%s", dev,
+			ns->ms ? "metadata-format" : ns->nsze < 3 ? "too-small" : "block-size", c->nc_bdf);
+		return;
+	}
+	struct read_ctx rc = { c, ns };
+	struct gpt_io io = { read_lbas, &rc, ns->lba_bytes, ns->nsze - 1, NULL, 0 };
+	struct gpt_partition *parts = kmalloc(GPT_MAX_PARTS * sizeof(*parts));
+	struct gpt_disk d = { 0 };
+	int err = CR_ENOMEM;
+
+	for (size_t want = GPT_SCRATCH_FIRST; parts && want && want <= 2 * GPT_ARRAY_MAX_BYTES;) {
+		io.scratch = kmalloc(want);
+		io.scratch_bytes = want;
+		err = io.scratch ? gpt_read_disk(&io, parts, GPT_MAX_PARTS, &d) : CR_ENOMEM;
+		kfree(io.scratch);
+		size_t need = d.primary.scratch_needed > d.backup.scratch_needed ? d.primary.scratch_needed
+										  : d.backup.scratch_needed;
+		if (err != CR_ENOMEM || !io.scratch || need <= want)
+			break;
+		want = need;
+	}
+	if (err == CR_ENOENT) {
+		kprintf("block: gpt dev=%s partitions=0 header_crc=none entries_crc=none backup=missing result=none bdf=%s",
+			dev, c->nc_bdf);
+	} else if (err) {
+		/* Reported, never trusted: no partition of this disk is offered. */
+		kprintf("block: gpt dev=%s partitions=0 header_crc=%s entries_crc=%s backup=%s result=invalid reason=%s backup_reason=%s err=%s bdf=%s",
+			dev, gpt_check_name(d.primary.header_crc), gpt_check_name(d.primary.entries_crc),
+			gpt_backup_name(d.backup_state), d.primary.why ? d.primary.why : "none",
+			d.backup.why ? d.backup.why : "none", cr_err_name(err), c->nc_bdf);
+	} else {
+		char guid[GPT_GUID_STR_BYTES];
+		gpt_guid_format(d.hdr.disk_guid, guid);
+		kprintf("block: gpt dev=%s partitions=%u header_crc=%s entries_crc=%s backup=%s result=ok source=%s%s%s disk_guid=%s lba_bytes=%u bdf=%s",
+			dev, d.entries.nused, gpt_check_name(d.primary.header_crc),
+			gpt_check_name(d.primary.entries_crc), gpt_backup_name(d.backup_state),
+			d.used_backup ? "backup" : "primary", d.used_backup ? " primary_reason=" : "",
+			d.used_backup && d.primary.why ? d.primary.why : "", guid, ns->lba_bytes, c->nc_bdf);
+		if (d.entries.nused > d.entries.nstored)
+			kprintf("block: gpt dev=%s partitions_offered=%u of=%u reason=limit", dev, d.entries.nstored,
+				d.entries.nused);
+		report_partitions(c, unit, ns, dev, parts, d.entries.nstored);
+	}
+	kfree(parts);
+}
+
+int block_scan_controller(struct nvme_ctrl *c, void *ctx)
+{
+	unsigned int unit = *(const unsigned int *)ctx;
+
+	for (unsigned int i = 0; i < c->nc_nns; i++)
+		scan_namespace(c, unit, &c->nc_ns[i]);
+	return 0;
+}

@@ -1,0 +1,574 @@
+/*
+ * kernel/nvme/units.c - every NVMe controller on the bus, each served by a
+ * provider process of its own, and the clients that use them.
+ *
+ * A unit is one controller's lifecycle: bind (the manager identifies it and
+ * reads its partition tables), a provider holding only that controller's
+ * capabilities, supervision, classification, release.  One unit's failure
+ * (bind error, provider fault) is reported and does not stop the others;
+ * the run status says so.  Clients get BlockDevice capabilities by policy:
+ * the device the command line names (nvme.dev=, default the first
+ * namespace of the first controller) gets the jobs; every other controller
+ * gets a client that reads its LBA 0, so that each controller's data path
+ * is shown working.  On Nitro every EBS volume is its own controller
+ * (DESIGN.md §6): 28 or more of them on the large types.
+ */
+#include "kernel/nvme/units.h"
+
+#include "include/abi/block_job.h"
+#include "include/abi/cap.h"
+#include "include/abi/nvme_provider.h"
+#include "kernel/acpi/power_button.h"
+#include "kernel/block/block_dev.h"
+#include "kernel/block/gpt_scan.h"
+#include "kernel/block/session.h"
+#include "kernel/cap/console.h"
+#include "kernel/cap/notification.h"
+#include "kernel/core/clock.h"
+#include "kernel/core/kmalloc.h"
+#include "kernel/core/log.h"
+#include "kernel/core/pmm.h"
+#include "kernel/core/proc.h"
+#include "kernel/core/sched.h"
+#include "kernel/core/serve.h"
+#include "kernel/core/user_images.h"
+#include "kernel/dma/dma_select.h"
+#include "kernel/nvme/classify.h"
+#include "kernel/nvme/manager.h"
+#include "kernel/pci/pci.h"
+#include "lib/bits.h"
+#include "lib/fmt.h"
+#include "lib/string.h"
+
+#define NVME_MAX_UNITS		64
+#define POOL_SERVE_BYTES	(1u << 20)	/* rings, identify and metadata pages */
+#define POOL_OWN_IO_BYTES	(8u << 20)	/* plus its own data buffers (bench, hostile) */
+#define STAGING_MAX_BYTES	(4u << 20)
+#define REGION_MIN_BYTES	(256u << 10)
+#define REGION_MAX_BYTES	(8u << 20)
+
+struct nvme_unit {
+	unsigned int u_index;		/* the 0 of nvme0 */
+	struct nvme_ctrl *u_ctrl;	/* NULL: not bound */
+	struct notification *u_inbox;
+	struct proc *u_proc;
+	struct proc_outcome u_out;
+	struct nvme_job u_job;
+	bool u_worker;			/* runs a job of its own (in-provider bench) */
+};
+
+struct nvme_client {
+	struct proc *cl_proc;
+	struct proc_outcome cl_out;
+	struct block_job cl_job;
+	struct notification *cl_wake;
+	unsigned int cl_ndevs;
+	struct block_dev *cl_devs[CMDLINE_MAX_BENCH_DEVS];
+	char cl_name[16];
+};
+
+static struct block_dev *first_device_of(const struct nvme_ctrl *c);
+
+static struct nvme_unit units[NVME_MAX_UNITS];
+static unsigned int nunits;
+static struct nvme_client clients[NVME_MAX_UNITS];
+static unsigned int nclients;
+static unsigned int workers_alive;	/* clients and bench providers still running */
+static bool serving;			/* mode=serve: stop only on the button or serve.seconds */
+static bool serve_ended;
+static uint64_t serve_deadline_ns, serve_from_ns;
+static uint32_t serve_seconds;
+
+/* Ask every provider to finish its in-flight I/O, flush and exit. */
+static void stop_providers(const char *why)
+{
+	for (unsigned int i = 0; i < nunits; i++) {
+		if (units[i].u_inbox)
+			notification_signal(units[i].u_inbox, NVME_INBOX_STOP);
+	}
+	(void)why;
+}
+
+/* mode=serve: the jobs are done; stay up until the button or serve.seconds. */
+static void serve_begin(void)
+{
+	serve_from_ns = clock_ns();
+	serve_deadline_ns = serve_seconds ? serve_from_ns + (uint64_t)serve_seconds * NSEC_PER_SEC : 0;
+	if (serve_seconds)
+		kprintf("serve: waiting power_button=%s seconds=%u", power_button_available() ? "ready" : "unavailable",
+			serve_seconds);
+	else
+		kprintf("serve: waiting power_button=ready seconds=unlimited");
+}
+
+static void worker_exited(struct proc_outcome *o)
+{
+	(void)o;
+	if (!workers_alive || --workers_alive)
+		return;
+	if (serving)
+		serve_begin();
+	else
+		stop_providers("jobs-done");
+}
+
+/* The end of serving (SCI handler or timer tick): clients stop, providers finish. */
+static void serve_end(const char *reason)
+{
+	if (serve_ended)
+		return;
+	serve_ended = true;
+	kprintf("serve: end reason=%s waited_ms=%lu", reason,
+		serve_from_ns ? (clock_ns() - serve_from_ns) / NSEC_PER_MSEC : 0);
+	for (unsigned int i = 0; i < nclients; i++) {
+		if (clients[i].cl_proc && !clients[i].cl_out.po_exited)
+			proc_kill(clients[i].cl_proc, reason);
+	}
+	stop_providers(reason);
+}
+
+static void button_pressed(void *ctx)
+{
+	(void)ctx;
+	serve_end("power-button");
+}
+
+static void serve_tick(void)
+{
+	if (serve_deadline_ns && clock_ns() >= serve_deadline_ns) {
+		serve_deadline_ns = 0;
+		serve_end("timeout");
+	}
+}
+
+/* Staging pages per controller: what the memory allows among all of them, at most 4 MiB. */
+static uint64_t staging_budget(unsigned int ncontrollers)
+{
+	uint64_t free = pmm_free_pages() * PAGE_SIZE;
+	uint64_t share = free / 8 / (ncontrollers ? ncontrollers : 1);
+
+	return MIN((uint64_t)STAGING_MAX_BYTES, ALIGN_DOWN(share, PAGE_SIZE));
+}
+
+static void bind_all(const struct dma_selection *sel)
+{
+	unsigned int n = 0;
+
+	while (n < NVME_MAX_UNITS && pci_find_nvme(n))
+		n++;
+	if (pci_find_nvme(NVME_MAX_UNITS))
+		kerror("nvme: error more than %u controllers; the rest are not bound", NVME_MAX_UNITS);
+	uint64_t staging = staging_budget(n);
+	for (unsigned int i = 0; i < n; i++) {
+		struct nvme_unit *u = &units[nunits++];
+		u->u_index = i;
+		u->u_ctrl = nvme_bind(pci_find_nvme(i), sel, staging, block_scan_controller, &u->u_index);
+		if (!u->u_ctrl) {
+			char bdf[16];
+			kerror("nvme: error unit nvme%u not bound bdf=%s", i, pci_bdf(pci_find_nvme(i), bdf));
+		}
+	}
+}
+
+/* The device the jobs address: nvme.dev=, else nvme.nsid= on the first controller, else its first namespace. */
+static struct block_dev *target_device(const struct boot_options *o)
+{
+	char name[CMDLINE_DEV_BYTES];
+	struct nvme_unit *first = NULL;
+
+	if (o->dev[0]) {
+		struct block_dev *d = block_dev_find(o->dev);
+		if (!d)
+			kerror("nvme: error no such device dev=%s", o->dev);
+		return d;
+	}
+	for (unsigned int i = 0; i < nunits && !first; i++)
+		first = units[i].u_ctrl ? &units[i] : NULL;
+	if (!first)
+		return NULL;
+	if (o->nsid) {
+		fmt_snprintf(name, sizeof(name), "nvme%un%u", first->u_index, o->nsid);
+		struct block_dev *d = block_dev_find(name);
+		if (!d)
+			kerror("nvme: error namespace nsid=%u is not active on nvme%u", o->nsid, first->u_index);
+		return d;
+	}
+	return first_device_of(first->u_ctrl);
+}
+
+/* The first namespace of c (its whole-namespace device, not a partition). */
+static struct block_dev *first_device_of(const struct nvme_ctrl *c)
+{
+	for (unsigned int i = 0; block_dev_at(i); i++) {
+		if (block_dev_at(i)->bd_ctrl == c && !block_dev_at(i)->bd_partition)
+			return block_dev_at(i);
+	}
+	return NULL;
+}
+
+static struct nvme_unit *unit_of(const struct nvme_ctrl *c)
+{
+	for (unsigned int i = 0; i < nunits; i++) {
+		if (units[i].u_ctrl == c)
+			return &units[i];
+	}
+	return NULL;
+}
+
+static bool grant_all(struct proc *p, struct kobj *const *objs, const uint32_t *rights, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		if (proc_grant(p, objs[i], rights[i]) < 0)
+			return false;
+	}
+	return true;
+}
+
+/* The provider runs I/O of its own (in-provider bench, hostile selftests) and needs data buffers. */
+static bool provider_does_io(const struct nvme_ctrl *c, const struct boot_options *o, const struct block_dev *target)
+{
+	if (!target || target->bd_ctrl != c)
+		return false;
+	return (o->mode == RUN_MODE_BENCH && o->bench_path == BENCH_PATH_PROVIDER) || o->selftest;
+}
+
+static bool make_provider(struct nvme_unit *u, const struct boot_options *o, struct block_dev *target)
+{
+	struct nvme_ctrl *c = u->u_ctrl;
+	const struct user_image *img = user_image_find("nvme");
+	char name[16];
+	bool own_io = provider_does_io(c, o, target);
+
+	u->u_job = (struct nvme_job){
+		.j_mode = own_io && o->mode == RUN_MODE_BENCH ? NVME_JOB_BENCH : NVME_JOB_SERVE,
+		.j_nsid = own_io ? target->bd_nsid : 0,
+		.j_bench_pattern = o->bench_pattern, .j_bench_block_bytes = o->bench_block_bytes,
+		.j_bench_qd = o->bench_qd, .j_bench_seconds = o->bench_seconds,
+		.j_hostile = own_io && o->selftest != SELFTEST_HOSTILE_CLIENT ? o->selftest : 0,
+		.j_cloud_ebs = c->nc_amazon, .j_data_bytes = own_io ? POOL_OWN_IO_BYTES / 2 : 0,
+		.j_fault = o->fault_provider == (int)u->u_index,
+	};
+	u->u_worker = u->u_job.j_mode == NVME_JOB_BENCH;
+	struct dma_pool *pool = dma_pool_create(CAP_TYPE_DMA_POOL, own_io ? POOL_OWN_IO_BYTES : POOL_SERVE_BYTES,
+						POOL_SERVE_BYTES / 2, c->nc_dma.dd_limits.dl_max_addr, c->nc_lane);
+	if (pool)
+		pool->dp_iova_base = c->nc_dma.dd_pool_iova;	/* where the direct lane maps it (0 otherwise) */
+	u->u_inbox = notification_create();
+	fmt_snprintf(name, sizeof(name), "nvme%u", u->u_index);
+	u->u_proc = img && pool && u->u_inbox ? proc_create(name, img, &u->u_job, sizeof(u->u_job)) : NULL;
+	bool ok = u->u_proc != NULL;
+	if (ok) {
+		struct kobj *objs[] = { &console_object, &c->nc_obj, &pool->dp_obj, &u->u_inbox->n_obj };
+		uint32_t rights[] = { CAP_RIGHT_WRITE, CAP_RIGHT_READ | CAP_RIGHT_WRITE, CAP_RIGHT_MAP, CAP_RIGHT_WAIT };
+		ok = grant_all(u->u_proc, objs, rights, 4);
+		for (unsigned int i = 0; ok && i < c->nc_nvectors; i++) {
+			irq_object_bind(c->nc_irq_obj[i], u->u_inbox, NVME_INBOX_IRQ);
+			ok = proc_grant(u->u_proc, &c->nc_irq_obj[i]->io_obj, CAP_RIGHT_WAIT) >= 0;
+		}
+	}
+	if (pool)
+		kobj_put(&pool->dp_obj);	/* the provider holds it now (or nobody) */
+	if (!ok) {
+		kerror("nvme: error cannot start the provider of nvme%u bdf=%s", u->u_index, c->nc_bdf);
+		if (u->u_proc)
+			proc_abandon(u->u_proc);
+		u->u_proc = NULL;
+		return false;
+	}
+	u->u_proc->p_outcome = &u->u_out;
+	if (u->u_worker)
+		u->u_out.po_on_exit = worker_exited;
+	c->nc_provider_pid = u->u_proc->p_pid;
+	return true;
+}
+
+/* Region bytes a client's jobs on dev need: room for its largest request or its benchmark's queue. */
+static uint64_t region_bytes(const struct boot_options *o, const struct block_dev *d, bool bench)
+{
+	uint64_t want = 2ull * d->bd_ctrl->nc_max_transfer;
+
+	if (bench)
+		want = (uint64_t)o->bench_qd * o->bench_block_bytes;
+	return MIN(MAX(want, (uint64_t)REGION_MIN_BYTES), (uint64_t)REGION_MAX_BYTES);
+}
+
+/*
+ * Admission: a volume is served only if its provider and client will have
+ * memory, so that a small guest serves the volumes it can whole and refuses
+ * the rest with a line, instead of every process failing halfway.  The
+ * process and queue costs are estimates; the mem: line shows the measured ones.
+ */
+#define PROC_COST_BYTES		(512u << 10)	/* image, stack, page tables, start page */
+#define QUEUES_COST_BYTES	(256u << 10)	/* device rings and broker tracking, allocated once running */
+
+static bool admit(const struct nvme_unit *u, const struct boot_options *o, const struct block_dev *target,
+		  uint64_t *reserved)
+{
+	const struct nvme_ctrl *c = u->u_ctrl;
+	const struct block_dev *d = target && target->bd_ctrl == c ? target : first_device_of(c);
+	uint64_t provider = (provider_does_io(c, o, target) ? POOL_OWN_IO_BYTES : POOL_SERVE_BYTES) + PROC_COST_BYTES;
+	uint64_t client = d ? region_bytes(o, d, o->mode == RUN_MODE_BENCH) + PROC_COST_BYTES : 0;
+	uint64_t free = pmm_free_pages() * PAGE_SIZE;
+
+	if (free >= *reserved + provider + client + QUEUES_COST_BYTES) {
+		*reserved += client + QUEUES_COST_BYTES;	/* taken later: clients start after all providers */
+		return true;
+	}
+	kerror("nvme: error out of memory for nvme%u bdf=%s need_kib=%lu free_kib=%lu reserved_kib=%lu; not served",
+	       u->u_index, c->nc_bdf, (provider + client + QUEUES_COST_BYTES) >> 10, free >> 10, *reserved >> 10);
+	return false;
+}
+
+/* A client with a session, a region and a wake-up per device, and its job. */
+static bool make_client(struct nvme_client *cl, unsigned int tag, const struct boot_options *o, uint32_t flags)
+{
+	const struct user_image *img = user_image_find("blk");
+	char name[16];
+	bool bench = flags & BLOCK_JOB_BENCH;
+
+	cl->cl_job = (struct block_job){
+		.bj_flags = flags, .bj_ndevs = cl->cl_ndevs,
+		.bj_bench_pattern = o->bench_pattern, .bj_bench_block_bytes = o->bench_block_bytes,
+		.bj_bench_qd = o->bench_qd, .bj_bench_seconds = o->bench_seconds,
+	};
+	if (flags & BLOCK_JOB_EXTENTS) {
+		for (unsigned int i = 0; i < o->nreads; i++)
+			cl->cl_job.bj_reads[i] = (struct nvme_job_extent){ o->reads[i].lba, 0, o->reads[i].count, 0 };
+		for (unsigned int i = 0; i < o->nwrites; i++)
+			cl->cl_job.bj_writes[i] = (struct nvme_job_extent){ o->writes[i].lba, o->writes[i].seed,
+									   o->writes[i].count, 0 };
+		cl->cl_job.bj_nreads = o->nreads;
+		cl->cl_job.bj_nwrites = o->nwrites;
+	}
+	fmt_snprintf(name, sizeof(name), "blk%u", tag);
+	memcpy(cl->cl_name, name, sizeof(name));
+	cl->cl_wake = notification_create();
+	cl->cl_proc = img && cl->cl_wake ? proc_create(name, img, &cl->cl_job, sizeof(cl->cl_job)) : NULL;
+	bool ok = cl->cl_proc && proc_grant(cl->cl_proc, &console_object, CAP_RIGHT_WRITE) >= 0 &&
+		  proc_grant(cl->cl_proc, &cl->cl_wake->n_obj, CAP_RIGHT_WAIT) >= 0;
+	for (unsigned int i = 0; ok && i < cl->cl_ndevs; i++) {
+		struct block_dev *d = cl->cl_devs[i];
+		struct nvme_unit *u = unit_of(d->bd_ctrl);
+		struct block_session *s = u && u->u_proc ? block_session_create(d, cl->cl_wake, u->u_inbox) : NULL;
+		struct dma_pool *r = s ? dma_pool_create(CAP_TYPE_REGION, region_bytes(o, d, bench), REGION_MIN_BYTES,
+							 d->bd_ctrl->nc_dma.dd_limits.dl_max_addr, d->bd_ctrl->nc_lane)
+				       : NULL;
+		ok = s && r && proc_grant(cl->cl_proc, &s->bs_client_obj, CAP_RIGHT_ALL) >= 0 &&
+		     proc_grant(cl->cl_proc, &r->dp_obj, CAP_RIGHT_MAP) >= 0 &&
+		     proc_grant(u->u_proc, &s->bs_provider_obj, CAP_RIGHT_ALL) >= 0;
+		if (r)
+			kobj_put(&r->dp_obj);
+		if (s) {	/* the processes hold the ends now */
+			kobj_put(&s->bs_client_obj);
+			kobj_put(&s->bs_provider_obj);
+		}
+	}
+	if (!ok) {
+		kerror("nvme: error cannot start client %s for %s", name, cl->cl_ndevs ? cl->cl_devs[0]->bd_name : "-");
+		if (cl->cl_proc)
+			proc_abandon(cl->cl_proc);
+		if (cl->cl_wake)
+			kobj_put(&cl->cl_wake->n_obj);
+		*cl = (struct nvme_client){ 0 };
+		return false;
+	}
+	cl->cl_proc->p_outcome = &cl->cl_out;
+	cl->cl_out.po_on_exit = worker_exited;
+	return true;
+}
+
+static void plan_clients(const struct boot_options *o, struct block_dev *target)
+{
+	if (o->mode == RUN_MODE_BENCH) {
+		if (o->bench_path != BENCH_PATH_CLIENT)
+			return;
+		struct nvme_client *cl = &clients[nclients++];
+		if (o->bench_all_devs) {
+			for (unsigned int i = 0; i < nunits && cl->cl_ndevs < CMDLINE_MAX_BENCH_DEVS; i++) {
+				struct block_dev *d = units[i].u_ctrl ? first_device_of(units[i].u_ctrl) : NULL;
+				if (d)
+					cl->cl_devs[cl->cl_ndevs++] = d;
+			}
+		} else if (o->nbench_devs) {
+			for (unsigned int i = 0; i < o->nbench_devs; i++) {
+				struct block_dev *d = block_dev_find(o->bench_devs[i]);
+				if (!d)
+					kerror("nvme: error no such device dev=%s", o->bench_devs[i]);
+				else
+					cl->cl_devs[cl->cl_ndevs++] = d;
+			}
+		} else if (target) {
+			cl->cl_devs[cl->cl_ndevs++] = target;
+		}
+		if (!cl->cl_ndevs || !make_client(cl, 0, o, BLOCK_JOB_BENCH))
+			nclients--;
+		return;
+	}
+	for (unsigned int i = 0; i < nunits; i++) {
+		struct nvme_unit *u = &units[i];
+		if (!u->u_proc)
+			continue;
+		bool has_target = target && target->bd_ctrl == u->u_ctrl;
+		struct block_dev *d = has_target ? target : first_device_of(u->u_ctrl);
+		if (!d)
+			continue;
+		struct nvme_client *cl = &clients[nclients++];
+		cl->cl_devs[cl->cl_ndevs++] = d;
+		uint32_t flags = BLOCK_JOB_PROOF;
+		if (has_target)
+			flags |= BLOCK_JOB_EXTENTS | (o->selftest == SELFTEST_HOSTILE_CLIENT ? BLOCK_JOB_HOSTILE : 0);
+		if (!make_client(cl, u->u_index, o, flags))
+			nclients--;
+	}
+}
+
+static uint64_t run_timeout_s(const struct boot_options *o)
+{
+	if (o->run_timeout_s)
+		return o->run_timeout_s;
+	return o->mode == RUN_MODE_BENCH ? (uint64_t)o->bench_seconds + 300 : 600;
+}
+
+static bool ended_well(const struct proc_outcome *out, const char *what, const char *name)
+{
+	if (out->po_exited && !out->po_faulted && !out->po_killed && out->po_status == 0)
+		return true;
+	if (serving && out->po_killed && serve_ended)
+		return true;	/* what the button (or serve.seconds) asked for: stop now */
+	kerror("nvme: error %s %s ended status=%d faulted=%s killed=%s", what, name, out->po_status,
+	       out->po_faulted ? "yes" : "no", out->po_killed ? "yes" : "no");
+	return false;
+}
+
+static uint64_t free_kib(void)
+{
+	return pmm_free_pages() * (PAGE_SIZE / 1024);
+}
+
+/* What the volumes cost, measured as free memory before and after each step (the issue 11 figure). */
+struct mem_marks {
+	uint64_t before, bound, providers, clients;
+	size_t heap_objects;
+};
+
+static uint64_t per(uint64_t total, unsigned int n)
+{
+	return n ? total / n : 0;
+}
+
+static void report_memory(const struct mem_marks *m)
+{
+	unsigned int bound = 0, served = 0;
+
+	for (unsigned int i = 0; i < nunits; i++) {
+		bound += units[i].u_ctrl != NULL;
+		served += units[i].u_proc != NULL;
+	}
+	uint64_t bind = m->before - m->bound, providers = m->bound - m->providers, cl = m->providers - m->clients;
+	kprintf("mem: volumes=%u bound=%u served=%u clients=%u free_kib_before=%lu bind_kib=%lu providers_kib=%lu "
+		"clients_kib=%lu per_volume_kib=%lu bind_per_volume_kib=%lu provider_per_volume_kib=%lu "
+		"client_per_volume_kib=%lu free_kib=%lu",
+		nunits, bound, served, nclients, m->before, bind, providers, cl,
+		per(bind, bound) + per(providers, served) + per(cl, nclients), per(bind, bound), per(providers, served),
+		per(cl, nclients), m->clients);
+}
+
+bool nvme_run(const struct boot_options *o)
+{
+	struct dma_selection sel = dma_select(o);
+	struct mem_marks marks = { .before = free_kib(), .heap_objects = kmalloc_live_objects() };
+	bool pass = true;
+
+	serving = o->mode == RUN_MODE_SERVE;
+	if (!sel.ds_ok)
+		return false;
+	bind_all(&sel);
+	dma_select_finish();	/* the selection line, if no controller got as far as verifying */
+	marks.bound = free_kib();
+	if (nunits == 0) {
+		if (serving) {
+			kprintf("serve: no nvme controller; serving the power button only");
+			return serve_wait(o->serve_seconds) != SERVE_END_UNAVAILABLE;
+		}
+		kerror("nvme: error no controller found (class 0x01/0x08/0x02)");
+		return false;
+	}
+	struct block_dev *target = target_device(o);
+	if ((o->dev[0] || o->nsid) && !target)
+		pass = false;
+	uint64_t reserved = 0;
+	for (unsigned int i = 0; i < nunits; i++) {
+		if (!units[i].u_ctrl || !admit(&units[i], o, target, &reserved) || !make_provider(&units[i], o, target))
+			pass = false;
+	}
+	marks.providers = free_kib();
+	plan_clients(o, target);
+	marks.clients = free_kib();
+	report_memory(&marks);
+	for (unsigned int i = 0; i < nunits; i++)
+		workers_alive += units[i].u_worker;
+	workers_alive += nclients;
+
+	for (unsigned int i = 0; i < nunits; i++) {
+		if (units[i].u_proc && proc_start(units[i].u_proc) < 0)
+			pass = false;
+	}
+	for (unsigned int i = 0; i < nclients; i++) {
+		if (proc_start(clients[i].cl_proc) < 0)
+			pass = false;
+	}
+	if (serving) {
+		serve_seconds = o->serve_seconds;
+		if (!power_button_available() && !o->serve_seconds) {
+			kerror("serve: error no power button and no serve.seconds: nothing would ever end the run");
+			serve_end("unavailable");
+			pass = false;
+		}
+		power_button_set_notify(button_pressed, NULL);
+		sched_on_tick(serve_tick);
+		if (!workers_alive)
+			serve_begin();
+		if (o->run_timeout_s)
+			sched_set_deadline(clock_ns() + (uint64_t)o->run_timeout_s * NSEC_PER_SEC);
+	} else {
+		if (!workers_alive)
+			stop_providers("nothing-to-do");
+		sched_set_deadline(clock_ns() + run_timeout_s(o) * NSEC_PER_SEC);
+	}
+	sched_run();
+	sched_set_deadline(0);
+
+	for (unsigned int i = 0; i < nclients; i++)
+		pass &= ended_well(&clients[i].cl_out, "client", clients[i].cl_name);
+	for (unsigned int i = 0; i < nunits; i++) {
+		struct nvme_unit *u = &units[i];
+		if (!u->u_ctrl)
+			continue;
+		if (u->u_proc) {
+			char name[16];
+			fmt_snprintf(name, sizeof(name), "nvme%u", u->u_index);
+			pass &= ended_well(&u->u_out, "provider", name);
+		}
+		nvme_classify(u->u_ctrl);
+		block_dev_remove_ctrl(u->u_ctrl);
+		kobj_put(&u->u_ctrl->nc_obj);	/* shuts the controller down and frees the broker */
+		if (u->u_inbox)
+			kobj_put(&u->u_inbox->n_obj);
+	}
+	for (unsigned int i = 0; i < nclients; i++) {
+		if (clients[i].cl_wake)
+			kobj_put(&clients[i].cl_wake->n_obj);
+	}
+	unsigned int bound = 0;
+	for (unsigned int i = 0; i < nunits; i++) {
+		pass &= units[i].u_ctrl != NULL;
+		bound += units[i].u_ctrl != NULL;
+	}
+	/* Kept on purpose: heap pages for reuse and page tables of the MMIO window (never reused). */
+	uint64_t now = free_kib();
+	size_t objects = kmalloc_live_objects();
+	kprintf("mem: released volumes=%u free_kib=%lu unreturned_kib=%lu heap_kib=%lu heap_objects_left=%ld",
+		bound, now, marks.before > now ? marks.before - now : 0, kmalloc_pages() * (PAGE_SIZE / 1024),
+		(long)objects - (long)marks.heap_objects);
+	return pass;
+}

@@ -1,0 +1,109 @@
+/*
+ * lib/block_ring.c - the BlockDevice ring's two ends (see block_ring.h).
+ *
+ * Indices run freely modulo 2^32; entry i lives in slot i % ENTRIES.  On one
+ * CPU a compiler barrier orders the entry before the index that publishes
+ * it (x86 keeps stores in order for other CPUs as well).
+ */
+#include "lib/block_ring.h"
+
+#include "include/abi/errors.h"
+
+#define ENTRIES BLOCK_RING_ENTRIES
+
+static inline void barrier(void) { __asm__ volatile("" : : : "memory"); }
+
+static uint32_t peek(const uint32_t *p)
+{
+	return *(const volatile uint32_t *)p;
+}
+
+static void publish(uint32_t *p, uint32_t v)
+{
+	barrier();
+	*(volatile uint32_t *)p = v;
+}
+
+/* How far a peer's index is ahead of ours, if it is a sane distance. */
+static int distance(uint32_t peer, uint32_t ours, uint32_t limit)
+{
+	uint32_t d = peer - ours;
+
+	return d <= limit ? (int)d : CR_EPROTO;
+}
+
+void block_ring_server_init(struct block_ring_server *s, struct block_ring *r)
+{
+	s->s_ring = r;
+	s->s_req_head = peek(&r->br_submit_head);
+	s->s_ack_tail = peek(&r->br_ack_tail);
+}
+
+void block_ring_client_init(struct block_ring_client *c, struct block_ring *r)
+{
+	c->c_ring = r;
+	c->c_req_tail = peek(&r->br_submit_tail);
+	c->c_ack_head = peek(&r->br_ack_head);
+}
+
+int block_ring_requests(const struct block_ring_server *s)
+{
+	return distance(peek(&s->s_ring->br_submit_tail), s->s_req_head, ENTRIES);
+}
+
+void block_ring_take_request(struct block_ring_server *s, struct block_request *out)
+{
+	const volatile struct block_request *e = &s->s_ring->br_req[s->s_req_head % ENTRIES];
+
+	barrier();
+	out->br_tag = e->br_tag;
+	out->br_lba = e->br_lba;
+	out->br_offset = e->br_offset;
+	out->br_blocks = e->br_blocks;
+	out->br_op = e->br_op;
+	out->br_flags = e->br_flags;
+	publish(&s->s_ring->br_submit_head, ++s->s_req_head);
+}
+
+int block_ring_ack_room(const struct block_ring_server *s)
+{
+	int used = distance(s->s_ack_tail, peek(&s->s_ring->br_ack_head), ENTRIES);
+
+	return used < 0 ? used : ENTRIES - used;
+}
+
+void block_ring_post_ack(struct block_ring_server *s, const struct block_ack *a)
+{
+	s->s_ring->br_ack[s->s_ack_tail % ENTRIES] = *a;
+	publish(&s->s_ring->br_ack_tail, ++s->s_ack_tail);
+}
+
+int block_ring_submit_room(const struct block_ring_client *c)
+{
+	int used = distance(c->c_req_tail, peek(&c->c_ring->br_submit_head), ENTRIES);
+
+	return used < 0 ? used : ENTRIES - used;
+}
+
+void block_ring_submit(struct block_ring_client *c, const struct block_request *req)
+{
+	c->c_ring->br_req[c->c_req_tail % ENTRIES] = *req;
+	publish(&c->c_ring->br_submit_tail, ++c->c_req_tail);
+}
+
+int block_ring_acks(const struct block_ring_client *c)
+{
+	return distance(peek(&c->c_ring->br_ack_tail), c->c_ack_head, ENTRIES);
+}
+
+void block_ring_take_ack(struct block_ring_client *c, struct block_ack *out)
+{
+	const volatile struct block_ack *e = &c->c_ring->br_ack[c->c_ack_head % ENTRIES];
+
+	barrier();
+	out->ba_tag = e->ba_tag;
+	out->ba_status = e->ba_status;
+	out->ba_nvme_status = e->ba_nvme_status;
+	out->ba_rsvd = 0;
+	publish(&c->c_ring->br_ack_head, ++c->c_ack_head);
+}

@@ -1,0 +1,51 @@
+/*
+ * lib/block_ring.h - the two ends of a BlockDevice session's ring
+ * (include/abi/block.h), each keeping its own indices.
+ *
+ * The ring page is shared with a peer that may be hostile or broken, so an
+ * end never takes back an index it owns from the page: it keeps it here
+ * and only publishes it.  The peer's index is read once per call and
+ * checked (at most BLOCK_RING_ENTRIES ahead); anything else is CR_EPROTO,
+ * and the caller stops trusting that session.  Entries are copied out
+ * before they are looked at.
+ */
+#ifndef CAPROCK_LIB_BLOCK_RING_H
+#define CAPROCK_LIB_BLOCK_RING_H
+
+#include <stdint.h>
+
+#include "include/abi/block.h"
+
+/* The provider's end: takes requests, posts acks. */
+struct block_ring_server {
+	struct block_ring *s_ring;
+	uint32_t s_req_head;		/* requests taken */
+	uint32_t s_ack_tail;		/* acks posted */
+};
+
+/* The client's end: posts requests, takes acks. */
+struct block_ring_client {
+	struct block_ring *c_ring;
+	uint32_t c_req_tail;		/* requests posted */
+	uint32_t c_ack_head;		/* acks taken */
+};
+
+void block_ring_server_init(struct block_ring_server *s, struct block_ring *r);
+void block_ring_client_init(struct block_ring_client *c, struct block_ring *r);
+
+/* Requests waiting (0..BLOCK_RING_ENTRIES), or CR_EPROTO. */
+int block_ring_requests(const struct block_ring_server *s);
+/* Copy out the oldest waiting request and take it (only after block_ring_requests said one waits). */
+void block_ring_take_request(struct block_ring_server *s, struct block_request *out);
+/* Acks that can be posted now (0..BLOCK_RING_ENTRIES), or CR_EPROTO. */
+int block_ring_ack_room(const struct block_ring_server *s);
+void block_ring_post_ack(struct block_ring_server *s, const struct block_ack *a);
+
+/* Requests that can be posted now, or CR_EPROTO. */
+int block_ring_submit_room(const struct block_ring_client *c);
+void block_ring_submit(struct block_ring_client *c, const struct block_request *req);
+/* Acks waiting, or CR_EPROTO. */
+int block_ring_acks(const struct block_ring_client *c);
+void block_ring_take_ack(struct block_ring_client *c, struct block_ack *out);
+
+#endif

@@ -1,0 +1,281 @@
+"""tests/qemu/cases_volumes.py - every volume its own controller and provider, client processes
+through BlockDevice sessions, GPT partitions as devices.
+
+Several QEMU NVMe controllers of different shapes (LBA sizes, MDTS, queue and vector counts,
+namespaces) are bound together; the jobs run in a client on the device nvme.dev= names; each
+other controller's client reads its LBA 0.  Every read is checked against its own image on the
+host (by controller serial), every write found in the right place, and for partitions nothing
+outside the partition may change.
+"""
+import os
+import subprocess
+import sys
+
+from harness import Case
+import gptimage
+import imagecheck
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MKDISK = os.path.join(HERE, "..", "..", "tools", "mkdisk.py")
+MIB = 1 << 20
+
+
+def mkdisk(path, size, tag):
+    subprocess.run([sys.executable, MKDISK, path, "--size", str(size), "--tag", tag], check=True)
+
+
+def controllers(specs):
+    """specs: [(serial, size, props, ns_props)] -> setup(ctx) attaching one controller each."""
+    def setup(ctx):
+        args, images = [], {}
+        for i, (serial, size, props, ns_props) in enumerate(specs):
+            img = ctx.path("%s.img" % serial)
+            mkdisk(img, size, "CAPVOL%02d" % i)
+            images[(serial, 1)] = img
+            if ns_props:
+                args += ["-drive", "file=%s,if=none,id=d%d,format=raw" % (img, i),
+                         "-device", "nvme,id=c%d,serial=%s%s" % (i, serial, props),
+                         "-device", "nvme-ns,drive=d%d,bus=c%d,nsid=1%s" % (i, i, ns_props)]
+            else:
+                args += ["-drive", "file=%s,if=none,id=d%d,format=raw" % (img, i),
+                         "-device", "nvme,serial=%s,drive=d%d%s" % (serial, i, props)]
+        ctx.facts["images"] = images
+        return args
+    return setup
+
+
+def two_namespaces(ctx):
+    """Controller 0 with namespaces of 512 B and 4 KiB blocks; controller 1 plain."""
+    images = {}
+    for nsid, lbs in ((1, 512), (2, 4096)):
+        img = ctx.path("ns%d.img" % nsid)
+        mkdisk(img, 16 * MIB, "CAPNS%d" % nsid)
+        images[("twons", nsid)] = img
+    plain = ctx.path("plain.img")
+    mkdisk(plain, 16 * MIB, "CAPPLAIN")
+    images[("plain", 1)] = plain
+    ctx.facts["images"] = images
+    return ["-drive", "file=%s,if=none,id=n1,format=raw" % images[("twons", 1)],
+            "-drive", "file=%s,if=none,id=n2,format=raw" % images[("twons", 2)],
+            "-device", "nvme,id=c0,serial=twons",
+            "-device", "nvme-ns,drive=n1,bus=c0,nsid=1",
+            "-device", "nvme-ns,drive=n2,bus=c0,nsid=2,logical_block_size=4096,physical_block_size=4096",
+            "-drive", "file=%s,if=none,id=p0,format=raw" % plain, "-device", "nvme,serial=plain,drive=p0"]
+
+
+def reads_match(min_reads):
+    return lambda run, ctx: imagecheck.check_reads(run, ctx.facts["images"], min_reads=min_reads)
+
+
+def write_in_image(serial, extents):
+    def check(run, ctx):
+        return imagecheck.check_writes(run, {1: ctx.facts["images"][(serial, 1)]}, extents)
+    return check
+
+
+def all_of(*checks):
+    return lambda run, ctx: [p for c in checks for p in (c(run, ctx) or [])]
+
+
+THREE = [("vol0", 16 * MIB, "", None),
+         ("vol1", 16 * MIB, ",mdts=1", None),                             # 8 KiB per command
+         ("vol2", 16 * MIB, ",max_ioqpairs=1,msix_qsize=1", None)]        # one queue pair, one vector
+PER_CONTROLLER = [r"^nvme: bound bdf=0000:00:0%d\.0 lane=brokered " % s for s in (2, 3, 4)] + [
+    r"^nvme: cloud shape classification cloud_shape=aws-nitro-ebs .* bdf=0000:00:0%d\.0$" % s for s in (2, 3, 4)] + [
+    r"^nvme: controller released bdf=0000:00:0%d\.0 stopped=yes ledger_live=0 " % s for s in (2, 3, 4)] + [
+    r"^dma: audit .*matching_words=0 .*result=pass$"]
+
+
+# ------------------------------------------------------------ many volumes
+
+def many(n, size=2 * MIB):
+    """n controllers as functions 0-7 of consecutive slots from 0x10 (multi-function devices, as a
+    large Nitro type has dozens of volumes), each with its own small image."""
+    def setup(ctx):
+        args, images = [], {}
+        for i in range(n):
+            img = ctx.path("v%02d.img" % i)
+            mkdisk(img, size, "CAPMANY%02d" % i)
+            images[("many%02d" % i, 1)] = img
+            slot, fn = 0x10 + i // 8, i % 8
+            args += ["-drive", "file=%s,if=none,id=d%d,format=raw" % (img, i),
+                     "-device", "nvme,serial=many%02d,drive=d%d,addr=0x%x.%d%s" % (
+                         i, i, slot, fn, ",multifunction=on" if fn == 0 else "")]
+        ctx.facts["images"] = images
+        return args
+    return setup
+
+
+def count(pattern, n, at_least=False):
+    def check(run, ctx):
+        got = len(run.find(pattern))
+        ok = got >= n if at_least else got == n
+        return [] if ok else ["%d lines match %s, want %s%d" % (got, pattern, ">= " if at_least else "", n)]
+    return check
+
+
+def bound_ones_released(run, ctx):
+    """Every controller the manager bound is shut down and released, served or not."""
+    bound = len(run.find(r"^nvme: manager bind "))
+    released = len(run.find(r"^nvme: controller released .* stopped=yes ledger_live=0 "))
+    return [] if bound == released else ["%d controllers bound, %d released" % (bound, released)]
+
+
+# ------------------------------------------------------------ partitions
+
+def gpt_setup(sector, size, cmdline_dev="nvme0n1p2"):
+    def setup(ctx):
+        img = ctx.path("disk.img")
+        parts = [gptimage.Part(4 * MIB, "esp", "EFI"), gptimage.Part(8 * MIB, "linux", "data one"),
+                 gptimage.Part(0, "linux", "data two")]
+        gptimage.build(img, size, parts, sector=sector)
+        ctx.facts["images"] = {1: img}
+        ctx.facts["sums"] = gptimage.sums(img, sector)
+        ctx.facts["sector"] = sector
+        ctx.facts["table"] = gptimage.read_gpt(img, sector)
+        props = "" if sector == 512 else ",logical_block_size=%d,physical_block_size=%d" % (sector, sector)
+        return ["-drive", "file=%s,if=none,id=d0,format=raw" % img,
+                "-device", "nvme,id=c0,serial=gptdisk",
+                "-device", "nvme-ns,drive=d0,bus=c0,nsid=1%s" % props]
+    return setup
+
+
+def partition(ctx, index):
+    return next(p for p in ctx.facts["table"]["partitions"] if p["index"] == index)
+
+
+def gpt_lines_match(run, ctx):
+    """The kernel's block: lines are the ones the image's own table gives."""
+    problems = []
+    for want in gptimage.expected_lines(ctx.facts["images"][1], "nvme0n1", ctx.facts["sector"]):
+        key = want.split(" ")[0:3]
+        got = [l for l in run.lines if l.startswith(" ".join(key[:2])) and all(w in l for w in want.split(" ")[1:])]
+        if not got:
+            problems.append("missing kernel line with: " + want)
+    return problems
+
+
+def partition_io_checked(index, writes):
+    """Reads of p<index> match the image at the partition's place; writes are there; nothing else changed."""
+    def check(run, ctx):
+        p = partition(ctx, index)
+        problems = imagecheck.check_reads(run, ctx.facts["images"], min_reads=2)
+        for l in run.find(r"^nvme: (read|write) ok dev=nvme0n1p%d " % index):
+            if int(run.kv(l)["first_lba"]) != p["first_lba"]:
+                problems.append("first_lba of p%d is %s, the table says %d" % (index, run.kv(l)["first_lba"],
+                                                                                p["first_lba"]))
+        problems += imagecheck.check_writes(run, ctx.facts["images"], writes, first_lba=p["first_lba"])
+        img = ctx.facts["images"][1]
+        problems += gptimage.check(img, ctx.facts["sums"], allow=("p%d" % index,))
+        # Inside the partition, only the written blocks changed.
+        skip = [(lba, n) for lba, n, _ in writes]
+        problems += gptimage.check_fill(img, index, skip=skip, sector=ctx.facts["sector"])
+        return problems
+    return check
+
+
+def last_block(ctx, index):
+    p = partition(ctx, index)
+    return p["last_lba"] - p["first_lba"]
+
+
+CASES = [
+    # Three controllers of different shapes: each bound and served by its own provider, each client's
+    # read checked on its own image; the jobs go to nvme1n1 (8 KiB MDTS: many commands per read).
+    Case("volumes-three-shapes", "nvme.dev=nvme1n1 nvme.read=0:100,32767:1 nvme.write=200:40:0x77",
+         setup=controllers(THREE),
+         expect=PER_CONTROLLER + [
+             r"^nvme: read ok dev=nvme0n1 bdf=0000:00:02\.0 nsid=1 lba=0 blocks=8 ",
+             r"^nvme: read ok dev=nvme1n1 bdf=0000:00:03\.0 nsid=1 lba=0 blocks=100 bytes=51200 .* commands=7 ",
+             r"^nvme: read ok dev=nvme2n1 bdf=0000:00:04\.0 nsid=1 lba=0 blocks=8 ",
+             r"^nvme: write ok dev=nvme1n1 bdf=0000:00:03\.0 nsid=1 lba=200 blocks=40 ",
+             r"^nvme: bound bdf=0000:00:04\.0 .* ioqpairs=1 ",
+             r"^proc: exit pid=\d+ name=blk[0-2] status=0$"],
+         check=all_of(reads_match(5), write_in_image("vol1", [(200, 40, 0x77)]))),
+    # A controller with two namespaces of different block sizes: the jobs go to its second
+    # namespace (4 KiB blocks); its write lands in that namespace's image only.
+    Case("volumes-two-namespaces", "nvme.dev=nvme0n2 nvme.read=0:16,4095:1 nvme.write=64:8:0x5a",
+         setup=two_namespaces,
+         expect=[r"^nvme: identify namespace nsid=2 lbas=4096 lba_bytes=4096 .* bdf=0000:00:02\.0$",
+                 r"^nvme: read ok dev=nvme0n2 bdf=0000:00:02\.0 nsid=2 lba=4095 blocks=1 bytes=4096 ",
+                 r"^nvme: write ok dev=nvme0n2 bdf=0000:00:02\.0 nsid=2 lba=64 blocks=8 bytes=32768 ",
+                 r"^nvme: read ok dev=nvme1n1 bdf=0000:00:03\.0 nsid=1 lba=0 "],
+         check=lambda run, ctx: imagecheck.check_reads(run, ctx.facts["images"], min_reads=3) +
+         imagecheck.check_writes(run, {2: ctx.facts["images"][("twons", 2)]}, [(64, 8, 0x5a)], nsid=2)),
+    # One provider faults on purpose once serving: its client fails, the other two finish, every
+    # controller is still shut down and released.
+    Case("volumes-provider-fault", "fault.provider=nvme2 nvme.read=0:64", status="fail",
+         setup=controllers(THREE),
+         expect=[r"^proc: fault pid=\d+ name=nvme2 vector=14 .* action=killed$",
+                 r"^nvme: read ok dev=nvme0n1 bdf=0000:00:02\.0 nsid=1 lba=0 blocks=64 ",
+                 r"^nvme: read ok dev=nvme1n1 bdf=0000:00:03\.0 nsid=1 lba=0 blocks=8 ",
+                 r"^nvme: read error dev=nvme2n1 .* reason=enodev ",
+                 r"^nvme: error provider nvme2 ended status=-1 faulted=yes "] + [
+             r"^nvme: controller released bdf=0000:00:0%d\.0 stopped=yes ledger_live=0 " % s for s in (2, 3, 4)],
+         forbid=[r"^nvme: read ok dev=nvme2n1 "],
+         check=reads_match(2)),
+    # 32 volumes in a 512 MiB guest (the issue's figure): each bound, served by its own provider, read
+    # by its own client and checked on its own image; what they cost is reported and all of it
+    # comes back on release (no heap object left behind).
+    Case("volumes-32-in-512mib", "nvme.read=0:8", memory_mb=512, setup=many(32), timeout_s=300,
+         expect=[r"^mem: volumes=32 bound=32 served=32 clients=32 .* per_volume_kib=[1-9]\d* ",
+                 r"^mem: released volumes=32 .* heap_objects_left=0$"],
+         check=all_of(reads_match(33), count(r"^nvme: bound bdf=\S+ lane=brokered ", 32),
+                      count(r"^proc: exit pid=\d+ name=blk\d+ status=0$", 32), bound_ones_released)),
+    # The same 32 in 64 MiB: memory runs out.  Volumes that fit are served whole, the rest are refused
+    # with a line each; no panic, nothing half-started, every bound controller released.
+    Case("volumes-out-of-memory", "nvme.read=0:8", memory_mb=64, setup=many(32), status="fail", timeout_s=300,
+         expect=[r"^nvme: error out of memory for nvme\d+ bdf=\S+ need_kib=\d+ free_kib=\d+ reserved_kib=\d+; "
+                 r"not served$",
+                 r"^mem: volumes=32 bound=32 served=([1-9]|[12]\d|3[01]) ",
+                 r"^mem: released volumes=32 .* heap_objects_left=0$"],
+         forbid=[r"reason=out-of-memory", r"kernel-out-of-memory", r"cannot create the I/O queue"],
+         check=all_of(reads_match(2), bound_ones_released)),
+    # GPT partitions as devices, 512-byte sectors: the table reported as the image has it, the jobs
+    # on p2 with partition-relative LBAs, found in the image at the partition's place, and nothing
+    # outside the written blocks of p2 changed anywhere on the disk.
+    Case("volumes-partition-512", "nvme.dev=nvme0n1p2 nvme.read=0:8,16383:1 nvme.write=100:64:0x2b",
+         setup=gpt_setup(512, 64 * MIB),
+         expect=[r"^block: gpt dev=nvme0n1 partitions=3 header_crc=ok entries_crc=ok backup=ok ",
+                 r"^block: partition dev=nvme0n1p2 first_lba=10240 last_lba=26623 ",
+                 r"^client: device dev=nvme0n1p2 .* blocks=16384 block_bytes=512 first_lba=10240 ",
+                 r"^nvme: read ok dev=nvme0n1p2 bdf=\S+ nsid=1 lba=16383 blocks=1 bytes=512 ",
+                 r"^nvme: write ok dev=nvme0n1p2 bdf=\S+ nsid=1 lba=100 blocks=64 "],
+         check=all_of(gpt_lines_match, partition_io_checked(2, [(100, 64, 0x2b)]))),
+    # The same on 4 KiB sectors.
+    Case("volumes-partition-4k", "nvme.dev=nvme0n1p3 nvme.read=0:3 nvme.write=7:9:0x4c",
+         setup=gpt_setup(4096, 64 * MIB),
+         expect=[r"^block: gpt dev=nvme0n1 partitions=3 header_crc=ok entries_crc=ok backup=ok .* lba_bytes=4096 ",
+                 r"^block: partition dev=nvme0n1p3 ",
+                 r"^nvme: write ok dev=nvme0n1p3 bdf=\S+ nsid=1 lba=7 blocks=9 bytes=36864 "],
+         check=all_of(gpt_lines_match, partition_io_checked(3, [(7, 9, 0x4c)]))),
+    # A read that leaves the partition is refused whole: no read line, nothing of it reaches the device.
+    Case("volumes-partition-straddle", "nvme.dev=nvme0n1p2 nvme.read=16383:2", status="fail",
+         setup=gpt_setup(512, 64 * MIB),
+         expect=[r"^nvme: read error dev=nvme0n1p2 bdf=\S+ nsid=1 lba=16383 blocks=2 reason=beyond-partition "
+                 r"lbas=16384 "],
+         forbid=[r"^nvme: read ok dev=nvme0n1p2 .* lba=16383 "]),
+    # A hostile client on a partition: everything refused, its session still works, a scribbled ring
+    # ends only its own session; the other controller's client carries on.
+    Case("volumes-hostile-client", "selftest=hostile-client nvme.dev=nvme0n1p2",
+         setup=lambda ctx: _hostile_setup(ctx),
+         expect=[r"^selftest: hostile-client attempts=\d+ refused=\d+ result=pass pid=\d+$",
+                 r"^selftest: hostile-client attempt=read-straddling-the-end result=refused ",
+                 r"^selftest: hostile-client attempt=attach-a-notification-as-region result=refused ",
+                 r"^selftest: hostile-client attempt=request-flood result=refused ",
+                 r"^provider: error session dev=nvme0n1p2 ring indices out of range; no longer served ",
+                 r"^nvme: read ok dev=nvme1n1 "],
+         forbid=[r"result=ALLOWED"]),
+    # The benchmark through the client path, on two controllers at once.
+    Case("volumes-bench-client", "mode=bench bench.path=client bench.devs=all bench.job=randread4k bench.qd=8 "
+         "bench.seconds=1", setup=controllers(THREE[:2]),
+         expect=[r"^bench: job=randread4k qd=8 iops=[1-9]\d* .* path=client devs=2 ",
+                 r"^bench: device dev=nvme0n1 ios=[1-9]\d* ", r"^bench: device dev=nvme1n1 ios=[1-9]\d* "]),
+]
+
+
+def _hostile_setup(ctx):
+    args = gpt_setup(512, 64 * MIB)(ctx)
+    other = ctx.path("other.img")
+    mkdisk(other, 16 * MIB, "CAPOTHER")
+    return args + ["-drive", "file=%s,if=none,id=o0,format=raw" % other, "-device", "nvme,serial=other,drive=o0"]

@@ -1,0 +1,59 @@
+/*
+ * user/blockclient/blk.h - a block client: a process that holds only
+ * BlockDevice capabilities (one per device), a Region for each, a
+ * Notification to wait on and a Console, and runs the command line's jobs
+ * through them (include/abi/block_job.h).
+ */
+#ifndef CAPROCK_USER_BLOCKCLIENT_BLK_H
+#define CAPROCK_USER_BLOCKCLIENT_BLK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "include/abi/block.h"
+#include "include/abi/block_job.h"
+#include "lib/block_ring.h"
+
+#define BLK_MAX_DEVS 32
+
+struct bdev {
+	int cap, region_cap;
+	struct block_info info;
+	char bdf[16];
+	struct block_ring_client ring;
+	uint8_t *region;
+	uint64_t region_bytes;
+	uint32_t max_blocks;		/* per request: the transfer limit, the region, NLB's 16 bits */
+	uint64_t next_tag;
+};
+
+struct blk {
+	int console, wake;
+	unsigned int ndevs;
+	struct bdev dev[BLK_MAX_DEVS];
+	unsigned int errors;
+};
+
+extern struct blk blk;
+
+void blk_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* session.c */
+int bdev_open(struct bdev *b, int cap, int region_cap);
+/* Post one request (waiting for room); returns its tag, or a CR_* code. */
+int64_t bdev_submit(struct bdev *b, uint16_t op, uint64_t lba, uint32_t blocks, uint64_t offset);
+/* One request, waited for: 0 or the ack's status; *nvme_status gets the device's status field. */
+int bdev_io(struct bdev *b, uint16_t op, uint64_t lba, uint32_t blocks, uint64_t offset, uint16_t *nvme_status);
+/* Sleep until a provider wakes us or timeout_ns passes. */
+void blk_wait(uint64_t timeout_ns);
+
+/* io.c */
+int io_proof(struct bdev *b);
+int io_read(struct bdev *b, uint64_t lba, uint32_t count);
+int io_write(struct bdev *b, uint64_t lba, uint32_t count, uint64_t seed);
+
+/* bench.c, hostile.c */
+int bench_run(const struct block_job *job);
+int hostile_client_run(struct bdev *b);
+
+#endif

@@ -1,0 +1,105 @@
+/*
+ * user/blockclient/session.c - one BlockDevice session from the client's
+ * side: lend the region, learn the geometry, map the ring, post requests
+ * and wait for their acks (include/abi/block.h).
+ */
+#include "lib/fmt.h"
+#include "lib/string.h"
+#include "user/blockclient/blk.h"
+#include "user/lib/ulib.h"
+
+#define NSEC_PER_SEC		((uint64_t)1000000000)
+#define SLOW_NOTE_NS		(60 * NSEC_PER_SEC)
+
+int bdev_open(struct bdev *b, int cap, int region_cap)
+{
+	struct region_info ri;
+	struct block_map m;
+	int err;
+
+	b->cap = cap;
+	b->region_cap = region_cap;
+	if ((err = sys_region_map(region_cap, &ri)) < 0 || (err = sys_block_attach(cap, region_cap)) < 0 ||
+	    (err = sys_block_info(cap, &b->info)) < 0 || (err = sys_block_map(cap, &m)) < 0)
+		return err;
+	if (!b->info.bi_block_xfer || !b->info.bi_block_bytes || !b->info.bi_blocks)
+		return CR_EPROTO;
+	b->region = (uint8_t *)ri.ri_base;
+	b->region_bytes = ri.ri_bytes;
+	block_ring_client_init(&b->ring, (struct block_ring *)m.bm_ring);
+	uint64_t max = b->info.bi_max_transfer / b->info.bi_block_xfer;
+	if (max > b->region_bytes / b->info.bi_block_xfer)
+		max = b->region_bytes / b->info.bi_block_xfer;
+	b->max_blocks = (uint32_t)(max > 65536 ? 65536 : max);
+	fmt_snprintf(b->bdf, sizeof(b->bdf), "%04x:%02x:%02x.%x", b->info.bi_segment, b->info.bi_bus, b->info.bi_dev,
+		     b->info.bi_fn);
+	uprintf("client: device dev=%s bdf=%s nsid=%u blocks=%lu block_bytes=%u first_lba=%lu max_transfer=%u region_bytes=%lu write_cache=%s trim=%s model=\"%s\" serial=\"%s\"%s%s%s%s",
+		b->info.bi_name, b->bdf, b->info.bi_nsid, b->info.bi_blocks, b->info.bi_block_bytes,
+		b->info.bi_first_lba, b->info.bi_max_transfer, b->region_bytes,
+		b->info.bi_flags & BLOCK_WRITE_CACHE ? "yes" : "no", b->info.bi_flags & BLOCK_TRIM ? "yes" : "no",
+		b->info.bi_model, b->info.bi_serial, b->info.bi_ebs_volume_id[0] ? " ebs_volume_id=" : "",
+		b->info.bi_ebs_volume_id, b->info.bi_ebs_device_name[0] ? " ebs_device_name=" : "",
+		b->info.bi_ebs_device_name);
+	return b->max_blocks ? 0 : CR_EINVAL;
+}
+
+void blk_wait(uint64_t timeout_ns)
+{
+	sys_notify_wait(blk.wake, timeout_ns);
+}
+
+static bool provider_gone(const struct bdev *b)
+{
+	return *(volatile const uint32_t *)&b->ring.c_ring->br_flags & BLOCK_RING_PROVIDER_GONE;
+}
+
+int64_t bdev_submit(struct bdev *b, uint16_t op, uint64_t lba, uint32_t blocks, uint64_t offset)
+{
+	int room;
+
+	while ((room = block_ring_submit_room(&b->ring)) == 0) {
+		if (provider_gone(b))
+			return CR_EIO;
+		blk_wait(NSEC_PER_SEC);
+	}
+	if (room < 0)
+		return room;
+	struct block_request r = { .br_tag = ++b->next_tag, .br_lba = lba, .br_offset = offset,
+				   .br_blocks = blocks, .br_op = op };
+	block_ring_submit(&b->ring, &r);
+	return (int64_t)r.br_tag;
+}
+
+int bdev_io(struct bdev *b, uint16_t op, uint64_t lba, uint32_t blocks, uint64_t offset, uint16_t *nvme_status)
+{
+	int64_t tag = bdev_submit(b, op, lba, blocks, offset);
+	uint64_t start = sys_clock_ns(), noted = start;
+
+	*nvme_status = 0;
+	if (tag < 0)
+		return (int)tag;
+	sys_block_notify(b->cap);
+	for (;;) {
+		int n = block_ring_acks(&b->ring);
+		if (n < 0)
+			return n;	/* the provider wrote nonsense: stop trusting this session */
+		while (n-- > 0) {
+			struct block_ack a;
+			block_ring_take_ack(&b->ring, &a);
+			if (a.ba_tag == (uint64_t)tag) {
+				*nvme_status = a.ba_nvme_status;
+				return a.ba_status;
+			}
+		}
+		if (provider_gone(b))
+			return CR_ENODEV;	/* its provider ended: nothing will answer */
+		uint64_t now = sys_clock_ns();
+		if (now - noted > SLOW_NOTE_NS) {
+			/* EBS may stall for long; the provider decides when a command has failed. */
+			uprintf("client: waiting dev=%s lba=%lu blocks=%u elapsed_s=%lu", b->info.bi_name, lba, blocks,
+				(now - start) / NSEC_PER_SEC);
+			noted = now;
+		}
+		blk_wait(NSEC_PER_SEC);
+	}
+}
