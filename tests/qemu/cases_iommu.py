@@ -16,7 +16,9 @@ provider aiming its device outside its pool, and the benchmark.
 import re
 import struct
 
+from harness import Case
 from cases_nvme import nvme_case
+import cases_volumes
 
 IOMMU = ["-device", "intel-iommu,intremap=on"]
 MACHINE = "q35,kernel-irqchip=split"
@@ -214,4 +216,46 @@ CASES = [
               devices=IOMMU, check_reads=False, proof=False,
               expect=[r"^bench: job=seqread128k qd=8 iops=[1-9]\d* .* lane=direct .* errors=0 ",
                       r"^nvme: controller released bdf=\S+ stopped=yes ledger_live=0 .* lane=direct "]),
+]
+
+
+def own_domains(n):
+    """n controllers, each verified in a domain of its own (distinct domain ids), each on the direct lane."""
+    def check(run, ctx):
+        units = [run.kv(l) for l in run.find(r"^iommu: verify step=unit result=ok ")]
+        bdfs = set(u["bdf"] for u in units)
+        dids = set(u["did"] for u in units)
+        problems = []
+        if len(units) != n or len(bdfs) != n or len(dids) != n:
+            problems.append("want %d controllers in %d domains, got %d unit steps, %d bdfs, %d domain ids" %
+                            (n, n, len(units), len(bdfs), len(dids)))
+        for step in ("translation", "dma-lands", "blocked-dma", "carries-on"):
+            got = set(run.kv(l)["bdf"] for l in run.find(r"^iommu: verify step=%s result=ok " % step))
+            if got != bdfs:
+                problems.append("step %s passed on %s, not on every controller" % (step, sorted(got)))
+        bound = set(run.kv(l)["bdf"] for l in run.find(r"^nvme: bound bdf=\S+ lane=direct "))
+        destroyed = set(run.kv(l)["bdf"] for l in run.find(r"^iommu: domain destroyed .* mapped_pages=0 "))
+        if bound != bdfs or destroyed != bdfs:
+            problems.append("direct lane on %s, domains destroyed for %s" % (sorted(bound), sorted(destroyed)))
+        # Each device's blocked DMA faulted with its own source id.
+        faults = set(run.kv(l)["source"] for l in run.find(r"^iommu: fault .* event=poll$"))
+        if faults != bdfs:
+            problems.append("blocked-DMA faults from %s" % sorted(faults))
+        if len(run.find(r"^dma: backend selection ")) != 1:
+            problems.append("the selection line is printed once per boot")
+        return problems
+    return check
+
+
+CASES += [
+    # Three controllers of different shapes: each its own domain, verification and provider; reads checked.
+    Case("iommu-three-controllers-own-domains", "nvme.read=100:100", machine=MACHINE, devices=IOMMU,
+         setup=cases_volumes.controllers(cases_volumes.THREE),
+         expect=[r"^dma: backend selection backend=direct-remapping iommu=intel-vtd verified=true .* "
+                 r"verified_on=0000:00:02\.0$"] +
+                [r"^nvme: read ok dev=nvme%dn1 bdf=0000:00:0%d\.0 nsid=1 lba=0 " % (i, i + 2) for i in range(3)],
+         check=cases_volumes.all_of(cases_volumes.reads_match(4), own_domains(3))),
+    # Nine, as functions of multi-function slots (the DMAR lists each function): nine domain ids.
+    Case("iommu-nine-controllers", "", machine=MACHINE, devices=IOMMU, memory_mb=512,
+         setup=cases_volumes.many(9), check=cases_volumes.all_of(cases_volumes.reads_match(9), own_domains(9))),
 ]
