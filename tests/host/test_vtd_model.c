@@ -336,7 +336,7 @@ static void test_bypass_for_bounce_lane_device(void **state UNUSED)
 	assert_int_equal(make_domain(&d, &nvme0, &step, &why), 0);
 	assert_int_equal(vtdm_dma(SID1, pa, b, 4, true), 0);	/* untranslated through pass-through */
 	assert_int_equal(((uint8_t *)phys_to_virt(pa))[3], 4);
-	assert_true(kshim_logged("iommu: pass-through bdf=0000:00:03.0 unit=0"));
+	assert_true(kshim_logged("iommu: pass-through bdf=0000:00:03.0 requester=0000:00:03.0 unit=0"));
 	assert_int_equal(dma_domain_destroy(&d), 0);
 	pmm_free(pa, 1);
 	assert_string_equal(vtdm.failed, "");

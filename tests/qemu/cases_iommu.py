@@ -259,3 +259,35 @@ CASES += [
     Case("iommu-nine-controllers", "", machine=MACHINE, devices=IOMMU, memory_mb=512,
          setup=cases_volumes.many(9), check=cases_volumes.all_of(cases_volumes.reads_match(9), own_domains(9))),
 ]
+
+
+def mixed_setup(ctx):
+    """nvme "root" on the root bus, a conventional PCI bridge, nvme "bridged" behind it."""
+    images = {}
+    args = ["-device", "pci-bridge,id=br1,chassis_nr=1"]
+    for i, (serial, bus) in enumerate((("root", ""), ("bridged", ",bus=br1,addr=0x1"))):
+        img = ctx.path("%s.img" % serial)
+        cases_volumes.mkdisk(img, 16 * cases_volumes.MIB, "CAPMIX%02d" % i)
+        images[(serial, 1)] = img
+        args += ["-drive", "file=%s,if=none,id=d%d,format=raw" % (img, i),
+                 "-device", "nvme,serial=%s,drive=d%d%s" % (serial, i, bus)]
+    ctx.facts["images"] = images
+    return args
+
+
+CASES += [
+    # One controller verified (translation on), the other behind a conventional bridge: it falls back alone,
+    # with a pass-through context at the bridge's requester id, and both controllers' data is right.
+    Case("iommu-mixed-lanes", "nvme.read=100:100", machine=MACHINE, devices=IOMMU, setup=mixed_setup,
+         expect=[r"^dma: backend selection backend=direct-remapping iommu=intel-vtd verified=true .* "
+                 r"verified_on=0000:00:03\.0$",
+                 r"^nvme: bound bdf=0000:00:03\.0 lane=direct ",
+                 r"^iommu: verify step=unit result=fail bdf=0000:01:01\.0 reason=behind-conventional-pci-bridge$",
+                 r"^nvme: lane fallback bdf=0000:01:01\.0 lane=brokered failed_step=unit ",
+                 r"^iommu: pass-through bdf=0000:01:01\.0 requester=0000:00:02\.0 unit=0 did=\d+ lane=brokered "
+                 r"translating=yes$",
+                 r"^nvme: bound bdf=0000:01:01\.0 lane=brokered ",
+                 r"^nvme: read ok dev=nvme1n1 bdf=0000:01:01\.0 nsid=1 lba=0 "],
+         forbid=[r"^iommu: fault .* source=0000:00:02\.0 ", r"^iommu: fault .* source=0000:01:01\.0 "],
+         check=cases_volumes.reads_match(3)),
+]

@@ -50,7 +50,8 @@ int vtd_bypass(const struct pci_dev *d, const char **why)
 
 	if (!u || u->u_unusable)
 		return 0;	/* nothing of ours translates it */
-	uint16_t sid = vtd_sid(d->pd_bus, d->pd_dev, d->pd_fn);
+	bool aliased = false;
+	uint16_t sid = vtd_requester_id(d, &aliased);	/* behind a conventional bridge: the bridge's id */
 	pci_bdf(d, bdf);
 	for (unsigned i = 0; i < BYPASS_DEVICES; i++) {
 		if (ctxs[u->u_index][i].used && ctxs[u->u_index][i].sid == sid)
@@ -80,7 +81,7 @@ int vtd_bypass(const struct pci_dev *d, const char **why)
 	}
 	x->used = true;
 	x->sid = sid;
-	kprintf("iommu: pass-through bdf=%s unit=%u did=%u lane=brokered translating=%s", bdf, u->u_index, x->did,
-		u->u_translating ? "yes" : "no");
+	kprintf("iommu: pass-through bdf=%s requester=%04x:%02x:%02x.%x unit=%u did=%u lane=brokered translating=%s", bdf,
+		d->pd_segment, sid >> 8, (sid >> 3) & 0x1f, sid & 7, u->u_index, x->did, u->u_translating ? "yes" : "no");
 	return 0;
 }

@@ -31,8 +31,6 @@
 #include "lib/pci_reg.h"
 #include "lib/string.h"
 
-#define PCIE_TYPE_PCIE_TO_PCI	0x7	/* PCI Express Capabilities register, device/port type */
-
 static struct vtd_domain *dom(const struct dma_domain *d) { return d->dd_priv; }
 
 static const struct vtd_pt_env *env_of(const struct vtd_domain *vd) { return vtd_pt_env(vd->vd_unit); }
@@ -311,36 +309,6 @@ static const struct dma_ops vtd_ops = {
 
 /* ---------------------------------------------------------------- creation: the unit and translation steps */
 
-/*
- * DMA from behind a conventional PCI (or PCIe-to-PCI) bridge carries the
- * bridge's requester id, not the device's (§3.4.1): a context entry for
- * the device would not be the one the unit uses.  Such devices are not
- * given a domain.
- */
-static const char *requester_id_problem(const struct pci_dev *d)
-{
-	uint8_t bus = d->pd_bus;
-
-	for (unsigned hops = 0; hops < 256; hops++) {
-		const struct pci_dev *up = NULL;
-		for (unsigned i = 0; pci_device(i); i++) {
-			const struct pci_dev *b = pci_device(i);
-			if (b->pd_header_type == PCI_HEADER_BRIDGE && b->pd_segment == d->pd_segment &&
-			    (uint8_t)pci_cfg_read(b, PCI_SECONDARY_BUS, 1) == bus && b->pd_bus != bus) {
-				up = b;
-				break;
-			}
-		}
-		if (!up)
-			return NULL;	/* a root bus */
-		if (!up->pd_cap_pcie ||
-		    ((pci_cfg_read(up, (uint16_t)(up->pd_cap_pcie + 2), 2) >> 4) & 0xf) == PCIE_TYPE_PCIE_TO_PCI)
-			return "behind-conventional-pci-bridge";
-		bus = up->pd_bus;
-	}
-	return "bridge-loop";
-}
-
 static int fail(const struct dma_domain_req *req, const char *bdf, const char *step, const char *why)
 {
 	kprintf("iommu: verify step=%s result=fail bdf=%s reason=%s", step, bdf, why);
@@ -364,8 +332,15 @@ static int unit_step(struct vtd_domain *vd, const struct pci_dev *dev, const str
 	if (u->u_unusable)
 		return fail(req, vd->vd_bdf, "unit", u->u_unusable);
 	vd->vd_unit = u;
-	if ((why = requester_id_problem(dev)) != NULL)
-		return fail(req, vd->vd_bdf, "unit", why);
+	/*
+	 * Behind a conventional PCI (or PCIe-to-PCI) bridge the unit sees the
+	 * bridge's requester id, shared by everything behind it: a domain of
+	 * this device's own is not possible there.
+	 */
+	bool aliased = false;
+	vtd_requester_id(dev, &aliased);
+	if (aliased)
+		return fail(req, vd->vd_bdf, "unit", "behind-conventional-pci-bridge");
 	/*
 	 * Firmware DMAs to its RMRRs on this device's behalf.  Mapping them
 	 * into the domain would let the provider aim its device at firmware

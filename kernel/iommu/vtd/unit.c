@@ -218,3 +218,42 @@ struct vtd_unit *vtd_unit_for(const struct pci_dev *d, bool *explicit_scope)
 
 	return i < 0 || (unsigned)i >= vtd_nunits ? NULL : &vtd_units[i];
 }
+
+#define PCIE_TYPE_PCIE_TO_PCI	0x7	/* PCI Express Capabilities register, device/port type */
+
+/*
+ * The requester id the unit sees for d's DMA (VT-d 3.3 §3.4.1; PCIe-to-PCI
+ * bridge spec §2.3).  Below a bridge whose secondary side is conventional
+ * PCI, requests carry the bridge's id: a PCIe-to-PCI bridge's secondary
+ * bus with devfn 0, any other bridge its own.  The outermost such bridge
+ * decides.  Walks up through the bridges enumeration found.
+ */
+uint16_t vtd_requester_id(const struct pci_dev *d, bool *aliased)
+{
+	uint16_t sid = vtd_sid(d->pd_bus, d->pd_dev, d->pd_fn);
+	uint8_t bus = d->pd_bus;
+
+	*aliased = false;
+	for (unsigned hops = 0; hops < 256; hops++) {
+		const struct pci_dev *up = NULL;
+		for (unsigned i = 0; pci_device(i) && !up; i++) {
+			const struct pci_dev *b = pci_device(i);
+			if (b->pd_header_type == PCI_HEADER_BRIDGE && b->pd_segment == d->pd_segment && b->pd_bus != bus &&
+			    (uint8_t)pci_cfg_read(b, PCI_SECONDARY_BUS, 1) == bus)
+				up = b;
+		}
+		if (!up)
+			return sid;	/* a root bus */
+		bool to_pci = up->pd_cap_pcie &&
+			      ((pci_cfg_read(up, (uint16_t)(up->pd_cap_pcie + 2), 2) >> 4) & 0xf) == PCIE_TYPE_PCIE_TO_PCI;
+		if (to_pci) {
+			sid = vtd_sid(bus, 0, 0);
+			*aliased = true;
+		} else if (!up->pd_cap_pcie) {
+			sid = vtd_sid(up->pd_bus, up->pd_dev, up->pd_fn);
+			*aliased = true;
+		}
+		bus = up->pd_bus;
+	}
+	return sid;
+}

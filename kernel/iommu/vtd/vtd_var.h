@@ -119,6 +119,8 @@ void vtd_did_free(struct vtd_unit *u, uint16_t did);
 struct vtd_unit *vtd_unit_for(const struct pci_dev *d, bool *explicit_scope);
 extern const struct acpi_dmar_info *vtd_dmar;
 extern const struct vtd_bus_reader vtd_pci_reader;
+/* The requester id d's DMA carries (*aliased: a bridge's, not d's own). */
+uint16_t vtd_requester_id(const struct pci_dev *d, bool *aliased);
 
 /* rmrr.c: firmware's reserved regions (§8.4) */
 /* Identity-map every RMRR for the devices on u it names (before translation is enabled). */
