@@ -1,5 +1,6 @@
 /*
- * kernel/nvme/broker.h - the brokered lane: an untrusted provider drives
+ * kernel/nvme/broker.h - the brokered lane (the direct-remapping lane has
+ * no broker: its invariants are in lane_direct.h): an untrusted provider drives
  * shadow queues in its DMAPool; the manager mirrors each with a device
  * queue in its own memory and moves commands and completions between them.
  *
