@@ -62,8 +62,9 @@ static void attempt(struct nvme_dev *d, struct nvme_queue *q, const char *name, 
 	struct nvme_cqe e;
 	char how[128];
 
-	lane_direct_raw_next();
+	lane_direct_raw_next(true);
 	int err = queue_exec(d, q, &c, &e);
+	lane_direct_raw_next(false);	/* also if the command never reached the queue */
 	bool alive = controller_alive(d);
 	bool intact = canary_intact(scratch, 0, keep_from) && canary_intact(scratch, keep_to, SCRATCH_BYTES);
 	fmt_snprintf(how, sizeof(how), "device-address=0x%lx completed=%s status=0x%04x controller=%s pool=%s", addr,

@@ -104,9 +104,9 @@ uint64_t lane_direct_iova(uint64_t handle)
 	return dl.iova_base + handle;
 }
 
-void lane_direct_raw_next(void)
+void lane_direct_raw_next(bool raw)
 {
-	dl.raw_next = true;
+	dl.raw_next = raw;
 }
 
 uint32_t lane_direct_cap_qd(uint32_t qd, uint64_t bytes)

@@ -23,7 +23,7 @@ void lane_direct_ring_cq(struct nvme_dev *d, const struct nvme_queue *q);
 /* Device address of pool offset handle. */
 uint64_t lane_direct_iova(uint64_t handle);
 /* The next submitted command already carries device addresses: leave it alone (hostile self-test). */
-void lane_direct_raw_next(void);
+void lane_direct_raw_next(bool raw);
 /* Is there room for one more command (a PRP list chunk free)? */
 bool lane_direct_can_submit(void);
 /* At most this many commands of bytes each can be in flight at once. */
