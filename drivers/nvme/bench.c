@@ -76,7 +76,7 @@ int bench_run(struct nvme_dev *d, const struct nvme_ns *ns, const struct nvme_jo
 		pattern_fill(pool_ptr(d, d->d_data), 0, (size_t)qd * bs, 0xbe4c);
 	memset(&hist, 0, sizeof(hist));
 
-	uint64_t start = sys_clock_ns(), measure_from = start + RAMP_NS;
+	uint64_t start = clock_now_ns(), measure_from = start + RAMP_NS;
 	uint64_t end = measure_from + job->j_bench_seconds * NSEC_PER_SEC;
 	uint64_t ios = 0, errors = 0, waits = 0;
 	for (uint32_t i = 0; i < qd; i++)
@@ -84,20 +84,19 @@ int bench_run(struct nvme_dev *d, const struct nvme_ns *ns, const struct nvme_jo
 	queue_ring(d, q);
 
 	bool stopping = false;
-	uint64_t last_progress = sys_clock_ns();
+	uint64_t last_progress = clock_now_ns();
 	while (q->q_outstanding) {
-		struct irq_wait_result r;
 		if (!queue_reap(d, q)) {
-			if (sys_clock_ns() - last_progress > STALL_NS) {
+			if (clock_now_ns() - last_progress > STALL_NS) {
 				nvme_error("bench: error no completion for %llu s with %u commands outstanding",
 					   STALL_NS / NSEC_PER_SEC, q->q_outstanding);
 				return CR_ETIMEDOUT;
 			}
-			sys_irq_wait(q->q_irq, NSEC_PER_SEC, &r);
+			queue_kick(d, q, q->q_irq, NSEC_PER_SEC, NULL);	/* ring, tell the head, wait: one crossing */
 			waits++;
 			continue;
 		}
-		uint64_t now = sys_clock_ns();
+		uint64_t now = clock_now_ns();
 		last_progress = now;
 		stopping = now >= end;
 		for (uint16_t i = 0; i < q->q_ndone; i++) {
@@ -116,7 +115,6 @@ int bench_run(struct nvme_dev *d, const struct nvme_ns *ns, const struct nvme_jo
 				submit_one(d, &s, buf);
 		}
 		q->q_ndone = 0;
-		queue_ring(d, q);
 	}
 	uint64_t secs_x1000 = (end - measure_from) / 1000000;
 	uint64_t iops = ios * 1000 / (secs_x1000 ? secs_x1000 : 1);
