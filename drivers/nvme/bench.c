@@ -12,6 +12,7 @@
 #include "lib/nvme_status.h"
 #include "lib/pattern.h"
 #include "lib/string.h"
+#include "lib/xorshift.h"
 #include "user/lib/ulib.h"
 
 #define NSEC_PER_SEC 1000000000ull
@@ -19,15 +20,7 @@
 #define STALL_NS (30 * NSEC_PER_SEC)	/* no completion this long: the device is stuck */
 static struct latency_hist hist;
 
-static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
-
-static uint64_t xorshift(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
+static uint64_t rng_state = XORSHIFT64_SEED;
 
 struct bench_state {
 	const struct nvme_ns *ns;
@@ -40,7 +33,7 @@ struct bench_state {
 
 static int submit_one(struct nvme_dev *d, struct bench_state *s, uint64_t buf)
 {
-	uint64_t pos = s->random ? xorshift() % s->positions : s->next_seq++ % s->positions;
+	uint64_t pos = s->random ? xorshift64(&rng_state) % s->positions : s->next_seq++ % s->positions;
 	struct nvme_sqe c;
 
 	cmd_rw(&c, s->opc, s->ns, pos * s->blocks, s->blocks, buf, d->d_md);
