@@ -148,8 +148,8 @@ static bool parse_bench_job(struct span s, enum bench_pattern *pat, uint32_t *by
 
 /* Keys that take one value; a second occurrence is an error. */
 enum scalar_key { K_MODE, K_NSID, K_DMA, K_JOB, K_QD, K_SECONDS, K_SELFTEST, K_RUN_TIMEOUT, K_SERVE_SECONDS,
-		  K_CLOCK, K_APIC_MODE, K_APIC_TIMER, K_DEV, K_BENCH_PATH, K_BENCH_DEVS, K_FAULT, K_IOMMU_INVAL,
-		  K_NKEYS };
+		  K_CLOCK, K_APIC_MODE, K_APIC_TIMER, K_DEV, K_BENCH_PATH, K_BENCH_DEVS, K_FAULT, K_DMA_COPY,
+		  K_IOMMU_INVAL, K_NKEYS };
 
 /* A decimal number at *i without leading zeros; false if there is none. */
 static bool take_number(struct span s, size_t *i, bool zero_ok)
@@ -240,6 +240,15 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 			o->iommu_inval = IOMMU_INVAL_QUEUED;
 		else
 			ok = false;
+	} else if (span_is(k, "dma.copy")) {
+		key = K_DMA_COPY;
+		ok = false;
+		for (int c = DMA_COPY_AUTO; c < DMA_COPY_NCHOICES && !ok; c++) {
+			if (span_is(v, dma_copy_choice_name((enum dma_copy_choice)c))) {
+				o->dma_copy = (enum dma_copy_choice)c;
+				ok = true;
+			}
+		}
 	} else if (span_is(k, "bench.job")) {
 		key = K_JOB;
 		ok = parse_bench_job(v, &o->bench_pattern, &o->bench_block_bytes);
@@ -383,6 +392,15 @@ const char *run_mode_name(enum run_mode mode)
 	case RUN_MODE_SERVE:	return "serve";
 	}
 	return "?";
+}
+
+const char *dma_copy_choice_name(enum dma_copy_choice choice)
+{
+	static const char *const names[DMA_COPY_NCHOICES] = {
+		[DMA_COPY_AUTO] = "auto", [DMA_COPY_WORDS] = "words", [DMA_COPY_UNROLLED] = "unrolled",
+		[DMA_COPY_REP_MOVSQ] = "rep-movsq", [DMA_COPY_REP_MOVSB] = "rep-movsb", [DMA_COPY_SSE] = "sse",
+	};
+	return (unsigned)choice < DMA_COPY_NCHOICES ? names[choice] : "unknown";
 }
 
 const char *dma_choice_name(enum dma_backend_choice choice)

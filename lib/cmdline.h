@@ -26,6 +26,17 @@ enum run_mode {
 	RUN_MODE_SERVE,		/* the jobs, then idle until the power button (or serve.seconds) */
 };
 
+/* dma.copy=: how the bounce lane copies (kernel/arch/x86_64/copy_variants.h); auto measures at boot. */
+enum dma_copy_choice {
+	DMA_COPY_AUTO,
+	DMA_COPY_WORDS,
+	DMA_COPY_UNROLLED,
+	DMA_COPY_REP_MOVSQ,
+	DMA_COPY_REP_MOVSB,
+	DMA_COPY_SSE,
+	DMA_COPY_NCHOICES
+};
+
 enum dma_backend_choice {
 	DMA_CHOICE_AUTO,	/* direct remapping if verified, else bounce */
 	DMA_CHOICE_BOUNCE,
@@ -77,6 +88,7 @@ struct boot_options {
 	uint32_t nsid;			/* 0: the first active namespace */
 	enum dma_backend_choice dma_backend;
 	enum iommu_inval_choice iommu_inval;
+	enum dma_copy_choice dma_copy;
 	enum bench_pattern bench_pattern;
 	uint32_t bench_block_bytes;
 	uint32_t bench_qd;
@@ -104,6 +116,7 @@ void cmdline_parse(const char *line, struct boot_options *opts);
 const char *run_mode_name(enum run_mode mode);
 const char *dma_choice_name(enum dma_backend_choice choice);
 const char *iommu_inval_choice_name(enum iommu_inval_choice choice);
+const char *dma_copy_choice_name(enum dma_copy_choice choice);
 const char *bench_pattern_name(enum bench_pattern pattern);
 
 #endif

@@ -13,6 +13,7 @@
 #include "lib/nvme_status.h"
 #include "lib/pattern.h"
 #include "lib/string.h"
+#include "lib/xorshift.h"
 #include "user/lib/ulib.h"
 
 #define NSEC_PER_SEC 1000000000ull
@@ -20,15 +21,7 @@
 #define STALL_NS (30 * NSEC_PER_SEC)	/* no completion this long: the device is stuck */
 static struct latency_hist hist;
 
-static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
-
-static uint64_t xorshift(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
+static uint64_t rng_state = XORSHIFT64_SEED;
 
 struct bench_state {
 	const struct nvme_ns *ns;
@@ -41,7 +34,7 @@ struct bench_state {
 
 static int submit_one(struct nvme_dev *d, struct bench_state *s, uint64_t buf)
 {
-	uint64_t pos = s->random ? xorshift() % s->positions : s->next_seq++ % s->positions;
+	uint64_t pos = s->random ? xorshift64(&rng_state) % s->positions : s->next_seq++ % s->positions;
 	struct nvme_sqe c;
 
 	cmd_rw(&c, s->opc, s->ns, pos * s->blocks, s->blocks, buf, d->d_md);
@@ -78,7 +71,7 @@ int bench_run(struct nvme_dev *d, const struct nvme_ns *ns, const struct nvme_jo
 		pattern_fill(pool_ptr(d, d->d_data), 0, (size_t)qd * bs, 0xbe4c);
 	memset(&hist, 0, sizeof(hist));
 
-	uint64_t start = sys_clock_ns(), measure_from = start + RAMP_NS;
+	uint64_t start = clock_now_ns(), measure_from = start + RAMP_NS;
 	uint64_t end = measure_from + job->j_bench_seconds * NSEC_PER_SEC;
 	uint64_t ios = 0, errors = 0, waits = 0;
 	for (uint32_t i = 0; i < qd; i++)
@@ -86,20 +79,19 @@ int bench_run(struct nvme_dev *d, const struct nvme_ns *ns, const struct nvme_jo
 	queue_ring(d, q);
 
 	bool stopping = false;
-	uint64_t last_progress = sys_clock_ns();
+	uint64_t last_progress = clock_now_ns();
 	while (q->q_outstanding) {
-		struct irq_wait_result r;
 		if (!queue_reap(d, q)) {
-			if (sys_clock_ns() - last_progress > STALL_NS) {
+			if (clock_now_ns() - last_progress > STALL_NS) {
 				nvme_error("bench: error no completion for %llu s with %u commands outstanding",
 					   STALL_NS / NSEC_PER_SEC, q->q_outstanding);
 				return CR_ETIMEDOUT;
 			}
-			sys_irq_wait(q->q_irq, NSEC_PER_SEC, &r);
+			queue_kick(d, q, q->q_irq, NSEC_PER_SEC, NULL);	/* ring, tell the head, wait: one crossing */
 			waits++;
 			continue;
 		}
-		uint64_t now = sys_clock_ns();
+		uint64_t now = clock_now_ns();
 		last_progress = now;
 		stopping = now >= end;
 		for (uint16_t i = 0; i < q->q_ndone; i++) {
@@ -118,7 +110,6 @@ int bench_run(struct nvme_dev *d, const struct nvme_ns *ns, const struct nvme_jo
 				submit_one(d, &s, buf);
 		}
 		q->q_ndone = 0;
-		queue_ring(d, q);
 	}
 	uint64_t secs_x1000 = (end - measure_from) / 1000000;
 	uint64_t iops = ios * 1000 / (secs_x1000 ? secs_x1000 : 1);

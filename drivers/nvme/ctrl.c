@@ -16,7 +16,7 @@
 
 static int wait_ready(struct nvme_dev *d, bool want, const char *phase)
 {
-	uint64_t deadline = sys_clock_ns() + (uint64_t)d->d_ready_timeout_ms * NSEC_PER_MS;
+	uint64_t deadline = clock_now_ns() + (uint64_t)d->d_ready_timeout_ms * NSEC_PER_MS;
 	uint32_t csts = 0;
 
 	for (;;) {
@@ -30,7 +30,7 @@ static int wait_ready(struct nvme_dev *d, bool want, const char *phase)
 		}
 		if (!!(csts & NVME_CSTS_RDY) == want)
 			return 0;
-		if (sys_clock_ns() > deadline) {
+		if (clock_now_ns() > deadline) {
 			nvme_error("provider: error timeout waiting for CSTS.RDY=%d during %s timeout_ms=%u csts=0x%x",
 				   want, phase, d->d_ready_timeout_ms, csts);
 			return CR_ETIMEDOUT;

@@ -138,6 +138,25 @@ static void syscalls(struct nvme_dev *d)
 			(int)syscall6(SYS_DEVICE_INFO, d->d_mmio, (long)0xffff800000001000ull, 0, 0, 0, 0));
 	syscall_refused("second-enable-while-running", sys_nvme_enable(d, &(struct nvme_enable_req){
 		.er_pool_slot = (uint32_t)d->d_pool_cap, .er_asq_entries = 2, .er_acq_entries = 2 }));
+	/* The one-crossing ring-and-wait: every argument checked before anything is done. */
+	struct nvme_ring_wait rw = { .rw_qid = 0, .rw_sq_tail = NVME_RW_KEEP, .rw_cq_head = NVME_RW_KEEP,
+				     .rw_wait_slot = (uint32_t)d->d_pool_cap };
+	syscall_refused("ring-wait-on-a-dma-pool", sys_nvme_ring_wait(d, &rw));
+	rw.rw_wait_slot = (uint32_t)d->d_console;
+	syscall_refused("ring-wait-on-the-console", sys_nvme_ring_wait(d, &rw));
+	rw.rw_wait_slot = CAP_SLOTS + 7;
+	syscall_refused("ring-wait-on-a-slot-beyond-the-table", sys_nvme_ring_wait(d, &rw));
+	rw = (struct nvme_ring_wait){ .rw_qid = 0, .rw_sq_tail = NVME_RW_KEEP, .rw_cq_head = NVME_RW_KEEP,
+				      .rw_wait_slot = NVME_RW_NO_WAIT, .rw_reserved = 1 };
+	syscall_refused("ring-wait-reserved-field", sys_nvme_ring_wait(d, &rw));
+	rw.rw_reserved = 0;
+	rw.rw_qid = 0xffff;
+	syscall_refused("ring-wait-queue-out-of-range", sys_nvme_ring_wait(d, &rw));
+	rw.rw_qid = 0;
+	rw.rw_sq_tail = 4000;
+	syscall_refused("ring-wait-tail-outside-ring", sys_nvme_ring_wait(d, &rw));
+	syscall_refused("ring-wait-args-in-kernel",
+			(int)syscall6(SYS_NVME_RING_WAIT, d->d_mmio, (long)0xffffffff80200000ull, 0, 0, 0, 0));
 }
 
 /* Commands the broker must refuse (I4, I6). */

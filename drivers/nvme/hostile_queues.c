@@ -31,11 +31,11 @@ static struct nvme_queue hq;
 /* Take every completion q shows within ms, releasing the slots; returns how many. */
 static unsigned take_all(struct nvme_dev *d, struct nvme_queue *q, unsigned want, uint64_t ms, unsigned *ok)
 {
-	uint64_t deadline = sys_clock_ns() + ms * NSEC_PER_MS;
+	uint64_t deadline = clock_now_ns() + ms * NSEC_PER_MS;
 	unsigned got = 0;
 
 	*ok = 0;
-	while (got < want && sys_clock_ns() < deadline) {
+	while (got < want && clock_now_ns() < deadline) {
 		queue_reap(d, q);
 		for (uint16_t i = 0; i < q->q_ndone; i++) {
 			struct nvme_slot *s = &q->q_slots[q->q_done[i]];
@@ -183,9 +183,8 @@ static void refusal_flood(struct nvme_dev *d, const struct nvme_ns *ns)
 		queue_submit(d, q, &c, 0);
 	}
 	int taken = queue_ring(d, q);
-	uint64_t deadline = sys_clock_ns() + 30000 * NSEC_PER_MS;
-	while (got < n && sys_clock_ns() < deadline) {
-		struct irq_wait_result r;
+	uint64_t deadline = clock_now_ns() + 30000 * NSEC_PER_MS;
+	while (got < n && clock_now_ns() < deadline) {
 		queue_reap(d, q);
 		for (uint16_t i = 0; i < q->q_ndone; i++) {
 			refused += hostile_is_refusal(&q->q_slots[q->q_done[i]].s_cqe, NBR_IO_OPCODE);
@@ -194,7 +193,7 @@ static void refusal_flood(struct nvme_dev *d, const struct nvme_ns *ns)
 		}
 		q->q_ndone = 0;
 		if (got < n)
-			sys_irq_wait(q->q_irq, 100 * NSEC_PER_MS, &r);
+			queue_kick(d, q, q->q_irq, 100 * NSEC_PER_MS, NULL);
 	}
 	char how[96];
 	fmt_snprintf(how, sizeof(how), "commands=%u taken_by_one_doorbell=%d refused=%u", n, taken, refused);

@@ -273,3 +273,17 @@ void lane_direct_ring_cq(struct nvme_dev *d, const struct nvme_queue *q)
 	__asm__ volatile("" : : : "memory");
 	*doorbell(d, q->q_id, true) = q->q_cq_head;
 }
+
+int lane_direct_kick(struct nvme_dev *d, const struct nvme_queue *q, struct nvme_ring_wait *rw)
+{
+	int taken = 0;
+
+	if (rw->rw_cq_head != NVME_RW_KEEP)
+		lane_direct_ring_cq(d, q);
+	if (rw->rw_sq_tail != NVME_RW_KEEP) {
+		lane_direct_ring_sq(d, q);
+		taken = q->q_unrung;	/* the device takes every entry up to the tail */
+	}
+	rw->rw_cq_head = rw->rw_sq_tail = NVME_RW_KEEP;	/* the kernel only waits */
+	return taken;
+}

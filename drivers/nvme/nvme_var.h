@@ -42,6 +42,7 @@ struct nvme_queue {
 	uint16_t q_sq_tail;
 	uint16_t q_sq_head;		/* last SQHD the completions reported */
 	uint16_t q_cq_head;
+	uint16_t q_cq_head_told;	/* the CQ head the kernel last heard of */
 	uint16_t q_phase;
 	uint16_t q_unrung;		/* entries written since the last doorbell */
 	int q_irq;			/* Interrupt capability slot */
@@ -109,6 +110,13 @@ int queue_submit(struct nvme_dev *d, struct nvme_queue *q, struct nvme_sqe *cmd,
 /* The command id the next queue_submit will use. */
 uint16_t queue_next_cid(const struct nvme_queue *q);
 int queue_ring(struct nvme_dev *d, struct nvme_queue *q);
+/*
+ * One crossing: tell the kernel the CQ head (if it moved) and the SQ tail
+ * (if entries wait), then wait on wait_slot (an Interrupt or Notification;
+ * -1: do not wait) up to timeout_ns.  *woke (may be NULL) gets what the wait
+ * took.  Returns the SQ entries the broker took, or a negative CR_* code.
+ */
+int queue_kick(struct nvme_dev *d, struct nvme_queue *q, int wait_slot, uint64_t timeout_ns, uint64_t *woke);
 unsigned queue_reap(struct nvme_dev *d, struct nvme_queue *q);
 int queue_wait(struct nvme_dev *d, struct nvme_queue *q, uint16_t cid, struct nvme_cqe *out);
 int queue_exec(struct nvme_dev *d, struct nvme_queue *q, struct nvme_sqe *cmd, struct nvme_cqe *out);
@@ -148,6 +156,7 @@ int sys_mmio_write32(struct nvme_dev *d, uint32_t off, uint32_t v);
 int sys_nvme_enable(struct nvme_dev *d, const struct nvme_enable_req *req);
 int sys_nvme_doorbell(struct nvme_dev *d, uint16_t qid, uint32_t kind, uint16_t value);
 int sys_irq_wait(int irq, uint64_t timeout_ns, struct irq_wait_result *out);
+int sys_nvme_ring_wait(struct nvme_dev *d, struct nvme_ring_wait *rw);
 int sys_device_info(struct nvme_dev *d, struct device_info *out);
 int sys_dma_pool_map(int pool, struct dma_pool_info *out);
 

@@ -56,7 +56,7 @@ int queue_submit(struct nvme_dev *d, struct nvme_queue *q, struct nvme_sqe *cmd,
 			return err;
 	}
 	q->q_next_cid = (uint16_t)((cid + 1) % q->q_size);
-	q->q_slots[cid] = (struct nvme_slot){ .s_busy = true, .s_submit_ns = sys_clock_ns(), .s_tag = tag, .s_opc = cmd->opc };
+	q->q_slots[cid] = (struct nvme_slot){ .s_busy = true, .s_submit_ns = clock_now_ns(), .s_tag = tag, .s_opc = cmd->opc };
 	cmd->cid = cid;
 	q->q_sq[q->q_sq_tail] = *cmd;
 	q->q_sq_tail = (uint16_t)((q->q_sq_tail + 1) % q->q_size);
@@ -65,18 +65,49 @@ int queue_submit(struct nvme_dev *d, struct nvme_queue *q, struct nvme_sqe *cmd,
 	return cid;
 }
 
-int queue_ring(struct nvme_dev *d, struct nvme_queue *q)
+int queue_kick(struct nvme_dev *d, struct nvme_queue *q, int wait_slot, uint64_t timeout_ns, uint64_t *woke)
 {
-	if (!q->q_unrung)
-		return 0;
+	bool head_moved = q->q_cq_head != q->q_cq_head_told;
+	struct nvme_ring_wait rw = {
+		.rw_qid = q->q_id,
+		.rw_sq_tail = q->q_unrung ? q->q_sq_tail : NVME_RW_KEEP,
+		.rw_cq_head = head_moved ? q->q_cq_head : NVME_RW_KEEP,
+		.rw_wait_slot = wait_slot >= 0 ? (uint32_t)wait_slot : NVME_RW_NO_WAIT,
+		.rw_timeout_ns = timeout_ns,
+	};
+
+	int taken = 0;
+
+	if (woke)
+		*woke = 0;
+	if (!q->q_unrung && !head_moved && wait_slot < 0)
+		return 0;	/* nothing to say, nothing to wait for: no crossing */
+	if (d->d_lane == DMA_LANE_DIRECT) {
+		taken = lane_direct_kick(d, q, &rw);	/* rings both doorbells; rw keeps only the wait */
+		q->q_unrung = 0;
+		q->q_cq_head_told = q->q_cq_head;
+		if (wait_slot < 0)
+			return taken;
+	}
+	int err = sys_nvme_ring_wait(d, &rw);
+	if (err < 0)
+		return err;
 	q->q_unrung = 0;
-	if (d->d_lane == DMA_LANE_DIRECT)
-		return lane_direct_ring_sq(d, q);
-	return sys_nvme_doorbell(d, q->q_id, NVME_DB_SQ_TAIL, q->q_sq_tail);
+	q->q_cq_head_told = q->q_cq_head;
+	if (woke)
+		*woke = rw.rw_woke;
+	return d->d_lane == DMA_LANE_DIRECT ? taken : (int)rw.rw_taken;
 }
 
-static void ring_cq(struct nvme_dev *d, struct nvme_queue *q)
+int queue_ring(struct nvme_dev *d, struct nvme_queue *q)
 {
+	return queue_kick(d, q, -1, 0, NULL);
+}
+
+/* Tell the controller the CQ head now, not with the next kick. */
+static void tell_cq_head(struct nvme_dev *d, struct nvme_queue *q)
+{
+	q->q_cq_head_told = q->q_cq_head;
 	if (d->d_lane == DMA_LANE_DIRECT)
 		lane_direct_ring_cq(d, q);
 	else
@@ -106,8 +137,9 @@ unsigned queue_reap(struct nvme_dev *d, struct nvme_queue *q)
 		if (q->q_ndone < NVME_IO_ENTRIES_MAX)
 			q->q_done[q->q_ndone++] = c.cid;
 	}
-	if (n)
-		ring_cq(d, q);
+	/* The head is told with the next kick, or now if half the queue waits to be reused. */
+	if ((uint16_t)((q->q_cq_head - q->q_cq_head_told + q->q_size) % q->q_size) >= q->q_size / 2)
+		tell_cq_head(d, q);
 	return n;
 }
 
@@ -155,27 +187,29 @@ int queue_wait(struct nvme_dev *d, struct nvme_queue *q, uint16_t cid, struct nv
 			 * The manager posts completions from the controller's interrupt;
 			 * if ours arrived before we slept, the signal is still pending.
 			 */
-			struct irq_wait_result r;
-			if (!q->q_woke_by_interrupt && q->q_irq >= 0 && sys_irq_wait(q->q_irq, 0, &r) == 0 &&
-			    r.iw_reason == IRQ_WAIT_INTERRUPT)
+			uint64_t woke = 0;
+			queue_kick(d, q, q->q_woke_by_interrupt ? -1 : q->q_irq, 0, &woke);
+			if (woke)
 				q->q_woke_by_interrupt = true;
 			*out = q->q_slots[cid].s_cqe;
 			queue_release(q, cid);
 			q->q_ndone = 0;	/* synchronous callers track their one command themselves */
 			return 0;
 		}
-		uint64_t now = sys_clock_ns();
+		uint64_t now = clock_now_ns();
 		if (now < deadline) {
-			struct irq_wait_result r;
-			if (q->q_irq < 0)
+			uint64_t woke = 0;
+			if (q->q_irq < 0) {
+				queue_ring(d, q);
 				sys_sleep_ns(100000);	/* no interrupt at all: poll */
-			else if (sys_irq_wait(q->q_irq, deadline - now, &r) == 0 && r.iw_reason == IRQ_WAIT_INTERRUPT)
+			} else if (queue_kick(d, q, q->q_irq, deadline - now, &woke) >= 0 && woke) {
 				q->q_woke_by_interrupt = true;
+			}
 			continue;
 		}
 		/* Deadline: look for a completion whose interrupt never came, then abort. */
 		uint64_t elapsed_ms = (now - start) / NSEC_PER_MS;
-		ring_cq(d, q);
+		tell_cq_head(d, q);
 		if (queue_reap(d, q) && q->q_slots[cid].s_done) {
 			uprintf("nvme: command recovered by polling qid=%u cid=%u elapsed_ms=%lu reason=missed-interrupt",
 				q->q_id, cid, elapsed_ms);

@@ -237,24 +237,23 @@ int serve_run(struct nvme_dev *d, const struct start_info *si, bool fault)
 	}
 	d->d_io.q_irq = -1;	/* completions wake the inbox, not the Interrupt capability */
 	for (;;) {
-		int64_t bits = sys_notify_wait(d->d_inbox, IDLE_WAIT_NS);
-		if (bits < 0) {
-			nvme_error("provider: error inbox wait failed err=%s", cr_err_name((int)bits));
-			return (int)bits;
+		/* Ring what was taken, tell the CQ head, wait for the inbox: one crossing. */
+		uint64_t bits = 0;
+		int kicked = queue_kick(d, &d->d_io, d->d_inbox, IDLE_WAIT_NS, &bits);
+		if (kicked < 0) {
+			nvme_error("provider: error inbox wait failed err=%s", cr_err_name(kicked));
+			return kicked;
 		}
 		if (bits & NVME_INBOX_STOP)
 			stopping = true;
 		reap(d);
-		unsigned taken = 0;
 		for (unsigned i = 0; i < nsessions; i++) {
 			struct session *s = &sessions[i];
 			if (!s->gone && (s->ring.s_ring->br_flags & BLOCK_RING_CLIENT_GONE))
 				s->gone = true;
 			if (!stopping)
-				taken += take_requests(d, s, i);
+				take_requests(d, s, i);
 		}
-		if (taken)
-			queue_ring(d, &d->d_io);
 		for (unsigned i = 0; i < nsessions; i++) {
 			if (sessions[i].notify) {
 				sessions[i].notify = false;

@@ -33,6 +33,11 @@ int sys_nvme_doorbell(struct nvme_dev *d, uint16_t qid, uint32_t kind, uint16_t 
 	return (int)syscall6(SYS_NVME_DOORBELL, d->d_mmio, qid, kind, value, 0, 0);
 }
 
+int sys_nvme_ring_wait(struct nvme_dev *d, struct nvme_ring_wait *rw)
+{
+	return (int)syscall6(SYS_NVME_RING_WAIT, d->d_mmio, (long)rw, 0, 0, 0, 0);
+}
+
 int sys_irq_wait(int irq, uint64_t timeout_ns, struct irq_wait_result *out)
 {
 	return (int)syscall6(SYS_IRQ_WAIT, irq, (long)timeout_ns, (long)out, 0, 0, 0);

@@ -36,6 +36,30 @@ enum nvme_doorbell_kind {
 	NVME_DB_CQ_HEAD = 1,		/* new shadow CQ head: entries before it were consumed */
 };
 
+/*
+ * SYS_NVME_RING_WAIT: one crossing for what a queue's I/O loop does between
+ * batches: report the CQ head, ring the SQ tail, then wait on an interrupt
+ * or a notification.  Each step is optional; all arguments are checked
+ * before any is performed.
+ */
+#define NVME_RW_KEEP		0xffffu		/* rw_sq_tail / rw_cq_head: no doorbell */
+#define NVME_RW_NO_WAIT		0xffffffffu	/* rw_wait_slot: return at once */
+
+struct nvme_ring_wait {
+	uint16_t rw_qid;
+	uint16_t rw_sq_tail;
+	uint16_t rw_cq_head;
+	uint16_t rw_reserved;		/* 0 */
+	uint32_t rw_wait_slot;		/* an Interrupt or Notification capability (WAIT right) */
+	uint32_t rw_taken;		/* out: SQ entries the broker took now */
+	uint64_t rw_timeout_ns;		/* 0: take what is pending, never block */
+	uint64_t rw_woke;		/* out: interrupts taken, or the notification's bits (cleared) */
+};
+_Static_assert(sizeof(struct nvme_ring_wait) == 32, "nvme_ring_wait layout is ABI");
+_Static_assert(offsetof(struct nvme_ring_wait, rw_wait_slot) == 8, "nvme_ring_wait.rw_wait_slot");
+_Static_assert(offsetof(struct nvme_ring_wait, rw_timeout_ns) == 16, "nvme_ring_wait.rw_timeout_ns");
+_Static_assert(offsetof(struct nvme_ring_wait, rw_woke) == 24, "nvme_ring_wait.rw_woke");
+
 #define NVME_BROKER_REFUSED	0xca900000u
 #define NVME_BROKER_REASON(dw0)	((dw0) & 0xffffu)
 

@@ -3,8 +3,11 @@
  *
  * The kernel maps one read-only page at a fixed address and passes its
  * address in RDI to _start: the process's own pid, the capabilities it was
- * granted (slot, type, rights), and an opaque argument block whose layout
- * belongs to the program (e.g. include/abi/nvme_provider.h).
+ * granted (slot, type, rights), an opaque argument block whose layout
+ * belongs to the program (e.g. include/abi/nvme_provider.h), and the
+ * kernel's TSC calibration, so that a timestamp is a user-mode RDTSC and
+ * not a system call (ns = ((rdtsc() - sc_tsc_start) * sc_mult) >> 32, the
+ * kernel's own clock_ns()).
  */
 #ifndef CAPROCK_ABI_START_INFO_H
 #define CAPROCK_ABI_START_INFO_H
@@ -25,6 +28,14 @@ struct start_cap {
 };
 _Static_assert(sizeof(struct start_cap) == 16, "start_cap layout is ABI");
 
+struct start_clock {
+	uint64_t sc_tsc_start;
+	uint64_t sc_mult;
+	uint32_t sc_valid;	/* 0: no calibrated TSC; use SYS_CLOCK_NS */
+	uint32_t sc_reserved;
+};
+_Static_assert(sizeof(struct start_clock) == 24, "start_clock layout is ABI");
+
 struct start_info {
 	uint32_t si_magic;
 	uint32_t si_pid;
@@ -32,8 +43,11 @@ struct start_info {
 	uint32_t si_args_len;
 	struct start_cap si_caps[CAP_SLOTS];
 	uint8_t si_args[START_INFO_ARGS_MAX];
+	struct start_clock si_clock;
 };
 _Static_assert(sizeof(struct start_info) <= 4096, "start info fits one page");
+_Static_assert(offsetof(struct start_info, si_clock) == 16 + 16 * CAP_SLOTS + START_INFO_ARGS_MAX,
+	       "start_info.si_clock");
 _Static_assert(offsetof(struct start_info, si_caps) == 16, "start_info.si_caps");
 _Static_assert(offsetof(struct start_info, si_args) == 16 + 16 * CAP_SLOTS, "start_info.si_args");
 

@@ -29,7 +29,8 @@ enum syscall_nr {
 	SYS_BLOCK_MAP = 16,	/* (block device or session, struct block_map *out): the shared ring */
 	SYS_BLOCK_ATTACH = 17,	/* (block device, region): lend the region to the session, once */
 	SYS_BLOCK_NOTIFY = 18,	/* (block device or session): wake the other end */
-	SYS_NVME_DOORBELL_MAP = 19,	/* (mmio, uint64_t *va): direct lane only, the doorbell page mapped uncached */
+	SYS_NVME_RING_WAIT = 19,	/* (mmio, struct nvme_ring_wait *): CQ head, SQ tail, wait; one crossing */
+	SYS_NVME_DOORBELL_MAP = 20,	/* (mmio, uint64_t *va): direct lane only, the doorbell page mapped uncached */
 	SYS_COUNT
 };
 

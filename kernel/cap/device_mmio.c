@@ -12,10 +12,13 @@
 #include "include/abi/device.h"
 #include "include/abi/errors.h"
 #include "include/abi/nvme_broker.h"
+#include "kernel/cap/interrupt.h"
 #include "kernel/cap/invocations.h"
+#include "kernel/cap/notification.h"
 #include "kernel/core/clock.h"
 #include "kernel/core/log.h"
 #include "kernel/core/proc.h"
+#include "kernel/core/syscall.h"
 #include "kernel/nvme/lane_direct.h"
 #include "kernel/nvme/manager.h"
 #include "lib/nvme_reg_access.h"
@@ -147,4 +150,46 @@ int64_t sys_nvme_doorbell_map(const struct syscall_args *a)
 	if ((err = nvme_direct_doorbell_map(c, proc_current(), &va)) < 0)
 		return err;
 	return copy_to_user(a->a[1], &va, sizeof(va));
+}
+
+/* (mmio, struct nvme_ring_wait *): decode everything, then CQ head, SQ tail and the wait. */
+int64_t sys_nvme_ring_wait(const struct syscall_args *a)
+{
+	struct nvme_ring_wait rw;
+	struct nvme_ctrl *c;
+	const struct cap *w = NULL;
+	int err = decode_ctrl(a->a[0], CAP_RIGHT_WRITE, &c);
+
+	if (err)
+		return err;
+	if ((err = copy_from_user(&rw, a->a[1], sizeof(rw))) < 0)
+		return err;
+	if (!c->nc_enabled)
+		return CR_ENOENT;
+	/* Direct lane: no brokered queues, the provider rings its own doorbells; only the wait remains. */
+	if (c->nc_lane == DMA_LANE_DIRECT && (rw.rw_sq_tail != NVME_RW_KEEP || rw.rw_cq_head != NVME_RW_KEEP))
+		return CR_ENOENT;
+	if (rw.rw_reserved || rw.rw_qid > BROKER_MAX_QID)
+		return CR_EINVAL;
+	if (rw.rw_wait_slot != NVME_RW_NO_WAIT) {
+		if ((err = cap_decode(rw.rw_wait_slot, CAP_TYPE_NONE, CAP_RIGHT_WAIT, &w)) < 0)
+			return err;
+		if (w->c_type != CAP_TYPE_INTERRUPT && w->c_type != CAP_TYPE_NOTIFICATION)
+			return CR_EBADCAP;
+	}
+	if (rw.rw_cq_head != NVME_RW_KEEP && (err = broker_cq_doorbell(c, rw.rw_qid, rw.rw_cq_head)) < 0)
+		return err;
+	rw.rw_taken = 0;
+	if (rw.rw_sq_tail != NVME_RW_KEEP) {
+		int taken = broker_sq_doorbell(c, rw.rw_qid, rw.rw_sq_tail);
+		if (taken < 0)
+			return taken;
+		rw.rw_taken = (uint32_t)taken;
+	}
+	rw.rw_woke = 0;
+	if (w && w->c_type == CAP_TYPE_INTERRUPT)
+		rw.rw_woke = irq_object_wait(w->c_object, rw.rw_timeout_ns);
+	else if (w)
+		rw.rw_woke = notification_wait(w->c_object, rw.rw_timeout_ns);
+	return copy_to_user(a->a[1], &rw, sizeof(rw));
 }

@@ -62,27 +62,33 @@ void irq_object_signal(struct irq_object *o)
 }
 
 /* (irq, timeout_ns, out): timeout 0 polls; longer than an hour is an hour. */
+uint64_t irq_object_wait(struct irq_object *o, uint64_t timeout_ns)
+{
+	if (!o->io_pending && timeout_ns) {
+		uint64_t deadline = clock_ns() + (timeout_ns < IRQ_WAIT_MAX_NS ? timeout_ns : IRQ_WAIT_MAX_NS);
+		/* Hold a reference: the object must outlive this sleep even if the slot is emptied. */
+		kobj_get(&o->io_obj);
+		sched_block(o, deadline);
+		kobj_put(&o->io_obj);
+	}
+	uint64_t taken = o->io_pending;
+	o->io_pending = 0;
+	return taken;
+}
+
 int64_t sys_irq_wait(const struct syscall_args *a)
 {
 	const struct cap *c;
-	uint64_t timeout = a->a[1];
 	int err = cap_decode(a->a[0], CAP_TYPE_INTERRUPT, CAP_RIGHT_WAIT, &c);
 
 	if (err)
 		return err;
 	struct irq_object *o = c->c_object;
 	struct irq_wait_result r = { IRQ_WAIT_TIMEOUT, o->io_index, o->io_kind, o->io_cpu_vector, 0 };
-	if (!o->io_pending && timeout) {
-		uint64_t deadline = clock_ns() + (timeout < IRQ_WAIT_MAX_NS ? timeout : IRQ_WAIT_MAX_NS);
-		/* Hold a reference: the object must outlive this sleep even if the slot is emptied. */
-		kobj_get(&o->io_obj);
-		sched_block(o, deadline);
-		kobj_put(&o->io_obj);
-	}
-	if (o->io_pending) {
+	uint64_t taken = irq_object_wait(o, a->a[1]);
+	if (taken) {
 		r.iw_reason = IRQ_WAIT_INTERRUPT;
-		r.iw_count = o->io_pending;
-		o->io_pending = 0;
+		r.iw_count = taken;
 	}
 	return copy_to_user(a->a[2], &r, sizeof(r));
 }

@@ -26,5 +26,7 @@ struct irq_object *irq_object_create(uint32_t index, uint32_t cpu_vector, uint32
 void irq_object_bind(struct irq_object *o, struct notification *n, uint64_t bits);
 /* Record one interrupt and wake a waiter (called from interrupt context). */
 void irq_object_signal(struct irq_object *o);
+/* Block until a signal is pending or timeout_ns passes (0: do not block); take and return the count. */
+uint64_t irq_object_wait(struct irq_object *o, uint64_t timeout_ns);
 
 #endif

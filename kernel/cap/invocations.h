@@ -12,6 +12,7 @@ int64_t sys_mmio_write(const struct syscall_args *a);
 int64_t sys_device_info(const struct syscall_args *a);
 int64_t sys_nvme_enable(const struct syscall_args *a);
 int64_t sys_nvme_doorbell(const struct syscall_args *a);
+int64_t sys_nvme_ring_wait(const struct syscall_args *a);
 int64_t sys_nvme_doorbell_map(const struct syscall_args *a);
 int64_t sys_irq_wait(const struct syscall_args *a);		/* interrupt.c */
 int64_t sys_dma_pool_map(const struct syscall_args *a);	/* kernel/dma/dma_pool.c */

@@ -42,17 +42,10 @@ void notification_signal(struct notification *n, uint64_t bits)
 }
 
 /* (notification, timeout_ns) -> bits taken; 0 after the timeout. */
-int64_t sys_notify_wait(const struct syscall_args *a)
+uint64_t notification_wait(struct notification *n, uint64_t timeout_ns)
 {
-	const struct cap *c;
-	uint64_t timeout = a->a[1];
-	int err = cap_decode(a->a[0], CAP_TYPE_NOTIFICATION, CAP_RIGHT_WAIT, &c);
-
-	if (err)
-		return err;
-	struct notification *n = c->c_object;
-	if (!n->n_bits && timeout) {
-		uint64_t deadline = clock_ns() + (timeout < NOTIFY_WAIT_MAX_NS ? timeout : NOTIFY_WAIT_MAX_NS);
+	if (!n->n_bits && timeout_ns) {
+		uint64_t deadline = clock_ns() + (timeout_ns < NOTIFY_WAIT_MAX_NS ? timeout_ns : NOTIFY_WAIT_MAX_NS);
 		kobj_get(&n->n_obj);	/* outlive the sleep even if the slot is emptied meanwhile */
 		while (!n->n_bits && sched_block(n, deadline) == 0 && !proc_current()->p_kill_reason)
 			;
@@ -60,5 +53,15 @@ int64_t sys_notify_wait(const struct syscall_args *a)
 	}
 	uint64_t bits = n->n_bits;
 	n->n_bits = 0;
-	return (int64_t)(bits & INT64_MAX);	/* bit 63 is never handed out: results stay non-negative */
+	return bits & INT64_MAX;	/* bit 63 is never handed out: results stay non-negative */
+}
+
+int64_t sys_notify_wait(const struct syscall_args *a)
+{
+	const struct cap *c;
+	int err = cap_decode(a->a[0], CAP_TYPE_NOTIFICATION, CAP_RIGHT_WAIT, &c);
+
+	if (err)
+		return err;
+	return (int64_t)notification_wait(c->c_object, a->a[1]);
 }

@@ -19,5 +19,7 @@ struct notification {
 struct notification *notification_create(void);
 /* OR bits in and wake a waiter (any context; never blocks). */
 void notification_signal(struct notification *n, uint64_t bits);
+/* Block until a bit is set or timeout_ns passes (0: do not block); take and clear the bits. */
+uint64_t notification_wait(struct notification *n, uint64_t timeout_ns);
 
 #endif

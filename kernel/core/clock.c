@@ -15,6 +15,7 @@
 #include "kernel/core/clock.h"
 
 #include "include/abi/errors.h"
+#include "include/abi/start_info.h"
 #include "kernel/acpi/acpi.h"
 #include "kernel/acpi/pm_timer.h"
 #include "kernel/arch/x86_64/cpu.h"
@@ -298,6 +299,11 @@ uint64_t clock_ns(void)
 	uint64_t ticks = rdtsc() - tsc_start;
 
 	return (uint64_t)(((unsigned __int128)ticks * mult) >> 32);
+}
+
+void clock_export(struct start_clock *out)
+{
+	*out = (struct start_clock){ .sc_tsc_start = tsc_start, .sc_mult = mult, .sc_valid = ready };
 }
 
 uint64_t clock_tsc_hz(void)

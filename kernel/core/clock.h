@@ -30,6 +30,9 @@ int clock_init(enum clock_source forced);
 bool clock_ready(void);
 /* Nanoseconds since clock_init; monotonic. */
 uint64_t clock_ns(void);
+struct start_clock;
+/* What a process needs to compute clock_ns() itself from RDTSC (include/abi/start_info.h). */
+void clock_export(struct start_clock *out);
 uint64_t clock_tsc_hz(void);
 enum clock_source clock_source(void);
 /* Local APIC timer ticks per second at divide-by-16 (0 if not measured). */

@@ -25,6 +25,7 @@
 #include "kernel/core/proc.h"
 #include "kernel/core/run_modes.h"
 #include "kernel/core/sched.h"
+#include "kernel/dma/dma_copy.h"
 #include "kernel/nvme/units.h"
 #include "kernel/pci/pci.h"
 #include "lib/cmdline.h"
@@ -79,6 +80,7 @@ void kernel_main(uint32_t info_phys, uint32_t loader_magic)
 		power_off_after_run(false);
 
 	kprintf("boot: mode=%s dma.backend=%s", run_mode_name(opts.mode), dma_choice_name(opts.dma_backend));
+	dma_copy_choose(opts.dma_copy);
 	bool pass;
 	switch (opts.mode) {
 	case RUN_MODE_BOOT:

@@ -10,6 +10,7 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/paging.h"
 #include "kernel/arch/x86_64/percpu.h"
+#include "kernel/core/clock.h"
 #include "kernel/core/log.h"
 #include "kernel/core/memlayout.h"
 #include "kernel/core/pmm.h"
@@ -165,6 +166,7 @@ int proc_start(struct proc *p)
 	}
 	si->si_args_len = (uint32_t)p->p_args_len;
 	memcpy(si->si_args, p->p_args, p->p_args_len);
+	clock_export(&si->si_clock);
 	p->p_state = PROC_RUNNABLE;
 	return 0;
 }

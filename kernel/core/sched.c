@@ -117,7 +117,13 @@ void sched_wakeup(const void *chan)
 			p->p_state = PROC_RUNNABLE;
 			p->p_wait_result = 0;
 			p->p_wait_deadline = 0;
-			if (proc_current())
+			/*
+			 * A device event runs its waiter now (completion latency); a process
+			 * waking another (a session ack, a request) keeps the CPU until it
+			 * blocks, so it finishes its batch first: one switch per batch, not
+			 * per notification.
+			 */
+			if (proc_current() && percpu.cpu_in_irq)
 				need_resched = true;
 		}
 	}

@@ -80,6 +80,7 @@ static const syscall_handler handlers[SYS_COUNT] = {
 	[SYS_BLOCK_MAP] = sys_block_map,
 	[SYS_BLOCK_ATTACH] = sys_block_attach,
 	[SYS_BLOCK_NOTIFY] = sys_block_notify,
+	[SYS_NVME_RING_WAIT] = sys_nvme_ring_wait,
 	[SYS_NVME_DOORBELL_MAP] = sys_nvme_doorbell_map,
 };
 

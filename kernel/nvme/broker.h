@@ -171,6 +171,9 @@ int broker_cq_doorbell(struct nvme_ctrl *c, uint16_t qid, uint16_t head);
 void broker_irq(void *ctx, unsigned int cpu_vector);
 /* Consume every completion the device has posted on cq (I3); returns how many. */
 unsigned broker_drain(struct nvme_ctrl *c, struct broker_cq *cq);
+/* The CQ head doorbell may be deferred (MSI-X only); write it now. */
+bool broker_cq_head_may_wait(const struct nvme_ctrl *c);
+void broker_report_cq_head(struct nvme_ctrl *c, struct broker_cq *cq);
 /* Post e to the shadow CQ now, or false if it has no room (or older completions wait). */
 bool broker_post(struct nvme_ctrl *c, struct broker_cq *cq, const struct nvme_cqe *e);
 void broker_signal(struct nvme_ctrl *c, struct broker_cq *cq);

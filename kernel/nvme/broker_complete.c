@@ -178,11 +178,32 @@ unsigned broker_drain(struct nvme_ctrl *c, struct broker_cq *cq)
 		if (cq->cq_state == BQ_FREE)
 			return consumed;
 	}
-	if (consumed) {
-		compiler_barrier();
-		nvme_write32(c, (uint32_t)nvme_cq_doorbell(cq->cq_qid, c->nc_dstrd), cq->cq_head);
-	}
+	cq->cq_unrung = (uint16_t)(cq->cq_unrung + consumed);
+	if (cq->cq_unrung && (!broker_cq_head_may_wait(c) || cq->cq_unrung >= cq->cq_entries / 2))
+		broker_report_cq_head(c, cq);
 	return consumed;
+}
+
+/*
+ * The device learns of consumed entries only from the CQ head doorbell; a
+ * device event (an MMIO exit) that low-depth I/O need not pay each time.
+ * With MSI-X the device signals every posting whatever the head, so the
+ * head may wait until half the queue is consumed, or until the device
+ * would need the room (broker_cq_room, NVMe §3.3.1.2 flow control).  Pin
+ * interrupts stay asserted and a single MSI message is not re-sent while
+ * entries look unconsumed, so there the head is reported at once.
+ */
+bool broker_cq_head_may_wait(const struct nvme_ctrl *c)
+{
+	return c->nc_irqs.pi_kind == IRQ_KIND_MSIX;
+}
+
+void broker_report_cq_head(struct nvme_ctrl *c, struct broker_cq *cq)
+{
+	compiler_barrier();
+	nvme_write32(c, (uint32_t)nvme_cq_doorbell(cq->cq_qid, c->nc_dstrd), cq->cq_head);
+	cq->cq_unrung = 0;
+	c->nc_dev_cq_doorbells++;
 }
 
 int broker_cq_doorbell(struct nvme_ctrl *c, uint16_t qid, uint16_t head)

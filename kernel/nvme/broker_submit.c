@@ -85,11 +85,35 @@ static void to_device_ring(struct nvme_ctrl *c, struct broker_sq *sq, struct bro
 	c->nc_submitted++;
 }
 
+/*
+ * Before the device sees more commands: every command it holds, plus every
+ * entry consumed but not yet reported, must fit in the CQ as the device
+ * knows it (entries - 1), or it would stop posting and wait for a head
+ * doorbell that never comes.  Slots in use bound the commands in the device.
+ */
+static void cq_room_for_submissions(struct nvme_ctrl *c, uint16_t cqid)
+{
+	struct broker_cq *cq = &c->nc_cq[cqid];
+	unsigned int busy = cq->cq_unrung;
+
+	if (!cq->cq_unrung)
+		return;
+	for (unsigned int q = 0; q <= BROKER_MAX_QID; q++) {
+		const struct broker_sq *s = &c->nc_sq[q];
+		if (s->sq_state != BQ_FREE && s->sq_cqid == cqid)
+			busy += (unsigned int)(s->sq_nslots - s->sq_nfree);
+	}
+	if (busy >= (unsigned int)cq->cq_entries - 1)
+		broker_report_cq_head(c, cq);
+}
+
 static void ring_sq(struct nvme_ctrl *c, struct broker_sq *sq)
 {
+	cq_room_for_submissions(c, sq->sq_cqid);
 	/* x86 makes the ring stores visible before this uncached store; keep the compiler honest too. */
 	compiler_barrier();
 	nvme_write32(c, (uint32_t)nvme_sq_doorbell(sq->sq_qid, c->nc_dstrd), sq->sq_tail);
+	c->nc_dev_sq_doorbells++;
 }
 
 static enum submit_result submit_one(struct nvme_ctrl *c, struct broker_sq *sq,

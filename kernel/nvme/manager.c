@@ -126,11 +126,12 @@ static void ctrl_release(struct kobj *ko)
 	}
 	pci_set_command_bits(c->nc_pci, 0, PCI_COMMAND_MASTER);
 	pci_unmap_bar(c->nc_regs, c->nc_reg_bytes);
-	kprintf("nvme: controller released bdf=%s stopped=%s ledger_live=%u submitted=%lu completed=%lu refused=%lu doorbells=%lu irqs=%lu empty_irqs=%lu unmatched=%lu dropped_on_delete=%lu aborted_on_delete=%lu lane=%s forwarded_irqs=%lu",
+	kprintf("nvme: controller released bdf=%s stopped=%s ledger_live=%u submitted=%lu completed=%lu refused=%lu doorbells=%lu irqs=%lu empty_irqs=%lu unmatched=%lu dropped_on_delete=%lu aborted_on_delete=%lu lane=%s forwarded_irqs=%lu device_sq_doorbells=%lu device_cq_doorbells=%lu",
 		c->nc_bdf, stopped ? "yes" : "no", stopped ? 0 : dma_live_pages(&c->nc_dma), c->nc_submitted,
 		c->nc_completed, c->nc_refused, c->nc_doorbells, c->nc_irq_count, c->nc_spurious_irqs,
 		c->nc_unmatched, c->nc_dropped_on_delete, c->nc_aborted_on_delete,
-		c->nc_lane == DMA_LANE_DIRECT ? "direct" : "brokered", c->nc_direct_irqs);
+		c->nc_lane == DMA_LANE_DIRECT ? "direct" : "brokered", c->nc_direct_irqs, c->nc_dev_sq_doorbells,
+		c->nc_dev_cq_doorbells);
 	for (unsigned i = 0; i < c->nc_nvectors; i++)
 		kobj_put(&c->nc_irq_obj[i]->io_obj);
 	if (stopped)

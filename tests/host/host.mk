@@ -35,6 +35,15 @@ $(BUILD)/host/tests/host/model/%.o: tests/host/model/%.c
 $(BUILD)/host/test_broker_model: $(BROKER_HOST_OBJS)
 $(BUILD)/host/test_vtd_model: $(VTD_HOST_OBJS)
 
+# The copy variants the bounce lane chooses among, C and assembly.
+$(BUILD)/host/kernel/%.o: kernel/%.S
+	@mkdir -p $(dir $@)
+	@echo '  AS(host)  $<'
+	$(Q)$(CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(BUILD)/host/test_copy_variants: $(BUILD)/host/kernel/arch/x86_64/copy_variants.o \
+	$(BUILD)/host/kernel/arch/x86_64/copy_sse.o
+
 $(BUILD)/host/test_%: tests/host/test_%.c $(patsubst lib/%.c,$(BUILD)/host/lib/%.o,$(HOST_LIB_SRCS))
 	@mkdir -p $(dir $@)
 	@echo '  LD(host)  $@'

@@ -879,6 +879,19 @@ static void test_fault_provider(void **state UNUSED)
 	assert_one_error(parse("fault.provider=sda"), "bad value", NULL);
 }
 
+static void test_dma_copy(void **state UNUSED)
+{
+	assert_int_equal(parse("")->dma_copy, DMA_COPY_AUTO);
+	assert_int_equal(parse("dma.copy=sse")->dma_copy, DMA_COPY_SSE);
+	assert_int_equal(parse("dma.copy=rep-movsb")->dma_copy, DMA_COPY_REP_MOVSB);
+	assert_int_equal(parse("dma.copy=words")->dma_copy, DMA_COPY_WORDS);
+	assert_int_equal(parse("dma.copy=auto")->nerrors, 0);
+	assert_one_error(parse("dma.copy=avx512"), "bad value", NULL);
+	assert_one_error(parse("dma.copy=sse dma.copy=words"), "duplicate", NULL);
+	assert_string_equal(dma_copy_choice_name(DMA_COPY_UNROLLED), "unrolled");
+	assert_string_equal(dma_copy_choice_name(DMA_COPY_NCHOICES), "unknown");
+}
+
 static void test_selftest_kinds(void **state UNUSED)
 {
 	assert_int_equal(parse("selftest=hostile-hang")->selftest, SELFTEST_HOSTILE_HANG);
@@ -935,6 +948,7 @@ int main(void)
 		cmocka_unit_test(test_bench_path_and_devs),
 		cmocka_unit_test(test_selftest_kinds),
 		cmocka_unit_test(test_fault_provider),
+		cmocka_unit_test(test_dma_copy),
 		cmocka_unit_test(test_selftest_bad_value),
 		cmocka_unit_test(test_everything_at_once),
 		cmocka_unit_test(test_error_unknown_key),

@@ -14,6 +14,7 @@
 #include "lib/latency_hist.h"
 #include "lib/pattern.h"
 #include "lib/string.h"
+#include "lib/xorshift.h"
 #include "user/blockclient/blk.h"
 #include "user/lib/ulib.h"
 
@@ -23,15 +24,7 @@
 #define MAX_QD		BLOCK_RING_ENTRIES
 
 static struct latency_hist hist;
-static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
-
-static uint64_t xorshift(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
+static uint64_t rng_state = XORSHIFT64_SEED;
 
 struct dev_bench {
 	struct bdev *b;
@@ -46,12 +39,12 @@ static struct dev_bench db[BLK_MAX_DEVS];
 
 static void post(struct dev_bench *x, uint16_t op, bool random, uint32_t slot)
 {
-	uint64_t pos = random ? xorshift() % x->positions : x->next_seq++ % x->positions;
+	uint64_t pos = random ? xorshift64(&rng_state) % x->positions : x->next_seq++ % x->positions;
 	struct block_request r = {
 		.br_tag = x->tag_base + slot, .br_lba = pos * x->blocks,
 		.br_offset = (uint64_t)slot * x->blocks * x->b->info.bi_block_xfer, .br_blocks = x->blocks, .br_op = op,
 	};
-	x->sent_ns[slot] = sys_clock_ns();
+	x->sent_ns[slot] = clock_now_ns();
 	block_ring_submit(&x->b->ring, &r);
 }
 
@@ -82,7 +75,7 @@ int bench_run(const struct block_job *job)
 			pattern_fill(b->region, 0, (size_t)x->qd * bs, 0xbe4c);
 	}
 	memset(&hist, 0, sizeof(hist));
-	uint64_t start = sys_clock_ns(), measure_from = start + RAMP_NS;
+	uint64_t start = clock_now_ns(), measure_from = start + RAMP_NS;
 	uint64_t end = measure_from + job->bj_bench_seconds * NSEC_PER_SEC, last_progress = start, waits = 0;
 	unsigned int outstanding = 0;
 	for (unsigned int i = 0; i < blk.ndevs; i++) {
@@ -93,7 +86,7 @@ int bench_run(const struct block_job *job)
 	}
 	while (outstanding) {
 		bool progress = false;
-		uint64_t now = sys_clock_ns();
+		uint64_t now = clock_now_ns();
 		for (unsigned int i = 0; i < blk.ndevs; i++) {
 			struct dev_bench *x = &db[i];
 			int n = block_ring_acks(&x->b->ring), posted = 0;

@@ -91,7 +91,7 @@ int hostile_client_run(struct bdev *b)
 		bdev_submit(b, 99, 0, 1, 0);
 	sys_block_notify(b->cap);
 	unsigned answered = 0;
-	for (uint64_t t0 = sys_clock_ns(); answered < (unsigned)room && sys_clock_ns() - t0 < 5000 * NSEC_PER_MS;) {
+	for (uint64_t t0 = clock_now_ns(); answered < (unsigned)room && clock_now_ns() - t0 < 5000 * NSEC_PER_MS;) {
 		int k = block_ring_acks(&b->ring);
 		while (k-- > 0) {
 			struct block_ack a;

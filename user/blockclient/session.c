@@ -73,7 +73,7 @@ int64_t bdev_submit(struct bdev *b, uint16_t op, uint64_t lba, uint32_t blocks, 
 int bdev_io(struct bdev *b, uint16_t op, uint64_t lba, uint32_t blocks, uint64_t offset, uint16_t *nvme_status)
 {
 	int64_t tag = bdev_submit(b, op, lba, blocks, offset);
-	uint64_t start = sys_clock_ns(), noted = start;
+	uint64_t start = clock_now_ns(), noted = start;
 
 	*nvme_status = 0;
 	if (tag < 0)
@@ -93,7 +93,7 @@ int bdev_io(struct bdev *b, uint16_t op, uint64_t lba, uint32_t blocks, uint64_t
 		}
 		if (provider_gone(b))
 			return CR_ENODEV;	/* its provider ended: nothing will answer */
-		uint64_t now = sys_clock_ns();
+		uint64_t now = clock_now_ns();
 		if (now - noted > SLOW_NOTE_NS) {
 			/* EBS may stall for long; the provider decides when a command has failed. */
 			uprintf("client: waiting dev=%s lba=%lu blocks=%u elapsed_s=%lu", b->info.bi_name, lba, blocks,

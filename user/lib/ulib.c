@@ -8,6 +8,7 @@
 #include "lib/fmt.h"
 
 static int console_slot = -1;
+static struct start_clock tsc_clock;
 
 int user_main_entry(const struct start_info *si);
 
@@ -16,6 +17,7 @@ int user_main_entry(const struct start_info *si)
 	if (si->si_magic != START_INFO_MAGIC)
 		return 127;
 	console_slot = start_cap(si, CAP_TYPE_CONSOLE, 0);
+	tsc_clock = si->si_clock;
 	return main(si);
 }
 
@@ -38,6 +40,17 @@ void sys_exit(int status)
 uint64_t sys_clock_ns(void)
 {
 	return (uint64_t)syscall6(SYS_CLOCK_NS, 0, 0, 0, 0, 0, 0);
+}
+
+uint64_t clock_now_ns(void)
+{
+	uint32_t lo, hi;
+
+	if (!tsc_clock.sc_valid)
+		return sys_clock_ns();
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	uint64_t ticks = ((uint64_t)hi << 32 | lo) - tsc_clock.sc_tsc_start;
+	return (uint64_t)(((unsigned __int128)ticks * tsc_clock.sc_mult) >> 32);
 }
 
 int sys_sleep_ns(uint64_t ns)

@@ -24,6 +24,8 @@ int start_cap(const struct start_info *si, uint32_t type, uint32_t nth);
 
 __attribute__((noreturn)) void sys_exit(int status);
 uint64_t sys_clock_ns(void);
+/* Monotonic ns, the kernel's clock: a user-mode RDTSC with the kernel's calibration, no system call. */
+uint64_t clock_now_ns(void);
 int sys_sleep_ns(uint64_t ns);
 int sys_cap_info(int slot, struct cap_info *out);
 

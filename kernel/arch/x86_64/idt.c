@@ -12,6 +12,7 @@
 #include "kernel/arch/x86_64/asm_offsets.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/lapic.h"
+#include "kernel/arch/x86_64/percpu.h"
 #include "kernel/core/log.h"
 #include "kernel/core/sched.h"
 
@@ -88,7 +89,9 @@ void trap_dispatch(struct trap_frame *tf)
 	} else if (v == VECTOR_SPURIOUS || (v >= VECTOR_PIC_BASE && v < VECTOR_PIC_BASE + 16)) {
 		/* Spurious LAPIC or masked-8259 interrupt: no EOI is owed. */
 	} else if (v < 256 && vectors[v].handler) {
+		percpu.cpu_in_irq++;
 		vectors[v].handler(vectors[v].ctx, (unsigned int)v);
+		percpu.cpu_in_irq--;
 		lapic_eoi();
 	} else {
 		kerror("irq: error unexpected vector=0x%lx", v);

@@ -16,6 +16,7 @@ struct percpu {
 	uint64_t cpu_kernel_rsp;	/* top of the running process's kernel stack */
 	uint64_t cpu_user_rsp;		/* scratch: user RSP during SYSCALL entry */
 	struct proc *cpu_current;	/* running process, NULL in the scheduler */
+	uint32_t cpu_in_irq;		/* inside a device interrupt handler */
 };
 
 extern struct percpu percpu;

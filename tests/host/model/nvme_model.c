@@ -109,11 +109,13 @@ void model_write32(struct nvme_model *m, uint32_t off, uint32_t v)
 				violation(m, "cq-doorbell-invalid", v, (uint16_t)q, 0);
 			else
 				m->cq[q].head = (uint16_t)v;
+			m->cq_doorbells++;
 		} else {
 			if (!m->sq[q].live || v >= m->sq[q].size)
 				violation(m, "sq-doorbell-invalid", v, (uint16_t)q, 0);
 			else
 				m->sq[q].tail = (uint16_t)v;
+			m->sq_doorbells++;
 		}
 		return;
 	}

@@ -94,6 +94,7 @@ struct nvme_model {
 	unsigned violations;
 	char violation[256];
 	uint64_t executed, posted, dropped_full;
+	uint64_t sq_doorbells, cq_doorbells;
 };
 
 void model_init(struct nvme_model *m, uint16_t mqes, uint8_t mdts);
