@@ -20,6 +20,7 @@
 
 #include "include/abi/block.h"
 #include "lib/bits.h"
+#include "lib/nvme_cq_flow.h"
 #include "lib/nvme_prp.h"
 #include "lib/string.h"
 #include "user/lib/ulib.h"
@@ -274,15 +275,19 @@ void lane_direct_ring_cq(struct nvme_dev *d, const struct nvme_queue *q)
 	*doorbell(d, q->q_id, true) = q->q_cq_head;
 }
 
-int lane_direct_kick(struct nvme_dev *d, const struct nvme_queue *q, struct nvme_ring_wait *rw)
+int lane_direct_kick(struct nvme_dev *d, struct nvme_queue *q, struct nvme_ring_wait *rw)
 {
 	int taken = 0;
 
-	if (rw->rw_cq_head != NVME_RW_KEEP)
+	/* Before the tail: the new commands' completions need the room (MSI-X, which this lane requires). */
+	if (nvme_cq_head_due(q->q_size, q->q_cq_head, q->q_cq_head_told, q->q_outstanding)) {
 		lane_direct_ring_cq(d, q);
-	if (rw->rw_sq_tail != NVME_RW_KEEP) {
+		q->q_cq_head_told = q->q_cq_head;
+	}
+	if (q->q_unrung) {
 		lane_direct_ring_sq(d, q);
 		taken = q->q_unrung;	/* the device takes every entry up to the tail */
+		q->q_unrung = 0;
 	}
 	rw->rw_cq_head = rw->rw_sq_tail = NVME_RW_KEEP;	/* the kernel only waits */
 	return taken;

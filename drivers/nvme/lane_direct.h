@@ -20,8 +20,8 @@ int lane_direct_prepare(struct nvme_dev *d, struct nvme_queue *q, uint16_t cid, 
 void lane_direct_release(const struct nvme_queue *q, uint16_t cid);
 int lane_direct_ring_sq(struct nvme_dev *d, const struct nvme_queue *q);
 void lane_direct_ring_cq(struct nvme_dev *d, const struct nvme_queue *q);
-/* Ring what rw asks for through the doorbell page and leave rw holding only the wait; entries taken. */
-int lane_direct_kick(struct nvme_dev *d, const struct nvme_queue *q, struct nvme_ring_wait *rw);
+/* Ring the doorbell page (the SQ tail; the CQ head when due) and leave rw holding only the wait; entries taken. */
+int lane_direct_kick(struct nvme_dev *d, struct nvme_queue *q, struct nvme_ring_wait *rw);
 /* Device address of pool offset handle. */
 uint64_t lane_direct_iova(uint64_t handle);
 /* The next submitted command already carries device addresses: leave it alone (hostile self-test). */

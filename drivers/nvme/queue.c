@@ -1,8 +1,9 @@
 /*
  * drivers/nvme/queue.c - submission and completion queues, as any NVMe
  * driver keeps them (Base 2.0c §3.3), with two differences: the doorbell is
- * an invocation of the DeviceMmio capability, and waiting is an invocation
- * of the queue's Interrupt capability.
+ * an invocation of the DeviceMmio capability (on the direct lane, a store to
+ * the doorbell page: lane_direct.c), and waiting is an invocation of the
+ * queue's Interrupt capability.
  *
  * Timeouts follow the clouds' advice (DESIGN.md §6): on expiry, first look
  * for a completion whose interrupt went missing, then Abort; an EBS volume
@@ -83,20 +84,21 @@ int queue_kick(struct nvme_dev *d, struct nvme_queue *q, int wait_slot, uint64_t
 	if (!q->q_unrung && !head_moved && wait_slot < 0)
 		return 0;	/* nothing to say, nothing to wait for: no crossing */
 	if (d->d_lane == DMA_LANE_DIRECT) {
-		taken = lane_direct_kick(d, q, &rw);	/* rings both doorbells; rw keeps only the wait */
-		q->q_unrung = 0;
-		q->q_cq_head_told = q->q_cq_head;
+		taken = lane_direct_kick(d, q, &rw);	/* the doorbell page; rw keeps only the wait */
 		if (wait_slot < 0)
 			return taken;
 	}
 	int err = sys_nvme_ring_wait(d, &rw);
 	if (err < 0)
 		return err;
-	q->q_unrung = 0;
-	q->q_cq_head_told = q->q_cq_head;
+	if (d->d_lane != DMA_LANE_DIRECT) {
+		taken = (int)rw.rw_taken;
+		q->q_unrung = 0;
+		q->q_cq_head_told = q->q_cq_head;
+	}
 	if (woke)
 		*woke = rw.rw_woke;
-	return d->d_lane == DMA_LANE_DIRECT ? taken : (int)rw.rw_taken;
+	return taken;
 }
 
 int queue_ring(struct nvme_dev *d, struct nvme_queue *q)
