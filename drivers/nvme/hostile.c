@@ -159,11 +159,10 @@ static void syscalls(struct nvme_dev *d)
 			(int)syscall6(SYS_NVME_RING_WAIT, d->d_mmio, (long)0xffffffff80200000ull, 0, 0, 0, 0));
 }
 
-/* Commands the broker must refuse (I4, I6). */
-static void commands(struct nvme_dev *d)
+/* Admin commands the broker must refuse (I6), on both lanes: the admin queue is always brokered. */
+static void admin_commands(struct nvme_dev *d)
 {
-	const struct nvme_ns *ns = ctrl_ns(d, 0);
-	struct nvme_queue *a = &d->d_admin, *io = &d->d_io;
+	struct nvme_queue *a = &d->d_admin;
 	uint64_t buf = d->d_data;
 
 	hostile_command_refused(d, a, "format-nvm", (struct nvme_sqe){ .opc = NVME_ADMIN_FORMAT_NVM, .nsid = 1 },
@@ -190,6 +189,15 @@ static void commands(struct nvme_dev *d)
 		.prp1 = d->d_pool_bytes, .cdw10 = 2 | 15u << 16, .cdw11 = NVME_QUEUE_PC | 1u << 16 }, NBR_HANDLE);
 	hostile_command_refused(d, a, "create-cq-ungranted-vector-ien0", (struct nvme_sqe){ .opc = NVME_ADMIN_CREATE_CQ,
 		.prp1 = buf, .cdw10 = 3 | 15u << 16, .cdw11 = NVME_QUEUE_PC | 99u << 16 }, NBR_VECTOR);
+}
+
+/* I/O commands the broker must refuse (I4): on the bounce lane, where every I/O command is brokered. */
+static void io_commands(struct nvme_dev *d)
+{
+	const struct nvme_ns *ns = ctrl_ns(d, 0);
+	struct nvme_queue *io = &d->d_io;
+	uint64_t buf = d->d_data;
+
 	if (!ns)
 		return;
 	uint64_t last = ns->n_info.nsze - 1;
@@ -218,10 +226,11 @@ int hostile_run(struct nvme_dev *d)
 	registers(d);
 	forged_lines(d->d_console);
 	syscalls(d);
+	admin_commands(d);
 	if (d->d_lane == DMA_LANE_DIRECT)
-		hostile_direct_commands(d);	/* no broker: the IOMMU stops these */
+		hostile_direct_commands(d);	/* I/O is not brokered there: the IOMMU stops these */
 	else
-		commands(d);
+		io_commands(d);
 	hostile_queues(d);
 	bool pass = attempts == passed;
 	uprintf("selftest: hostile attempts=%u refused_or_harmless=%u result=%s", attempts, passed,

@@ -15,11 +15,9 @@
  * (and a write whose data came from "kernel memory" is checked in the
  * disk image on the host).
  *
- * Not attempted: admin commands with lasting effects (Format NVM, Doorbell
- * Buffer Config, Set Features with Save, firmware).  On this lane the
- * device fetches the provider's admin queue itself; the manager cannot
- * refuse them (kernel/nvme/lane_direct.h), and trying would change the
- * disk the test then checks.
+ * Admin commands with lasting effects (Format NVM, Doorbell Buffer Config,
+ * Set Features with Save, firmware) are tried by hostile.c on both lanes:
+ * the admin queue stays brokered here too, so they are refused.
  */
 #include "drivers/nvme/hostile.h"
 #include "drivers/nvme/lane_direct.h"
@@ -32,7 +30,6 @@
 #define CANARY		0xc3
 #define SCRATCH_BYTES	(64u << 10)
 #define KERNEL_PHYS	0x200000ull		/* where the kernel image is loaded (kernel/core/memlayout.h) */
-#define KERNEL_VIRT	0xffffffff80200000ull
 
 static bool canary_intact(const uint8_t *p, uint32_t from, uint32_t to)
 {
@@ -75,7 +72,7 @@ static void attempt(struct nvme_dev *d, struct nvme_queue *q, const char *name, 
 int hostile_direct_commands(struct nvme_dev *d)
 {
 	const struct nvme_ns *ns = ctrl_ns(d, 0);
-	struct nvme_queue *a = &d->d_admin, *io = &d->d_io;
+	struct nvme_queue *io = &d->d_io;
 	uint64_t buf = d->d_data;
 	uint8_t *scratch = pool_ptr(d, buf);
 	uint64_t pool_end = lane_direct_iova(d->d_pool_bytes);
@@ -95,10 +92,6 @@ int hostile_direct_commands(struct nvme_dev *d)
 		KERNEL_PHYS, scratch, 0, 0);
 	uprintf("selftest: hostile direct-lane exfiltration-target lba=%lu blocks=8 kernel_phys=0x%lx", lba,
 		(uint64_t)KERNEL_PHYS);
-	attempt(d, a, "identify-into-kernel-memory", (struct nvme_sqe){ .opc = NVME_ADMIN_IDENTIFY,
-		.prp1 = KERNEL_VIRT, .cdw10 = NVME_CNS_CONTROLLER }, KERNEL_VIRT, scratch, 0, 0);
-	attempt(d, a, "identify-into-low-physical-memory", (struct nvme_sqe){ .opc = NVME_ADMIN_IDENTIFY,
-		.prp1 = KERNEL_PHYS, .cdw10 = NVME_CNS_CONTROLLER }, KERNEL_PHYS, scratch, 0, 0);
 	/* Two pages: the first is the provider's own, the second a raw address. */
 	attempt(d, io, "read-raw-prp2", (struct nvme_sqe){ .opc = NVME_CMD_READ, .nsid = ns->n_nsid,
 		.prp1 = lane_direct_iova(buf), .prp2 = 0x100000, .cdw12 = 15 }, 0x100000, scratch, 0, 4096);
@@ -116,6 +109,5 @@ int hostile_direct_commands(struct nvme_dev *d)
 	/* The release audit looks for manager addresses the provider could only have learned: not our guesses. */
 	list[0] = list[1] = 0;
 	memset(scratch, CANARY, SCRATCH_BYTES);
-	uprintf("selftest: hostile direct-lane admin-queue=provider-owned not-attempted=format-nvm,doorbell-buffer-config,set-features-save,firmware-commit");
 	return 0;
 }

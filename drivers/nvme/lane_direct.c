@@ -6,15 +6,17 @@
  * pool offset h is device address iova_base + h; a block session's region
  * (handle space s) is at iova_base + s * DMA_DIRECT_SPACE_STRIDE
  * (include/abi/device.h); nothing else is mapped.  So, on this lane, the provider does what any NVMe driver does
- * with its own memory: its rings are the device's rings, it writes device
- * addresses (IOVAs) into its commands, builds PRP lists itself (NVMe Base
- * 2.0c §4.1.1, lib/nvme_prp.c) in list pages of its pool, and rings its
- * doorbells by storing to the doorbell page the manager mapped into its
- * address space (§3.1.2: SQ y tail at 0x1000 + 2y * (4 << DSTRD), CQ y
+ * with its own memory: its I/O rings are the device's rings, it writes
+ * device addresses (IOVAs) into its I/O commands, builds PRP lists itself
+ * (NVMe Base 2.0c §4.1.1, lib/nvme_prp.c) in list pages of its pool, and
+ * rings those queues' doorbells by storing to the doorbell page the
+ * manager mapped into its address space (§3.1.2: SQ y tail at 0x1000 + 2y * (4 << DSTRD), CQ y
  * head 4 << DSTRD later).  The rest of the driver keeps building commands
- * with pool handles; lane_direct_prepare() turns the command into its
+ * with pool handles; lane_direct_prepare() turns an I/O command into its
  * device form as it enters the submission queue, by opcode (the data
- * length follows from the command and the namespace's geometry).
+ * length follows from the command and the namespace's geometry).  The
+ * admin queue is brokered as on the other lane (the manager's allow-lists,
+ * I6): admin commands keep their pool handles and go through the kernel.
  */
 #include "drivers/nvme/lane_direct.h"
 
@@ -181,19 +183,7 @@ static int data_pointers(struct nvme_dev *d, struct nvme_sqe *c, uint64_t h, uin
 /* Bytes of data a command moves (0: none, or just the one buffer its PRP1 names: -1). */
 static int64_t data_len(struct nvme_dev *d, const struct nvme_queue *q, const struct nvme_sqe *c)
 {
-	if (q->q_id == 0) {
-		switch (c->opc) {
-		case NVME_ADMIN_IDENTIFY:
-			return NVME_IDENTIFY_BYTES;
-		case NVME_ADMIN_GET_LOG_PAGE:
-			return ((int64_t)((c->cdw10 >> 16) | (c->cdw11 & 0xffff) << 16) + 1) * 4;
-		case NVME_ADMIN_CREATE_SQ:
-		case NVME_ADMIN_CREATE_CQ:
-			return -1;	/* a physically contiguous ring: PRP1 only */
-		default:
-			return c->prp1 ? -1 : 0;
-		}
-	}
+	(void)q;	/* I/O queues only: the admin queue is brokered on this lane too */
 	switch (c->opc) {
 	case NVME_CMD_READ:
 	case NVME_CMD_WRITE:

@@ -1,9 +1,10 @@
 /*
  * drivers/nvme/queue.c - submission and completion queues, as any NVMe
  * driver keeps them (Base 2.0c §3.3), with two differences: the doorbell is
- * an invocation of the DeviceMmio capability (on the direct lane, a store to
- * the doorbell page: lane_direct.c), and waiting is an invocation of the
- * queue's Interrupt capability.
+ * an invocation of the DeviceMmio capability (on the direct lane, the I/O
+ * queues' doorbells are stores to the doorbell page: lane_direct.c; the
+ * admin queue stays brokered), and waiting is an invocation of the queue's
+ * Interrupt capability.
  *
  * Timeouts follow the clouds' advice (DESIGN.md §6): on expiry, first look
  * for a completion whose interrupt went missing, then Abort; an EBS volume
@@ -46,12 +47,18 @@ uint16_t queue_next_cid(const struct nvme_queue *q)
 	return cid;
 }
 
+/* On the direct lane the I/O queues are the device's own; the admin queue is brokered on both lanes. */
+static bool direct_queue(const struct nvme_dev *d, const struct nvme_queue *q)
+{
+	return d->d_lane == DMA_LANE_DIRECT && q->q_id != 0;
+}
+
 int queue_submit(struct nvme_dev *d, struct nvme_queue *q, struct nvme_sqe *cmd, uint64_t tag)
 {
 	if (q->q_outstanding + 1 >= q->q_size)
 		return CR_EAGAIN;
 	uint16_t cid = queue_next_cid(q);
-	if (d->d_lane == DMA_LANE_DIRECT) {
+	if (direct_queue(d, q)) {
 		int err = lane_direct_prepare(d, q, cid, cmd);	/* handles become IOVAs */
 		if (err < 0)
 			return err;
@@ -83,7 +90,7 @@ int queue_kick(struct nvme_dev *d, struct nvme_queue *q, int wait_slot, uint64_t
 		*woke = 0;
 	if (!q->q_unrung && !head_moved && wait_slot < 0)
 		return 0;	/* nothing to say, nothing to wait for: no crossing */
-	if (d->d_lane == DMA_LANE_DIRECT) {
+	if (direct_queue(d, q)) {
 		taken = lane_direct_kick(d, q, &rw);	/* the doorbell page; rw keeps only the wait */
 		if (wait_slot < 0)
 			return taken;
@@ -91,7 +98,7 @@ int queue_kick(struct nvme_dev *d, struct nvme_queue *q, int wait_slot, uint64_t
 	int err = sys_nvme_ring_wait(d, &rw);
 	if (err < 0)
 		return err;
-	if (d->d_lane != DMA_LANE_DIRECT) {
+	if (!direct_queue(d, q)) {
 		taken = (int)rw.rw_taken;
 		q->q_unrung = 0;
 		q->q_cq_head_told = q->q_cq_head;
@@ -110,7 +117,7 @@ int queue_ring(struct nvme_dev *d, struct nvme_queue *q)
 static void tell_cq_head(struct nvme_dev *d, struct nvme_queue *q)
 {
 	q->q_cq_head_told = q->q_cq_head;
-	if (d->d_lane == DMA_LANE_DIRECT)
+	if (direct_queue(d, q))
 		lane_direct_ring_cq(d, q);
 	else
 		sys_nvme_doorbell(d, q->q_id, NVME_DB_CQ_HEAD, q->q_cq_head);

@@ -125,8 +125,8 @@ int64_t sys_nvme_doorbell(const struct syscall_args *a)
 
 	if (err)
 		return err;
-	if (c->nc_lane == DMA_LANE_DIRECT)
-		return CR_ENOENT;	/* no brokered queues: the provider rings its own doorbells */
+	if (c->nc_lane == DMA_LANE_DIRECT && a->a[1] != 0)
+		return CR_ENOENT;	/* I/O queues on the direct lane: the provider rings its own doorbells */
 	if (!c->nc_enabled || a->a[1] > 0xffff || a->a[3] > 0xffff)
 		return c->nc_enabled ? CR_EINVAL : CR_ENOENT;
 	switch (a->a[2]) {
@@ -166,8 +166,9 @@ int64_t sys_nvme_ring_wait(const struct syscall_args *a)
 		return err;
 	if (!c->nc_enabled)
 		return CR_ENOENT;
-	/* Direct lane: no brokered queues, the provider rings its own doorbells; only the wait remains. */
-	if (c->nc_lane == DMA_LANE_DIRECT && (rw.rw_sq_tail != NVME_RW_KEEP || rw.rw_cq_head != NVME_RW_KEEP))
+	/* Direct lane: only the admin queue is brokered; the provider rings its I/O queues itself. */
+	if (c->nc_lane == DMA_LANE_DIRECT && rw.rw_qid != 0 &&
+	    (rw.rw_sq_tail != NVME_RW_KEEP || rw.rw_cq_head != NVME_RW_KEEP))
 		return CR_ENOENT;
 	if (rw.rw_reserved || rw.rw_qid > BROKER_MAX_QID)
 		return CR_EINVAL;

@@ -89,6 +89,8 @@ struct dma_ops {
 	 * view, or 0.
 	 */
 	uint64_t (*alloc_coherent)(struct dma_domain *d, uint64_t bytes, void **virt);
+	/* Optional: memory the device may only read (a submission ring); NULL: alloc_coherent. */
+	uint64_t (*alloc_coherent_device_reads)(struct dma_domain *d, uint64_t bytes, void **virt);
 	void (*free_coherent)(struct dma_domain *d, uint64_t addr, void *virt, uint64_t bytes);
 	/* True if addr lies in memory the backend itself owns for the device (the release audit). */
 	bool (*manager_address)(const struct dma_domain *d, uint64_t addr);
@@ -177,6 +179,13 @@ void dma_detach_pool(struct dma_domain *d);
 
 static inline uint64_t dma_alloc_coherent(struct dma_domain *d, uint64_t bytes, void **virt)
 {
+	return d->dd_ops->alloc_coherent(d, bytes, virt);
+}
+/* Where the backend can say so, the device may read this memory and never write it. */
+static inline uint64_t dma_alloc_device_reads(struct dma_domain *d, uint64_t bytes, void **virt)
+{
+	if (d->dd_ops->alloc_coherent_device_reads)
+		return d->dd_ops->alloc_coherent_device_reads(d, bytes, virt);
 	return d->dd_ops->alloc_coherent(d, bytes, virt);
 }
 static inline void dma_free_coherent(struct dma_domain *d, uint64_t addr, void *virt, uint64_t bytes)

@@ -92,6 +92,7 @@ struct broker_cmd {
 	bool bc_ok;			/* completed successfully */
 	uint16_t bc_provider_cid;
 	uint16_t bc_next_free;		/* free FIFO link */
+	uint16_t bc_ring_slot;		/* its entry in the device SQ */
 	uint32_t bc_next_done;		/* done list link: (sqid << 16 | slot), or BROKER_NONE */
 	struct nvme_mgr_cmd *bc_mgr;	/* the manager's own command, or NULL for the provider's */
 	struct nvme_broker_plan bc_plan;
@@ -122,6 +123,7 @@ struct broker_sq {
 	uint16_t sq_nslots;
 	uint16_t sq_free_head, sq_free_tail, sq_nfree;
 	uint16_t sq_reserved;		/* slots kept for manager commands */
+	bool sq_direct;			/* direct lane: the provider's own ring, rung through its doorbell page */
 };
 
 struct broker_cq {
@@ -141,6 +143,7 @@ struct broker_cq {
 	uint16_t cq_shadow_phase;
 	uint16_t cq_shadow_head;	/* the provider's last doorbell value */
 	uint32_t cq_done_head, cq_done_tail;	/* completions waiting for shadow room, oldest first */
+	bool cq_direct;			/* direct lane: the provider's own ring; the device posts there */
 };
 
 /* broker_queues.c: queue lifetimes, slots, the enable and reset, the validator's view. */

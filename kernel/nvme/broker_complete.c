@@ -121,6 +121,13 @@ static void complete(struct nvme_ctrl *c, struct broker_cq *cq, struct broker_sq
 {
 	bool ok = NVME_STATUS_SCT(e->status) == 0 && NVME_STATUS_SC(e->status) == 0;
 
+	/*
+	 * Direct lane: the provider holds the doorbell page, SQ 0's tail
+	 * included, and could make the device fetch this slot again.  Once
+	 * done, a slot holds zeros (opcode 0 on queue 0: an invalid command).
+	 */
+	if (c->nc_lane == DMA_LANE_DIRECT && sq->sq_ring)
+		memset(&sq->sq_ring[t->bc_ring_slot], 0, sizeof(struct nvme_sqe));
 	if (t->bc_mgr) {
 		struct nvme_mgr_cmd *m = t->bc_mgr;
 		m->mc_cqe = *e;
@@ -239,10 +246,8 @@ void broker_irq(void *ctx, unsigned int cpu_vector)
 
 	(void)cpu_vector;
 	c->nc_irq_count++;
-	if (c->nc_lane == DMA_LANE_DIRECT) {
-		nvme_direct_irq(c, v->bv_index);	/* the provider's own queues: it reaps them */
-		return;
-	}
+	if (c->nc_lane == DMA_LANE_DIRECT)
+		nvme_direct_irq(c, v->bv_index);	/* the provider's own I/O queues: it reaps them */
 	if (!c->nc_enabled)
 		return;
 	for (unsigned q = 0; q <= BROKER_MAX_QID; q++) {
@@ -254,7 +259,7 @@ void broker_irq(void *ctx, unsigned int cpu_vector)
 		if (c->nc_completed != before)
 			broker_signal(c, cq);
 	}
-	if (!consumed_any)
+	if (!consumed_any && c->nc_lane != DMA_LANE_DIRECT)
 		c->nc_spurious_irqs++;	/* an interrupt with an empty queue is legal; count it */
 	else
 		broker_submit_pending(c);

@@ -107,7 +107,7 @@ static int alloc_sq(struct nvme_ctrl *c, uint16_t qid, uint16_t entries, uint16_
 	memset(sq, 0, sizeof(*sq));
 	sq->sq_entries = entries;
 	sq->sq_nslots = (uint16_t)(entries - 1);	/* a queue of N entries holds N - 1 commands */
-	sq->sq_dev_addr = dma_alloc_coherent(&c->nc_dma, (uint64_t)entries * sizeof(struct nvme_sqe), &ring);
+	sq->sq_dev_addr = dma_alloc_device_reads(&c->nc_dma, (uint64_t)entries * sizeof(struct nvme_sqe), &ring);
 	sq->sq_cmds = kmalloc((size_t)sq->sq_nslots * sizeof(struct broker_cmd));
 	if (!sq->sq_dev_addr || !sq->sq_cmds) {
 		sq->sq_ring = ring;
@@ -369,10 +369,46 @@ struct nvme_broker_view broker_view(struct nvme_ctrl *c)
  * and may be smaller than the provider's shadow rings; device CQs always
  * interrupt, on the vector the provider was granted (I3).
  */
+/*
+ * Direct lane: an I/O queue is the provider's own ring, which the device
+ * reaches at its IOVA in the pool (kernel/nvme/lane_direct.h); the broker
+ * checked the command like any other and keeps only the queue's state, so
+ * that deletion and the rest of the admin queue stay consistent.  The
+ * completion queue always interrupts: the manager forwards the vector.
+ */
+static int begin_direct_queue(struct nvme_ctrl *c, const struct nvme_broker_plan *p, struct nvme_sqe *cmd)
+{
+	uint64_t iova = c->nc_dma.dd_pool_iova + p->handle;
+
+	if (p->kind == NBK_CREATE_CQ) {
+		struct broker_cq *cq = &c->nc_cq[p->qid];
+		if (cq->cq_state != BQ_FREE)
+			return CR_EBUSY;
+		*cq = (struct broker_cq){ .cq_state = BQ_CREATING, .cq_qid = p->qid, .cq_iv = p->iv, .cq_ien = true,
+					  .cq_entries = p->qsize, .cq_direct = true,
+					  .cq_done_head = BROKER_NONE, .cq_done_tail = BROKER_NONE };
+		cmd->cdw11 = NVME_QUEUE_PC | NVME_CQ_IEN | (uint32_t)p->iv << 16;
+	} else {
+		struct broker_sq *sq = &c->nc_sq[p->qid];
+		if (sq->sq_state != BQ_FREE)
+			return CR_EBUSY;
+		*sq = (struct broker_sq){ .sq_state = BQ_CREATING, .sq_qid = p->qid, .sq_cqid = p->cqid,
+					  .sq_entries = p->qsize, .sq_direct = true,
+					  .sq_incarnation = ++c->nc_incarnations };
+		cmd->cdw11 = NVME_QUEUE_PC | (cmd->cdw11 & NVME_SQ_QPRIO_MASK) | (uint32_t)p->cqid << 16;
+	}
+	cmd->prp1 = iova;
+	cmd->prp2 = 0;
+	cmd->cdw10 = p->qid | (uint32_t)(p->qsize - 1) << 16;
+	return 0;
+}
+
 int broker_queue_begin(struct nvme_ctrl *c, const struct nvme_broker_plan *p, struct nvme_sqe *cmd)
 {
 	int err;
 
+	if (c->nc_lane == DMA_LANE_DIRECT && (p->kind == NBK_CREATE_CQ || p->kind == NBK_CREATE_SQ))
+		return begin_direct_queue(c, p, cmd);
 	switch (p->kind) {
 	case NBK_CREATE_CQ: {
 		struct broker_cq *cq = &c->nc_cq[p->qid];

@@ -80,6 +80,7 @@ static int find_device_cid(struct nvme_ctrl *c, uint16_t sqid, uint16_t provider
 static void to_device_ring(struct nvme_ctrl *c, struct broker_sq *sq, struct broker_cmd *t, struct nvme_sqe *cmd)
 {
 	cmd->cid = broker_device_cid(sq, t);
+	t->bc_ring_slot = sq->sq_tail;
 	sq->sq_ring[sq->sq_tail] = *cmd;
 	sq->sq_tail = (uint16_t)((sq->sq_tail + 1) % sq->sq_entries);
 	c->nc_submitted++;

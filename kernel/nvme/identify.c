@@ -247,6 +247,11 @@ void nvme_ns_refresh(struct nvme_ctrl *c)
 {
 	if (c->nc_ns_refreshing)
 		return;
+	if (!c->nc_mgr_buf_addr) {
+		/* Direct lane: no manager page in the domain, and no I/O check that the geometry would feed. */
+		kprintf("nvme: manager namespace refresh skipped bdf=%s reason=direct-lane-io-not-brokered", c->nc_bdf);
+		return;
+	}
 	c->nc_ns_refreshing = 1;
 	refresh_next(c, 0);
 }

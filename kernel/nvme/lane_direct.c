@@ -15,32 +15,6 @@
 
 _Static_assert(BROKER_MAX_SPACES < DMA_DIRECT_SPACES, "every session's space has its place in the IOVA window");
 
-int nvme_direct_enable(struct nvme_ctrl *c, struct dma_pool *pool, const struct nvme_enable_req *req)
-{
-	int err;
-
-	/* Checked by the caller: ring sizes and handles inside the pool, controller disabled, old state gone. */
-	if ((err = dma_attach_pool(&c->nc_dma, pool)) < 0) {
-		kerror("nvme: error direct enable bdf=%s cannot map the pool into the domain err=%s", c->nc_bdf,
-		       cr_err_name(err));
-		return err;
-	}
-	c->nc_provider_pid = pool->dp_mapped_pid;
-	uint64_t asq = pool->dp_iova_base + req->er_asq_handle, acq = pool->dp_iova_base + req->er_acq_handle;
-	nvme_write32(c, NVME_AQA, (uint32_t)(req->er_asq_entries - 1) << NVME_AQA_ASQS_SHIFT |
-				   (uint32_t)(req->er_acq_entries - 1) << NVME_AQA_ACQS_SHIFT);
-	nvme_write64(c, NVME_ASQ, asq);
-	nvme_write64(c, NVME_ACQ, acq);
-	uint32_t cc = nvme_cc_config(c);
-	nvme_write32(c, NVME_CC, cc);
-	nvme_write32(c, NVME_CC, cc | NVME_CC_EN);
-	c->nc_enabled = true;
-	kprintf("nvme: direct enable bdf=%s writer=manager asq_iova=0x%lx acq_iova=0x%lx admin_sq_entries=%u admin_cq_entries=%u page_size=%u domain_pages=%u",
-		c->nc_bdf, asq, acq, req->er_asq_entries, req->er_acq_entries, c->nc_page_size,
-		dma_live_pages(&c->nc_dma));
-	return 0;
-}
-
 int nvme_direct_space_attach(struct nvme_ctrl *c, uint32_t space, struct dma_pool *region)
 {
 	if (c->nc_lane != DMA_LANE_DIRECT || !c->nc_dma.dd_ops)

@@ -1,24 +1,27 @@
 /*
  * kernel/nvme/lane_direct.h - the manager's side of the direct lane.
  *
- * On this lane the controller's IOMMU domain maps exactly the provider's
- * DMAPool (kernel/iommu/vtd/domain.c); the provider's rings are the
- * device's rings and its commands carry IOVAs.  The manager keeps what it
- * keeps on the brokered lane: it authors AQA/ASQ/ACQ (the IOVAs of the
- * provider's admin rings) and CC, it owns the MSI-X table and receives
- * every interrupt, and the register page stays behind DeviceMmio (reads
- * from the allow-list, the reset claim).  What it hands over is the
- * doorbell page, mapped into the provider (uncached, never the page that
- * holds the MSI-X table or PBA), and the interrupt, forwarded to the
- * provider's Interrupt capability.
+ * On this lane the controller's IOMMU domain maps the provider's DMAPool
+ * (kernel/iommu/vtd/domain.c); the provider's I/O rings are the device's
+ * rings and its I/O commands carry IOVAs.  The manager keeps what it keeps
+ * on the brokered lane: it authors AQA/ASQ/ACQ and CC, the admin queue is
+ * its own and brokered exactly as there (allow-lists, I6), it owns the
+ * MSI-X table and receives every interrupt, and the register page stays
+ * behind DeviceMmio (reads from the allow-list, the reset claim).  What it
+ * hands over is the doorbell page, mapped into the provider (uncached,
+ * never the page that holds the MSI-X table or PBA), and the interrupt,
+ * forwarded to the provider's Interrupt capability.
  *
  * The lane's invariants (compare kernel/nvme/broker.h I1-I7):
  *  D1 Reach.  While a provider runs, its controller's domain maps its pool
  *     and the regions its clients lent to block sessions on this controller,
- *     each at its space's place (include/abi/device.h), and nothing else:
- *     manager pages are unmapped before the enable, and every controller
- *     has its own domain.  A device address outside those faults in the
- *     IOMMU (recorded, printed), never reaches memory.
+ *     each at its space's place (include/abi/device.h), and of the
+ *     manager's memory only the admin queue: its submission ring read-only
+ *     (no DMA, whoever aims it, writes a command there), its completion
+ *     ring writable.  Everything the manager used at bind is unmapped
+ *     before the enable, and every controller has its own domain.  A device
+ *     address outside those faults in the IOMMU (recorded, printed), never
+ *     reaches memory.
  *  D2 Release.  The pool is unmapped, and the IOTLB invalidated, only after
  *     the controller stopped (CSTS.RDY = 0); the domain's context entry is
  *     cleared and invalidated before its tables are freed; the pool's memory
@@ -36,9 +39,16 @@
  *  D5 Interrupts.  The MSI-X table is the manager's; a vector the provider
  *     names that was not granted stays masked there.  The interrupt handler
  *     only signals: bounded work (I7).
- * Not kept on this lane: I6's narrowing of admin commands.  The device
- * fetches the provider's admin queue itself, so the manager cannot refuse
- * an opcode there; what such a command can reach is still bounded by D1.
+ *  D6 Admin.  I6 holds here too: admin commands reach the device only
+ *     through the broker.  The provider can still store to SQ 0's tail in
+ *     its doorbell page; the device then fetches slots of the manager's
+ *     ring, which hold only commands the broker passed, and zeros once they
+ *     completed (an invalid command).  What that can do is confuse this
+ *     controller's admin queue, which only its own provider uses.
+ * Not kept on this lane: the broker's checks of I/O commands (I4) and a
+ * session's partition window, which the device sees unbrokered; what an
+ * I/O command can reach is bounded by D1, and the namespace is the
+ * provider's whole disk.
  */
 #ifndef CAPROCK_NVME_LANE_DIRECT_H
 #define CAPROCK_NVME_LANE_DIRECT_H
@@ -52,8 +62,6 @@
 
 struct proc;
 
-/* The provider's enable on the direct lane: map the pool, point the admin queue at its rings (IOVAs), enable. */
-int nvme_direct_enable(struct nvme_ctrl *c, struct dma_pool *pool, const struct nvme_enable_req *req);
 
 /* A block session's region, lent to the session: reachable by the device at its space's IOVA (0: done). */
 int nvme_direct_space_attach(struct nvme_ctrl *c, uint32_t space, struct dma_pool *region);

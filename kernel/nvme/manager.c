@@ -157,21 +157,24 @@ int nvme_provider_enable(struct nvme_ctrl *c, struct dma_pool *pool, const struc
 	if ((nvme_read32(c, NVME_CC) & NVME_CC_EN) || (nvme_read32(c, NVME_CSTS) & NVME_CSTS_RDY))
 		return CR_EBUSY;	/* the provider resets and waits for RDY=0 first */
 	broker_teardown(c);		/* disabled: nothing of the old state is in use */
-	if (c->nc_lane == DMA_LANE_DIRECT)
-		return nvme_direct_enable(c, pool, req);
 	if (!c->nc_shadow_sq_map) {
 		c->nc_shadow_sq_map = kmalloc(DIV_ROUND_UP(pool->dp_bytes / 64, 8));
 		if (!c->nc_shadow_sq_map)
 			return CR_ENOMEM;
 	}
-	if ((err = dma_attach_pool(&c->nc_dma, pool)) < 0)
+	if ((err = dma_attach_pool(&c->nc_dma, pool)) < 0) {
+		kerror("nvme: error enable bdf=%s cannot attach the pool err=%s", c->nc_bdf, cr_err_name(err));
 		return err;
+	}
 	c->nc_provider_pid = pool->dp_mapped_pid;
+	/* Both lanes: the admin queue is the manager's (I6); on the direct lane the I/O queues are not. */
 	if ((err = broker_admin_start(c, req->er_asq_handle, req->er_asq_entries, req->er_acq_handle,
 				      req->er_acq_entries)) < 0)
 		return err;
-	kprintf("nvme: brokered enable bdf=%s writer=manager device_admin_entries=%u shadow_asq_entries=%u shadow_acq_entries=%u page_size=%u",
-		c->nc_bdf, c->nc_admin_entries, req->er_asq_entries, req->er_acq_entries, c->nc_page_size);
+	kprintf("nvme: %s enable bdf=%s writer=manager admin=brokered device_admin_entries=%u shadow_asq_entries=%u shadow_acq_entries=%u page_size=%u io_queues=%s",
+		c->nc_lane == DMA_LANE_DIRECT ? "direct" : "brokered", c->nc_bdf, c->nc_admin_entries,
+		req->er_asq_entries, req->er_acq_entries, c->nc_page_size,
+		c->nc_lane == DMA_LANE_DIRECT ? "provider-rings" : "brokered");
 	return 0;
 }
 

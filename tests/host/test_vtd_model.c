@@ -131,6 +131,37 @@ static void reach(bool queued, bool cm)
 	assert_int_equal(((uint8_t *)virt)[0], 0x42);
 	dma_free_coherent(&d, m, virt, 4096);
 	assert_int_equal(vtdm_dma(SID0, m, buf, 8, true), CR_EFAULT);
+	/* A submission ring: the device reads it, and no DMA can write a command into it. */
+	uint64_t sq = dma_alloc_device_reads(&d, 4096, &virt);
+	assert_true(sq >= d.dd_pool_iova + VTD_MGR_OFFSET);
+	((uint8_t *)virt)[0] = 0x5a;
+	assert_int_equal(vtdm_dma(SID0, sq, buf, 8, false), 0);
+	assert_int_equal(buf[0], 0x5a);
+	memset(buf, 0x42, sizeof(buf));
+	assert_int_equal(vtdm_dma(SID0, sq, buf, 8, true), CR_EFAULT);
+	assert_int_equal(((uint8_t *)virt)[0], 0x5a);
+	vtd_fault_collect(((struct vtd_domain *)d.dd_priv)->vd_unit, "poll");
+	dma_free_coherent(&d, sq, virt, 4096);
+	/* Mappings of the pool (the brokered admin queue's data): its place in IOVA space, page by page. */
+	struct dma_map pm = { .dm_pool = pool, .dm_handle = 4096 + 512, .dm_len = 4096, .dm_dir = DMA_DIR_FROM_DEVICE };
+	assert_int_equal(dma_map(&d, &pm), 0);
+	assert_int_equal(pm.dm_npages, 2);
+	assert_int_equal(pm.dm_offset, 512);
+	struct dma_cursor cur;
+	struct dma_page pg;
+	dma_cursor_start(&cur, &pm);
+	assert_true(dma_next_page(&d, &cur, &pg));
+	assert_int_equal(pg.dp_addr, d.dd_pool_iova + 4096);
+	assert_true(dma_next_page(&d, &cur, &pg));
+	assert_int_equal(pg.dp_addr, d.dd_pool_iova + 8192);
+	assert_false(dma_next_page(&d, &cur, &pg));
+	assert_true(dma_owns(&d, &pm, d.dd_pool_iova + 4096 + 512, 4096));
+	assert_false(dma_owns(&d, &pm, d.dd_pool_iova + 3 * 4096, 8));
+	dma_unmap(&d, &pm);
+	struct dma_map past = { .dm_pool = pool, .dm_handle = 64 * 4096 - 8, .dm_len = 16, .dm_dir = DMA_DIR_TO_DEVICE };
+	assert_int_equal(dma_map(&d, &past), CR_ENOSYS);	/* beyond the pool */
+	struct dma_map scratch = { .dm_len = 4096, .dm_scratch = true, .dm_dir = DMA_DIR_TO_DEVICE };
+	assert_int_equal(dma_map(&d, &scratch), CR_ENOSYS);	/* no manager scratch pages on this lane */
 	/* A block session's region at its space (3): reachable there, at no other space, and not after. */
 	struct dma_pool *region = kshim_pool_create(8 * 4096);
 	uint64_t r3 = d.dd_pool_iova + 3 * DMA_DIRECT_SPACE_STRIDE;

@@ -40,7 +40,7 @@ DIRECT_PROOF = [
     r"^nvme: doorbell page mapped bdf=\S+ pid=\d+ bar0_offset=0x1000 bytes=4096 ",
     r"^provider: direct lane iova_base=0x[0-9a-f]+ ",
     r"^iommu: pool mapped bdf=\S+ did=\d+ iova=0x[0-9a-f]+-0x[0-9a-f]+ bytes=\d+ pages=\d+ manager_pages=0$",
-    r"^nvme: direct enable bdf=\S+ writer=manager asq_iova=0x[0-9a-f]+ acq_iova=0x[0-9a-f]+ ",
+    r"^nvme: direct enable bdf=\S+ writer=manager admin=brokered .* io_queues=provider-rings$",
     r"^nvme: bound bdf=\S+ lane=direct version=\d+\.\d+\.\d+ mqes=\d+ dstrd=\d+ ioqpairs=\d+ pid=\d+$",
     r"^nvme: admin completion wake=interrupt vector=\d+ ",
     r"^nvme: identify controller vid=0x[0-9a-f]{4} ",
@@ -51,12 +51,12 @@ DIRECT_PROOF = [
     r"^iommu: space mapped bdf=\S+ did=\d+ space=\d+ iova=0x[0-9a-f]+-0x[0-9a-f]+ bytes=\d+$",
     r"^iommu: space unmapped bdf=\S+ did=\d+ space=\d+ pages=\d+ invalidated=iotlb$",
     # No manager physical address in the pool; the provider's device addresses were IOVAs above all RAM.
-    r"^dma: audit provider_bytes_scanned=\d+ matching_words=0 provider_sq_bytes_skipped=0 lane=direct "
+    r"^dma: audit provider_bytes_scanned=\d+ matching_words=0 provider_sq_bytes_skipped=\d+ lane=direct "
     r"iova_words=[1-9]\d* iova_base=0x[0-9a-f]+ ram_end=0x[0-9a-f]+ result=pass$",
     r"^iommu: pool unmapped bdf=\S+ did=\d+ pages=\d+ mapped_now=0 invalidated=iotlb$",
     r"^iommu: domain destroyed bdf=\S+ unit=0 did=\d+ mapped_pages=0 .* context=cleared invalidated=context-device,iotlb-domain$",
-    # No brokered doorbell: the provider rang the device itself (the manager's own commands are counted apart).
-    r"^nvme: controller released bdf=\S+ stopped=yes ledger_live=0 .* doorbells=0 irqs=\d+ .* lane=direct "
+    # The admin queue brokered (its doorbells counted), the I/O queues rung by the provider itself.
+    r"^nvme: controller released bdf=\S+ stopped=yes ledger_live=0 .* doorbells=[1-9]\d* irqs=\d+ .* lane=direct "
     r"forwarded_irqs=[1-9]\d* device_sq_doorbells=\d+ device_cq_doorbells=\d+$",
 ]
 
@@ -154,8 +154,6 @@ def check_no_exfiltration(run, ctx):
 
 
 HOSTILE_DIRECT = {
-    "identify-into-kernel-memory": ("0xffffffff80200000", "address-beyond-agaw", "write"),
-    "identify-into-low-physical-memory": ("0x200000", "write-denied", "write"),
     "read-raw-prp2": ("0x100000", "write-denied", "write"),
     "prp-list-entry-outside-pool": ("0x300000", "write-denied", "write"),
     "write-from-kernel-memory": ("0x200000", "read-denied", "read"),
@@ -210,6 +208,11 @@ CASES = [
                         r"^selftest: hostile attempts=(\d+) refused_or_harmless=\1 result=pass pid=\d+$",
                         r"^selftest: hostile attempt=read-asq result=refused ",
                         r"^selftest: hostile attempt=doorbell-unknown-queue result=refused ",
+                        # The admin queue is brokered on this lane too (I6).
+                        r"^selftest: hostile attempt=format-nvm result=refused how=admin-opcode-not-allowed ",
+                        r"^selftest: hostile attempt=firmware-commit result=refused ",
+                        r"^selftest: hostile attempt=set-features-save result=refused ",
+                        r"^selftest: hostile attempt=identify-into-kernel-memory result=refused how=handle-outside-pool ",
                         r"^selftest: hostile attempt=stale-completion-after-recreate result=harmless "],
                 forbid=[r"result=ALLOWED", r"^run: complete status=pass errors=0$"],
                 check=lambda run, ctx: check_no_exfiltration(run, ctx) + check_beyond_pool_fault(run, ctx)),

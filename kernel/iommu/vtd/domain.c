@@ -35,14 +35,19 @@ static struct vtd_domain *dom(const struct dma_domain *d) { return d->dd_priv; }
 
 static const struct vtd_pt_env *env_of(const struct vtd_domain *vd) { return vtd_pt_env(vd->vd_unit); }
 
-static int map_range(struct vtd_domain *vd, uint64_t iova, uint64_t pa, uint64_t len)
+static int map_range_perm(struct vtd_domain *vd, uint64_t iova, uint64_t pa, uint64_t len, uint32_t perm)
 {
-	int err = vtd_pt_map(&vd->vd_pt, env_of(vd), iova, pa, len, VTD_PERM_R | VTD_PERM_W);
+	int err = vtd_pt_map(&vd->vd_pt, env_of(vd), iova, pa, len, perm);
 
 	if (err)
 		return err;
 	vd->vd_maps += len / VTD_PAGE_SIZE;
 	return vtd_invalidate(vd->vd_unit, VTD_EV_MAP, vd->vd_did, vd->vd_sid, iova, len);
+}
+
+static int map_range(struct vtd_domain *vd, uint64_t iova, uint64_t pa, uint64_t len)
+{
+	return map_range_perm(vd, iova, pa, len, VTD_PERM_R | VTD_PERM_W);
 }
 
 /* Unmap and wait for the IOTLB to forget: only then may the memory go. */
@@ -56,30 +61,53 @@ static int unmap_range(struct vtd_domain *vd, uint64_t iova, uint64_t len)
 	return err;
 }
 
-/* ---------------------------------------------------------------- what the domain does not offer */
-
+/*
+ * Mappings of the attached pool (the brokered admin queue's data on this
+ * lane): the pool is mapped whole and contiguous in IOVA space, so a buffer
+ * is just its place there; nothing is copied and nothing changes on unmap.
+ * Manager scratch pages (PRP lists) are not offered: admin data that would
+ * need a list is refused by the broker.
+ */
 static int vtd_map(struct dma_domain *d, struct dma_map *m)
 {
-	(void)d;
-	(void)m;
-	return CR_ENOSYS;
+	struct vtd_domain *vd = dom(d);
+	uint32_t ps = d->dd_limits.dl_page_size;
+	uint64_t end;
+
+	if (!m->dm_pool || m->dm_pool != d->dd_pool || !vd->vd_pool_bytes || !m->dm_len ||
+	    __builtin_add_overflow(m->dm_handle, (uint64_t)m->dm_len, &end) || end > vd->vd_pool_bytes)
+		return CR_ENOSYS;
+	uint64_t iova = vd->vd_pool_iova + m->dm_handle;
+	m->dm_offset = (uint32_t)(iova % ps);
+	m->dm_npages = (uint32_t)DIV_ROUND_UP(m->dm_offset + (uint64_t)m->dm_len, ps);
+	m->dm_cookie = 0;
+	m->dm_mapped = true;
+	d->dd_maps++;
+	return 0;
+}
+
+static uint64_t map_first_page(const struct dma_domain *d, const struct dma_map *m)
+{
+	return ALIGN_DOWN(dom(d)->vd_pool_iova + m->dm_handle, (uint64_t)d->dd_limits.dl_page_size);
 }
 
 static bool vtd_next_page(struct dma_domain *d, struct dma_cursor *c, struct dma_page *out)
 {
-	(void)d;
-	(void)c;
-	(void)out;
-	return false;
+	uint32_t ps = d->dd_limits.dl_page_size;
+
+	if (c->dc_index >= c->dc_map->dm_npages)
+		return false;
+	out->dp_addr = map_first_page(d, c->dc_map) + (uint64_t)c->dc_index * ps;
+	out->dp_virt = NULL;	/* the provider's page: the manager writes nothing there */
+	c->dc_index++;
+	return true;
 }
 
 static bool vtd_owns(struct dma_domain *d, const struct dma_map *m, uint64_t addr, uint64_t len)
 {
-	(void)d;
-	(void)m;
-	(void)addr;
-	(void)len;
-	return false;
+	uint64_t lo = map_first_page(d, m), hi = lo + (uint64_t)m->dm_npages * d->dd_limits.dl_page_size, end;
+
+	return !__builtin_add_overflow(addr, len, &end) && addr >= lo && end <= hi;
 }
 
 static void vtd_sync(struct dma_domain *d, struct dma_map *m)
@@ -189,7 +217,7 @@ static struct vtd_coherent *coherent_slot(struct vtd_domain *vd, uint64_t iova)
 	return NULL;
 }
 
-static uint64_t vtd_alloc_coherent(struct dma_domain *d, uint64_t bytes, void **virt)
+static uint64_t alloc_manager(struct dma_domain *d, uint64_t bytes, void **virt, uint32_t perm)
 {
 	struct vtd_domain *vd = dom(d);
 	uint32_t ps = d->dd_limits.dl_page_size;
@@ -203,7 +231,7 @@ static uint64_t vtd_alloc_coherent(struct dma_domain *d, uint64_t bytes, void **
 	uint64_t pa = pmm_alloc(n / PAGE_SIZE, ps / PAGE_SIZE, PMM_NO_LIMIT);
 	if (!pa)
 		return 0;
-	if (map_range(vd, iova, pa, n) < 0) {
+	if (map_range_perm(vd, iova, pa, n, perm) < 0) {
 		unmap_range(vd, iova, n);
 		pmm_free(pa, n / PAGE_SIZE);
 		return 0;
@@ -213,6 +241,17 @@ static uint64_t vtd_alloc_coherent(struct dma_domain *d, uint64_t bytes, void **
 	*slot = (struct vtd_coherent){ iova, pa, n };
 	*virt = phys_to_virt(pa);
 	return iova;
+}
+
+static uint64_t vtd_alloc_coherent(struct dma_domain *d, uint64_t bytes, void **virt)
+{
+	return alloc_manager(d, bytes, virt, VTD_PERM_R | VTD_PERM_W);
+}
+
+/* A submission ring: the device fetches from it; no DMA, whoever aims it, can write commands into it. */
+static uint64_t vtd_alloc_coherent_device_reads(struct dma_domain *d, uint64_t bytes, void **virt)
+{
+	return alloc_manager(d, bytes, virt, VTD_PERM_R);
 }
 
 static void vtd_free_coherent(struct dma_domain *d, uint64_t addr, void *virt, uint64_t bytes)
@@ -301,6 +340,7 @@ static const struct dma_ops vtd_ops = {
 	.map_space = vtd_map_space,
 	.unmap_space = vtd_unmap_space,
 	.alloc_coherent = vtd_alloc_coherent,
+	.alloc_coherent_device_reads = vtd_alloc_coherent_device_reads,
 	.free_coherent = vtd_free_coherent,
 	.manager_address = vtd_manager_address,
 	.live_pages = vtd_live_pages,
