@@ -1,8 +1,9 @@
 /*
- * kernel/nvme/broker.h - the brokered lane (the direct-remapping lane has
- * no broker: its invariants are in lane_direct.h): an untrusted provider drives
- * shadow queues in its DMAPool; the manager mirrors each with a device
- * queue in its own memory and moves commands and completions between them.
+ * kernel/nvme/broker.h - the brokered lane (on the direct-remapping lane
+ * only the admin queue is brokered; that lane's invariants are in
+ * lane_direct.h): an untrusted provider drives shadow queues in its
+ * DMAPool; the manager mirrors each with a device queue in its own memory
+ * and moves commands and completions between them.
  *
  * The lane's invariants, each enforced in one place:
  *
