@@ -8,8 +8,13 @@
  * device: page aligned (every PRP entry and queue base is) and inside
  * memory the manager owns for this controller (the pool itself, the
  * backend's staging pages, the device rings, the manager's own buffer).
- * Entries of every ring the provider ever used as a submission queue are
- * skipped: it wrote them itself and the manager only read them.  Any match
+ * Skipped: entries of every ring the provider ever used as a submission
+ * queue (it wrote them itself and the manager only read them), and pages
+ * that received data read from the medium (a disk may hold any word,
+ * addresses included; the broker notes them as it copies reads back).  On
+ * the direct lane the device writes the provider's pages itself and the
+ * manager gives nobody a host address, so only what the manager wrote
+ * there - the brokered admin queue's completions - is scanned.  Any match
  * is an error line, so the run fails.
  */
 #include "kernel/nvme/audit.h"
@@ -57,6 +62,27 @@ static bool iova_word(const struct nvme_ctrl *c, uint64_t w)
 	return base && w >= base && w - base < c->nc_dma.dd_pool->dp_bytes;
 }
 
+/* Did the manager write pool offset off (a shadow CQ entry of a brokered queue)? */
+static bool manager_wrote(const struct nvme_ctrl *c, uint64_t off)
+{
+	for (unsigned q = 0; q <= BROKER_MAX_QID; q++) {
+		const struct broker_cq *cq = &c->nc_cq[q];
+		if (cq->cq_shadow_entries && off >= cq->cq_shadow &&
+		    off - cq->cq_shadow < (uint64_t)cq->cq_shadow_entries * sizeof(struct nvme_cqe))
+			return true;
+	}
+	return false;
+}
+
+static bool device_data(const struct nvme_ctrl *c, uint64_t off)
+{
+	uint64_t pg = off / PAGE_SIZE;
+
+	if (c->nc_lane == DMA_LANE_DIRECT)
+		return !manager_wrote(c, off);
+	return c->nc_device_data_map && (c->nc_device_data_map[pg / 8] >> (pg % 8) & 1);
+}
+
 bool nvme_audit_provider_memory(struct nvme_ctrl *c)
 {
 	const struct dma_pool *pool = c->nc_dma.dd_pool;
@@ -64,7 +90,7 @@ bool nvme_audit_provider_memory(struct nvme_ctrl *c)
 	if (!pool)
 		return true;
 	const uint64_t *w = (const uint64_t *)pool->dp_virt;
-	uint64_t matches = 0, first = 0, skipped = 0, iovas = 0;
+	uint64_t matches = 0, first = 0, skipped = 0, data = 0, iovas = 0;
 	for (uint64_t i = 0; i < pool->dp_bytes / 8; i++) {
 		uint64_t entry = i / 8;		/* 64-byte SQ entries */
 		if (c->nc_shadow_sq_map && (c->nc_shadow_sq_map[entry / 8] >> (entry % 8) & 1)) {
@@ -72,6 +98,10 @@ bool nvme_audit_provider_memory(struct nvme_ctrl *c)
 			continue;
 		}
 		iovas += iova_word(c, w[i]);
+		if (device_data(c, i * 8)) {
+			data += 8;
+			continue;
+		}
 		if (manager_word(c, w[i]) && !matches++)
 			first = i * 8;
 	}
@@ -81,11 +111,11 @@ bool nvme_audit_provider_memory(struct nvme_ctrl *c)
 		fmt_snprintf(lane, sizeof(lane), " lane=direct iova_words=%lu iova_base=0x%lx ram_end=0x%lx", iovas,
 			     c->nc_dma.dd_pool_iova, pmm_ram_end());
 	if (matches || !window_ok)
-		kerror("dma: audit provider_bytes_scanned=%lu matching_words=%lu first_offset=0x%lx provider_sq_bytes_skipped=%lu%s result=fail reason=%s",
-		       pool->dp_bytes - skipped, matches, first, skipped, lane,
+		kerror("dma: audit provider_bytes_scanned=%lu matching_words=%lu first_offset=0x%lx provider_sq_bytes_skipped=%lu device_data_bytes_skipped=%lu%s result=fail reason=%s",
+		       pool->dp_bytes - skipped - data, matches, first, skipped, data, lane,
 		       matches ? "manager-physical-address-in-provider-memory" : "iova-window-not-above-ram");
 	else
-		kprintf("dma: audit provider_bytes_scanned=%lu matching_words=0 provider_sq_bytes_skipped=%lu%s result=pass",
-			pool->dp_bytes - skipped, skipped, lane);
+		kprintf("dma: audit provider_bytes_scanned=%lu matching_words=0 provider_sq_bytes_skipped=%lu device_data_bytes_skipped=%lu%s result=pass",
+			pool->dp_bytes - skipped - data, skipped, data, lane);
 	return matches == 0 && window_ok;
 }

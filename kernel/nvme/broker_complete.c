@@ -12,6 +12,7 @@
 #include "kernel/arch/x86_64/barrier.h"
 #include "kernel/core/clock.h"
 #include "kernel/core/log.h"
+#include "kernel/core/memlayout.h"
 #include "kernel/nvme/lane_direct.h"
 #include "kernel/nvme/nvme_ctrl.h"
 #include "lib/string.h"
@@ -116,6 +117,15 @@ static void learn(struct nvme_ctrl *c, const struct broker_cmd *t, bool ok, uint
 		nvme_ns_refresh(c);
 }
 
+/* Pool pages now holding what the device read from the medium: any bytes at all (the audit skips them). */
+static void note_device_data(struct nvme_ctrl *c, const struct dma_map *m)
+{
+	if (m->dm_dir != DMA_DIR_FROM_DEVICE || m->dm_pool != c->nc_dma.dd_pool || !c->nc_device_data_map)
+		return;
+	for (uint64_t pg = m->dm_handle / PAGE_SIZE; pg <= (m->dm_handle + m->dm_len - 1) / PAGE_SIZE; pg++)
+		c->nc_device_data_map[pg / 8] |= (uint8_t)(1u << (pg % 8));
+}
+
 static void complete(struct nvme_ctrl *c, struct broker_cq *cq, struct broker_sq *sq, struct broker_cmd *t,
 		     const struct nvme_cqe *e)
 {
@@ -139,10 +149,14 @@ static void complete(struct nvme_ctrl *c, struct broker_cq *cq, struct broker_sq
 	}
 	/* The device posted this command's completion: its pages may go (I1). */
 	if (ok) {
-		if (t->bc_data.dm_mapped)
+		if (t->bc_data.dm_mapped) {
 			dma_sync_for_cpu(&c->nc_dma, &t->bc_data);
-		if (t->bc_md.dm_mapped)
+			note_device_data(c, &t->bc_data);
+		}
+		if (t->bc_md.dm_mapped) {
 			dma_sync_for_cpu(&c->nc_dma, &t->bc_md);
+			note_device_data(c, &t->bc_md);
+		}
 	}
 	broker_cmd_release(c, t);
 	t->bc_ok = ok;

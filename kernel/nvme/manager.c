@@ -102,7 +102,8 @@ static void free_ctrl_memory(struct nvme_ctrl *c)
 	kfree(c->nc_ns_raw);
 	kfree(c->nc_ns);
 	kfree(c->nc_shadow_sq_map);
-	c->nc_id_raw = c->nc_ns_raw = c->nc_shadow_sq_map = NULL;
+	kfree(c->nc_device_data_map);
+	c->nc_id_raw = c->nc_ns_raw = c->nc_shadow_sq_map = c->nc_device_data_map = NULL;
 	c->nc_ns = NULL;
 }
 
@@ -159,7 +160,8 @@ int nvme_provider_enable(struct nvme_ctrl *c, struct dma_pool *pool, const struc
 	broker_teardown(c);		/* disabled: nothing of the old state is in use */
 	if (!c->nc_shadow_sq_map) {
 		c->nc_shadow_sq_map = kmalloc(DIV_ROUND_UP(pool->dp_bytes / 64, 8));
-		if (!c->nc_shadow_sq_map)
+		c->nc_device_data_map = kmalloc(DIV_ROUND_UP(DIV_ROUND_UP(pool->dp_bytes, PAGE_SIZE), 8));
+		if (!c->nc_shadow_sq_map || !c->nc_device_data_map)
 			return CR_ENOMEM;
 	}
 	if ((err = dma_attach_pool(&c->nc_dma, pool)) < 0) {

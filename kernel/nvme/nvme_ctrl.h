@@ -95,6 +95,7 @@ struct nvme_ctrl {
 	struct nvme_space *nc_spaces[BROKER_MAX_SPACES + 1];	/* handle space s; [0] is the pool */
 	/* every pool range the provider ever used as a shadow SQ: its own writes, skipped by the audit */
 	uint8_t *nc_shadow_sq_map;	/* one bit per 64-byte pool entry */
+	uint8_t *nc_device_data_map;	/* one bit per pool page that received data from the device */
 
 	/* counters */
 	uint64_t nc_submitted, nc_completed, nc_refused, nc_doorbells, nc_irq_count, nc_spurious_irqs;

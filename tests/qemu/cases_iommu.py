@@ -51,7 +51,7 @@ DIRECT_PROOF = [
     r"^iommu: space mapped bdf=\S+ did=\d+ space=\d+ iova=0x[0-9a-f]+-0x[0-9a-f]+ bytes=\d+$",
     r"^iommu: space unmapped bdf=\S+ did=\d+ space=\d+ pages=\d+ invalidated=iotlb$",
     # No manager physical address in the pool; the provider's device addresses were IOVAs above all RAM.
-    r"^dma: audit provider_bytes_scanned=\d+ matching_words=0 provider_sq_bytes_skipped=\d+ lane=direct "
+    r"^dma: audit provider_bytes_scanned=\d+ matching_words=0 provider_sq_bytes_skipped=\d+ device_data_bytes_skipped=\d+ lane=direct "
     r"iova_words=[1-9]\d* iova_base=0x[0-9a-f]+ ram_end=0x[0-9a-f]+ result=pass$",
     r"^iommu: pool unmapped bdf=\S+ did=\d+ pages=\d+ mapped_now=0 invalidated=iotlb$",
     r"^iommu: domain destroyed bdf=\S+ unit=0 did=\d+ mapped_pages=0 .* context=cleared invalidated=context-device,iotlb-domain$",
