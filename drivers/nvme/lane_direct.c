@@ -181,9 +181,8 @@ static int data_pointers(struct nvme_dev *d, struct nvme_sqe *c, uint64_t h, uin
 }
 
 /* Bytes of data a command moves (0: none, or just the one buffer its PRP1 names: -1). */
-static int64_t data_len(struct nvme_dev *d, const struct nvme_queue *q, const struct nvme_sqe *c)
+static int64_t data_len(struct nvme_dev *d, const struct nvme_sqe *c)
 {
-	(void)q;	/* I/O queues only: the admin queue is brokered on this lane too */
 	switch (c->opc) {
 	case NVME_CMD_READ:
 	case NVME_CMD_WRITE:
@@ -209,7 +208,7 @@ int lane_direct_prepare(struct nvme_dev *d, struct nvme_queue *q, uint16_t cid, 
 		dl.raw_next = false;	/* the caller wrote device addresses on purpose (the hostile self-test) */
 		return 0;
 	}
-	int64_t len = data_len(d, q, c);
+	int64_t len = data_len(d, c);	/* I/O queues only: the admin queue is brokered */
 	if (len < 0) {
 		/* One buffer or ring at PRP1, contiguous in its space and so in IOVA space. */
 		uint64_t iova = device_address(d, c->prp1, 1);
