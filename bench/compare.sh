@@ -106,7 +106,8 @@ done
 for s in ${SIDES//,/ }; do
 	case "$s" in caprock | linux | caprock-null | linux-null) ;; *) die "unknown side '$s' in SIDES" ;; esac
 done
-command -v "$QEMU" >/dev/null || die "$QEMU not found (apt-get install qemu-system-x86)"
+command -v "$QEMU" >/dev/null || die "$QEMU not found (tools/install-deps.sh installs QEMU 10 from bookworm-backports)"
+"$TREE/tools/qemu-version.sh" "$QEMU" >&2 || die "not the QEMU this project measures on (see above)"
 command -v gnuplot >/dev/null || die "gnuplot not found (apt-get install gnuplot-nox)"
 [ -x "$PY" ] || die "$PY not found (set PYTHON=)"
 if [[ ,$SIDES, == *,linux* ]]; then

@@ -105,6 +105,7 @@ def median(xs):
 
 
 def main():
+    sh(os.path.join(TREE, "tools", "qemu-version.sh"))     # the project's QEMU, or a clear error
     os.makedirs(WORK, exist_ok=True)
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     if not os.path.exists(KERNEL):

@@ -21,6 +21,7 @@ JOBS=${JOBS:-randread4k_qd1,randread4k_qd32,seqread128k_qd8,randwrite4k_qd32}
 SECS=${SECONDS_PER_JOB:-5}
 PATH_KIND=${PATH_KIND:-provider}
 mkdir -p "$WORK"
+tools/qemu-version.sh
 [ -f "$KERNEL" ] || make -s
 [ -f "$WORK/pristine.img" ] || python3 tools/mkdisk.py "$WORK/pristine.img" --size $((1 << 30)) --tag ANCHOR01
 RESULTS="$WORK/results.txt"

@@ -10,6 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 KERNEL=${KERNEL:-build/kernel.elf}
 CMDLINE=${CMDLINE:-mode=boot}
+tools/qemu-version.sh
 echo "debug: qemu waits for gdb on :1234; in another terminal:"
 echo "  gdb $KERNEL -ex 'target remote :1234' -ex 'break kernel_main' -ex continue"
 exec qemu-system-x86_64 -M q35 -m 256 -accel tcg -cpu max -nographic -no-reboot -nic none \

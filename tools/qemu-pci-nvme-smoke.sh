@@ -14,6 +14,7 @@ LOG=$WORK/serial.log
 SIZE=$((64 << 20))
 LBAS=$((SIZE / 512))
 mkdir -p "$WORK"
+tools/qemu-version.sh
 python3 tools/mkdisk.py "$WORK/disk.img" --size "$SIZE"
 
 CMDLINE="nvme.read=$((LBAS / 2)):8,$((LBAS - 1)):1,1000:2048 ${CMDLINE_EXTRA:-}"

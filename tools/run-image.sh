@@ -17,6 +17,7 @@ FIRMWARE=${FIRMWARE:-seabios}
 MACHINE=${MACHINE:-pc,pit=off,hpet=off}
 WORK=${WORK:-build/run-image}
 mkdir -p "$WORK"
+tools/qemu-version.sh
 cp --sparse=always "$IMAGE" "$WORK/root.img"
 # shellcheck disable=SC2046  # the accelerator flags are words
 args=(-M "$MACHINE" -m 512 $(tools/qemu-accel.sh) -nographic -no-reboot -nic none

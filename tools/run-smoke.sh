@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 KERNEL=${KERNEL:-build/kernel.elf}
 WORK=${WORK:-build/run}
 mkdir -p "$WORK"
+tools/qemu-version.sh
 python3 tools/mkdisk.py "$WORK/disk.img" --size $((64 << 20))
 CMDLINE=${CMDLINE:-nvme.read=65536:8,131071:1,1000:2048}
 # shellcheck disable=SC2046

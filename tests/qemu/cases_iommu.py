@@ -111,6 +111,28 @@ def direct_case(name, cmdline="", iommu=",intremap=on", expect=(), check=None, *
     return case
 
 
+def depth_from_caps(run, ctx):
+    """The page-table depth the kernel chose is the one the unit's own CAP register
+    implies (VT-d 3.3 §11.4.2: SAGAW bits 12:8, MGAW bits 21:16 as width-1): the deepest
+    supported walk whose width fits MGAW.  Read from the unit line, not assumed for a
+    QEMU version (7.2's intel-iommu defaulted to 39 bits, 10.0's to 48)."""
+    unit = run.find(r"^iommu: vtd unit index=0 ")
+    step = run.find(r"^iommu: verify step=unit result=ok ")
+    if not unit or not step:
+        return ["no unit or unit-step line"]
+    cap = int(run.kv(unit[0])["cap"], 16)
+    sagaw, mgaw = (cap >> 8) & 0x1f, ((cap >> 16) & 0x3f) + 1
+    if run.kv(unit[0])["sagaw"] != "0x%x" % sagaw or int(run.kv(unit[0])["mgaw"]) != mgaw:
+        return ["unit line decodes cap=%#x wrongly: %s" % (cap, unit[0])]
+    want = next((l for l in (5, 4, 3) if sagaw & (1 << (l - 2)) and 30 + 9 * (l - 2) <= max(mgaw, 39)), None)
+    kv = run.kv(step[0])
+    got = (int(kv["levels"]), int(kv["agaw"]))
+    if want is None or got != (want, 30 + 9 * (want - 2)):
+        return ["cap=%#x (sagaw=%#x mgaw=%d) implies levels=%s, the kernel chose levels=%d agaw=%d"
+                % (cap, sagaw, mgaw, want, got[0], got[1])]
+    return []
+
+
 def kernel_bytes_at(kernel, paddr, length):
     """The bytes the kernel ELF loads at physical address paddr."""
     with open(kernel, "rb") as f:
@@ -161,11 +183,21 @@ HOSTILE_DIRECT = {
 
 CASES = [
     # The default: auto verifies the unit on the controller and takes the direct lane; data checked on the host.
+    # QEMU's default unit (48-bit on 10.0): the depth follows from its capabilities.
     direct_case("iommu-direct-default", "nvme.read=16384:8,32767:1,100:2048 nvme.write=1000:1500:0xdeadbeef",
-                writes=[(1000, 1500, 0xdeadbeef)],
-                expect=[r"^iommu: verify step=unit result=ok .* levels=3 agaw=39 ",
-                        r"^nvme: read ok dev=\S+ bdf=\S+ nsid=1 lba=100 blocks=2048 bytes=1048576 .* commands=2 ",
+                writes=[(1000, 1500, 0xdeadbeef)], check=depth_from_caps,
+                expect=[r"^nvme: read ok dev=\S+ bdf=\S+ nsid=1 lba=100 blocks=2048 bytes=1048576 .* commands=2 ",
                         r"^nvme: write ok dev=\S+ bdf=\S+ nsid=1 lba=1000 blocks=1500 .* flush=ok verify=readback-match "]),
+    # A 39-bit unit: three-level tables, the IOVA window below 2^39.
+    direct_case("iommu-direct-aw39", "nvme.read=3:300,100:2048 nvme.write=70:77:7", iommu=",intremap=on,aw-bits=39",
+                writes=[(70, 77, 7)], check=depth_from_caps,
+                expect=[r"^iommu: vtd unit index=0 .* sagaw=0x2 mgaw=39 ",
+                        r"^iommu: verify step=unit result=ok .* levels=3 agaw=39 window=0x[0-9a-f]+-0x8000000000 "]),
+    # A 48-bit unit asked for by name: four-level tables.
+    direct_case("iommu-direct-aw48", "nvme.read=3:300,100:2048 nvme.write=70:77:7", iommu=",intremap=on,aw-bits=48",
+                writes=[(70, 77, 7)], check=depth_from_caps,
+                expect=[r"^iommu: vtd unit index=0 .* mgaw=48 ",
+                        r"^iommu: verify step=unit result=ok .* levels=4 agaw=48 window=0x[0-9a-f]+-0x1000000000000 "]),
     # 48-bit guest addresses with caching mode: four-level tables; every map is invalidated too.
     direct_case("iommu-direct-aw48-caching-mode", "nvme.read=3:300 nvme.write=70:77:7", iommu=",intremap=on,aw-bits=48,caching-mode=on",
                 writes=[(70, 77, 7)],

@@ -18,7 +18,7 @@ import qmp
 class Case:
     def __init__(self, name, cmdline="", devices=(), expect=(), forbid=(), status="pass",
                  machine="q35", memory_mb=256, setup=None, check=None, timeout_s=120,
-                 qemu_exit=None, qmp=(), direct_kernel=True):
+                 qemu_exit=None, qmp=(), direct_kernel=True, cpu_flags=""):
         self.name = name
         self.cmdline = cmdline
         self.devices = list(devices)
@@ -36,6 +36,8 @@ class Case:
         self.qmp = list(qmp)
         # False: no -kernel; the firmware boots whatever disk setup() attached (cmdline unused).
         self.direct_kernel = direct_kernel
+        # Appended to the CPU model: ",-x2apic" takes a feature away from -cpu max.
+        self.cpu_flags = cpu_flags
 
 
 class Context:
@@ -55,7 +57,7 @@ def run_case(case, kernel, workdir):
     ctx.facts["kernel"] = kernel
     extra = case.setup(ctx) if case.setup else []
     args = qemu.base_args(kernel if case.direct_kernel else None, case.cmdline, case.machine,
-                          case.memory_mb) + case.devices + extra
+                          case.memory_mb, case.cpu_flags) + case.devices + extra
     sock_dir = tempfile.mkdtemp(prefix="caprock-qmp-") if case.qmp else None
     triggers = [(rx, (lambda name: lambda sock: qmp.command(sock, name))(name)) for rx, name in case.qmp]
     try:

@@ -11,7 +11,32 @@ import threading
 import time
 
 QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
+QEMU_MAJOR = 10     # tools/qemu-version.sh and tools/install-deps.sh say the same
 LINE_RE = re.compile(r"^(?P<subsys>[a-z0-9_.-]+): (?P<rest>.*)$")
+
+
+def check_version():
+    """The QEMU version, after checking it is the one the project uses (10.x
+    from Debian's bookworm-backports).  Anything else is a clear error
+    (SystemExit) naming what was found; CAPROCK_QEMU_ANY=1 makes it a
+    warning.  Tests encode 10.0's behaviour (x2APIC under TCG, intel-iommu's
+    48-bit default) and figures are only comparable on one emulator."""
+    try:
+        out = subprocess.run([QEMU, "--version"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             check=True).stdout.decode("utf-8", "replace").splitlines()[0]
+    except (OSError, subprocess.CalledProcessError, IndexError) as e:
+        raise SystemExit("qemu: error %s not runnable (%s); run tools/install-deps.sh (QEMU %d.x from "
+                         "bookworm-backports)" % (QEMU, e, QEMU_MAJOR))
+    m = re.match(r"QEMU emulator version (\d+)\.(\d+)(?:\.(\d+))?", out)
+    version = ".".join(g for g in m.groups() if g is not None) if m else None
+    if m and int(m.group(1)) == QEMU_MAJOR:
+        return version
+    msg = ("qemu: found %s at %s (%r); this project uses QEMU %d.x from Debian's bookworm-backports "
+           "(tools/install-deps.sh installs it)" % (version or "an unrecognised version", QEMU, out, QEMU_MAJOR))
+    if os.environ.get("CAPROCK_QEMU_ANY") == "1":
+        print(msg + "; going on because CAPROCK_QEMU_ANY=1: results may differ", flush=True)
+        return version
+    raise SystemExit(msg + "; set CAPROCK_QEMU_ANY=1 to run anyway")
 
 
 def accel():
@@ -30,16 +55,17 @@ def accel():
     return "kvm"
 
 
-def base_args(kernel, cmdline, machine="q35", memory_mb=256):
-    """kernel None: boot from disk through the firmware (the image cases)."""
+def base_args(kernel, cmdline, machine="q35", memory_mb=256, cpu_flags=""):
+    """kernel None: boot from disk through the firmware (the image cases).
+    cpu_flags: appended to the CPU model, e.g. ",-x2apic"."""
     a = accel()
     args = [QEMU, "-M", machine, "-m", str(memory_mb), "-nographic", "-no-reboot", "-nic", "none"]
     if kernel:
         args += ["-kernel", kernel, "-append", cmdline]
     if a == "kvm":
-        args += ["-accel", "kvm", "-cpu", "host"]
+        args += ["-accel", "kvm", "-cpu", "host" + cpu_flags]
     else:
-        args += ["-accel", "tcg", "-cpu", "max"]
+        args += ["-accel", "tcg", "-cpu", "max" + cpu_flags]
     return args
 
 

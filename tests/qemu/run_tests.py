@@ -38,7 +38,8 @@ def main():
             print(c.name)
         return 0
     os.makedirs(opts.work, exist_ok=True)
-    print("qemu-tests: accel=%s cases=%d jobs=%d" % (qemu.accel(), len(cases), opts.jobs))
+    version = qemu.check_version()
+    print("qemu-tests: qemu=%s accel=%s cases=%d jobs=%d" % (version, qemu.accel(), len(cases), opts.jobs))
     t0 = time.monotonic()
     failed = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=opts.jobs) as pool:
