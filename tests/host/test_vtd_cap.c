@@ -4,7 +4,8 @@
  * (fault records), VT-d 3.3 §10.4.2-§10.4.3, §10.4.14, §9.9.
  *
  * The register values are the ones QEMU 7.2's intel-iommu reported to
- * this kernel (aw-bits=39 by default; aw-bits=48 with caching-mode=on),
+ * this kernel (aw-bits=39, its default; aw-bits=48 with caching-mode=on;
+ * 10.0 defaults to 48 and the QEMU matrix runs both widths),
  * plus made-up units for the edges: no usable depth, caching mode,
  * narrow address widths, RAM above the window, a device limit.
  */
