@@ -149,7 +149,7 @@ static bool parse_bench_job(struct span s, enum bench_pattern *pat, uint32_t *by
 /* Keys that take one value; a second occurrence is an error. */
 enum scalar_key { K_MODE, K_NSID, K_DMA, K_JOB, K_QD, K_SECONDS, K_SELFTEST, K_RUN_TIMEOUT, K_SERVE_SECONDS,
 		  K_CLOCK, K_APIC_MODE, K_APIC_TIMER, K_DEV, K_BENCH_PATH, K_BENCH_DEVS, K_FAULT, K_DMA_COPY,
-		  K_IOMMU_INVAL, K_NKEYS };
+		  K_IOMMU_INVAL, K_FAULT_IRQ, K_NVME_IRQ, K_NKEYS };
 
 /* A decimal number at *i without leading zeros; false if there is none. */
 static bool take_number(struct span s, size_t *i, bool zero_ok)
@@ -308,6 +308,26 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 		     parse_u32_range((struct span){ v.p + 4, v.n - 4 }, 0, 63, &unit);
 		if (ok)
 			o->fault_provider = (int)unit;
+	} else if (span_is(k, "fault.irq")) {
+		/* Fault injection: a platform that stops delivering one controller's interrupts. */
+		uint32_t unit;
+		key = K_FAULT_IRQ;
+		ok = v.n > 4 && memcmp(v.p, "nvme", 4) == 0 &&
+		     parse_u32_range((struct span){ v.p + 4, v.n - 4 }, 0, 63, &unit);
+		if (ok)
+			o->fault_irq = (int)unit;
+	} else if (span_is(k, "nvme.irq")) {
+		key = K_NVME_IRQ;
+		if (span_is(v, "auto"))
+			o->nvme_irq_kinds = 0;
+		else if (span_is(v, "msix"))
+			o->nvme_irq_kinds = NVME_IRQ_MSIX;
+		else if (span_is(v, "msi"))
+			o->nvme_irq_kinds = NVME_IRQ_MSI;
+		else if (span_is(v, "intx"))
+			o->nvme_irq_kinds = NVME_IRQ_INTX;
+		else
+			ok = false;
 	} else if (span_is(k, "bench.path")) {
 		key = K_BENCH_PATH;
 		if (span_is(v, "provider"))
@@ -356,6 +376,7 @@ void cmdline_parse(const char *line, struct boot_options *o)
 	o->bench_seconds = 5;
 	o->clock_source = CLOCK_SRC_NONE;
 	o->fault_provider = -1;
+	o->fault_irq = -1;
 	if (!line)
 		return;
 

@@ -69,6 +69,11 @@ enum bench_path {
 	BENCH_PATH_CLIENT,	/* a client through BlockDevice sessions (what a user of the storage gets) */
 };
 
+/* nvme.irq=msix|msi|intx: the only interrupt kind a controller may use (testing the fallbacks). */
+#define NVME_IRQ_MSIX		(1u << 0)
+#define NVME_IRQ_MSI		(1u << 1)
+#define NVME_IRQ_INTX		(1u << 2)
+
 #define CMDLINE_DEV_BYTES	16	/* "nvme12n3p17" and its NUL */
 #define CMDLINE_MAX_BENCH_DEVS	32
 
@@ -96,6 +101,8 @@ struct boot_options {
 	enum selftest_kind selftest;
 	char dev[CMDLINE_DEV_BYTES];	/* nvme.dev=: the device the jobs address; "" = the default */
 	int fault_provider;		/* fault.provider=nvmeN: that provider faults on purpose; -1 none */
+	int fault_irq;			/* fault.irq=nvmeN: its vectors masked behind the kernel's back; -1 none */
+	unsigned int nvme_irq_kinds;	/* nvme.irq=: NVME_IRQ_* kinds bind may use (0 = any) */
 	enum bench_path bench_path;
 	bool bench_all_devs;		/* bench.devs=all: every controller's first namespace */
 	unsigned int nbench_devs;

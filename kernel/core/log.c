@@ -55,6 +55,18 @@ void klog_count_error(void)
 	error_count++;
 }
 
+static unsigned int recovery_count;
+
+void klog_recovery(void)
+{
+	recovery_count++;
+}
+
+unsigned int klog_recovery_count(void)
+{
+	return recovery_count;
+}
+
 unsigned int klog_error_count(void)
 {
 	return error_count;

@@ -14,6 +14,9 @@ void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void kerror(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void klog_write(const char *s, size_t n);
 unsigned int klog_error_count(void);
+/* A fault the system survived (lost interrupts served by polling, ...): counted on the run line. */
+void klog_recovery(void);
+unsigned int klog_recovery_count(void);
 void klog_count_error(void);
 
 /* Kernel invariant broken: report and stop.  Never for device, firmware or user input. */

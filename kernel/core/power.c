@@ -12,21 +12,26 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/core/clock.h"
 #include "kernel/core/log.h"
+#include "lib/fmt.h"
 
 static const uint16_t debug_exit_ports[] = { 0xf4, 0x501 };
 
 void power_off_after_run(bool pass)
 {
 	unsigned int errors = klog_error_count();
+	unsigned int recovered = klog_recovery_count();
+	char extra[32] = "";
 
 	irq_disable();
 	if (errors)
 		pass = false;
+	if (recovered)
+		fmt_snprintf(extra, sizeof(extra), " recoveries=%u", recovered);
 	if (clock_ready())
-		kprintf("run: complete status=%s errors=%u uptime_ms=%lu", pass ? "pass" : "fail", errors,
-			clock_ns() / NSEC_PER_MSEC);
+		kprintf("run: complete status=%s errors=%u uptime_ms=%lu%s", pass ? "pass" : "fail", errors,
+			clock_ns() / NSEC_PER_MSEC, extra);
 	else
-		kprintf("run: complete status=%s errors=%u uptime_ms=unknown", pass ? "pass" : "fail", errors);
+		kprintf("run: complete status=%s errors=%u uptime_ms=unknown%s", pass ? "pass" : "fail", errors, extra);
 
 	for (unsigned i = 0; i < sizeof(debug_exit_ports) / sizeof(debug_exit_ports[0]); i++) {
 		if (inb(debug_exit_ports[i]) == 0)

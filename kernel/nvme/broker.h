@@ -173,6 +173,8 @@ int broker_mgr_submit(struct nvme_ctrl *c, uint16_t qid, struct nvme_mgr_cmd *m)
 /* broker_complete.c */
 int broker_cq_doorbell(struct nvme_ctrl *c, uint16_t qid, uint16_t head);
 void broker_irq(void *ctx, unsigned int cpu_vector);
+/* Drain the CQs vector index serves, as its interrupt would (also from the tick when it is lost). */
+unsigned broker_service_vector(struct nvme_ctrl *c, unsigned int index);
 /* Consume every completion the device has posted on cq (I3); returns how many. */
 unsigned broker_drain(struct nvme_ctrl *c, struct broker_cq *cq);
 /* The CQ head doorbell may be deferred (MSI-X only); write it now. */

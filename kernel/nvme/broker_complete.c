@@ -252,31 +252,41 @@ int broker_cq_doorbell(struct nvme_ctrl *c, uint16_t qid, uint16_t head)
 	return 0;
 }
 
+unsigned broker_service_vector(struct nvme_ctrl *c, unsigned int index)
+{
+	unsigned consumed = 0;
+
+	if (!c->nc_enabled)
+		return 0;
+	for (unsigned q = 0; q <= BROKER_MAX_QID; q++) {
+		struct broker_cq *cq = &c->nc_cq[q];
+		if (cq->cq_state == BQ_FREE || (c->nc_nvectors > 1 && cq->cq_iv != index))
+			continue;
+		uint64_t before = c->nc_completed;
+		consumed += broker_drain(c, cq);
+		if (c->nc_completed != before)
+			broker_signal(c, cq);
+	}
+	if (consumed || c->nc_lane == DMA_LANE_DIRECT)
+		broker_submit_pending(c);
+	return consumed;
+}
+
 void broker_irq(void *ctx, unsigned int cpu_vector)
 {
 	struct broker_vector *v = ctx;
 	struct nvme_ctrl *c = v->bv_ctrl;
-	unsigned consumed_any = 0;
 
 	(void)cpu_vector;
 	c->nc_irq_count++;
+	if (v->bv_index < BROKER_VECTORS)
+		c->nc_watch[v->bv_index].iw_irqs++;	/* irq_watch.c: this vector is alive */
 	if (c->nc_lane == DMA_LANE_DIRECT)
 		nvme_direct_irq(c, v->bv_index);	/* the provider's own I/O queues: it reaps them */
 	if (!c->nc_enabled)
 		return;
-	for (unsigned q = 0; q <= BROKER_MAX_QID; q++) {
-		struct broker_cq *cq = &c->nc_cq[q];
-		if (cq->cq_state == BQ_FREE || (c->nc_nvectors > 1 && cq->cq_iv != v->bv_index))
-			continue;
-		uint64_t before = c->nc_completed;
-		consumed_any += broker_drain(c, cq);
-		if (c->nc_completed != before)
-			broker_signal(c, cq);
-	}
-	if (!consumed_any && c->nc_lane != DMA_LANE_DIRECT)
+	if (!broker_service_vector(c, v->bv_index) && c->nc_lane != DMA_LANE_DIRECT)
 		c->nc_spurious_irqs++;	/* an interrupt with an empty queue is legal; count it */
-	else
-		broker_submit_pending(c);
 }
 
 int broker_mgr_exec(struct nvme_ctrl *c, uint16_t qid, struct nvme_mgr_cmd *m, uint32_t timeout_ms)

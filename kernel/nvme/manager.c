@@ -32,13 +32,22 @@
 #define NVME_MAX_CTRL		64
 
 static struct nvme_ctrl *bound[NVME_MAX_CTRL];
+static unsigned int irq_allow;		/* PCI_IRQ_ALLOW_*: nvme.irq= (0: the best the device has) */
+
+void nvme_set_irq_kinds(unsigned int allow)
+{
+	irq_allow = allow;
+}
 
 /* The timer tick finishes what a budget-bounded doorbell left in the shadow queues (I7). */
 static void nvme_tick(void)
 {
 	for (unsigned i = 0; i < NVME_MAX_CTRL; i++) {
-		if (bound[i] && bound[i]->nc_enabled && bound[i]->nc_backlog)
+		if (!bound[i] || !bound[i]->nc_enabled)
+			continue;
+		if (bound[i]->nc_backlog)
 			broker_submit_pending(bound[i]);
+		nvme_irq_watch_tick(bound[i]);
 	}
 }
 
@@ -113,6 +122,7 @@ static void ctrl_release(struct kobj *ko)
 	bool stopped = quiesce(c);
 
 	track(c, false);
+	nvme_irq_watch_report(c);
 	pci_irq_teardown(c->nc_pci, &c->nc_irqs);
 	uint64_t held = ratelimit_take_suppressed(&c->nc_refusal_log);
 	if (held)
@@ -177,6 +187,10 @@ int nvme_provider_enable(struct nvme_ctrl *c, struct dma_pool *pool, const struc
 		c->nc_lane == DMA_LANE_DIRECT ? "direct" : "brokered", c->nc_bdf, c->nc_admin_entries,
 		req->er_asq_entries, req->er_acq_entries, c->nc_page_size,
 		c->nc_lane == DMA_LANE_DIRECT ? "provider-rings" : "brokered");
+	if (c->nc_fault_irq) {
+		c->nc_fault_irq = false;	/* once: the platform "loses" them from here on */
+		nvme_irq_fault_mask(c);
+	}
 	return 0;
 }
 
@@ -239,9 +253,13 @@ static int make_irq_objects(struct nvme_ctrl *c)
 		c->nc_vec[i] = (struct broker_vector){ c, i };
 		ctx[i] = &c->nc_vec[i];
 	}
-	int err = pci_irq_setup(c->nc_pci, BROKER_VECTORS, broker_irq, ctx, &c->nc_irqs);
+	int err = pci_irq_setup(c->nc_pci, BROKER_VECTORS, irq_allow, broker_irq, ctx, &c->nc_irqs);
 	if (err) {
-		kerror("nvme: error bdf=%s no usable interrupt (msix, msi, intx) err=%s", c->nc_bdf, cr_err_name(err));
+		unsigned a = irq_allow ? irq_allow : PCI_IRQ_ALLOW_MSIX | PCI_IRQ_ALLOW_MSI | PCI_IRQ_ALLOW_INTX;
+		kerror("nvme: error bdf=%s no usable interrupt tried=%s%s%s msix_cap=%s msi_cap=%s intx_pin=%u err=%s",
+		       c->nc_bdf, a & PCI_IRQ_ALLOW_MSIX ? "msix," : "", a & PCI_IRQ_ALLOW_MSI ? "msi," : "",
+		       a & PCI_IRQ_ALLOW_INTX ? "intx," : "", c->nc_pci->pd_cap_msix ? "yes" : "no",
+		       c->nc_pci->pd_cap_msi ? "yes" : "no", c->nc_pci->pd_irq_pin, cr_err_name(err));
 		return err;
 	}
 	for (unsigned i = 0; i < c->nc_irqs.pi_count; i++) {

@@ -16,6 +16,9 @@
 struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel, uint64_t staging_bytes,
 			    nvme_bind_scan_fn scan, void *scan_ctx);
 
+/* nvme.irq=: the interrupt kinds (PCI_IRQ_ALLOW_*) later binds may use; 0 = any, best first. */
+void nvme_set_irq_kinds(unsigned int allow);
+
 /* SYS_NVME_ENABLE: the manager enables the controller on the provider's shadow admin queue. */
 int nvme_provider_enable(struct nvme_ctrl *c, struct dma_pool *pool, const struct nvme_enable_req *req);
 /* The provider's one register write: CC.EN = 0. */

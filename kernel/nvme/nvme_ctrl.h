@@ -16,6 +16,7 @@
 #include "lib/ratelimit.h"
 #include "kernel/dma/dma.h"
 #include "kernel/nvme/broker.h"
+#include "kernel/nvme/irq_watch.h"
 #include "kernel/pci/msi.h"
 #include "kernel/pci/pci.h"
 #include "lib/nvme_broker_check.h"
@@ -62,6 +63,8 @@ struct nvme_ctrl {
 		uint32_t bv_index;
 	} nc_vec[BROKER_VECTORS];
 	uint32_t nc_nvectors;
+	struct irq_watch nc_watch[BROKER_VECTORS];	/* interrupts that stop arriving (irq_watch.c) */
+	bool nc_fault_irq;		/* fault.irq=: mask the vectors at the device once enabled */
 	int nc_provider_pid;
 	int nc_doorbell_pid;		/* direct lane: the process the doorbell page is mapped into, or 0 */
 	uint64_t nc_direct_irqs;	/* direct lane: interrupts forwarded to the provider */

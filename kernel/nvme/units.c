@@ -35,6 +35,7 @@
 #include "kernel/dma/dma_select.h"
 #include "kernel/nvme/classify.h"
 #include "kernel/nvme/manager.h"
+#include "kernel/pci/msi.h"
 #include "kernel/pci/pci.h"
 #include "lib/bits.h"
 #include "lib/fmt.h"
@@ -150,7 +151,10 @@ static uint64_t staging_budget(unsigned int ncontrollers)
 	return MIN((uint64_t)STAGING_MAX_BYTES, ALIGN_DOWN(share, PAGE_SIZE));
 }
 
-static void bind_all(const struct dma_selection *sel)
+_Static_assert(NVME_IRQ_MSIX == PCI_IRQ_ALLOW_MSIX && NVME_IRQ_MSI == PCI_IRQ_ALLOW_MSI &&
+	       NVME_IRQ_INTX == PCI_IRQ_ALLOW_INTX, "nvme.irq= kinds are the PCI layer's");
+
+static void bind_all(const struct dma_selection *sel, const struct boot_options *o)
 {
 	unsigned int n = 0;
 
@@ -163,6 +167,8 @@ static void bind_all(const struct dma_selection *sel)
 		struct nvme_unit *u = &units[nunits++];
 		u->u_index = i;
 		u->u_ctrl = nvme_bind(pci_find_nvme(i), sel, staging, block_scan_controller, &u->u_index);
+		if (u->u_ctrl)
+			u->u_ctrl->nc_fault_irq = o->fault_irq == (int)i;
 		if (!u->u_ctrl) {
 			char bdf[16];
 			kerror("nvme: error unit nvme%u not bound bdf=%s", i, pci_bdf(pci_find_nvme(i), bdf));
@@ -482,7 +488,8 @@ bool nvme_run(const struct boot_options *o)
 	serving = o->mode == RUN_MODE_SERVE;
 	if (!sel.ds_ok)
 		return false;
-	bind_all(&sel);
+	nvme_set_irq_kinds(o->nvme_irq_kinds);
+	bind_all(&sel, o);
 	dma_select_finish();	/* the selection line, if no controller got as far as verifying */
 	marks.bound = free_kib();
 	if (nunits == 0) {

@@ -154,19 +154,21 @@ static int setup_intx(struct pci_dev *d, irq_handler_fn handler, void *const *ct
 	return 0;
 }
 
-int pci_irq_setup(struct pci_dev *d, unsigned int want, irq_handler_fn handler, void *const *ctx,
-		  struct pci_irq_set *out)
+int pci_irq_setup(struct pci_dev *d, unsigned int want, unsigned int allow, irq_handler_fn handler,
+		  void *const *ctx, struct pci_irq_set *out)
 {
 	int err = CR_ENODEV;
 
 	*out = (struct pci_irq_set){ 0 };
+	if (!allow)
+		allow = PCI_IRQ_ALLOW_MSIX | PCI_IRQ_ALLOW_MSI | PCI_IRQ_ALLOW_INTX;
 	if (want > PCI_IRQ_MAX_VECTORS)
 		want = PCI_IRQ_MAX_VECTORS;
-	if (d->pd_cap_msix && (err = setup_msix(d, want, handler, ctx, out)) == 0)
+	if ((allow & PCI_IRQ_ALLOW_MSIX) && d->pd_cap_msix && (err = setup_msix(d, want, handler, ctx, out)) == 0)
 		goto msg;
-	if (d->pd_cap_msi && (err = setup_msi(d, handler, ctx, out)) == 0)
+	if ((allow & PCI_IRQ_ALLOW_MSI) && d->pd_cap_msi && (err = setup_msi(d, handler, ctx, out)) == 0)
 		goto msg;
-	if ((err = setup_intx(d, handler, ctx, out)) == 0)
+	if ((allow & PCI_IRQ_ALLOW_INTX) && (err = setup_intx(d, handler, ctx, out)) == 0)
 		return 0;
 	return err;
 msg:

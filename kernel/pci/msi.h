@@ -21,13 +21,18 @@ struct pci_irq_set {
 	uint32_t pi_gsi;			/* INTx only */
 };
 
+/* Which kinds pci_irq_setup may try (0: all of them, best first). */
+#define PCI_IRQ_ALLOW_MSIX	(1u << 0)
+#define PCI_IRQ_ALLOW_MSI	(1u << 1)
+#define PCI_IRQ_ALLOW_INTX	(1u << 2)
+
 /*
  * Give d up to want vectors, each routed to the boot CPU and handled by
  * handler(ctx_for(i), cpu_vector).  Tries MSI-X, then MSI (one vector),
- * then INTx through the I/O APIC.  Returns 0 or an error.
+ * then INTx through the I/O APIC, each only if allowed.  Returns 0 or an error.
  */
-int pci_irq_setup(struct pci_dev *d, unsigned int want, irq_handler_fn handler, void *const *ctx,
-		  struct pci_irq_set *out);
+int pci_irq_setup(struct pci_dev *d, unsigned int want, unsigned int allow, irq_handler_fn handler,
+		  void *const *ctx, struct pci_irq_set *out);
 void pci_irq_teardown(struct pci_dev *d, struct pci_irq_set *s);
 const char *irq_kind_name(enum irq_kind k);
 

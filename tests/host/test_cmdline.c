@@ -879,6 +879,22 @@ static void test_fault_provider(void **state UNUSED)
 	assert_one_error(parse("fault.provider=sda"), "bad value", NULL);
 }
 
+static void test_fault_irq_and_kinds(void **state UNUSED)
+{
+	assert_int_equal(parse("")->fault_irq, -1);
+	assert_int_equal(parse("fault.irq=nvme2")->fault_irq, 2);
+	assert_int_equal(parse("fault.irq=nvme0 fault.provider=nvme1")->nerrors, 0);
+	assert_one_error(parse("fault.irq=nvme64"), "bad value", NULL);
+	assert_one_error(parse("fault.irq=all"), "bad value", NULL);
+	assert_one_error(parse("fault.irq=nvme1 fault.irq=nvme2"), "duplicate key", NULL);
+	assert_int_equal(parse("")->nvme_irq_kinds, 0);
+	assert_int_equal(parse("nvme.irq=auto")->nvme_irq_kinds, 0);
+	assert_int_equal(parse("nvme.irq=msix")->nvme_irq_kinds, NVME_IRQ_MSIX);
+	assert_int_equal(parse("nvme.irq=msi")->nvme_irq_kinds, NVME_IRQ_MSI);
+	assert_int_equal(parse("nvme.irq=intx")->nvme_irq_kinds, NVME_IRQ_INTX);
+	assert_one_error(parse("nvme.irq=pin"), "bad value", NULL);
+}
+
 static void test_dma_copy(void **state UNUSED)
 {
 	assert_int_equal(parse("")->dma_copy, DMA_COPY_AUTO);
@@ -948,6 +964,7 @@ int main(void)
 		cmocka_unit_test(test_bench_path_and_devs),
 		cmocka_unit_test(test_selftest_kinds),
 		cmocka_unit_test(test_fault_provider),
+		cmocka_unit_test(test_fault_irq_and_kinds),
 		cmocka_unit_test(test_dma_copy),
 		cmocka_unit_test(test_selftest_bad_value),
 		cmocka_unit_test(test_everything_at_once),
