@@ -54,7 +54,8 @@ struct block_ring {
 	uint32_t br_ack_tail;		/* provider writes: acks posted */
 	uint32_t br_ack_head;		/* client writes: acks taken */
 	uint32_t br_flags;		/* kernel writes: BLOCK_RING_* */
-	uint32_t br_rsvd[11];
+	uint32_t br_generation;		/* kernel writes: the provider's incarnation (a hint; block_info says) */
+	uint32_t br_rsvd[10];
 	struct block_request br_req[BLOCK_RING_ENTRIES];
 	struct block_ack br_ack[BLOCK_RING_ENTRIES];
 };
@@ -63,6 +64,19 @@ _Static_assert(sizeof(struct block_ring) <= 4096, "block_ring fits one page");
 
 #define BLOCK_RING_CLIENT_GONE	1u	/* the client's end was released */
 #define BLOCK_RING_PROVIDER_GONE 2u	/* the provider's end was released: no more acks */
+
+/*
+ * Provider restart (kernel/nvme/supervise.c).  A request is the client's
+ * until its ack arrives.  When a provider dies, the kernel quiets the
+ * controller, starts a new provider on the same sessions and records, per
+ * session, the ring position up to which the dead one had taken requests
+ * (bi_restart_head): an outstanding request posted before it was lost with
+ * that provider and is posted again by the client; one at or after it is
+ * still in the ring for the new provider.  Acks already in the ring stay
+ * valid.  The generation in the ring is only a hint to look: the client
+ * reads bi_generation and bi_restart_head from the kernel (SYS_BLOCK_INFO),
+ * so a provider cannot fake a restart.
+ */
 
 /* bi_flags */
 #define BLOCK_WRITE_CACHE	(1u << 0)	/* a volatile write cache: FLUSH matters */
@@ -90,8 +104,11 @@ struct block_info {
 	char bi_serial[21];
 	char bi_ebs_volume_id[24];	/* "vol-0123...", when Amazon's identify data says so */
 	char bi_ebs_device_name[33];
+	uint32_t bi_generation;		/* the serving provider's incarnation: 1, then +1 per restart */
+	uint32_t bi_restart_head;	/* ring position the last dead provider had taken up to */
 };
-_Static_assert(sizeof(struct block_info) == 200, "block_info layout is ABI");
+_Static_assert(sizeof(struct block_info) == 208, "block_info layout is ABI");
+_Static_assert(offsetof(struct block_info, bi_generation) == 196, "block_info.bi_generation");
 
 struct block_map {
 	uint64_t bm_ring;		/* user address of the struct block_ring page */

@@ -45,7 +45,10 @@ static void post(struct dev_bench *x, uint16_t op, bool random, uint32_t slot)
 		.br_offset = (uint64_t)slot * x->blocks * x->b->info.bi_block_xfer, .br_blocks = x->blocks, .br_op = op,
 	};
 	x->sent_ns[slot] = clock_now_ns();
-	block_ring_submit(&x->b->ring, &r);
+	/* Room is certain: at most qd <= BLOCK_RING_ENTRIES requests are outstanding per device. */
+	int err = bdev_post(x->b, &r);
+	if (err < 0 && x->errors++ < 4)
+		blk_error("bench: error dev=%s cannot post err=%s", x->b->info.bi_name, cr_err_name(err));
 }
 
 int bench_run(const struct block_job *job)
@@ -89,14 +92,14 @@ int bench_run(const struct block_job *job)
 		uint64_t now = clock_now_ns();
 		for (unsigned int i = 0; i < blk.ndevs; i++) {
 			struct dev_bench *x = &db[i];
-			int n = block_ring_acks(&x->b->ring), posted = 0;
+			struct block_ack acks[MAX_QD];
+			int n = bdev_acks(x->b, acks, MAX_QD), posted = 0;
 			if (n < 0) {
-				blk_error("bench: error dev=%s the provider's ring indices are out of range", x->b->info.bi_name);
+				blk_error("bench: error dev=%s session unusable err=%s", x->b->info.bi_name, cr_err_name(n));
 				return n;
 			}
-			while (n-- > 0) {
-				struct block_ack a;
-				block_ring_take_ack(&x->b->ring, &a);
+			for (int k = 0; k < n; k++) {
+				const struct block_ack a = acks[k];
 				uint32_t slot = (uint32_t)(a.ba_tag - x->tag_base);
 				if (slot >= x->qd) {
 					blk_error("bench: error dev=%s ack for a tag never posted", x->b->info.bi_name);

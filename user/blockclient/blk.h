@@ -12,6 +12,7 @@
 
 #include "include/abi/block.h"
 #include "include/abi/block_job.h"
+#include "lib/block_replay.h"
 #include "lib/block_ring.h"
 
 #define BLK_MAX_DEVS 32
@@ -25,6 +26,9 @@ struct bdev {
 	uint64_t region_bytes;
 	uint32_t max_blocks;		/* per request: the transfer limit, the region, NLB's 16 bits */
 	uint64_t next_tag;
+	struct block_replay replay;	/* every request until its ack; posted again after a restart */
+	struct block_ack failed[BLOCK_REPLAY_SLOTS];	/* given up after restarts: acks to hand out */
+	unsigned int nfailed;
 };
 
 struct blk {
@@ -42,6 +46,16 @@ void blk_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int bdev_open(struct bdev *b, int cap, int region_cap);
 /* Post one request (waiting for room); returns its tag, or a CR_* code. */
 int64_t bdev_submit(struct bdev *b, uint16_t op, uint64_t lba, uint32_t blocks, uint64_t offset);
+/* Post r with the caller's tag if there is room now: 0, CR_EBUSY (no room) or another CR_* code. */
+int bdev_post(struct bdev *b, const struct block_request *r);
+/*
+ * Take up to max acks (each retires its request).  A provider restart is
+ * handled here: lost requests are posted again, and those given up come
+ * back as acks with CR_EIO.  Returns how many, or CR_EPROTO (the ring
+ * cannot be trusted), or CR_ENODEV (the provider is gone for good and
+ * nothing is left to take).
+ */
+int bdev_acks(struct bdev *b, struct block_ack *out, unsigned int max);
 /* One request, waited for: 0 or the ack's status; *nvme_status gets the device's status field. */
 int bdev_io(struct bdev *b, uint16_t op, uint64_t lba, uint32_t blocks, uint64_t offset, uint16_t *nvme_status);
 /* Sleep until a provider wakes us or timeout_ns passes. */

@@ -92,12 +92,10 @@ int hostile_client_run(struct bdev *b)
 	sys_block_notify(b->cap);
 	unsigned answered = 0;
 	for (uint64_t t0 = clock_now_ns(); answered < (unsigned)room && clock_now_ns() - t0 < 5000 * NSEC_PER_MS;) {
-		int k = block_ring_acks(&b->ring);
-		while (k-- > 0) {
-			struct block_ack a;
-			block_ring_take_ack(&b->ring, &a);
-			answered += a.ba_status == CR_EINVAL;
-		}
+		struct block_ack acks[BLOCK_RING_ENTRIES];
+		int k = bdev_acks(b, acks, BLOCK_RING_ENTRIES);
+		for (int i = 0; i < k; i++)
+			answered += acks[i].ba_status == CR_EINVAL;
 		if (answered < (unsigned)room)
 			blk_wait(100 * NSEC_PER_MS);
 	}

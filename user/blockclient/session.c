@@ -27,6 +27,7 @@ int bdev_open(struct bdev *b, int cap, int region_cap)
 	b->region = (uint8_t *)ri.ri_base;
 	b->region_bytes = ri.ri_bytes;
 	block_ring_client_init(&b->ring, (struct block_ring *)m.bm_ring);
+	block_replay_init(&b->replay, b->info.bi_generation);
 	uint64_t max = b->info.bi_max_transfer / b->info.bi_block_xfer;
 	if (max > b->region_bytes / b->info.bi_block_xfer)
 		max = b->region_bytes / b->info.bi_block_xfer;
@@ -53,21 +54,105 @@ static bool provider_gone(const struct bdev *b)
 	return *(volatile const uint32_t *)&b->ring.c_ring->br_flags & BLOCK_RING_PROVIDER_GONE;
 }
 
+int bdev_post(struct bdev *b, const struct block_request *r)
+{
+	int room = block_ring_submit_room(&b->ring);
+
+	if (room < 0)
+		return room;
+	if (room == 0 || !block_replay_room(&b->replay))
+		return CR_EBUSY;
+	int err = block_replay_track(&b->replay, r, b->ring.c_req_tail);
+	if (err)
+		return err;
+	block_ring_submit(&b->ring, r);
+	return 0;
+}
+
 int64_t bdev_submit(struct bdev *b, uint16_t op, uint64_t lba, uint32_t blocks, uint64_t offset)
 {
-	int room;
+	struct block_request r = { .br_tag = ++b->next_tag, .br_lba = lba, .br_offset = offset,
+				   .br_blocks = blocks, .br_op = op };
+	int err;
 
-	while ((room = block_ring_submit_room(&b->ring)) == 0) {
+	while ((err = bdev_post(b, &r)) == CR_EBUSY) {
 		if (provider_gone(b))
 			return CR_EIO;
 		blk_wait(NSEC_PER_SEC);
 	}
-	if (room < 0)
-		return room;
-	struct block_request r = { .br_tag = ++b->next_tag, .br_lba = lba, .br_offset = offset,
-				   .br_blocks = blocks, .br_op = op };
-	block_ring_submit(&b->ring, &r);
-	return (int64_t)r.br_tag;
+	return err < 0 ? err : (int64_t)r.br_tag;
+}
+
+/*
+ * The ring's generation moved (a hint anyone could write): ask the kernel,
+ * and if a new provider took over, post again what the dead one had.
+ */
+static int handle_restart(struct bdev *b)
+{
+	struct block_info info;
+	struct block_request r;
+	bool give_up;
+	int err = sys_block_info(b->cap, &info);
+
+	if (err < 0)
+		return err;
+	unsigned lost = block_replay_restart(&b->replay, info.bi_generation, info.bi_restart_head);
+	if (!lost && info.bi_generation == b->info.bi_generation)
+		return 0;
+	b->info.bi_generation = info.bi_generation;
+	unsigned replayed = 0, failed = 0;
+	while (block_replay_next_lost(&b->replay, &r, &give_up)) {
+		if (give_up) {
+			b->failed[b->nfailed++] = (struct block_ack){ .ba_tag = r.br_tag, .ba_status = CR_EIO };
+			failed++;
+			continue;
+		}
+		int room;
+		while ((room = block_ring_submit_room(&b->ring)) == 0) {
+			if (provider_gone(b))
+				return CR_ENODEV;
+			sys_block_notify(b->cap);
+			blk_wait(NSEC_PER_SEC);
+		}
+		if (room < 0)
+			return room;
+		block_replay_reposted(&b->replay, r.br_tag, b->ring.c_req_tail);
+		block_ring_submit(&b->ring, &r);
+		replayed++;
+	}
+	uprintf("client: provider restarted dev=%s generation=%u lost=%u replayed=%u failed=%u replayed_total=%lu failed_total=%lu",
+		b->info.bi_name, info.bi_generation, lost, replayed, failed, b->replay.r_replayed, b->replay.r_failed);
+	if (replayed)
+		sys_block_notify(b->cap);
+	return 0;
+}
+
+int bdev_acks(struct bdev *b, struct block_ack *out, unsigned int max)
+{
+	unsigned got = 0;
+	int n = block_ring_acks(&b->ring);
+
+	if (n < 0)
+		return n;	/* the provider wrote nonsense: stop trusting this session */
+	/* Acks first: an acknowledged request is retired before any restart is looked at. */
+	for (; n > 0 && got < max; n--) {
+		struct block_ack a;
+		block_ring_take_ack(&b->ring, &a);
+		if (!block_replay_ack(&b->replay, a.ba_tag))
+			continue;	/* nothing of ours (a replay's twin, or a provider's invention) */
+		out[got++] = a;
+	}
+	bool drained = n == 0;
+	if (drained && *(volatile const uint32_t *)&b->ring.c_ring->br_generation != b->replay.r_generation) {
+		int err = handle_restart(b);
+		if (err < 0)
+			return err;
+	}
+	while (b->nfailed && got < max)
+		out[got++] = b->failed[--b->nfailed];
+	if (!got && provider_gone(b) && b->replay.r_count)
+		return CR_ENODEV;	/* its provider ended for good: nothing will answer */
+	return (int)got;
 }
 
 int bdev_io(struct bdev *b, uint16_t op, uint64_t lba, uint32_t blocks, uint64_t offset, uint16_t *nvme_status)
@@ -80,19 +165,16 @@ int bdev_io(struct bdev *b, uint16_t op, uint64_t lba, uint32_t blocks, uint64_t
 		return (int)tag;
 	sys_block_notify(b->cap);
 	for (;;) {
-		int n = block_ring_acks(&b->ring);
+		struct block_ack a[BLOCK_RING_ENTRIES];
+		int n = bdev_acks(b, a, BLOCK_RING_ENTRIES);
 		if (n < 0)
-			return n;	/* the provider wrote nonsense: stop trusting this session */
-		while (n-- > 0) {
-			struct block_ack a;
-			block_ring_take_ack(&b->ring, &a);
-			if (a.ba_tag == (uint64_t)tag) {
-				*nvme_status = a.ba_nvme_status;
-				return a.ba_status;
+			return n;
+		for (int i = 0; i < n; i++) {
+			if (a[i].ba_tag == (uint64_t)tag) {
+				*nvme_status = a[i].ba_nvme_status;
+				return a[i].ba_status;
 			}
 		}
-		if (provider_gone(b))
-			return CR_ENODEV;	/* its provider ended: nothing will answer */
 		uint64_t now = clock_now_ns();
 		if (now - noted > SLOW_NOTE_NS) {
 			/* EBS may stall for long; the provider decides when a command has failed. */
