@@ -22,6 +22,8 @@ import cases_volumes
 
 IOMMU = ["-device", "intel-iommu,intremap=on"]
 MACHINE = "q35,kernel-irqchip=split"
+# Command-line keys every case that wants the direct lane on QEMU needs (one place to add an opt-in).
+DIRECT_CMDLINE = ""
 
 DIRECT_PROOF = [
     r"^pci: nvme controller bdf=\S+ vendor=0x[0-9a-f]{4} device=0x[0-9a-f]{4} class=0x01 subclass=0x08 prog_if=0x02$",
@@ -103,8 +105,12 @@ def check_direct(run, ctx):
     return problems
 
 
+def direct_cmdline(cmdline):
+    return (DIRECT_CMDLINE + " " + cmdline).strip()
+
+
 def direct_case(name, cmdline="", iommu=",intremap=on", expect=(), check=None, **kw):
-    case = nvme_case(name, cmdline, machine=MACHINE, devices=["-device", "intel-iommu" + iommu] + list(kw.pop("devices", [])),
+    case = nvme_case(name, direct_cmdline(cmdline), machine=MACHINE, devices=["-device", "intel-iommu" + iommu] + list(kw.pop("devices", [])),
                      proof=False, expect=DIRECT_PROOF + list(expect), **kw)
     base = case.check
     case.check = lambda run, ctx: (base(run, ctx) if base else []) + check_direct(run, ctx) + (check(run, ctx) if check else [])
@@ -294,5 +300,20 @@ CASES += [
                  r"^nvme: bound bdf=0000:01:01\.0 lane=brokered ",
                  r"^nvme: read ok dev=nvme1n1 bdf=0000:01:01\.0 nsid=1 lba=0 "],
          forbid=[r"^iommu: fault .* source=0000:00:02\.0 ", r"^iommu: fault .* source=0000:01:01\.0 "],
+         check=cases_volumes.reads_match(3)),
+]
+
+
+CASES += [
+    # The hostile provider makes its own device raise every fixed vector, lowest-priority ones, NMIs and an
+    # ExtINT through the interrupt window: the kernel survives, counts them, and the other volume is served.
+    Case("iommu-hostile-irq", direct_cmdline("selftest=hostile-irq nvme.read=5:5"), machine=MACHINE, devices=IOMMU,
+         setup=cases_volumes.controllers(cases_volumes.THREE[:2]),
+         expect=[r"^nvme: bound bdf=0000:00:02\.0 lane=direct ",
+                 r"^selftest: hostile irq injected=(\d+) fixed=256 .* completed=\1 dptr=sgl .* controller=alive ",
+                 r"^nvme: read ok dev=nvme0n1 bdf=0000:00:02\.0 nsid=1 lba=5 blocks=5 ",
+                 r"^nvme: read ok dev=nvme1n1 bdf=0000:00:03\.0 nsid=1 lba=0 ",
+                 r"^proc: exit pid=\d+ name=nvme0 status=0$", r"^proc: exit pid=\d+ name=nvme1 status=0$"],
+         forbid=[r"^trap: kernel exception", r"^panic", r"^proc: fault ", r"^proc: killed "],
          check=cases_volumes.reads_match(3)),
 ]
