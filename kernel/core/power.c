@@ -10,6 +10,7 @@
 
 #include "kernel/acpi/acpi.h"
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/trap.h"
 #include "kernel/core/clock.h"
 #include "kernel/core/log.h"
 
@@ -20,6 +21,7 @@ void power_off_after_run(bool pass)
 	unsigned int errors = klog_error_count();
 
 	irq_disable();
+	trap_report_strays();
 	if (errors)
 		pass = false;
 	if (clock_ready())
