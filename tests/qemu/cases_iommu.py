@@ -22,7 +22,8 @@ import cases_volumes
 
 IOMMU = ["-device", "intel-iommu,intremap=on"]
 MACHINE = "q35,kernel-irqchip=split"
-# Command-line keys every case that wants the direct lane on QEMU needs (one place to add an opt-in).
+# Command-line keys every case here that wants the direct lane on QEMU needs: one place for an opt-in
+# (with interrupt remapping, QEMU's unit fails interrupt-isolation verification: see issue 15).
 DIRECT_CMDLINE = ""
 
 DIRECT_PROOF = [
@@ -223,7 +224,7 @@ CASES = [
                 forbid=[r"result=ALLOWED", r"^run: complete status=pass errors=0$"],
                 check=lambda run, ctx: check_no_exfiltration(run, ctx) + check_beyond_pool_fault(run, ctx)),
     # The benchmark on the direct lane (figures are for bench/, not asserted here).
-    nvme_case("iommu-bench-direct", "mode=bench bench.job=seqread128k bench.qd=8 bench.seconds=1", machine=MACHINE,
+    nvme_case("iommu-bench-direct", direct_cmdline("mode=bench bench.job=seqread128k bench.qd=8 bench.seconds=1"), machine=MACHINE,
               devices=IOMMU, check_reads=False, proof=False,
               expect=[r"^bench: job=seqread128k qd=8 iops=[1-9]\d* .* lane=direct .* errors=0 ",
                       r"^nvme: controller released bdf=\S+ stopped=yes ledger_live=0 .* lane=direct "]),
@@ -260,14 +261,14 @@ def own_domains(n):
 
 CASES += [
     # Three controllers of different shapes: each its own domain, verification and provider; reads checked.
-    Case("iommu-three-controllers-own-domains", "nvme.read=100:100", machine=MACHINE, devices=IOMMU,
+    Case("iommu-three-controllers-own-domains", direct_cmdline("nvme.read=100:100"), machine=MACHINE, devices=IOMMU,
          setup=cases_volumes.controllers(cases_volumes.THREE),
          expect=[r"^dma: backend selection backend=direct-remapping iommu=intel-vtd verified=true .* "
                  r"verified_on=0000:00:02\.0$"] +
                 [r"^nvme: read ok dev=nvme%dn1 bdf=0000:00:0%d\.0 nsid=1 lba=0 " % (i, i + 2) for i in range(3)],
          check=cases_volumes.all_of(cases_volumes.reads_match(4), own_domains(3))),
     # Nine, as functions of multi-function slots (the DMAR lists each function): nine domain ids.
-    Case("iommu-nine-controllers", "", machine=MACHINE, devices=IOMMU, memory_mb=512,
+    Case("iommu-nine-controllers", direct_cmdline(""), machine=MACHINE, devices=IOMMU, memory_mb=512,
          setup=cases_volumes.many(9), check=cases_volumes.all_of(cases_volumes.reads_match(9), own_domains(9))),
 ]
 
@@ -289,7 +290,7 @@ def mixed_setup(ctx):
 CASES += [
     # One controller verified (translation on), the other behind a conventional bridge: it falls back alone,
     # with a pass-through context at the bridge's requester id, and both controllers' data is right.
-    Case("iommu-mixed-lanes", "nvme.read=100:100", machine=MACHINE, devices=IOMMU, setup=mixed_setup,
+    Case("iommu-mixed-lanes", direct_cmdline("nvme.read=100:100"), machine=MACHINE, devices=IOMMU, setup=mixed_setup,
          expect=[r"^dma: backend selection backend=direct-remapping iommu=intel-vtd verified=true .* "
                  r"verified_on=0000:00:03\.0$",
                  r"^nvme: bound bdf=0000:00:03\.0 lane=direct ",
