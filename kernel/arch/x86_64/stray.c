@@ -11,6 +11,13 @@
  * when the local APIC delivered it, counted (lib/irq_stray.h: one line per
  * vector, however many arrive) and summed up at the end of the run.
  * INIT, SMI and Start-up messages cannot be handled here at all.
+ *
+ * Vector 2 shares its gate with NMI: a real NMI that arrives while a
+ * device's fixed vector 2 is in service finds ISR bit 2 set and is counted
+ * as that fixed interrupt (it is still counted, and nothing panics); the
+ * two one-instruction windows on its IST stack are described at
+ * trap_gate2 in trap_entry.S.  On one CPU the counts need no lock; a
+ * second CPU needs its own (or atomic) counts and its own TSS and IST2.
  */
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/lapic.h"

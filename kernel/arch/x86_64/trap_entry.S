@@ -28,12 +28,14 @@ trap_stub_\v:
 	pushq $\v
 	jmp trap_errcode_check
 	.elseif \v == 2
+	subq $NMI_NEST_SHIFT, cpu_tss+TSS_IST2(%rip)	/* first: see trap_gate2 */
 	jmp trap_gate2
 	.else
 	pushq $0
 	pushq $\v
 	jmp trap_common
 	.endif
+	.org trap_stub_\v + 16, 0xcc	/* the IDT expects 16 bytes a stub: longer fails to assemble */
 .endm
 
 	.balign 16
@@ -120,11 +122,12 @@ trap_errcode_check:
  * Gate 2 takes NMIs and a device's fixed interrupts on vector 2, both on
  * IST2.  An NMI can arrive while the fixed one is being handled and would
  * be written over its frame at the top of IST2; so IST2 moves down while
- * the gate runs, and a nested NMI lands below.  What is left is the few
- * instructions before the move and after the move back (see stray.c).
+ * the gate runs (the stub's first instruction), and a nested NMI lands
+ * below.  Left open: an NMI at the stub's first instruction or at the
+ * iretq, after the move back (one instruction each; only interrupt
+ * remapping closes them, as it stops the device's vector 2 at the source).
  */
 trap_gate2:
-	subq $NMI_NEST_SHIFT, cpu_tss+TSS_IST2(%rip)
 	pushq $0
 	pushq $2
 	testb $3, 24(%rsp)
