@@ -295,6 +295,8 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 			o->selftest = SELFTEST_HOSTILE_HANG;
 		else if (span_is(v, "hostile-client"))
 			o->selftest = SELFTEST_HOSTILE_CLIENT;
+		else if (span_is(v, "hostile-irq"))
+			o->selftest = SELFTEST_HOSTILE_IRQ;
 		else
 			ok = false;
 	} else if (span_is(k, "nvme.dev")) {

@@ -62,6 +62,7 @@ enum selftest_kind {
 	SELFTEST_HOSTILE,	/* the provider attacks the kernel, then does its job */
 	SELFTEST_HOSTILE_HANG,	/* the provider waits forever: the run deadline must end it */
 	SELFTEST_HOSTILE_CLIENT,	/* a client attacks its session, the provider and other clients */
+	SELFTEST_HOSTILE_IRQ,	/* the provider makes its device raise interrupts (direct lane), then does its job */
 };
 
 enum bench_path {

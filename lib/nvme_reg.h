@@ -97,7 +97,19 @@ _Static_assert(offsetof(struct nvme_sqe, cdw10) == 40, "SQE CDW10 offset");
 
 #define NVME_SQE_FUSE_MASK	0x03
 #define NVME_SQE_PSDT_MASK	0xc0
+#define  NVME_SQE_PSDT_SGL	0x40	/* PSDT 01b: SGLs for data, MPTR a contiguous buffer (§4.2) */
 #define NVME_SQE_SIZE_LOG2	6
+
+/* Scatter Gather List descriptor (NVMe 1.4 §4.4): the SQE's DPTR holds the first one. */
+struct nvme_sgl_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint8_t rsvd12[3];
+	uint8_t id;		/* type bits 7:4, subtype bits 3:0 */
+};
+_Static_assert(sizeof(struct nvme_sgl_desc) == 16, "SGL descriptor is 16 bytes");
+#define NVME_SGL_DATA_BLOCK	0x00	/* type 0h, subtype address */
+#define NVME_SGL_LAST_SEGMENT	0x30	/* type 3h, subtype address: the list that ends the SGL */
 
 struct nvme_cqe {
 	uint32_t dw0;		/* command specific result */
@@ -259,6 +271,7 @@ _Static_assert(offsetof(struct nvme_cqe, status) == 14, "CQE status offset");
 #define  NVME_VWC_PRESENT	0x01
 #define  NVME_VWC_FLUSH_BROADCAST(v) (((v) >> 1) & 0x3)	/* 3: broadcast NSID supported */
 #define NVME_IDC_SGLS		536	/* u32 */
+#define  NVME_SGLS_SUPPORTED(s)	((s) & 0x3)	/* 01b any alignment, 10b dword aligned */
 #define NVME_IDC_VS_AREA	3072	/* vendor specific, to 4095 */
 
 /* Identify Namespace (NVM CS §4.1.5.1) */

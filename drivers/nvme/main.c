@@ -120,6 +120,8 @@ int main(const struct start_info *si)
 		hostile_hang(d);
 	if (job->j_hostile == SELFTEST_HOSTILE && hostile_run(d) < 0)
 		return 1;
+	if (job->j_hostile == SELFTEST_HOSTILE_IRQ && hostile_irq_run(d) < 0)
+		return 1;
 	if (job->j_mode == NVME_JOB_BENCH) {
 		/* The benchmark is this provider's whole job: nobody else uses the controller meanwhile. */
 		const struct nvme_ns *ns = ctrl_ns(d, job->j_nsid);

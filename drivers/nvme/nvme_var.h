@@ -148,6 +148,8 @@ int hostile_run(struct nvme_dev *d);
 /* Carve the hostile test's extra queue pair out of the pool before the data area takes the rest. */
 int hostile_prepare(struct nvme_dev *d);
 __attribute__((noreturn)) int hostile_hang(struct nvme_dev *d);
+/* hostile_irq.c: selftest=hostile-irq, the device aimed at the interrupt window (direct lane). */
+int hostile_irq_run(struct nvme_dev *d);
 
 /* sys.c: the capability invocations this driver uses */
 int sys_mmio_read32(struct nvme_dev *d, uint32_t off, uint32_t *v);

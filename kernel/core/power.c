@@ -10,6 +10,7 @@
 
 #include "kernel/acpi/acpi.h"
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/trap.h"
 #include "kernel/core/clock.h"
 #include "kernel/core/log.h"
 #include "lib/fmt.h"
@@ -23,6 +24,7 @@ void power_off_after_run(bool pass)
 	char extra[32] = "";
 
 	irq_disable();
+	trap_report_strays();
 	if (errors)
 		pass = false;
 	if (recovered)

@@ -912,6 +912,7 @@ static void test_selftest_kinds(void **state UNUSED)
 {
 	assert_int_equal(parse("selftest=hostile-hang")->selftest, SELFTEST_HOSTILE_HANG);
 	assert_int_equal(parse("selftest=hostile-client")->selftest, SELFTEST_HOSTILE_CLIENT);
+	assert_int_equal(parse("selftest=hostile-irq")->selftest, SELFTEST_HOSTILE_IRQ);
 	assert_one_error(parse("selftest=hostile-clients"), "bad value", NULL);
 }
 

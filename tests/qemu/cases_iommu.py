@@ -22,6 +22,9 @@ import cases_volumes
 
 IOMMU = ["-device", "intel-iommu,intremap=on"]
 MACHINE = "q35,kernel-irqchip=split"
+# Command-line keys every case here that wants the direct lane on QEMU needs: one place for an opt-in
+# (with interrupt remapping, QEMU's unit fails interrupt-isolation verification: see issue 15).
+DIRECT_CMDLINE = ""
 
 DIRECT_PROOF = [
     r"^pci: nvme controller bdf=\S+ vendor=0x[0-9a-f]{4} device=0x[0-9a-f]{4} class=0x01 subclass=0x08 prog_if=0x02$",
@@ -103,8 +106,12 @@ def check_direct(run, ctx):
     return problems
 
 
+def direct_cmdline(cmdline):
+    return (DIRECT_CMDLINE + " " + cmdline).strip()
+
+
 def direct_case(name, cmdline="", iommu=",intremap=on", expect=(), check=None, **kw):
-    case = nvme_case(name, cmdline, machine=MACHINE, devices=["-device", "intel-iommu" + iommu] + list(kw.pop("devices", [])),
+    case = nvme_case(name, direct_cmdline(cmdline), machine=MACHINE, devices=["-device", "intel-iommu" + iommu] + list(kw.pop("devices", [])),
                      proof=False, expect=DIRECT_PROOF + list(expect), **kw)
     base = case.check
     case.check = lambda run, ctx: (base(run, ctx) if base else []) + check_direct(run, ctx) + (check(run, ctx) if check else [])
@@ -249,7 +256,7 @@ CASES = [
                 forbid=[r"result=ALLOWED", r"^run: complete status=pass errors=0$"],
                 check=lambda run, ctx: check_no_exfiltration(run, ctx) + check_beyond_pool_fault(run, ctx)),
     # The benchmark on the direct lane (figures are for bench/, not asserted here).
-    nvme_case("iommu-bench-direct", "mode=bench bench.job=seqread128k bench.qd=8 bench.seconds=1", machine=MACHINE,
+    nvme_case("iommu-bench-direct", direct_cmdline("mode=bench bench.job=seqread128k bench.qd=8 bench.seconds=1"), machine=MACHINE,
               devices=IOMMU, check_reads=False, proof=False,
               expect=[r"^bench: job=seqread128k qd=8 iops=[1-9]\d* .* lane=direct .* errors=0 ",
                       r"^nvme: controller released bdf=\S+ stopped=yes ledger_live=0 .* lane=direct "]),
@@ -286,14 +293,14 @@ def own_domains(n):
 
 CASES += [
     # Three controllers of different shapes: each its own domain, verification and provider; reads checked.
-    Case("iommu-three-controllers-own-domains", "nvme.read=100:100", machine=MACHINE, devices=IOMMU,
+    Case("iommu-three-controllers-own-domains", direct_cmdline("nvme.read=100:100"), machine=MACHINE, devices=IOMMU,
          setup=cases_volumes.controllers(cases_volumes.THREE),
          expect=[r"^dma: backend selection backend=direct-remapping iommu=intel-vtd verified=true .* "
                  r"verified_on=0000:00:02\.0$"] +
                 [r"^nvme: read ok dev=nvme%dn1 bdf=0000:00:0%d\.0 nsid=1 lba=0 " % (i, i + 2) for i in range(3)],
          check=cases_volumes.all_of(cases_volumes.reads_match(4), own_domains(3))),
     # Nine, as functions of multi-function slots (the DMAR lists each function): nine domain ids.
-    Case("iommu-nine-controllers", "", machine=MACHINE, devices=IOMMU, memory_mb=512,
+    Case("iommu-nine-controllers", direct_cmdline(""), machine=MACHINE, devices=IOMMU, memory_mb=512,
          setup=cases_volumes.many(9), check=cases_volumes.all_of(cases_volumes.reads_match(9), own_domains(9))),
 ]
 
@@ -315,7 +322,7 @@ def mixed_setup(ctx):
 CASES += [
     # One controller verified (translation on), the other behind a conventional bridge: it falls back alone,
     # with a pass-through context at the bridge's requester id, and both controllers' data is right.
-    Case("iommu-mixed-lanes", "nvme.read=100:100", machine=MACHINE, devices=IOMMU, setup=mixed_setup,
+    Case("iommu-mixed-lanes", direct_cmdline("nvme.read=100:100"), machine=MACHINE, devices=IOMMU, setup=mixed_setup,
          expect=[r"^dma: backend selection backend=direct-remapping iommu=intel-vtd verified=true .* "
                  r"verified_on=0000:00:03\.0$",
                  r"^nvme: bound bdf=0000:00:03\.0 lane=direct ",
@@ -327,4 +334,69 @@ CASES += [
                  r"^nvme: read ok dev=nvme1n1 bdf=0000:01:01\.0 nsid=1 lba=0 "],
          forbid=[r"^iommu: fault .* source=0000:00:02\.0 ", r"^iommu: fault .* source=0000:01:01\.0 "],
          check=cases_volumes.reads_match(3)),
+]
+
+
+
+def vector_set(text):
+    """'0x30-0x3a,0x40' -> {0x30, ..., 0x3a, 0x40}"""
+    out = set()
+    for part in filter(None, text.split(",")):
+        if part == "none":
+            continue
+        lo, _, hi = part.partition("-")
+        out.update(range(int(lo, 16), int(hi or lo, 16) + 1))
+    return out
+
+
+def check_irq_counts(run, ctx):
+    """Every interrupt the hostile provider injected was counted, allowing for what the platform drops:
+    vectors 0-15 (illegal for fixed delivery; QEMU leaves vector 0 pending in IRR) and vectors a handler owns
+    (the stray went to that handler).  The NMIs are one per command, so none coalesce: all must be counted."""
+    shot = run.find(r"^selftest: hostile irq injected=")
+    summary = run.find(r"^irq: stray summary ")
+    if not shot or not summary:
+        return ["no injected line or no stray summary"]
+    inj, summ = run.kv(shot[0]), run.kv(summary[-1])
+    counts = {}
+    for line in run.find(r"^irq: stray counts "):
+        kv = run.kv(line)
+        first = int(kv["vectors"].split("-")[0], 16)
+        for k, c in enumerate(kv["counts"].split(",")):
+            counts[first + k] = int(c)
+    owned = vector_set(summ["owned"])
+    problems = []
+    if sum(counts.values()) != int(summ["total"]):
+        problems.append("per-vector counts sum to %d, summary total=%s" % (sum(counts.values()), summ["total"]))
+    missed = [v for v in range(16, 256) if v not in owned and not counts.get(v)]
+    if missed:
+        problems.append("fixed vectors injected but not counted: %s" % ",".join("0x%02x" % v for v in missed))
+    if int(summ["nmi_unknown"]) != int(inj["nmi"]):
+        problems.append("nmi injected=%s counted=%s" % (inj["nmi"], summ["nmi_unknown"]))
+    return problems
+
+
+def hostile_irq_case(name, extra="", expect=()):
+    return Case(name, direct_cmdline("selftest=hostile-irq nvme.read=5:5 " + extra), machine=MACHINE, devices=IOMMU,
+                setup=cases_volumes.controllers(cases_volumes.THREE[:2]),
+                expect=[r"^nvme: bound bdf=0000:00:02\.0 lane=direct ",
+                        r"^selftest: hostile irq injected=(\d+) fixed=256 .* completed=\1 dptr=sgl .* controller=alive ",
+                        r"^irq: stray vector=0x13 kind=external-on-exception-vector ",
+                        r"^irq: stray vector=0x0e kind=external-on-exception-vector ",
+                        r"^trap: nmi unknown count=1 ",
+                        r"^irq: stray summary total=[1-9]\d* vectors=\d+ nmi_unknown=[1-9]\d* owned=\S+$",
+                        r"^nvme: read ok dev=nvme0n1 bdf=0000:00:02\.0 nsid=1 lba=5 blocks=5 ",
+                        r"^nvme: read ok dev=nvme1n1 bdf=0000:00:03\.0 nsid=1 lba=0 ",
+                        r"^proc: exit pid=\d+ name=nvme0 status=0$", r"^proc: exit pid=\d+ name=nvme1 status=0$",
+                        r"^proc: exit pid=\d+ name=blk0 status=0$", r"^proc: exit pid=\d+ name=blk1 status=0$"] + list(expect),
+                forbid=[r"^trap: kernel exception", r"^panic", r"^proc: fault ", r"^proc: killed ", r"^irq: error "],
+                check=cases_volumes.all_of(cases_volumes.reads_match(3), check_irq_counts))
+
+
+CASES += [
+    # The hostile provider makes its own device raise every fixed vector, lowest-priority ones, NMIs and an
+    # ExtINT through the interrupt window: the kernel survives and counts them, and the other volume is served.
+    hostile_irq_case("iommu-hostile-irq", expect=[r"^apic: lapic mode=x2apic "]),
+    # The same with the xAPIC's registers in MMIO (the entry stubs read ISR there instead of the MSR).
+    hostile_irq_case("iommu-hostile-irq-xapic", "apic.mode=xapic", expect=[r"^apic: lapic mode=xapic "]),
 ]

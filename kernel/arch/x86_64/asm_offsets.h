@@ -19,4 +19,14 @@
 
 #define TRAP_SYSCALL_VECTOR 0x100
 
+/* lapic_isr0_access (lapic.c): how trap_entry.S reads ISR bits 0-31 */
+#define LAPIC_ISR0_NONE	0	/* no local APIC enabled yet: every low vector is the CPU's */
+#define LAPIC_ISR0_MMIO	1	/* xAPIC: 32 bits at lapic_isr0_mmio */
+#define LAPIC_ISR0_MSR	2	/* x2APIC: MSR 0x810 */
+#define MSR_X2APIC_ISR0	0x810
+
+/* The NMI gate's stack (gdt.c, trap_entry.S) */
+#define TSS_IST2	44	/* offset of IST2 in the TSS */
+#define NMI_NEST_SHIFT	4096	/* IST2 moves down this much while gate 2 runs */
+
 #endif

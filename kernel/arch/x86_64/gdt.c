@@ -27,20 +27,23 @@ struct tss {
 _Static_assert(sizeof(struct tss) == 104, "64-bit TSS is 104 bytes");
 _Static_assert(offsetof(struct tss, rsp0) == 4, "TSS.RSP0 offset");
 _Static_assert(offsetof(struct tss, ist) == 36, "TSS.IST offset");
+_Static_assert(offsetof(struct tss, ist) + 8 == TSS_IST2, "TSS.IST2 offset (trap_entry.S)");
 
 _Static_assert(offsetof(struct percpu, cpu_kernel_rsp) == CPU_KERNEL_RSP, "percpu layout");
 _Static_assert(offsetof(struct percpu, cpu_user_rsp) == CPU_USER_RSP, "percpu layout");
 
 struct percpu percpu;
-static struct tss tss;
+struct tss cpu_tss;	/* global: trap_entry.S moves its IST2 slot (TSS_IST2) */
 static uint64_t gdt[8];
 static uint8_t ist_stack[4096 * 4] __attribute__((aligned(16)));
+/* NMI's own: an NMI may arrive while a #DF/#MC gate's frame is live on IST1 (or a device's vector 8 or 18). */
+static uint8_t nmi_stack[NMI_NEST_SHIFT * 3] __attribute__((aligned(16)));
 
 extern char syscall_entry[];
 
 void gdt_init(void)
 {
-	uint64_t base = (uint64_t)&tss;
+	uint64_t base = (uint64_t)&cpu_tss;
 
 	gdt[0] = 0;
 	gdt[1] = 0x00af9a000000ffff;	/* 0x08 kernel code, 64-bit */
@@ -49,12 +52,13 @@ void gdt_init(void)
 	gdt[4] = 0x00cff2000000ffff;	/* 0x20 user data, DPL 3 */
 	gdt[5] = 0x00affa000000ffff;	/* 0x28 user code, 64-bit, DPL 3 */
 	/* 0x30: 16-byte available 64-bit TSS descriptor */
-	gdt[6] = (sizeof(tss) - 1) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
+	gdt[6] = (sizeof(cpu_tss) - 1) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
 		 (((base >> 24) & 0xff) << 56);
 	gdt[7] = base >> 32;
 
-	tss.ist[0] = (uint64_t)ist_stack + sizeof(ist_stack);	/* IST1: #DF, NMI, #MC */
-	tss.iomap_base = sizeof(tss);				/* no I/O permission bitmap */
+	cpu_tss.ist[0] = (uint64_t)ist_stack + sizeof(ist_stack);	/* IST1: #DF, #MC */
+	cpu_tss.ist[1] = (uint64_t)nmi_stack + sizeof(nmi_stack);	/* IST2: NMI */
+	cpu_tss.iomap_base = sizeof(cpu_tss);				/* no I/O permission bitmap */
 
 	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) desc = {
 		sizeof(gdt) - 1, (uint64_t)gdt };
@@ -77,7 +81,7 @@ void gdt_init(void)
 
 void cpu_set_kernel_stack(uint64_t top)
 {
-	tss.rsp0 = top;
+	cpu_tss.rsp0 = top;
 	percpu.cpu_kernel_rsp = top;
 }
 

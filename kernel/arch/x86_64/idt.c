@@ -15,6 +15,7 @@
 #include "kernel/arch/x86_64/percpu.h"
 #include "kernel/core/log.h"
 #include "kernel/core/sched.h"
+#include "lib/trap_class.h"
 
 struct idt_gate {
 	uint16_t offset_lo;
@@ -28,7 +29,8 @@ struct idt_gate {
 _Static_assert(sizeof(struct idt_gate) == 16, "64-bit IDT gate is 16 bytes");
 
 #define GATE_INTERRUPT	0x8e	/* present, DPL 0, 64-bit interrupt gate */
-#define IST_EMERGENCY	1
+#define IST_EMERGENCY	1	/* #DF, #MC */
+#define IST_NMI		2
 
 static struct idt_gate idt[256];
 
@@ -37,6 +39,7 @@ struct vector_slot {
 	void *ctx;
 };
 static struct vector_slot vectors[256];
+static bool ever_owned[256];	/* for the stray summary: a stray on these went to their handler */
 
 extern char trap_stubs_start[];
 
@@ -47,8 +50,12 @@ void idt_init(void)
 		idt[v] = (struct idt_gate){
 			.offset_lo = (uint16_t)addr,
 			.selector = KERNEL_CS,
-			/* NMI, #DF and #MC may arrive on a broken stack. */
-			.ist = (v == 2 || v == 8 || v == 18) ? IST_EMERGENCY : 0,
+			/*
+			 * NMI, #DF and #MC may arrive on a broken stack (NMI even on the user's, between
+			 * SYSCALL and the stack switch).  A device's fixed interrupt on 2, 8 or 18 comes
+			 * through the same gate, onto the same stack: it never schedules from there.
+			 */
+			.ist = v == 2 ? IST_NMI : (v == 8 || v == 18) ? IST_EMERGENCY : 0,
 			.type_attr = GATE_INTERRUPT,
 			.offset_mid = (uint16_t)(addr >> 16),
 			.offset_hi = (uint32_t)(addr >> 32),
@@ -64,6 +71,7 @@ int irq_alloc_vector(irq_handler_fn handler, void *ctx)
 	for (unsigned v = VECTOR_DEVICE_FIRST; v <= VECTOR_DEVICE_LAST; v++) {
 		if (!vectors[v].handler) {
 			vectors[v] = (struct vector_slot){ handler, ctx };
+			ever_owned[v] = true;
 			return (int)v;
 		}
 	}
@@ -76,27 +84,45 @@ void irq_free_vector(unsigned int vector)
 		vectors[vector] = (struct vector_slot){ 0, 0 };
 }
 
+bool irq_vector_ever_owned(unsigned int vector)
+{
+	return vector == VECTOR_TIMER || (vector < 256 && ever_owned[vector]);
+}
+
 void trap_dispatch(struct trap_frame *tf)
 {
 	uint64_t v = tf->vector;
 
 	if (v < 32) {
-		exception_dispatch(tf);
+		/* Who raised it, from the ISR bit before anything EOIs (lib/trap_class.h). */
+		switch (trap_classify_low((unsigned int)v, lapic_isr_set((uint8_t)v))) {
+		case TRAP_SOURCE_EXTERNAL:
+			stray_external(tf);
+			return;		/* 2, 8 and 18 run on an IST stack: never schedule from here */
+		case TRAP_SOURCE_NMI:
+			stray_nmi(tf);
+			return;
+		case TRAP_SOURCE_EXCEPTION:
+			exception_dispatch(tf);
+			break;
+		}
 	} else if (v == VECTOR_TIMER) {
 		lapic_timer_interrupt();
 		lapic_eoi();
 		sched_timer_tick();
-	} else if (v == VECTOR_SPURIOUS || (v >= VECTOR_PIC_BASE && v < VECTOR_PIC_BASE + 16)) {
-		/* Spurious LAPIC or masked-8259 interrupt: no EOI is owed. */
+	} else if (v == VECTOR_SPURIOUS) {
+		stray_unowned((unsigned int)v, "spurious");
+	} else if (v >= VECTOR_PIC_BASE && v < VECTOR_PIC_BASE + 16) {
+		stray_unowned((unsigned int)v, "legacy-pic");
 	} else if (v < 256 && vectors[v].handler) {
 		percpu.cpu_in_irq++;
 		vectors[v].handler(vectors[v].ctx, (unsigned int)v);
 		percpu.cpu_in_irq--;
 		lapic_eoi();
 	} else {
-		kerror("irq: error unexpected vector=0x%lx", v);
-		lapic_eoi();
+		stray_unowned((unsigned int)v, "unowned");
 	}
+	stray_report_pending();
 	if (trap_from_user(tf))
 		sched_return_to_user();
 }

@@ -12,6 +12,7 @@
 #include "kernel/arch/x86_64/lapic.h"
 
 #include "kernel/acpi/acpi.h"
+#include "kernel/arch/x86_64/asm_offsets.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/cpu_timing.h"
 #include "kernel/arch/x86_64/paging.h"
@@ -24,6 +25,7 @@
 #define LAPIC_EOI	0x0b0
 #define LAPIC_SVR	0x0f0
 #define  LAPIC_SVR_ENABLE	0x100
+#define LAPIC_ISR	0x100	/* eight 32-bit registers, 16 bytes apart */
 #define LAPIC_IRR	0x200	/* eight 32-bit registers, 16 bytes apart */
 #define LAPIC_LVT_TIMER	0x320
 #define  LVT_MASKED		0x10000
@@ -49,6 +51,9 @@
 #define PIC2_DATA 0xa1
 
 static volatile uint8_t *lapic;		/* xAPIC only */
+/* For trap_entry.S, which reads ISR bits 0-31 before it knows its frame (asm_offsets.h). */
+uint32_t lapic_isr0_access = LAPIC_ISR0_NONE;
+volatile uint32_t *lapic_isr0_mmio;
 static enum apic_mode mode;
 static enum apic_timer_mode timer_mode;
 static bool cpu_tsc_deadline;
@@ -136,6 +141,12 @@ void lapic_init(uint64_t phys, enum apic_request request)
 			panic("lapic: cannot map registers at 0x%lx", phys);
 	}
 	mode = choice.mode;
+	if (mode == APIC_MODE_X2APIC) {
+		lapic_isr0_access = LAPIC_ISR0_MSR;
+	} else {
+		lapic_isr0_mmio = (volatile uint32_t *)(lapic + LAPIC_ISR);
+		lapic_isr0_access = LAPIC_ISR0_MMIO;
+	}
 	pic_disable();
 	wr(LAPIC_TPR, 0);
 	wr(LAPIC_LVT_TIMER, LVT_MASKED);
@@ -232,4 +243,11 @@ void lapic_timer_interrupt(void)
 bool lapic_irr_pending(uint8_t vector)
 {
 	return rd(LAPIC_IRR + (vector / 32u) * 16u) >> (vector % 32u) & 1u;
+}
+
+bool lapic_isr_set(uint8_t vector)
+{
+	if (lapic_isr0_access == LAPIC_ISR0_NONE)
+		return false;
+	return rd(LAPIC_ISR + (vector / 32u) * 16u) >> (vector % 32u) & 1u;
 }

@@ -22,6 +22,12 @@ uint32_t lapic_id(void);
 enum apic_mode lapic_mode(void);
 /* Is an interrupt on vector requested but not yet taken (IRR, SDM Vol. 3A §11.8.4)? */
 bool lapic_irr_pending(uint8_t vector);
+/*
+ * Is vector in service, i.e. did this local APIC deliver it as an interrupt
+ * not yet EOI'd (ISR, §11.8.4)?  false before lapic_init.  Read it before
+ * any EOI: EOI clears the highest bit set.
+ */
+bool lapic_isr_set(uint8_t vector);
 
 /* For calibration (kernel/core/clock.c): count down from 2^32-1 at divide-by-16, masked. */
 void lapic_timer_count_start(void);

@@ -7,6 +7,7 @@
 #ifndef CAPROCK_ARCH_TRAP_H
 #define CAPROCK_ARCH_TRAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,17 @@ typedef void (*irq_handler_fn)(void *ctx, unsigned int vector);
 /* Claim a free device vector for handler; returns the vector or CR_ENOMEM. */
 int irq_alloc_vector(irq_handler_fn handler, void *ctx);
 void irq_free_vector(unsigned int vector);
+
+/* Has a handler owned vector during this run (the timer, or irq_alloc_vector)? */
+bool irq_vector_ever_owned(unsigned int vector);
+
+/* stray.c: interrupts nobody asked for (a device's MSI on any vector, NMIs) */
+void stray_external(struct trap_frame *tf);		/* vector < 32, delivered by the local APIC */
+void stray_unowned(unsigned int vector, const char *kind);	/* vector >= 32 no handler took */
+void stray_nmi(struct trap_frame *tf);			/* an NMI no known source claimed */
+void stray_report_pending(void);			/* outside NMI context: the deferred NMI line */
+/* At the end of the run: per-vector counts and a summary line. */
+void trap_report_strays(void);
 
 /* Walk and print the kernel frame-pointer chain starting at rbp. */
 void trap_print_backtrace(uint64_t rbp);

@@ -14,14 +14,28 @@
 /* Vectors for which the CPU pushes an error code: #DF #TS #NP #SS #GP #PF #AC #CP #VC #SX */
 #define HAS_ERROR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
 
+/*
+ * On an error-code vector the CPU pushes one only for its own exception: a
+ * device's fixed interrupt on the same vector (an MSI aimed at vector 14,
+ * say) arrives without one.  Those stubs push the vector and let
+ * trap_errcode_check look at the local APIC's ISR bit (set only for an
+ * interrupt it delivered; lib/trap_class.h) to know which frame this is.
+ */
 .macro TRAP_STUB v
 	.balign 16
 trap_stub_\v:
-	.if !HAS_ERROR(\v)
+	.if HAS_ERROR(\v)
+	pushq $\v
+	jmp trap_errcode_check
+	.elseif \v == 2
+	subq $NMI_NEST_SHIFT, cpu_tss+TSS_IST2(%rip)	/* first: see trap_gate2 */
+	jmp trap_gate2
+	.else
 	pushq $0
-	.endif
 	pushq $\v
 	jmp trap_common
+	.endif
+	.org trap_stub_\v + 16, 0xcc	/* the IDT expects 16 bytes a stub: longer fails to assemble */
 .endm
 
 	.balign 16
@@ -33,6 +47,40 @@ trap_stubs_start:		/* stub for vector v at trap_stubs_start + 16 * v */
 	TRAP_STUB %v
 	.set v, v + 1
 	.endr
+
+/*
+ * Stack: vector, then the CPU's error code or (an external interrupt) its
+ * RIP.  Interrupts are off and nothing has been EOI'd: the ISR bit read
+ * here is the one lib/trap_class.c and trap_dispatch go by.
+ */
+trap_errcode_check:
+	pushq %rax
+	pushq %rcx
+	pushq %rdx
+	movl lapic_isr0_access(%rip), %eax
+	cmpl $LAPIC_ISR0_MMIO, %eax
+	je 1f
+	cmpl $LAPIC_ISR0_MSR, %eax
+	jne 3f			/* no local APIC yet: only the CPU raises these */
+	movl $MSR_X2APIC_ISR0, %ecx
+	rdmsr
+	jmp 2f
+1:	movq lapic_isr0_mmio(%rip), %rax
+	movl (%rax), %eax
+2:	movl 24(%rsp), %ecx	/* the vector, below 32 */
+	btl %ecx, %eax
+	jnc 3f
+	/* Delivered by the APIC: no error code.  Give it one (0) under the vector. */
+	popq %rdx
+	popq %rcx
+	popq %rax
+	pushq (%rsp)
+	movq $0, 8(%rsp)
+	jmp trap_common
+3:	popq %rdx
+	popq %rcx
+	popq %rax
+	jmp trap_common
 
 .macro SAVE_REGS
 	pushq %rax
@@ -69,6 +117,34 @@ trap_stubs_start:		/* stub for vector v at trap_stubs_start + 16 * v */
 	popq %rbx
 	popq %rax
 .endm
+
+/*
+ * Gate 2 takes NMIs and a device's fixed interrupts on vector 2, both on
+ * IST2.  An NMI can arrive while the fixed one is being handled and would
+ * be written over its frame at the top of IST2; so IST2 moves down while
+ * the gate runs (the stub's first instruction), and a nested NMI lands
+ * below.  Left open: an NMI at the stub's first instruction or at the
+ * iretq, after the move back (one instruction each; only interrupt
+ * remapping closes them, as it stops the device's vector 2 at the source).
+ */
+trap_gate2:
+	pushq $0
+	pushq $2
+	testb $3, 24(%rsp)
+	jz 1f
+	swapgs
+1:	SAVE_REGS
+	cld
+	movq %rsp, %rdi
+	xorl %ebp, %ebp
+	call trap_dispatch
+	RESTORE_REGS
+	testb $3, 24(%rsp)
+	jz 2f
+	swapgs
+2:	addq $16, %rsp
+	addq $NMI_NEST_SHIFT, cpu_tss+TSS_IST2(%rip)
+	iretq
 
 trap_common:
 	/* Came from user mode (CS.RPL == 3 in the CPU frame)? Then swap GS. */
