@@ -303,13 +303,30 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 		key = K_DEV;
 		ok = parse_dev_name(v, o->dev);
 	} else if (span_is(k, "fault.provider")) {
-		/* Fault injection: one controller's provider crashes once serving; the others must carry on. */
+		/* Fault injection: nvmeN[:after=K|:hang]; that provider must be restarted, the others carry on. */
+		struct span parts[3];
+		size_t n = split_fields(v, ':', parts, 2);
 		uint32_t unit;
 		key = K_FAULT;
-		ok = v.n > 4 && memcmp(v.p, "nvme", 4) == 0 &&
-		     parse_u32_range((struct span){ v.p + 4, v.n - 4 }, 0, 63, &unit);
+		ok = n <= 2 && parts[0].n > 4 && memcmp(parts[0].p, "nvme", 4) == 0 &&
+		     parse_u32_range((struct span){ parts[0].p + 4, parts[0].n - 4 }, 0, 63, &unit);
+		o->fault_mode = FAULT_AT_ONCE;
+		if (ok && n == 2) {
+			if (span_is(parts[1], "hang")) {
+				o->fault_mode = FAULT_HANG;
+				o->fault_after = 1;
+			} else if (parts[1].n > 6 && memcmp(parts[1].p, "after=", 6) == 0) {
+				o->fault_mode = FAULT_AFTER;
+				ok = parse_u32_range((struct span){ parts[1].p + 6, parts[1].n - 6 }, 1, 1u << 30,
+						     &o->fault_after);
+			} else {
+				ok = false;
+			}
+		}
 		if (ok)
 			o->fault_provider = (int)unit;
+		else
+			o->fault_mode = FAULT_NONE;
 	} else if (span_is(k, "fault.irq")) {
 		/* Fault injection: a platform that stops delivering one controller's interrupts. */
 		uint32_t unit;

@@ -65,6 +65,14 @@ enum selftest_kind {
 	SELFTEST_HOSTILE_IRQ,	/* the provider makes its device raise interrupts (direct lane), then does its job */
 };
 
+/* fault.provider=nvmeN[:after=K|:hang]: what generation 1 of that provider does on purpose. */
+enum fault_mode {
+	FAULT_NONE,
+	FAULT_AT_ONCE,		/* a page fault as soon as it serves */
+	FAULT_AFTER,		/* a page fault after taking fault_after requests (mid-job) */
+	FAULT_HANG,		/* stops making progress after taking its first request */
+};
+
 enum bench_path {
 	BENCH_PATH_PROVIDER,	/* the provider drives its own queue (the device's cost alone) */
 	BENCH_PATH_CLIENT,	/* a client through BlockDevice sessions (what a user of the storage gets) */
@@ -102,6 +110,8 @@ struct boot_options {
 	enum selftest_kind selftest;
 	char dev[CMDLINE_DEV_BYTES];	/* nvme.dev=: the device the jobs address; "" = the default */
 	int fault_provider;		/* fault.provider=nvmeN: that provider faults on purpose; -1 none */
+	enum fault_mode fault_mode;	/* how: at once serving, after K requests, or a hang */
+	uint32_t fault_after;		/* :after=K (K requests taken first) */
 	int fault_irq;			/* fault.irq=nvmeN: its vectors masked behind the kernel's back; -1 none */
 	unsigned int nvme_irq_kinds;	/* nvme.irq=: NVME_IRQ_* kinds bind may use (0 = any) */
 	enum bench_path bench_path;

@@ -129,7 +129,7 @@ int main(const struct start_info *si)
 		if (!ns)
 			nvme_error("bench: error namespace nsid=%u is not active", job->j_nsid);
 	} else {
-		err = serve_run(d, si, job->j_fault);
+		err = serve_run(d, si, job);
 	}
 	return err || d->d_errors ? 1 : 0;
 }

@@ -140,7 +140,7 @@ const struct nvme_ns *ctrl_ns(struct nvme_dev *d, uint32_t nsid);
 
 /* serve.c: block sessions until the kernel says stop */
 struct start_info;
-int serve_run(struct nvme_dev *d, const struct start_info *si, bool fault);
+int serve_run(struct nvme_dev *d, const struct start_info *si, const struct nvme_job *job);
 
 /* bench.c, hostile.c */
 int bench_run(struct nvme_dev *d, const struct nvme_ns *ns, const struct nvme_job *job);

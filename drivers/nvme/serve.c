@@ -19,6 +19,7 @@
 #include "include/abi/block.h"
 #include "lib/bits.h"
 #include "lib/block_ring.h"
+#include "lib/cmdline.h"
 #include "lib/nvme_status.h"
 #include "lib/string.h"
 #include "user/lib/ulib.h"
@@ -49,6 +50,22 @@ struct pending {
 static struct session sessions[MAX_SESSIONS];
 static unsigned int nsessions;
 static struct pending pending[NVME_IO_ENTRIES_MAX];
+static const struct nvme_job *fault_job;	/* fault.provider=: generation 1 only */
+static int fault_inbox;
+static uint64_t taken_total;
+
+/* fault.provider=: crash (a page fault the kernel must contain and recover from), or stop making progress. */
+static void inject_fault(const char *when)
+{
+	if (fault_job->j_fault == FAULT_HANG) {
+		uprintf("provider: hang injected on purpose after=%lu requests", taken_total);
+		for (;;)
+			sys_notify_wait(fault_inbox, 1000 * NSEC_PER_MS);	/* woken, and does nothing */
+	}
+	uprintf("provider: fault injected on purpose %s requests=%lu", when, taken_total);
+	volatile uintptr_t nowhere = 8;	/* an unmapped page, through the compiler's back */
+	*(volatile uint32_t *)nowhere = 1;
+}
 
 static void ack(struct session *s, uint64_t tag, int status, uint16_t nvme_status)
 {
@@ -142,6 +159,9 @@ static unsigned take_requests(struct nvme_dev *d, struct session *s, unsigned in
 		struct block_request r;
 		block_ring_take_request(&s->ring, &r);
 		taken++;
+		if (++taken_total >= fault_job->j_fault_after &&
+		    (fault_job->j_fault == FAULT_AFTER || fault_job->j_fault == FAULT_HANG))
+			inject_fault("mid-job");
 		int err = check_request(d, s, &r);
 		if (err) {
 			s->refused++;
@@ -222,19 +242,17 @@ static int flush_all(struct nvme_dev *d)
 	return err;
 }
 
-int serve_run(struct nvme_dev *d, const struct start_info *si, bool fault)
+int serve_run(struct nvme_dev *d, const struct start_info *si, const struct nvme_job *job)
 {
 	bool stopping = false;
 	int err;
 
+	fault_job = job;
+	fault_inbox = d->d_inbox;
 	if ((err = open_sessions(d, si)) < 0)
 		return err;
-	if (fault) {
-		/* fault.provider=: crash here, sessions open; the kernel must contain it. */
-		uprintf("provider: fault injected on purpose");
-		volatile uintptr_t nowhere = 8;	/* an unmapped page, through the compiler's back */
-		*(volatile uint32_t *)nowhere = 1;
-	}
+	if (job->j_fault == FAULT_AT_ONCE)
+		inject_fault("once-serving");	/* sessions open: the kernel must contain it */
 	d->d_io.q_irq = -1;	/* completions wake the inbox, not the Interrupt capability */
 	for (;;) {
 		/* Ring what was taken, tell the CQ head, wait for the inbox: one crossing. */

@@ -48,9 +48,11 @@ struct nvme_job {
 	uint32_t j_hostile;		/* enum selftest_kind (lib/cmdline.h): attack the kernel first */
 	uint32_t j_cloud_ebs;		/* the manager saw Amazon's identity: never time out early */
 	uint32_t j_data_bytes;		/* its own buffers need this much of the pool (bench, hostile) */
-	uint32_t j_fault;		/* fault.provider=: fault on purpose once serving (isolation tests) */
+	uint32_t j_fault;		/* enum fault_mode (lib/cmdline.h): fault.provider=, generation 1 only */
+	uint32_t j_fault_after;		/* FAULT_AFTER / FAULT_HANG: after taking this many requests */
+	uint32_t j_generation;		/* 1, then +1 per restart (kernel/nvme/supervise.c) */
 };
-_Static_assert(sizeof(struct nvme_job) == 40, "nvme_job layout is ABI");
+_Static_assert(sizeof(struct nvme_job) == 48, "nvme_job layout is ABI");
 _Static_assert(offsetof(struct nvme_job, j_cloud_ebs) == 28, "nvme_job.j_cloud_ebs");
 
 #endif

@@ -87,6 +87,8 @@ struct block_session *block_session_create(const struct block_dev *dev, struct n
 	s->bs_client_obj = (struct kobj){ CAP_TYPE_BLOCK_DEVICE, 1, client_end_release };
 	s->bs_provider_obj = (struct kobj){ CAP_TYPE_BLOCK_SESSION, 1, provider_end_release };
 	s->bs_ends = 2;
+	s->bs_generation = 0;		/* until a supervisor adopts it (supervise_add_session) */
+	s->bs_restart_head = 0;
 	s->bs_ctrl = dev->bd_ctrl;
 	kobj_get(&s->bs_ctrl->nc_obj);
 	s->bs_client_wake = (struct notification *)kobj_get(&client_wake->n_obj);
@@ -163,6 +165,7 @@ int64_t sys_block_info(const struct syscall_args *a)
 		.bi_block_xfer = block_xfer(c, s->bs_dev.bd_nsid),
 		.bi_lane = (uint8_t)c->nc_lane,
 		.bi_md_bytes = (uint16_t)block_md(c, s->bs_dev.bd_nsid),
+		.bi_generation = s->bs_generation, .bi_restart_head = s->bs_restart_head,
 		.bi_segment = d->pd_segment, .bi_bus = d->pd_bus, .bi_dev = d->pd_dev, .bi_fn = d->pd_fn,
 	};
 	memcpy(info.bi_name, s->bs_dev.bd_name, sizeof(info.bi_name));

@@ -35,7 +35,9 @@ struct block_session {
 	struct block_ring *bs_ring;
 	struct notification *bs_client_wake;	/* the client waits on it */
 	struct notification *bs_provider_inbox;
-	int bs_client_pid, bs_provider_pid;	/* who mapped the ring, at most one each */
+	int bs_client_pid, bs_provider_pid;	/* who mapped the ring, at most one each (per provider generation) */
+	uint32_t bs_generation;		/* the serving provider's generation (kernel/nvme/supervise.c) */
+	uint32_t bs_restart_head;	/* ring position the last dead provider had taken up to */
 };
 
 /*

@@ -125,6 +125,7 @@ int64_t sys_nvme_doorbell(const struct syscall_args *a)
 
 	if (err)
 		return err;
+	c->nc_provider_calls++;
 	if (c->nc_lane == DMA_LANE_DIRECT && a->a[1] != 0)
 		return CR_ENOENT;	/* I/O queues on the direct lane: the provider rings its own doorbells */
 	if (!c->nc_enabled || a->a[1] > 0xffff || a->a[3] > 0xffff)
@@ -164,6 +165,7 @@ int64_t sys_nvme_ring_wait(const struct syscall_args *a)
 		return err;
 	if ((err = copy_from_user(&rw, a->a[1], sizeof(rw))) < 0)
 		return err;
+	c->nc_provider_calls++;
 	if (!c->nc_enabled)
 		return CR_ENOENT;
 	/* Direct lane: only the admin queue is brokered; the provider rings its I/O queues itself. */

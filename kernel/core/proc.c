@@ -203,11 +203,11 @@ void proc_fault(struct trap_frame *tf, const char *name, uint64_t cr2)
 	p->p_faulted = true;
 	if (p->p_outcome)
 		p->p_outcome->po_fault_vector = tf->vector;
-	if (!p->p_expect_fault)
-		klog_count_error();
-	kprintf("proc: fault pid=%d name=%s vector=%lu exception=\"%s\" error=0x%lx rip=0x%lx cr2=0x%lx rsp=0x%lx expected=%s action=killed",
+	if (!p->p_expect_fault && !p->p_supervised)
+		klog_count_error();	/* a supervised provider's end is the supervisor's to judge */
+	kprintf("proc: fault pid=%d name=%s vector=%lu exception=\"%s\" error=0x%lx rip=0x%lx cr2=0x%lx rsp=0x%lx expected=%s action=killed%s",
 		p->p_pid, p->p_name, tf->vector, name, tf->error_code, tf->rip, cr2, tf->rsp,
-		p->p_expect_fault ? "yes" : "no");
+		p->p_expect_fault ? "yes" : "no", p->p_supervised ? " supervised=yes" : "");
 	proc_exit(-1);
 }
 
@@ -253,7 +253,10 @@ void proc_kill(struct proc *p, const char *reason)
 		return;
 	if (!p->p_kill_reason) {
 		p->p_kill_reason = reason;
-		kerror("proc: killed pid=%d name=%s reason=%s", p->p_pid, p->p_name, reason);
+		if (p->p_supervised)
+			kprintf("proc: killed pid=%d name=%s reason=%s supervised=yes", p->p_pid, p->p_name, reason);
+		else
+			kerror("proc: killed pid=%d name=%s reason=%s", p->p_pid, p->p_name, reason);
 	}
 	if (p->p_state == PROC_BLOCKED) {
 		p->p_state = PROC_RUNNABLE;

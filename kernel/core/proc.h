@@ -47,6 +47,7 @@ struct proc {
 	int p_exit_status;
 	bool p_faulted;			/* killed by a CPU exception */
 	bool p_expect_fault;		/* a self-test that must fault (not an error) */
+	bool p_supervised;		/* restarted when it ends (kernel/nvme/supervise.c): its end is reported there */
 	const char *p_kill_reason;	/* set: the kernel ends the process at its next return to user */
 	uint64_t p_map_next;		/* next free user address for shared mappings */
 	struct proc_outcome *p_outcome;	/* optional: where to report the end */

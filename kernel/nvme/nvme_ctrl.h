@@ -103,6 +103,7 @@ struct nvme_ctrl {
 	/* counters */
 	uint64_t nc_submitted, nc_completed, nc_refused, nc_doorbells, nc_irq_count, nc_spurious_irqs;
 	uint64_t nc_dev_sq_doorbells, nc_dev_cq_doorbells;	/* MMIO doorbell writes the device saw */
+	uint64_t nc_provider_calls;	/* the provider's NVMe system calls: the hang watchdog's sign of life */
 	uint64_t nc_unmatched, nc_dropped_on_delete, nc_aborted_on_delete;
 	struct ratelimit nc_refusal_log;
 };

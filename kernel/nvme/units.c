@@ -35,6 +35,7 @@
 #include "kernel/dma/dma_select.h"
 #include "kernel/nvme/classify.h"
 #include "kernel/nvme/manager.h"
+#include "kernel/nvme/supervise.h"
 #include "kernel/pci/msi.h"
 #include "kernel/pci/pci.h"
 #include "lib/bits.h"
@@ -47,16 +48,6 @@
 #define STAGING_MAX_BYTES	(4u << 20)
 #define REGION_MIN_BYTES	(256u << 10)
 #define REGION_MAX_BYTES	(8u << 20)
-
-struct nvme_unit {
-	unsigned int u_index;		/* the 0 of nvme0 */
-	struct nvme_ctrl *u_ctrl;	/* NULL: not bound */
-	struct notification *u_inbox;
-	struct proc *u_proc;
-	struct proc_outcome u_out;
-	struct nvme_job u_job;
-	bool u_worker;			/* runs a job of its own (in-provider bench) */
-};
 
 struct nvme_client {
 	struct proc *cl_proc;
@@ -84,10 +75,16 @@ static uint32_t serve_seconds;
 static void stop_providers(const char *why)
 {
 	for (unsigned int i = 0; i < nunits; i++) {
+		supervise_stopping(&units[i]);
 		if (units[i].u_inbox)
 			notification_signal(units[i].u_inbox, NVME_INBOX_STOP);
 	}
 	(void)why;
+}
+
+static void units_tick(void)
+{
+	supervise_tick(units, nunits);
 }
 
 /* mode=serve: the jobs are done; stay up until the button or serve.seconds. */
@@ -221,15 +218,6 @@ static struct nvme_unit *unit_of(const struct nvme_ctrl *c)
 	return NULL;
 }
 
-static bool grant_all(struct proc *p, struct kobj *const *objs, const uint32_t *rights, unsigned int n)
-{
-	for (unsigned int i = 0; i < n; i++) {
-		if (proc_grant(p, objs[i], rights[i]) < 0)
-			return false;
-	}
-	return true;
-}
-
 /* The provider runs I/O of its own (in-provider bench, hostile selftests) and needs data buffers. */
 static bool provider_does_io(const struct nvme_ctrl *c, const struct boot_options *o, const struct block_dev *target)
 {
@@ -241,50 +229,23 @@ static bool provider_does_io(const struct nvme_ctrl *c, const struct boot_option
 static bool make_provider(struct nvme_unit *u, const struct boot_options *o, struct block_dev *target)
 {
 	struct nvme_ctrl *c = u->u_ctrl;
-	const struct user_image *img = user_image_find("nvme");
-	char name[16];
 	bool own_io = provider_does_io(c, o, target);
-
-	u->u_job = (struct nvme_job){
+	bool faulty = o->fault_provider == (int)u->u_index;
+	struct nvme_job job = {
 		.j_mode = own_io && o->mode == RUN_MODE_BENCH ? NVME_JOB_BENCH : NVME_JOB_SERVE,
 		.j_nsid = own_io ? target->bd_nsid : 0,
 		.j_bench_pattern = o->bench_pattern, .j_bench_block_bytes = o->bench_block_bytes,
 		.j_bench_qd = o->bench_qd, .j_bench_seconds = o->bench_seconds,
 		.j_hostile = own_io && o->selftest != SELFTEST_HOSTILE_CLIENT ? o->selftest : 0,
 		.j_cloud_ebs = c->nc_amazon, .j_data_bytes = own_io ? POOL_OWN_IO_BYTES / 2 : 0,
-		.j_fault = o->fault_provider == (int)u->u_index,
+		.j_fault = faulty ? o->fault_mode : FAULT_NONE, .j_fault_after = faulty ? o->fault_after : 0,
 	};
-	u->u_worker = u->u_job.j_mode == NVME_JOB_BENCH;
-	struct dma_pool *pool = dma_pool_create(CAP_TYPE_DMA_POOL, own_io ? POOL_OWN_IO_BYTES : POOL_SERVE_BYTES,
-						POOL_SERVE_BYTES / 2, c->nc_dma.dd_limits.dl_max_addr, c->nc_lane);
-	if (pool)
-		pool->dp_iova_base = c->nc_dma.dd_pool_iova;	/* where the direct lane maps it (0 otherwise) */
+	u->u_worker = job.j_mode == NVME_JOB_BENCH;
 	u->u_inbox = notification_create();
-	fmt_snprintf(name, sizeof(name), "nvme%u", u->u_index);
-	u->u_proc = img && pool && u->u_inbox ? proc_create(name, img, &u->u_job, sizeof(u->u_job)) : NULL;
-	bool ok = u->u_proc != NULL;
-	if (ok) {
-		struct kobj *objs[] = { &console_object, &c->nc_obj, &pool->dp_obj, &u->u_inbox->n_obj };
-		uint32_t rights[] = { CAP_RIGHT_WRITE, CAP_RIGHT_READ | CAP_RIGHT_WRITE, CAP_RIGHT_MAP, CAP_RIGHT_WAIT };
-		ok = grant_all(u->u_proc, objs, rights, 4);
-		for (unsigned int i = 0; ok && i < c->nc_nvectors; i++) {
-			irq_object_bind(c->nc_irq_obj[i], u->u_inbox, NVME_INBOX_IRQ);
-			ok = proc_grant(u->u_proc, &c->nc_irq_obj[i]->io_obj, CAP_RIGHT_WAIT) >= 0;
-		}
-	}
-	if (pool)
-		kobj_put(&pool->dp_obj);	/* the provider holds it now (or nobody) */
-	if (!ok) {
-		kerror("nvme: error cannot start the provider of nvme%u bdf=%s", u->u_index, c->nc_bdf);
-		if (u->u_proc)
-			proc_abandon(u->u_proc);
-		u->u_proc = NULL;
+	if (!u->u_inbox || !supervise_create(u, &job, own_io ? POOL_OWN_IO_BYTES : POOL_SERVE_BYTES))
 		return false;
-	}
-	u->u_proc->p_outcome = &u->u_out;
 	if (u->u_worker)
 		u->u_out.po_on_exit = worker_exited;
-	c->nc_provider_pid = u->u_proc->p_pid;
 	return true;
 }
 
@@ -364,9 +325,9 @@ static bool make_client(struct nvme_client *cl, unsigned int tag, const struct b
 		     proc_grant(u->u_proc, &s->bs_provider_obj, CAP_RIGHT_ALL) >= 0;
 		if (r)
 			kobj_put(&r->dp_obj);
-		if (s) {	/* the processes hold the ends now */
+		if (s) {	/* the client holds its end now; the supervisor keeps the provider's across restarts */
 			kobj_put(&s->bs_client_obj);
-			kobj_put(&s->bs_provider_obj);
+			supervise_add_session(u, s);
 		}
 	}
 	if (!ok) {
@@ -524,6 +485,7 @@ bool nvme_run(const struct boot_options *o)
 		if (proc_start(clients[i].cl_proc) < 0)
 			pass = false;
 	}
+	sched_on_tick(units_tick);
 	if (serving) {
 		serve_seconds = o->serve_seconds;
 		if (!power_button_available() && !o->serve_seconds) {
@@ -551,10 +513,10 @@ bool nvme_run(const struct boot_options *o)
 		struct nvme_unit *u = &units[i];
 		if (!u->u_ctrl)
 			continue;
-		if (u->u_proc) {
+		if (u->u_sv.sv_generation) {
 			char name[16];
 			fmt_snprintf(name, sizeof(name), "nvme%u", u->u_index);
-			pass &= ended_well(&u->u_out, "provider", name);
+			pass &= supervise_finish(u) && ended_well(&u->u_out, "provider", name);
 		}
 		nvme_classify(u->u_ctrl);
 		block_dev_remove_ctrl(u->u_ctrl);

@@ -877,6 +877,21 @@ static void test_fault_provider(void **state UNUSED)
 	assert_one_error(parse("fault.provider=nvme64"), "bad value", NULL);
 	assert_one_error(parse("fault.provider=nvme"), "bad value", NULL);
 	assert_one_error(parse("fault.provider=sda"), "bad value", NULL);
+	assert_int_equal(parse("fault.provider=nvme3")->fault_mode, FAULT_AT_ONCE);
+	assert_int_equal(parse("")->fault_mode, FAULT_NONE);
+	const struct boot_options *o = parse("fault.provider=nvme1:after=40");
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->fault_provider, 1);
+	assert_int_equal(o->fault_mode, FAULT_AFTER);
+	assert_int_equal(o->fault_after, 40);
+	o = parse("fault.provider=nvme2:hang");
+	assert_int_equal(o->fault_provider, 2);
+	assert_int_equal(o->fault_mode, FAULT_HANG);
+	assert_one_error(parse("fault.provider=nvme1:after=0"), "bad value", NULL);
+	assert_one_error(parse("fault.provider=nvme1:after="), "bad value", NULL);
+	assert_one_error(parse("fault.provider=nvme1:later"), "bad value", NULL);
+	assert_one_error(parse("fault.provider=nvme1:hang:after=3"), "bad value", NULL);
+	assert_int_equal(parse("fault.provider=nvme1:later")->fault_mode, FAULT_NONE);
 }
 
 static void test_fault_irq_and_kinds(void **state UNUSED)

@@ -297,7 +297,7 @@ CASES += [
     nvme_case("nvme-hostile-hang", "selftest=hostile-hang run.timeout_s=3", status="fail", proof=False,
               check_reads=False, timeout_s=60,
               expect=[r"^selftest: hostile attempt=wait-forever result=started ",
-                      r"^proc: killed pid=\d+ name=nvme\d+ reason=run-deadline$",
+                      r"^proc: killed pid=\d+ name=nvme\d+ reason=run-deadline supervised=yes$",
                       r"^nvme: controller released bdf=\S+ stopped=yes ledger_live=0 "]),
     # The in-guest benchmark runs and reports (figures are for bench/, not asserted here).
     nvme_case("nvme-bench-randread", "mode=bench bench.job=randread4k bench.qd=8 bench.seconds=1", check_reads=False,

@@ -1,0 +1,110 @@
+/*
+ * kernel/nvme/supervise.h - a provider per controller, kept alive.
+ *
+ * The supervisor starts each controller's provider and watches it.  A
+ * provider that faults, exits when it was not asked to, or holds work
+ * without progress (the hang watchdog) is replaced: the controller is
+ * proven quiet first (CC.EN=0 and CSTS.RDY=0 within CAP.TO), the dead
+ * provider's memory audited and every queue, slot and staging page of its
+ * generation freed, the manager identifies the controller afresh, and a
+ * new provider (the next generation) gets the same sessions.  Restarts
+ * back off (at once, then doubling up to a cap); too many in a window and
+ * the volume is declared failed, its clients told (PROVIDER_GONE).
+ *
+ * The invariants of survival, next to I1-I7 (broker.h) and D1-D6
+ * (lane_direct.h):
+ *
+ *  S1 Requests are owned outside the provider.  A client's request stays
+ *     the client's (lib/block_replay.c) until its ack; a provider acks a
+ *     write only after the device completed it, a flush only after the
+ *     flush completed.  After a restart a client posts again exactly the
+ *     requests the dead provider had taken without an ack (the ring
+ *     position it had taken up to is the kernel's record, bi_restart_head),
+ *     each at most BLOCK_REPLAY_MAX times, then fails it with CR_EIO.  An
+ *     acknowledged request is never posted again.
+ *  S2 No page the device could target is reused until the controller is
+ *     proven quiet: nothing of the dead generation is freed before
+ *     CSTS.RDY reads 0 after CC.EN=0.  If RDY never drops within CAP.TO,
+ *     bus mastering is turned off and the controller's memory is kept
+ *     (quarantined, reported), never freed; the volume is failed.
+ *  S3 A new provider starts from a controller reset and a fresh manager
+ *     IDENTIFY; it inherits no queue, no CID and no page of its
+ *     predecessor (broker_teardown runs between generations, the pool is
+ *     new, the doorbell page is mapped again).
+ *  S4 One controller's recovery never stalls another's I/O: every wait of
+ *     a restart is a state advanced from the timer tick, except the fresh
+ *     IDENTIFY, which is polled and bounded by its timeout.
+ *
+ * Concurrency: one CPU, the kernel runs with interrupts off; the exit
+ * callback and the tick are the only entry points, and neither sleeps.
+ */
+#ifndef CAPROCK_NVME_SUPERVISE_H
+#define CAPROCK_NVME_SUPERVISE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "include/abi/nvme_provider.h"
+#include "kernel/block/session.h"
+#include "kernel/cap/notification.h"
+#include "kernel/core/proc.h"
+#include "kernel/nvme/nvme_ctrl.h"
+
+#define SUPERVISE_MAX_RESTARTS	4		/* in SUPERVISE_WINDOW_MS: more, and the volume has failed */
+#define SUPERVISE_WINDOW_MS	60000
+#define SUPERVISE_BACKOFF_MS	100		/* the second restart waits this long, then doubling */
+#define SUPERVISE_BACKOFF_CAP_MS 3200
+#define SUPERVISE_HANG_MS	3000		/* work waiting, no provider call this long: hung */
+#define SUPERVISE_POOL_MIN_BYTES (512u << 10)	/* a pool smaller than this cannot hold rings and identify pages */
+
+enum supervise_state {
+	SV_IDLE,		/* no provider (bench worker, or not started) */
+	SV_RUNNING,
+	SV_BACKOFF,		/* dead; waiting before the reset */
+	SV_QUIESCING,		/* CC.EN=0 written; waiting for CSTS.RDY=0 */
+	SV_STOPPED,		/* ended when asked to */
+	SV_FAILED,		/* declared failed; clients told */
+};
+
+struct supervision {
+	enum supervise_state sv_state;
+	uint32_t sv_generation;		/* of the provider running or last run */
+	const char *sv_reason;		/* why the last one ended: fault, exit, hang */
+	uint32_t sv_restarts;		/* successful restarts, all told */
+	uint32_t sv_recent;		/* restarts in the current window */
+	uint64_t sv_window_ns;		/* when the window began */
+	uint64_t sv_backoff_ns;
+	uint64_t sv_at_ns;		/* when the current state's wait ends */
+	uint64_t sv_died_ns;
+	uint64_t sv_calls_seen;		/* the provider's kernel calls at the last look (hang watchdog) */
+	uint64_t sv_idle_since_ns;	/* work waiting with no call since then; 0: none */
+	bool sv_stop_asked;
+	struct block_session *sv_sessions[BROKER_MAX_SPACES];	/* each holds a reference on its provider end */
+	unsigned int sv_nsessions;
+};
+
+/* One controller's serving process and what supervises it. */
+struct nvme_unit {
+	unsigned int u_index;		/* the 0 of nvme0 */
+	struct nvme_ctrl *u_ctrl;	/* NULL: not bound */
+	struct notification *u_inbox;	/* outlives providers: sessions signal it */
+	struct proc *u_proc;		/* the current generation, NULL when none runs */
+	struct proc_outcome u_out;
+	struct nvme_job u_job;
+	bool u_worker;			/* runs a job of its own (in-provider bench): not restarted */
+	uint64_t u_pool_bytes;
+	struct supervision u_sv;
+};
+
+/* Start generation 1 of u's provider (created, granted, not yet started). */
+bool supervise_create(struct nvme_unit *u, const struct nvme_job *job, uint64_t pool_bytes);
+/* A session of u's controller: the supervisor keeps its provider end across generations. */
+void supervise_add_session(struct nvme_unit *u, struct block_session *s);
+/* The run is ending: providers that exit now are not restarted. */
+void supervise_stopping(struct nvme_unit *u);
+/* The tick: restarts in progress, the hang watchdog. */
+void supervise_tick(struct nvme_unit *units, unsigned int n);
+/* At the end: drop the session references; true if the provider ended well (failed: false). */
+bool supervise_finish(struct nvme_unit *u);
+
+#endif
