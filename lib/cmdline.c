@@ -315,6 +315,10 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 			if (span_is(parts[1], "hang")) {
 				o->fault_mode = FAULT_HANG;
 				o->fault_after = 1;
+			} else if (span_is(parts[1], "bind")) {
+				o->fault_mode = FAULT_AT_BIND;
+			} else if (span_is(parts[1], "always")) {
+				o->fault_mode = FAULT_ALWAYS;
 			} else if (parts[1].n > 6 && memcmp(parts[1].p, "after=", 6) == 0) {
 				o->fault_mode = FAULT_AFTER;
 				ok = parse_u32_range((struct span){ parts[1].p + 6, parts[1].n - 6 }, 1, 1u << 30,

@@ -65,12 +65,14 @@ enum selftest_kind {
 	SELFTEST_HOSTILE_IRQ,	/* the provider makes its device raise interrupts (direct lane), then does its job */
 };
 
-/* fault.provider=nvmeN[:after=K|:hang]: what generation 1 of that provider does on purpose. */
+/* fault.provider=nvmeN[:after=K|:hang|:bind|:always]: what generation 1 of that provider does on purpose. */
 enum fault_mode {
 	FAULT_NONE,
 	FAULT_AT_ONCE,		/* a page fault as soon as it serves */
 	FAULT_AFTER,		/* a page fault after taking fault_after requests (mid-job) */
 	FAULT_HANG,		/* stops making progress after taking its first request */
+	FAULT_AT_BIND,		/* a page fault while binding: its admin queue enabled, no I/O queue yet */
+	FAULT_ALWAYS,		/* every generation faults once serving: the volume must be declared failed */
 };
 
 enum bench_path {

@@ -97,7 +97,15 @@ int main(const struct start_info *si)
 		return 2;
 	}
 	d->d_never_give_up = job->j_cloud_ebs;
-	if ((err = setup(d, si)) < 0 || (err = ctrl_start(d)) < 0 || (err = ctrl_identify(d, job->j_nsid)) < 0)
+	if ((err = setup(d, si)) < 0 || (err = ctrl_start(d)) < 0)
+		return 1;
+	if (job->j_fault == FAULT_AT_BIND) {
+		/* fault.provider=nvmeN:bind: die with the admin queue live and no I/O queue yet. */
+		uprintf("provider: fault injected on purpose during-bind");
+		volatile uintptr_t nowhere = 8;
+		*(volatile uint32_t *)nowhere = 1;
+	}
+	if ((err = ctrl_identify(d, job->j_nsid)) < 0)
 		return 1;
 
 	uint16_t io_entries = NVME_IO_ENTRIES_MAX;

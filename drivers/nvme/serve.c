@@ -251,7 +251,7 @@ int serve_run(struct nvme_dev *d, const struct start_info *si, const struct nvme
 	fault_inbox = d->d_inbox;
 	if ((err = open_sessions(d, si)) < 0)
 		return err;
-	if (job->j_fault == FAULT_AT_ONCE)
+	if (job->j_fault == FAULT_AT_ONCE || job->j_fault == FAULT_ALWAYS)
 		inject_fault("once-serving");	/* sessions open: the kernel must contain it */
 	d->d_io.q_irq = -1;	/* completions wake the inbox, not the Interrupt capability */
 	for (;;) {

@@ -178,8 +178,9 @@ int nvme_identify_at_bind(struct nvme_ctrl *c, nvme_bind_scan_fn scan, void *sca
 		err = CR_ETIMEDOUT;
 	} else {
 		err = identify_all(c);
-		/* On the remapping candidate, the controller's own DMA verifies its domain first (lane_verify.c). */
-		if (!err && c->nc_lane == DMA_LANE_DIRECT && (err = nvme_verify_lane(c)) == 0)
+		/* On the remapping candidate, the controller's own DMA verifies its domain first (lane_verify.c);
+		 * once, at bind: a provider restart keeps the verified domain. */
+		if (!err && c->nc_lane == DMA_LANE_DIRECT && !c->nc_lane_verified && (err = nvme_verify_lane(c)) == 0)
 			c->nc_lane_verified = true;
 		if (!err && scan && c->nc_nns) {
 			if ((err = nvme_mgr_io_open(c)) < 0)

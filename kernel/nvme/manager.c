@@ -328,6 +328,22 @@ fail_memory:
 	return err;
 }
 
+int nvme_reidentify(struct nvme_ctrl *c)
+{
+	void *buf = NULL;
+
+	if (!c->nc_mgr_buf) {	/* the direct lane gave it back at bind (D: the domain holds only the pool) */
+		c->nc_mgr_buf_addr = dma_alloc_coherent(&c->nc_dma, 2 * (uint64_t)c->nc_page_size, &buf);
+		c->nc_mgr_buf = buf;
+		if (!c->nc_mgr_buf_addr)
+			return CR_ENOMEM;
+	}
+	int err = nvme_identify_at_bind(c, NULL, NULL);
+	if (c->nc_lane == DMA_LANE_DIRECT && !(nvme_read32(c, NVME_CSTS) & NVME_CSTS_RDY))
+		free_mgr_buf(c);
+	return err;
+}
+
 struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel, uint64_t staging_bytes,
 			    nvme_bind_scan_fn scan, void *scan_ctx)
 {

@@ -19,6 +19,12 @@ struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel, 
 /* nvme.irq=: the interrupt kinds (PCI_IRQ_ALLOW_*) later binds may use; 0 = any, best first. */
 void nvme_set_irq_kinds(unsigned int allow);
 
+/*
+ * A provider restart (supervise.c): the manager's own IDENTIFY again, the
+ * controller disabled before and after; 0 or an error (with a line).
+ */
+int nvme_reidentify(struct nvme_ctrl *c);
+
 /* SYS_NVME_ENABLE: the manager enables the controller on the provider's shadow admin queue. */
 int nvme_provider_enable(struct nvme_ctrl *c, struct dma_pool *pool, const struct nvme_enable_req *req);
 /* The provider's one register write: CC.EN = 0. */

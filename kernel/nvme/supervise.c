@@ -201,7 +201,7 @@ static void restart_now(struct nvme_unit *u)
 	kfree(c->nc_device_data_map);
 	c->nc_shadow_sq_map = c->nc_device_data_map = NULL;
 	c->nc_doorbell_pid = 0;
-	if (nvme_identify_at_bind(c, NULL, NULL) < 0) {	/* S3: a fresh IDENTIFY */
+	if (nvme_reidentify(c) < 0) {		/* S3: a fresh IDENTIFY */
 		fail(u, "identify-failed");
 		return;
 	}
@@ -209,7 +209,8 @@ static void restart_now(struct nvme_unit *u)
 	uint32_t lost = record_restart(u, gen);
 	sv->sv_generation = gen;
 	u->u_job.j_generation = gen;
-	u->u_job.j_fault = FAULT_NONE;		/* a restarted generation does not fault again */
+	if (u->u_job.j_fault != FAULT_ALWAYS)
+		u->u_job.j_fault = FAULT_NONE;	/* a restarted generation does not fault again */
 	if (!spawn(u) || proc_start(u->u_proc) < 0) {
 		fail(u, "cannot-start");
 		return;

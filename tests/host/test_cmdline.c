@@ -892,6 +892,8 @@ static void test_fault_provider(void **state UNUSED)
 	assert_one_error(parse("fault.provider=nvme1:later"), "bad value", NULL);
 	assert_one_error(parse("fault.provider=nvme1:hang:after=3"), "bad value", NULL);
 	assert_int_equal(parse("fault.provider=nvme1:later")->fault_mode, FAULT_NONE);
+	assert_int_equal(parse("fault.provider=nvme0:bind")->fault_mode, FAULT_AT_BIND);
+	assert_int_equal(parse("fault.provider=nvme0:always")->fault_mode, FAULT_ALWAYS);
 }
 
 static void test_fault_irq_and_kinds(void **state UNUSED)

@@ -1,5 +1,14 @@
 """tests/qemu/cases_faults.py - faults the system must survive, not only contain.
 
+Provider restart (issue 16 §1-2): `fault.provider=nvmeN` faults generation 1
+once serving, `:after=K` after it took K requests (mid-job), `:hang` makes it
+stop after its first request, `:bind` kills it while it binds, `:always`
+faults every generation (the volume must then be declared failed).  The
+supervisor quiets the controller, starts the next generation on the same
+sessions, and clients post again what the dead one had taken.  Every write
+is checked on the host image afterwards, and everything outside it must be
+unchanged.
+
 Lost interrupts (issue 16 §4): `fault.irq=nvmeN` masks that controller's
 vectors at the device once its provider has enabled it, behind the
 interrupt code's back, as a platform that stops delivering them would
@@ -13,6 +22,7 @@ there is a clear bind error; MSI is masked the same way (MSI enable off).
 from harness import Case
 from cases_nvme import nvme_case
 from cases_volumes import MIB, all_of, controllers, reads_match, write_in_image
+import imagecheck
 
 IO = "nvme.read=0:8,1000:2048 nvme.write=300:64:0x11"
 WRITES = [(300, 64, 0x11)]
@@ -78,4 +88,70 @@ CASES = [
               proof=False, check_reads=False,
               expect=lost("msix") + [r"^bench: job=randread4k qd=32 iops=[1-9]\d* ",
                                      r"^run: complete status=pass errors=0 uptime_ms=\d+ recoveries=[1-9]\d*$"]),
+]
+
+
+# ------------------------------------------------------------------ provider restart
+# MDTS 16 KiB: a 4 MiB write is 256 requests, eight in flight at once (user/blockclient/io.c).
+LOAD = "nvme.write=1000:8000:0x77 nvme.read=0:8"
+LOAD_WRITES = [(1000, 8000, 0x77)]
+RESTARTED = r"^provider: restarted dev=nvme0n1 bdf=\S+ generation=2 replayed=%s failed=0 reason=%s pid=\d+ restart_ms=\d+$"
+PASSED_WITH_RECOVERY = r"^run: complete status=pass errors=0 uptime_ms=\d+ recoveries=1$"
+
+
+def untouched(run, ctx, extents):
+    return imagecheck.check_untouched(ctx.facts["images"][1], "CAPROCK1", [(l, c) for l, c, _ in extents])
+
+
+def restart_case(name, fault, cmdline, writes, replayed=r"\d+", reason="fault", expect=(), **kw):
+    return nvme_case(name, "fault.provider=nvme0:%s %s" % (fault, cmdline) if fault else cmdline,
+                     props=kw.pop("props", ",mdts=2"), writes=writes, proof=False,
+                     expect=[RESTARTED % (replayed, reason), PASSED_WITH_RECOVERY] + list(expect),
+                     extra_check=lambda run, ctx: untouched(run, ctx, writes), **kw)
+
+
+CASES += [
+    # Mid-write under load: the provider dies with several writes taken; they are posted again.
+    restart_case("restart-mid-write", "after=20", LOAD, LOAD_WRITES, replayed=r"[1-9]\d*",
+                 expect=[r"^provider: fault injected on purpose mid-job requests=20 ",
+                         r"^client: provider restarted dev=nvme0n1 generation=2 lost=[1-9]\d* replayed=[1-9]\d* failed=0 ",
+                         r"^nvme: write ok dev=nvme0n1 .* lba=1000 blocks=8000 .* verify=readback-match "]),
+    # At once, before it served anything.
+    restart_case("restart-once-serving", "", "fault.provider=nvme0 " + LOAD, LOAD_WRITES, replayed="0"),
+    # While binding: its admin queue live, no I/O queue yet.
+    restart_case("restart-during-bind", "bind", LOAD, LOAD_WRITES, replayed="0",
+                 expect=[r"^provider: fault injected on purpose during-bind "]),
+    # During a flush: proof read, one write, then the flush is the third request it takes.
+    restart_case("restart-during-flush", "after=3", "nvme.write=100:16:0x5", [(100, 16, 0x5)], replayed="1",
+                 expect=[r"^nvme: write ok dev=nvme0n1 .* lba=100 blocks=16 .* flush=ok verify=readback-match "]),
+    # A hung provider (no call for 3 s with requests pending) is killed and replaced.
+    restart_case("restart-hung-provider", "hang", LOAD, LOAD_WRITES, replayed="1", reason="hang",
+                 expect=[r"^provider: hung dev=nvme0n1 bdf=\S+ generation=1 waiting_requests=[1-9]\d* no_call_ms=\d+ action=kill$",
+                         r"^proc: killed pid=\d+ name=nvme0 reason=hang supervised=yes$"]),
+    # A full queue: the client benchmark at the ring's depth when the provider dies.
+    nvme_case("restart-full-queue", "mode=bench bench.path=client bench.job=randread4k bench.qd=64 bench.seconds=2 "
+              "fault.provider=nvme0:after=300", proof=False, check_reads=False,
+              expect=[RESTARTED % (r"[1-9]\d*", "fault"), PASSED_WITH_RECOVERY,
+                      r"^bench: job=randread4k qd=64 iops=[1-9]\d* .* errors=0 .*path=client "]),
+    # A provider that faults in every generation: four restarts, then the volume is failed; its client
+    # gets an error, not a hang.
+    nvme_case("restart-gives-up", "fault.provider=nvme0:always nvme.read=0:8", proof=False, check_reads=False,
+              status="fail", timeout_s=90,
+              expect=[r"^provider: restarted dev=nvme0n1 bdf=\S+ generation=5 ",
+                      r"^provider: failed dev=nvme0n1 bdf=\S+ generation=5 restarts=4 reason=too-many-restarts$",
+                      r"^nvme: read error dev=nvme0n1 .* reason=enodev"],
+              forbid=[r"^nvme: read ok "]),
+    # Another volume keeps going while one restarts: its write verified on its own image.
+    Case("restart-other-volume-unaffected", "nvme.dev=nvme1n1 fault.provider=nvme0:after=1 nvme.write=500:2000:0x99",
+         setup=controllers([("vol0", 16 * MIB, "", None), ("vol1", 16 * MIB, ",mdts=2", None)]),
+         expect=[r"^provider: restarted dev=nvme0n1 bdf=\S+ generation=2 ", PASSED_WITH_RECOVERY,
+                 r"^nvme: write ok dev=nvme1n1 .* lba=500 blocks=2000 .* verify=readback-match ",
+                 r"^nvme: read ok dev=nvme0n1 bdf=\S+ nsid=1 lba=0 "],
+         forbid=[r"^provider: (died|restarted) dev=nvme1"],
+         check=all_of(reads_match(2), write_in_image("vol1", [(500, 2000, 0x99)]))),
+    # The direct lane: the new generation's pool is mapped at the same IOVAs, the domain verified again.
+    restart_case("restart-direct-lane", "after=20", LOAD, LOAD_WRITES, replayed=r"[1-9]\d*",
+                 machine="q35,kernel-irqchip=split", devices=["-device", "intel-iommu,intremap=on"],
+                 expect=[r"^nvme: bound bdf=\S+ lane=direct ",
+                         r"^nvme: write ok dev=nvme0n1 .* lba=1000 blocks=8000 .* verify=readback-match "]),
 ]

@@ -94,3 +94,18 @@ def check_writes(run, images, extents, nsid=1, first_lba=0):
         if bad:
             problems.append("write pattern lba=%d count=%d seed=%#x not in image: first bad %s" % (lba, count, seed, bad))
     return problems
+
+
+def check_untouched(path, tag, skip_extents, lbs=512):
+    """Every 512-byte sector of a tools/mkdisk.py image outside skip_extents [(lba, count)]
+    (in blocks of lbs bytes) still says where it is: nothing else on the disk changed."""
+    tag = tag.encode()[:8].ljust(8, b"_")
+    skip = [(lba * lbs // 512, (lba + count) * lbs // 512) for lba, count in skip_extents]
+    with open(path, "rb") as f:
+        data = f.read()
+    for n in range(len(data) // 512):
+        if any(a <= n < b for a, b in skip):
+            continue
+        if data[n * 512:(n + 1) * 512] != (tag + struct.pack("<Q", n)) * 32:
+            return ["sector %d changed outside the written extents" % n]
+    return []

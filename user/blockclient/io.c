@@ -80,15 +80,15 @@ int io_proof(struct bdev *b)
 	return io_read(b, 0, blocks);
 }
 
-/* The pattern for blocks [lba, lba+n) into the region; inline metadata (if any) zeroed. */
-static void fill(struct bdev *b, uint64_t lba, uint32_t n, uint64_t seed)
+/* The pattern for blocks [lba, lba+n) at `at` in the region; inline metadata (if any) zeroed. */
+static void fill(struct bdev *b, uint8_t *at, uint64_t lba, uint32_t n, uint64_t seed)
 {
 	uint32_t lbs = b->info.bi_block_bytes, xfer = b->info.bi_block_xfer;
 	uint64_t abs = b->info.bi_first_lba + lba;
 
 	for (uint32_t i = 0; i < n; i++) {
-		pattern_fill(b->region + (uint64_t)i * xfer, (abs + i) * lbs, lbs, seed);
-		memset(b->region + (uint64_t)i * xfer + lbs, 0, xfer - lbs);
+		pattern_fill(at + (uint64_t)i * xfer, (abs + i) * lbs, lbs, seed);
+		memset(at + (uint64_t)i * xfer + lbs, 0, xfer - lbs);
 	}
 }
 
@@ -105,20 +105,87 @@ static long check(struct bdev *b, uint64_t lba, uint32_t n, uint64_t seed)
 	return -1;
 }
 
+/*
+ * Up to WRITE_DEPTH requests in flight, each in its own slot of the region:
+ * a long write keeps the device busy, and a provider restart in the middle
+ * has several of them outstanding (all kept by the session until acked).
+ */
+#define WRITE_DEPTH 8
+
+struct write_slot {
+	int64_t tag;		/* 0: free */
+	uint64_t lba;
+	uint32_t n;
+};
+
+/* Wait for acks of the slots: how many came back (at least one), or a CR_* code. */
+static int write_reap(struct bdev *b, struct write_slot *slots, unsigned nslots)
+{
+	for (;;) {
+		struct block_ack a[BLOCK_RING_ENTRIES];
+		int n = bdev_acks(b, a, BLOCK_RING_ENTRIES), freed = 0;
+		if (n < 0)
+			return n;
+		for (int i = 0; i < n; i++) {
+			for (unsigned k = 0; k < nslots; k++) {
+				if (slots[k].tag != (int64_t)a[i].ba_tag)
+					continue;
+				if (a[i].ba_status) {
+					blk_error("nvme: write error " WHO " lba=%lu blocks=%u reason=%s nvme_status=0x%04x",
+						  WHO_ARGS(b), slots[k].lba, slots[k].n, cr_err_name(a[i].ba_status),
+						  a[i].ba_nvme_status);
+					return a[i].ba_status;
+				}
+				slots[k].tag = 0;
+				freed++;
+			}
+		}
+		if (freed)
+			return freed;
+		blk_wait(1000000000ull);
+	}
+}
+
 int io_write(struct bdev *b, uint64_t lba, uint32_t count, uint64_t seed)
 {
 	uint32_t per = b->max_blocks, crc = 0;
+	uint64_t slot_bytes = (uint64_t)per * b->info.bi_block_xfer;
+	unsigned nslots = (unsigned)(b->region_bytes / slot_bytes);
+	struct write_slot slots[WRITE_DEPTH] = { 0 };
+	unsigned busy = 0;
 	int err;
 
 	if (!in_device("write", b, lba, count))
 		return CR_ERANGE;
+	if (nslots > WRITE_DEPTH)
+		nslots = WRITE_DEPTH;
+	if (!nslots)
+		nslots = 1;
 	for (uint64_t done = 0; done < count;) {
 		uint32_t n = (uint32_t)(count - done < per ? count - done : per);
-		fill(b, lba + done, n, seed);
-		crc = crc32_update(crc, b->region, (uint64_t)n * b->info.bi_block_xfer);
-		if ((err = request("write", b, BLOCK_OP_WRITE, lba + done, n)) < 0)
-			return err;
+		if (busy == nslots) {
+			if ((err = write_reap(b, slots, nslots)) < 0)
+				return err;
+			busy -= (unsigned)err;
+		}
+		int k = -1;
+		for (unsigned i = 0; i < nslots && k < 0; i++)
+			k = slots[i].tag ? -1 : (int)i;
+		uint8_t *at = b->region + (uint64_t)k * slot_bytes;
+		fill(b, at, lba + done, n, seed);
+		crc = crc32_update(crc, at, (uint64_t)n * b->info.bi_block_xfer);
+		int64_t tag = bdev_submit(b, BLOCK_OP_WRITE, lba + done, n, (uint64_t)k * slot_bytes);
+		if (tag < 0)
+			return (int)tag;
+		sys_block_notify(b->cap);
+		slots[k] = (struct write_slot){ tag, lba + done, n };
+		busy++;
 		done += n;
+	}
+	while (busy) {
+		if ((err = write_reap(b, slots, nslots)) < 0)
+			return err;
+		busy -= (unsigned)err;
 	}
 	if ((err = request("flush", b, BLOCK_OP_FLUSH, 0, 1)) < 0)
 		return err;

@@ -150,9 +150,13 @@ static int vtd_attach_pool(struct dma_domain *d, struct dma_pool *pool)
 	}
 	vd->vd_pool_iova = vd->vd_win.pool_base;
 	vd->vd_pool_bytes = pool->dp_bytes;
+	/* Mapped besides the pool and the clients' regions (which may be mapped first): the manager's. */
+	uint64_t region_pages = 0;
+	for (unsigned s = 1; s < DMA_DIRECT_SPACES; s++)
+		region_pages += vd->vd_space_bytes[s] / VTD_PAGE_SIZE;
 	kprintf("iommu: pool mapped bdf=%s did=%u iova=0x%lx-0x%lx bytes=%lu pages=%lu manager_pages=%lu",
 		vd->vd_bdf, vd->vd_did, vd->vd_pool_iova, vd->vd_pool_iova + vd->vd_pool_bytes, vd->vd_pool_bytes,
-		vd->vd_pool_bytes / VTD_PAGE_SIZE, vd->vd_pt.mapped - vd->vd_pool_bytes / VTD_PAGE_SIZE);
+		vd->vd_pool_bytes / VTD_PAGE_SIZE, vd->vd_pt.mapped - vd->vd_pool_bytes / VTD_PAGE_SIZE - region_pages);
 	return 0;
 }
 
