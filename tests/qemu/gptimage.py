@@ -19,7 +19,10 @@ zeros.
 Damage on request (--corrupt, repeatable): primary-header-crc,
 primary-entries-crc, backup-header-crc, backup-entries-crc, no-primary,
 no-backup, backup-mismatch (a different disk GUID, CRCs right), overlap
-(partition 2 starts inside partition 1, CRCs right).
+(partition 2 starts inside partition 1, CRCs right), backup-covers-primary
+(issue 15 §2: the backup says FirstUsableLBA=2 and starts partition 1 at
+LBA 2, over the primary array, CRCs right; with primary-entries-crc after it,
+the issue's crafted disk).
 
 For tests after a run:
   sums(path)                       -> manifest: sha256 of every region (lba0,
@@ -66,7 +69,8 @@ TYPES = {
 SGDISK_CODES = {"esp": "ef00", "bios": "ef02", "linux": "8300", "root-x86-64": "8304",
                 "swap": "8200", "msdata": "0700"}
 CORRUPTIONS = ("primary-header-crc", "primary-entries-crc", "backup-header-crc",
-               "backup-entries-crc", "no-primary", "no-backup", "backup-mismatch", "overlap")
+               "backup-entries-crc", "no-primary", "no-backup", "backup-mismatch", "overlap",
+               "backup-covers-primary")
 NS = uuid.UUID("6f1c7a52-6d1e-4b43-9a55-6361707261b6")	# deterministic GUIDs by default
 
 
@@ -309,6 +313,18 @@ def damage(path, kind, sector=512):
                 struct.pack_into("<I", b, 88, crc)
                 _fix_header(b)
             _rw(path, h["my_lba"] * sector, sector, recrc)
+    elif kind == "backup-covers-primary":
+        h = t["backup"]["header"]
+        _rw(path, h["entries_lba"] * sector, h["entry_size"], lambda b: struct.pack_into("<Q", b, 32, 2))
+        with open(path, "rb") as f:
+            f.seek(h["entries_lba"] * sector)
+            crc = zlib.crc32(f.read(h["num_entries"] * h["entry_size"]))
+
+        def widen(b):
+            struct.pack_into("<Q", b, 40, 2)		# FirstUsableLBA
+            struct.pack_into("<I", b, 88, crc)
+            _fix_header(b)
+        _rw(path, h["my_lba"] * sector, sector, widen)
     else:
         raise ValueError("unknown corruption %r (one of %s)" % (kind, ", ".join(CORRUPTIONS)))
 
