@@ -317,9 +317,14 @@ int gpt_read_disk(const struct gpt_io *io, struct gpt_partition *parts, unsigned
  *          header_crc=<gpt_check_name(d.primary.header_crc)>
  *          entries_crc=<gpt_check_name(d.primary.entries_crc)>
  *          backup=<gpt_backup_name(d.backup_state)>
+ *          copies=<gpt_copies_name(d.copies)> rule=<gpt_rule_name(d.rule)>
+ *          differs=<gpt_diff_format(d.differs)>
+ *          offered=<d.entries.nstored> refused=<d.entries.nrefused>
  *   block: partition dev=nvme0n1p<index> first_lba=<first_lba> last_lba=<last_lba>
  *          type=<gpt_guid_format(type_guid)> name="<name>"
- * and, worth adding, source=backup when d.used_backup, and the copies' why.
+ * and for each of d.refused the same with
+ *          offered=no reason=covers-<gpt_meta_name(covers)>
+ * (kernel/block/gpt_scan.c adds source=, the copies' why, and more).
  */
 
 /* "ok", "bad", "none": the values of header_crc= and entries_crc=. */
