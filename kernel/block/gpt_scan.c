@@ -105,14 +105,19 @@ static void scan_namespace(struct nvme_ctrl *c, unsigned int unit, const struct 
 		kprintf("block: gpt dev=%s partitions=0 header_crc=none entries_crc=none backup=missing result=none bdf=%s",
 			dev, c->nc_bdf);
 	} else if (err) {
-		/* Reported, never trusted: no partition of this disk is offered. */
+		/*
+		 * Reported, never trusted: no partition of this disk is offered.
+		 * Overlapping entries invalidate their copy (§5.3.3), so neither
+		 * is offered; the slots say which.
+		 */
 		char differs[96];
 		gpt_diff_format(d.differs, differs, sizeof(differs));
-		kprintf("block: gpt dev=%s partitions=0 header_crc=%s entries_crc=%s backup=%s result=invalid reason=%s backup_reason=%s copies=%s rule=%s differs=%s err=%s bdf=%s",
+		kprintf("block: gpt dev=%s partitions=0 header_crc=%s entries_crc=%s backup=%s result=invalid reason=%s backup_reason=%s copies=%s rule=%s differs=%s bad_slot=%u other_slot=%u backup_bad_slot=%u backup_other_slot=%u err=%s bdf=%s",
 			dev, gpt_check_name(d.primary.header_crc), gpt_check_name(d.primary.entries_crc),
 			gpt_backup_name(d.backup_state), d.primary.why ? d.primary.why : "none",
 			d.backup.why ? d.backup.why : "none", gpt_copies_name(d.copies), gpt_rule_name(d.rule), differs,
-			cr_err_name(err), c->nc_bdf);
+			d.primary.entries.bad_slot, d.primary.entries.other_slot, d.backup.entries.bad_slot,
+			d.backup.entries.other_slot, cr_err_name(err), c->nc_bdf);
 	} else {
 		char guid[GPT_GUID_STR_BYTES], differs[96];
 		gpt_guid_format(d.hdr.disk_guid, guid);

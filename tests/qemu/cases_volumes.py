@@ -194,6 +194,16 @@ def gpt_attack_setup(second):
     return setup
 
 
+def gpt_overlap_setup(ctx):
+    args = gpt_setup(512, 16 * MIB)(ctx)
+    img = ctx.facts["images"][1]
+    gptimage.damage(img, "overlap")
+    ctx.facts["sums"] = gptimage.sums(img)
+    ctx.facts["table"] = gptimage.read_gpt(img)
+    ctx.facts["primary_array"] = _sectors_sha(img, 2, 33)
+    return args
+
+
 def _sectors_sha(img, first, last):
     import hashlib
     with open(img, "rb") as f:
@@ -322,6 +332,16 @@ CASES = [
          check=all_of(gpt_lines_match, table_kept(allow=("p2",)),
                       lambda run, ctx: imagecheck.check_writes(run, ctx.facts["images"], [(0, 4096, 0x16)],
                                                                first_lba=4096))),
+    # Entries that overlap invalidate their table (in both copies here): neither partition is offered,
+    # nor any other, and the line names the two slots.
+    Case("gpt-overlap-refused", "nvme.dev=nvme0n1p2 nvme.read=0:8", status="fail",
+         setup=lambda ctx: gpt_overlap_setup(ctx),
+         expect=[r"^block: gpt dev=nvme0n1 partitions=0 .* result=invalid reason=partitions-overlap "
+                 r"backup_reason=partitions-overlap copies=disagree rule=none differs=none bad_slot=2 other_slot=1 "
+                 r"backup_bad_slot=2 backup_other_slot=1 ",
+                 r"^nvme: error no such device dev=nvme0n1p2"],
+         forbid=[r"^block: partition "],
+         check=table_kept()),
     # A read that leaves the partition is refused whole: no read line, nothing of it reaches the device.
     Case("volumes-partition-straddle", "nvme.dev=nvme0n1p2 nvme.read=16383:2", status="fail",
          setup=gpt_setup(512, 64 * MIB),
