@@ -100,7 +100,8 @@ static int parse_header(const uint8_t *s, uint32_t lba_bytes, uint64_t lba_read,
 	/*
 	 * The primary header and its array precede the usable range, the
 	 * backup's follow it (§5.3.2); the other header sits on the other
-	 * side.  This keeps both headers and the array out of every partition.
+	 * side.  This keeps this header and its array out of its own
+	 * partitions; the other copy's sectors are gpt_read_disk's to keep out.
 	 */
 	bool before = o->my_lba < o->first_usable;
 	bool after = o->my_lba > o->last_usable;
@@ -178,9 +179,37 @@ static bool header_is_parsed(const struct gpt_header *h)
 	       h->first_usable <= h->last_usable;
 }
 
-int gpt_entries_parse(const struct gpt_header *h, const uint8_t *array, size_t array_bytes,
-		      struct gpt_partition *out, unsigned int max, struct gpt_entries_info *info,
-		      const char **why)
+/* Table sectors an entry must not cover, and where refusals go (all NULL: none). */
+struct keep_out {
+	const struct gpt_extent *meta;	/* GPT_META_COUNT extents */
+	struct gpt_refusal *refused;	/* GPT_REFUSED_MAX slots */
+};
+
+/* The first table region first..last overlaps, or GPT_META_COUNT. */
+static enum gpt_meta covers_meta(const struct gpt_extent *meta, uint64_t first, uint64_t last)
+{
+	for (unsigned int m = 0; m < GPT_META_COUNT; m++)
+		if (first <= meta[m].last && meta[m].first <= last)
+			return (enum gpt_meta)m;
+	return GPT_META_COUNT;
+}
+
+static void store_partition(struct gpt_partition *p, unsigned int slot, const uint8_t *e, uint64_t first,
+			    uint64_t last, const char *name, unsigned int repaired)
+{
+	p->index = slot;
+	memcpy(p->type_guid, e + GPT_ENT_TYPE_GUID, GPT_GUID_BYTES);
+	memcpy(p->unique_guid, e + GPT_ENT_UNIQUE_GUID, GPT_GUID_BYTES);
+	p->first_lba = first;
+	p->last_lba = last;
+	p->attributes = load_le64(e + GPT_ENT_ATTRIBUTES);
+	memcpy(p->name, name, sizeof(p->name));
+	p->name_repaired = repaired;
+}
+
+static int parse_entries(const struct gpt_header *h, const uint8_t *array, size_t array_bytes,
+			 const struct keep_out *ko, struct gpt_partition *out, unsigned int max,
+			 struct gpt_entries_info *info, const char **why)
 {
 	memset(info, 0, sizeof(*info));
 	if (!header_is_parsed(h))
@@ -221,19 +250,30 @@ int gpt_entries_parse(const struct gpt_header *h, const uint8_t *array, size_t a
 		unsigned int repaired = copy_name(name, e + GPT_ENT_NAME);
 		info->names_repaired += repaired;
 		info->nused++;
-		if (info->nstored < max) {
-			struct gpt_partition *p = &out[info->nstored++];
-			p->index = i + 1;
-			memcpy(p->type_guid, e + GPT_ENT_TYPE_GUID, GPT_GUID_BYTES);
-			memcpy(p->unique_guid, e + GPT_ENT_UNIQUE_GUID, GPT_GUID_BYTES);
-			p->first_lba = first;
-			p->last_lba = last;
-			p->attributes = load_le64(e + GPT_ENT_ATTRIBUTES);
-			memcpy(p->name, name, sizeof(p->name));
-			p->name_repaired = repaired;
+		/* Over table sectors: a client of it could rewrite what the next boot reads. */
+		enum gpt_meta m = ko->meta ? covers_meta(ko->meta, first, last) : GPT_META_COUNT;
+		if (m != GPT_META_COUNT) {
+			if (ko->refused && info->nrefused < GPT_REFUSED_MAX) {
+				struct gpt_refusal *r = &ko->refused[info->nrefused];
+				store_partition(&r->part, i + 1, e, first, last, name, repaired);
+				r->covers = m;
+			}
+			info->nrefused++;
+			continue;
 		}
+		if (info->nstored < max)
+			store_partition(&out[info->nstored++], i + 1, e, first, last, name, repaired);
 	}
 	return 0;
+}
+
+int gpt_entries_parse(const struct gpt_header *h, const uint8_t *array, size_t array_bytes,
+		      struct gpt_partition *out, unsigned int max, struct gpt_entries_info *info,
+		      const char **why)
+{
+	static const struct keep_out none;
+
+	return parse_entries(h, array, array_bytes, &none, out, max, info, why);
 }
 
 /* ---------------------------------------------------------------- a whole disk */
@@ -251,12 +291,8 @@ static int read_rc(int rc)
 	return rc < 0 ? rc : CR_EIO;
 }
 
-/*
- * Read and check one copy: the header at lba, its array, the array's CRC
- * and every entry.  Up to max partitions go to parts (max 0: check only).
- */
-static int check_copy(const struct gpt_io *io, struct gpt_copy *c, uint64_t lba,
-		      struct gpt_partition *parts, unsigned int max)
+/* Read and check the header of one copy, at lba. */
+static int check_header(const struct gpt_io *io, struct gpt_copy *c, uint64_t lba)
 {
 	const char *why = NULL;
 	int rc;
@@ -269,6 +305,19 @@ static int check_copy(const struct gpt_io *io, struct gpt_copy *c, uint64_t lba,
 	if (rc != 0)
 		return copy_fail(c, rc, why);
 	c->header_ok = true;
+	return 0;
+}
+
+/*
+ * Read and check the array of a copy whose header passed: its CRC and every
+ * entry.  Up to max partitions that keep out of ko go to parts (max 0:
+ * check only).
+ */
+static int check_array(const struct gpt_io *io, struct gpt_copy *c, const struct keep_out *ko,
+		       struct gpt_partition *parts, unsigned int max)
+{
+	const char *why = NULL;
+	int rc;
 
 	size_t need = (size_t)c->hdr.array_lbas * io->lba_bytes;
 	if (need > io->scratch_bytes) {
@@ -278,7 +327,7 @@ static int check_copy(const struct gpt_io *io, struct gpt_copy *c, uint64_t lba,
 	rc = io->read(io->ctx, c->hdr.entries_lba, c->hdr.array_lbas, io->scratch);
 	if (rc != 0)
 		return copy_fail(c, read_rc(rc), "entry-array-read-failed");
-	rc = gpt_entries_parse(&c->hdr, io->scratch, need, parts, max, &c->entries, &why);
+	rc = parse_entries(&c->hdr, io->scratch, need, ko, parts, max, &c->entries, &why);
 	/* The CRC is checked before any entry; the only array-wide CR_EPROTO is the CRC's. */
 	if (rc == CR_EPROTO && c->entries.bad_slot == 0)
 		c->entries_crc = GPT_CHECK_BAD;
@@ -289,14 +338,76 @@ static int check_copy(const struct gpt_io *io, struct gpt_copy *c, uint64_t lba,
 	return 0;
 }
 
-/* Do two valid headers describe the same table, each naming the other? */
-static bool same_table(const struct gpt_header *p, const struct gpt_header *b)
+/* Where two valid headers describe different tables (GPT_DIFF_*; 0: the same, each naming the other). */
+static unsigned int table_diffs(const struct gpt_header *p, const struct gpt_header *b)
 {
-	return memcmp(p->disk_guid, b->disk_guid, GPT_GUID_BYTES) == 0 &&
-	       p->first_usable == b->first_usable && p->last_usable == b->last_usable &&
-	       p->num_entries == b->num_entries && p->entry_size == b->entry_size &&
-	       p->entries_crc == b->entries_crc &&
-	       p->alternate_lba == b->my_lba && b->alternate_lba == p->my_lba;
+	unsigned int d = 0;
+
+	if (memcmp(p->disk_guid, b->disk_guid, GPT_GUID_BYTES) != 0)
+		d |= GPT_DIFF_DISK_GUID;
+	if (p->first_usable != b->first_usable || p->last_usable != b->last_usable)
+		d |= GPT_DIFF_USABLE_RANGE;
+	if (p->num_entries != b->num_entries)
+		d |= GPT_DIFF_ENTRY_COUNT;
+	if (p->entry_size != b->entry_size)
+		d |= GPT_DIFF_ENTRY_SIZE;
+	if (p->entries_crc != b->entries_crc)
+		d |= GPT_DIFF_ENTRIES_CRC;
+	if (p->alternate_lba != b->my_lba || b->alternate_lba != p->my_lba)
+		d |= GPT_DIFF_ALTERNATE_LBA;
+	return d;
+}
+
+static struct gpt_extent array_extent(const struct gpt_header *h)
+{
+	return (struct gpt_extent){ h->entries_lba, h->entries_lba + h->array_lbas - 1 };
+}
+
+/* The lbas sectors just below header_lba (>= 1), as far down as LBA 0. */
+static struct gpt_extent below(uint64_t header_lba, uint64_t lbas)
+{
+	return (struct gpt_extent){ lbas < header_lba ? header_lba - lbas : 0, header_lba - 1 };
+}
+
+/*
+ * Every sector a later boot could read as its table (enum gpt_meta).  A
+ * valid header's array is where it says, and stays there: no partition may
+ * cover the header.  Where a header is not valid, its array is put where a
+ * repaired copy would be (§5.3.2: the primary's from LBA 2, a backup's just
+ * below its header), as large as the other copy's, at least 16 KiB where
+ * nothing else says.
+ */
+static void find_meta(const struct gpt_io *io, struct gpt_disk *d, const struct gpt_copy *end)
+{
+	const struct gpt_copy *p = &d->primary, *b = &d->backup;
+	uint64_t min_lbas = DIV_ROUND_UP(GPT_ARRAY_MIN_BYTES, io->lba_bytes);
+	uint64_t below_lbas = p->header_ok ? p->hdr.array_lbas : min_lbas;
+	struct gpt_extent *m = d->meta;
+
+	m[GPT_META_LBA0] = (struct gpt_extent){ 0, 0 };
+	m[GPT_META_PRIMARY_HEADER] = (struct gpt_extent){ GPT_PRIMARY_LBA, GPT_PRIMARY_LBA };
+	if (p->header_ok) {
+		m[GPT_META_PRIMARY_ARRAY] = array_extent(&p->hdr);
+	} else {
+		uint64_t lbas = MAX(min_lbas, b->header_ok ? (uint64_t)b->hdr.array_lbas : 0);
+		uint64_t last = lbas - 1 > io->last_lba - 2 ? io->last_lba : 2 + lbas - 1;
+		m[GPT_META_PRIMARY_ARRAY] = (struct gpt_extent){ 2, last };
+	}
+	m[GPT_META_BACKUP_HEADER] = (struct gpt_extent){ b->lba, b->lba };
+	m[GPT_META_BACKUP_ARRAY] = b->header_ok ? array_extent(&b->hdr) : below(b->lba, below_lbas);
+	m[GPT_META_END_HEADER] = (struct gpt_extent){ end->lba, end->lba };
+	m[GPT_META_END_ARRAY] = end->header_ok ? array_extent(&end->hdr) : below(end->lba, below_lbas);
+}
+
+static enum gpt_copies compare_copies(const struct gpt_disk *d)
+{
+	const struct gpt_copy *p = &d->primary, *b = &d->backup;
+
+	if (p->header_ok && b->header_ok)
+		return p->rc == 0 && b->rc == 0 && d->differs == 0 ? GPT_COPIES_AGREE : GPT_COPIES_DISAGREE;
+	if (p->header_ok)
+		return GPT_COPIES_PRIMARY_ONLY;
+	return b->header_ok ? GPT_COPIES_BACKUP_ONLY : GPT_COPIES_NONE;
 }
 
 int gpt_read_disk(const struct gpt_io *io, struct gpt_partition *parts, unsigned int max,
@@ -314,28 +425,54 @@ int gpt_read_disk(const struct gpt_io *io, struct gpt_partition *parts, unsigned
 		return CR_ENOENT;
 	}
 
-	int prc = check_copy(io, &d->primary, GPT_PRIMARY_LBA, parts, max);
 	/*
-	 * The backup is where a valid primary header says (a disk that grew
-	 * keeps it at the old end), else at the last LBA (§5.3.2).  It fills
-	 * parts only when the primary cannot.
+	 * Every header first, so that both arrays are checked knowing every
+	 * sector a table occupies.  The backup is where a valid primary header
+	 * says (a disk that grew keeps it at the old end), else at the last LBA
+	 * (§5.3.2); a boot whose primary is unreadable looks at the last LBA,
+	 * so a header there counts too.
 	 */
+	struct gpt_copy end = { 0 };
+	int prc = check_header(io, &d->primary, GPT_PRIMARY_LBA);
 	uint64_t backup_lba = d->primary.header_ok ? d->primary.hdr.alternate_lba : io->last_lba;
 	d->backup_at_end = backup_lba == io->last_lba;
-	int brc = check_copy(io, &d->backup, backup_lba, prc != 0 ? parts : NULL, prc != 0 ? max : 0);
+	int brc = check_header(io, &d->backup, backup_lba);
+	if (d->backup_at_end)
+		end = d->backup;
+	else
+		check_header(io, &end, io->last_lba);
+	find_meta(io, d, &end);
 
+	/* The backup fills parts only when the primary cannot. */
+	struct keep_out ko = { d->meta, d->refused };
+	if (prc == 0)
+		prc = check_array(io, &d->primary, &ko, parts, max);
+	if (brc == 0) {
+		struct keep_out bko = { d->meta, prc != 0 ? d->refused : NULL };
+		brc = check_array(io, &d->backup, &bko, prc != 0 ? parts : NULL, prc != 0 ? max : 0);
+	}
+
+	if (d->primary.header_ok && d->backup.header_ok)
+		d->differs = table_diffs(&d->primary.hdr, &d->backup.hdr);
+	d->copies = compare_copies(d);
 	if (brc == 0)
-		d->backup_state = prc == 0 && !same_table(&d->primary.hdr, &d->backup.hdr) ?
-				  GPT_BACKUP_MISMATCH : GPT_BACKUP_OK;
+		d->backup_state = prc == 0 && d->differs ? GPT_BACKUP_MISMATCH : GPT_BACKUP_OK;
 	else
 		d->backup_state = brc == CR_ENOENT ? GPT_BACKUP_MISSING : GPT_BACKUP_BAD;
 
 	if (prc == 0) {
+		d->rule = GPT_RULE_PRIMARY;
 		d->hdr = d->primary.hdr;
 		d->entries = d->primary.entries;
 		return 0;
 	}
+	if (brc == 0 && d->primary.header_ok && d->differs) {
+		/* Not a copy of the table the valid primary header describes: neither is used. */
+		d->rule = GPT_RULE_BACKUP_DIFFERS;
+		return prc;
+	}
 	if (brc == 0) {
+		d->rule = d->primary.header_ok ? GPT_RULE_BACKUP_SAME_TABLE : GPT_RULE_PRIMARY_HEADER_BAD;
 		d->used_backup = true;
 		d->hdr = d->backup.hdr;
 		d->entries = d->backup.entries;
@@ -367,6 +504,61 @@ const char *gpt_backup_name(enum gpt_backup_state s)
 	case GPT_BACKUP_MISMATCH:	return "mismatch";
 	}
 	return "bad";
+}
+
+const char *gpt_copies_name(enum gpt_copies c)
+{
+	switch (c) {
+	case GPT_COPIES_AGREE:		return "agree";
+	case GPT_COPIES_DISAGREE:	return "disagree";
+	case GPT_COPIES_PRIMARY_ONLY:	return "primary-only";
+	case GPT_COPIES_BACKUP_ONLY:	return "backup-only";
+	case GPT_COPIES_NONE:		return "none";
+	}
+	return "none";
+}
+
+const char *gpt_rule_name(enum gpt_rule r)
+{
+	switch (r) {
+	case GPT_RULE_PRIMARY:			return "primary-valid";
+	case GPT_RULE_BACKUP_SAME_TABLE:	return "backup-same-table";
+	case GPT_RULE_BACKUP_DIFFERS:		return "backup-differs-from-primary-header";
+	case GPT_RULE_PRIMARY_HEADER_BAD:	return "primary-header-invalid";
+	case GPT_RULE_NONE:			return "none";
+	}
+	return "none";
+}
+
+const char *gpt_meta_name(enum gpt_meta m)
+{
+	static const char *const names[GPT_META_COUNT] = {
+		"lba0", "primary-header", "primary-array", "backup-header", "backup-array",
+		"end-header", "end-array",
+	};
+
+	return (unsigned int)m < GPT_META_COUNT ? names[m] : "none";
+}
+
+void gpt_diff_format(unsigned int differs, char *out, size_t out_bytes)
+{
+	static const char *const names[GPT_DIFF_BITS] = {
+		"disk-guid", "usable-range", "entry-count", "entry-size", "entries-crc", "alternate-lba",
+	};
+	size_t n = 0;
+
+	for (unsigned int i = 0; i < GPT_DIFF_BITS; i++) {
+		if (!(differs & (1u << i)))
+			continue;
+		for (const char *c = n ? "," : ""; *c && n + 1 < out_bytes; c++)
+			out[n++] = *c;
+		for (const char *c = names[i]; *c && n + 1 < out_bytes; c++)
+			out[n++] = *c;
+	}
+	if (n == 0)
+		for (const char *c = "none"; *c && n + 1 < out_bytes; c++)
+			out[n++] = *c;
+	out[n] = '\0';
 }
 
 /* Byte order of the text form: Data1..Data3 little-endian, Data4 as stored (Appendix A). */

@@ -11,6 +11,12 @@
  * used, but nothing is repaired.  No protective MBR is needed (LBA 0 is
  * never read).
  *
+ * Each copy is checked against itself and against the other: no partition
+ * handed out may cover a sector any later boot could read as its table
+ * (LBA 0, both headers, both arrays; see gpt_read_disk), so a client that
+ * writes only inside its partition can never change which sectors another
+ * partition covers.
+ *
  * On-disk layout is read with load_le* at the offsets below; there are no
  * wire structs.  Built for the kernel, user space and the host.
  */
@@ -63,6 +69,7 @@
 #define GPT_ENTRY_MAX_BYTES	4096u		/* the spec allows any 128 * 2^n; nobody writes more */
 #define GPT_MAX_ENTRIES		4096u		/* 32 times the usual 128 */
 #define GPT_ARRAY_MAX_BYTES	(1u << 20)	/* NumEntries * EntrySize, before rounding to LBAs */
+#define GPT_ARRAY_MIN_BYTES	16384u		/* §5.3.2: the least space reserved for an entry array */
 
 #define GPT_GUID_BYTES		16
 #define GPT_GUID_STR_BYTES	37		/* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" and its NUL */
@@ -116,7 +123,8 @@ struct gpt_partition {
 /* What gpt_entries_parse found beyond the partitions themselves. */
 struct gpt_entries_info {
 	unsigned int nused;		/* used entries in the array; may exceed the caller's max */
-	unsigned int nstored;		/* min(nused, max): how many out[] holds, in slot order */
+	unsigned int nrefused;		/* used entries not offered: they cover table sectors (gpt_read_disk) */
+	unsigned int nstored;		/* min(nused - nrefused, max): how many out[] holds, in slot order */
 	unsigned int bad_slot;		/* on CR_EPROTO: 1-based slot that failed (0: the array as a whole) */
 	unsigned int other_slot;	/* for an overlap: the earlier slot it overlaps */
 	unsigned int names_repaired;	/* sum of name_repaired over all used entries */
@@ -194,7 +202,71 @@ struct gpt_copy {
 	size_t scratch_needed;		/* on CR_ENOMEM: the scratch bytes its array needs */
 };
 
+/*
+ * How the two copies compare, and the rule that chose the table in use
+ * (the copies= and rule= of the `block: gpt` line).
+ */
+enum gpt_copies {
+	GPT_COPIES_NONE = 0,		/* neither header is valid */
+	GPT_COPIES_AGREE,		/* both copies valid and describing the same table */
+	GPT_COPIES_DISAGREE,		/* both headers valid, but the tables differ or one array is bad */
+	GPT_COPIES_PRIMARY_ONLY,	/* only the primary header is valid */
+	GPT_COPIES_BACKUP_ONLY,		/* only the backup header is valid */
+};
+
+enum gpt_rule {
+	GPT_RULE_NONE = 0,		/* "none": no copy is valid */
+	GPT_RULE_PRIMARY,		/* "primary-valid": a valid primary governs (§5.3.2) */
+	GPT_RULE_BACKUP_SAME_TABLE,	/* "backup-same-table": the primary header is valid, its array
+					 * not, and the backup describes the table that header does */
+	GPT_RULE_BACKUP_DIFFERS,	/* "backup-differs-from-primary-header": as above, but the backup
+					 * describes another table (§5.3.2: a backup's usable range, size
+					 * and entries are the primary's); nothing is offered */
+	GPT_RULE_PRIMARY_HEADER_BAD,	/* "primary-header-invalid": the backup governs, and where the
+					 * primary would be is kept out of its partitions */
+};
+
+/* Where two valid headers differ (gpt_disk.differs; gpt_diff_format names them). */
+#define GPT_DIFF_DISK_GUID	(1u << 0)
+#define GPT_DIFF_USABLE_RANGE	(1u << 1)
+#define GPT_DIFF_ENTRY_COUNT	(1u << 2)
+#define GPT_DIFF_ENTRY_SIZE	(1u << 3)
+#define GPT_DIFF_ENTRIES_CRC	(1u << 4)
+#define GPT_DIFF_ALTERNATE_LBA	(1u << 5)	/* they do not name each other */
+#define GPT_DIFF_BITS		6
+
+/* The table sectors no partition offered may cover (gpt_disk.meta). */
+enum gpt_meta {
+	GPT_META_LBA0 = 0,
+	GPT_META_PRIMARY_HEADER,	/* LBA 1 */
+	GPT_META_PRIMARY_ARRAY,		/* the valid primary header's array, else LBA 2 on, as large as
+					 * the backup's array and at least GPT_ARRAY_MIN_BYTES */
+	GPT_META_BACKUP_HEADER,		/* where the backup was looked for */
+	GPT_META_BACKUP_ARRAY,		/* the valid backup header's array, else just below it, as large
+					 * as the primary's (GPT_ARRAY_MIN_BYTES when that is unknown) */
+	GPT_META_END_HEADER,		/* the last LBA, where a boot without a primary looks */
+	GPT_META_END_ARRAY,		/* the array of a valid header there, else just below it */
+	GPT_META_COUNT,
+};
+
+struct gpt_extent {
+	uint64_t first, last;		/* inclusive */
+};
+
+/* A used entry of the table in use that is not offered, and what it covers. */
+struct gpt_refusal {
+	struct gpt_partition part;
+	enum gpt_meta covers;		/* the first table region it overlaps */
+};
+
+#define GPT_REFUSED_MAX		8	/* refusals kept for proof lines; all are counted */
+
 struct gpt_disk {
+	enum gpt_rule rule;
+	enum gpt_copies copies;
+	unsigned int differs;		/* GPT_DIFF_* when both headers are valid, else 0 */
+	struct gpt_extent meta[GPT_META_COUNT];
+	struct gpt_refusal refused[GPT_REFUSED_MAX];	/* the first of entries.nrefused */
 	bool used_backup;		/* the table in use is the backup's (the primary is bad) */
 	struct gpt_header hdr;		/* the header in use */
 	struct gpt_entries_info entries; /* of the table in use: nused, nstored, names_repaired */
@@ -208,12 +280,23 @@ struct gpt_disk {
  * Find and check the GPT of a disk (§5.3.2, "GPT validity"): the primary
  * header at LBA 1 and its array; the backup at the primary's AlternateLBA
  * when the primary header is valid, else at last_lba; each copy's header
- * CRC, entry-array CRC and entries.  The primary is used when valid,
- * otherwise a valid backup (d->used_backup).  When both are valid the
- * backup must describe the same table (disk GUID, usable range, entry
- * count, size and CRC, and each header naming the other), else
- * backup_state is GPT_BACKUP_MISMATCH.  Up to max partitions of the table
- * in use go to parts[] (d->entries.nstored of d->entries.nused).
+ * CRC, entry-array CRC and entries.  When the primary's AlternateLBA is not
+ * the last LBA (a disk that grew), the header at the last LBA is read too,
+ * since a boot without a valid primary would look there.
+ *
+ * Which copy governs (d->rule): a valid primary; else, when the primary
+ * header is valid but its array is not (bad CRC, bad entry, unreadable), a
+ * valid backup only if it describes the same table as that header (disk
+ * GUID, usable range, entry count, size and CRC, each naming the other),
+ * otherwise nothing; else, when the primary header is invalid, a valid
+ * backup.  When both are valid the backup must describe the same table, else
+ * backup_state is GPT_BACKUP_MISMATCH.
+ *
+ * Whatever governs, a used entry covering any sector of d->meta (LBA 0,
+ * both headers, both arrays, the end header and its array, each where a
+ * later boot would find it) is not offered: it is counted in
+ * d->entries.nrefused and the first GPT_REFUSED_MAX are in d->refused.  Up
+ * to max of the other partitions go to parts[] (d->entries.nstored).
  *
  * Returns 0 with a usable table; CR_ENOENT when neither location holds a
  * GPT signature (an unpartitioned disk); otherwise the primary's failure
@@ -234,15 +317,32 @@ int gpt_read_disk(const struct gpt_io *io, struct gpt_partition *parts, unsigned
  *          header_crc=<gpt_check_name(d.primary.header_crc)>
  *          entries_crc=<gpt_check_name(d.primary.entries_crc)>
  *          backup=<gpt_backup_name(d.backup_state)>
+ *          copies=<gpt_copies_name(d.copies)> rule=<gpt_rule_name(d.rule)>
+ *          differs=<gpt_diff_format(d.differs)>
+ *          offered=<d.entries.nstored> refused=<d.entries.nrefused>
  *   block: partition dev=nvme0n1p<index> first_lba=<first_lba> last_lba=<last_lba>
  *          type=<gpt_guid_format(type_guid)> name="<name>"
- * and, worth adding, source=backup when d.used_backup, and the copies' why.
+ * and for each of d.refused the same with
+ *          offered=no reason=covers-<gpt_meta_name(covers)>
+ * (kernel/block/gpt_scan.c adds source=, the copies' why, and more).
  */
 
 /* "ok", "bad", "none": the values of header_crc= and entries_crc=. */
 const char *gpt_check_name(enum gpt_check c);
 /* "ok", "missing", "bad", "mismatch": the value of backup=. */
 const char *gpt_backup_name(enum gpt_backup_state s);
+/* "agree", "disagree", "primary-only", "backup-only", "none": the value of copies=. */
+const char *gpt_copies_name(enum gpt_copies c);
+/* The names in enum gpt_rule: the value of rule=. */
+const char *gpt_rule_name(enum gpt_rule r);
+/* "lba0", "primary-header", "primary-array", "backup-header", ...: what a refused entry covers. */
+const char *gpt_meta_name(enum gpt_meta m);
+/*
+ * The differs= value: GPT_DIFF_* names joined by commas ("disk-guid",
+ * "usable-range", "entry-count", "entry-size", "entries-crc",
+ * "alternate-lba"), or "none".  Truncated to fit out (at least 1 byte).
+ */
+void gpt_diff_format(unsigned int differs, char *out, size_t out_bytes);
 
 /*
  * The GUID as lowercase dashed text; the first three fields are stored

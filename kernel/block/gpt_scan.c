@@ -6,7 +6,10 @@
  * provider runs, and checks them with lib/gpt.c (UEFI 2.x §5.3: both
  * headers, both CRCs, every entry).  A bad table is reported and offers no
  * partition; a bad primary with a good backup is used through the backup
- * and says so.  The lines are DESIGN.md §2's `block: gpt` and
+ * and says so, with how the copies compare and the rule that decided.  A
+ * partition over a sector any boot could read as the table is not offered
+ * (issue 15 §2: its client could rewrite another partition's bounds) and
+ * gets a line saying so.  The lines are DESIGN.md §2's `block: gpt` and
  * `block: partition`.
  */
 #include "kernel/block/gpt_scan.h"
@@ -49,6 +52,24 @@ static void report_partitions(struct nvme_ctrl *c, unsigned int unit, const stru
 	}
 }
 
+/* The partitions of the table that are not offered, each with what it covers. */
+static void report_refused(struct nvme_ctrl *c, const char *dev, const struct gpt_disk *d)
+{
+	unsigned int n = d->entries.nrefused < GPT_REFUSED_MAX ? d->entries.nrefused : GPT_REFUSED_MAX;
+
+	for (unsigned int i = 0; i < n; i++) {
+		char type[GPT_GUID_STR_BYTES];
+		const struct gpt_partition *p = &d->refused[i].part;
+		gpt_guid_format(p->type_guid, type);
+		kprintf("block: partition dev=%sp%u first_lba=%lu last_lba=%lu type=%s name=\"%s\" blocks=%lu bdf=%s offered=no reason=covers-%s",
+			dev, p->index, p->first_lba, p->last_lba, type, p->name, gpt_partition_blocks(p), c->nc_bdf,
+			gpt_meta_name(d->refused[i].covers));
+	}
+	if (d->entries.nrefused > n)
+		kprintf("block: gpt dev=%s refused=%u described=%u reason=limit bdf=%s", dev, d->entries.nrefused, n,
+			c->nc_bdf);
+}
+
 /* One namespace: the whole device, then its GPT (if any) and a device per partition. */
 static void scan_namespace(struct nvme_ctrl *c, unsigned int unit, const struct nvme_broker_ns *ns)
 {
@@ -84,23 +105,35 @@ static void scan_namespace(struct nvme_ctrl *c, unsigned int unit, const struct 
 		kprintf("block: gpt dev=%s partitions=0 header_crc=none entries_crc=none backup=missing result=none bdf=%s",
 			dev, c->nc_bdf);
 	} else if (err) {
-		/* Reported, never trusted: no partition of this disk is offered. */
-		kprintf("block: gpt dev=%s partitions=0 header_crc=%s entries_crc=%s backup=%s result=invalid reason=%s backup_reason=%s err=%s bdf=%s",
+		/*
+		 * Reported, never trusted: no partition of this disk is offered.
+		 * Overlapping entries invalidate their copy (§5.3.3), so neither
+		 * is offered; the slots say which.
+		 */
+		char differs[96];
+		gpt_diff_format(d.differs, differs, sizeof(differs));
+		kprintf("block: gpt dev=%s partitions=0 header_crc=%s entries_crc=%s backup=%s result=invalid reason=%s backup_reason=%s copies=%s rule=%s differs=%s bad_slot=%u other_slot=%u backup_bad_slot=%u backup_other_slot=%u err=%s bdf=%s",
 			dev, gpt_check_name(d.primary.header_crc), gpt_check_name(d.primary.entries_crc),
 			gpt_backup_name(d.backup_state), d.primary.why ? d.primary.why : "none",
-			d.backup.why ? d.backup.why : "none", cr_err_name(err), c->nc_bdf);
+			d.backup.why ? d.backup.why : "none", gpt_copies_name(d.copies), gpt_rule_name(d.rule), differs,
+			d.primary.entries.bad_slot, d.primary.entries.other_slot, d.backup.entries.bad_slot,
+			d.backup.entries.other_slot, cr_err_name(err), c->nc_bdf);
 	} else {
-		char guid[GPT_GUID_STR_BYTES];
+		char guid[GPT_GUID_STR_BYTES], differs[96];
 		gpt_guid_format(d.hdr.disk_guid, guid);
-		kprintf("block: gpt dev=%s partitions=%u header_crc=%s entries_crc=%s backup=%s result=ok source=%s%s%s disk_guid=%s lba_bytes=%u bdf=%s",
+		gpt_diff_format(d.differs, differs, sizeof(differs));
+		kprintf("block: gpt dev=%s partitions=%u header_crc=%s entries_crc=%s backup=%s result=ok source=%s%s%s copies=%s rule=%s differs=%s offered=%u refused=%u disk_guid=%s lba_bytes=%u bdf=%s",
 			dev, d.entries.nused, gpt_check_name(d.primary.header_crc),
 			gpt_check_name(d.primary.entries_crc), gpt_backup_name(d.backup_state),
 			d.used_backup ? "backup" : "primary", d.used_backup ? " primary_reason=" : "",
-			d.used_backup && d.primary.why ? d.primary.why : "", guid, ns->lba_bytes, c->nc_bdf);
-		if (d.entries.nused > d.entries.nstored)
+			d.used_backup && d.primary.why ? d.primary.why : "", gpt_copies_name(d.copies),
+			gpt_rule_name(d.rule), differs, d.entries.nstored, d.entries.nrefused, guid, ns->lba_bytes,
+			c->nc_bdf);
+		if (d.entries.nused - d.entries.nrefused > d.entries.nstored)
 			kprintf("block: gpt dev=%s partitions_offered=%u of=%u reason=limit", dev, d.entries.nstored,
-				d.entries.nused);
+				d.entries.nused - d.entries.nrefused);
 		report_partitions(c, unit, ns, dev, parts, d.entries.nstored);
+		report_refused(c, dev, &d);
 	}
 	kfree(parts);
 }

@@ -18,7 +18,10 @@
  * Invariants: the callback is only asked for sectors 1..last_lba that fit
  * in scratch; with a table, every returned partition lies inside its
  * header's usable range, in slot order, no two overlapping, names
- * printable; the copy in use passed every check and is the primary when
+ * printable, and (issue 15 §2, computed from the disk bytes alone, see
+ * metadata()) none covers LBA 0, either header or either array, wherever a
+ * later boot could find them; the rule that chose the table fits what was
+ * found; the copy in use passed every check and is the primary when
  * the primary did; states agree with return codes.  gpt_header_parse and
  * gpt_entries_parse run on the raw front too, and the GUID text round-
  * trips.  tests/fuzz/mkseeds.py writes the seeds (tables from
@@ -141,7 +144,8 @@ static void check_parts(const struct gpt_header *h, const struct gpt_entries_inf
 	unsigned int repaired = 0;
 
 	CHECK(info->nused <= h->num_entries);
-	CHECK(info->nstored == MIN(info->nused, max));
+	CHECK(info->nrefused <= info->nused);
+	CHECK(info->nstored == MIN(info->nused - info->nrefused, max));
 	CHECK(info->bad_slot == 0 && info->other_slot == 0);
 	for (unsigned i = 0; i < info->nstored; i++) {
 		CHECK(p[i].index >= 1 && p[i].index <= h->num_entries);
@@ -166,7 +170,7 @@ static void check_parts(const struct gpt_header *h, const struct gpt_entries_inf
 		CHECK(gpt_partition_map(&p[i], blocks, 1, &abs) == CR_ERANGE);
 		CHECK(gpt_partition_map(&p[i], 1, blocks, &abs) == CR_ERANGE);
 	}
-	if (info->nstored == info->nused)
+	if (info->nstored == info->nused)	/* none refused, none beyond max */
 		CHECK(repaired == info->names_repaired);
 	else
 		CHECK(repaired <= info->names_repaired);
@@ -189,6 +193,68 @@ static void check_copy(const struct gpt_copy *c, uint64_t last)
 		CHECK(!c->header_ok && c->header_crc == GPT_CHECK_NONE);
 	if (c->rc == CR_ENOMEM)
 		CHECK(c->header_ok && c->scratch_needed == (size_t)c->hdr.array_lbas * c->hdr.lba_bytes);
+}
+
+/* A stretch of sectors, inclusive. */
+struct extent {
+	uint64_t first, last;
+};
+
+/* The array of a header that parsed: entries_lba and array_lbas sectors on. */
+static struct extent array_of(const struct gpt_header *h)
+{
+	return (struct extent){ h->entries_lba, h->entries_lba + h->array_lbas - 1 };
+}
+
+/* Parse the header at lba straight from the disk bytes (no read callback). */
+static bool header_at(struct sparse *d, uint64_t lba, uint8_t *buf, struct gpt_header *h)
+{
+	copy_sector(d, lba, buf);
+	return gpt_header_parse(buf, d->lb, lba, d->last, h, NULL) == 0;
+}
+
+/*
+ * The oracle of issue 15 §2, from the disk bytes alone: the sectors any
+ * later boot could read as its table.  LBA 0; the primary header at LBA 1
+ * and its array where the header parses, else the 16 KiB from LBA 2 where
+ * the primary would be (UEFI 2.10 §5.3.2); each place a backup is looked
+ * for (the primary's AlternateLBA, the last LBA) and, where a header
+ * parses there, its array.  Returns how many extents x holds (at most 7).
+ */
+static unsigned int metadata(struct sparse *d, struct extent *x)
+{
+	static uint8_t buf[GPT_LBA_MAX_BYTES];
+	struct gpt_header h, b;
+	uint64_t backups[2] = { d->last, d->last };
+	unsigned int n = 0;
+
+	x[n++] = (struct extent){ 0, 1 };
+	if (header_at(d, GPT_PRIMARY_LBA, buf, &h)) {
+		x[n++] = array_of(&h);
+		backups[1] = h.alternate_lba;
+	} else {
+		x[n++] = (struct extent){ 2, 2 + DIV_ROUND_UP(16384, d->lb) - 1 };
+	}
+	for (int i = 0; i < 2; i++) {
+		x[n++] = (struct extent){ backups[i], backups[i] };
+		if (header_at(d, backups[i], buf, &b))
+			x[n++] = array_of(&b);
+	}
+	return n;
+}
+
+/* No partition handed out covers a sector of x, and no two of them overlap. */
+static void check_offered(struct sparse *d, const struct gpt_partition *p, unsigned int n)
+{
+	struct extent x[8];
+	unsigned int nx = metadata(d, x);
+
+	for (unsigned int i = 0; i < n; i++) {
+		for (unsigned int k = 0; k < nx; k++)
+			CHECK(p[i].last_lba < x[k].first || x[k].last < p[i].first_lba);
+		for (unsigned int j = 0; j < i; j++)
+			CHECK(p[i].last_lba < p[j].first_lba || p[j].last_lba < p[i].first_lba);
+	}
 }
 
 static void check_guid_text(const uint8_t *g)
@@ -261,7 +327,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc = gpt_read_disk(&io, parts, max, &gd);
 
 	CHECK(rc <= 0);
-	CHECK(d.reads <= 4);
+	CHECK(d.reads <= 5);	/* three headers at most, two arrays */
 	check_copy(&gd.primary, d.last);
 	check_copy(&gd.backup, d.last);
 	if (d.last >= 2)
@@ -286,6 +352,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (gd.backup_state == GPT_BACKUP_MISMATCH)
 		CHECK(gd.primary.rc == 0);
+	/* The rule that decided, against what was found. */
+	switch (gd.rule) {
+	case GPT_RULE_PRIMARY:
+		CHECK(rc == 0 && gd.primary.rc == 0);
+		break;
+	case GPT_RULE_BACKUP_SAME_TABLE:
+		CHECK(rc == 0 && gd.primary.header_ok && gd.primary.rc != 0 && gd.differs == 0);
+		break;
+	case GPT_RULE_BACKUP_DIFFERS:
+		CHECK(rc != 0 && gd.primary.header_ok && gd.backup.rc == 0 && gd.differs != 0);
+		break;
+	case GPT_RULE_PRIMARY_HEADER_BAD:
+		CHECK(rc == 0 && !gd.primary.header_ok && gd.backup.rc == 0);
+		break;
+	case GPT_RULE_NONE:
+		CHECK(rc != 0 && gd.backup.rc != 0);
+		break;
+	}
+	if (gd.differs)
+		CHECK(gd.primary.header_ok && gd.backup.header_ok);
 	if (rc == 0) {
 		const struct gpt_copy *used = gd.used_backup ? &gd.backup : &gd.primary;
 		CHECK(used->rc == 0);
@@ -294,6 +380,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(memcmp(&gd.entries, &used->entries, sizeof(gd.entries)) == 0);
 		check_header(&gd.hdr, d.last);
 		check_parts(&gd.hdr, &gd.entries, parts, max);
+		check_offered(&d, parts, gd.entries.nstored);
+		/* What was refused does cover a table sector the library named. */
+		for (unsigned i = 0; i < MIN(gd.entries.nrefused, GPT_REFUSED_MAX); i++) {
+			const struct gpt_extent *m = &gd.meta[gd.refused[i].covers];
+			CHECK(gd.refused[i].covers < GPT_META_COUNT);
+			CHECK(gd.refused[i].part.first_lba <= m->last && m->first <= gd.refused[i].part.last_lba);
+		}
 		if (gd.backup_state == GPT_BACKUP_OK && !gd.used_backup) {
 			CHECK(memcmp(gd.hdr.disk_guid, gd.backup.hdr.disk_guid, GPT_GUID_BYTES) == 0);
 			CHECK(gd.hdr.entries_crc == gd.backup.hdr.entries_crc);
@@ -305,7 +398,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_guid_text(parts[i].unique_guid);
 		}
 	} else {
-		CHECK(gd.primary.rc != 0 && gd.backup.rc != 0);
+		CHECK(gd.primary.rc != 0 && (gd.backup.rc != 0 || gd.rule == GPT_RULE_BACKUP_DIFFERS));
 		if (rc == CR_ENOENT)
 			CHECK(gd.primary.rc == CR_ENOENT && gd.backup.rc == CR_ENOENT);
 		else

@@ -230,6 +230,10 @@ def gpt_seeds():
                                                 512, 6, 5, 0x10))
     put("fuzz_gpt", "backup-mismatch", seed(image(128 * 512, 512, three, ["backup-mismatch"], entries=16),
                                             512, 6, 5, 0))
+    # Issue 15 §2: a backup whose partition 1 covers the primary array, the primary's array or header bad.
+    for why in ("primary-entries-crc", "primary-header-crc"):
+        put("fuzz_gpt", "backup-covers-primary-" + why.split("-")[1],
+            seed(image(128 * 512, 512, three, ["backup-covers-primary", why], entries=16), 512, 6, 5, 0))
     put("fuzz_gpt", "overlap", seed(image(128 * 512, 512, three, ["overlap"], entries=16), 512, 6, 5, 0))
     put("fuzz_gpt", "read-fail", seed(small, 512, 6, 5, fix | 0x20, fail_at=0, code=1))
     put("fuzz_gpt", "grown", seed(small, 512, 128, 0, fix, last32=1000))

@@ -805,6 +805,241 @@ static void test_disk_shrank(void **state UNUSED)
 	assert_int_equal(gd.backup_state, GPT_BACKUP_MISSING);
 }
 
+/* ------------------------------------------------------------ metadata no partition may cover (issue 15 §2) */
+
+/* Is any partition handed out (parts[0..nstored)) covering a sector of first..last? */
+static bool offered_covers(const struct gpt_disk *gd, uint64_t first, uint64_t last)
+{
+	for (unsigned i = 0; i < gd->entries.nstored; i++)
+		if (parts[i].first_lba <= last && first <= parts[i].last_lba)
+			return true;
+	return false;
+}
+
+/*
+ * The issue's disk: the primary header is valid but its array fails its
+ * CRC; the backup, valid on its own, says FirstUsableLBA=2 and puts p1 at
+ * LBA 2, over the primary array.  A client of p1 could rewrite that array,
+ * and the next boot would read it.  The backup describes another table than
+ * the valid primary header does (§5.3.2: the usable ranges must be equal),
+ * so it is not used, and nothing is offered.
+ */
+static void test_backup_covering_primary_array_refused(void **state UNUSED)
+{
+	struct gpt_disk gd;
+
+	build(512, 2048, 128, 128);
+	three_parts();
+	store_le64(sec(L.backup_lba) + 40, 2);
+	store_le64(entry(L.b_array, 1) + 32, 2);
+	fix_array_crc(L.backup_lba);
+	fix_header_crc(L.backup_lba);
+	entry(L.p_array, 2)[60] ^= 1;	/* a name byte: the primary array's CRC fails */
+	int rc = read_disk(&gd);
+	assert_false(rc == 0 && offered_covers(&gd, 1, L.first_usable - 1));
+	assert_int_equal(rc, CR_EPROTO);
+	assert_true(gd.primary.header_ok);
+	assert_string_equal(gd.primary.why, "entries-crc-mismatch");
+	assert_int_equal(gd.backup.rc, 0);	/* valid on its own */
+	assert_int_equal(gd.rule, GPT_RULE_BACKUP_DIFFERS);
+	assert_string_equal(gpt_rule_name(gd.rule), "backup-differs-from-primary-header");
+	assert_int_equal(gd.copies, GPT_COPIES_DISAGREE);
+	assert_int_equal(gd.differs, GPT_DIFF_USABLE_RANGE | GPT_DIFF_ENTRIES_CRC);
+	char text[96];
+	gpt_diff_format(gd.differs, text, sizeof(text));
+	assert_string_equal(text, "usable-range,entries-crc");
+	assert_int_equal(gd.meta[GPT_META_PRIMARY_ARRAY].first, 2);
+	assert_int_equal(gd.meta[GPT_META_PRIMARY_ARRAY].last, 33);
+
+	/* The same disk with the backup's usable range left alone is the primary's table. */
+	build(512, 2048, 128, 128);
+	three_parts();
+	entry(L.p_array, 2)[60] ^= 1;
+	assert_int_equal(read_disk(&gd), 0);
+	assert_int_equal(gd.rule, GPT_RULE_BACKUP_SAME_TABLE);
+	assert_int_equal(gd.copies, GPT_COPIES_DISAGREE);
+	assert_int_equal(gd.differs, 0);
+	assert_three_parts(&gd);
+
+	/* Each other field a stand-in backup must share with the valid primary header. */
+	for (int k = 0; k < 5; k++) {
+		build(512, 2048, 128, 128);
+		put_part(1, 100, 199, T_EFI_SYSTEM, "a", 0);
+		put_part(2, 1000, 1999, T_LINUX_DATA, "b", 0);
+		seal();
+		uint8_t *b = sec(L.backup_lba);
+		switch (k) {
+		case 0: b[56] ^= 1; break;				/* disk GUID */
+		case 1: store_le64(b + 48, L.last_usable - 1); break;	/* LastUsableLBA */
+		case 2: store_le32(b + 80, 64); break;			/* NumberOfPartitionEntries */
+		case 3: store_le64(b + 32, 2); break;			/* AlternateLBA not the primary */
+		case 4: put_part(3, 300, 399, T_LINUX_DATA, "c", 0); break;	/* another table */
+		}
+		fix_array_crc(L.backup_lba);
+		fix_header_crc(L.backup_lba);
+		entry(L.p_array, 1)[60] ^= 1;
+		assert_int_equal(read_disk(&gd), CR_EPROTO);
+		assert_int_equal(gd.backup.rc, 0);
+		assert_int_equal(gd.rule, GPT_RULE_BACKUP_DIFFERS);
+		assert_true(gd.differs != 0);
+	}
+}
+
+/*
+ * The primary header itself is bad, so the backup governs; it may say
+ * FirstUsableLBA=2, but LBA 1 and the 16 KiB from LBA 2 are where the
+ * primary would be (§5.3.2), and a partition there is not offered.
+ */
+static void test_backup_partition_over_primary_refused(void **state UNUSED)
+{
+	struct gpt_disk gd;
+
+	build(512, 2048, 128, 128);
+	three_parts();
+	store_le64(sec(L.backup_lba) + 40, 2);
+	store_le64(entry(L.b_array, 1) + 32, 20);
+	fix_array_crc(L.backup_lba);
+	fix_header_crc(L.backup_lba);
+	sec(1)[60] ^= 1;	/* the primary's header CRC fails */
+	assert_int_equal(read_disk(&gd), 0);
+	assert_true(gd.used_backup);
+	assert_false(offered_covers(&gd, 0, 33));
+	assert_int_equal(gd.entries.nused, 3);
+	assert_int_equal(gd.entries.nstored, 2);
+	assert_int_equal(parts[0].index, 2);
+	assert_int_equal(parts[1].index, 3);
+	assert_int_equal(gd.rule, GPT_RULE_PRIMARY_HEADER_BAD);
+	assert_string_equal(gpt_rule_name(gd.rule), "primary-header-invalid");
+	assert_int_equal(gd.copies, GPT_COPIES_BACKUP_ONLY);
+	assert_int_equal(gd.entries.nrefused, 1);
+	assert_int_equal(gd.refused[0].part.index, 1);
+	assert_int_equal(gd.refused[0].part.first_lba, 20);
+	assert_string_equal(gd.refused[0].part.name, "EFI system");
+	assert_int_equal(gd.refused[0].covers, GPT_META_PRIMARY_ARRAY);
+	assert_string_equal(gpt_meta_name(gd.refused[0].covers), "primary-array");
+
+	/* A backup with a one-sector array: the primary's would still be 16 KiB (32 sectors). */
+	build(512, 2048, 4, 128);
+	three_parts();
+	memset(sec(1), 0, 512);
+	assert_int_equal(read_disk(&gd), 0);
+	assert_true(gd.used_backup);
+	assert_false(offered_covers(&gd, 0, 33));
+	assert_int_equal(gd.entries.nstored, 2);
+	assert_int_equal(parts[0].index, 2);
+	assert_int_equal(gd.refused[0].part.first_lba, 3);
+	assert_int_equal(gd.meta[GPT_META_PRIMARY_ARRAY].last, 33);
+
+	/* With the primary valid, its own one-sector array is all that is kept out. */
+	build(512, 2048, 4, 128);
+	three_parts();
+	assert_int_equal(read_disk(&gd), 0);
+	assert_int_equal(gd.entries.nstored, 3);
+	assert_int_equal(gd.entries.nrefused, 0);
+	assert_int_equal(gd.rule, GPT_RULE_PRIMARY);
+	assert_int_equal(gd.copies, GPT_COPIES_AGREE);
+}
+
+/* A valid primary whose usable range reaches over a valid backup's array. */
+static void test_primary_partition_over_backup_array_refused(void **state UNUSED)
+{
+	struct gpt_disk gd;
+
+	build(512, 2048, 128, 128);
+	store_le64(sec(1) + 48, L.backup_lba - 1);
+	put_part(1, 100, 199, T_EFI_SYSTEM, "a", 0);
+	put_part(2, 1000, L.backup_lba - 1, T_LINUX_DATA, "b", 0);
+	seal();
+	assert_int_equal(read_disk(&gd), 0);
+	assert_false(gd.used_backup);
+	assert_true(gd.backup.header_ok);	/* its own p2 is outside its range: the copy is bad */
+	assert_false(offered_covers(&gd, L.b_array, L.backup_lba));
+	assert_int_equal(gd.entries.nused, 2);
+	assert_int_equal(gd.entries.nstored, 1);
+	assert_int_equal(parts[0].index, 1);
+	assert_int_equal(gd.refused[0].part.index, 2);
+	assert_int_equal(gd.refused[0].covers, GPT_META_BACKUP_ARRAY);
+	assert_int_equal(gd.copies, GPT_COPIES_DISAGREE);
+
+	/* The same with the backup header missing: where its array would be is kept clear. */
+	memset(sec(L.backup_lba), 0, 512);
+	assert_int_equal(read_disk(&gd), 0);
+	assert_int_equal(gd.backup_state, GPT_BACKUP_MISSING);
+	assert_false(offered_covers(&gd, L.b_array, L.backup_lba));
+	assert_int_equal(gd.entries.nstored, 1);
+	assert_int_equal(gd.copies, GPT_COPIES_PRIMARY_ONLY);
+	assert_int_equal(gd.meta[GPT_META_BACKUP_ARRAY].first, L.b_array);
+}
+
+/*
+ * A disk that grew: the backup stays at the primary's AlternateLBA, but a
+ * boot whose primary is unreadable looks at the new last LBA.  A valid
+ * header found there keeps its array out of every partition too.
+ */
+static void test_header_at_new_end_kept_clear(void **state UNUSED)
+{
+	struct gpt_disk gd;
+	uint8_t *bigger;
+
+	build(512, 2048, 128, 128);
+	three_parts();
+	bigger = calloc(4096, 512);
+	assert_non_null(bigger);
+	memcpy(bigger, D.img, (size_t)2048 * 512);
+	free(D.img);
+	D.img = bigger;
+	D.nblocks = 4096;
+	/* Another table's header at LBA 4095, its array at 1000 (inside p2 of the primary). */
+	memcpy(sec(4095), sec(L.backup_lba), 512);
+	store_le64(sec(4095) + 24, 4095);
+	store_le64(sec(4095) + 48, 999);
+	store_le64(sec(4095) + 72, 1000);
+	fix_array_crc(4095);
+	fix_header_crc(4095);
+	assert_int_equal(read_disk(&gd), 0);
+	assert_false(gd.used_backup);
+	assert_int_equal(gd.backup.lba, 2047);
+	assert_int_equal(gd.backup_state, GPT_BACKUP_OK);
+	assert_false(offered_covers(&gd, 1000, 1031));
+	assert_int_equal(gd.entries.nused, 3);
+	assert_int_equal(gd.entries.nstored, 2);
+	assert_int_equal(parts[0].index, 1);
+	assert_int_equal(parts[1].index, 3);
+	assert_int_equal(gd.refused[0].part.index, 2);
+	assert_int_equal(gd.refused[0].covers, GPT_META_END_ARRAY);
+	assert_int_equal(D.reads, 5);	/* two headers, the one at the end, two arrays */
+
+	/* No header at the end: 32 sectors below it are kept clear all the same. */
+	memset(sec(4095), 0, 512);
+	assert_int_equal(read_disk(&gd), 0);
+	assert_int_equal(gd.entries.nstored, 3);
+	assert_int_equal(gd.meta[GPT_META_END_ARRAY].first, 4095 - 32);
+}
+
+/* More refusals than are kept: all counted, the first GPT_REFUSED_MAX described. */
+static void test_many_refused(void **state UNUSED)
+{
+	struct gpt_disk gd;
+
+	build(512, 2048, 128, 128);
+	for (unsigned int i = 0; i < 10; i++)
+		put_part(i + 1, 2 + i, 2 + i, T_LINUX_DATA, "x", 0);
+	put_part(11, 100, 199, T_LINUX_DATA, "ok", 0);
+	store_le64(sec(L.backup_lba) + 40, 2);
+	seal();
+	sec(1)[60] ^= 1;
+	assert_int_equal(read_disk(&gd), 0);
+	assert_int_equal(gd.entries.nused, 11);
+	assert_int_equal(gd.entries.nrefused, 10);
+	assert_int_equal(gd.entries.nstored, 1);
+	assert_int_equal(parts[0].index, 11);
+	assert_int_equal(gd.refused[GPT_REFUSED_MAX - 1].part.index, GPT_REFUSED_MAX);
+	/* With max 0 nothing is stored, refusals still counted. */
+	assert_int_equal(read_disk_max(&gd, 0), 0);
+	assert_int_equal(gd.entries.nrefused, 10);
+	assert_int_equal(gd.entries.nstored, 0);
+}
+
 /* ------------------------------------------------------------ header fields */
 
 static void test_header_signature_revision_reserved(void **state UNUSED)
@@ -1401,6 +1636,24 @@ static void test_names_of_states(void **state UNUSED)
 	assert_string_equal(gpt_backup_name(GPT_BACKUP_BAD), "bad");
 	assert_string_equal(gpt_backup_name(GPT_BACKUP_MISMATCH), "mismatch");
 	assert_string_equal(gpt_backup_name((enum gpt_backup_state)42), "bad");
+	assert_string_equal(gpt_copies_name(GPT_COPIES_AGREE), "agree");
+	assert_string_equal(gpt_copies_name(GPT_COPIES_DISAGREE), "disagree");
+	assert_string_equal(gpt_copies_name(GPT_COPIES_PRIMARY_ONLY), "primary-only");
+	assert_string_equal(gpt_copies_name(GPT_COPIES_BACKUP_ONLY), "backup-only");
+	assert_string_equal(gpt_copies_name((enum gpt_copies)42), "none");
+	assert_string_equal(gpt_rule_name(GPT_RULE_PRIMARY), "primary-valid");
+	assert_string_equal(gpt_rule_name(GPT_RULE_BACKUP_SAME_TABLE), "backup-same-table");
+	assert_string_equal(gpt_rule_name((enum gpt_rule)42), "none");
+	assert_string_equal(gpt_meta_name(GPT_META_LBA0), "lba0");
+	assert_string_equal(gpt_meta_name(GPT_META_END_ARRAY), "end-array");
+	assert_string_equal(gpt_meta_name(GPT_META_COUNT), "none");
+	char t[96], small[8];
+	gpt_diff_format(0, t, sizeof(t));
+	assert_string_equal(t, "none");
+	gpt_diff_format((1u << GPT_DIFF_BITS) - 1, t, sizeof(t));
+	assert_string_equal(t, "disk-guid,usable-range,entry-count,entry-size,entries-crc,alternate-lba");
+	gpt_diff_format(GPT_DIFF_DISK_GUID | GPT_DIFF_ENTRY_SIZE, small, sizeof(small));
+	assert_string_equal(small, "disk-gu");
 }
 
 int main(void)
@@ -1423,6 +1676,11 @@ int main(void)
 		cmocka_unit_test(test_backup_mismatch),
 		cmocka_unit_test(test_disk_grew),
 		cmocka_unit_test(test_disk_shrank),
+		cmocka_unit_test(test_backup_covering_primary_array_refused),
+		cmocka_unit_test(test_backup_partition_over_primary_refused),
+		cmocka_unit_test(test_primary_partition_over_backup_array_refused),
+		cmocka_unit_test(test_header_at_new_end_kept_clear),
+		cmocka_unit_test(test_many_refused),
 		cmocka_unit_test(test_header_signature_revision_reserved),
 		cmocka_unit_test(test_header_size),
 		cmocka_unit_test(test_header_my_lba),

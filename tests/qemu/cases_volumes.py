@@ -174,6 +174,59 @@ def partition_io_checked(index, writes):
     return check
 
 
+# ------------------------------------------------------------ crafted tables (issue 15 §2)
+
+def gpt_attack_setup(second):
+    """The backup says FirstUsableLBA=2 and starts p1 (512 KiB at 1 MiB) at LBA 2, over the primary
+    array; then `second` damages the primary (its array's CRC: the issue's disk; or its header)."""
+    def setup(ctx):
+        img = ctx.path("disk.img")
+        parts = [gptimage.Part(512 << 10, "esp", "EFI"), gptimage.Part(2 * MIB, "linux", "data one"),
+                 gptimage.Part(0, "linux", "data two")]
+        gptimage.build(img, 16 * MIB, parts, corrupt=["backup-covers-primary", second])
+        ctx.facts["images"] = {1: img}
+        ctx.facts["sector"] = 512
+        ctx.facts["sums"] = gptimage.sums(img)
+        ctx.facts["table"] = gptimage.read_gpt(img)
+        ctx.facts["primary_array"] = _sectors_sha(img, 2, 33)
+        return ["-drive", "file=%s,if=none,id=d0,format=raw" % img,
+                "-device", "nvme,id=c0,serial=gptdisk", "-device", "nvme-ns,drive=d0,bus=c0,nsid=1"]
+    return setup
+
+
+def gpt_overlap_setup(ctx):
+    args = gpt_setup(512, 16 * MIB)(ctx)
+    img = ctx.facts["images"][1]
+    gptimage.damage(img, "overlap")
+    ctx.facts["sums"] = gptimage.sums(img)
+    ctx.facts["table"] = gptimage.read_gpt(img)
+    ctx.facts["primary_array"] = _sectors_sha(img, 2, 33)
+    return args
+
+
+def _sectors_sha(img, first, last):
+    import hashlib
+    with open(img, "rb") as f:
+        f.seek(first * 512)
+        return hashlib.sha256(f.read((last - first + 1) * 512)).hexdigest()
+
+
+def table_kept(allow=()):
+    """After power-off: the primary array untouched, nothing outside `allow` changed, and the table
+    the next boot reads (gptimage's reader, written apart from lib/gpt.c) is the one this boot read."""
+    def check(run, ctx):
+        img = ctx.facts["images"][1]
+        problems = gptimage.check(img, ctx.facts["sums"], allow=allow)
+        if _sectors_sha(img, 2, 33) != ctx.facts["primary_array"]:
+            problems.append("the primary entry array (LBA 2-33) changed")
+        before, after = ctx.facts["table"], gptimage.read_gpt(img)
+        for k in ("used", "rule", "partitions", "refused"):
+            if before[k] != after[k]:
+                problems.append("next boot's %s differs: %r -> %r" % (k, before[k], after[k]))
+        return problems
+    return check
+
+
 def last_block(ctx, index):
     p = partition(ctx, index)
     return p["last_lba"] - p["first_lba"]
@@ -251,6 +304,46 @@ CASES = [
                  r"^block: partition dev=nvme0n1p3 ",
                  r"^nvme: write ok dev=nvme0n1p3 bdf=\S+ nsid=1 lba=7 blocks=9 bytes=36864 "],
          check=all_of(gpt_lines_match, partition_io_checked(3, [(7, 9, 0x4c)]))),
+    # Issue 15 §2, the crafted disk: a valid primary header whose array fails its CRC, and a backup
+    # (valid on its own) with FirstUsableLBA=2 and p1 from LBA 2, over the primary array.  The backup
+    # describes another table than the valid primary header (UEFI 2.10 §5.3.2), so nothing is
+    # offered; the client of p1 that would write all of it gets no device, and after power-off the
+    # primary array and the table of the next boot are as they were.
+    Case("gpt-attack-backup-over-primary-array",
+         "nvme.dev=nvme0n1p1 nvme.write=0:1535:0x15,1535:1535:0x15", status="fail",
+         setup=gpt_attack_setup("primary-entries-crc"),
+         expect=[r"^block: gpt dev=nvme0n1 partitions=0 header_crc=ok entries_crc=bad backup=ok result=invalid "
+                 r"reason=entries-crc-mismatch .*copies=disagree rule=backup-differs-from-primary-header "
+                 r"differs=usable-range,entries-crc ",
+                 r"^nvme: error no such device dev=nvme0n1p1"],
+         forbid=[r"^block: partition ", r"^nvme: write ok "],
+         check=table_kept()),
+    # The same backup with the primary header bad: the backup governs, but where the primary would be
+    # (LBA 1, and 16 KiB from LBA 2) stays out of every partition: p1 is refused with a line, p2 and
+    # p3 are offered, and a client writing all of p2 changes p2 and nothing else.
+    Case("gpt-attack-backup-over-primary-header-bad", "nvme.dev=nvme0n1p2 nvme.write=0:4096:0x16",
+         setup=gpt_attack_setup("primary-header-crc"),
+         expect=[r"^block: gpt dev=nvme0n1 partitions=3 header_crc=bad entries_crc=none backup=ok result=ok "
+                 r"source=backup primary_reason=header-crc-mismatch copies=backup-only rule=primary-header-invalid "
+                 r"differs=none offered=2 refused=1 ",
+                 r"^block: partition dev=nvme0n1p1 first_lba=2 last_lba=3071 .* offered=no "
+                 r"reason=covers-primary-array$",
+                 r"^block: partition dev=nvme0n1p2 first_lba=4096 last_lba=8191 ",
+                 r"^nvme: write ok dev=nvme0n1p2 bdf=\S+ nsid=1 lba=0 blocks=4096 "],
+         forbid=[r"^block: partition dev=nvme0n1p1 (?!.*offered=no)"],
+         check=all_of(gpt_lines_match, table_kept(allow=("p2",)),
+                      lambda run, ctx: imagecheck.check_writes(run, ctx.facts["images"], [(0, 4096, 0x16)],
+                                                               first_lba=4096))),
+    # Entries that overlap invalidate their table (in both copies here): neither partition is offered,
+    # nor any other, and the line names the two slots.
+    Case("gpt-overlap-refused", "nvme.dev=nvme0n1p2 nvme.read=0:8", status="fail",
+         setup=lambda ctx: gpt_overlap_setup(ctx),
+         expect=[r"^block: gpt dev=nvme0n1 partitions=0 .* result=invalid reason=partitions-overlap "
+                 r"backup_reason=partitions-overlap copies=disagree rule=none differs=none bad_slot=2 other_slot=1 "
+                 r"backup_bad_slot=2 backup_other_slot=1 ",
+                 r"^nvme: error no such device dev=nvme0n1p2"],
+         forbid=[r"^block: partition "],
+         check=table_kept()),
     # A read that leaves the partition is refused whole: no read line, nothing of it reaches the device.
     Case("volumes-partition-straddle", "nvme.dev=nvme0n1p2 nvme.read=16383:2", status="fail",
          setup=gpt_setup(512, 64 * MIB),

@@ -19,7 +19,10 @@ zeros.
 Damage on request (--corrupt, repeatable): primary-header-crc,
 primary-entries-crc, backup-header-crc, backup-entries-crc, no-primary,
 no-backup, backup-mismatch (a different disk GUID, CRCs right), overlap
-(partition 2 starts inside partition 1, CRCs right).
+(partition 2 starts inside partition 1, CRCs right), backup-covers-primary
+(issue 15 §2: the backup says FirstUsableLBA=2 and starts partition 1 at
+LBA 2, over the primary array, CRCs right; with primary-entries-crc after it,
+the issue's crafted disk).
 
 For tests after a run:
   sums(path)                       -> manifest: sha256 of every region (lba0,
@@ -66,7 +69,8 @@ TYPES = {
 SGDISK_CODES = {"esp": "ef00", "bios": "ef02", "linux": "8300", "root-x86-64": "8304",
                 "swap": "8200", "msdata": "0700"}
 CORRUPTIONS = ("primary-header-crc", "primary-entries-crc", "backup-header-crc",
-               "backup-entries-crc", "no-primary", "no-backup", "backup-mismatch", "overlap")
+               "backup-entries-crc", "no-primary", "no-backup", "backup-mismatch", "overlap",
+               "backup-covers-primary")
 NS = uuid.UUID("6f1c7a52-6d1e-4b43-9a55-6361707261b6")	# deterministic GUIDs by default
 
 
@@ -309,6 +313,18 @@ def damage(path, kind, sector=512):
                 struct.pack_into("<I", b, 88, crc)
                 _fix_header(b)
             _rw(path, h["my_lba"] * sector, sector, recrc)
+    elif kind == "backup-covers-primary":
+        h = t["backup"]["header"]
+        _rw(path, h["entries_lba"] * sector, h["entry_size"], lambda b: struct.pack_into("<Q", b, 32, 2))
+        with open(path, "rb") as f:
+            f.seek(h["entries_lba"] * sector)
+            crc = zlib.crc32(f.read(h["num_entries"] * h["entry_size"]))
+
+        def widen(b):
+            struct.pack_into("<Q", b, 40, 2)		# FirstUsableLBA
+            struct.pack_into("<I", b, 88, crc)
+            _fix_header(b)
+        _rw(path, h["my_lba"] * sector, sector, widen)
     else:
         raise ValueError("unknown corruption %r (one of %s)" % (kind, ", ".join(CORRUPTIONS)))
 
@@ -390,22 +406,88 @@ def _same(p, b):
     return all(p[k] == b[k] for k in keys) and p["alternate_lba"] == b["my_lba"] and b["alternate_lba"] == p["my_lba"]
 
 
+def _differs(p, b):
+    """Where two valid headers differ, named as lib/gpt.c's gpt_diff_format names them."""
+    out = [name for name, keys in (("disk-guid", ("disk_guid",)), ("usable-range", ("first_usable", "last_usable")),
+                                   ("entry-count", ("num_entries",)), ("entry-size", ("entry_size",)),
+                                   ("entries-crc", ("entries_crc",)))
+           if any(p[k] != b[k] for k in keys)]
+    if p["alternate_lba"] != b["my_lba"] or b["alternate_lba"] != p["my_lba"]:
+        out.append("alternate-lba")
+    return out
+
+
+def _array_extent(h, sector):
+    return (h["entries_lba"], h["entries_lba"] + -(-h["num_entries"] * h["entry_size"] // sector) - 1)
+
+
+def _meta(p, b, end, sector, nsectors):
+    """The sectors any later boot could read as its table (issue 15 §2): name -> (first, last).
+
+    A valid header's array is where it says; a missing one where a repaired copy would be: the
+    primary's from LBA 2, as large as the backup's and at least 16 KiB; a backup's just below its
+    header, as large as the primary's (16 KiB when that is unknown)."""
+    min_lbas = -(-16384 // sector)
+    below = _array_lbas(p["header"], sector) if p["header"] else min_lbas
+
+    def under(lba):
+        return (max(lba - below, 0), lba - 1)
+    plbas = max(min_lbas, _array_lbas(b["header"], sector) if b["header"] else 0)
+    return [("lba0", (0, 0)), ("primary-header", (1, 1)),
+            ("primary-array", _array_extent(p["header"], sector) if p["header"] else (2, min(1 + plbas, nsectors - 1))),
+            ("backup-header", (b["lba"], b["lba"])),
+            ("backup-array", _array_extent(b["header"], sector) if b["header"] else under(b["lba"])),
+            ("end-header", (end["lba"], end["lba"])),
+            ("end-array", _array_extent(end["header"], sector) if end["header"] else under(end["lba"]))]
+
+
+def _array_lbas(h, sector):
+    return -(-h["num_entries"] * h["entry_size"] // sector)
+
+
 def read_gpt(path, sector=512):
     """The table as lib/gpt.c's gpt_read_disk should see it (same rules, written separately).
 
-    Returns dict(nsectors, primary, backup, used=primary|backup|None, backup_state, partitions)."""
+    Returns dict(nsectors, primary, backup, used=primary|backup|None, backup_state, copies, rule,
+    differs, meta, entries (all used entries of the table in use), partitions (those offered),
+    refused [(entry, what it covers)])."""
     nsectors = os.path.getsize(path) // sector
     with open(path, "rb") as f:
         p = _read_copy(f, 1, sector, nsectors)
         blba = p["header"]["alternate_lba"] if p["header"] else nsectors - 1
         b = _read_copy(f, blba, sector, nsectors)
+        end = b if blba == nsectors - 1 else _read_copy(f, nsectors - 1, sector, nsectors)
+    differs = _differs(p["header"], b["header"]) if p["header"] and b["header"] else []
     if b["rc"] == "ok":
-        state = "mismatch" if p["rc"] == "ok" and not _same(p["header"], b["header"]) else "ok"
+        state = "mismatch" if p["rc"] == "ok" and differs else "ok"
     else:
         state = "missing" if b["rc"] == "missing" else "bad"
-    used = "primary" if p["rc"] == "ok" else ("backup" if b["rc"] == "ok" else None)
+    if p["header"] and b["header"]:
+        copies = "agree" if p["rc"] == "ok" and b["rc"] == "ok" and not differs else "disagree"
+    else:
+        copies = "primary-only" if p["header"] else ("backup-only" if b["header"] else "none")
+    # The rule (UEFI 2.10 §5.3.2): a valid primary; a backup standing in for a primary whose header
+    # is valid only if it describes the same table; a backup when the primary header is invalid.
+    if p["rc"] == "ok":
+        used, rule = "primary", "primary-valid"
+    elif b["rc"] == "ok" and p["header"] and differs:
+        used, rule = None, "backup-differs-from-primary-header"
+    elif b["rc"] == "ok":
+        used, rule = "backup", "backup-same-table" if p["header"] else "primary-header-invalid"
+    else:
+        used, rule = None, "none"
+    meta = _meta(p, b, end, sector, nsectors)
+    entries = (p if used == "primary" else b)["entries"] if used else []
+    offered, refused = [], []
+    for q in entries:
+        hit = [name for name, (a, z) in meta if q["first_lba"] <= z and a <= q["last_lba"]]
+        if hit:
+            refused.append((q, hit[0]))
+        else:
+            offered.append(q)
     return dict(nsectors=nsectors, sector=sector, primary=p, backup=b, used=used, backup_state=state,
-                partitions=(p if used == "primary" else b)["entries"] if used else [])
+                copies=copies, rule=rule, differs=differs, meta=meta, entries=entries, partitions=offered,
+                refused=refused)
 
 
 def expected_lines(path, dev="nvme0n1", sector=512):
@@ -413,11 +495,16 @@ def expected_lines(path, dev="nvme0n1", sector=512):
     t = read_gpt(path, sector)
     if not t["used"]:
         return []
-    lines = ["block: gpt dev=%s partitions=%d header_crc=%s entries_crc=%s backup=%s" % (
-        dev, len(t["partitions"]), t["primary"]["header_crc"], t["primary"]["entries_crc"], t["backup_state"])]
+    lines = ["block: gpt dev=%s partitions=%d header_crc=%s entries_crc=%s backup=%s copies=%s rule=%s "
+             "differs=%s offered=%d refused=%d" % (
+                 dev, len(t["entries"]), t["primary"]["header_crc"], t["primary"]["entries_crc"], t["backup_state"],
+                 t["copies"], t["rule"], ",".join(t["differs"]) or "none", len(t["partitions"]), len(t["refused"]))]
     for q in t["partitions"]:
         lines.append('block: partition dev=%sp%d first_lba=%d last_lba=%d type=%s name="%s"' % (
             dev, q["index"], q["first_lba"], q["last_lba"], q["type"], q["ascii_name"]))
+    for q, what in t["refused"]:
+        lines.append('block: partition dev=%sp%d first_lba=%d last_lba=%d type=%s name="%s" offered=no reason=covers-%s' % (
+            dev, q["index"], q["first_lba"], q["last_lba"], q["type"], q["ascii_name"], what))
     return lines
 
 
@@ -540,7 +627,8 @@ def selftest():
             expect(t["partitions"][2]["ascii_name"] == "donn?es ?x?", tag + ": name as the kernel shows it")
             expect(t["partitions"][2]["attrs"] == 1 << 60, tag + ": attributes")
             lines = expected_lines(img, "nvme0n1", sector)
-            expect(lines[0] == "block: gpt dev=nvme0n1 partitions=3 header_crc=ok entries_crc=ok backup=ok",
+            expect(lines[0] == "block: gpt dev=nvme0n1 partitions=3 header_crc=ok entries_crc=ok backup=ok "
+                   "copies=agree rule=primary-valid differs=none offered=3 refused=0",
                    tag + ": gpt line " + lines[0])
             expect(lines[1].startswith("block: partition dev=nvme0n1p1 first_lba=%d " % p1["first_lba"]) and
                    lines[1].endswith('type=c12a7328-f81f-11d2-ba4b-00a0c93ec93b name="EFI system"'),
