@@ -11,6 +11,7 @@
 #include "kernel/acpi/acpi.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/core/clock.h"
+#include "kernel/core/irqsoff.h"
 #include "kernel/core/log.h"
 
 static const uint16_t debug_exit_ports[] = { 0xf4, 0x501 };
@@ -22,6 +23,7 @@ void power_off_after_run(bool pass)
 	irq_disable();
 	if (errors)
 		pass = false;
+	irqsoff_report("run");
 	if (clock_ready())
 		kprintf("run: complete status=%s errors=%u uptime_ms=%lu", pass ? "pass" : "fail", errors,
 			clock_ns() / NSEC_PER_MSEC);

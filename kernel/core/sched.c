@@ -10,6 +10,7 @@
 #include "kernel/arch/x86_64/paging.h"
 #include "kernel/arch/x86_64/percpu.h"
 #include "kernel/core/clock.h"
+#include "kernel/core/irqsoff.h"
 #include "kernel/core/log.h"
 #include "kernel/core/pmm.h"
 #include "kernel/core/proc.h"
@@ -82,7 +83,7 @@ void sched_run(void)
 		}
 		if (!any_alive())
 			return;
-		irq_enable_and_halt();
+		irqsoff_idle_halt();
 		wake_expired();
 	}
 }
@@ -169,4 +170,5 @@ void sched_return_to_user(void)
 	if (need_resched)
 		sched_yield();
 	proc_check_killed();
+	irqsoff_leave(IRQSOFF_USER, 0);	/* trap_exit's iretq turns interrupts on */
 }

@@ -15,6 +15,7 @@
 #include "include/abi/cap.h"
 #include "include/abi/errors.h"
 #include "kernel/core/clock.h"
+#include "kernel/core/irqsoff.h"
 #include "kernel/core/kmalloc.h"
 #include "kernel/core/log.h"
 #include "kernel/core/memlayout.h"
@@ -127,6 +128,7 @@ static void ctrl_release(struct kobj *ko)
 	}
 	pci_set_command_bits(c->nc_pci, 0, PCI_COMMAND_MASTER);
 	pci_unmap_bar(c->nc_regs, c->nc_reg_bytes);
+	irqsoff_report("release");	/* this release's own stretch is still open: the run line has it */
 	kprintf("nvme: controller released bdf=%s stopped=%s ledger_live=%u submitted=%lu completed=%lu refused=%lu doorbells=%lu irqs=%lu empty_irqs=%lu unmatched=%lu dropped_on_delete=%lu aborted_on_delete=%lu lane=%s forwarded_irqs=%lu device_sq_doorbells=%lu device_cq_doorbells=%lu",
 		c->nc_bdf, stopped ? "yes" : "no", stopped ? 0 : dma_live_pages(&c->nc_dma), c->nc_submitted,
 		c->nc_completed, c->nc_refused, c->nc_doorbells, c->nc_irq_count, c->nc_spurious_irqs,

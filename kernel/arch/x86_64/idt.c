@@ -13,6 +13,7 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/percpu.h"
+#include "kernel/core/irqsoff.h"
 #include "kernel/core/log.h"
 #include "kernel/core/sched.h"
 
@@ -80,6 +81,7 @@ void trap_dispatch(struct trap_frame *tf)
 {
 	uint64_t v = tf->vector;
 
+	irqsoff_enter(IRQSOFF_TRAP, v);
 	if (v < 32) {
 		exception_dispatch(tf);
 	} else if (v == VECTOR_TIMER) {

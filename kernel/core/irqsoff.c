@@ -1,0 +1,116 @@
+/*
+ * kernel/core/irqsoff.c - the interrupts-off tracer (see irqsoff.h).
+ *
+ * Each transition costs one RDTSC and a few stores; names are formatted
+ * only when a stretch beats the longest so far.
+ */
+#include "kernel/core/irqsoff.h"
+
+#include <stdbool.h>
+
+#include "kernel/arch/x86_64/trap.h"
+#include "kernel/core/clock.h"
+#include "kernel/core/log.h"
+#include "kernel/core/proc.h"
+#include "kernel/core/syscall.h"
+#include "lib/fmt.h"
+
+static bool armed;			/* interrupts have been on once: stretches are traced */
+static bool open;			/* a stretch is open */
+static uint64_t open_tsc;
+static enum irqsoff_kind open_kind;
+static uint64_t open_nr;
+static int open_pid;
+
+static uint64_t max_ticks;
+static struct irqsoff_stats stats;
+
+static void name_site(char *buf, size_t size, enum irqsoff_kind kind, uint64_t nr)
+{
+	switch (kind) {
+	case IRQSOFF_SYSCALL:
+		fmt_snprintf(buf, size, "syscall:%s", syscall_name(nr));
+		break;
+	case IRQSOFF_TRAP:
+		if (nr == VECTOR_TIMER)
+			fmt_snprintf(buf, size, "irq:timer");
+		else if (nr < 32)
+			fmt_snprintf(buf, size, "exception:%lu", nr);
+		else
+			fmt_snprintf(buf, size, "irq:0x%lx", nr);
+		break;
+	case IRQSOFF_IDLE:
+		fmt_snprintf(buf, size, "idle");
+		break;
+	case IRQSOFF_USER:
+		fmt_snprintf(buf, size, "return-to-user");
+		break;
+	case IRQSOFF_FIRST_RUN:
+		fmt_snprintf(buf, size, "first-run");
+		break;
+	}
+}
+
+void irqsoff_enter(enum irqsoff_kind kind, uint64_t nr)
+{
+	if (open)
+		return;
+	open = true;
+	open_tsc = rdtsc();
+	open_kind = kind;
+	open_nr = nr;
+	struct proc *p = proc_current();
+	open_pid = p ? p->p_pid : -1;
+}
+
+void irqsoff_leave(enum irqsoff_kind kind, uint64_t nr)
+{
+	uint64_t now = rdtsc();
+
+	if (!open)
+		return;
+	open = false;
+	if (!armed) {
+		armed = true;	/* the end of the boot, not a traced stretch */
+		return;
+	}
+	uint64_t ticks = now - open_tsc;
+	stats.is_stretches++;
+	uint64_t hz = clock_tsc_hz();
+	if (hz && ticks > hz / 1000)
+		stats.is_over_1ms++;
+	if (ticks <= max_ticks)
+		return;
+	max_ticks = ticks;
+	name_site(stats.is_site, sizeof(stats.is_site), open_kind, open_nr);
+	name_site(stats.is_end, sizeof(stats.is_end), kind, nr);
+	stats.is_site_pid = open_pid;
+}
+
+void irqsoff_stats(struct irqsoff_stats *out)
+{
+	uint64_t hz = clock_tsc_hz();
+
+	*out = stats;
+	/* Per microsecond, not times 1e9: a stretch of seconds must not overflow. */
+	out->is_max_us = hz >= 1000000 ? max_ticks / (hz / 1000000) : 0;
+	if (!max_ticks) {
+		fmt_snprintf(out->is_site, sizeof(out->is_site), "none");
+		fmt_snprintf(out->is_end, sizeof(out->is_end), "none");
+		out->is_site_pid = -1;
+	}
+}
+
+void irqsoff_report(const char *scope)
+{
+	struct irqsoff_stats s;
+
+	irqsoff_stats(&s);
+	if (!clock_tsc_hz()) {
+		kprintf("sched: irqs_off_max_us=unknown site=%s end=%s scope=%s reason=clock-uncalibrated", s.is_site,
+			s.is_end, scope);
+		return;
+	}
+	kprintf("sched: irqs_off_max_us=%lu site=%s end=%s site_pid=%d stretches=%lu over_1ms=%lu scope=%s",
+		s.is_max_us, s.is_site, s.is_end, s.is_site_pid, s.is_stretches, s.is_over_1ms, scope);
+}

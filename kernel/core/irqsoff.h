@@ -1,0 +1,55 @@
+/*
+ * kernel/core/irqsoff.h - the interrupts-off tracer (like Linux's irqsoff).
+ *
+ * The kernel runs with interrupts off everywhere except the idle halt and
+ * user mode, so a stretch opens at every kernel entry that finds none open
+ * (a system call, an interrupt or exception from user mode, an interrupt
+ * waking the idle halt) and closes where interrupts come back on: the
+ * return to user mode and the idle halt.  The longest stretch is kept with
+ * the entry that opened it (site) and the exit that closed it (end).  The
+ * boot, before interrupts are first enabled, is not traced.
+ *
+ * One CPU: no locking (percpu.h).
+ */
+#ifndef CAPROCK_CORE_IRQSOFF_H
+#define CAPROCK_CORE_IRQSOFF_H
+
+#include <stdint.h>
+
+#include "kernel/arch/x86_64/cpu.h"
+
+enum irqsoff_kind {
+	IRQSOFF_SYSCALL,	/* nr: the system call number */
+	IRQSOFF_TRAP,		/* nr: the vector */
+	IRQSOFF_IDLE,		/* the idle halt returned */
+	IRQSOFF_USER,		/* the return to user mode */
+	IRQSOFF_FIRST_RUN,	/* a new process's first entry to user mode */
+};
+
+/* Open a stretch unless one is open; the site names what opened it. */
+void irqsoff_enter(enum irqsoff_kind kind, uint64_t nr);
+/* Close the open stretch (interrupts are about to come on) and keep it if it is the longest. */
+void irqsoff_leave(enum irqsoff_kind kind, uint64_t nr);
+
+/* The idle halt: interrupts on until one arrives, with the stretch closed around it. */
+static inline void irqsoff_idle_halt(void)
+{
+	irqsoff_leave(IRQSOFF_IDLE, 0);
+	irq_enable_and_halt();
+	irqsoff_enter(IRQSOFF_IDLE, 0);	/* no-op when an interrupt handler opened it */
+}
+
+struct irqsoff_stats {
+	uint64_t is_max_us;		/* the longest stretch */
+	char is_site[40];		/* what opened it, e.g. "syscall:nvme_ring_wait" */
+	char is_end[40];		/* what closed it */
+	int is_site_pid;		/* the process that entered, or -1 */
+	uint64_t is_stretches;		/* stretches closed */
+	uint64_t is_over_1ms;		/* of them, longer than 1 ms */
+};
+
+void irqsoff_stats(struct irqsoff_stats *out);
+/* Print "sched: irqs_off_max_us=… site=… end=… …" with where the report is made (scope). */
+void irqsoff_report(const char *scope);
+
+#endif
