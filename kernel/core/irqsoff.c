@@ -14,6 +14,7 @@
 #include "kernel/core/proc.h"
 #include "kernel/core/syscall.h"
 #include "lib/fmt.h"
+#include "lib/work_budget.h"
 
 static bool armed;			/* interrupts have been on once: stretches are traced */
 static bool open;			/* a stretch is open */
@@ -67,13 +68,14 @@ void irqsoff_leave(enum irqsoff_kind kind, uint64_t nr)
 {
 	uint64_t now = rdtsc();
 
+	if (!armed) {
+		armed = true;	/* interrupts come on for the first time: the boot is not traced */
+		open = false;
+		return;
+	}
 	if (!open)
 		return;
 	open = false;
-	if (!armed) {
-		armed = true;	/* the end of the boot, not a traced stretch */
-		return;
-	}
 	uint64_t ticks = now - open_tsc;
 	stats.is_stretches++;
 	uint64_t hz = clock_tsc_hz();
@@ -85,6 +87,20 @@ void irqsoff_leave(enum irqsoff_kind kind, uint64_t nr)
 	name_site(stats.is_site, sizeof(stats.is_site), open_kind, open_nr);
 	name_site(stats.is_end, sizeof(stats.is_end), kind, nr);
 	stats.is_site_pid = open_pid;
+}
+
+bool irqsoff_may_take_us(uint32_t us, unsigned taken, unsigned limit)
+{
+	struct work_budget b;
+
+	/* Outside a traced stretch (the boot, bind-time polling) only the count bounds the work. */
+	work_budget_init(&b, open_tsc, open && armed ? work_budget_ticks_us(clock_tsc_hz(), us) : 0);
+	return work_budget_may_take(&b, rdtsc(), taken, limit);
+}
+
+bool irqsoff_may_take(unsigned taken, unsigned limit)
+{
+	return irqsoff_may_take_us(IRQSOFF_WORK_US, taken, limit);
 }
 
 void irqsoff_stats(struct irqsoff_stats *out)
@@ -111,6 +127,7 @@ void irqsoff_report(const char *scope)
 			s.is_end, scope);
 		return;
 	}
-	kprintf("sched: irqs_off_max_us=%lu site=%s end=%s site_pid=%d stretches=%lu over_1ms=%lu scope=%s",
-		s.is_max_us, s.is_site, s.is_end, s.is_site_pid, s.is_stretches, s.is_over_1ms, scope);
+	kprintf("sched: irqs_off_max_us=%lu site=%s end=%s site_pid=%d stretches=%lu over_1ms=%lu console_full_waits=%lu scope=%s",
+		s.is_max_us, s.is_site, s.is_end, s.is_site_pid, s.is_stretches, s.is_over_1ms, log_buffer_full_waits(),
+		scope);
 }

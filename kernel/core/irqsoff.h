@@ -9,6 +9,12 @@
  * the entry that opened it (site) and the exit that closed it (end).  The
  * boot, before interrupts are first enabled, is not traced.
  *
+ * The open stretch is also the budget of kernel work (I7 in
+ * kernel/nvme/broker.h): loops over what a process or a device queued
+ * take a next entry only while the stretch is younger than
+ * IRQSOFF_WORK_US (the first entry always goes), and leave the rest for
+ * the next call or the tick.
+ *
  * One CPU: no locking (percpu.h).
  */
 #ifndef CAPROCK_CORE_IRQSOFF_H
@@ -17,6 +23,9 @@
 #include <stdint.h>
 
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/core/log_buffer.h"
+
+#define IRQSOFF_WORK_US		250	/* kernel work per stretch; the console gets up to LOG_DRAIN_US */
 
 enum irqsoff_kind {
 	IRQSOFF_SYSCALL,	/* nr: the system call number */
@@ -31,11 +40,24 @@ void irqsoff_enter(enum irqsoff_kind kind, uint64_t nr);
 /* Close the open stretch (interrupts are about to come on) and keep it if it is the longest. */
 void irqsoff_leave(enum irqsoff_kind kind, uint64_t nr);
 
-/* The idle halt: interrupts on until one arrives, with the stretch closed around it. */
-static inline void irqsoff_idle_halt(void)
+/* May entry `taken` of at most `limit` start, with the open stretch younger than us? */
+bool irqsoff_may_take_us(uint32_t us, unsigned taken, unsigned limit);
+/* The same with the kernel work budget, IRQSOFF_WORK_US. */
+bool irqsoff_may_take(unsigned taken, unsigned limit);
+
+/*
+ * The idle halt: interrupts on until one arrives, with the stretch closed
+ * around it.  While work is left (work_left, or console output) only a
+ * window instead of the halt, so that the idle loop goes on with it.
+ */
+static inline void irqsoff_idle(bool work_left)
 {
+	log_buffer_drain();
 	irqsoff_leave(IRQSOFF_IDLE, 0);
-	irq_enable_and_halt();
+	if (work_left || log_buffer_pending())
+		irq_window();
+	else
+		irq_enable_and_halt();
 	irqsoff_enter(IRQSOFF_IDLE, 0);	/* no-op when an interrupt handler opened it */
 }
 

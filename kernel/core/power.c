@@ -13,6 +13,7 @@
 #include "kernel/core/clock.h"
 #include "kernel/core/irqsoff.h"
 #include "kernel/core/log.h"
+#include "kernel/core/log_buffer.h"
 
 static const uint16_t debug_exit_ports[] = { 0xf4, 0x501 };
 
@@ -29,6 +30,7 @@ void power_off_after_run(bool pass)
 			clock_ns() / NSEC_PER_MSEC);
 	else
 		kprintf("run: complete status=%s errors=%u uptime_ms=unknown", pass ? "pass" : "fail", errors);
+	log_buffer_flush();	/* all of it out before QEMU or the machine goes */
 
 	for (unsigned i = 0; i < sizeof(debug_exit_ports) / sizeof(debug_exit_ports[0]); i++) {
 		if (inb(debug_exit_ports[i]) == 0)

@@ -29,6 +29,7 @@ static bool fpu_initial_saved;
 /* A new process's first switch returns here, then to user mode: interrupts come on there. */
 __attribute__((noreturn)) static void proc_first_run(void)
 {
+	log_buffer_drain();
 	irqsoff_leave(IRQSOFF_FIRST_RUN, 0);
 	trap_return_to_user(proc_current()->p_tf);
 }

@@ -34,13 +34,34 @@
 
 static struct nvme_ctrl *bound[NVME_MAX_CTRL];
 
-/* The timer tick finishes what a budget-bounded doorbell left in the shadow queues (I7). */
+/*
+ * The idle loop and the timer tick finish what budget-bounded calls left
+ * (I7), one controller after another from where the last pass stopped,
+ * while the stretch's work budget lasts.  True while some is left.
+ */
+static bool nvme_resume(void)
+{
+	static unsigned cursor;
+	unsigned done = 0;
+	bool left = false;
+
+	for (unsigned n = 0; n < NVME_MAX_CTRL; n++) {
+		struct nvme_ctrl *c = bound[(cursor + n) % NVME_MAX_CTRL];
+		if (!c || !c->nc_enabled || !(c->nc_backlog || c->nc_drain_backlog))
+			continue;
+		if (!irqsoff_may_take(done, NVME_MAX_CTRL)) {
+			cursor = (cursor + n) % NVME_MAX_CTRL;
+			return true;
+		}
+		left |= broker_resume(c);
+		done++;
+	}
+	return left;
+}
+
 static void nvme_tick(void)
 {
-	for (unsigned i = 0; i < NVME_MAX_CTRL; i++) {
-		if (bound[i] && bound[i]->nc_enabled && bound[i]->nc_backlog)
-			broker_submit_pending(bound[i]);
-	}
+	nvme_resume();
 }
 
 static bool track(struct nvme_ctrl *c, bool add)
@@ -363,6 +384,7 @@ struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel, 
 		goto fail_irqs;
 	}
 	sched_on_tick(nvme_tick);
+	sched_on_idle(nvme_resume);
 	kprintf("nvme: manager bind bdf=%s reg_bytes=0x%lx dstrd=%u mqes=%u page_size=%u timeout_ms=%u irq=%s vectors=%u staging_bytes=%lu dma_limit=%s lane=%s",
 		bdf, c->nc_reg_bytes, c->nc_dstrd, c->nc_mqes, c->nc_page_size, NVME_CAP_TO(c->nc_cap) * 500,
 		irq_kind_name(c->nc_irqs.pi_kind), c->nc_nvectors, c->nc_dma.dd_staging_bytes,
