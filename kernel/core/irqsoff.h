@@ -33,12 +33,22 @@ enum irqsoff_kind {
 	IRQSOFF_IDLE,		/* the idle halt returned */
 	IRQSOFF_USER,		/* the return to user mode */
 	IRQSOFF_FIRST_RUN,	/* a new process's first entry to user mode */
+	IRQSOFF_WINDOW,		/* an interrupt window in long kernel work (irqsoff_window) */
 };
 
 /* Open a stretch unless one is open; the site names what opened it. */
 void irqsoff_enter(enum irqsoff_kind kind, uint64_t nr);
 /* Close the open stretch (interrupts are about to come on) and keep it if it is the longest. */
 void irqsoff_leave(enum irqsoff_kind kind, uint64_t nr);
+
+/*
+ * Long kernel work that cannot be left for later (the release audit) opens
+ * an interrupt window here once the work budget is spent.  Only where no
+ * state an interrupt handler touches is half-updated: handlers run, the
+ * scheduler does not (an interrupt from kernel mode never switches).
+ * `site` (a static string) names the stretches that follow.
+ */
+void irqsoff_window(const char *site);
 
 /* May entry `taken` of at most `limit` start, with the open stretch younger than us? */
 bool irqsoff_may_take_us(uint32_t us, unsigned taken, unsigned limit);
@@ -68,6 +78,7 @@ struct irqsoff_stats {
 	int is_site_pid;		/* the process that entered, or -1 */
 	uint64_t is_stretches;		/* stretches closed */
 	uint64_t is_over_1ms;		/* of them, longer than 1 ms */
+	uint64_t is_p99_us, is_p999_us;	/* percentiles over them: less sensitive to a host's scheduling than the max */
 };
 
 void irqsoff_stats(struct irqsoff_stats *out);

@@ -4,7 +4,9 @@
  * The scheduler loop runs on the boot stack.  A process enters it by
  * sched_yield (preempted, or blocking in a system call) and leaves it when
  * chosen again.  With nothing runnable the CPU halts with interrupts on;
- * that idle halt is the only place the kernel is interruptible.
+ * that idle halt and the interrupt windows of long kernel work
+ * (kernel/core/irqsoff.h) are the only places the kernel is interruptible,
+ * and an interrupt there never switches processes.
  */
 #ifndef CAPROCK_CORE_SCHED_H
 #define CAPROCK_CORE_SCHED_H

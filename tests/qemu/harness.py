@@ -94,7 +94,7 @@ def run_case(case, kernel, workdir):
 # The run's longest interrupts-off stretch (kernel/core/irqsoff.h): reported, never asserted on,
 # since under TCG on a shared machine it measures the host's scheduling as well.
 IRQSOFF_RUN = (r"^sched: irqs_off_max_us=(\d+) site=\S+ end=\S+ site_pid=-?\d+ stretches=\d+ over_1ms=\d+ "
-               r"console_full_waits=\d+ scope=run$")
+               r"p99_us=\d+ p999_us=\d+ console_full_waits=\d+ scope=run$")
 IRQSOFF_RELEASE = IRQSOFF_RUN.replace("scope=run", "scope=release")
 
 
@@ -103,4 +103,5 @@ def irqsoff_report(run):
     if not lines:
         return ""
     kv = run.kv(lines[-1])
-    return "irqs_off_max_us=%s site=%s over_1ms=%s" % (kv["irqs_off_max_us"], kv["site"], kv["over_1ms"])
+    return "irqs_off_max_us=%s site=%s p999_us=%s over_1ms=%s" % (kv["irqs_off_max_us"], kv["site"], kv["p999_us"],
+                                                                 kv["over_1ms"])

@@ -6,6 +6,7 @@ chosen by accel(), and a hard timeout.
 """
 import os
 import re
+import shlex
 import subprocess
 import threading
 import time
@@ -40,6 +41,9 @@ def base_args(kernel, cmdline, machine="q35", memory_mb=256):
         args += ["-accel", "kvm", "-cpu", "host"]
     else:
         args += ["-accel", "tcg", "-cpu", "max"]
+    # Extra flags for a measurement, e.g. "-icount shift=0": guest time counted in instructions,
+    # so that the host's scheduling does not show up in the irqs-off figure.
+    args += shlex.split(os.environ.get("CAPROCK_QEMU_ARGS", ""))
     return args
 
 

@@ -3,8 +3,9 @@
  *
  * All 256 gates are interrupt gates (IF cleared on entry) at DPL 0, so user
  * code cannot raise any vector with INT n.  The kernel never runs with
- * interrupts enabled except in the idle loop, which keeps handlers simple:
- * nothing they touch can be half-updated by the code they interrupted.
+ * interrupts enabled except in the idle loop and the interrupt windows of
+ * kernel/core/irqsoff.h, which keeps handlers simple: nothing they touch
+ * can be half-updated by the code they interrupted.
  */
 #include "kernel/arch/x86_64/trap.h"
 
