@@ -177,6 +177,8 @@ bool broker_sq_exists(const struct broker_sq *sq);
 /* broker_submit.c */
 int broker_sq_doorbell(struct nvme_ctrl *c, uint16_t qid, uint16_t tail);
 void broker_submit_pending(struct nvme_ctrl *c);
+/* The same after `already` entries of other work in this stretch: no entry is owed then (I7). */
+void broker_submit_pending_after(struct nvme_ctrl *c, unsigned already);
 int broker_mgr_submit(struct nvme_ctrl *c, uint16_t qid, struct nvme_mgr_cmd *m);
 
 /* broker_complete.c */
@@ -184,8 +186,12 @@ int broker_cq_doorbell(struct nvme_ctrl *c, uint16_t qid, uint16_t head);
 void broker_irq(void *ctx, unsigned int cpu_vector);
 /* Consume every completion the device has posted on cq (I3); returns how many. */
 unsigned broker_drain(struct nvme_ctrl *c, struct broker_cq *cq);
-/* The same while the work budget lasts (I7); the rest marks nc_drain_backlog. */
-unsigned broker_drain_budgeted(struct nvme_ctrl *c, struct broker_cq *cq);
+/*
+ * The same while the work budget lasts (I7), *taken counting entries of
+ * this stretch's work so far (the first is owed only when it is 0); the
+ * rest marks nc_drain_backlog.
+ */
+unsigned broker_drain_budgeted(struct nvme_ctrl *c, struct broker_cq *cq, unsigned *taken);
 /* What budgets left (completions, then shadow entries), again within one; true while some is left. */
 bool broker_resume(struct nvme_ctrl *c);
 /* The CQ head doorbell may be deferred (MSI-X only); write it now. */

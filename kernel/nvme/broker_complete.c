@@ -176,7 +176,7 @@ static void complete(struct nvme_ctrl *c, struct broker_cq *cq, struct broker_sq
 		park(c, cq, sq, t);
 }
 
-static unsigned drain(struct nvme_ctrl *c, struct broker_cq *cq, bool budgeted)
+static unsigned drain(struct nvme_ctrl *c, struct broker_cq *cq, unsigned *taken)
 {
 	unsigned consumed = 0;
 
@@ -186,7 +186,7 @@ static unsigned drain(struct nvme_ctrl *c, struct broker_cq *cq, bool budgeted)
 		volatile struct nvme_cqe *dev = &cq->cq_ring[cq->cq_head];
 		if ((dev->status & NVME_CQE_PHASE) != cq->cq_phase)
 			break;
-		if (budgeted && !irqsoff_may_take(consumed, UINT32_MAX)) {
+		if (taken && !irqsoff_may_take((*taken)++, UINT32_MAX)) {
 			c->nc_drain_backlog = true;	/* the rest: broker_resume (I7) */
 			break;
 		}
@@ -216,12 +216,12 @@ static unsigned drain(struct nvme_ctrl *c, struct broker_cq *cq, bool budgeted)
 
 unsigned broker_drain(struct nvme_ctrl *c, struct broker_cq *cq)
 {
-	return drain(c, cq, false);
+	return drain(c, cq, NULL);
 }
 
-unsigned broker_drain_budgeted(struct nvme_ctrl *c, struct broker_cq *cq)
+unsigned broker_drain_budgeted(struct nvme_ctrl *c, struct broker_cq *cq, unsigned *taken)
 {
-	return drain(c, cq, true);
+	return drain(c, cq, taken);
 }
 
 /*
@@ -262,12 +262,12 @@ int broker_cq_doorbell(struct nvme_ctrl *c, uint16_t qid, uint16_t head)
 	c->nc_doorbells++;
 	cq->cq_shadow_head = head;
 	/* Room again: what waited for it, then anything the device posted without an interrupt. */
-	unsigned flushed = flush_done(c, cq);
+	unsigned flushed = flush_done(c, cq), taken = 0;
 	uint64_t before = c->nc_completed;
-	broker_drain_budgeted(c, cq);
+	broker_drain_budgeted(c, cq, &taken);
 	if (flushed || c->nc_completed != before)
 		broker_signal(c, cq);
-	broker_submit_pending(c);
+	broker_submit_pending_after(c, taken);
 	return 0;
 }
 
@@ -275,7 +275,7 @@ void broker_irq(void *ctx, unsigned int cpu_vector)
 {
 	struct broker_vector *v = ctx;
 	struct nvme_ctrl *c = v->bv_ctrl;
-	unsigned consumed_any = 0;
+	unsigned consumed_any = 0, taken = 0;
 
 	(void)cpu_vector;
 	c->nc_irq_count++;
@@ -288,31 +288,33 @@ void broker_irq(void *ctx, unsigned int cpu_vector)
 		if (cq->cq_state == BQ_FREE || (c->nc_nvectors > 1 && cq->cq_iv != v->bv_index))
 			continue;
 		uint64_t before = c->nc_completed;
-		consumed_any += broker_drain_budgeted(c, cq);
+		consumed_any += broker_drain_budgeted(c, cq, &taken);
 		if (c->nc_completed != before)
 			broker_signal(c, cq);
 	}
 	if (!consumed_any && c->nc_lane != DMA_LANE_DIRECT)
 		c->nc_spurious_irqs++;	/* an interrupt with an empty queue is legal; count it */
 	else
-		broker_submit_pending(c);
+		broker_submit_pending_after(c, taken);
 }
 
 bool broker_resume(struct nvme_ctrl *c)
 {
+	unsigned taken = 0;
+
 	if (c->nc_drain_backlog) {
 		c->nc_drain_backlog = false;
 		for (unsigned q = 0; q <= BROKER_MAX_QID; q++) {
 			struct broker_cq *cq = &c->nc_cq[q];
 			uint64_t before = c->nc_completed;
-			broker_drain_budgeted(c, cq);
+			broker_drain_budgeted(c, cq, &taken);
 			if (c->nc_completed != before)
 				broker_signal(c, cq);
 		}
 	}
 	/* Completions free slots and staging pages: what waited for them goes now too. */
 	if (c->nc_backlog || c->nc_drain_backlog)
-		broker_submit_pending(c);
+		broker_submit_pending_after(c, taken);
 	return c->nc_backlog || c->nc_drain_backlog;
 }
 

@@ -219,8 +219,7 @@ int broker_sq_doorbell(struct nvme_ctrl *c, uint16_t qid, uint16_t tail)
 	return (int)submit_from(c, sq, 0, BROKER_BUDGET);	/* entries taken by this call (I7) */
 }
 
-/* Whatever waited for resources, once more; one budget over all queues. */
-void broker_submit_pending(struct nvme_ctrl *c)
+void broker_submit_pending_after(struct nvme_ctrl *c, unsigned already)
 {
 	unsigned taken = 0;
 
@@ -228,8 +227,14 @@ void broker_submit_pending(struct nvme_ctrl *c)
 	for (unsigned q = 0; q <= BROKER_MAX_QID; q++) {
 		struct broker_sq *sq = &c->nc_sq[q];
 		if (sq->sq_state == BQ_LIVE && sq->sq_shadow_entries && sq->sq_shadow_head != sq->sq_shadow_tail)
-			taken += submit_from(c, sq, taken, BROKER_BUDGET - taken);	/* marks the backlog when cut */
+			taken += submit_from(c, sq, already + taken, BROKER_BUDGET - taken);	/* marks the backlog when cut */
 	}
+}
+
+/* Whatever waited for resources, once more; one budget over all queues. */
+void broker_submit_pending(struct nvme_ctrl *c)
+{
+	broker_submit_pending_after(c, 0);
 }
 
 /* The manager's own command on queue qid: its data pointers already name manager memory. */
