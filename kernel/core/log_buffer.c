@@ -9,7 +9,7 @@
 #include "kernel/arch/x86_64/uart.h"
 #include "kernel/core/irqsoff.h"
 
-#define CHUNK 16	/* bytes written between clock checks (a 16550's FIFO) */
+#define CHUNK 8		/* bytes between checks: with a CR before each LF, a 16550's FIFO */
 
 static char ring[LOG_BUFFER_BYTES];
 static uint32_t ring_head;		/* next byte to write out; free-running */
@@ -62,7 +62,9 @@ void log_buffer_defer(void)
 
 void log_buffer_drain(void)
 {
-	for (unsigned chunks = 0; queued() && irqsoff_may_take_us(LOG_DRAIN_US, chunks, UINT32_MAX); chunks++)
+	/* A UART still busy with the last chunk (its reader is slow) is not waited for: the rest goes later. */
+	for (unsigned chunks = 0; queued() && irqsoff_may_take_us(LOG_DRAIN_US, chunks, UINT32_MAX) && uart_tx_empty();
+	     chunks++)
 		write_out(queued() < CHUNK ? queued() : CHUNK);
 }
 

@@ -7,8 +7,9 @@
  * lines (a refusal flood, a provider's own log) kept interrupts off for
  * milliseconds.  Once the scheduler runs, lines go into a ring in order
  * and are written out where a stretch ends (return to user, the idle
- * halt), while the stretch is younger than LOG_DRAIN_US; the idle loop
- * keeps draining between interrupt windows.  Nothing is dropped: a full
+ * halt), while the stretch is younger than LOG_DRAIN_US and the UART's
+ * FIFO has room (a slow reader is not waited for with interrupts off);
+ * the idle loop keeps draining between interrupt windows.  Nothing is dropped: a full
  * ring is drained on the spot, and counted.  Before the scheduler, and
  * from a panic or the final power-off on, output is written at once.
  */
