@@ -1,19 +1,21 @@
 /*
  * kernel/core/irqsoff.h - the interrupts-off tracer (like Linux's irqsoff).
  *
- * The kernel runs with interrupts off everywhere except the idle halt and
- * user mode, so a stretch opens at every kernel entry that finds none open
- * (a system call, an interrupt or exception from user mode, an interrupt
- * waking the idle halt) and closes where interrupts come back on: the
- * return to user mode and the idle halt.  The longest stretch is kept with
- * the entry that opened it (site) and the exit that closed it (end).  The
- * boot, before interrupts are first enabled, is not traced.
+ * The kernel runs with interrupts off everywhere except user mode, the
+ * idle halt and the windows below, so a stretch opens at every kernel
+ * entry that finds none open (a system call, an interrupt or exception
+ * from user mode, an interrupt waking the idle halt) and closes where
+ * interrupts come back on: the return to user mode, the idle halt, a
+ * window.  The longest stretch is kept with the entry that opened it
+ * (site) and the exit that closed it (end).  The boot, before interrupts
+ * are first enabled, is not traced.
  *
  * The open stretch is also the budget of kernel work (I7 in
  * kernel/nvme/broker.h): loops over what a process or a device queued
  * take a next entry only while the stretch is younger than
- * IRQSOFF_WORK_US (the first entry always goes), and leave the rest for
- * the next call or the tick.
+ * IRQSOFF_WORK_US (a call's first entry goes anyway unless other work of
+ * the stretch came first), and leave the rest for the next call, the idle
+ * loop or the tick.
  *
  * One CPU: no locking (percpu.h).
  */
