@@ -169,9 +169,10 @@ static enum submit_result submit_one(struct nvme_ctrl *c, struct broker_sq *sq,
 }
 
 /*
- * Take shadow entries until the provider's tail, a stall or the budget (in
- * entries, and in time after the first of `already` taken by the caller);
- * ring the device once.
+ * Take shadow entries until the provider's tail, a stall or the budget:
+ * `budget` entries, and the stretch's time (I7) for every entry but the
+ * call's first, which goes anyway only when `already` (entries of other
+ * work the caller did in this stretch) is 0.  Ring the device once.
  */
 static unsigned submit_from(struct nvme_ctrl *c, struct broker_sq *sq, unsigned already, unsigned budget)
 {
