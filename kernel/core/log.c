@@ -6,8 +6,8 @@
 #include <stdarg.h>
 
 #include "kernel/arch/x86_64/cpu.h"
-#include "kernel/arch/x86_64/uart.h"
 #include "kernel/arch/x86_64/trap.h"
+#include "kernel/core/log_buffer.h"
 #include "kernel/core/power.h"
 #include "lib/fmt.h"
 
@@ -17,7 +17,7 @@ static unsigned int error_count;
 
 void klog_write(const char *s, size_t n)
 {
-	uart_write(s, n);
+	log_buffer_write(s, n);
 }
 
 static void vlog(const char *fmt, va_list ap)
@@ -77,6 +77,7 @@ void panic(const char *fmt, ...)
 	va_list ap;
 
 	irq_disable();
+	log_buffer_flush();	/* what led here first, then the panic at once */
 	klog_write("panic: ", 7);
 	va_start(ap, fmt);
 	vlog(fmt, ap);

@@ -12,7 +12,9 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/core/clock.h"
+#include "kernel/core/irqsoff.h"
 #include "kernel/core/log.h"
+#include "kernel/core/log_buffer.h"
 #include "lib/fmt.h"
 
 static const uint16_t debug_exit_ports[] = { 0xf4, 0x501 };
@@ -29,11 +31,13 @@ void power_off_after_run(bool pass)
 		pass = false;
 	if (recovered)
 		fmt_snprintf(extra, sizeof(extra), " recoveries=%u", recovered);
+	irqsoff_report("run");
 	if (clock_ready())
 		kprintf("run: complete status=%s errors=%u uptime_ms=%lu%s", pass ? "pass" : "fail", errors,
 			clock_ns() / NSEC_PER_MSEC, extra);
 	else
 		kprintf("run: complete status=%s errors=%u uptime_ms=unknown%s", pass ? "pass" : "fail", errors, extra);
+	log_buffer_flush();	/* all of it out before QEMU or the machine goes */
 
 	for (unsigned i = 0; i < sizeof(debug_exit_ports) / sizeof(debug_exit_ports[0]); i++) {
 		if (inb(debug_exit_ports[i]) == 0)

@@ -11,6 +11,7 @@
 #include "kernel/arch/x86_64/paging.h"
 #include "kernel/arch/x86_64/percpu.h"
 #include "kernel/core/clock.h"
+#include "kernel/core/irqsoff.h"
 #include "kernel/core/log.h"
 #include "kernel/core/memlayout.h"
 #include "kernel/core/pmm.h"
@@ -25,7 +26,13 @@ static int next_pid = 1;
 static uint8_t fpu_initial[512] __attribute__((aligned(16)));
 static bool fpu_initial_saved;
 
-extern char trap_exit[];
+/* A new process's first switch returns here, then to user mode: interrupts come on there. */
+__attribute__((noreturn)) static void proc_first_run(void)
+{
+	log_buffer_drain();
+	irqsoff_leave(IRQSOFF_FIRST_RUN, 0);
+	trap_return_to_user(proc_current()->p_tf);
+}
 
 struct proc *proc_current(void) { return percpu.cpu_current; }
 struct proc *proc_table(unsigned int i) { return i < PROC_MAX ? &procs[i] : NULL; }
@@ -99,7 +106,7 @@ struct proc *proc_create(const char *name, const struct user_image *img, const v
 	if (!p->p_kstack)
 		goto fail_root;
 
-	/* The user frame sits at the top of the kernel stack; the first switch "returns" into trap_exit. */
+	/* The user frame sits at the top of the kernel stack; the first switch "returns" into proc_first_run. */
 	uint8_t *ktop = (uint8_t *)phys_to_virt(p->p_kstack) + KSTACK_PAGES * PAGE_SIZE;
 	p->p_tf = (struct trap_frame *)(ktop - sizeof(struct trap_frame));
 	*p->p_tf = (struct trap_frame){
@@ -107,7 +114,8 @@ struct proc *proc_create(const char *name, const struct user_image *img, const v
 		.rsp = USER_STACK_TOP, .ss = USER_DS, .rdi = USER_START_INFO,
 	};
 	uint64_t *ctx = (uint64_t *)p->p_tf;
-	*--ctx = (uint64_t)trap_exit;		/* context_switch's ret */
+	*--ctx = 0;				/* proc_first_run's return address: never used */
+	*--ctx = (uint64_t)proc_first_run;	/* context_switch's ret */
 	for (int i = 0; i < 6; i++)
 		*--ctx = 0;			/* rbx rbp r12 r13 r14 r15 */
 	p->p_kctx_rsp = (uint64_t)ctx;

@@ -10,6 +10,7 @@
 #include "kernel/arch/x86_64/paging.h"
 #include "kernel/arch/x86_64/percpu.h"
 #include "kernel/core/clock.h"
+#include "kernel/core/irqsoff.h"
 #include "kernel/core/log.h"
 #include "kernel/core/pmm.h"
 #include "kernel/core/proc.h"
@@ -17,6 +18,7 @@
 static uint64_t sched_rsp;		/* the scheduler loop's saved stack */
 static unsigned int slice_ticks;
 static bool need_resched;
+static bool (*idle_hooks[4])(void);	/* sched_on_idle */
 
 static void wake_expired(void)
 {
@@ -70,10 +72,20 @@ static void run(struct proc *p)
 		proc_reap(p);
 }
 
+static bool run_idle_hooks(void)
+{
+	bool left = false;
+
+	for (unsigned i = 0; i < sizeof(idle_hooks) / sizeof(idle_hooks[0]) && idle_hooks[i]; i++)
+		left |= idle_hooks[i]();
+	return left;
+}
+
 void sched_run(void)
 {
 	unsigned int cursor = PROC_MAX - 1;
 
+	log_buffer_defer();	/* from here the console is written where stretches end */
 	for (;;) {
 		struct proc *p = pick(&cursor);
 		if (p) {
@@ -82,7 +94,7 @@ void sched_run(void)
 		}
 		if (!any_alive())
 			return;
-		irq_enable_and_halt();
+		irqsoff_idle(run_idle_hooks());
 		wake_expired();
 	}
 }
@@ -132,6 +144,19 @@ void sched_wakeup(const void *chan)
 static uint64_t run_deadline_ns;
 static void (*tick_hooks[4])(void);
 
+int sched_on_idle(bool (*fn)(void))
+{
+	for (unsigned i = 0; i < sizeof(idle_hooks) / sizeof(idle_hooks[0]); i++) {
+		if (idle_hooks[i] == fn)
+			return 0;
+		if (!idle_hooks[i]) {
+			idle_hooks[i] = fn;
+			return 0;
+		}
+	}
+	return CR_ENOMEM;
+}
+
 int sched_on_tick(void (*fn)(void))
 {
 	for (unsigned i = 0; i < sizeof(tick_hooks) / sizeof(tick_hooks[0]); i++) {
@@ -169,4 +194,6 @@ void sched_return_to_user(void)
 	if (need_resched)
 		sched_yield();
 	proc_check_killed();
+	log_buffer_drain();
+	irqsoff_leave(IRQSOFF_USER, 0);	/* trap_exit's iretq turns interrupts on */
 }

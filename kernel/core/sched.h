@@ -4,11 +4,14 @@
  * The scheduler loop runs on the boot stack.  A process enters it by
  * sched_yield (preempted, or blocking in a system call) and leaves it when
  * chosen again.  With nothing runnable the CPU halts with interrupts on;
- * that idle halt is the only place the kernel is interruptible.
+ * that idle halt and the interrupt windows of long kernel work
+ * (kernel/core/irqsoff.h) are the only places the kernel is interruptible,
+ * and an interrupt there never switches processes.
  */
 #ifndef CAPROCK_CORE_SCHED_H
 #define CAPROCK_CORE_SCHED_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define SCHED_HZ 250
@@ -32,6 +35,12 @@ void sched_timer_tick(void);
 void sched_set_deadline(uint64_t deadline_ns);
 /* Run fn on every timer tick (interrupt context): work that bounded calls left over. */
 int sched_on_tick(void (*fn)(void));
+/*
+ * Run fn in the idle loop before the CPU halts; while it returns true (work
+ * left), the loop opens an interrupt window and calls it again instead of
+ * halting.  Each call runs in its own interrupts-off stretch.
+ */
+int sched_on_idle(bool (*fn)(void));
 /* On the way back to user mode after an interrupt: preempt if the slice is over. */
 void sched_return_to_user(void);
 

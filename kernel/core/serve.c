@@ -14,6 +14,7 @@
 #include "kernel/acpi/power_button.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/core/clock.h"
+#include "kernel/core/irqsoff.h"
 #include "kernel/core/log.h"
 
 const char *serve_end_name(enum serve_end e)
@@ -50,7 +51,7 @@ enum serve_end serve_wait(uint32_t seconds)
 			end = SERVE_END_TIMEOUT;
 			break;
 		}
-		irq_enable_and_halt();
+		irqsoff_idle(false);
 	}
 	kprintf("serve: end reason=%s waited_ms=%lu", serve_end_name(end), (clock_ns() - start) / NSEC_PER_MSEC);
 	return end;

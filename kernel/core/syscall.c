@@ -11,6 +11,7 @@
 #include "include/abi/syscall.h"
 #include "kernel/cap/invocations.h"
 #include "kernel/core/clock.h"
+#include "kernel/core/irqsoff.h"
 #include "kernel/core/proc.h"
 #include "kernel/core/sched.h"
 
@@ -84,11 +85,28 @@ static const syscall_handler handlers[SYS_COUNT] = {
 	[SYS_NVME_DOORBELL_MAP] = sys_nvme_doorbell_map,
 };
 
+/* For the interrupts-off tracer's site names. */
+static const char *const names[SYS_COUNT] = {
+	[SYS_EXIT] = "exit", [SYS_LOG] = "log", [SYS_CLOCK_NS] = "clock_ns", [SYS_CAP_INFO] = "cap_info",
+	[SYS_YIELD] = "yield", [SYS_SLEEP_NS] = "sleep_ns", [SYS_MMIO_READ] = "mmio_read",
+	[SYS_MMIO_WRITE] = "mmio_write", [SYS_IRQ_WAIT] = "irq_wait", [SYS_DMA_POOL_MAP] = "dma_pool_map",
+	[SYS_DEVICE_INFO] = "device_info", [SYS_NVME_ENABLE] = "nvme_enable", [SYS_NVME_DOORBELL] = "nvme_doorbell",
+	[SYS_NOTIFY_WAIT] = "notify_wait", [SYS_REGION_MAP] = "region_map", [SYS_BLOCK_INFO] = "block_info",
+	[SYS_BLOCK_MAP] = "block_map", [SYS_BLOCK_ATTACH] = "block_attach", [SYS_BLOCK_NOTIFY] = "block_notify",
+	[SYS_NVME_RING_WAIT] = "nvme_ring_wait", [SYS_NVME_DOORBELL_MAP] = "nvme_doorbell_map",
+};
+
+const char *syscall_name(uint64_t nr)
+{
+	return nr < SYS_COUNT && names[nr] ? names[nr] : "unknown";
+}
+
 void syscall_dispatch(struct trap_frame *tf)
 {
 	struct syscall_args args = { { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 } };
 	uint64_t nr = tf->rax;
 
+	irqsoff_enter(IRQSOFF_SYSCALL, nr);
 	if (nr < SYS_COUNT && handlers[nr])
 		tf->rax = (uint64_t)handlers[nr](&args);
 	else

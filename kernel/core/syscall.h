@@ -17,6 +17,8 @@ struct syscall_args {
 typedef int64_t (*syscall_handler)(const struct syscall_args *args);
 
 void syscall_dispatch(struct trap_frame *tf);
+/* "nvme_ring_wait", or "unknown". */
+const char *syscall_name(uint64_t nr);
 
 /* The "decode" step every object invocation starts with, on the current process. */
 int cap_decode(uint64_t slot, uint32_t type, uint32_t rights, const struct cap **out);

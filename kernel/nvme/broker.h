@@ -23,9 +23,11 @@
  *     (broker_complete.c: match_completion).
  *  I3 The manager drains every queue.  Device CQs are always created with
  *     interrupts enabled on a granted vector, whatever the provider asked,
- *     and every completion is consumed as soon as it is seen; waiting for
- *     the provider's shadow CQ happens in the manager's done list, never
- *     in the device ring (broker_queues.c: queue_begin, broker_complete.c).
+ *     and every completion is consumed as soon as it is seen and the work
+ *     budget allows (I7: the rest at the idle loop or the next tick);
+ *     waiting for the provider's shadow CQ happens in the manager's done
+ *     list, never in the device ring (broker_queues.c: queue_begin,
+ *     broker_complete.c).
  *  I4 Geometry from the manager.  Block size, namespace size, metadata and
  *     the transfer limit the broker enforces come from IDENTIFY commands the
  *     manager issued itself into its own pages (identify.c); PRP lists are
@@ -37,9 +39,16 @@
  *  I6 Narrow pass-through.  Opcodes, identify CNS values, log pages and
  *     feature ids come from allow-lists; Set Features with SV is refused
  *     (lib/nvme_broker_check.c).
- *  I7 Bounded work.  One doorbell processes at most BROKER_BUDGET shadow
- *     entries (the rest wait for the next event or tick); refusal lines are
- *     rate-limited and summarised (broker_submit.c).
+ *  I7 Bounded work, in entries and in time.  One doorbell processes at
+ *     most BROKER_BUDGET shadow entries, and each loop over shadow entries
+ *     or device completions takes a next one only while the interrupts-off
+ *     stretch is younger than IRQSOFF_WORK_US (kernel/core/irqsoff.h; the
+ *     first always goes).  The device SQ tail covers only entries taken;
+ *     the rest wait in the shadow SQ or the device CQ for the next call,
+ *     the idle loop or the tick (broker_resume).  A fence (SQ deletion)
+ *     still drains its CQ whole (I2).  Refusal lines are rate-limited and
+ *     summarised (broker_submit.c), and the console writes them out where
+ *     the stretch ends (kernel/core/log_buffer.h).
  */
 #ifndef CAPROCK_NVME_BROKER_H
 #define CAPROCK_NVME_BROKER_H
@@ -168,6 +177,8 @@ bool broker_sq_exists(const struct broker_sq *sq);
 /* broker_submit.c */
 int broker_sq_doorbell(struct nvme_ctrl *c, uint16_t qid, uint16_t tail);
 void broker_submit_pending(struct nvme_ctrl *c);
+/* The same after `already` entries of other work in this stretch: no entry is owed then (I7). */
+void broker_submit_pending_after(struct nvme_ctrl *c, unsigned already);
 int broker_mgr_submit(struct nvme_ctrl *c, uint16_t qid, struct nvme_mgr_cmd *m);
 
 /* broker_complete.c */
@@ -177,6 +188,14 @@ void broker_irq(void *ctx, unsigned int cpu_vector);
 unsigned broker_service_vector(struct nvme_ctrl *c, unsigned int index);
 /* Consume every completion the device has posted on cq (I3); returns how many. */
 unsigned broker_drain(struct nvme_ctrl *c, struct broker_cq *cq);
+/*
+ * The same while the work budget lasts (I7), *taken counting entries of
+ * this stretch's work so far (the first is owed only when it is 0); the
+ * rest marks nc_drain_backlog.
+ */
+unsigned broker_drain_budgeted(struct nvme_ctrl *c, struct broker_cq *cq, unsigned *taken);
+/* What budgets left (completions, then shadow entries), again within one; true while some is left. */
+bool broker_resume(struct nvme_ctrl *c);
 /* The CQ head doorbell may be deferred (MSI-X only); write it now. */
 bool broker_cq_head_may_wait(const struct nvme_ctrl *c);
 void broker_report_cq_head(struct nvme_ctrl *c, struct broker_cq *cq);

@@ -6,11 +6,16 @@
  * read data copied back on success, its pages unmapped (I1), and what
  * queue commands changed applied.  Only then does the provider see it, in
  * its shadow CQ; when that is full the completion waits in the CQ's done
- * list, in order, never in the device ring.
+ * list, in order, never in the device ring.  The interrupt and the CQ
+ * doorbell consume while the kernel's work budget for the stretch lasts
+ * (I7); what they leave stays in the device ring, which cannot overflow
+ * (the device holds fewer commands than the ring has entries), and is
+ * consumed by broker_resume from the idle loop or the tick.
  */
 #include "include/abi/errors.h"
 #include "kernel/arch/x86_64/barrier.h"
 #include "kernel/core/clock.h"
+#include "kernel/core/irqsoff.h"
 #include "kernel/core/log.h"
 #include "kernel/core/memlayout.h"
 #include "kernel/nvme/lane_direct.h"
@@ -171,7 +176,7 @@ static void complete(struct nvme_ctrl *c, struct broker_cq *cq, struct broker_sq
 		park(c, cq, sq, t);
 }
 
-unsigned broker_drain(struct nvme_ctrl *c, struct broker_cq *cq)
+static unsigned drain(struct nvme_ctrl *c, struct broker_cq *cq, unsigned *taken)
 {
 	unsigned consumed = 0;
 
@@ -181,6 +186,10 @@ unsigned broker_drain(struct nvme_ctrl *c, struct broker_cq *cq)
 		volatile struct nvme_cqe *dev = &cq->cq_ring[cq->cq_head];
 		if ((dev->status & NVME_CQE_PHASE) != cq->cq_phase)
 			break;
+		if (taken && !irqsoff_may_take((*taken)++, UINT32_MAX)) {
+			c->nc_drain_backlog = true;	/* the rest: broker_resume (I7) */
+			break;
+		}
 		compiler_barrier();	/* x86 keeps loads in order; read the tag first */
 		struct nvme_cqe e = { dev->dw0, dev->dw1, dev->sqhd, dev->sqid, dev->cid, dev->status };
 		cq->cq_head = (uint16_t)((cq->cq_head + 1) % cq->cq_entries);
@@ -203,6 +212,16 @@ unsigned broker_drain(struct nvme_ctrl *c, struct broker_cq *cq)
 	if (cq->cq_unrung && (!broker_cq_head_may_wait(c) || cq->cq_unrung >= cq->cq_entries / 2))
 		broker_report_cq_head(c, cq);
 	return consumed;
+}
+
+unsigned broker_drain(struct nvme_ctrl *c, struct broker_cq *cq)
+{
+	return drain(c, cq, NULL);
+}
+
+unsigned broker_drain_budgeted(struct nvme_ctrl *c, struct broker_cq *cq, unsigned *taken)
+{
+	return drain(c, cq, taken);
 }
 
 /*
@@ -243,18 +262,18 @@ int broker_cq_doorbell(struct nvme_ctrl *c, uint16_t qid, uint16_t head)
 	c->nc_doorbells++;
 	cq->cq_shadow_head = head;
 	/* Room again: what waited for it, then anything the device posted without an interrupt. */
-	unsigned flushed = flush_done(c, cq);
+	unsigned flushed = flush_done(c, cq), taken = 0;
 	uint64_t before = c->nc_completed;
-	broker_drain(c, cq);
+	broker_drain_budgeted(c, cq, &taken);
 	if (flushed || c->nc_completed != before)
 		broker_signal(c, cq);
-	broker_submit_pending(c);
+	broker_submit_pending_after(c, taken);
 	return 0;
 }
 
 unsigned broker_service_vector(struct nvme_ctrl *c, unsigned int index)
 {
-	unsigned consumed = 0;
+	unsigned consumed = 0, taken = 0;
 
 	if (!c->nc_enabled)
 		return 0;
@@ -263,12 +282,12 @@ unsigned broker_service_vector(struct nvme_ctrl *c, unsigned int index)
 		if (cq->cq_state == BQ_FREE || (c->nc_nvectors > 1 && cq->cq_iv != index))
 			continue;
 		uint64_t before = c->nc_completed;
-		consumed += broker_drain(c, cq);
+		consumed += broker_drain_budgeted(c, cq, &taken);
 		if (c->nc_completed != before)
 			broker_signal(c, cq);
 	}
 	if (consumed || c->nc_lane == DMA_LANE_DIRECT)
-		broker_submit_pending(c);
+		broker_submit_pending_after(c, taken);
 	return consumed;
 }
 
@@ -287,6 +306,26 @@ void broker_irq(void *ctx, unsigned int cpu_vector)
 		return;
 	if (!broker_service_vector(c, v->bv_index) && c->nc_lane != DMA_LANE_DIRECT)
 		c->nc_spurious_irqs++;	/* an interrupt with an empty queue is legal; count it */
+}
+
+bool broker_resume(struct nvme_ctrl *c)
+{
+	unsigned taken = 0;
+
+	if (c->nc_drain_backlog) {
+		c->nc_drain_backlog = false;
+		for (unsigned q = 0; q <= BROKER_MAX_QID; q++) {
+			struct broker_cq *cq = &c->nc_cq[q];
+			uint64_t before = c->nc_completed;
+			broker_drain_budgeted(c, cq, &taken);
+			if (c->nc_completed != before)
+				broker_signal(c, cq);
+		}
+	}
+	/* Completions free slots and staging pages: what waited for them goes now too. */
+	if (c->nc_backlog || c->nc_drain_backlog)
+		broker_submit_pending_after(c, taken);
+	return c->nc_backlog || c->nc_drain_backlog;
 }
 
 int broker_mgr_exec(struct nvme_ctrl *c, uint16_t qid, struct nvme_mgr_cmd *m, uint32_t timeout_ms)

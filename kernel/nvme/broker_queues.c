@@ -224,6 +224,7 @@ void broker_teardown(struct nvme_ctrl *c)
 	c->nc_max_qid = 0;
 	c->nc_enabled = false;
 	c->nc_backlog = false;
+	c->nc_drain_backlog = false;
 }
 
 /*

@@ -8,11 +8,15 @@
  * written once per batch.  A command that cannot go yet (no free slot, no
  * staging pages, a namespace being identified again) stays in the shadow
  * queue and is retried when completions free resources: nothing is
- * dropped.  At most BROKER_BUDGET entries are taken per call (I7).
+ * dropped.  At most BROKER_BUDGET entries are taken per call, and a next
+ * one only while the kernel's work budget for this interrupts-off stretch
+ * lasts (I7); the device SQ tail covers only the entries taken, the rest
+ * stay in the shadow ring for the next call, the idle loop or the tick.
  */
 #include "include/abi/errors.h"
 #include "kernel/arch/x86_64/barrier.h"
 #include "kernel/core/clock.h"
+#include "kernel/core/irqsoff.h"
 #include "kernel/core/log.h"
 #include "kernel/nvme/nvme_ctrl.h"
 #include "lib/string.h"
@@ -164,14 +168,23 @@ static enum submit_result submit_one(struct nvme_ctrl *c, struct broker_sq *sq,
 	return SUBMITTED;
 }
 
-/* Take shadow entries until the provider's tail, a stall or the budget; ring the device once. */
-static unsigned submit_from(struct nvme_ctrl *c, struct broker_sq *sq, unsigned budget)
+/*
+ * Take shadow entries until the provider's tail, a stall or the budget:
+ * `budget` entries, and the stretch's time (I7) for every entry but the
+ * call's first, which goes anyway only when `already` (entries of other
+ * work the caller did in this stretch) is 0.  Ring the device once.
+ */
+static unsigned submit_from(struct nvme_ctrl *c, struct broker_sq *sq, unsigned already, unsigned budget)
 {
 	unsigned submitted = 0, answered = 0, taken = 0;
 	/* Limits change only on completions, never within a batch; queue state is read live. */
 	const struct nvme_broker_view view = broker_view(c);
 
-	while (sq->sq_state == BQ_LIVE && sq->sq_shadow_head != sq->sq_shadow_tail && taken < budget) {
+	while (sq->sq_state == BQ_LIVE && sq->sq_shadow_head != sq->sq_shadow_tail) {
+		if (!irqsoff_may_take(already + taken, already + budget)) {
+			c->nc_backlog = true;	/* the rest: next call, the idle loop or the tick (I7) */
+			break;
+		}
 		struct nvme_sqe cmd;
 		const void *src = dma_pool_ptr(c->nc_dma.dd_pool,
 					       sq->sq_shadow + (uint64_t)sq->sq_shadow_head * sizeof(cmd), sizeof(cmd));
@@ -190,8 +203,6 @@ static unsigned submit_from(struct nvme_ctrl *c, struct broker_sq *sq, unsigned 
 		ring_sq(c, sq);
 	if (answered)
 		broker_signal(c, &c->nc_cq[sq->sq_cqid]);
-	if (taken == budget && sq->sq_state == BQ_LIVE && sq->sq_shadow_head != sq->sq_shadow_tail)
-		c->nc_backlog = true;
 	return taken;
 }
 
@@ -206,22 +217,25 @@ int broker_sq_doorbell(struct nvme_ctrl *c, uint16_t qid, uint16_t tail)
 		return CR_EINVAL;
 	c->nc_doorbells++;
 	sq->sq_shadow_tail = tail;
-	return (int)submit_from(c, sq, BROKER_BUDGET);	/* entries taken by this call (I7) */
+	return (int)submit_from(c, sq, 0, BROKER_BUDGET);	/* entries taken by this call (I7) */
+}
+
+void broker_submit_pending_after(struct nvme_ctrl *c, unsigned already)
+{
+	unsigned taken = 0;
+
+	c->nc_backlog = false;
+	for (unsigned q = 0; q <= BROKER_MAX_QID; q++) {
+		struct broker_sq *sq = &c->nc_sq[q];
+		if (sq->sq_state == BQ_LIVE && sq->sq_shadow_entries && sq->sq_shadow_head != sq->sq_shadow_tail)
+			taken += submit_from(c, sq, already + taken, BROKER_BUDGET - taken);	/* marks the backlog when cut */
+	}
 }
 
 /* Whatever waited for resources, once more; one budget over all queues. */
 void broker_submit_pending(struct nvme_ctrl *c)
 {
-	unsigned budget = BROKER_BUDGET;
-
-	c->nc_backlog = false;
-	for (unsigned q = 0; q <= BROKER_MAX_QID && budget; q++) {
-		struct broker_sq *sq = &c->nc_sq[q];
-		if (sq->sq_state == BQ_LIVE && sq->sq_shadow_entries && sq->sq_shadow_head != sq->sq_shadow_tail)
-			budget -= submit_from(c, sq, budget);
-	}
-	if (!budget)
-		c->nc_backlog = true;
+	broker_submit_pending_after(c, 0);
 }
 
 /* The manager's own command on queue qid: its data pointers already name manager memory. */

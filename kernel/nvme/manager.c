@@ -15,6 +15,7 @@
 #include "include/abi/cap.h"
 #include "include/abi/errors.h"
 #include "kernel/core/clock.h"
+#include "kernel/core/irqsoff.h"
 #include "kernel/core/kmalloc.h"
 #include "kernel/core/log.h"
 #include "kernel/core/memlayout.h"
@@ -39,15 +40,37 @@ void nvme_set_irq_kinds(unsigned int allow)
 	irq_allow = allow;
 }
 
-/* The timer tick finishes what a budget-bounded doorbell left in the shadow queues (I7). */
+/*
+ * The idle loop and the timer tick finish what budget-bounded calls left
+ * (I7), one controller after another from where the last pass stopped,
+ * while the stretch's work budget lasts.  True while some is left.
+ */
+static bool nvme_resume(void)
+{
+	static unsigned cursor;
+	unsigned done = 0;
+	bool left = false;
+
+	for (unsigned n = 0; n < NVME_MAX_CTRL; n++) {
+		struct nvme_ctrl *c = bound[(cursor + n) % NVME_MAX_CTRL];
+		if (!c || !c->nc_enabled || !(c->nc_backlog || c->nc_drain_backlog))
+			continue;
+		if (!irqsoff_may_take(done, NVME_MAX_CTRL)) {
+			cursor = (cursor + n) % NVME_MAX_CTRL;
+			return true;
+		}
+		left |= broker_resume(c);
+		done++;
+	}
+	return left;
+}
+
 static void nvme_tick(void)
 {
+	nvme_resume();
 	for (unsigned i = 0; i < NVME_MAX_CTRL; i++) {
-		if (!bound[i] || !bound[i]->nc_enabled)
-			continue;
-		if (bound[i]->nc_backlog)
-			broker_submit_pending(bound[i]);
-		nvme_irq_watch_tick(bound[i]);
+		if (bound[i] && bound[i]->nc_enabled)
+			nvme_irq_watch_tick(bound[i]);	/* interrupts that stopped arriving */
 	}
 }
 
@@ -137,6 +160,7 @@ static void ctrl_release(struct kobj *ko)
 	}
 	pci_set_command_bits(c->nc_pci, 0, PCI_COMMAND_MASTER);
 	pci_unmap_bar(c->nc_regs, c->nc_reg_bytes);
+	irqsoff_report("release");	/* this release's own stretch is still open: the run line has it */
 	kprintf("nvme: controller released bdf=%s stopped=%s ledger_live=%u submitted=%lu completed=%lu refused=%lu doorbells=%lu irqs=%lu empty_irqs=%lu unmatched=%lu dropped_on_delete=%lu aborted_on_delete=%lu lane=%s forwarded_irqs=%lu device_sq_doorbells=%lu device_cq_doorbells=%lu",
 		c->nc_bdf, stopped ? "yes" : "no", stopped ? 0 : dma_live_pages(&c->nc_dma), c->nc_submitted,
 		c->nc_completed, c->nc_refused, c->nc_doorbells, c->nc_irq_count, c->nc_spurious_irqs,
@@ -395,6 +419,7 @@ struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel, 
 		goto fail_irqs;
 	}
 	sched_on_tick(nvme_tick);
+	sched_on_idle(nvme_resume);
 	kprintf("nvme: manager bind bdf=%s reg_bytes=0x%lx dstrd=%u mqes=%u page_size=%u timeout_ms=%u irq=%s vectors=%u staging_bytes=%lu dma_limit=%s lane=%s",
 		bdf, c->nc_reg_bytes, c->nc_dstrd, c->nc_mqes, c->nc_page_size, NVME_CAP_TO(c->nc_cap) * 500,
 		irq_kind_name(c->nc_irqs.pi_kind), c->nc_nvectors, c->nc_dma.dd_staging_bytes,

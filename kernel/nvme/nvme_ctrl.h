@@ -95,6 +95,7 @@ struct nvme_ctrl {
 	struct broker_sq nc_sq[BROKER_MAX_QID + 1];
 	struct broker_cq nc_cq[BROKER_MAX_QID + 1];
 	bool nc_backlog;		/* shadow entries left when a budget ran out */
+	bool nc_drain_backlog;		/* device completions left when a budget ran out */
 	struct nvme_space *nc_spaces[BROKER_MAX_SPACES + 1];	/* handle space s; [0] is the pool */
 	/* every pool range the provider ever used as a shadow SQ: its own writes, skipped by the audit */
 	uint8_t *nc_shadow_sq_map;	/* one bit per 64-byte pool entry */

@@ -241,6 +241,7 @@ static void quiesce_step(struct nvme_unit *u, uint64_t now)
 		return;
 	}
 	if (!(csts & NVME_CSTS_RDY)) {
+		u->u_sv.sv_state = SV_RESTARTING;
 		restart_now(u);
 		return;
 	}

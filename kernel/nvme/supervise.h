@@ -35,8 +35,10 @@
  *     a restart is a state advanced from the timer tick, except the fresh
  *     IDENTIFY, which is polled and bounded by its timeout.
  *
- * Concurrency: one CPU, the kernel runs with interrupts off; the exit
- * callback and the tick are the only entry points, and neither sleeps.
+ * Concurrency: one CPU; the exit callback and the tick are the only entry
+ * points, and neither sleeps.  The release audit may open interrupt
+ * windows (kernel/core/irqsoff.c), so a restart in progress is a state of
+ * its own (SV_RESTARTING) that a nested tick leaves alone.
  */
 #ifndef CAPROCK_NVME_SUPERVISE_H
 #define CAPROCK_NVME_SUPERVISE_H
@@ -62,6 +64,7 @@ enum supervise_state {
 	SV_RUNNING,
 	SV_BACKOFF,		/* dead; waiting before the reset */
 	SV_QUIESCING,		/* CC.EN=0 written; waiting for CSTS.RDY=0 */
+	SV_RESTARTING,		/* quiet; the next generation is being made (the audit may open interrupt windows) */
 	SV_STOPPED,		/* ended when asked to */
 	SV_FAILED,		/* declared failed; clients told */
 };

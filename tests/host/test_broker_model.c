@@ -37,6 +37,7 @@ static int teardown(void **state UNUSED)
 	uint64_t before = 0;
 
 	(void)before;
+	kshim_budget_entries = 0;
 	rig_fini(&R);
 	return 0;
 }
@@ -317,6 +318,65 @@ static void test_refusal_flood_is_bounded(void **state UNUSED)
 	assert_clean();
 }
 
+/* The same flood when the clock runs out first: fewer entries per call, still every one answered. */
+static void test_refusal_flood_is_bounded_in_time(void **state UNUSED)
+{
+	assert_int_equal(rig_create_pair(&R, 1, 1024, true, 1), 0);
+	for (int i = 0; i < 1000; i++)
+		rig_submit(&R, 1, (struct nvme_sqe){ .opc = 0x81, .nsid = 1 }, RIG_EXPECT_REFUSAL);
+	kshim_budget_entries = 10;
+	assert_int_equal(rig_ring(&R, 1), 10);
+	assert_true(R.c->nc_backlog);
+	unsigned passes = 0;
+	while (broker_resume(R.c) && passes < 200)	/* what the idle loop and the tick do */
+		passes++;
+	kshim_budget_entries = 0;
+	assert_false(R.c->nc_backlog);
+	assert_true(passes >= 98);	/* ten at a time: the budget held on every pass */
+	rig_reap(&R, 1);
+	assert_int_equal(R.refusals, 1000);
+	assert_clean();
+}
+
+/*
+ * Reads when the clock runs out: the device sees only the entries taken
+ * (its SQ tail covers nothing else), the interrupt consumes a budget of
+ * completions and leaves the rest in the device ring, and the resumption
+ * finishes both; no command is lost, every read has its data.
+ */
+static void test_reads_bounded_in_time(void **state UNUSED)
+{
+	assert_int_equal(rig_create_pair(&R, 1, 64, true, 1), 0);
+	uint64_t before = R.completions;
+	for (int i = 0; i < 40; i++)
+		rig_read(&R, 1, (uint64_t)i * 8, 8);
+	kshim_budget_entries = 4;
+	uint64_t doorbells = R.m.sq_doorbells;
+	assert_int_equal(rig_ring(&R, 1), 4);
+	assert_int_equal(R.m.sq_doorbells, doorbells + 1);
+	assert_int_equal(R.m.sq[1].tail, R.c->nc_sq[1].sq_tail);
+	assert_true(R.c->nc_backlog);
+	for (int i = 0; i < 3; i++)
+		broker_resume(R.c);	/* three more passes: 16 in the device */
+	model_fetch(&R.m);
+	assert_int_equal(model_inflight(&R.m), 16);
+	rig_step(&R, 0);	/* the device completes all 16; the interrupt consumes 4 */
+	assert_int_equal(model_inflight(&R.m), 0);
+	assert_true(R.c->nc_drain_backlog);
+	for (int i = 0; i < 400 && (rig_outstanding(&R, 1) || model_inflight(&R.m)); i++) {
+		broker_resume(R.c);
+		rig_step(&R, 0);
+		rig_reap(&R, 1);
+	}
+	kshim_budget_entries = 0;
+	assert_int_equal(rig_outstanding(&R, 1), 0);
+	assert_false(R.c->nc_backlog);
+	assert_false(R.c->nc_drain_backlog);
+	assert_int_equal(R.completions - before, 40);
+	assert_int_equal(R.errors, 0);
+	assert_clean();
+}
+
 /* A reset with commands in the device's hands: nothing is freed before RDY=0, everything after. */
 static void test_reset_mid_flight(void **state UNUSED)
 {
@@ -437,6 +497,8 @@ int main(void)
 		T(test_identify_is_not_snooped),
 		T(test_namespace_change_event),
 		T(test_refusal_flood_is_bounded),
+		T(test_refusal_flood_is_bounded_in_time),
+		T(test_reads_bounded_in_time),
 		T(test_reset_mid_flight),
 		T(test_ien0_cq_is_drained_by_the_manager),
 		T(test_create_queue_without_memory),

@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 
-from harness import Case
+from harness import Case, IRQSOFF_RUN
 import gptimage
 import imagecheck
 
@@ -354,7 +354,7 @@ CASES = [
     # ends only its own session; the other controller's client carries on.
     Case("volumes-hostile-client", "selftest=hostile-client nvme.dev=nvme0n1p2",
          setup=lambda ctx: _hostile_setup(ctx),
-         expect=[r"^selftest: hostile-client attempts=\d+ refused=\d+ result=pass pid=\d+$",
+         expect=[r"^selftest: hostile-client attempts=\d+ refused=\d+ result=pass pid=\d+$", IRQSOFF_RUN,
                  r"^selftest: hostile-client attempt=read-straddling-the-end result=refused ",
                  r"^selftest: hostile-client attempt=attach-a-notification-as-region result=refused ",
                  r"^selftest: hostile-client attempt=request-flood result=refused ",

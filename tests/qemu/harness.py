@@ -89,4 +89,21 @@ def run_case(case, kernel, workdir):
             problems.append("missing line matching: " + pattern)
     if case.check and not run.timed_out:
         problems += case.check(run, ctx) or []
+    run.report = irqsoff_report(run)
     return run, problems
+
+
+# The run's longest interrupts-off stretch (kernel/core/irqsoff.h): reported, never asserted on,
+# since under TCG on a shared machine it measures the host's scheduling as well.
+IRQSOFF_RUN = (r"^sched: irqs_off_max_us=(\d+) site=\S+ end=\S+ site_pid=-?\d+ stretches=\d+ over_1ms=\d+ "
+               r"p99_us=\d+ p999_us=\d+ console_full_waits=\d+ scope=run$")
+IRQSOFF_RELEASE = IRQSOFF_RUN.replace("scope=run", "scope=release")
+
+
+def irqsoff_report(run):
+    lines = run.find(IRQSOFF_RUN)
+    if not lines:
+        return ""
+    kv = run.kv(lines[-1])
+    return "irqs_off_max_us=%s site=%s p999_us=%s over_1ms=%s" % (kv["irqs_off_max_us"], kv["site"], kv["p999_us"],
+                                                                 kv["over_1ms"])

@@ -6,6 +6,7 @@ chosen by accel(), and a hard timeout.
 """
 import os
 import re
+import shlex
 import subprocess
 import threading
 import time
@@ -66,6 +67,9 @@ def base_args(kernel, cmdline, machine="q35", memory_mb=256, cpu_flags=""):
         args += ["-accel", "kvm", "-cpu", "host" + cpu_flags]
     else:
         args += ["-accel", "tcg", "-cpu", "max" + cpu_flags]
+    # Extra flags for a measurement, e.g. "-icount shift=0": guest time counted in instructions,
+    # so that the host's scheduling does not show up in the irqs-off figure.
+    args += shlex.split(os.environ.get("CAPROCK_QEMU_ARGS", ""))
     return args
 
 

@@ -51,6 +51,8 @@ def main():
             except Exception as e:  # a broken setup or check is a failure, not a crash
                 run, problems = None, ["harness error: %r" % e]
             wall = "%.1fs" % run.wall_s if run else "-"
+            if run and getattr(run, "report", ""):
+                wall += "  " + run.report
             if problems:
                 failed.append(c.name)
                 print("FAIL %-32s %s" % (c.name, wall))

@@ -4,7 +4,8 @@
  * context_switch(uint64_t *save_rsp, uint64_t new_rsp): save the callee-
  * saved registers on the current stack, store RSP in *save_rsp, load
  * new_rsp, restore its callee-saved registers, and return on that stack.
- * A new process's stack is prepared so this "returns" into trap_exit.
+ * A new process's stack is prepared so this "returns" into proc_first_run,
+ * which leaves through trap_exit.
  */
 	.text
 	.globl context_switch

@@ -90,6 +90,8 @@ static inline void irq_enable(void) { __asm__ volatile("sti" : : : "memory"); }
 static inline void irq_disable(void) { __asm__ volatile("cli" : : : "memory"); }
 /* sti takes effect after the next instruction, so no interrupt is lost between the two. */
 static inline void irq_enable_and_halt(void) { __asm__ volatile("sti; hlt; cli" : : : "memory"); }
+/* Let pending interrupts in, then close again (sti's shadow covers the nop). */
+static inline void irq_window(void) { __asm__ volatile("sti; nop; cli" : : : "memory"); }
 static inline void cpu_halt(void) { __asm__ volatile("hlt" : : : "memory"); }
 static inline void cpu_relax(void) { __asm__ volatile("pause" : : : "memory"); }
 

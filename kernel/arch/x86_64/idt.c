@@ -3,8 +3,9 @@
  *
  * All 256 gates are interrupt gates (IF cleared on entry) at DPL 0, so user
  * code cannot raise any vector with INT n.  The kernel never runs with
- * interrupts enabled except in the idle loop, which keeps handlers simple:
- * nothing they touch can be half-updated by the code they interrupted.
+ * interrupts enabled except in the idle loop and the interrupt windows of
+ * kernel/core/irqsoff.h, which keeps handlers simple: nothing they touch
+ * can be half-updated by the code they interrupted.
  */
 #include "kernel/arch/x86_64/trap.h"
 
@@ -13,6 +14,7 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/percpu.h"
+#include "kernel/core/irqsoff.h"
 #include "kernel/core/log.h"
 #include "kernel/core/sched.h"
 #include "lib/trap_class.h"
@@ -93,6 +95,7 @@ void trap_dispatch(struct trap_frame *tf)
 {
 	uint64_t v = tf->vector;
 
+	irqsoff_enter(IRQSOFF_TRAP, v);
 	if (v < 32) {
 		/* Who raised it, from the ISR bit before anything EOIs (lib/trap_class.h). */
 		switch (trap_classify_low((unsigned int)v, lapic_isr_set((uint8_t)v))) {

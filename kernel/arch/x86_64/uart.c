@@ -44,6 +44,11 @@ static void uart_putc(char c)
 	outb(COM1 + UART_THR, (uint8_t)c);
 }
 
+bool uart_tx_empty(void)
+{
+	return !uart_present || (inb(COM1 + UART_LSR) & UART_LSR_THRE);
+}
+
 void uart_write(const char *s, size_t n)
 {
 	if (!uart_present)

@@ -24,6 +24,8 @@ void kshim_reset_log(void);
 
 /* The fake clock: clock_ns() advances by this much per call (and clock_delay_us by its argument). */
 extern uint64_t kshim_now_ns;
+/* The kernel work budget (irqsoff_may_take): entries a stretch lets through, 0 for no time limit. */
+extern unsigned kshim_budget_entries;
 
 /* Interrupt objects: signals counted per object. */
 struct irq_object *kshim_irq_object(unsigned index);

@@ -1,0 +1,90 @@
+/*
+ * kernel/core/irqsoff.h - the interrupts-off tracer (like Linux's irqsoff).
+ *
+ * The kernel runs with interrupts off everywhere except user mode, the
+ * idle halt and the windows below, so a stretch opens at every kernel
+ * entry that finds none open (a system call, an interrupt or exception
+ * from user mode, an interrupt waking the idle halt) and closes where
+ * interrupts come back on: the return to user mode, the idle halt, a
+ * window.  The longest stretch is kept with the entry that opened it
+ * (site) and the exit that closed it (end).  The boot, before interrupts
+ * are first enabled, is not traced.
+ *
+ * The open stretch is also the budget of kernel work (I7 in
+ * kernel/nvme/broker.h): loops over what a process or a device queued
+ * take a next entry only while the stretch is younger than
+ * IRQSOFF_WORK_US (a call's first entry goes anyway unless other work of
+ * the stretch came first), and leave the rest for the next call, the idle
+ * loop or the tick.
+ *
+ * One CPU: no locking (percpu.h).
+ */
+#ifndef CAPROCK_CORE_IRQSOFF_H
+#define CAPROCK_CORE_IRQSOFF_H
+
+#include <stdint.h>
+
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/core/log_buffer.h"
+
+#define IRQSOFF_WORK_US		250	/* kernel work per stretch; the console gets up to LOG_DRAIN_US */
+
+enum irqsoff_kind {
+	IRQSOFF_SYSCALL,	/* nr: the system call number */
+	IRQSOFF_TRAP,		/* nr: the vector */
+	IRQSOFF_IDLE,		/* the idle halt returned */
+	IRQSOFF_USER,		/* the return to user mode */
+	IRQSOFF_FIRST_RUN,	/* a new process's first entry to user mode */
+	IRQSOFF_WINDOW,		/* an interrupt window in long kernel work (irqsoff_window) */
+};
+
+/* Open a stretch unless one is open; the site names what opened it. */
+void irqsoff_enter(enum irqsoff_kind kind, uint64_t nr);
+/* Close the open stretch (interrupts are about to come on) and keep it if it is the longest. */
+void irqsoff_leave(enum irqsoff_kind kind, uint64_t nr);
+
+/*
+ * Long kernel work that cannot be left for later (the release audit) opens
+ * an interrupt window here once the work budget is spent.  Only where no
+ * state an interrupt handler touches is half-updated: handlers run, the
+ * scheduler does not (an interrupt from kernel mode never switches).
+ * `site` (a static string) names the stretches that follow.
+ */
+void irqsoff_window(const char *site);
+
+/* May entry `taken` of at most `limit` start, with the open stretch younger than us? */
+bool irqsoff_may_take_us(uint32_t us, unsigned taken, unsigned limit);
+/* The same with the kernel work budget, IRQSOFF_WORK_US. */
+bool irqsoff_may_take(unsigned taken, unsigned limit);
+
+/*
+ * The idle halt: interrupts on until one arrives, with the stretch closed
+ * around it.  While work is left (work_left, or console output) only a
+ * window instead of the halt, so that the idle loop goes on with it.
+ */
+static inline void irqsoff_idle(bool work_left)
+{
+	log_buffer_drain();
+	irqsoff_leave(IRQSOFF_IDLE, 0);
+	if (work_left || log_buffer_pending())
+		irq_window();
+	else
+		irq_enable_and_halt();
+	irqsoff_enter(IRQSOFF_IDLE, 0);	/* no-op when an interrupt handler opened it */
+}
+
+struct irqsoff_stats {
+	uint64_t is_max_us;		/* the longest stretch */
+	char is_site[40];		/* what opened it, e.g. "syscall:nvme_ring_wait" */
+	char is_end[40];		/* what closed it */
+	int is_site_pid;		/* the process that entered, or -1 */
+	uint64_t is_stretches;		/* stretches closed */
+	uint64_t is_over_1ms;		/* of them, longer than 1 ms */
+	uint64_t is_p99_us, is_p999_us;	/* percentiles over them: less sensitive to a host's scheduling than the max */
+};
+
+void irqsoff_stats(struct irqsoff_stats *out);
+/* Print "sched: irqs_off_max_us=… site=… end=… …" with where the report is made (scope). */
+void irqsoff_report(const char *scope);
+
+#endif

@@ -1,0 +1,85 @@
+/*
+ * kernel/core/log_buffer.c - console output deferred to the ends of
+ * interrupts-off stretches (see log_buffer.h).
+ *
+ * One CPU, interrupts off whenever this runs: no locking (percpu.h).
+ */
+#include "kernel/core/log_buffer.h"
+
+#include "kernel/arch/x86_64/uart.h"
+#include "kernel/core/irqsoff.h"
+
+#define CHUNK 8		/* bytes between checks: with a CR before each LF, a 16550's FIFO */
+
+static char ring[LOG_BUFFER_BYTES];
+static uint32_t ring_head;		/* next byte to write out; free-running */
+static uint32_t ring_tail;		/* next free byte; free-running */
+static bool deferring;
+static uint64_t full_waits;
+
+/* Write out up to n queued bytes (contiguous pieces of the ring). */
+static void write_out(uint32_t n)
+{
+	while (n) {
+		uint32_t at = ring_head % LOG_BUFFER_BYTES;
+		uint32_t piece = LOG_BUFFER_BYTES - at < n ? LOG_BUFFER_BYTES - at : n;
+		uart_write(ring + at, piece);
+		ring_head += piece;
+		n -= piece;
+	}
+}
+
+static uint32_t queued(void)
+{
+	return ring_tail - ring_head;
+}
+
+void log_buffer_write(const char *s, size_t n)
+{
+	if (!deferring) {
+		uart_write(s, n);
+		return;
+	}
+	while (n) {
+		if (queued() == LOG_BUFFER_BYTES) {
+			full_waits++;	/* order over latency: the writer pays for the UART */
+			write_out(LOG_BUFFER_BYTES / 4);
+		}
+		uint32_t room = LOG_BUFFER_BYTES - queued();
+		uint32_t take = n < room ? (uint32_t)n : room;
+		for (uint32_t i = 0; i < take; i++)
+			ring[(ring_tail + i) % LOG_BUFFER_BYTES] = s[i];
+		ring_tail += take;
+		s += take;
+		n -= take;
+	}
+}
+
+void log_buffer_defer(void)
+{
+	deferring = true;
+}
+
+void log_buffer_drain(void)
+{
+	/* A UART still busy with the last chunk (its reader is slow) is not waited for: the rest goes later. */
+	for (unsigned chunks = 0; queued() && irqsoff_may_take_us(LOG_DRAIN_US, chunks, UINT32_MAX) && uart_tx_empty();
+	     chunks++)
+		write_out(queued() < CHUNK ? queued() : CHUNK);
+}
+
+bool log_buffer_pending(void)
+{
+	return queued() != 0;
+}
+
+void log_buffer_flush(void)
+{
+	write_out(queued());
+	deferring = false;
+}
+
+uint64_t log_buffer_full_waits(void)
+{
+	return full_waits;
+}
