@@ -30,13 +30,9 @@ static bool in_device(const char *what, const struct bdev *b, uint64_t lba, uint
 	return true;
 }
 
-static int request(const char *what, struct bdev *b, uint16_t op, uint64_t lba, uint32_t n)
+/* The error line of a request: the device's status decoded if it answered, else the kernel's code. */
+static int report(const char *what, const struct bdev *b, uint64_t lba, uint32_t n, int err, uint16_t nvme_status)
 {
-	uint16_t nvme_status;
-	int err = bdev_io(b, op, lba, n, 0, &nvme_status);
-
-	if (!err)
-		return 0;
 	if (nvme_status) {
 		struct nvme_status s = nvme_status_decode(nvme_status);
 		blk_error("nvme: %s error " WHO " lba=%lu blocks=%u sct=0x%x sc=0x%02x dnr=%u more=%u crd=%u status=%s",
@@ -45,6 +41,14 @@ static int request(const char *what, struct bdev *b, uint16_t op, uint64_t lba, 
 		blk_error("nvme: %s error " WHO " lba=%lu blocks=%u reason=%s", what, WHO_ARGS(b), lba, n, cr_err_name(err));
 	}
 	return err;
+}
+
+static int request(const char *what, struct bdev *b, uint16_t op, uint64_t lba, uint32_t n)
+{
+	uint16_t nvme_status;
+	int err = bdev_io(b, op, lba, n, 0, &nvme_status);
+
+	return err ? report(what, b, lba, n, err, nvme_status) : 0;
 }
 
 int io_read(struct bdev *b, uint64_t lba, uint32_t count)
@@ -130,12 +134,8 @@ static int write_reap(struct bdev *b, struct write_slot *slots, unsigned nslots)
 			for (unsigned k = 0; k < nslots; k++) {
 				if (slots[k].tag != (int64_t)a[i].ba_tag)
 					continue;
-				if (a[i].ba_status) {
-					blk_error("nvme: write error " WHO " lba=%lu blocks=%u reason=%s nvme_status=0x%04x",
-						  WHO_ARGS(b), slots[k].lba, slots[k].n, cr_err_name(a[i].ba_status),
-						  a[i].ba_nvme_status);
-					return a[i].ba_status;
-				}
+				if (a[i].ba_status)
+					return report("write", b, slots[k].lba, slots[k].n, a[i].ba_status, a[i].ba_nvme_status);
 				slots[k].tag = 0;
 				freed++;
 			}
