@@ -10,7 +10,7 @@ bool vtd_irte_encode(const struct vtd_irte_fields *f, struct vtd_irte *out)
 	if (f->svt > VTD_SVT_BUS_RANGE || f->sq > 3)
 		return false;
 	if (f->x2apic) {
-		dst = f->dest << 8;
+		dst = f->dest;
 	} else {
 		/* xAPIC: an 8-bit physical id; 0xff is broadcast, never a single CPU. */
 		if (f->dest > 0xfe)
