@@ -32,6 +32,17 @@ struct vtd_probe {
 	bool (*check)(void *ctx, const uint8_t *data, uint32_t len);
 	uint32_t len;			/* bytes one dma_write writes: at most a page */
 	void *ctx;
+	/*
+	 * Make the device write, at dev_addr in the interrupt window, a dword
+	 * whose low 16 bits are data_lo (bits 31:16 are the device's; the
+	 * dword 4 bytes before it, when it writes one, goes to the end of the
+	 * mapped page scratch if dev_addr is page-aligned, else to dev_addr - 4
+	 * is not written and dev_addr + 4 is: see lane_verify.c).  0 once the
+	 * command completed; CR_ENOSYS if the device cannot choose the data.
+	 */
+	int (*irq_write)(void *ctx, uint64_t scratch, uint64_t dev_addr, uint16_t data_lo);
+	bool irq_required;		/* iommu.interrupt_isolation=required */
+	const char *irq_isolation;	/* out: "verified" or "unverified" when the DMA steps passed */
 };
 
 /*
@@ -43,7 +54,7 @@ struct vtd_probe {
  * Each step prints "iommu: verify step=... result=ok|fail".  Returns 0, or
  * CR_EIO with *step and *why naming the first failure.
  */
-int vtd_verify_dma(struct dma_domain *d, const struct vtd_probe *p, const char **step, const char **why);
+int vtd_verify_dma(struct dma_domain *d, struct vtd_probe *p, const char **step, const char **why);
 
 /*
  * A device on a unit that translates, but not given a domain (the bounce
