@@ -263,7 +263,7 @@ def own_domains(n):
         if bound != bdfs or destroyed != bdfs:
             problems.append("direct lane on %s, domains destroyed for %s" % (sorted(bound), sorted(destroyed)))
         # Each device's blocked DMA faulted with its own source id.
-        faults = set(run.kv(l)["source"] for l in run.find(r"^iommu: fault .* event=poll$"))
+        faults = set(run.kv(l)["source"] for l in run.find(r"^iommu: fault .* reason=write-denied .* event=poll$"))
         if faults != bdfs:
             problems.append("blocked-DMA faults from %s" % sorted(faults))
         if len(run.find(r"^dma: backend selection ")) != 1:

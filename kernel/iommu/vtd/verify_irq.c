@@ -30,6 +30,7 @@
 #include "kernel/core/log.h"
 #include "kernel/iommu/vtd/vtd.h"
 #include "kernel/iommu/vtd/vtd_var.h"
+#include "lib/fmt.h"
 
 #define ARRIVAL_WAIT_MS	20	/* a message the unit let through is in the IRR well before this */
 
@@ -67,21 +68,30 @@ static bool arrived(enum probe_kind k, uint64_t before)
 	return false;
 }
 
-/* The first interrupt-remapping fault from sid logged since log_from, or 0. */
-static uint8_t ir_fault(const struct vtd_unit *u, uint32_t log_from, uint16_t sid)
+/*
+ * The interrupt-remapping fault the probes caused: one from sid logged
+ * since log_from, else any (QEMU records a device's DMA write with no
+ * source id, 0xffff), else NULL.  The caller prints its source.
+ */
+static const struct vtd_fault *ir_fault(const struct vtd_unit *u, uint32_t log_from, uint16_t sid)
 {
+	const struct vtd_fault *any = NULL;
+
 	for (uint32_t i = log_from; i != u->u_fault_log_next; i++) {
 		if (u->u_fault_log_next - i > VTD_FAULT_LOG)
 			continue;
 		const struct vtd_fault *f = &u->u_fault_log[i % VTD_FAULT_LOG];
-		if (f->sid == sid && f->reason >= VTD_FR_IR_RSVD_REQUEST && f->reason <= VTD_FR_IR_SID_MISMATCH)
-			return f->reason;
+		if (f->reason < VTD_FR_IR_RSVD_REQUEST || f->reason > VTD_FR_IR_SID_MISMATCH)
+			continue;
+		if (f->sid == sid)
+			return f;
+		if (!any)
+			any = f;
 	}
-	return 0;
+	return any;
 }
 
-static int unverified(struct vtd_domain *vd, const struct vtd_probe *p, const char *why, const char **step,
-		      const char **out_why)
+static int unverified(const struct vtd_probe *p, const char *why, const char **step, const char **out_why)
 {
 	if (!p->irq_required)
 		return 0;
@@ -100,12 +110,12 @@ int vtd_verify_irq(struct vtd_domain *vd, uint64_t scratch, const struct vtd_pro
 	if (!u->u_ir) {
 		kprintf("iommu: verify step=interrupt-blocked bdf=%s result=fail reason=no-interrupt-remapping unit=%u ir=%s",
 			vd->vd_bdf, u->u_index, u->u_ir_off ? u->u_ir_off : "off");
-		return unverified(vd, p, "no-interrupt-remapping", step, why);
+		return unverified(p, "no-interrupt-remapping", step, why);
 	}
 	if (!p->irq_write || take_vector(PROBE_COMPAT) < 0 || take_vector(PROBE_FOREIGN) < 0) {
 		kprintf("iommu: verify step=interrupt-blocked bdf=%s result=fail reason=no-probe unit=%u", vd->vd_bdf,
 			u->u_index);
-		return unverified(vd, p, "interrupt-isolation-unverified", step, why);
+		return unverified(p, "interrupt-isolation-unverified", step, why);
 	}
 	uint16_t foreign_sid = vd->vd_sid == 0 ? 1 : 0;
 	struct vtd_irte_fields f = { .vector = (uint8_t)probe_vector[PROBE_FOREIGN], .dest = vtd_ir_dest(u),
@@ -114,7 +124,7 @@ int vtd_verify_irq(struct vtd_domain *vd, uint64_t scratch, const struct vtd_pro
 	if (index < 0) {
 		kprintf("iommu: verify step=interrupt-blocked bdf=%s result=fail reason=no-probe-entry unit=%u err=%s",
 			vd->vd_bdf, u->u_index, cr_err_name(index));
-		return unverified(vd, p, "interrupt-isolation-unverified", step, why);
+		return unverified(p, "interrupt-isolation-unverified", step, why);
 	}
 
 	uint32_t log_from = u->u_fault_log_next;
@@ -129,26 +139,26 @@ int vtd_verify_irq(struct vtd_domain *vd, uint64_t scratch, const struct vtd_pro
 	}
 	bool foreign = err == 0 && arrived(PROBE_FOREIGN, before);
 	vtd_fault_collect(u, "poll");
-	uint8_t reason = ir_fault(u, log_from, vd->vd_sid);
+	const struct vtd_fault *fault = ir_fault(u, log_from, vd->vd_sid);
 	vtd_ir_free(u, (uint16_t)index);
 	if (err < 0) {
 		kprintf("iommu: verify step=interrupt-blocked bdf=%s result=fail reason=%s unit=%u err=%s", vd->vd_bdf,
 			err == CR_ENOSYS ? "device-cannot-write-chosen-data" : "device-command-failed", u->u_index,
 			cr_err_name(err));
-		return unverified(vd, p, "interrupt-isolation-unverified", step, why);
+		return unverified(p, "interrupt-isolation-unverified", step, why);
 	}
 	bool pass = !compat && !foreign;
-	char fr[8] = "none";
-	if (reason) {
-		static const char hex[] = "0123456789abcdef";
-		fr[0] = '0', fr[1] = 'x', fr[2] = hex[reason >> 4], fr[3] = hex[reason & 15], fr[4] = 0;
+	char fr[8] = "none", src[8] = "none";
+	if (fault) {
+		fmt_snprintf(fr, sizeof(fr), "0x%02x", fault->reason);
+		fmt_snprintf(src, sizeof(src), "%04x", fault->sid);
 	}
-	kprintf("iommu: verify step=interrupt-blocked bdf=%s compat=%s foreign_irte=%s fault_reason=%s result=%s unit=%u compat_vector=%d foreign_vector=%d foreign_index=%d foreign_sid=%04x",
+	kprintf("iommu: verify step=interrupt-blocked bdf=%s compat=%s foreign_irte=%s fault_reason=%s result=%s unit=%u fault_source=%s compat_vector=%d foreign_vector=%d foreign_index=%d foreign_sid=%04x",
 		vd->vd_bdf, compat ? "delivered" : "blocked", foreign ? "delivered" : "blocked", fr,
-		pass ? "pass" : "fail", u->u_index, probe_vector[PROBE_COMPAT], probe_vector[PROBE_FOREIGN], index,
+		pass ? "pass" : "fail", u->u_index, src, probe_vector[PROBE_COMPAT], probe_vector[PROBE_FOREIGN], index,
 		foreign_sid);
 	if (!pass)
-		return unverified(vd, p, "interrupt-isolation-unverified", step, why);
+		return unverified(p, "interrupt-isolation-unverified", step, why);
 	vd->vd_irq_isolation = "verified";
 	return 0;
 }
