@@ -282,21 +282,23 @@ static bool probe_check(void *ctx, const uint8_t *data, uint32_t len)
 }
 
 /*
- * The interrupt probe as lane_verify.c drives an NVMe controller (GET
- * FEATURES Timestamp): 8 bytes, the first dword running milliseconds, the
- * second data_lo | 0x00020000; the first goes to the scratch page's end
- * when the window address is page-aligned (PRP2), else both go there.
+ * The interrupt probe as lane_verify.c drives an NVMe controller: at a
+ * page-aligned address GET FEATURES Timestamp (the running milliseconds to
+ * the scratch page's end, data_lo | 0x00020000 at the address), elsewhere
+ * one dword of the firmware slot log.
  */
 static int probe_irq_write(void *ctx, uint64_t scratch, uint64_t addr, uint16_t data_lo)
 {
 	struct probe_dev *p = ctx;
 	uint32_t words[2] = { 0x00000513u, 0x00020000u | data_lo };	/* 0x513: NMI to vector 0x13, if it ever got out */
 
+	uint32_t fw_slot = 1;
+
 	if (addr % 4096 == 0) {
 		vtdm_dma(p->sid, scratch + 4092, &words[0], 4, true);
 		vtdm_dma(p->sid, addr, &words[1], 4, true);
 	} else {
-		vtdm_dma(p->sid, addr, words, 8, true);
+		vtdm_dma(p->sid, addr, &fw_slot, 4, true);
 	}
 	return 0;
 }

@@ -6,8 +6,9 @@
  * entries; every message the kernel programs afterwards (MSI/MSI-X in
  * kernel/pci/msi.c, I/O APIC pins) is in remappable format and names an
  * entry holding the vector and destination the kernel chose and the
- * requester id allowed to use it (SVT=1, SQ=0; a bus range behind a
- * conventional bridge, as Linux does).  Compatibility format stays
+ * requester id allowed to use it (SVT=1, SQ=0, the requester id DMA is
+ * translated for, the alias included; a bus range below a PCIe-to-PCI
+ * bridge, as Linux does).  Compatibility format stays
  * blocked: GCMD.CFI is never set and GSTS.CFIS is checked clear, so a
  * device that writes its own message into the interrupt window reaches no
  * vector the kernel did not give it.
@@ -28,6 +29,7 @@
 #include "kernel/core/pmm.h"
 #include "kernel/iommu/irq_remap.h"
 #include "kernel/iommu/vtd/vtd_var.h"
+#include "lib/pci_reg.h"
 #include "lib/string.h"
 
 #define IRT_PAGES	(VTD_IRT_ENTRIES * sizeof(struct vtd_irte) / VTD_PAGE_SIZE)
@@ -225,10 +227,16 @@ int irq_remap_msi(const struct pci_dev *d, uint8_t vector, uint32_t *addr, uint3
 	uint16_t rid = vtd_requester_id(d, &aliased);
 	struct vtd_irte_fields f = { .vector = vector, .dest = vtd_ir_dest(u), .x2apic = u->u_eime,
 				     .sid = rid, .svt = VTD_SVT_SID, .sq = 0 };
-	if (aliased && (rid >> 8) != d->pd_bus) {
-		/* Behind a conventional bridge the id may be the bridge's or the device's: its buses (§5.1.2 SVT=2). */
-		unsigned lo = rid >> 8, hi = d->pd_bus;
-		f.sid = (uint16_t)((lo < hi ? lo : hi) << 8 | (lo < hi ? hi : lo));
+	const struct pci_dev *b = aliased ? pci_find_bdf(d->pd_segment, rid >> 8, (rid >> 3) & 0x1f, rid & 7) : NULL;
+	if (aliased && !(b && b->pd_header_type == PCI_HEADER_BRIDGE)) {
+		/*
+		 * Below a PCIe-to-PCI bridge the id is (secondary bus, 0.0), or
+		 * the device's own for PCI-X: any bus from the alias's to the
+		 * device's (§5.1.2 SVT=2; upper byte start, lower byte end, as
+		 * Linux).  Behind any other bridge the id is that bridge's own,
+		 * checked exactly.
+		 */
+		f.sid = (uint16_t)((rid >> 8) << 8 | d->pd_bus);
 		f.svt = VTD_SVT_BUS_RANGE;
 	}
 	int index = vtd_ir_alloc(u, &f);

@@ -33,12 +33,12 @@ struct vtd_probe {
 	uint32_t len;			/* bytes one dma_write writes: at most a page */
 	void *ctx;
 	/*
-	 * Make the device write, at dev_addr in the interrupt window, a dword
-	 * whose low 16 bits are data_lo (bits 31:16 are the device's; the
-	 * dword 4 bytes before it, when it writes one, goes to the end of the
-	 * mapped page scratch if dev_addr is page-aligned, else to dev_addr - 4
-	 * is not written and dev_addr + 4 is: see lane_verify.c).  0 once the
-	 * command completed; CR_ENOSYS if the device cannot choose the data.
+	 * Make the device write one dword at dev_addr in the interrupt window:
+	 * at a page-aligned address (compatibility format), a dword whose
+	 * bits 15:0 are data_lo (bits 31:16 the device's; anything else it
+	 * writes goes to the end of the mapped page scratch); elsewhere
+	 * (remappable format, where the data is ignored) a dword of its own.
+	 * 0 once the command completed; CR_ENOSYS if the device cannot.
 	 */
 	int (*irq_write)(void *ctx, uint64_t scratch, uint64_t dev_addr, uint16_t data_lo);
 	bool irq_required;		/* iommu.interrupt_isolation=required */
