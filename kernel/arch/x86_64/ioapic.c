@@ -172,8 +172,9 @@ void ioapic_mask(uint32_t gsi)
 		return;
 	struct ioapic_pin *p = &io->pins[gsi - io->gsi_base];
 	wr(io, IOREDTBL(gsi - io->gsi_base), RED_MASKED);
+	if (p->open)
+		irq_remap_free(&p->remap);	/* a pin never opened holds no entry */
 	p->open = false;
-	irq_remap_free(&p->remap);
 }
 
 uint32_t ioapic_isa_gsi(uint8_t irq, bool *level, bool *active_low)
