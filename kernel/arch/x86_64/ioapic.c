@@ -134,6 +134,8 @@ int ioapic_route(uint32_t gsi, uint8_t vector, bool level, bool active_low)
 		return CR_ENODEV;
 	uint32_t pin = gsi - io->gsi_base;
 	struct ioapic_pin *p = &io->pins[pin];
+	if (p->open)
+		irq_remap_free(&p->remap);	/* routed again: its old entry goes */
 	*p = (struct ioapic_pin){ true, vector, level, active_low, IRQ_REMAP_NONE };
 	int err = program(io, pin, p);
 	if (err < 0)
