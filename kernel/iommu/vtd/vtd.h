@@ -51,8 +51,11 @@ struct vtd_probe {
  * the page mapped at the probe IOVA and nowhere else; a write to the
  * never-mapped guard IOVA is blocked and the unit records the fault with
  * the device's source id and that address; after it, a write lands again.
- * Each step prints "iommu: verify step=... result=ok|fail".  Returns 0, or
- * CR_EIO with *step and *why naming the first failure.
+ * Then the interrupt-blocked step (verify_irq.c): the device can raise no
+ * interrupt it was not given; its outcome goes to p->irq_isolation, and
+ * is a failure only when p->irq_required.  Each step prints
+ * "iommu: verify step=... result=...".  Returns 0, or CR_EIO with *step
+ * and *why naming the first failure.
  */
 int vtd_verify_dma(struct dma_domain *d, struct vtd_probe *p, const char **step, const char **why);
 
