@@ -149,7 +149,7 @@ static bool parse_bench_job(struct span s, enum bench_pattern *pat, uint32_t *by
 /* Keys that take one value; a second occurrence is an error. */
 enum scalar_key { K_MODE, K_NSID, K_DMA, K_JOB, K_QD, K_SECONDS, K_SELFTEST, K_RUN_TIMEOUT, K_SERVE_SECONDS,
 		  K_CLOCK, K_APIC_MODE, K_APIC_TIMER, K_DEV, K_BENCH_PATH, K_BENCH_DEVS, K_FAULT, K_DMA_COPY,
-		  K_IOMMU_INVAL, K_FAULT_IRQ, K_NVME_IRQ, K_NKEYS };
+		  K_IOMMU_INVAL, K_FAULT_IRQ, K_NVME_IRQ, K_IRQ_ISOLATION, K_NKEYS };
 
 /* A decimal number at *i without leading zeros; false if there is none. */
 static bool take_number(struct span s, size_t *i, bool zero_ok)
@@ -238,6 +238,14 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 			o->iommu_inval = IOMMU_INVAL_REGISTER;
 		else if (span_is(v, "queued"))
 			o->iommu_inval = IOMMU_INVAL_QUEUED;
+		else
+			ok = false;
+	} else if (span_is(k, "iommu.interrupt_isolation")) {
+		key = K_IRQ_ISOLATION;
+		if (span_is(v, "required"))
+			o->irq_isolation = IRQ_ISOLATION_REQUIRED;
+		else if (span_is(v, "optional"))
+			o->irq_isolation = IRQ_ISOLATION_OPTIONAL;
 		else
 			ok = false;
 	} else if (span_is(k, "dma.copy")) {
@@ -466,4 +474,13 @@ const char *bench_pattern_name(enum bench_pattern pattern)
 	case BENCH_SEQWRITE:	return "seqwrite";
 	}
 	return "?";
+}
+
+const char *irq_isolation_choice_name(enum irq_isolation_choice choice)
+{
+	switch (choice) {
+	case IRQ_ISOLATION_REQUIRED:	return "required";
+	case IRQ_ISOLATION_OPTIONAL:	return "optional";
+	}
+	return "unknown";
 }

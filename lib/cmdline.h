@@ -50,6 +50,18 @@ enum iommu_inval_choice {
 	IOMMU_INVAL_QUEUED,
 };
 
+/*
+ * iommu.interrupt_isolation=: must a controller's interrupt isolation be
+ * verified at bind before it gets the direct lane?  optional lets a
+ * controller whose DMA isolation verified take the direct lane anyway
+ * (labelled unverified): a device could then raise interrupts it was not
+ * granted, INIT and SMI included.
+ */
+enum irq_isolation_choice {
+	IRQ_ISOLATION_REQUIRED,
+	IRQ_ISOLATION_OPTIONAL,
+};
+
 enum bench_pattern {
 	BENCH_RANDREAD,
 	BENCH_RANDWRITE,
@@ -104,6 +116,7 @@ struct boot_options {
 	uint32_t nsid;			/* 0: the first active namespace */
 	enum dma_backend_choice dma_backend;
 	enum iommu_inval_choice iommu_inval;
+	enum irq_isolation_choice irq_isolation;
 	enum dma_copy_choice dma_copy;
 	enum bench_pattern bench_pattern;
 	uint32_t bench_block_bytes;
@@ -136,6 +149,7 @@ void cmdline_parse(const char *line, struct boot_options *opts);
 const char *run_mode_name(enum run_mode mode);
 const char *dma_choice_name(enum dma_backend_choice choice);
 const char *iommu_inval_choice_name(enum iommu_inval_choice choice);
+const char *irq_isolation_choice_name(enum irq_isolation_choice choice);
 const char *dma_copy_choice_name(enum dma_copy_choice choice);
 const char *bench_pattern_name(enum bench_pattern pattern);
 

@@ -228,6 +228,7 @@ _Static_assert(offsetof(struct nvme_cqe, status) == 14, "CQE status offset");
 #define NVME_FEAT_IRQ_CONFIG		0x09
 #define NVME_FEAT_WRITE_ATOMICITY	0x0a
 #define NVME_FEAT_ASYNC_EVENT		0x0b
+#define NVME_FEAT_TIMESTAMP		0x0e	/* 8 bytes: 48-bit milliseconds, attributes, reserved (§5.27.1.10) */
 
 /* ---------------------------------------------------------------- NVM command set (NVM CS §3) */
 #define NVME_CMD_FLUSH			0x00
@@ -267,6 +268,7 @@ _Static_assert(offsetof(struct nvme_cqe, status) == 14, "CQE status offset");
 #define NVME_IDC_ONCS		520	/* u16 optional NVM commands */
 #define  NVME_ONCS_WRITE_ZEROES	(1u << 3)
 #define  NVME_ONCS_DSM		(1u << 2)
+#define  NVME_ONCS_TIMESTAMP	(1u << 6)
 #define NVME_IDC_VWC		525	/* u8 volatile write cache */
 #define  NVME_VWC_PRESENT	0x01
 #define  NVME_VWC_FLUSH_BROADCAST(v) (((v) >> 1) & 0x3)	/* 3: broadcast NSID supported */

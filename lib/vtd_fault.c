@@ -34,6 +34,13 @@ const char *vtd_fault_reason_name(uint8_t reason)
 	case VTD_FR_CONTEXT_RSVD:		return "context-entry-reserved-bits";
 	case VTD_FR_PAGING_RSVD:		return "paging-entry-reserved-bits";
 	case VTD_FR_CONTEXT_TT:			return "translation-type-invalid";
+	case VTD_FR_IR_RSVD_REQUEST:		return "interrupt-request-reserved-bits";
+	case VTD_FR_IR_INDEX_OVER:		return "interrupt-index-beyond-table";
+	case VTD_FR_IR_NOT_PRESENT:		return "irte-not-present";
+	case VTD_FR_IR_TABLE_ACCESS:		return "irt-unreadable";
+	case VTD_FR_IR_IRTE_RSVD:		return "irte-reserved-bits";
+	case VTD_FR_IR_COMPAT_BLOCKED:		return "compatibility-interrupt-blocked";
+	case VTD_FR_IR_SID_MISMATCH:		return "interrupt-source-id-mismatch";
 	}
 	return "unknown";
 }

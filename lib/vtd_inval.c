@@ -160,6 +160,11 @@ struct vtd_inv_desc vtd_qi_desc(const struct vtd_inv_op *op)
 	case VTD_OP_IOTLB_PAGES:
 		return (struct vtd_inv_desc){ VTD_INV_IOTLB | VTD_INV_IOTLB_PAGE | drain | VTD_INV_IOTLB_DID(op->did),
 					      (op->addr & ~(uint64_t)(VTD_PAGE_SIZE - 1)) | VTD_INV_IOTLB_AM(op->am) };
+	case VTD_OP_IEC_GLOBAL:
+		return (struct vtd_inv_desc){ VTD_INV_IEC, 0 };
+	case VTD_OP_IEC_INDEX:
+		return (struct vtd_inv_desc){ VTD_INV_IEC | VTD_INV_IEC_INDEX | VTD_INV_IEC_IM(op->am) |
+					      VTD_INV_IEC_IIDX((uint16_t)op->addr), 0 };
 	default:
 		/* WBF has no descriptor: it is a Global Command in either mode (§6.8). */
 		return (struct vtd_inv_desc){ 0, 0 };
@@ -181,6 +186,8 @@ const char *vtd_op_name(uint8_t kind)
 	case VTD_OP_IOTLB_GLOBAL:	return "iotlb-global";
 	case VTD_OP_IOTLB_DOMAIN:	return "iotlb-domain";
 	case VTD_OP_IOTLB_PAGES:	return "iotlb-pages";
+	case VTD_OP_IEC_GLOBAL:		return "iec-global";
+	case VTD_OP_IEC_INDEX:		return "iec-index";
 	}
 	return "unknown";
 }

@@ -35,6 +35,8 @@ enum vtd_op_kind {
 	VTD_OP_IOTLB_GLOBAL,
 	VTD_OP_IOTLB_DOMAIN,
 	VTD_OP_IOTLB_PAGES,		/* 2^am pages at addr (aligned to that size) in one domain */
+	VTD_OP_IEC_GLOBAL,		/* interrupt entry cache, every entry (queued only, §6.5.2.7) */
+	VTD_OP_IEC_INDEX,		/* interrupt entry cache, the 2^am entries from index addr */
 };
 
 struct vtd_inv_op {

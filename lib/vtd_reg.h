@@ -91,6 +91,10 @@
 #define  VTD_ICS_IWC		(1u << 0)
 #define VTD_IECTL	0x0a0	/* Invalidation Event Control, 32-bit */
 #define  VTD_IECTL_IM		(1u << 31)
+#define VTD_IRTA	0x0b8	/* Interrupt Remapping Table Address, 64-bit (§10.4.29) */
+#define  VTD_IRTA_EIME		(1ull << 11)	/* extended interrupt mode: 32-bit x2APIC destinations */
+#define  VTD_IRTA_S(s)		((uint64_t)(s) & 0xf)	/* 2^(s+1) entries */
+#define  VTD_IRTA_ADDR_MASK	0xfffffffffffff000ull
 #define VTD_REG_BYTES	0x1000	/* the register page; IOTLB and fault registers may lie beyond (IRO, FRO) */
 
 /* IOTLB registers at ECAP.IRO (§10.4.8): Invalidate Address, then IOTLB Invalidate. */
@@ -129,6 +133,15 @@
 #define VTD_FR_CONTEXT_RSVD		0x0b
 #define VTD_FR_PAGING_RSVD		0x0c
 #define VTD_FR_CONTEXT_TT		0x0d
+/* Interrupt-remapping fault reasons (Appendix A); the record's FI bits 63:48 hold the interrupt index. */
+#define VTD_FR_IR_RSVD_REQUEST		0x20	/* reserved field set in a remappable request */
+#define VTD_FR_IR_INDEX_OVER		0x21	/* index beyond the table size (IRTA.S) */
+#define VTD_FR_IR_NOT_PRESENT		0x22	/* IRTE.P clear */
+#define VTD_FR_IR_TABLE_ACCESS		0x23	/* the table could not be read */
+#define VTD_FR_IR_IRTE_RSVD		0x24	/* reserved bits set in a present IRTE */
+#define VTD_FR_IR_COMPAT_BLOCKED	0x25	/* compatibility format blocked (CFIS=0 or EIME=1) */
+#define VTD_FR_IR_SID_MISMATCH		0x26	/* source-id verification failed */
+#define  VTD_FRCD_LO_IR_INDEX(lo)	((uint16_t)((lo) >> 48))
 
 /* ---------------------------------------------------------------- translation structures (§9) */
 
@@ -195,6 +208,11 @@ _Static_assert(sizeof(struct vtd_inv_desc) == 16, "VT-d invalidation descriptor 
 #define  VTD_INV_WAIT_SW	(1ull << 5)	/* write status data to the status address */
 #define  VTD_INV_WAIT_FN	(1ull << 6)	/* fence: later descriptors wait for earlier ones */
 #define  VTD_INV_WAIT_DATA(d)	((uint64_t)(d) << 32)
+
+#define VTD_INV_IEC		0x4		/* interrupt entry cache invalidate (§6.5.2.7) */
+#define  VTD_INV_IEC_INDEX	(1ull << 4)	/* G: index-selective (0: global) */
+#define  VTD_INV_IEC_IM(im)	((uint64_t)((im) & 0x1f) << 27)	/* 2^im entries */
+#define  VTD_INV_IEC_IIDX(i)	((uint64_t)(i) << 32)
 
 /* Source id of a PCI function: bus << 8 | device << 3 | function (§3.4.1). */
 static inline uint16_t vtd_sid(uint8_t bus, uint8_t dev, uint8_t fn)

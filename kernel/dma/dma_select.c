@@ -13,6 +13,7 @@
 #include "kernel/acpi/acpi.h"
 #include "kernel/core/log.h"
 #include "kernel/iommu/vtd/vtd.h"
+#include "lib/string.h"
 
 static struct {
 	bool pending;			/* remapping is the candidate; no verification finished yet */
@@ -20,12 +21,12 @@ static struct {
 	struct dma_selection sel;
 } policy;
 
-static void print_line(const struct dma_selection *s, const char *verified_on)
+static void print_line(const struct dma_selection *s, const char *verified_on, const char *irq_isolation)
 {
 	if (verified_on)
-		kprintf("dma: backend selection backend=%s iommu=%s verified=%s reason=%s policy=%s host_physical_user_visible=false verified_on=%s",
+		kprintf("dma: backend selection backend=%s iommu=%s verified=%s reason=%s policy=%s host_physical_user_visible=false interrupt_isolation=%s interrupt_isolation_policy=%s verified_on=%s",
 			s->ds_backend, s->ds_iommu, s->ds_verified ? "true" : "false", s->ds_reason, DMA_POLICY,
-			verified_on);
+			irq_isolation, irq_isolation_choice_name(s->ds_irq_isolation), verified_on);
 	else
 		kprintf("dma: backend selection backend=%s iommu=%s verified=%s reason=%s policy=%s host_physical_user_visible=false",
 			s->ds_backend, s->ds_iommu, s->ds_verified ? "true" : "false", s->ds_reason, DMA_POLICY);
@@ -40,7 +41,7 @@ static enum vtd_inval_pref inval_pref(enum iommu_inval_choice c)
 struct dma_selection dma_select(const struct boot_options *o)
 {
 	struct dma_selection s = { DMA_LANE_BROKERED, &dma_bounce_backend, "bounce-buffer", "none", false,
-				   "no-dmar-table", true, o->dma_backend };
+				   "no-dmar-table", true, o->dma_backend, o->irq_isolation };
 
 	if (acpi.have_dmar) {
 		s.ds_iommu = "intel-vtd";
@@ -68,7 +69,7 @@ struct dma_selection dma_select(const struct boot_options *o)
 		kerror("dma: error remap backend requested but no verified IOMMU iommu=%s reason=%s", s.ds_iommu,
 		       s.ds_reason);
 	}
-	print_line(&s, NULL);
+	print_line(&s, NULL, NULL);
 	return s;
 }
 
@@ -89,14 +90,19 @@ int dma_lane_prepare_bounce(const struct pci_dev *d, const char *bdf)
 	return err;
 }
 
-void dma_lane_verified(const char *bdf)
+bool dma_lane_irq_isolation_required(void)
+{
+	return policy.sel.ds_irq_isolation == IRQ_ISOLATION_REQUIRED;
+}
+
+void dma_lane_verified(const char *bdf, const char *irq_isolation)
 {
 	if (!policy.pending)
 		return;
 	policy.pending = false;
 	policy.sel.ds_verified = true;
 	policy.sel.ds_reason = "positive-verification-passed";
-	print_line(&policy.sel, bdf);
+	print_line(&policy.sel, bdf, irq_isolation ? irq_isolation : "unverified");
 }
 
 bool dma_lane_failed(const char *bdf, const char *step, const char *why)
@@ -110,17 +116,20 @@ bool dma_lane_failed(const char *bdf, const char *step, const char *why)
 		struct dma_selection s = policy.sel;
 		s.ds_lane = DMA_LANE_BROKERED;
 		s.ds_backend = "bounce-buffer";
-		/* One token: the step that failed and why ("blocked-dma:no-fault-recorded"). */
+		/* One token: the step that failed and why ("blocked-dma:no-fault-recorded"); interrupts say why alone. */
 		unsigned n = 0;
+		if (!strcmp(step, "interrupt-blocked"))
+			step = "";
 		for (const char *p = step; *p && n < sizeof(reason) - 2; p++)
 			reason[n++] = *p;
-		reason[n++] = ':';
+		if (n)
+			reason[n++] = ':';
 		for (const char *p = why; *p && n < sizeof(reason) - 1; p++)
 			reason[n++] = *p;
 		reason[n] = 0;
 		s.ds_reason = reason;
 		if (!forced)
-			print_line(&s, NULL);
+			print_line(&s, NULL, NULL);
 	}
 	if (forced)
 		kerror("dma: error remap backend requested but verification failed bdf=%s step=%s reason=%s", bdf, step,
@@ -138,5 +147,5 @@ void dma_select_finish(void)
 	policy.sel.ds_reason = "no-controller-verified";
 	if (policy.sel.ds_choice == DMA_CHOICE_REMAP)
 		kerror("dma: error remap backend requested but no controller was verified iommu=intel-vtd");
-	print_line(&policy.sel, NULL);
+	print_line(&policy.sel, NULL, NULL);
 }

@@ -11,6 +11,13 @@
  * controller takes the bounce lane; after a verified one each later
  * controller is verified in its own domain too, and one that fails falls
  * back alone (its "nvme: bound ... lane=" line says so).
+ *
+ * Verification covers interrupts too (kernel/iommu/vtd/verify_irq.c): by
+ * default (iommu.interrupt_isolation=required) a controller whose device
+ * could still raise interrupts it was not given stays on the bounce lane
+ * (reason=no-interrupt-remapping or interrupt-isolation-unverified); with
+ * optional it takes the direct lane once its DMA isolation verified, and
+ * the selection line says interrupt_isolation=unverified.
  */
 #ifndef CAPROCK_DMA_DMA_SELECT_H
 #define CAPROCK_DMA_DMA_SELECT_H
@@ -31,6 +38,7 @@ struct dma_selection {
 	const char *ds_reason;
 	bool ds_ok;			/* false: the forced choice cannot be honoured */
 	enum dma_backend_choice ds_choice;
+	enum irq_isolation_choice ds_irq_isolation;
 };
 
 #define DMA_POLICY "direct-remapping-if-verified-else-bounce-buffer"
@@ -47,8 +55,11 @@ const struct dma_backend *dma_lane_backend(const struct dma_selection *sel, cons
 /* d goes on the bounce lane: make sure an IOMMU that translates lets its DMA through.  0 or an error line. */
 int dma_lane_prepare_bounce(const struct pci_dev *d, const char *bdf);
 
-/* The candidate was verified on bdf (prints the selection line the first time). */
-void dma_lane_verified(const char *bdf);
+/* Must a controller's interrupt isolation be verified before it takes the direct lane? */
+bool dma_lane_irq_isolation_required(void);
+
+/* The candidate was verified on bdf, interrupts "verified" or "unverified" (prints the selection line the first time). */
+void dma_lane_verified(const char *bdf, const char *irq_isolation);
 
 /*
  * Verification on bdf failed at step for why.  Returns true if the device

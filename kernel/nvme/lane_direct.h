@@ -38,7 +38,25 @@
  *     doorbells only (checked against the MSI-X table and PBA).
  *  D5 Interrupts.  The MSI-X table is the manager's; a vector the provider
  *     names that was not granted stays masked there.  The interrupt handler
- *     only signals: bounded work (I7).
+ *     only signals: bounded work (I7).  A DMA write into 0xFEE0_0000-
+ *     0xFEEF_FFFF is an interrupt request, not memory, and the provider
+ *     aims its I/O commands wherever it likes: so only granted vectors are
+ *     reachable only where the unit remaps interrupts
+ *     (kernel/iommu/vtd/irq_remap.c): every message the kernel programs
+ *     (this controller's MSI-X, the I/O APIC's pins) names an entry with
+ *     the kernel's vector and destination and the requester id allowed to
+ *     use it, the controller has entries for its granted vectors only, and
+ *     compatibility format is blocked (GCMD.CFI never set, GSTS.CFIS
+ *     checked clear).  That isolation is verified at bind like DMA's
+ *     (kernel/iommu/vtd/verify_irq.c: the controller writes a
+ *     compatibility message and a remappable one naming an entry it does
+ *     not own, and neither may arrive).  By default a controller whose
+ *     interrupt isolation is not verified (no IR on its unit, or a unit
+ *     that lets either through: QEMU's does) does not get this lane;
+ *     iommu.interrupt_isolation=optional gives it the lane anyway, labelled
+ *     interrupt_isolation=unverified, and then D5 does not hold: its device
+ *     can raise any vector, an NMI, or INIT/SMI (which no software can
+ *     defend against).
  *  D6 Admin.  I6 holds here too: admin commands reach the device only
  *     through the broker.  The provider can still store to SQ 0's tail in
  *     its doorbell page; the device then fetches slots of the manager's

@@ -405,7 +405,7 @@ struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel, 
 			c->nc_lane_why);
 		err = bind_lane(c, &dma_bounce_backend, staging_bytes, scan, scan_ctx);
 	} else if (!err && c->nc_lane == DMA_LANE_DIRECT) {
-		dma_lane_verified(bdf);
+		dma_lane_verified(bdf, c->nc_irq_isolation);
 	}
 	if (err == CR_EBUSY)
 		return NULL;

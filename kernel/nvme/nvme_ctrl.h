@@ -52,6 +52,7 @@ struct nvme_ctrl {
 	uint16_t nc_admin_entries;	/* the device admin queue the manager creates */
 	bool nc_amazon;			/* Amazon NVMe: DMA only below 2^48 */
 	uint32_t nc_lane;		/* enum dma_lane */
+	const char *nc_irq_isolation;	/* "verified"/"unverified" once the domain's DMA steps passed, else NULL */
 	const char *nc_lane_step;	/* the verification step that failed on this controller, or NULL */
 	const char *nc_lane_why;
 	bool nc_lane_verified;		/* its domain passed the DMA steps at this bind */

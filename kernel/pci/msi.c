@@ -2,8 +2,12 @@
  * kernel/pci/msi.c - MSI-X table programming (PCI 3.0 §6.8.2), MSI, INTx.
  *
  * Messages target the boot CPU's local APIC in physical destination mode
- * with fixed delivery, edge triggered (Intel SDM Vol. 3A §11.11).  The
- * MSI-X table is the manager's: it lies in a BAR the provider never maps.
+ * with fixed delivery, edge triggered (Intel SDM Vol. 3A §11.11).  Where
+ * an IOMMU remaps the device's interrupts, each message is in remappable
+ * format instead and names an entry that holds exactly that (VT-d 3.3
+ * §5.1.5.2; kernel/iommu/irq_remap.h): the device gets entries only for
+ * the vectors it was given.  The MSI-X table is the manager's: it lies in
+ * a BAR the provider never maps.
  */
 #include "kernel/pci/msi.h"
 
@@ -27,22 +31,35 @@ const char *irq_kind_name(enum irq_kind k)
 }
 
 /*
- * The message address for the boot CPU: its APIC id in the 8-bit
- * destination field.  A larger id (x2APIC on large instances) needs
- * interrupt remapping or the extended destination id, neither of which
- * this kernel programs: refuse loudly rather than truncate the id.
+ * The message for vector i of s: remappable where d's IOMMU remaps
+ * interrupts, else compatibility format with the boot CPU's APIC id in
+ * the 8-bit destination field.  A larger id (x2APIC on large instances)
+ * cannot be named that way: refuse loudly rather than truncate the id.
  */
-static int msi_address(uint32_t *addr)
+static int message(const struct pci_dev *d, struct pci_irq_set *s, unsigned i, uint32_t *addr, uint32_t *data)
 {
 	uint32_t id = lapic_id();
+	int err = irq_remap_msi(d, s->pi_cpu_vector[i], addr, data, &s->pi_remap[i]);
 
+	if (err != CR_ENOENT)
+		return err;
 	if (!apic_dest_reachable_8bit(id)) {
 		kerror("msi: error destination apic_id=%u not reachable by an 8-bit MSI destination "
 		       "(no interrupt remapping)", id);
 		return CR_ERANGE;
 	}
 	*addr = MSI_ADDR_BASE | (id << MSI_ADDR_DEST_SHIFT);
+	*data = s->pi_cpu_vector[i];
 	return 0;
+}
+
+static void free_vectors(struct pci_irq_set *s)
+{
+	for (unsigned i = 0; i < s->pi_count; i++) {
+		irq_remap_free(&s->pi_remap[i]);
+		irq_free_vector(s->pi_cpu_vector[i]);
+	}
+	s->pi_count = 0;
 }
 
 static int alloc_vectors(unsigned n, irq_handler_fn handler, void *const *ctx, struct pci_irq_set *s)
@@ -55,6 +72,7 @@ static int alloc_vectors(unsigned n, irq_handler_fn handler, void *const *ctx, s
 			return v;
 		}
 		s->pi_cpu_vector[i] = (uint8_t)v;
+		s->pi_remap[i] = IRQ_REMAP_NONE;
 	}
 	s->pi_count = n;
 	return 0;
@@ -74,17 +92,20 @@ static int setup_msix(struct pci_dev *d, unsigned want, irq_handler_fn handler, 
 	if ((bar->kind != PCI_BAR_MEM32 && bar->kind != PCI_BAR_MEM64) || !bar->base ||
 	    mi.table_offset + table_bytes > bar->size)
 		return CR_EPROTO;
-	uint32_t addr;
-	int err = msi_address(&addr);
-	if (err)
-		return err;
+	uint32_t addr[PCI_IRQ_MAX_VECTORS], data[PCI_IRQ_MAX_VECTORS];
 	s->pi_msix_table = (volatile uint8_t *)mmio_map(bar->base + mi.table_offset, table_bytes);
 	if (!s->pi_msix_table)
 		return CR_ENOMEM;
 	unsigned n = want < mi.table_size ? want : mi.table_size;
-	err = alloc_vectors(n, handler, ctx, s);
+	int err = alloc_vectors(n, handler, ctx, s);
 	if (err)
 		return err;
+	for (unsigned i = 0; i < n; i++) {
+		if ((err = message(d, s, i, &addr[i], &data[i])) < 0) {
+			free_vectors(s);
+			return err;
+		}
+	}
 
 	uint16_t ctrl = (uint16_t)pci_cfg_read(d, (uint16_t)(cap + PCI_MSIX_CTRL), 2);
 	/* Function mask on while the table changes; every entry masked, then ours opened. */
@@ -93,9 +114,9 @@ static int setup_msix(struct pci_dev *d, unsigned want, irq_handler_fn handler, 
 		volatile uint8_t *e = s->pi_msix_table + i * PCI_MSIX_ENTRY_SIZE;
 		mmio_write32(e + PCI_MSIX_ENTRY_CTRL, PCI_MSIX_ENTRY_MASKED);
 		if (i < n) {
-			mmio_write32(e + PCI_MSIX_ENTRY_ADDR_LO, addr);
+			mmio_write32(e + PCI_MSIX_ENTRY_ADDR_LO, addr[i]);
 			mmio_write32(e + PCI_MSIX_ENTRY_ADDR_HI, 0);
-			mmio_write32(e + PCI_MSIX_ENTRY_DATA, s->pi_cpu_vector[i]);
+			mmio_write32(e + PCI_MSIX_ENTRY_DATA, data[i]);
 			mmio_write32(e + PCI_MSIX_ENTRY_CTRL, 0);
 		}
 	}
@@ -109,18 +130,20 @@ static int setup_msi(struct pci_dev *d, irq_handler_fn handler, void *const *ctx
 {
 	uint16_t cap = d->pd_cap_msi;
 	uint16_t ctrl = (uint16_t)pci_cfg_read(d, (uint16_t)(cap + PCI_MSI_CTRL), 2);
-	uint32_t addr;
-	int err = msi_address(&addr);
+	uint32_t addr, data;
+	int err = alloc_vectors(1, handler, ctx, s);
 
-	if (!err)
-		err = alloc_vectors(1, handler, ctx, s);
 	if (err)
 		return err;
+	if ((err = message(d, s, 0, &addr, &data)) < 0) {
+		free_vectors(s);
+		return err;
+	}
 	bool is64 = ctrl & PCI_MSI_CTRL_64BIT;
 	pci_cfg_write(d, (uint16_t)(cap + PCI_MSI_ADDR_LO), 4, addr);
 	if (is64)
 		pci_cfg_write(d, (uint16_t)(cap + PCI_MSI_ADDR_HI), 4, 0);
-	pci_cfg_write(d, (uint16_t)(cap + (is64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32)), 2, s->pi_cpu_vector[0]);
+	pci_cfg_write(d, (uint16_t)(cap + (is64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32)), 2, data);
 	if (ctrl & PCI_MSI_CTRL_PVM)
 		pci_cfg_write(d, (uint16_t)(cap + (is64 ? PCI_MSI_MASK_64 : PCI_MSI_MASK_32)), 4, 0);
 	/* One message (MME = 0), enabled. */
@@ -190,7 +213,5 @@ void pci_irq_teardown(struct pci_dev *d, struct pci_irq_set *s)
 	} else if (s->pi_kind == IRQ_KIND_INTX) {
 		ioapic_mask(s->pi_gsi);
 	}
-	for (unsigned i = 0; i < s->pi_count; i++)
-		irq_free_vector(s->pi_cpu_vector[i]);
-	s->pi_count = 0;
+	free_vectors(s);
 }

@@ -8,6 +8,7 @@
 
 #include "include/abi/device.h"
 #include "kernel/arch/x86_64/trap.h"
+#include "kernel/iommu/irq_remap.h"
 #include "kernel/pci/pci.h"
 
 #define PCI_IRQ_MAX_VECTORS 8
@@ -18,6 +19,7 @@ struct pci_irq_set {
 	unsigned int pi_count;
 	uint8_t pi_cpu_vector[PCI_IRQ_MAX_VECTORS];
 	volatile uint8_t *pi_msix_table;	/* MSI-X only */
+	struct irq_remap_handle pi_remap[PCI_IRQ_MAX_VECTORS];	/* MSI/MSI-X under interrupt remapping */
 	uint32_t pi_gsi;			/* INTx only */
 };
 

@@ -459,6 +459,28 @@ static void test_iommu_invalidation(void **state UNUSED)
 			 "iommu.invalidation=register");
 }
 
+/* ------------------------------------------------------------ iommu.interrupt_isolation */
+
+static void test_iommu_interrupt_isolation(void **state UNUSED)
+{
+	struct boot_options *o = parse("");
+
+	/* Required by default: an unverified interrupt path keeps a controller off the direct lane. */
+	assert_int_equal(o->irq_isolation, IRQ_ISOLATION_REQUIRED);
+	assert_string_equal(irq_isolation_choice_name(o->irq_isolation), "required");
+	o = parse("iommu.interrupt_isolation=optional");
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->irq_isolation, IRQ_ISOLATION_OPTIONAL);
+	assert_string_equal(irq_isolation_choice_name(o->irq_isolation), "optional");
+	o = parse("iommu.interrupt_isolation=required dma.backend=remap");
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->irq_isolation, IRQ_ISOLATION_REQUIRED);
+	assert_one_error(parse("iommu.interrupt_isolation=off"), "bad value", "iommu.interrupt_isolation=off");
+	assert_one_error(parse("iommu.interrupt_isolation="), "bad value", "iommu.interrupt_isolation=");
+	assert_one_error(parse("iommu.interrupt_isolation=optional iommu.interrupt_isolation=required"),
+			 "duplicate key", "iommu.interrupt_isolation=required");
+}
+
 /* ------------------------------------------------------------ bench.* */
 
 static void test_bench_job_randread4k(void **state UNUSED)
@@ -971,6 +993,7 @@ int main(void)
 		cmocka_unit_test(test_dma_backend_values),
 		cmocka_unit_test(test_dma_backend_bad_value),
 		cmocka_unit_test(test_iommu_invalidation),
+		cmocka_unit_test(test_iommu_interrupt_isolation),
 		cmocka_unit_test(test_bench_job_randread4k),
 		cmocka_unit_test(test_bench_job_seqread128k),
 		cmocka_unit_test(test_bench_job_write_patterns),

@@ -232,6 +232,22 @@ static void test_register_encodings(void **state UNUSED)
 	assert_int_equal(vtd_iotlb_value(&glob, &iva), (1ull << 63) | (1ull << 60) | (1ull << 48));
 }
 
+/* Interrupt entry cache invalidation (§6.5.2.7): type 4, G in bit 4, IM 31:27, IIDX 47:32. */
+static void test_iec_encodings(void **state UNUSED)
+{
+	struct vtd_inv_op g = { .kind = VTD_OP_IEC_GLOBAL };
+	struct vtd_inv_desc d = vtd_qi_desc(&g);
+	assert_int_equal(d.lo, 0x4);
+	assert_int_equal(d.hi, 0);
+	struct vtd_inv_op one = { .kind = VTD_OP_IEC_INDEX, .am = 0, .addr = 0x3ff };
+	d = vtd_qi_desc(&one);
+	assert_int_equal(d.lo, 0x4 | (1ull << 4) | (0x3ffull << 32));
+	struct vtd_inv_op eight = { .kind = VTD_OP_IEC_INDEX, .am = 3, .addr = 0x10 };
+	d = vtd_qi_desc(&eight);
+	assert_int_equal(d.lo, 0x4 | (1ull << 4) | (3ull << 27) | (0x10ull << 32));
+	assert_string_equal(vtd_op_name(VTD_OP_IEC_INDEX), "iec-index");
+}
+
 static void test_queued_encodings(void **state UNUSED)
 {
 	struct vtd_inv_op cc = { .kind = VTD_OP_CC_DEVICE, .did = 0x1234, .sid = 0x0210 };
@@ -302,6 +318,7 @@ int main(void)
 		cmocka_unit_test(test_register_encodings),
 		cmocka_unit_test(test_queued_encodings),
 		cmocka_unit_test(test_choose_interface),
+		cmocka_unit_test(test_iec_encodings),
 		cmocka_unit_test(test_gcmd_preserves_enables),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,12 +25,14 @@
 #include <cmocka.h>
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "include/abi/errors.h"
 #include "kernel/core/pmm.h"
 #include "kernel/iommu/vtd/vtd.h"
+#include "kernel/iommu/irq_remap.h"
 #include "kernel/iommu/vtd/vtd_var.h"
 #include "tests/host/model/kshim.h"
 #include "tests/host/model/vtd_model.h"
@@ -45,19 +47,35 @@ static struct pci_dev usb = { .pd_bus = 0, .pd_dev = 0x14, .pd_fn = 0, .pd_vendo
 #define SID1 0x0018
 #define SID_USB 0x00a0
 
+/* What a test changes on the unit or the platform before the driver first sees it (then reset). */
+static struct {
+	bool no_ir, no_ioapic_scope, x2apic, sci_open;
+} before_init;
+
 static void setup_unit(bool queued, bool cm, unsigned nrmrr)
 {
 	vtdm_reset(queued, cm);
 	memset(&dmar, 0, sizeof(dmar));
 	dmar.host_address_width = 51;	/* host "physical" addresses reach 2^48 here */
 	dmar.nunits = 1;
-	dmar.units[0] = (struct acpi_dmar_unit_info){ .register_base = 0xfed90000, .flags = DRHD_INCLUDE_PCI_ALL };
+	dmar.units[0] = (struct acpi_dmar_unit_info){ .register_base = 0xfed90000, .flags = DRHD_INCLUDE_PCI_ALL,
+						      .nscopes = 1 };
+	/* The I/O APIC's scope, as QEMU's DMAR lists it: id 0 at ff:00.0. */
+	dmar.units[0].scopes[0] = (struct acpi_dmar_scope_info){ .type = DMAR_SCOPE_IOAPIC, .enumeration_id = 0,
+								 .start_bus = 0xff, .npath = 1 };
 	dmar.nrmrr = nrmrr;
 	vtdm_add_device(&nvme0);
 	vtdm_add_device(&nvme1);
 	vtdm_add_device(&usb);
 	kshim_reset_log();
 	kshim_errors = 0;
+	if (before_init.no_ir)
+		vtdm.ecap &= ~VTD_ECAP_IR;
+	if (before_init.no_ioapic_scope)
+		dmar.units[0].nscopes = 0;
+	vtdm.x2apic = before_init.x2apic;
+	vtdm.ioapic_sci_open = before_init.sci_open;
+	memset(&before_init, 0, sizeof(before_init));
 	assert_int_equal(vtd_init(&dmar, queued ? VTD_INVAL_PREF_AUTO : VTD_INVAL_PREF_REGISTER), 1);
 	assert_string_equal(vtdm.failed, "");
 }
@@ -263,12 +281,43 @@ static bool probe_check(void *ctx, const uint8_t *data, uint32_t len)
 	return len >= 2 && data[0] == 0x36 && data[1] == 0x1b;
 }
 
-static int verify(struct dma_domain *d, uint32_t write_len, const char **step, const char **why)
+/*
+ * The interrupt probe as lane_verify.c drives an NVMe controller: at a
+ * page-aligned address GET FEATURES Timestamp (the running milliseconds to
+ * the scratch page's end, data_lo | 0x00020000 at the address), elsewhere
+ * one dword of the firmware slot log.
+ */
+static int probe_irq_write(void *ctx, uint64_t scratch, uint64_t addr, uint16_t data_lo)
+{
+	struct probe_dev *p = ctx;
+	uint32_t words[2] = { 0x00000513u, 0x00020000u | data_lo };	/* 0x513: NMI to vector 0x13, if it ever got out */
+
+	uint32_t fw_slot = 1;
+
+	if (addr % 4096 == 0) {
+		vtdm_dma(p->sid, scratch + 4092, &words[0], 4, true);
+		vtdm_dma(p->sid, addr, &words[1], 4, true);
+	} else {
+		vtdm_dma(p->sid, addr, &fw_slot, 4, true);
+	}
+	return 0;
+}
+
+static int verify_irq_policy(struct dma_domain *d, uint32_t write_len, bool irq_required, const char **isolation,
+			     const char **step, const char **why)
 {
 	struct probe_dev pd = { SID0, write_len };
-	struct vtd_probe p = { probe_write, probe_check, 4096, &pd };
+	struct vtd_probe p = { probe_write, probe_check, 4096, &pd, probe_irq_write, irq_required, NULL };
 
-	return vtd_verify_dma(d, &p, step, why);
+	int err = vtd_verify_dma(d, &p, step, why);
+	if (isolation)
+		*isolation = p.irq_isolation;
+	return err;
+}
+
+static int verify(struct dma_domain *d, uint32_t write_len, const char **step, const char **why)
+{
+	return verify_irq_policy(d, write_len, true, NULL, step, why);
 }
 
 static void test_verify_passes_and_keeps_translation(void **state UNUSED)
@@ -327,6 +376,191 @@ static void test_verify_catches_a_device_writing_too_much(void **state UNUSED)
 	assert_int_equal(verify(&d, 8192, &step, &why), CR_EIO);
 	assert_string_equal(step, "dma-lands");
 	assert_string_equal(why, "write-outside-the-mapped-page");
+	assert_int_equal(dma_domain_destroy(&d), 0);
+}
+
+/* ------------------------------------------------------------ interrupt remapping */
+
+static uint8_t last_fault_reason(void)
+{
+	return VTD_FRCD_HI_FR(vtdm.frcd_hi[(vtdm.next_frcd + VTDM_NFR - 1) % VTDM_NFR]);
+}
+
+static void clear_faults(void)
+{
+	vtd_fault_collect(&vtd_units[0], "poll");
+}
+
+static void test_ir_bringup_and_sci(void **state UNUSED)
+{
+	setup_unit(true, false, 0);
+	assert_true(vtdm.gsts & VTD_GCMD_IRE);
+	assert_false(vtdm.gsts & VTD_GCMD_CFI);
+	assert_int_equal(vtdm.sirtp, 1);
+	assert_true(vtdm.iec_global >= 1);
+	assert_false(vtdm.irta_live & VTD_IRTA_EIME);
+	assert_true(kshim_logged("iommu: interrupt remapping unit=0 enabled=yes entries=1024 mode=xapic eime=no cfi=blocked"));
+	assert_true(kshim_logged("iommu: interrupt remapping ioapic id=0 source=ff:00.0 unit=0"));
+	/* A compatibility-format message is blocked now, with the fault recorded. */
+	assert_false(vtdm_irq(SID0, 0xfee00000u, 0x41));
+	assert_int_equal(last_fault_reason(), VTD_FR_IR_COMPAT_BLOCKED);
+	clear_faults();
+	assert_string_equal(vtdm.failed, "");
+}
+
+static void test_ir_sci_moves_to_remappable_format(void **state UNUSED)
+{
+	/* The SCI pin was open before the unit came up: rewritten in remappable format before IRE. */
+	before_init.sci_open = true;
+	setup_unit(true, false, 0);
+	assert_true(vtdm.sci_rte & VTD_RTE_IF_REMAP);
+	assert_int_equal(vtdm.sci_rte & 0xff, VTDM_SCI_VECTOR);
+	assert_true(vtdm.sci_rte & VTD_RTE_LEVEL);
+	uint16_t handle = (uint16_t)(vtdm.sci_rte >> 49 | ((vtdm.sci_rte >> 11) & 1) << 15);
+	vtdm.irr[VTDM_SCI_VECTOR] = 0;
+	/* The I/O APIC's message reaches the SCI vector; the same message from a device does not. */
+	assert_true(vtdm_irq(VTDM_IOAPIC_SID, vtd_msi_remap_addr(handle), 0));
+	assert_int_equal(vtdm.irr[VTDM_SCI_VECTOR], 1);
+	assert_false(vtdm_irq(SID0, vtd_msi_remap_addr(handle), 0));
+	assert_int_equal(last_fault_reason(), VTD_FR_IR_SID_MISMATCH);
+	clear_faults();
+	assert_string_equal(vtdm.failed, "");
+}
+
+static void test_ir_msi_entries(void **state UNUSED)
+{
+	setup_unit(true, false, 0);
+	uint32_t addr, data;
+	struct irq_remap_handle h;
+
+	assert_int_equal(irq_remap_msi(&nvme0, 0x61, &addr, &data, &h), 0);
+	assert_true(addr & VTD_MSI_IF_REMAP);
+	assert_int_equal(data, 0);
+	/* The controller's message: its vector.  Another requester with the same message: blocked. */
+	assert_true(vtdm_irq(SID0, addr, data));
+	assert_int_equal(vtdm.irr[0x61], 1);
+	assert_false(vtdm_irq(SID1, addr, data));
+	assert_int_equal(last_fault_reason(), VTD_FR_IR_SID_MISMATCH);
+	clear_faults();
+	/* Given back: the entry is gone from the table and from the unit's cache. */
+	irq_remap_free(&h);
+	assert_false(vtdm_irq(SID0, addr, data));
+	assert_int_equal(last_fault_reason(), VTD_FR_IR_NOT_PRESENT);
+	clear_faults();
+	/* An index beyond the table. */
+	assert_false(vtdm_irq(SID0, vtd_msi_remap_addr(0x7fff), 0));
+	assert_int_equal(last_fault_reason(), VTD_FR_IR_INDEX_OVER);
+	clear_faults();
+	assert_string_equal(vtdm.failed, "");
+}
+
+static void test_ir_x2apic(void **state UNUSED)
+{
+	before_init.x2apic = true;
+	setup_unit(true, false, 0);
+	assert_true(vtdm.irta_live & VTD_IRTA_EIME);
+	assert_true(kshim_logged("mode=x2apic eime=yes cfi=blocked"));
+	uint32_t addr, data;
+	struct irq_remap_handle h;
+	assert_int_equal(irq_remap_msi(&nvme0, 0x62, &addr, &data, &h), 0);
+	assert_true(vtdm_irq(SID0, addr, data));
+	assert_int_equal(vtdm.irr[0x62], 1);
+	assert_string_equal(vtdm.failed, "");
+}
+
+static void ir_off(bool queued, bool with_ir, bool ioapic_scope, const char *reason)
+{
+	before_init.no_ir = !with_ir;
+	before_init.no_ioapic_scope = !ioapic_scope;
+	setup_unit(queued, false, 0);
+	assert_false(vtdm.gsts & VTD_GCMD_IRE);
+	char line[128];
+	snprintf(line, sizeof(line), "iommu: interrupt remapping unit=0 enabled=no reason=%s", reason);
+	assert_true(kshim_logged(line));
+	/* MSI programming falls back to compatibility format (the caller's job). */
+	uint32_t addr, data;
+	struct irq_remap_handle h;
+	assert_int_equal(irq_remap_msi(&nvme0, 0x63, &addr, &data, &h), CR_ENOENT);
+	assert_string_equal(vtdm.failed, "");
+}
+
+static void test_ir_off_where_it_cannot_be_on(void **state UNUSED)
+{
+	ir_off(true, false, true, "unit-has-no-interrupt-remapping");
+	ir_off(false, true, true, "needs-queued-invalidation");
+	/* An I/O APIC no scope names would have its compatibility messages blocked: remapping stays off. */
+	ir_off(true, true, false, "ioapic-not-in-dmar-scope");
+	assert_true(kshim_logged("iommu: interrupt remapping ioapic id=0 scope=none"));
+}
+
+static void test_verify_interrupt_isolation_on_a_blocking_unit(void **state UNUSED)
+{
+	struct dma_domain d;
+	const char *step, *why, *isolation = NULL;
+
+	setup_unit(true, false, 0);
+	assert_int_equal(make_domain(&d, &nvme0, &step, &why), 0);
+	assert_int_equal(verify_irq_policy(&d, 4096, true, &isolation, &step, &why), 0);
+	assert_string_equal(isolation, "verified");
+	assert_true(kshim_logged("iommu: verify step=interrupt-blocked bdf=0000:00:02.0 compat=blocked foreign_irte=blocked "
+				 "fault_reason=0x25 result=pass delivered=none unit=0 fault_source=0010 "));
+	/* Nothing reached a CPU: not the probe vectors, not the NMI the first dword would have been. */
+	for (unsigned v = 0; v < 256; v++)
+		assert_int_equal(vtdm.irr[v], 0);
+	/* The probe's entry went, from the unit's cache too. */
+	assert_false(vtdm_irq(0, vtd_msi_remap_addr(0), 0));
+	assert_int_equal(dma_domain_destroy(&d), 0);
+	assert_string_equal(vtdm.failed, "");
+}
+
+static void verify_on_leaky_unit(bool compat_passes, bool no_sid_check, const char *line)
+{
+	struct dma_domain d;
+	const char *step, *why, *isolation = NULL;
+
+	setup_unit(true, false, 0);
+	vtdm.ir_compat_passes = compat_passes;
+	vtdm.ir_no_sid_check = no_sid_check;
+	vtdm.ir_no_fault_records = true;	/* as QEMU: nothing recorded for the blocked half either */
+	assert_int_equal(make_domain(&d, &nvme0, &step, &why), 0);
+	/* Required (the default): the verification fails at the interrupt step, and says why. */
+	assert_int_equal(verify_irq_policy(&d, 4096, true, &isolation, &step, &why), CR_EIO);
+	assert_string_equal(step, "interrupt-blocked");
+	assert_string_equal(why, "interrupt-isolation-unverified");
+	assert_true(kshim_logged(line));
+	assert_int_equal(dma_domain_destroy(&d), 0);
+	assert_int_equal(vtdm.te_off, 1);	/* nothing verified: translation off again */
+	/* Optional: the DMA isolation carries the lane, labelled unverified. */
+	kshim_reset_log();
+	assert_int_equal(make_domain(&d, &nvme0, &step, &why), 0);
+	assert_int_equal(verify_irq_policy(&d, 4096, false, &isolation, &step, &why), 0);
+	assert_string_equal(isolation, "unverified");
+	assert_true(kshim_logged(line));
+	assert_int_equal(dma_domain_destroy(&d), 0);
+	assert_string_equal(vtdm.failed, "");
+}
+
+static void test_verify_catches_compat_passed_through(void **state UNUSED)
+{
+	verify_on_leaky_unit(true, false, "compat=delivered foreign_irte=blocked fault_reason=none result=fail");
+}
+
+static void test_verify_catches_no_source_id_check(void **state UNUSED)
+{
+	verify_on_leaky_unit(false, true, "compat=blocked foreign_irte=delivered fault_reason=none result=fail");
+}
+
+static void test_verify_without_ir(void **state UNUSED)
+{
+	struct dma_domain d;
+	const char *step, *why, *isolation = NULL;
+
+	before_init.no_ir = true;
+	setup_unit(true, false, 0);
+	assert_int_equal(make_domain(&d, &nvme0, &step, &why), 0);
+	assert_int_equal(verify_irq_policy(&d, 4096, true, &isolation, &step, &why), CR_EIO);
+	assert_string_equal(why, "no-interrupt-remapping");
+	assert_true(kshim_logged("iommu: verify step=interrupt-blocked bdf=0000:00:02.0 result=fail reason=no-interrupt-remapping"));
 	assert_int_equal(dma_domain_destroy(&d), 0);
 }
 
@@ -424,6 +658,15 @@ int main(void)
 		cmocka_unit_test(test_translation_enable_times_out),
 		cmocka_unit_test(test_bypass_for_bounce_lane_device),
 		cmocka_unit_test(test_rmrr),
+		cmocka_unit_test(test_ir_bringup_and_sci),
+		cmocka_unit_test(test_ir_sci_moves_to_remappable_format),
+		cmocka_unit_test(test_ir_msi_entries),
+		cmocka_unit_test(test_ir_x2apic),
+		cmocka_unit_test(test_ir_off_where_it_cannot_be_on),
+		cmocka_unit_test(test_verify_interrupt_isolation_on_a_blocking_unit),
+		cmocka_unit_test(test_verify_catches_compat_passed_through),
+		cmocka_unit_test(test_verify_catches_no_source_id_check),
+		cmocka_unit_test(test_verify_without_ir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

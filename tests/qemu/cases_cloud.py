@@ -56,7 +56,7 @@ CASES = [
                       r"ebs_volume_id=vol-0123456789abcdef0",
                       r"^nvme: cloud surface best=qemu-nvme "]),
     # With an emulated VT-d unit, verified: the resolved backend is direct remapping, the shape says so.
-    nvme_case("cloud-with-verified-iommu", "", machine="q35,kernel-irqchip=split",
+    nvme_case("cloud-with-verified-iommu", "iommu.interrupt_isolation=optional", machine="q35,kernel-irqchip=split",
               devices=["-device", "intel-iommu,intremap=on"], proof=False,
               expect=[EBS_LINE, r"^nvme: cloud shape classification .* dma_shape=direct-remapping ",
                       r"^dma: backend selection backend=direct-remapping iommu=intel-vtd verified=true "]),

@@ -8,7 +8,8 @@
  * register-based), installs an empty root table (§10.4.6, SRTP) and the
  * fault event interrupt, and leaves translation off: it is enabled by the
  * first domain made on the unit, after that domain's context entry and
- * any RMRR identity maps exist (domain.c, rmrr.c).
+ * any RMRR identity maps exist (domain.c, rmrr.c).  Interrupt remapping
+ * is turned on once every unit is up (irq_remap.c).
  *
  * Every Global Command write repeats the enables Global Status shows
  * (lib/vtd_inval.h: vtd_gcmd_value, §10.4.4): writing only the new bit
@@ -192,6 +193,7 @@ unsigned vtd_init(const struct acpi_dmar_info *dmar, enum vtd_inval_pref pref)
 			c->nfr, c->fro, c->iro, d->flags & DRHD_INCLUDE_PCI_ALL ? "include-pci-all" : "explicit",
 			d->nscopes, u->u_inval == VTD_INVAL_QUEUED ? "queued" : "register", u->u_fault_vector);
 	}
+	vtd_ir_init();
 	return usable;
 }
 

@@ -32,6 +32,17 @@ struct vtd_probe {
 	bool (*check)(void *ctx, const uint8_t *data, uint32_t len);
 	uint32_t len;			/* bytes one dma_write writes: at most a page */
 	void *ctx;
+	/*
+	 * Make the device write one dword at dev_addr in the interrupt window:
+	 * at a page-aligned address (compatibility format), a dword whose
+	 * bits 15:0 are data_lo (bits 31:16 the device's; anything else it
+	 * writes goes to the end of the mapped page scratch); elsewhere
+	 * (remappable format, where the data is ignored) a dword of its own.
+	 * 0 once the command completed; CR_ENOSYS if the device cannot.
+	 */
+	int (*irq_write)(void *ctx, uint64_t scratch, uint64_t dev_addr, uint16_t data_lo);
+	bool irq_required;		/* iommu.interrupt_isolation=required */
+	const char *irq_isolation;	/* out: "verified" or "unverified" when the DMA steps passed */
 };
 
 /*
@@ -40,10 +51,13 @@ struct vtd_probe {
  * the page mapped at the probe IOVA and nowhere else; a write to the
  * never-mapped guard IOVA is blocked and the unit records the fault with
  * the device's source id and that address; after it, a write lands again.
- * Each step prints "iommu: verify step=... result=ok|fail".  Returns 0, or
- * CR_EIO with *step and *why naming the first failure.
+ * Then the interrupt-blocked step (verify_irq.c): the device can raise no
+ * interrupt it was not given; its outcome goes to p->irq_isolation, and
+ * is a failure only when p->irq_required.  Each step prints
+ * "iommu: verify step=... result=...".  Returns 0, or CR_EIO with *step
+ * and *why naming the first failure.
  */
-int vtd_verify_dma(struct dma_domain *d, const struct vtd_probe *p, const char **step, const char **why);
+int vtd_verify_dma(struct dma_domain *d, struct vtd_probe *p, const char **step, const char **why);
 
 /*
  * A device on a unit that translates, but not given a domain (the bounce

@@ -22,6 +22,7 @@
 #include "lib/vtd_cap.h"
 #include "lib/vtd_fault.h"
 #include "lib/vtd_inval.h"
+#include "lib/vtd_irte.h"
 #include "lib/vtd_pgtable.h"
 #include "lib/vtd_reg.h"
 #include "lib/vtd_scope.h"
@@ -31,6 +32,7 @@
 #define VTD_QI_ENTRIES		256	/* one page of 128-bit descriptors (IQA.QS = 0) */
 #define VTD_WAIT_MS		1000	/* every wait on the hardware ends after this */
 #define VTD_MAX_COHERENT	64	/* manager allocations a domain keeps mapped at once */
+#define VTD_IRT_ENTRIES		1024	/* interrupt remapping table: 4 pages of 16-byte entries */
 
 struct vtd_unit {
 	unsigned u_index;
@@ -67,6 +69,15 @@ struct vtd_unit {
 	uint32_t u_qi_seq;
 	uint64_t u_invalidations;		/* operations completed */
 
+	/* interrupt remapping (§5.1, irq_remap.c) */
+	bool u_ir;				/* our table is installed and GSTS.IRES said so */
+	const char *u_ir_off;			/* why interrupt remapping is off on this unit, or NULL */
+	bool u_eime;				/* x2APIC: IRTEs name 32-bit destinations */
+	struct vtd_irte *u_irt;			/* VTD_IRT_ENTRIES, or NULL */
+	uint64_t u_irt_phys;
+	uint8_t u_irt_used[VTD_IRT_ENTRIES / 8];
+	uint32_t u_irt_live;			/* present entries */
+
 	/* fault reporting (§7.2, §7.3) */
 	int u_fault_vector;			/* CPU vector of the fault event interrupt, or -1 */
 	uint64_t u_faults, u_fault_events, u_faults_unlogged;
@@ -92,6 +103,7 @@ struct vtd_domain {
 	struct vtd_coherent vd_coherent[VTD_MAX_COHERENT];
 	uint64_t vd_mgr_next;			/* next free manager IOVA (bump; freed ranges are reused by size) */
 	uint64_t vd_maps, vd_unmaps;		/* pages, for the release line */
+	const char *vd_irq_isolation;		/* "verified" or "unverified", once the DMA steps passed */
 };
 
 extern struct vtd_unit vtd_units[VTD_MAX_UNITS];
@@ -152,6 +164,21 @@ int vtd_inval_queue_run(struct vtd_unit *u, const struct vtd_inv_op *ops, unsign
 
 /* pgtable.c: lib/vtd_pgtable.h over the page allocator, flushing for the unit */
 const struct vtd_pt_env *vtd_pt_env(const struct vtd_unit *u);
+
+/* irq_remap.c */
+/* Interrupt remapping on every unit that offers it, after vtd_init brought them up. */
+void vtd_ir_init(void);
+/* A present entry on u for fields; its index, or CR_ENOMEM (table full) / CR_ERANGE (destination) / an invalidation error. */
+int vtd_ir_alloc(struct vtd_unit *u, const struct vtd_irte_fields *f);
+/* Clear entry index on u and drop it from the unit's cache. */
+void vtd_ir_free(struct vtd_unit *u, uint16_t index);
+/* The destination an IRTE names for this CPU, and whether the table runs in x2APIC mode. */
+uint32_t vtd_ir_dest(const struct vtd_unit *u);
+
+struct vtd_probe;
+/* verify_irq.c: the interrupt-blocked step (scratch: a mapped page of the domain the device may write into) */
+int vtd_verify_irq(struct vtd_domain *vd, uint64_t scratch, const struct vtd_probe *p, const char **step,
+		   const char **why);
 
 /* fault.c */
 int vtd_fault_init(struct vtd_unit *u);

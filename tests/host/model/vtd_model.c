@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "include/abi/errors.h"
+#include "kernel/arch/x86_64/ioapic.h"
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/paging.h"
 #include "kernel/arch/x86_64/trap.h"
@@ -28,6 +29,7 @@ struct vtd_model vtdm;
 static struct pci_dev *devs[VTDM_DEVS];
 static unsigned ndevs;
 static unsigned events_taken;
+static unsigned vectors_given;
 static uint8_t bit_bucket[1 << 16];	/* where untranslated DMA goes: never real memory */
 
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -55,6 +57,8 @@ void vtdm_reset(bool queued, bool caching_mode)
 	vtdm.fectl = VTD_FECTL_IM;
 	ndevs = 0;
 	events_taken = 0;
+	vectors_given = 0;
+	vtdm.sci_remap = IRQ_REMAP_NONE;
 	kshim_pmm_free_hook = free_hook;
 }
 
@@ -226,9 +230,104 @@ static int translate(uint16_t sid, uint64_t iova, bool write, uint64_t *pa)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- interrupt requests (§5.1) */
+
+static void iec_drop(bool global, uint16_t index, unsigned im)
+{
+	for (unsigned i = 0; i < VTDM_IEC; i++) {
+		if (vtdm.iec[i].valid && (global || (vtdm.iec[i].index >> im) == (index >> im)))
+			vtdm.iec[i].valid = false;
+	}
+}
+
+/* The entry at index, through the interrupt entry cache (which keeps only present entries). */
+static void irte_of(uint16_t index, uint64_t *lo, uint64_t *hi)
+{
+	unsigned slot = index % VTDM_IEC;
+
+	if (vtdm.iec[slot].valid && vtdm.iec[slot].index == index) {
+		*lo = vtdm.iec[slot].lo;
+		*hi = vtdm.iec[slot].hi;
+		return;
+	}
+	uint64_t base = vtdm.irta_live & VTD_IRTA_ADDR_MASK;
+	*lo = mem64(base + (uint64_t)index * 16);
+	*hi = mem64(base + (uint64_t)index * 16 + 8);
+	if (*lo & 1)
+	{
+		vtdm.iec[slot].valid = true;
+		vtdm.iec[slot].index = index;
+		vtdm.iec[slot].lo = *lo;
+		vtdm.iec[slot].hi = *hi;
+	}
+}
+
+static bool deliver(uint8_t vector)
+{
+	vtdm.irr[vector]++;
+	vtdm.irq_delivered++;
+	return true;
+}
+
+static bool block(uint16_t sid, uint16_t index, uint8_t reason)
+{
+	vtdm.irq_blocked++;
+	if (!vtdm.ir_no_fault_records)
+		record_fault(sid, (uint64_t)index << 48, reason, true);
+	return false;
+}
+
+bool vtdm_irq(uint16_t sid, uint64_t addr, uint32_t data)
+{
+	bool eime = vtdm.irta_live & VTD_IRTA_EIME;
+
+	if (!(addr & (1u << 4))) {
+		/* Compatibility format: vector in data 7:0. */
+		if (!(vtdm.gsts & VTD_GCMD_IRE) || vtdm.ir_compat_passes || ((vtdm.gsts & VTD_GCMD_CFI) && !eime))
+			return deliver((uint8_t)data);
+		return block(sid, 0, VTD_FR_IR_COMPAT_BLOCKED);
+	}
+	if (!(vtdm.gsts & VTD_GCMD_IRE))
+		return block(sid, 0, VTD_FR_IR_RSVD_REQUEST);
+	uint16_t index = (uint16_t)(((addr >> 5) & 0x7fff) | ((addr >> 2) & 1) << 15);
+	if (addr & (1u << 3))
+		index = (uint16_t)(index + (data & 0xffff));
+	if (index >= 2u << (vtdm.irta_live & 0xf))
+		return block(sid, index, VTD_FR_IR_INDEX_OVER);
+	uint64_t lo, hi;
+	irte_of(index, &lo, &hi);
+	if (!(lo & 1))
+		return block(sid, index, VTD_FR_IR_NOT_PRESENT);
+	if ((lo & 0xff00f000ull) || (hi >> 20) || (!eime && ((lo >> 32) & ~0xff00ull)))
+		return block(sid, index, VTD_FR_IR_IRTE_RSVD);
+	unsigned svt = (hi >> 18) & 3, sq = (hi >> 16) & 3;
+	uint16_t want = (uint16_t)hi;
+	static const uint16_t mask[4] = { 0xffff, 0xfffb, 0xfff9, 0xfff8 };
+	bool sid_ok = svt == 0 || (svt == 1 && (sid & mask[sq]) == (want & mask[sq])) ||
+		      (svt == 2 && (sid >> 8) >= (want >> 8) && (sid >> 8) <= (want & 0xff));
+	if (!vtdm.ir_no_sid_check && !sid_ok)
+		return block(sid, index, VTD_FR_IR_SID_MISMATCH);
+	if (((lo >> 5) & 7) != 0 || (lo & 4))
+		fail("entry %u: not fixed delivery in physical mode (lo 0x%lx)", index, lo);
+	if ((eime ? (uint32_t)(lo >> 32) : (uint32_t)(lo >> 40) & 0xff) != lapic_id())
+		fail("entry %u names destination 0x%lx, not this CPU", index, lo >> 32);
+	return deliver((uint8_t)(lo >> 16));
+}
+
 int vtdm_dma(uint16_t sid, uint64_t iova, void *buf, uint32_t len, bool write)
 {
 	uint8_t *b = buf;
+
+	if (write && (iova & ~0xfffffull) == 0xfee00000ull) {
+		/* Not memory: each dword is an interrupt request the unit remaps or blocks. */
+		bool all = true;
+		for (uint32_t i = 0; i + 4 <= len; i += 4) {
+			uint32_t data;
+			memcpy(&data, b + i, 4);
+			all &= vtdm_irq(sid, iova + i, data);
+		}
+		return all ? 0 : CR_EFAULT;
+	}
 
 	for (uint32_t done = 0; done < len;) {
 		uint64_t a = iova + done;
@@ -324,6 +423,13 @@ static void queue_process(void)
 		case VTD_INV_IOTLB:
 			tlb_invalidate((d->lo >> 4) & 3, (uint16_t)(d->lo >> 16), d->hi & ~0xfffull, (unsigned)(d->hi & 0x3f));
 			break;
+		case VTD_INV_IEC:
+			if (d->lo & VTD_INV_IEC_INDEX)
+				vtdm.iec_index++;
+			else
+				vtdm.iec_global++;
+			iec_drop(!(d->lo & VTD_INV_IEC_INDEX), (uint16_t)(d->lo >> 32), (unsigned)((d->lo >> 27) & 0x1f));
+			break;
 		case VTD_INV_WAIT:
 			vtdm.qi_waits++;
 			if (d->lo & VTD_INV_WAIT_SW) {
@@ -345,8 +451,28 @@ static void gcmd_write(uint32_t v)
 	vtdm.gcmd_writes++;
 	if ((vtdm.gsts & VTD_GCMD_QIE) && !(v & VTD_GCMD_QIE))
 		fail("a Global Command write dropped queued invalidation (gcmd 0x%x, gsts 0x%x)", v, vtdm.gsts);
-	if (v & (VTD_GCMD_SFL | VTD_GCMD_SIRTP | VTD_GCMD_IRE))
+	if (v & VTD_GCMD_SFL)
 		fail("unexpected Global Command 0x%x", v);
+	if ((vtdm.gsts & VTD_GCMD_IRE) && !(v & VTD_GCMD_IRE) && !(v & VTD_GCMD_SIRTP))
+		fail("a Global Command write dropped interrupt remapping (gcmd 0x%x, gsts 0x%x)", v, vtdm.gsts);
+	if (v & VTD_GCMD_CFI)
+		fail("compatibility format interrupts allowed (GCMD.CFI set: 0x%x)", v);
+	if (v & VTD_GCMD_SIRTP) {
+		if (!(vtdm.ecap & VTD_ECAP_IR))
+			fail("interrupt remap table pointer set on a unit without IR");
+		vtdm.sirtp++;
+		vtdm.irta_live = vtdm.irta;
+		vtdm.gsts |= VTD_GCMD_SIRTP;	/* IRTPS */
+	}
+	if ((v & VTD_GCMD_IRE) && !(vtdm.gsts & VTD_GCMD_IRE)) {
+		if (!(vtdm.gsts & VTD_GCMD_SIRTP))
+			fail("interrupt remapping enabled before a table pointer was set");
+		if (!(vtdm.gsts & VTD_GCMD_QIE))
+			fail("interrupt remapping enabled without queued invalidation");
+		vtdm.gsts |= VTD_GCMD_IRE;
+	} else if (!(v & VTD_GCMD_IRE)) {
+		vtdm.gsts &= ~VTD_GCMD_IRE;
+	}
 	if ((v & VTD_GCMD_TE) != (vtdm.gsts & VTD_GCMD_TE) && !vtdm.stuck_te) {
 		vtdm.gsts ^= VTD_GCMD_TE;
 		if (v & VTD_GCMD_TE)
@@ -399,6 +525,7 @@ uint64_t vtd_read64(struct vtd_unit *u, uint32_t off)
 	case VTD_IQH:		return vtdm.iqh;
 	case VTD_IQT:		return vtdm.iqt;
 	case VTD_IQA:		return vtdm.iqa;
+	case VTD_IRTA:		return vtdm.irta;
 	case IRO + VTD_IOTLB_OFF:	return vtdm.iotlb;
 	}
 	if (off >= FRO && off < FRO + VTDM_NFR * 16 && off % 8 == 0) {
@@ -469,6 +596,9 @@ void vtd_write64(struct vtd_unit *u, uint32_t off, uint64_t v)
 	case VTD_IQA:
 		vtdm.iqa = v;
 		return;
+	case VTD_IRTA:
+		vtdm.irta = v;
+		return;
 	case VTD_IQT:
 		vtdm.iqt = v;
 		if (vtdm.gsts & VTD_GCMD_QIE)
@@ -528,17 +658,43 @@ uint32_t lapic_id(void)
 	return 0;
 }
 
+enum apic_mode lapic_mode(void)
+{
+	return vtdm.x2apic ? APIC_MODE_X2APIC : APIC_MODE_XAPIC;
+}
+
 bool lapic_irr_pending(uint8_t vector)
 {
-	(void)vector;
-	return vtdm.fault_events != events_taken;
+	if (vector == vtdm.fedata)
+		return vtdm.fault_events != events_taken;
+	return vtdm.irr[vector] != 0;
 }
 
 int irq_alloc_vector(irq_handler_fn handler, void *ctx)
 {
 	(void)handler;
 	(void)ctx;
-	return 0x50;
+	return (int)(0x50 + vectors_given++);
+}
+
+/* One I/O APIC (id 0), whose SCI pin is open when vtdm.ioapic_sci_open. */
+unsigned ioapic_ids(uint8_t *ids, unsigned max)
+{
+	if (!max)
+		return 0;
+	ids[0] = 0;
+	return 1;
+}
+
+void ioapic_reprogram(void)
+{
+	if (!vtdm.ioapic_sci_open)
+		return;
+	irq_remap_free(&vtdm.sci_remap);
+	uint64_t rte;
+	if (irq_remap_ioapic(0, VTDM_SCI_VECTOR, true, false, &rte, &vtdm.sci_remap) < 0)
+		rte = VTDM_SCI_VECTOR | (1ull << 15);	/* compatibility format, as ioapic.c writes it */
+	vtdm.sci_rte = rte;
 }
 
 void irq_free_vector(unsigned int vector)

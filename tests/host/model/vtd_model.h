@@ -16,7 +16,16 @@
  *    QEMU's collapsing of faults from a source with one pending, overflow,
  *    and the fault event;
  *  - a check, on every page the kernel frees, that neither the caches nor
- *    the tables still lead a device to it.
+ *    the tables still lead a device to it;
+ *  - interrupt remapping (§5.1): IRTA and SIRTP, IRE and CFI with their
+ *    status bits, an interrupt entry cache that keeps what it read until an
+ *    IEC descriptor drops it, and interrupt requests (a device's write into
+ *    0xFEE0_0000-0xFEEF_FFFF) in compatibility format (blocked when CFIS is
+ *    clear or EIME set, fault 0x25) and remappable format (index beyond the
+ *    table 0x21, not present 0x22, reserved bits 0x24, source id 0x26),
+ *    delivered into a modelled IRR; and the ways QEMU's unit differs
+ *    (compatibility format passed through, no source id on a device's DMA
+ *    write, no interrupt-remapping fault records).
  * Anything the driver does wrong is recorded in vtd_model.failed.
  */
 #ifndef CAPROCK_TESTS_VTD_MODEL_H
@@ -25,11 +34,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kernel/iommu/irq_remap.h"
 #include "kernel/pci/pci.h"
 
 #define VTDM_NFR	4
 #define VTDM_TLB	256
 #define VTDM_DEVS	8
+#define VTDM_IEC	64
+#define VTDM_SCI_VECTOR	0x39
+#define VTDM_IOAPIC_SID	0xff00
 
 struct vtdm_tlb {
 	bool valid;
@@ -46,21 +59,32 @@ struct vtd_model {
 	uint32_t ver;
 	bool stuck_te;			/* GSTS.TES never follows GCMD.TE (a unit that hangs) */
 	bool ignore_te;			/* translation "enabled" but nothing translated (a broken unit) */
+	bool ir_compat_passes;		/* compatibility format delivered even with CFIS clear (QEMU) */
+	bool ir_no_sid_check;		/* device writes carry no source id: SVT not applied (QEMU) */
+	bool ir_no_fault_records;	/* blocked interrupt requests are not recorded (QEMU 10) */
+	bool x2apic;			/* what lapic_mode() says */
+	bool ioapic_sci_open;		/* an I/O APIC pin (the SCI) is routed before the unit comes up */
 
 	/* registers */
 	uint32_t gsts, fsts, fectl, fedata, feaddr;
 	uint64_t rtaddr, ccmd, iotlb, iva, iqa, iqt, iqh;
 	uint64_t frcd_lo[VTDM_NFR], frcd_hi[VTDM_NFR];
+	uint64_t irta, irta_live;		/* as written; as latched by SIRTP */
 	unsigned next_frcd;
 
 	/* caches */
 	struct { bool valid; uint64_t lo, hi; } ctx_cache[65536 / 64];	/* indexed by sid % 1024 */
 	struct vtdm_tlb tlb[VTDM_TLB];
+	struct { bool valid; uint16_t index; uint64_t lo, hi; } iec[VTDM_IEC];	/* indexed by index % VTDM_IEC */
 
 	/* what happened */
 	unsigned gcmd_writes, te_on, te_off, srtp, wbf, qi_enables;
 	unsigned cc_inval, iotlb_inval, qi_descs, qi_waits;
 	unsigned fault_events, faults_recorded, faults_collapsed;
+	unsigned sirtp, iec_global, iec_index, irq_delivered, irq_blocked;
+	uint8_t irr[256];			/* interrupts delivered, by vector, not yet taken */
+	uint64_t sci_rte;			/* what ioapic_reprogram last wrote for the SCI pin */
+	struct irq_remap_handle sci_remap;
 	char failed[256];
 };
 
@@ -74,6 +98,9 @@ void vtdm_add_device(struct pci_dev *d);
 
 /* A DMA by source sid at iova: 0 and the data moved, or CR_EFAULT (blocked; a fault recorded). */
 int vtdm_dma(uint16_t sid, uint64_t iova, void *buf, uint32_t len, bool write);
+
+/* An interrupt request: a write of data at addr (0xFEEx_xxxx) by sid; true if delivered. */
+bool vtdm_irq(uint16_t sid, uint64_t addr, uint32_t data);
 
 /* The fault event was raised (an MSI) since the count was last taken. */
 unsigned vtdm_take_events(void);
