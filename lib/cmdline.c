@@ -149,7 +149,7 @@ static bool parse_bench_job(struct span s, enum bench_pattern *pat, uint32_t *by
 /* Keys that take one value; a second occurrence is an error. */
 enum scalar_key { K_MODE, K_NSID, K_DMA, K_JOB, K_QD, K_SECONDS, K_SELFTEST, K_RUN_TIMEOUT, K_SERVE_SECONDS,
 		  K_CLOCK, K_APIC_MODE, K_APIC_TIMER, K_DEV, K_BENCH_PATH, K_BENCH_DEVS, K_FAULT, K_DMA_COPY,
-		  K_IOMMU_INVAL, K_NKEYS };
+		  K_IOMMU_INVAL, K_SMP_CPUS, K_NKEYS };
 
 /* A decimal number at *i without leading zeros; false if there is none. */
 static bool take_number(struct span s, size_t *i, bool zero_ok)
@@ -287,6 +287,10 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 			o->apic_timer = APIC_REQ_TSC_DEADLINE;
 		else
 			ok = false;
+	} else if (span_is(k, "smp.cpus")) {
+		/* 1 keeps the boot CPU alone, as before SMP. */
+		key = K_SMP_CPUS;
+		ok = parse_u32_range(v, 1, CMDLINE_MAX_SMP_CPUS, &o->smp_cpus);
 	} else if (span_is(k, "selftest")) {
 		key = K_SELFTEST;
 		if (span_is(v, "hostile"))

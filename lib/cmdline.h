@@ -17,6 +17,7 @@
 
 #define CMDLINE_MAX_EXTENTS	16
 #define CMDLINE_MAX_ERRORS	8
+#define CMDLINE_MAX_SMP_CPUS	4096	/* smp.cpus= upper bound: more than any instance has */
 #define CMDLINE_ERROR_LEN	160
 
 enum run_mode {
@@ -105,6 +106,7 @@ struct boot_options {
 	enum clock_source clock_source;	/* clock.source=: CLOCK_SRC_NONE = the most trusted available */
 	enum apic_request apic_mode;	/* apic.mode=: APIC_REQ_AUTO, _XAPIC or _X2APIC */
 	enum apic_request apic_timer;	/* apic.timer=: APIC_REQ_AUTO, _PERIODIC or _TSC_DEADLINE */
+	uint32_t smp_cpus;		/* smp.cpus=: at most this many CPUs, the boot CPU included; 0 = all */
 
 	unsigned int nerrors;		/* may exceed CMDLINE_MAX_ERRORS; extra messages dropped */
 	char errors[CMDLINE_MAX_ERRORS][CMDLINE_ERROR_LEN];

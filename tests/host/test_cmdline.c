@@ -50,6 +50,7 @@ static void assert_defaults(const struct boot_options *o)
 	assert_int_equal(o->clock_source, CLOCK_SRC_NONE);
 	assert_int_equal(o->apic_mode, APIC_REQ_AUTO);
 	assert_int_equal(o->apic_timer, APIC_REQ_AUTO);
+	assert_int_equal(o->smp_cpus, 0);
 	assert_int_equal(o->nerrors, 0);
 }
 
@@ -209,6 +210,27 @@ static void test_apic_keys(void **state UNUSED)
 	assert_one_error(parse("apic.mode=x3apic"), "bad value", "apic.mode=x3apic");
 	assert_one_error(parse("apic.timer=periodic apic.timer=auto"), "duplicate key", NULL);
 	assert_one_error(parse("apic.timer=deadline"), "bad value", NULL);
+}
+
+/* smp.cpus=N: at most N processors, the boot CPU included; 0 in opts means every enabled one. */
+static void test_smp_cpus(void **state UNUSED)
+{
+	struct boot_options *o = parse("smp.cpus=1");
+
+	assert_int_equal(o->smp_cpus, 1);
+	assert_int_equal(o->nerrors, 0);
+	o = parse("smp.cpus=4");
+	assert_int_equal(o->smp_cpus, 4);
+	assert_int_equal(o->nerrors, 0);
+	o = parse("smp.cpus=4096");
+	assert_int_equal(o->smp_cpus, 4096);
+	assert_int_equal(o->nerrors, 0);
+	assert_one_error(parse("smp.cpus=0"), "bad value", "smp.cpus=0");
+	assert_one_error(parse("smp.cpus=4097"), "bad value", NULL);
+	assert_one_error(parse("smp.cpus=-1"), "bad value", NULL);
+	assert_one_error(parse("smp.cpus="), "bad value", NULL);
+	assert_one_error(parse("smp.cpus=two"), "bad value", NULL);
+	assert_one_error(parse("smp.cpus=2 smp.cpus=3"), "duplicate key", NULL);
 }
 
 static void test_read_single_extent(void **state UNUSED)
@@ -969,6 +991,7 @@ int main(void)
 		cmocka_unit_test(test_error_several_in_one_line_all_counted),
 		cmocka_unit_test(test_error_count_exceeds_stored_messages),
 		cmocka_unit_test(test_error_long_token_is_truncated_safely),
+		cmocka_unit_test(test_smp_cpus),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_names_round_trip_through_parser),
 	};
