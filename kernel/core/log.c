@@ -6,6 +6,7 @@
 #include <stdarg.h>
 
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/smp.h"
 #include "kernel/arch/x86_64/uart.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/core/power.h"
@@ -62,13 +63,20 @@ unsigned int klog_error_count(void)
 
 void panic(const char *fmt, ...)
 {
+	char msg[LOG_LINE_MAX - 32];
 	va_list ap;
 
 	irq_disable();
-	klog_write("panic: ", 7);
+	/* One CPU reports; any other that panics meanwhile is being stopped by it. */
+	if (!smp_panic_claim())
+		smp_stop_self();
+	unsigned int stuck = smp_stop_others();
 	va_start(ap, fmt);
-	vlog(fmt, ap);
+	fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	kprintf("panic: %s cpu=%u", msg, smp_this_cpu_index());
+	if (stuck)
+		kprintf("cpu: %u other processors did not acknowledge the stop", stuck);
 	trap_print_backtrace(read_rbp());
 	error_count++;
 	power_off_after_run(false);

@@ -10,6 +10,7 @@
 
 #include "kernel/acpi/acpi.h"
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/smp.h"
 #include "kernel/core/clock.h"
 #include "kernel/core/log.h"
 
@@ -20,6 +21,11 @@ void power_off_after_run(bool pass)
 	unsigned int errors = klog_error_count();
 
 	irq_disable();
+	/* The APs are parked with interrupts off already; stopped, nothing can wake them before S5. */
+	unsigned int stuck = smp_stop_others();
+	if (stuck)
+		kerror("cpu: error %u processors did not acknowledge the stop before power-off", stuck);
+	errors = klog_error_count();
 	if (errors)
 		pass = false;
 	if (clock_ready())

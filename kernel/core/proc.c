@@ -27,7 +27,7 @@ static bool fpu_initial_saved;
 
 extern char trap_exit[];
 
-struct proc *proc_current(void) { return percpu.cpu_current; }
+struct proc *proc_current(void) { return this_cpu()->cpu_current; }
 struct proc *proc_table(unsigned int i) { return i < PROC_MAX ? &procs[i] : NULL; }
 
 static int map_user_pages(uint64_t root, uint64_t va, uint64_t npages, uint64_t flags)

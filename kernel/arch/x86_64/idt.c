@@ -13,6 +13,7 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/percpu.h"
+#include "kernel/arch/x86_64/smp.h"
 #include "kernel/core/log.h"
 #include "kernel/core/sched.h"
 
@@ -48,12 +49,18 @@ void idt_init(void)
 			.offset_lo = (uint16_t)addr,
 			.selector = KERNEL_CS,
 			/* NMI, #DF and #MC may arrive on a broken stack. */
-			.ist = (v == 2 || v == 8 || v == 18) ? IST_EMERGENCY : 0,
+			.ist = (v == VECTOR_NMI || v == 8 || v == 18) ? IST_EMERGENCY : 0,
 			.type_attr = GATE_INTERRUPT,
 			.offset_mid = (uint16_t)(addr >> 16),
 			.offset_hi = (uint32_t)(addr >> 32),
 		};
 	}
+	idt_load();
+}
+
+/* Every CPU uses the one IDT: the gates name no per-CPU state (IST indexes each CPU's own TSS). */
+void idt_load(void)
+{
 	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) desc = {
 		sizeof(idt) - 1, (uint64_t)idt };
 	lidt(&desc);
@@ -80,6 +87,8 @@ void trap_dispatch(struct trap_frame *tf)
 {
 	uint64_t v = tf->vector;
 
+	if (v == VECTOR_NMI && smp_nmi_stop_requested())
+		smp_stop_self();	/* another CPU panicked or powers off: halt here for good */
 	if (v < 32) {
 		exception_dispatch(tf);
 	} else if (v == VECTOR_TIMER) {
@@ -89,9 +98,9 @@ void trap_dispatch(struct trap_frame *tf)
 	} else if (v == VECTOR_SPURIOUS || (v >= VECTOR_PIC_BASE && v < VECTOR_PIC_BASE + 16)) {
 		/* Spurious LAPIC or masked-8259 interrupt: no EOI is owed. */
 	} else if (v < 256 && vectors[v].handler) {
-		percpu.cpu_in_irq++;
+		this_cpu()->cpu_in_irq++;
 		vectors[v].handler(vectors[v].ctx, (unsigned int)v);
-		percpu.cpu_in_irq--;
+		this_cpu()->cpu_in_irq--;
 		lapic_eoi();
 	} else {
 		kerror("irq: error unexpected vector=0x%lx", v);
