@@ -149,7 +149,7 @@ static bool parse_bench_job(struct span s, enum bench_pattern *pat, uint32_t *by
 /* Keys that take one value; a second occurrence is an error. */
 enum scalar_key { K_MODE, K_NSID, K_DMA, K_JOB, K_QD, K_SECONDS, K_SELFTEST, K_RUN_TIMEOUT, K_SERVE_SECONDS,
 		  K_CLOCK, K_APIC_MODE, K_APIC_TIMER, K_DEV, K_BENCH_PATH, K_BENCH_DEVS, K_FAULT, K_DMA_COPY,
-		  K_IOMMU_INVAL, K_SMP_CPUS, K_NKEYS };
+		  K_IOMMU_INVAL, K_SMP_CPUS, K_FAULT_CPU, K_NKEYS };
 
 /* A decimal number at *i without leading zeros; false if there is none. */
 static bool take_number(struct span s, size_t *i, bool zero_ok)
@@ -312,6 +312,13 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 		     parse_u32_range((struct span){ v.p + 4, v.n - 4 }, 0, 63, &unit);
 		if (ok)
 			o->fault_provider = (int)unit;
+	} else if (span_is(k, "fault.cpu")) {
+		/* Fault injection: that processor gets INIT but no STARTUP; bring-up must time out and go on. */
+		uint32_t id;
+		key = K_FAULT_CPU;
+		ok = parse_u32_range(v, 0, UINT32_MAX, &id);
+		if (ok)
+			o->fault_cpu = id;
 	} else if (span_is(k, "bench.path")) {
 		key = K_BENCH_PATH;
 		if (span_is(v, "provider"))
@@ -360,6 +367,7 @@ void cmdline_parse(const char *line, struct boot_options *o)
 	o->bench_seconds = 5;
 	o->clock_source = CLOCK_SRC_NONE;
 	o->fault_provider = -1;
+	o->fault_cpu = -1;
 	if (!line)
 		return;
 

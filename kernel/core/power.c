@@ -21,10 +21,17 @@ void power_off_after_run(bool pass)
 	unsigned int errors = klog_error_count();
 
 	irq_disable();
-	/* The APs are parked with interrupts off already; stopped, nothing can wake them before S5. */
-	unsigned int stuck = smp_stop_others();
-	if (stuck)
-		kerror("cpu: error %u processors did not acknowledge the stop before power-off", stuck);
+	/*
+	 * The APs are parked with interrupts off already; stopped (NMI, then a
+	 * halt they never leave) nothing can wake them before S5.
+	 */
+	unsigned int others = smp_cpus_online() - 1;
+	(void)smp_stop_others();
+	if (others && smp_cpus_stopped() == others)
+		kprintf("cpu: stopped count=%u by=nmi", others);
+	else if (others)
+		kerror("cpu: error %u of %u processors did not acknowledge the stop before power-off",
+		       others - smp_cpus_stopped(), others);
 	errors = klog_error_count();
 	if (errors)
 		pass = false;

@@ -901,6 +901,19 @@ static void test_fault_provider(void **state UNUSED)
 	assert_one_error(parse("fault.provider=sda"), "bad value", NULL);
 }
 
+/* fault.cpu=APICID: that processor gets INIT but no STARTUP, so it never comes online. */
+static void test_fault_cpu(void **state UNUSED)
+{
+	assert_int_equal(parse("")->fault_cpu, -1);
+	assert_int_equal(parse("fault.cpu=2")->fault_cpu, 2);
+	assert_int_equal(parse("fault.cpu=0")->fault_cpu, 0);
+	assert_int_equal(parse("fault.cpu=0xffffffff")->fault_cpu, 0xffffffffll);
+	assert_int_equal(parse("fault.cpu=259 smp.cpus=4")->nerrors, 0);
+	assert_one_error(parse("fault.cpu=0x100000000"), "bad value", NULL);
+	assert_one_error(parse("fault.cpu=cpu1"), "bad value", NULL);
+	assert_one_error(parse("fault.cpu=1 fault.cpu=2"), "duplicate", NULL);
+}
+
 static void test_dma_copy(void **state UNUSED)
 {
 	assert_int_equal(parse("")->dma_copy, DMA_COPY_AUTO);
@@ -970,6 +983,7 @@ int main(void)
 		cmocka_unit_test(test_bench_path_and_devs),
 		cmocka_unit_test(test_selftest_kinds),
 		cmocka_unit_test(test_fault_provider),
+		cmocka_unit_test(test_fault_cpu),
 		cmocka_unit_test(test_dma_copy),
 		cmocka_unit_test(test_selftest_bad_value),
 		cmocka_unit_test(test_everything_at_once),

@@ -207,7 +207,7 @@ static int send(uint32_t apic_id, uint32_t icr_low)
 }
 
 /* INIT-SIPI-SIPI for one AP at percpu index cpu; true once it reported online. */
-static bool start_ap(struct trampoline *t, unsigned int cpu, uint32_t apic_id)
+static bool start_ap(struct trampoline *t, unsigned int cpu, uint32_t apic_id, bool withhold_startup)
 {
 	struct smp_cpu *c = &cpus[cpu];
 	uint64_t stack = pmm_alloc(AP_STACK_PAGES, 1, PMM_NO_LIMIT);
@@ -230,7 +230,9 @@ static bool start_ap(struct trampoline *t, unsigned int cpu, uint32_t apic_id)
 	if (send(apic_id, apic_icr_init()) < 0)
 		goto abandon;
 	clock_delay_us(INIT_DELAY_US);
-	for (int i = 0; i < 2; i++) {
+	if (withhold_startup)
+		kprintf("cpu: fault injected apic_id=%u startup=withheld", apic_id);
+	for (int i = 0; i < 2 && !withhold_startup; i++) {
 		if (send(apic_id, t->t_sipi) < 0)
 			goto abandon;
 		clock_delay_us(SIPI_DELAY_US);
@@ -292,7 +294,8 @@ void smp_init(const struct boot_options *opts)
 		return;
 	}
 	for (unsigned i = 0; i < plan.n; i++) {
-		if (plan.e[i].decision == SMP_START && start_ap(&t, ncpus, plan.e[i].apic_id))
+		uint32_t id = plan.e[i].apic_id;
+		if (plan.e[i].decision == SMP_START && start_ap(&t, ncpus, id, opts->fault_cpu == (int64_t)id))
 			ncpus++;
 	}
 	/* Every AP that will ever use the trampoline's tables has left them, or was sent INIT. */
@@ -345,6 +348,11 @@ unsigned int smp_stop_others(void)
 	(void)smp_wait(&w, STOP_TIMEOUT_MS * NSEC_PER_MSEC, NULL);
 	unsigned int got = __atomic_load_n(&nstopped, __ATOMIC_ACQUIRE);
 	return ncpus - 1 - (got < ncpus - 1 ? got : ncpus - 1);
+}
+
+unsigned int smp_cpus_stopped(void)
+{
+	return __atomic_load_n(&nstopped, __ATOMIC_ACQUIRE);
 }
 
 bool smp_panic_claim(void)

@@ -43,6 +43,9 @@ __attribute__((noreturn)) void smp_stop_self(void);
  */
 unsigned int smp_stop_others(void);
 
+/* CPUs halted by smp_stop_others so far. */
+unsigned int smp_cpus_stopped(void);
+
 /*
  * First CPU to panic wins; false on any other (it should halt: the winner
  * stops it).
