@@ -98,6 +98,7 @@ struct boot_options {
 	char dev[CMDLINE_DEV_BYTES];	/* nvme.dev=: the device the jobs address; "" = the default */
 	int fault_provider;		/* fault.provider=nvmeN: that provider faults on purpose; -1 none */
 	int64_t fault_cpu;		/* fault.cpu=APICID: no STARTUP for that processor (never starts); -1 none */
+	int fault_panic_cpu;		/* fault.panic=cpuN: CPU N panics once online (tests the stop); -1 none */
 	enum bench_path bench_path;
 	bool bench_all_devs;		/* bench.devs=all: every controller's first namespace */
 	unsigned int nbench_devs;

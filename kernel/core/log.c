@@ -70,7 +70,10 @@ void panic(const char *fmt, ...)
 	/* One CPU reports; any other that panics meanwhile is being stopped by it. */
 	if (!smp_panic_claim())
 		smp_stop_self();
+	bool others = smp_cpus_online() > 1;
 	unsigned int stuck = smp_stop_others();
+	if (others)
+		klog_write("\n", 1);	/* a stopped CPU may have left half a line */
 	va_start(ap, fmt);
 	fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);

@@ -914,6 +914,19 @@ static void test_fault_cpu(void **state UNUSED)
 	assert_one_error(parse("fault.cpu=1 fault.cpu=2"), "duplicate", NULL);
 }
 
+/* fault.panic=cpuN: CPU N (0 = the boot CPU) panics once online; the others must be stopped. */
+static void test_fault_panic(void **state UNUSED)
+{
+	assert_int_equal(parse("")->fault_panic_cpu, -1);
+	assert_int_equal(parse("fault.panic=cpu0")->fault_panic_cpu, 0);
+	assert_int_equal(parse("fault.panic=cpu3")->fault_panic_cpu, 3);
+	assert_int_equal(parse("fault.panic=cpu4095")->nerrors, 0);
+	assert_one_error(parse("fault.panic=cpu4096"), "bad value", NULL);
+	assert_one_error(parse("fault.panic=3"), "bad value", NULL);
+	assert_one_error(parse("fault.panic=cpu"), "bad value", NULL);
+	assert_one_error(parse("fault.panic=cpu1 fault.panic=cpu2"), "duplicate", NULL);
+}
+
 static void test_dma_copy(void **state UNUSED)
 {
 	assert_int_equal(parse("")->dma_copy, DMA_COPY_AUTO);
@@ -984,6 +997,7 @@ int main(void)
 		cmocka_unit_test(test_selftest_kinds),
 		cmocka_unit_test(test_fault_provider),
 		cmocka_unit_test(test_fault_cpu),
+		cmocka_unit_test(test_fault_panic),
 		cmocka_unit_test(test_dma_copy),
 		cmocka_unit_test(test_selftest_bad_value),
 		cmocka_unit_test(test_everything_at_once),

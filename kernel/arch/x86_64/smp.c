@@ -70,9 +70,11 @@ struct smp_cpu {
 	bool sc_x2apic;		/* the AP's local APIC ended up in x2APIC mode */
 };
 
-/* Index = percpu index; entries [0, ncpus) are online. */
+/* Index = percpu index; the next AP to start gets index ncpus (a failed one's is reused). */
 static struct smp_cpu cpus[CPU_MAX];
 static unsigned int ncpus = 1;
+static bool aps_launched;	/* some AP was sent INIT: APIC ids now tell CPUs apart */
+static int panic_on_cpu = -1;	/* fault.panic=cpuN */
 /* The CR0 and CR4 every AP loads: the BSP's, after paging_init and fpu_init. */
 static uint64_t bsp_cr0, bsp_cr4;
 
@@ -83,18 +85,27 @@ static uint32_t panic_owner;	/* APIC id + 1 of the CPU that panicked first */
 
 void smp_ap_entry(unsigned int cpu);
 
+static bool online(unsigned int i)
+{
+	return __atomic_load_n(&cpus[i].sc_state, __ATOMIC_ACQUIRE) == AP_ONLINE;
+}
+
 unsigned int smp_cpus_online(void)
 {
-	return ncpus;
+	unsigned int n = 0;
+
+	for (unsigned i = 0; i < CPU_MAX; i++)
+		n += online(i);
+	return n ? n : 1;
 }
 
 unsigned int smp_this_cpu_index(void)
 {
-	if (ncpus == 1)
+	if (!aps_launched)
 		return 0;
 	uint32_t id = lapic_id();
-	for (unsigned i = 0; i < ncpus; i++) {
-		if (cpus[i].sc_apic_id == id)
+	for (unsigned i = 0; i < CPU_MAX; i++) {
+		if (online(i) && cpus[i].sc_apic_id == id)
 			return i;
 	}
 	return 0;
@@ -127,8 +138,9 @@ void smp_ap_entry(unsigned int cpu)
 
 	uint32_t expected = AP_STARTING;
 	/* Late after all (the BSP gave up on it): stay out of everything. */
-	(void)__atomic_compare_exchange_n(&c->sc_state, &expected, AP_ONLINE, false, __ATOMIC_ACQ_REL,
-					  __ATOMIC_ACQUIRE);
+	if (__atomic_compare_exchange_n(&c->sc_state, &expected, AP_ONLINE, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE) && (int)cpu == panic_on_cpu)
+		panic("fault injected fault.panic=cpu%u apic_id=%u", cpu, c->sc_seen_apic_id);
 	park_forever();
 }
 
@@ -225,6 +237,7 @@ static bool start_ap(struct trampoline *t, unsigned int cpu, uint32_t apic_id, b
 			       .sc_ist_top = (uint64_t)phys_to_virt(ist) + AP_IST_PAGES * PAGE_SIZE };
 	t->t_params->tp_stack = (uint64_t)phys_to_virt(stack) + AP_STACK_PAGES * PAGE_SIZE;
 	t->t_params->tp_cpu = cpu;
+	aps_launched = true;
 	mb();	/* the parameters are in memory before the AP can run (lapic_send_ipi fences too) */
 
 	if (send(apic_id, apic_icr_init()) < 0)
@@ -273,6 +286,7 @@ void smp_init(const struct boot_options *opts)
 	bool x2apic = lapic_mode() == APIC_MODE_X2APIC;
 
 	cpus[0] = (struct smp_cpu){ .sc_apic_id = lapic_id(), .sc_state = AP_ONLINE, .sc_x2apic = x2apic };
+	panic_on_cpu = opts->fault_panic_cpu;
 	percpu_blocks[0].cpu_apic_id = cpus[0].sc_apic_id;
 	if (!acpi.have_madt) {
 		kprintf("cpu: no MADT: the boot processor only");
@@ -309,6 +323,8 @@ void smp_init(const struct boot_options *opts)
 			       cpus[i].sc_x2apic ? "x2apic" : "xapic", apic_mode_name(lapic_mode()));
 	}
 	report(&plan, limited);
+	if (panic_on_cpu == 0)
+		panic("fault injected fault.panic=cpu0 apic_id=%u", cpus[0].sc_apic_id);
 }
 
 /* ---------------------------------------------------------------- stopping */
@@ -335,19 +351,19 @@ unsigned int smp_stop_others(void)
 {
 	unsigned int want = 0;
 
-	if (ncpus == 1 || others_stopped)
+	if (!aps_launched || others_stopped)
 		return 0;
 	others_stopped = true;
 	uint32_t self = lapic_id();
 	__atomic_store_n(&stop_by_apic, self + 1, __ATOMIC_RELEASE);
-	for (unsigned i = 0; i < ncpus; i++) {
-		if (cpus[i].sc_apic_id != self && lapic_send_ipi(cpus[i].sc_apic_id, apic_icr_nmi()) == 0)
+	for (unsigned i = 0; i < CPU_MAX; i++) {
+		if (online(i) && cpus[i].sc_apic_id != self && lapic_send_ipi(cpus[i].sc_apic_id, apic_icr_nmi()) == 0)
 			want++;
 	}
 	struct smp_waiter w = { all_stopped, now_ns, relax, &want };
 	(void)smp_wait(&w, STOP_TIMEOUT_MS * NSEC_PER_MSEC, NULL);
 	unsigned int got = __atomic_load_n(&nstopped, __ATOMIC_ACQUIRE);
-	return ncpus - 1 - (got < ncpus - 1 ? got : ncpus - 1);
+	return want - (got < want ? got : want);
 }
 
 unsigned int smp_cpus_stopped(void)
@@ -358,7 +374,7 @@ unsigned int smp_cpus_stopped(void)
 bool smp_panic_claim(void)
 {
 	uint32_t expected = 0;
-	uint32_t me = ncpus == 1 ? 1 : lapic_id() + 1;
+	uint32_t me = aps_launched ? lapic_id() + 1 : 1;
 
 	return __atomic_compare_exchange_n(&panic_owner, &expected, me, false, __ATOMIC_ACQ_REL,
 					   __ATOMIC_ACQUIRE) || expected == me;
