@@ -162,9 +162,15 @@ struct trampoline {
 	struct tramp_params *t_params;
 };
 
+/* Where a label of ap_trampoline.S lies in it (addresses: the labels are distinct C objects). */
+static uint64_t tramp_offset(const char *label)
+{
+	return (uint64_t)(uintptr_t)label - (uint64_t)(uintptr_t)ap_trampoline_start;
+}
+
 static int trampoline_prepare(struct trampoline *t)
 {
-	uint64_t size = (uint64_t)(ap_trampoline_end - ap_trampoline_start);
+	uint64_t size = tramp_offset(ap_trampoline_end);
 
 	t->t_phys = pmm_low_page();
 	if (!t->t_phys || !apic_icr_startup(t->t_phys, &t->t_sipi)) {
@@ -196,9 +202,9 @@ static int trampoline_prepare(struct trampoline *t)
 	p->tp_gdt[3] = 0x00af9b000000ffff;	/* 0x18: 64-bit code */
 	p->tp_gdt_limit = sizeof(p->tp_gdt) - 1;
 	p->tp_gdt_base = base + TRAMP_PARAMS + TRAMP_GDT;
-	p->tp_pm_jump = (struct tramp_far_ptr){ base + (uint32_t)(ap_trampoline_pm - ap_trampoline_start),
+	p->tp_pm_jump = (struct tramp_far_ptr){ base + (uint32_t)tramp_offset(ap_trampoline_pm),
 						TRAMP_SEL_CODE32, 0 };
-	p->tp_lm_jump = (struct tramp_far_ptr){ base + (uint32_t)(ap_trampoline_lm - ap_trampoline_start),
+	p->tp_lm_jump = (struct tramp_far_ptr){ base + (uint32_t)tramp_offset(ap_trampoline_lm),
 						TRAMP_SEL_CODE64, 0 };
 	p->tp_cr3 = (uint32_t)t->t_root;
 	p->tp_efer = (uint32_t)(rdmsr(MSR_EFER) & (EFER_NXE | EFER_SCE)) | EFER_LME;
