@@ -8,6 +8,8 @@
  * exceed 255).  The 8259 PICs are remapped off the exception vectors and
  * masked (pic_disable), so every interrupt comes through here.  NMI
  * wiring of LINT0/LINT1 follows the MADT's (x2)APIC NMI entries.
+ * Application processors enable theirs in the same mode (lapic_init_ap);
+ * IPIs go out through the ICR (lapic_send_ipi, encodings in lib/apic_icr.c).
  */
 #include "kernel/arch/x86_64/lapic.h"
 

@@ -70,7 +70,12 @@ struct smp_cpu {
 	bool sc_x2apic;		/* the AP's local APIC ended up in x2APIC mode */
 };
 
-/* Index = percpu index; the next AP to start gets index ncpus (a failed one's is reused). */
+/*
+ * Index = percpu index; the next AP to start gets index ncpus (a failed
+ * one's is reused).  The BSP fills an entry before INIT; the AP writes its
+ * sc_seen_* fields, then publishes them with the release CAS of sc_state,
+ * which the BSP reads with acquire: no lock needed.
+ */
 static struct smp_cpu cpus[CPU_MAX];
 static unsigned int ncpus = 1;
 static bool aps_launched;	/* some AP was sent INIT: APIC ids now tell CPUs apart */
@@ -137,7 +142,7 @@ void smp_ap_entry(unsigned int cpu)
 	percpu_blocks[cpu].cpu_apic_id = c->sc_seen_apic_id;
 
 	uint32_t expected = AP_STARTING;
-	/* Late after all (the BSP gave up on it): stay out of everything. */
+	/* If the BSP gave up on it meanwhile (ABANDONED), it stays out of everything: parked, not online. */
 	if (__atomic_compare_exchange_n(&c->sc_state, &expected, AP_ONLINE, false, __ATOMIC_ACQ_REL,
 					__ATOMIC_ACQUIRE) && (int)cpu == panic_on_cpu)
 		panic("fault injected fault.panic=cpu%u apic_id=%u", cpu, c->sc_seen_apic_id);
