@@ -71,15 +71,13 @@ void panic(const char *fmt, ...)
 	if (!smp_panic_claim())
 		smp_stop_self();
 	bool others = smp_cpus_online() > 1;
-	unsigned int stuck = smp_stop_others();
+	(void)smp_stop_others();	/* names any CPU that did not stop */
 	if (others)
 		klog_write("\n", 1);	/* a stopped CPU may have left half a line */
 	va_start(ap, fmt);
 	fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	kprintf("panic: %s cpu=%u", msg, smp_this_cpu_index());
-	if (stuck)
-		kprintf("cpu: %u other processors did not acknowledge the stop", stuck);
 	trap_print_backtrace(read_rbp());
 	error_count++;
 	power_off_after_run(false);

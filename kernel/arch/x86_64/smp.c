@@ -49,7 +49,7 @@
 #define INIT_DELAY_US		10000	/* SDM §9.4.4.1: 10 ms after INIT */
 #define SIPI_DELAY_US		200	/* and 200 µs after each STARTUP */
 #define AP_ONLINE_TIMEOUT_MS	1000	/* real CPUs take microseconds; a loaded host's vCPU thread, longer */
-#define STOP_TIMEOUT_MS		100
+#define STOP_TIMEOUT_MS		1000	/* an NMI lands in microseconds; a busy host may not run a vCPU thread for a while */
 #define AP_STACK_PAGES		4
 #define AP_IST_PAGES		4
 #define BELOW_4G		0x100000000ull
@@ -68,6 +68,7 @@ struct smp_cpu {
 	uint64_t sc_ist_top;	/* IST1 stack for its TSS */
 	uint32_t sc_seen_apic_id;	/* what the AP read from its own local APIC */
 	bool sc_x2apic;		/* the AP's local APIC ended up in x2APIC mode */
+	bool sc_stopped;	/* halted by a stop request (set by the CPU itself, in its NMI) */
 };
 
 /*
@@ -349,6 +350,12 @@ bool smp_nmi_stop_requested(void)
 
 void smp_stop_self(void)
 {
+	uint32_t id = lapic_id();
+
+	for (unsigned i = 0; i < CPU_MAX; i++) {
+		if (online(i) && cpus[i].sc_apic_id == id)
+			__atomic_store_n(&cpus[i].sc_stopped, true, __ATOMIC_RELEASE);
+	}
 	__atomic_add_fetch(&nstopped, 1, __ATOMIC_RELEASE);
 	park_forever();
 }
@@ -372,9 +379,21 @@ unsigned int smp_stop_others(void)
 			want++;
 	}
 	struct smp_waiter w = { all_stopped, now_ns, relax, &want };
-	(void)smp_wait(&w, STOP_TIMEOUT_MS * NSEC_PER_MSEC, NULL);
-	unsigned int got = __atomic_load_n(&nstopped, __ATOMIC_ACQUIRE);
-	return want - (got < want ? got : want);
+	if (smp_wait(&w, STOP_TIMEOUT_MS * NSEC_PER_MSEC, NULL))
+		return 0;
+	char ids[CPU_MAX * 11 + 1];
+	size_t n = 0;
+	unsigned int stuck = 0;
+	ids[0] = 0;
+	for (unsigned i = 0; i < CPU_MAX; i++) {
+		if (!online(i) || cpus[i].sc_apic_id == self || __atomic_load_n(&cpus[i].sc_stopped, __ATOMIC_ACQUIRE))
+			continue;
+		stuck++;
+		if (n < sizeof(ids))
+			n += (size_t)fmt_snprintf(ids + n, sizeof(ids) - n, "%s%u", n ? "," : "", cpus[i].sc_apic_id);
+	}
+	kerror("cpu: error stop not acknowledged within %u ms apic_ids=%s", STOP_TIMEOUT_MS, ids);
+	return stuck ? stuck : 1;
 }
 
 unsigned int smp_cpus_stopped(void)

@@ -38,7 +38,8 @@ __attribute__((noreturn)) void smp_stop_self(void);
 
 /*
  * Stop every other online CPU (NMI IPI) and wait, bounded, until each says
- * it stopped.  Returns how many did not (0 when all did, or none run).
+ * it stopped; an error line names those that did not.  Returns how many did
+ * not (0 when all did, or none run).
  * Idempotent: a second call does nothing and returns 0.
  */
 unsigned int smp_stop_others(void);
