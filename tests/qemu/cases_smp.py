@@ -13,9 +13,16 @@
 * A panic on an AP and on the boot CPU (fault.panic=): the line names the
   CPU, the others acknowledge the NMI stop.
 * The power button with four CPUs on the Nitro shape.
+* The hostile provider and client, the VT-d direct lane and a provider
+  fault, as their own cases but at -smp 4.
 """
+import copy
+
 from harness import Case
 from cases_nvme import nvme_case
+import cases_iommu
+import cases_nvme
+import cases_volumes
 
 NITRO = "pc,pit=off,hpet=off"
 POWERDOWN = [(r"^serve: waiting ", "system_powerdown")]
@@ -88,3 +95,19 @@ CASES += [
          timeout_s=60,
          expect=[online(4, range(4), "x2apic"), r"^power: button$", stopped(3)]),
 ]
+
+
+
+def at_smp(case, n):
+    """An existing case, unchanged but for -smp n: with every AP parked it must behave as at -smp 1."""
+    c = copy.copy(case)
+    c.name = "smp-%d-%s" % (n, case.name)
+    c.devices = list(case.devices) + ["-smp", str(n)]
+    c.expect = list(case.expect) + [r"^cpu: online count=%d " % n, stopped(n - 1)]
+    c.forbid = list(case.forbid) + [r"^cpu: error "]
+    return c
+
+
+# Attacks, the direct lane and a provider fault with the APs online (issue 18 wants hostile runs at -smp 4).
+SMP4_CLONES = {"nvme-hostile-provider", "volumes-hostile-client", "iommu-direct-default", "volumes-provider-fault"}
+CASES += [at_smp(c, 4) for m in (cases_nvme, cases_volumes, cases_iommu) for c in m.CASES if c.name in SMP4_CLONES]
