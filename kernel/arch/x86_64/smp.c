@@ -315,6 +315,9 @@ void smp_init(const struct boot_options *opts)
 		else if (d != SMP_START && d != SMP_BSP)
 			kprintf("cpu: not started apic_id=%u reason=%s", plan.e[i].apic_id, smp_decision_name(d));
 	}
+	if (acpi.madt.ncpus_listed > acpi.madt.ncpus)
+		kprintf("cpu: not started count=%u reason=%s kept=%u", acpi.madt.ncpus_listed - acpi.madt.ncpus,
+			smp_decision_name(SMP_NO_SLOT), acpi.madt.ncpus);
 	if (plan.nstart == 0 || trampoline_prepare(&t) < 0) {
 		report(&plan, limited);
 		return;
