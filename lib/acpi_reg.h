@@ -130,9 +130,13 @@ struct acpi_madt_lapic {
 	struct acpi_madt_entry h;
 	uint8_t processor_uid;
 	uint8_t apic_id;
-	uint32_t flags;			/* bit 0 enabled, bit 1 online-capable */
+	uint32_t flags;			/* MADT_CPU_* */
 } ACPI_PACKED;
 _Static_assert(sizeof(struct acpi_madt_lapic) == 8, "MADT LAPIC size");
+
+/* Local (x2)APIC flags (ACPI 6.3 Table 5.37). */
+#define MADT_CPU_ENABLED		(1u << 0)
+#define MADT_CPU_ONLINE_CAPABLE		(1u << 1)	/* may be enabled at run time; only if not enabled */
 
 struct acpi_madt_ioapic {
 	struct acpi_madt_entry h;

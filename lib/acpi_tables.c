@@ -108,13 +108,31 @@ static int next_entry(const uint8_t *p, size_t len, size_t off, size_t length_of
 	return 1;
 }
 
-static void add_cpu(struct acpi_madt_info *out, uint32_t apic_id, uint32_t uid)
+/*
+ * flags: MADT_CPU_ENABLED / MADT_CPU_ONLINE_CAPABLE (ACPI 6.3 §5.2.12.2: the
+ * second is reserved, and ignored here, when the first is set).  Firmware may
+ * list a processor both as Local APIC and as Local x2APIC: the first entry
+ * counts, the others are only counted as duplicates.
+ */
+static void add_cpu(struct acpi_madt_info *out, uint32_t apic_id, uint32_t uid, uint32_t flags)
 {
+	bool enabled = flags & MADT_CPU_ENABLED;
+
+	if (!enabled && !(flags & MADT_CPU_ONLINE_CAPABLE))
+		return;
+	for (unsigned i = 0; i < out->ncpus; i++) {
+		if (out->cpu_apic_ids[i] == apic_id) {
+			out->ncpus_duplicate++;
+			return;
+		}
+	}
 	out->ncpus_listed++;
 	out->max_apic_id = MAX(out->max_apic_id, apic_id);
 	if (out->ncpus < ACPI_MAX_CPUS) {
 		out->cpu_apic_ids[out->ncpus] = apic_id;
 		out->cpu_uids[out->ncpus] = uid;
+		out->cpu_enabled[out->ncpus] = enabled;
+		out->ncpus_enabled += enabled;
 		out->ncpus++;
 	}
 }
@@ -144,18 +162,18 @@ int acpi_parse_madt(const void *p, size_t len, struct acpi_madt_info *out, const
 			const struct acpi_madt_lapic *l = (const void *)e;
 			if (elen < sizeof(*l))
 				return fail(why, "madt-short-lapic");
-			if (l->flags & 3)
-				add_cpu(out, l->apic_id, l->processor_uid);
+			/* 0xff is the xAPIC broadcast id, never a processor's (x2APIC entries list those). */
+			if (l->apic_id != 0xff)
+				add_cpu(out, l->apic_id, l->processor_uid, l->flags);
 			break;
 		}
 		case MADT_X2APIC: {
 			const struct acpi_madt_x2apic *x = (const void *)e;
 			if (elen < sizeof(*x))
 				return fail(why, "madt-short-x2apic");
-			if (x->flags & 3) {
-				add_cpu(out, x->x2apic_id, x->processor_uid);
+			if (x->flags & (MADT_CPU_ENABLED | MADT_CPU_ONLINE_CAPABLE))
 				out->nx2apic++;
-			}
+			add_cpu(out, x->x2apic_id, x->processor_uid, x->flags);
 			break;
 		}
 		case MADT_LAPIC_NMI: {

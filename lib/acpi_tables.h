@@ -58,6 +58,10 @@ struct acpi_madt_info {
 	unsigned int ncpus;	/* enabled or online-capable processors (at most ACPI_MAX_CPUS kept) */
 	uint32_t cpu_apic_ids[ACPI_MAX_CPUS];
 	uint32_t cpu_uids[ACPI_MAX_CPUS];	/* ACPI processor UID of cpu_apic_ids[i] */
+	/* Enabled: usable now, started at boot.  Otherwise online-capable (ACPI 6.3): hot-add only. */
+	bool cpu_enabled[ACPI_MAX_CPUS];
+	unsigned int ncpus_enabled;	/* how many of the kept ones are enabled */
+	unsigned int ncpus_duplicate;	/* entries naming an APIC id already listed, skipped */
 	unsigned int ncpus_listed;	/* every enabled processor, also those beyond ACPI_MAX_CPUS */
 	unsigned int nx2apic;	/* how many came from x2APIC (type 9) entries */
 	uint32_t max_apic_id;	/* over every enabled processor */

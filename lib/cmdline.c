@@ -149,7 +149,8 @@ static bool parse_bench_job(struct span s, enum bench_pattern *pat, uint32_t *by
 /* Keys that take one value; a second occurrence is an error. */
 enum scalar_key { K_MODE, K_NSID, K_DMA, K_JOB, K_QD, K_SECONDS, K_SELFTEST, K_RUN_TIMEOUT, K_SERVE_SECONDS,
 		  K_CLOCK, K_APIC_MODE, K_APIC_TIMER, K_DEV, K_BENCH_PATH, K_BENCH_DEVS, K_FAULT, K_DMA_COPY,
-		  K_IOMMU_INVAL, K_FAULT_IRQ, K_NVME_IRQ, K_IRQ_ISOLATION, K_NKEYS };
+		  K_IOMMU_INVAL, K_FAULT_IRQ, K_NVME_IRQ, K_IRQ_ISOLATION, K_SMP_CPUS, K_FAULT_CPU, K_FAULT_PANIC,
+		  K_NKEYS };
 
 /* A decimal number at *i without leading zeros; false if there is none. */
 static bool take_number(struct span s, size_t *i, bool zero_ok)
@@ -295,6 +296,10 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 			o->apic_timer = APIC_REQ_TSC_DEADLINE;
 		else
 			ok = false;
+	} else if (span_is(k, "smp.cpus")) {
+		/* 1 keeps the boot CPU alone, as before SMP. */
+		key = K_SMP_CPUS;
+		ok = parse_u32_range(v, 1, CMDLINE_MAX_SMP_CPUS, &o->smp_cpus);
 	} else if (span_is(k, "selftest")) {
 		key = K_SELFTEST;
 		if (span_is(v, "hostile"))
@@ -359,6 +364,21 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 			o->nvme_irq_kinds = NVME_IRQ_INTX;
 		else
 			ok = false;
+	} else if (span_is(k, "fault.cpu")) {
+		/* Fault injection: that processor gets INIT but no STARTUP; bring-up must time out and go on. */
+		uint32_t id;
+		key = K_FAULT_CPU;
+		ok = parse_u32_range(v, 0, UINT32_MAX, &id);
+		if (ok)
+			o->fault_cpu = id;
+	} else if (span_is(k, "fault.panic")) {
+		/* Fault injection: CPU N (percpu index) panics once online; every other CPU must stop. */
+		uint32_t cpu;
+		key = K_FAULT_PANIC;
+		ok = v.n > 3 && memcmp(v.p, "cpu", 3) == 0 &&
+		     parse_u32_range((struct span){ v.p + 3, v.n - 3 }, 0, CMDLINE_MAX_SMP_CPUS - 1, &cpu);
+		if (ok)
+			o->fault_panic_cpu = (int)cpu;
 	} else if (span_is(k, "bench.path")) {
 		key = K_BENCH_PATH;
 		if (span_is(v, "provider"))
@@ -408,6 +428,8 @@ void cmdline_parse(const char *line, struct boot_options *o)
 	o->clock_source = CLOCK_SRC_NONE;
 	o->fault_provider = -1;
 	o->fault_irq = -1;
+	o->fault_cpu = -1;
+	o->fault_panic_cpu = -1;
 	if (!line)
 		return;
 

@@ -17,6 +17,7 @@
 
 #define CMDLINE_MAX_EXTENTS	16
 #define CMDLINE_MAX_ERRORS	8
+#define CMDLINE_MAX_SMP_CPUS	4096	/* smp.cpus= upper bound: more than any instance has */
 #define CMDLINE_ERROR_LEN	160
 
 enum run_mode {
@@ -129,6 +130,8 @@ struct boot_options {
 	uint32_t fault_after;		/* :after=K (K requests taken first) */
 	int fault_irq;			/* fault.irq=nvmeN: its vectors masked behind the kernel's back; -1 none */
 	unsigned int nvme_irq_kinds;	/* nvme.irq=: NVME_IRQ_* kinds bind may use (0 = any) */
+	int64_t fault_cpu;		/* fault.cpu=APICID: no STARTUP for that processor (never starts); -1 none */
+	int fault_panic_cpu;		/* fault.panic=cpuN: CPU N panics once online (tests the stop); -1 none */
 	enum bench_path bench_path;
 	bool bench_all_devs;		/* bench.devs=all: every controller's first namespace */
 	unsigned int nbench_devs;
@@ -138,6 +141,7 @@ struct boot_options {
 	enum clock_source clock_source;	/* clock.source=: CLOCK_SRC_NONE = the most trusted available */
 	enum apic_request apic_mode;	/* apic.mode=: APIC_REQ_AUTO, _XAPIC or _X2APIC */
 	enum apic_request apic_timer;	/* apic.timer=: APIC_REQ_AUTO, _PERIODIC or _TSC_DEADLINE */
+	uint32_t smp_cpus;		/* smp.cpus=: at most this many CPUs, the boot CPU included; 0 = all */
 
 	unsigned int nerrors;		/* may exceed CMDLINE_MAX_ERRORS; extra messages dropped */
 	char errors[CMDLINE_MAX_ERRORS][CMDLINE_ERROR_LEN];

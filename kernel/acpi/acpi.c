@@ -133,8 +133,9 @@ static void print_gas(char *buf, size_t n, const struct acpi_gas *g);
 static void report(void)
 {
 	if (acpi.have_madt)
-		kprintf("acpi: madt lapic=0x%lx cpus=%u x2apic_entries=%u max_apic_id=%u nmi_entries=%u ioapics=%u overrides=%u",
-			acpi.madt.lapic_phys, acpi.madt.ncpus_listed, acpi.madt.nx2apic, acpi.madt.max_apic_id,
+		kprintf("acpi: madt lapic=0x%lx cpus=%u enabled=%u x2apic_entries=%u max_apic_id=%u nmi_entries=%u ioapics=%u overrides=%u",
+			acpi.madt.lapic_phys, acpi.madt.ncpus_listed, acpi.madt.ncpus_enabled, acpi.madt.nx2apic,
+			acpi.madt.max_apic_id,
 			acpi.madt.nnmis, acpi.madt.nioapics, acpi.madt.nisos);
 	if (acpi.have_mcfg)
 		kprintf("acpi: mcfg segments=%u seg0_base=0x%lx buses=%u-%u", acpi.mcfg.nsegments,

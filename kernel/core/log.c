@@ -6,6 +6,7 @@
 #include <stdarg.h>
 
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/smp.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/core/log_buffer.h"
 #include "kernel/core/power.h"
@@ -74,14 +75,22 @@ unsigned int klog_error_count(void)
 
 void panic(const char *fmt, ...)
 {
+	char msg[LOG_LINE_MAX - 32];
 	va_list ap;
 
 	irq_disable();
+	/* One CPU reports; any other that panics meanwhile is being stopped by it. */
+	if (!smp_panic_claim())
+		smp_stop_self();
+	bool others = smp_cpus_online() > 1;
+	(void)smp_stop_others();	/* names any CPU that did not stop */
 	log_buffer_flush();	/* what led here first, then the panic at once */
-	klog_write("panic: ", 7);
+	if (others)
+		klog_write("\n", 1);	/* a stopped CPU may have left half a line */
 	va_start(ap, fmt);
-	vlog(fmt, ap);
+	fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	kprintf("panic: %s cpu=%u", msg, smp_this_cpu_index());
 	trap_print_backtrace(read_rbp());
 	error_count++;
 	power_off_after_run(false);

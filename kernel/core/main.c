@@ -14,6 +14,7 @@
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/paging.h"
 #include "kernel/arch/x86_64/percpu.h"
+#include "kernel/arch/x86_64/smp.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/arch/x86_64/uart.h"
 #include "kernel/cap/console.h"
@@ -67,6 +68,7 @@ void kernel_main(uint32_t info_phys, uint32_t loader_magic)
 		power_off_after_run(false);	/* every timeout depends on the clock: stop here */
 	ioapic_init();
 	lapic_timer_start(SCHED_HZ, opts.apic_timer);
+	smp_init(&opts);	/* the APs come online and park; only this CPU runs anything yet */
 	(void)power_button_init();	/* optional: without it, mode=serve needs serve.seconds */
 	pci_init();
 

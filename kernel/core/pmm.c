@@ -6,6 +6,8 @@
  */
 #include "kernel/core/pmm.h"
 
+#include <stdbool.h>
+
 #include "kernel/core/bootinfo.h"
 #include "kernel/core/log.h"
 #include "lib/bits.h"
@@ -13,6 +15,7 @@
 #include "lib/string.h"
 
 #define LOW_RESERVED	0x100000ull	/* real-mode area, BIOS data, option ROMs */
+#define LOW_PAGE_LIMIT	0x9f000ull	/* EBDA and above: firmware's, whatever the map says */
 #define BOOT_REACHABLE	0x40000000ull
 #define MAX_PHYS	(1ull << 52)
 
@@ -87,6 +90,33 @@ void pmm_free(uint64_t phys, uint64_t npages)
 {
 	if (!IS_ALIGNED(phys, PAGE_SIZE) || page_alloc_free(&frames, phys / PAGE_SIZE, npages) < 0)
 		panic("pmm: bad free phys=0x%lx pages=%lu", phys, npages);
+}
+
+/*
+ * Frames below LOW_RESERVED are never handed out by pmm_alloc; this gives
+ * out one of them, once, to code that must live there (the AP start-up
+ * trampoline: a SIPI can only name a page below 1 MiB).  The highest page
+ * the memory map calls RAM below LOW_PAGE_LIMIT wins; never page 0
+ * (real-mode IVT and BIOS data) nor anything from the EBDA up.
+ */
+uint64_t pmm_low_page(void)
+{
+	static bool given;
+	uint64_t best = 0;
+
+	if (given)
+		return 0;
+	for (unsigned i = 0; i < boot_info.nmemmap; i++) {
+		const struct boot_mem_region *r = &boot_info.memmap[i];
+		if (r->type != BOOT_MEM_RAM)
+			continue;
+		uint64_t first = ALIGN_UP(MAX(r->addr, PAGE_SIZE), PAGE_SIZE);
+		uint64_t end = MIN(ALIGN_DOWN(r->addr + r->size, PAGE_SIZE), LOW_PAGE_LIMIT);
+		if (end > first)
+			best = MAX(best, end - PAGE_SIZE);
+	}
+	given = best != 0;
+	return best;
 }
 
 uint64_t pmm_ram_end(void) { return ram_end; }

@@ -21,6 +21,13 @@ uint64_t pmm_alloc(uint64_t npages, uint64_t align_pages, uint64_t limit_phys);
 static inline uint64_t pmm_alloc_page(void) { return pmm_alloc(1, 1, PMM_NO_LIMIT); }
 void pmm_free(uint64_t phys, uint64_t npages);
 
+/*
+ * One page below 1 MiB that the memory map calls RAM, for real-mode code
+ * (the AP trampoline).  Such frames are never given out by pmm_alloc; this
+ * gives one out once.  0 if there is none (or on a second call).
+ */
+uint64_t pmm_low_page(void);
+
 /* Free 4 KiB frames now. */
 uint64_t pmm_free_pages(void);
 

@@ -10,6 +10,7 @@
 
 #include "kernel/acpi/acpi.h"
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/smp.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/core/clock.h"
 #include "kernel/core/irqsoff.h"
@@ -26,7 +27,16 @@ void power_off_after_run(bool pass)
 	char extra[32] = "";
 
 	irq_disable();
+	/*
+	 * The APs are parked with interrupts off already; stopped (NMI, then a
+	 * halt they never leave) nothing can wake them before S5.
+	 */
+	unsigned int others = smp_cpus_online() - 1;
+	(void)smp_stop_others();	/* names any that did not stop */
+	if (others && smp_cpus_stopped() == others)
+		kprintf("cpu: stopped count=%u by=nmi", others);
 	trap_report_strays();
+	errors = klog_error_count();
 	if (errors)
 		pass = false;
 	if (recovered)

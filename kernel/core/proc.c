@@ -34,7 +34,7 @@ __attribute__((noreturn)) static void proc_first_run(void)
 	trap_return_to_user(proc_current()->p_tf);
 }
 
-struct proc *proc_current(void) { return percpu.cpu_current; }
+struct proc *proc_current(void) { return this_cpu()->cpu_current; }
 struct proc *proc_table(unsigned int i) { return i < PROC_MAX ? &procs[i] : NULL; }
 
 static int map_user_pages(uint64_t root, uint64_t va, uint64_t npages, uint64_t flags)

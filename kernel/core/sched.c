@@ -59,7 +59,7 @@ static bool any_alive(void)
 
 static void run(struct proc *p)
 {
-	percpu.cpu_current = p;
+	this_cpu()->cpu_current = p;
 	cpu_set_kernel_stack((uint64_t)p->p_tf + sizeof(struct trap_frame));
 	paging_switch(p->p_root);
 	fxrstor(p->p_fpu);
@@ -67,7 +67,7 @@ static void run(struct proc *p)
 	need_resched = false;
 	context_switch(&sched_rsp, p->p_kctx_rsp);
 	fxsave(p->p_fpu);
-	percpu.cpu_current = NULL;
+	this_cpu()->cpu_current = NULL;
 	if (p->p_state == PROC_ZOMBIE)
 		proc_reap(p);
 }
@@ -135,7 +135,7 @@ void sched_wakeup(const void *chan)
 			 * blocks, so it finishes its batch first: one switch per batch, not
 			 * per notification.
 			 */
-			if (proc_current() && percpu.cpu_in_irq)
+			if (proc_current() && this_cpu()->cpu_in_irq)
 				need_resched = true;
 		}
 	}

@@ -518,6 +518,44 @@ static void test_madt_x2apic(void **state UNUSED)
 	assert_int_equal(m.cpu_apic_ids[2], 0xabcdef);
 }
 
+/*
+ * ACPI 6.3 §5.2.12.2 Table 5.37: bit 0 Enabled, bit 1 Online Capable (only
+ * meaningful when Enabled is clear).  Both kinds are listed; only enabled
+ * ones are started at boot.  LAPIC id 0xff is not a processor.
+ */
+static void test_madt_enabled_and_online_capable(void **state UNUSED)
+{
+	static struct tb t;
+	static struct acpi_madt_info m;
+	const char *why = NULL;
+
+	madt_begin(&t, 0xfee00000u, 0);
+	madt_lapic(&t, 0, 0, 1);		/* enabled */
+	madt_lapic(&t, 1, 1, 2);		/* online-capable, not enabled */
+	madt_lapic(&t, 2, 2, 3);		/* both bits: enabled wins */
+	madt_lapic(&t, 3, 0xff, 1);		/* not a processor id */
+	madt_x2apic(&t, 0x300, 2, 9);		/* online-capable x2APIC */
+	madt_x2apic(&t, 0x301, 1, 10);		/* enabled x2APIC */
+	madt_x2apic(&t, 2, 1, 2);		/* the same processor listed twice */
+	size_t len = sdt_end(&t);
+	assert_int_equal(acpi_parse_madt(exact(t.b, len), len, &m, &why), 0);
+	assert_int_equal(m.ncpus, 5);
+	assert_int_equal(m.ncpus_enabled, 3);
+	assert_int_equal(m.cpu_apic_ids[0], 0);
+	assert_true(m.cpu_enabled[0]);
+	assert_int_equal(m.cpu_apic_ids[1], 1);
+	assert_false(m.cpu_enabled[1]);
+	assert_int_equal(m.cpu_apic_ids[2], 2);
+	assert_true(m.cpu_enabled[2]);
+	assert_int_equal(m.cpu_apic_ids[3], 0x300);
+	assert_false(m.cpu_enabled[3]);
+	assert_int_equal(m.cpu_uids[3], 9);
+	assert_int_equal(m.cpu_apic_ids[4], 0x301);
+	assert_true(m.cpu_enabled[4]);
+	assert_int_equal(m.ncpus_duplicate, 1);
+	assert_int_equal(m.max_apic_id, 0x301);
+}
+
 static void test_madt_two_ioapics(void **state UNUSED)
 {
 	static struct tb t;
@@ -1665,6 +1703,7 @@ int main(void)
 		cmocka_unit_test(test_madt_typical),
 		cmocka_unit_test(test_madt_no_pcat),
 		cmocka_unit_test(test_madt_x2apic),
+		cmocka_unit_test(test_madt_enabled_and_online_capable),
 		cmocka_unit_test(test_madt_two_ioapics),
 		cmocka_unit_test(test_madt_lapic_override),
 		cmocka_unit_test(test_madt_override_supplies_missing_address),

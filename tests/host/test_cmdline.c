@@ -50,6 +50,7 @@ static void assert_defaults(const struct boot_options *o)
 	assert_int_equal(o->clock_source, CLOCK_SRC_NONE);
 	assert_int_equal(o->apic_mode, APIC_REQ_AUTO);
 	assert_int_equal(o->apic_timer, APIC_REQ_AUTO);
+	assert_int_equal(o->smp_cpus, 0);
 	assert_int_equal(o->nerrors, 0);
 }
 
@@ -209,6 +210,27 @@ static void test_apic_keys(void **state UNUSED)
 	assert_one_error(parse("apic.mode=x3apic"), "bad value", "apic.mode=x3apic");
 	assert_one_error(parse("apic.timer=periodic apic.timer=auto"), "duplicate key", NULL);
 	assert_one_error(parse("apic.timer=deadline"), "bad value", NULL);
+}
+
+/* smp.cpus=N: at most N processors, the boot CPU included; 0 in opts means every enabled one. */
+static void test_smp_cpus(void **state UNUSED)
+{
+	struct boot_options *o = parse("smp.cpus=1");
+
+	assert_int_equal(o->smp_cpus, 1);
+	assert_int_equal(o->nerrors, 0);
+	o = parse("smp.cpus=4");
+	assert_int_equal(o->smp_cpus, 4);
+	assert_int_equal(o->nerrors, 0);
+	o = parse("smp.cpus=4096");
+	assert_int_equal(o->smp_cpus, 4096);
+	assert_int_equal(o->nerrors, 0);
+	assert_one_error(parse("smp.cpus=0"), "bad value", "smp.cpus=0");
+	assert_one_error(parse("smp.cpus=4097"), "bad value", NULL);
+	assert_one_error(parse("smp.cpus=-1"), "bad value", NULL);
+	assert_one_error(parse("smp.cpus="), "bad value", NULL);
+	assert_one_error(parse("smp.cpus=two"), "bad value", NULL);
+	assert_one_error(parse("smp.cpus=2 smp.cpus=3"), "duplicate key", NULL);
 }
 
 static void test_read_single_extent(void **state UNUSED)
@@ -934,6 +956,32 @@ static void test_fault_irq_and_kinds(void **state UNUSED)
 	assert_one_error(parse("nvme.irq=pin"), "bad value", NULL);
 }
 
+/* fault.cpu=APICID: that processor gets INIT but no STARTUP, so it never comes online. */
+static void test_fault_cpu(void **state UNUSED)
+{
+	assert_int_equal(parse("")->fault_cpu, -1);
+	assert_int_equal(parse("fault.cpu=2")->fault_cpu, 2);
+	assert_int_equal(parse("fault.cpu=0")->fault_cpu, 0);
+	assert_int_equal(parse("fault.cpu=0xffffffff")->fault_cpu, 0xffffffffll);
+	assert_int_equal(parse("fault.cpu=259 smp.cpus=4")->nerrors, 0);
+	assert_one_error(parse("fault.cpu=0x100000000"), "bad value", NULL);
+	assert_one_error(parse("fault.cpu=cpu1"), "bad value", NULL);
+	assert_one_error(parse("fault.cpu=1 fault.cpu=2"), "duplicate", NULL);
+}
+
+/* fault.panic=cpuN: CPU N (0 = the boot CPU) panics once online; the others must be stopped. */
+static void test_fault_panic(void **state UNUSED)
+{
+	assert_int_equal(parse("")->fault_panic_cpu, -1);
+	assert_int_equal(parse("fault.panic=cpu0")->fault_panic_cpu, 0);
+	assert_int_equal(parse("fault.panic=cpu3")->fault_panic_cpu, 3);
+	assert_int_equal(parse("fault.panic=cpu4095")->nerrors, 0);
+	assert_one_error(parse("fault.panic=cpu4096"), "bad value", NULL);
+	assert_one_error(parse("fault.panic=3"), "bad value", NULL);
+	assert_one_error(parse("fault.panic=cpu"), "bad value", NULL);
+	assert_one_error(parse("fault.panic=cpu1 fault.panic=cpu2"), "duplicate", NULL);
+}
+
 static void test_dma_copy(void **state UNUSED)
 {
 	assert_int_equal(parse("")->dma_copy, DMA_COPY_AUTO);
@@ -1006,6 +1054,8 @@ int main(void)
 		cmocka_unit_test(test_selftest_kinds),
 		cmocka_unit_test(test_fault_provider),
 		cmocka_unit_test(test_fault_irq_and_kinds),
+		cmocka_unit_test(test_fault_cpu),
+		cmocka_unit_test(test_fault_panic),
 		cmocka_unit_test(test_dma_copy),
 		cmocka_unit_test(test_selftest_bad_value),
 		cmocka_unit_test(test_everything_at_once),
@@ -1027,6 +1077,7 @@ int main(void)
 		cmocka_unit_test(test_error_several_in_one_line_all_counted),
 		cmocka_unit_test(test_error_count_exceeds_stored_messages),
 		cmocka_unit_test(test_error_long_token_is_truncated_safely),
+		cmocka_unit_test(test_smp_cpus),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_names_round_trip_through_parser),
 	};

@@ -23,6 +23,7 @@ from harness import Case
 from cases_nvme import nvme_case
 from cases_volumes import MIB, all_of, controllers, reads_match, write_in_image
 import imagecheck
+from cases_iommu import OPT_IN
 
 IO = "nvme.read=0:8,1000:2048 nvme.write=300:64:0x11"
 WRITES = [(300, 64, 0x11)]
@@ -79,7 +80,7 @@ CASES = [
     # The direct lane: the provider's own I/O queues are invisible to the manager; the loss is
     # noticed on the brokered admin queue, and every vector of the controller is then forwarded
     # from the tick.
-    nvme_case("irq-lost-direct-lane", "fault.irq=nvme0 " + IO, machine="q35,kernel-irqchip=split",
+    nvme_case("irq-lost-direct-lane", OPT_IN + " fault.irq=nvme0 " + IO, machine="q35,kernel-irqchip=split",
               devices=["-device", "intel-iommu,intremap=on"], writes=WRITES, proof=False,
               expect=[r"^nvme: bound bdf=\S+ lane=direct "] + lost("msix") +
               [r"^nvme: interrupts lost bdf=\S+ vector=[1-9] .* reason=same-controller$"] + SURVIVED),
@@ -150,7 +151,7 @@ CASES += [
          forbid=[r"^provider: (died|restarted) dev=nvme1"],
          check=all_of(reads_match(2), write_in_image("vol1", [(500, 2000, 0x99)]))),
     # The direct lane: the new generation's pool is mapped at the same IOVAs, the domain verified again.
-    restart_case("restart-direct-lane", "after=20", LOAD, LOAD_WRITES, replayed=r"[1-9]\d*",
+    restart_case("restart-direct-lane", "after=20", OPT_IN + " " + LOAD, LOAD_WRITES, replayed=r"[1-9]\d*",
                  machine="q35,kernel-irqchip=split", devices=["-device", "intel-iommu,intremap=on"],
                  expect=[r"^nvme: bound bdf=\S+ lane=direct ",
                          r"^nvme: write ok dev=nvme0n1 .* lba=1000 blocks=8000 .* verify=readback-match "]),

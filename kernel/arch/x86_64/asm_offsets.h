@@ -27,6 +27,7 @@
 
 /* The NMI gate's stack (gdt.c, trap_entry.S) */
 #define TSS_IST2	44	/* offset of IST2 in the TSS */
+#define SEG_TSS		64	/* the TSS's offset from its CPU's GDT base (gdt.c: struct cpu_segments) */
 #define NMI_NEST_SHIFT	4096	/* IST2 moves down this much while gate 2 runs */
 
 #endif

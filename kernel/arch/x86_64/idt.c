@@ -14,6 +14,7 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/percpu.h"
+#include "kernel/arch/x86_64/smp.h"
 #include "kernel/core/irqsoff.h"
 #include "kernel/core/log.h"
 #include "kernel/core/sched.h"
@@ -63,6 +64,12 @@ void idt_init(void)
 			.offset_hi = (uint32_t)(addr >> 32),
 		};
 	}
+	idt_load();
+}
+
+/* Every CPU uses the one IDT: the gates name no per-CPU state (IST indexes each CPU's own TSS). */
+void idt_load(void)
+{
 	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) desc = {
 		sizeof(idt) - 1, (uint64_t)idt };
 	lidt(&desc);
@@ -95,6 +102,8 @@ void trap_dispatch(struct trap_frame *tf)
 {
 	uint64_t v = tf->vector;
 
+	if (v == VECTOR_NMI && smp_nmi_stop_requested())
+		smp_stop_self();	/* another CPU panicked or powers off: halt here for good */
 	irqsoff_enter(IRQSOFF_TRAP, v);
 	if (v < 32) {
 		/* Who raised it, from the ISR bit before anything EOIs (lib/trap_class.h). */
@@ -118,9 +127,9 @@ void trap_dispatch(struct trap_frame *tf)
 	} else if (v >= VECTOR_PIC_BASE && v < VECTOR_PIC_BASE + 16) {
 		stray_unowned((unsigned int)v, "legacy-pic");
 	} else if (v < 256 && vectors[v].handler) {
-		percpu.cpu_in_irq++;
+		this_cpu()->cpu_in_irq++;
 		vectors[v].handler(vectors[v].ctx, (unsigned int)v);
-		percpu.cpu_in_irq--;
+		this_cpu()->cpu_in_irq--;
 		lapic_eoi();
 	} else {
 		stray_unowned((unsigned int)v, "unowned");

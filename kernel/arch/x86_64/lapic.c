@@ -8,6 +8,8 @@
  * exceed 255).  The 8259 PICs are remapped off the exception vectors and
  * masked (pic_disable), so every interrupt comes through here.  NMI
  * wiring of LINT0/LINT1 follows the MADT's (x2)APIC NMI entries.
+ * Application processors enable theirs in the same mode (lapic_init_ap);
+ * IPIs go out through the ICR (lapic_send_ipi, encodings in lib/apic_icr.c).
  */
 #include "kernel/arch/x86_64/lapic.h"
 
@@ -19,6 +21,8 @@
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/core/clock.h"
 #include "kernel/core/log.h"
+#include "include/abi/errors.h"
+#include "lib/apic_icr.h"
 
 #define LAPIC_ID	0x020
 #define LAPIC_TPR	0x080
@@ -27,6 +31,8 @@
 #define  LAPIC_SVR_ENABLE	0x100
 #define LAPIC_ISR	0x100	/* eight 32-bit registers, 16 bytes apart */
 #define LAPIC_IRR	0x200	/* eight 32-bit registers, 16 bytes apart */
+#define LAPIC_ICR_LOW	0x300	/* xAPIC: writing it sends; x2APIC: the whole ICR is MSR 0x830 */
+#define LAPIC_ICR_HIGH	0x310	/* xAPIC only: destination in bits 31:24 */
 #define LAPIC_LVT_TIMER	0x320
 #define  LVT_MASKED		0x10000
 #define  LVT_TIMER_PERIODIC	(1u << 17)
@@ -44,6 +50,7 @@
 #define APIC_BASE_ENABLE (1u << 11)
 #define MSR_X2APIC_BASE	0x800
 #define MSR_TSC_DEADLINE 0x6e0
+#define ICR_ACCEPT_TIMEOUT_NS	(10 * NSEC_PER_MSEC)	/* xAPIC Delivery Status; accepted in µs on any machine */
 
 #define PIC1_CMD 0x20
 #define PIC1_DATA 0x21
@@ -161,7 +168,65 @@ void lapic_init(uint64_t phys, enum apic_request request)
 		       request == APIC_REQ_XAPIC ? "xapic" : "x2apic", choice.reason, apic_mode_name(mode));
 	if (choice.high_ids_unaddressable)
 		kprintf("apic: warning processors with ids above %u exist and xAPIC cannot address them "
-			"(this kernel runs on the boot CPU only)", APIC_MAX_8BIT_DEST);
+			"(those processors are not started)", APIC_MAX_8BIT_DEST);
+}
+
+/*
+ * An application processor's local APIC, in the boot processor's mode.
+ * After INIT it is enabled in xAPIC mode with every LVT masked (SDM
+ * §11.4.7.1), or still in x2APIC mode if it was there: INIT keeps the mode,
+ * and leaving x2APIC for xAPIC directly would fault (§11.12.5).
+ */
+void lapic_init_ap(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+	uint64_t both = APIC_BASE_ENABLE | APIC_BASE_EXTD;
+
+	if (mode == APIC_MODE_X2APIC) {
+		if ((base & both) != both) {
+			wrmsr(MSR_APIC_BASE, (base & ~(uint64_t)APIC_BASE_EXTD) | APIC_BASE_ENABLE);
+			wrmsr(MSR_APIC_BASE, base | both);
+		}
+	} else {
+		if (base & APIC_BASE_EXTD)	/* x2APIC -> disabled -> xAPIC */
+			wrmsr(MSR_APIC_BASE, base & ~both);
+		wrmsr(MSR_APIC_BASE, (base & ~(uint64_t)APIC_BASE_EXTD) | APIC_BASE_ENABLE);
+	}
+	wr(LAPIC_TPR, 0);
+	wr(LAPIC_LVT_TIMER, LVT_MASKED);
+	wr(LAPIC_LVT_ERROR, LVT_MASKED);
+	wr(LAPIC_LVT_LINT0, LVT_MASKED);	/* ExtINT from the 8259s is the boot CPU's alone */
+	wr(LAPIC_LVT_LINT1, LVT_MASKED);
+	wr(LAPIC_SVR, LAPIC_SVR_ENABLE | VECTOR_SPURIOUS);
+	if (acpi.have_madt)
+		(void)apply_nmi_entries();
+}
+
+bool lapic_x2apic_enabled_here(void)
+{
+	uint64_t both = APIC_BASE_ENABLE | APIC_BASE_EXTD;
+
+	return (rdmsr(MSR_APIC_BASE) & both) == both;
+}
+
+int lapic_send_ipi(uint32_t apic_id, uint32_t icr_low)
+{
+	/* x2APIC MSR writes are not serializing (SDM §11.12.3): make earlier stores visible first. */
+	mb();
+	if (mode == APIC_MODE_X2APIC) {
+		/* One write sends; there is no Delivery Status to wait for (SDM §11.12.9). */
+		wrmsr(MSR_X2APIC_BASE + (LAPIC_ICR_LOW >> 4), apic_icr_x2apic(apic_id, icr_low));
+		return 0;
+	}
+	wr(LAPIC_ICR_HIGH, apic_icr_xapic_high(apic_id));
+	wr(LAPIC_ICR_LOW, icr_low);
+	uint64_t start = clock_ns();
+	while (rd(LAPIC_ICR_LOW) & ICR_DELIVERY_PENDING) {
+		if (clock_ns() - start > ICR_ACCEPT_TIMEOUT_NS)
+			return CR_ETIMEDOUT;
+		cpu_relax();
+	}
+	return 0;
 }
 
 void lapic_eoi(void)

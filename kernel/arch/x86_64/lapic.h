@@ -16,6 +16,16 @@
  * (APIC_REQ_AUTO unless the command line says).  Needs acpi_init first.
  */
 void lapic_init(uint64_t phys, enum apic_request request);
+/* On an application processor: its local APIC enabled in the boot CPU's mode, every LVT masked. */
+void lapic_init_ap(void);
+/* Is this CPU's local APIC enabled in x2APIC mode (IA32_APIC_BASE.EN and EXTD)? */
+bool lapic_x2apic_enabled_here(void);
+/*
+ * Send an IPI (icr_low: lib/apic_icr.h) to apic_id.  xAPIC: waits, bounded,
+ * until the local APIC accepted it; CR_ETIMEDOUT if it never did.  Needs the
+ * calibrated clock.
+ */
+int lapic_send_ipi(uint32_t apic_id, uint32_t icr_low);
 void lapic_eoi(void);
 /* This CPU's APIC id: 8 bits in xAPIC mode, 32 in x2APIC mode. */
 uint32_t lapic_id(void);

@@ -1,27 +1,66 @@
 /*
- * kernel/arch/x86_64/percpu.h - the per-CPU block reached through GS.
+ * kernel/arch/x86_64/percpu.h - the per-CPU block reached through GS, one
+ * per processor.
  *
- * Caprock runs on one CPU; the block still lives behind GS because SYSCALL
- * arrives on the user stack and needs a scratch slot and the kernel stack
- * before any register is free.
+ * SYSCALL arrives on the user stack and needs a scratch slot and the kernel
+ * stack before any register is free, so the block lives behind GS: each CPU
+ * loads IA32_GS_BASE with its own block (gdt_init_cpu) and trap_entry.S
+ * swaps GS on every crossing from and to ring 3.  Block 0 is the boot
+ * processor's; smp.c fills the others as it starts each application
+ * processor (AP).
+ *
+ * What holds today (the first step of issue 18): the APs are online and
+ * parked (kernel/arch/x86_64/smp.c); only the boot CPU runs processes,
+ * takes device interrupts and timer ticks, so cpu_current and cpu_in_irq
+ * of the other blocks stay NULL and 0.  Each block is written only by its
+ * own CPU (and by smp.c before that CPU starts), so no lock guards it.
  */
 #ifndef CAPROCK_ARCH_PERCPU_H
 #define CAPROCK_ARCH_PERCPU_H
 
+#include <stddef.h>
 #include <stdint.h>
 
+#include "kernel/arch/x86_64/asm_offsets.h"
+
 struct proc;
+struct tss;
+
+/* Processors the kernel can run on: the MADT parser keeps as many (ACPI_MAX_CPUS). */
+#define CPU_MAX 64
 
 struct percpu {
 	uint64_t cpu_kernel_rsp;	/* top of the running process's kernel stack */
 	uint64_t cpu_user_rsp;		/* scratch: user RSP during SYSCALL entry */
 	struct proc *cpu_current;	/* running process, NULL in the scheduler */
 	uint32_t cpu_in_irq;		/* inside a device interrupt handler */
-};
+	uint32_t cpu_index;		/* 0 = the boot processor; index into percpu_blocks */
+	struct percpu *cpu_self;	/* this block's address: this_cpu() reads it through GS */
+	struct tss *cpu_tss;		/* this CPU's TSS (RSP0 for traps from ring 3, IST stacks) */
+	uint32_t cpu_apic_id;		/* as the CPU itself reads it from its local APIC */
+} __attribute__((aligned(64)));	/* one cache line each: no false sharing between CPUs */
 
-extern struct percpu percpu;
+_Static_assert(offsetof(struct percpu, cpu_kernel_rsp) == CPU_KERNEL_RSP, "percpu layout (trap_entry.S)");
+_Static_assert(offsetof(struct percpu, cpu_user_rsp) == CPU_USER_RSP, "percpu layout (trap_entry.S)");
 
+extern struct percpu percpu_blocks[CPU_MAX];
+
+/* This CPU's block: one GS-relative load (valid from gdt_init_cpu on, in kernel mode). */
+static inline struct percpu *this_cpu(void)
+{
+	struct percpu *p;
+
+	__asm__("movq %%gs:%c1, %0" : "=r"(p) : "i"(offsetof(struct percpu, cpu_self)));
+	return p;
+}
+
+/* The boot processor: segments, TSS and GS for block 0. */
 void gdt_init(void);
+/*
+ * Segments, TSS (IST1 = ist_top) and GS for block cpu on the calling CPU;
+ * the boot processor's is gdt_init().
+ */
+void gdt_init_cpu(unsigned int cpu, uint64_t ist_top);
 /* Stack the CPU switches to on a trap from ring 3 (TSS.RSP0 and SYSCALL). */
 void cpu_set_kernel_stack(uint64_t top);
 void syscall_init(void);

@@ -24,6 +24,7 @@ _Static_assert(offsetof(struct trap_frame, rip) == 17 * 8, "trap_frame.rip offse
 
 #define TRAP_SYSCALL		0x100	/* frame.vector for SYSCALL entries */
 
+#define VECTOR_NMI		2
 #define VECTOR_PIC_BASE		0x20	/* legacy 8259s remapped here, then masked */
 #define VECTOR_TIMER		0x30
 #define VECTOR_DEVICE_FIRST	0x31
@@ -33,6 +34,8 @@ _Static_assert(offsetof(struct trap_frame, rip) == 17 * 8, "trap_frame.rip offse
 static inline int trap_from_user(const struct trap_frame *tf) { return (tf->cs & 3) == 3; }
 
 void idt_init(void);
+/* Load the IDT idt_init built on this CPU (application processors). */
+void idt_load(void);
 
 typedef void (*irq_handler_fn)(void *ctx, unsigned int vector);
 /* Claim a free device vector for handler; returns the vector or CR_ENOMEM. */

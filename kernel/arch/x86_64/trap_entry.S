@@ -21,6 +21,21 @@
  * trap_errcode_check look at the local APIC's ISR bit (set only for an
  * interrupt it delivered; lib/trap_class.h) to know which frame this is.
  */
+/*
+ * \op $NMI_NEST_SHIFT on this CPU's TSS.IST2, found through SGDT (each CPU
+ * has its own GDT with the TSS right after it, gdt.c) because GS may still
+ * hold the user's value here.  Every register is left as it was.
+ */
+.macro NMI_NEST_MOVE op
+	pushq %rax
+	subq $16, %rsp
+	sgdt (%rsp)
+	movq 2(%rsp), %rax
+	\op $NMI_NEST_SHIFT, SEG_TSS+TSS_IST2(%rax)
+	addq $16, %rsp
+	popq %rax
+.endm
+
 .macro TRAP_STUB v
 	.balign 16
 trap_stub_\v:
@@ -28,7 +43,6 @@ trap_stub_\v:
 	pushq $\v
 	jmp trap_errcode_check
 	.elseif \v == 2
-	subq $NMI_NEST_SHIFT, cpu_tss+TSS_IST2(%rip)	/* first: see trap_gate2 */
 	jmp trap_gate2
 	.else
 	pushq $0
@@ -128,6 +142,8 @@ trap_errcode_check:
  * remapping closes them, as it stops the device's vector 2 at the source).
  */
 trap_gate2:
+	/* First: move this CPU's IST2 down, so an NMI nested in a device's vector 2 lands below us. */
+	NMI_NEST_MOVE subq
 	pushq $0
 	pushq $2
 	testb $3, 24(%rsp)
@@ -143,7 +159,7 @@ trap_gate2:
 	jz 2f
 	swapgs
 2:	addq $16, %rsp
-	addq $NMI_NEST_SHIFT, cpu_tss+TSS_IST2(%rip)
+	NMI_NEST_MOVE addq
 	iretq
 
 trap_common:

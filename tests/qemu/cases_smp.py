@@ -1,0 +1,113 @@
+"""tests/qemu/cases_smp.py - every processor online and parked (issue 18, first step).
+
+* -smp 2, 4 and 8 on Q35 and on the Nitro shape (i440FX without PIT or
+  HPET), in xAPIC (asked for with apic.mode=xapic, or a CPU without x2APIC)
+  and x2APIC mode: `cpu: online count=N` with the APIC ids QEMU gives, the
+  NVMe proof lines and the data checked on the host as at -smp 1, and the
+  APs stopped by NMI before power-off.
+* smp.cpus=1 on -smp 4 starts nothing (as before SMP); smp.cpus=2 one AP.
+* An x2APIC id above 255 (a processor in socket 1 of a 256-core socket
+  topology), started with a 32-bit destination as on the largest Nitro types.
+* A processor that never gets STARTUP (fault.cpu=): reported after the
+  bounded wait and skipped, the others online.
+* A panic on an AP and on the boot CPU (fault.panic=): the line names the
+  CPU, the others acknowledge the NMI stop.
+* The power button with four CPUs on the Nitro shape.
+* The hostile provider and client, the VT-d direct lane and a provider
+  fault, as their own cases but at -smp 4.
+"""
+import copy
+
+from harness import Case
+from cases_nvme import nvme_case
+import cases_iommu
+import cases_nvme
+import cases_volumes
+
+NITRO = "pc,pit=off,hpet=off"
+POWERDOWN = [(r"^serve: waiting ", "system_powerdown")]
+
+
+def online(n, ids, mode):
+    return r"^cpu: online count=%d bsp_apic=0 apic_ids=%s mode=%s .*aps=%s$" % (
+        n, ",".join(str(i) for i in ids), mode, "parked" if n > 1 else "none")
+
+
+def stopped(n):
+    return r"^cpu: stopped count=%d by=nmi$" % n
+
+
+CASES = []
+
+# The matrix: NVMe I/O with every AP online and parked; interrupts still reach the boot CPU.
+for machine, mname in (("q35", "q35"), (NITRO, "nitro")):
+    for n in (2, 4, 8):
+        for mode in ("xapic", "x2apic"):
+            cmdline = "nvme.read=1000:64 nvme.write=300:40:0x2a"
+            flags = ""
+            if mode == "xapic":
+                # Both ways to xAPIC: the command line on Q35, a CPU without x2APIC on the Nitro shape.
+                if mname == "q35":
+                    cmdline += " apic.mode=xapic"
+                else:
+                    flags = ",-x2apic"
+            CASES.append(nvme_case(
+                "smp-%d-%s-%s-nvme" % (n, mname, mode), cmdline, machine=machine, cpu_flags=flags,
+                devices=["-smp", str(n)], writes=[(300, 40, 0x2a)], timeout_s=180,
+                expect=[online(n, range(n), mode), stopped(n - 1),
+                        r"^nvme: admin completion wake=interrupt vector=\d+ "],
+                forbid=[r"^cpu: error ", r"^cpu: not started "]))
+
+CASES += [
+    # smp.cpus=1: no AP is sent anything; the run is the single-CPU one.
+    nvme_case("smp-cpus-1-of-4", "smp.cpus=1 nvme.read=1000:64", devices=["-smp", "4"],
+              expect=[online(1, [0], "x2apic"), r"^cpu: online .* madt_enabled=4 smp_limited=3 "],
+              forbid=[r"^cpu: stopped ", r"^cpu: error ", r"^cpu: fault "]),
+    nvme_case("smp-cpus-2-of-4", "smp.cpus=2 nvme.read=1000:64 apic.mode=xapic", devices=["-smp", "4"],
+              expect=[online(2, [0, 1], "xapic"), r"^cpu: online .* smp_limited=2 ", stopped(1)],
+              forbid=[r"^cpu: error "]),
+    Case("smp-cpus-bad-value", "mode=boot smp.cpus=0", status="fail",
+         expect=[r'^cmdline: bad value in "smp.cpus=0"$']),
+    # APIC id 259: only an x2APIC MADT entry and a 32-bit ICR destination reach it.
+    Case("smp-x2apic-id-above-255", "mode=boot", timeout_s=60,
+         devices=["-smp", "1,sockets=2,cores=256,threads=1,maxcpus=512",
+                  "-device", "max-x86_64-cpu,socket-id=1,core-id=3,thread-id=0"],
+         expect=[r"^acpi: madt .* x2apic_entries=1 max_apic_id=259 ", online(2, [0, 259], "x2apic"), stopped(1)],
+         forbid=[r"^cpu: error "]),
+    # A processor that never starts: the bounded wait, an error line, the boot goes on without it.
+    Case("smp-ap-never-starts", "mode=boot fault.cpu=2", status="fail", devices=["-smp", "4"], timeout_s=60,
+         expect=[r"^cpu: fault injected apic_id=2 startup=withheld$",
+                 r"^cpu: error apic_id=2 did not start within 1000 ms$",
+                 online(3, [0, 1, 3], "x2apic"), stopped(2),
+                 r"^selftest: ring3 .* result=pass$"]),
+    # A panic on an AP (while the boot CPU brings up the next one) and on the boot CPU.
+    Case("smp-panic-on-ap", "mode=boot fault.panic=cpu2", status="fail", devices=["-smp", "4"],
+         allow_panic=True, timeout_s=60,
+         expect=[r"^panic: fault injected fault.panic=cpu2 apic_id=2 cpu=2$", stopped(2)],
+         forbid=[r"^selftest: ", r"^cpu: online ", r"^cpu: error "]),
+    Case("smp-panic-on-bsp-xapic", "mode=boot fault.panic=cpu0 apic.mode=xapic", status="fail",
+         devices=["-smp", "4"], machine=NITRO, allow_panic=True, timeout_s=60,
+         expect=[online(4, range(4), "xapic"), r"^panic: fault injected fault.panic=cpu0 apic_id=0 cpu=0$",
+                 stopped(3)],
+         forbid=[r"^selftest: ", r"^cpu: error "]),
+    # EC2 stop-instances with four vCPUs: the button, then the APs stopped, then S5.
+    Case("smp-power-button-nitro", "mode=serve", machine=NITRO, devices=["-smp", "4"], qmp=POWERDOWN,
+         timeout_s=60,
+         expect=[online(4, range(4), "x2apic"), r"^power: button$", stopped(3)]),
+]
+
+
+
+def at_smp(case, n):
+    """An existing case, unchanged but for -smp n: with every AP parked it must behave as at -smp 1."""
+    c = copy.copy(case)
+    c.name = "smp-%d-%s" % (n, case.name)
+    c.devices = list(case.devices) + ["-smp", str(n)]
+    c.expect = list(case.expect) + [r"^cpu: online count=%d " % n, stopped(n - 1)]
+    c.forbid = list(case.forbid) + [r"^cpu: error "]
+    return c
+
+
+# Attacks, the direct lane and a provider fault with the APs online (issue 18 wants hostile runs at -smp 4).
+SMP4_CLONES = {"nvme-hostile-provider", "volumes-hostile-client", "iommu-direct-default", "volumes-provider-fault"}
+CASES += [at_smp(c, 4) for m in (cases_nvme, cases_volumes, cases_iommu) for c in m.CASES if c.name in SMP4_CLONES]
