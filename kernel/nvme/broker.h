@@ -103,6 +103,8 @@ struct broker_cmd {
 	uint16_t bc_provider_cid;
 	uint16_t bc_next_free;		/* free FIFO link */
 	uint16_t bc_ring_slot;		/* its entry in the device SQ */
+	uint8_t bc_opc;			/* its opcode, for the timeout lines */
+	uint64_t bc_since_ns;		/* when the device got it (kernel/nvme/timeouts.c) */
 	uint32_t bc_next_done;		/* done list link: (sqid << 16 | slot), or BROKER_NONE */
 	struct nvme_mgr_cmd *bc_mgr;	/* the manager's own command, or NULL for the provider's */
 	struct nvme_broker_plan bc_plan;

@@ -85,6 +85,8 @@ static void to_device_ring(struct nvme_ctrl *c, struct broker_sq *sq, struct bro
 {
 	cmd->cid = broker_device_cid(sq, t);
 	t->bc_ring_slot = sq->sq_tail;
+	t->bc_opc = cmd->opc;
+	t->bc_since_ns = clock_ns();
 	sq->sq_ring[sq->sq_tail] = *cmd;
 	sq->sq_tail = (uint16_t)((sq->sq_tail + 1) % sq->sq_entries);
 	c->nc_submitted++;

@@ -22,6 +22,7 @@
 #include "kernel/core/sched.h"
 #include "kernel/nvme/audit.h"
 #include "kernel/nvme/lane_direct.h"
+#include "kernel/nvme/timeouts.h"
 #include "lib/bits.h"
 #include "lib/pci_reg.h"
 #include "lib/string.h"
@@ -34,10 +35,16 @@
 
 static struct nvme_ctrl *bound[NVME_MAX_CTRL];
 static unsigned int irq_allow;		/* PCI_IRQ_ALLOW_*: nvme.irq= (0: the best the device has) */
+static uint32_t timeout_override_ms;	/* nvme.timeout_ms= (0: by surface) */
 
 void nvme_set_irq_kinds(unsigned int allow)
 {
 	irq_allow = allow;
+}
+
+void nvme_set_timeout_ms(uint32_t ms)
+{
+	timeout_override_ms = ms;
 }
 
 /*
@@ -69,8 +76,10 @@ static void nvme_tick(void)
 {
 	nvme_resume();
 	for (unsigned i = 0; i < NVME_MAX_CTRL; i++) {
-		if (bound[i] && bound[i]->nc_enabled)
+		if (bound[i] && bound[i]->nc_enabled) {
 			nvme_irq_watch_tick(bound[i]);	/* interrupts that stopped arriving */
+			nvme_timeout_tick(bound[i]);	/* commands that never complete, a fatal controller */
+		}
 	}
 }
 
@@ -385,6 +394,7 @@ struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel, 
 	c->nc_pci = d;
 	memcpy(c->nc_bdf, bdf, sizeof(bdf));
 	c->nc_amazon = d->pd_vendor == AMAZON_VENDOR;
+	nvme_timeout_policy(d->pd_vendor, d->pd_device, timeout_override_ms, &c->nc_to_policy);
 	c->nc_refusal_log = (struct ratelimit)RATELIMIT_INIT(32, 4);
 	pci_set_command_bits(d, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 0);
 

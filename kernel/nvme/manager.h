@@ -16,6 +16,8 @@
 struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel, uint64_t staging_bytes,
 			    nvme_bind_scan_fn scan, void *scan_ctx);
 
+/* nvme.timeout_ms=: a command older than this is looked at (0: the surface's policy, lib/nvme_timeout.h). */
+void nvme_set_timeout_ms(uint32_t ms);
 /* nvme.irq=: the interrupt kinds (PCI_IRQ_ALLOW_*) later binds may use; 0 = any, best first. */
 void nvme_set_irq_kinds(unsigned int allow);
 

@@ -22,6 +22,7 @@
 #include "lib/nvme_broker_check.h"
 #include "lib/nvme_identify.h"
 #include "lib/nvme_reg.h"
+#include "lib/nvme_timeout.h"
 
 #define BROKER_MAX_NS		256	/* namespaces the manager identifies and brokers */
 #define BROKER_MAX_SPACES	48	/* block sessions per controller (one inbox bit each) */
@@ -66,6 +67,13 @@ struct nvme_ctrl {
 	uint32_t nc_nvectors;
 	struct irq_watch nc_watch[BROKER_VECTORS];	/* interrupts that stop arriving (irq_watch.c) */
 	bool nc_fault_irq;		/* fault.irq=: mask the vectors at the device once enabled */
+	bool nc_fault_ctrl;		/* fault.ctrl=: cut its bus mastering once it has served a few commands */
+	/* timeouts.c: commands that do not complete, and the controller's fatal status */
+	struct nvme_timeout_policy nc_to_policy;
+	struct nvme_timeout_state nc_to_state;
+	uint16_t nc_to_qid, nc_to_cid;	/* the command nc_to_state is about */
+	struct nvme_mgr_cmd nc_abort_cmd;
+	const char *nc_reset_wanted;	/* set here, acted on by the supervisor: reset and replay */
 	int nc_provider_pid;
 	int nc_doorbell_pid;		/* direct lane: the process the doorbell page is mapped into, or 0 */
 	uint64_t nc_direct_irqs;	/* direct lane: interrupts forwarded to the provider */

@@ -140,13 +140,13 @@ static void provider_exited(struct proc_outcome *o)
 	char buf[16];
 
 	u->u_proc = NULL;	/* a zombie now; the scheduler reaps it */
-	bool hang = sv->sv_reason == reason_hang;
-	if (sv->sv_stop_asked || (o->po_killed && !hang) || sv->sv_state != SV_RUNNING) {
+	bool ours = sv->sv_reason != NULL;	/* killed by the supervisor: hang, timeout, controller-fatal */
+	if (sv->sv_stop_asked || (o->po_killed && !ours) || sv->sv_state != SV_RUNNING) {
 		if (sv->sv_state == SV_RUNNING)
 			sv->sv_state = SV_STOPPED;	/* what it was asked to do, or the run's deadline */
 		return;
 	}
-	sv->sv_reason = hang ? reason_hang : o->po_faulted ? "fault" : "exit";
+	sv->sv_reason = ours ? sv->sv_reason : o->po_faulted ? "fault" : "exit";
 	sv->sv_died_ns = now;
 	kprintf("provider: died dev=%s bdf=%s generation=%u reason=%s status=%d", dev_name(u, buf, sizeof(buf)),
 		u->u_ctrl->nc_bdf, sv->sv_generation, sv->sv_reason, o->po_status);
@@ -201,6 +201,10 @@ static void restart_now(struct nvme_unit *u)
 	kfree(c->nc_device_data_map);
 	c->nc_shadow_sq_map = c->nc_device_data_map = NULL;
 	c->nc_doorbell_pid = 0;
+	c->nc_reset_wanted = NULL;
+	c->nc_to_state = (struct nvme_timeout_state){ 0 };
+	c->nc_abort_cmd = (struct nvme_mgr_cmd){ 0 };
+	pci_set_command_bits(c->nc_pci, PCI_COMMAND_MASTER, 0);	/* a reset starts from a controller that may DMA */
 	if (nvme_reidentify(c) < 0) {		/* S3: a fresh IDENTIFY */
 		fail(u, "identify-failed");
 		return;
@@ -306,8 +310,17 @@ void supervise_tick(struct nvme_unit *units, unsigned int n)
 			continue;
 		switch (u->u_sv.sv_state) {
 		case SV_RUNNING:
-			if (!u->u_sv.sv_stop_asked)
+			if (u->u_ctrl->nc_reset_wanted && u->u_proc && !u->u_sv.sv_reason) {
+				/* timeouts.c gave up on a command, or the controller is fatal: reset and replay. */
+				char buf[16];
+				u->u_sv.sv_reason = u->u_ctrl->nc_reset_wanted;
+				kprintf("provider: controller reset dev=%s bdf=%s generation=%u reason=%s action=kill",
+					dev_name(u, buf, sizeof(buf)), u->u_ctrl->nc_bdf, u->u_sv.sv_generation,
+					u->u_sv.sv_reason);
+				proc_kill(u->u_proc, u->u_sv.sv_reason);
+			} else if (!u->u_sv.sv_stop_asked) {
 				watch_progress(u, now);
+			}
 			break;
 		case SV_BACKOFF:
 			if (now >= u->u_sv.sv_at_ns) {

@@ -164,8 +164,10 @@ static void bind_all(const struct dma_selection *sel, const struct boot_options 
 		struct nvme_unit *u = &units[nunits++];
 		u->u_index = i;
 		u->u_ctrl = nvme_bind(pci_find_nvme(i), sel, staging, block_scan_controller, &u->u_index);
-		if (u->u_ctrl)
+		if (u->u_ctrl) {
 			u->u_ctrl->nc_fault_irq = o->fault_irq == (int)i;
+			u->u_ctrl->nc_fault_ctrl = o->fault_ctrl == (int)i;
+		}
 		if (!u->u_ctrl) {
 			char bdf[16];
 			kerror("nvme: error unit nvme%u not bound bdf=%s", i, pci_bdf(pci_find_nvme(i), bdf));
@@ -450,6 +452,7 @@ bool nvme_run(const struct boot_options *o)
 	if (!sel.ds_ok)
 		return false;
 	nvme_set_irq_kinds(o->nvme_irq_kinds);
+	nvme_set_timeout_ms(o->nvme_timeout_ms);
 	bind_all(&sel, o);
 	dma_select_finish();	/* the selection line, if no controller got as far as verifying */
 	marks.bound = free_kib();

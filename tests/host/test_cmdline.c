@@ -954,6 +954,12 @@ static void test_fault_irq_and_kinds(void **state UNUSED)
 	assert_int_equal(parse("nvme.irq=msi")->nvme_irq_kinds, NVME_IRQ_MSI);
 	assert_int_equal(parse("nvme.irq=intx")->nvme_irq_kinds, NVME_IRQ_INTX);
 	assert_one_error(parse("nvme.irq=pin"), "bad value", NULL);
+	assert_int_equal(parse("")->fault_ctrl, -1);
+	assert_int_equal(parse("fault.ctrl=nvme4")->fault_ctrl, 4);
+	assert_one_error(parse("fault.ctrl=4"), "bad value", NULL);
+	assert_int_equal(parse("")->nvme_timeout_ms, 0);
+	assert_int_equal(parse("nvme.timeout_ms=1500")->nvme_timeout_ms, 1500);
+	assert_one_error(parse("nvme.timeout_ms=10"), "bad value", NULL);
 }
 
 /* fault.cpu=APICID: that processor gets INIT but no STARTUP, so it never comes online. */

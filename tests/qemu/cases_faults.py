@@ -1,5 +1,11 @@
 """tests/qemu/cases_faults.py - faults the system must survive, not only contain.
 
+Controller timeouts and reset (issue 16 §3): `fault.ctrl=nvmeN` cuts the
+controller's DMA mid-job (QEMU then sets CSTS.CFS): reset without Abort, replay.
+A device slower than the timeout gets a poll, an Abort, then a reset and
+replay; one that never gets faster ends with the volume failed, never a hang;
+one slower than usual but inside the timeout is simply waited for.
+
 Provider restart (issue 16 §1-2): `fault.provider=nvmeN` faults generation 1
 once serving, `:after=K` after it took K requests (mid-job), `:hang` makes it
 stop after its first request, `:bind` kills it while it binds, `:always`
@@ -155,4 +161,41 @@ CASES += [
                  machine="q35,kernel-irqchip=split", devices=["-device", "intel-iommu,intremap=on"],
                  expect=[r"^nvme: bound bdf=\S+ lane=direct ",
                          r"^nvme: write ok dev=nvme0n1 .* lba=1000 blocks=8000 .* verify=readback-match "]),
+]
+
+
+# ------------------------------------------------------------------ controller timeouts and reset
+def null_drive(latency_ns):
+    """QEMU's null-co backend: reads return zeros after latency_ns; no host disk in the way."""
+    return ["-drive", "driver=null-co,size=16M,read-zeroes=on,latency-ns=%d,if=none,id=nul0" % latency_ns,
+            "-device", "nvme,serial=slow,drive=nul0"]
+
+
+ZEROS_4K_CRC = "0x%08x" % __import__("zlib").crc32(bytes(4096))
+
+CASES += [
+    # The controller's DMA cut mid-write: QEMU sets CFS; reset at once (no Abort), replay, data right.
+    restart_case("timeout-controller-fatal", "", "fault.ctrl=nvme0 " + LOAD, LOAD_WRITES, replayed=r"[1-9]\d*",
+                 reason="controller-fatal",
+                 expect=[r"^nvme: fault ctrl-dma-cut bdf=\S+ completed=\d+ ",
+                         r"^nvme: controller fatal bdf=\S+ csts=0x[0-9a-f]+ reason=cfs action=reset$",
+                         r"^provider: controller reset dev=nvme0n1 bdf=\S+ generation=1 reason=controller-fatal action=kill$",
+                         r"^nvme: write ok dev=nvme0n1 .* lba=1000 blocks=8000 .* verify=readback-match "]),
+    # A slow device inside the timeout (1.5 s per command, 5 s allowed): waited for, nothing reset.
+    Case("timeout-slow-device-waited-for", "nvme.timeout_ms=5000 nvme.read=0:8", devices=null_drive(1500 * 1000 * 1000),
+         timeout_s=120,
+         expect=[r"^nvme: read ok dev=nvme0n1 bdf=\S+ nsid=1 lba=0 blocks=8 bytes=4096 crc32=%s " % ZEROS_4K_CRC,
+                 r"^run: complete status=pass errors=0 uptime_ms=\d+$"],
+         forbid=[r"^nvme: command timeout ", r"^provider: (died|restarted|controller reset) "]),
+    # Slower than the timeout, always: poll, Abort, reset and replay, again and again; then the
+    # volume is failed and its client told - an error, never a hang.
+    Case("timeout-reset-then-fail", "nvme.timeout_ms=1000 nvme.read=0:8", devices=null_drive(4000 * 1000 * 1000),
+         status="fail", timeout_s=150,
+         expect=[r"^nvme: command timeout bdf=\S+ qid=\d+ cid=0x[0-9a-f]{4} opcode=0x02 age_ms=\d+ surface=generic action=abort timeout_ms=1000$",
+                 r"^nvme: command timeout bdf=\S+ qid=\d+ cid=0x[0-9a-f]{4} opcode=0x02 age_ms=\d+ surface=generic action=reset$",
+                 r"^provider: controller reset dev=nvme0n1 bdf=\S+ generation=1 reason=timeout action=kill$",
+                 r"^provider: restarted dev=nvme0n1 bdf=\S+ generation=2 replayed=1 failed=0 reason=timeout ",
+                 r"^provider: failed dev=nvme0n1 bdf=\S+ generation=\d+ restarts=4 reason=too-many-restarts$",
+                 r"^nvme: read error dev=nvme0n1 "],
+         forbid=[r"^nvme: read ok dev=nvme0n1 "]),
 ]
