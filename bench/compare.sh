@@ -292,6 +292,11 @@ run_one() { # round side-spec job
 	if [ "$side" = linux ] && [ -z "${LINUX_CMD_SHOWN:-}" ] && ls "$rundir"/anchor-log/*.log >/dev/null 2>&1; then
 		LINUX_CMD_SHOWN=1
 		echo "linux cmd (from the anchor's log):$(sed -n 's/^# cmd://p' "$rundir"/anchor-log/*.log | head -1)" | tee -a "$OUT"
+		# The anchor says which QEMU it ran on: it must be the one Caprock's runs use.
+		anchor_qemu=$(sed -n 's/^#.* qemu=QEMU emulator version \([0-9.]*\).*/\1/p' "$rundir"/anchor-log/*.log | head -1)
+		echo "linux qemu (the anchor says): ${anchor_qemu:-unknown}" | tee -a "$OUT"
+		[ "$anchor_qemu" = "$("$QEMU" --version | sed -n 's/^QEMU emulator version \([0-9.]*\).*/\1/p')" ] ||
+			die "the anchor ran on QEMU ${anchor_qemu:-unknown}, not this one; refusing to compare"
 	fi
 	if [[ $rec == *"valid=no"* ]]; then
 		echo "compare.sh: INVALID run (excluded): $(echo "$rec" | sed -n 's/.* reasons=\([^ ]*\).*/\1/p' | head -1)" >&2
