@@ -130,6 +130,8 @@ struct boot_options {
 	uint32_t fault_after;		/* :after=K (K requests taken first) */
 	int fault_irq;			/* fault.irq=nvmeN: its vectors masked behind the kernel's back; -1 none */
 	int fault_ctrl;			/* fault.ctrl=nvmeN: its bus mastering cleared mid-job (a dead controller); -1 none */
+	int fault_rdy;			/* fault.rdy=nvmeN: the manager reads its CSTS.RDY as stuck at 1 until a function reset; -1 none */
+	bool fault_rdy_always;		/* fault.rdy=nvmeN:always: stuck even after the function reset */
 	uint32_t nvme_timeout_ms;	/* nvme.timeout_ms=: a command older than this is looked at (0: by surface) */
 	unsigned int nvme_irq_kinds;	/* nvme.irq=: NVME_IRQ_* kinds bind may use (0 = any) */
 	int64_t fault_cpu;		/* fault.cpu=APICID: no STARTUP for that processor (never starts); -1 none */

@@ -68,6 +68,8 @@ struct nvme_ctrl {
 	struct irq_watch nc_watch[BROKER_VECTORS];	/* interrupts that stop arriving (irq_watch.c) */
 	bool nc_fault_irq;		/* fault.irq=: mask the vectors at the device once enabled */
 	bool nc_fault_ctrl;		/* fault.ctrl=: cut its bus mastering once it has served a few commands */
+	bool nc_fault_rdy;		/* fault.rdy=: the supervisor reads RDY as stuck at 1 until a function reset */
+	bool nc_fault_rdy_always;	/* fault.rdy=...:always: and after it */
 	/* timeouts.c: commands that do not complete, and the controller's fatal status */
 	struct nvme_timeout_policy nc_to_policy;
 	struct nvme_timeout_state nc_to_state;

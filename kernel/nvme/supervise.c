@@ -220,6 +220,7 @@ static void restart_now(struct nvme_unit *u)
 		return;
 	}
 	sv->sv_state = SV_RUNNING;
+	sv->sv_flr_tried = false;
 	sv->sv_restarts++;
 	sv->sv_recent++;
 	sv->sv_backoff_ns = sv->sv_backoff_ns ? sv->sv_backoff_ns * 2 : (uint64_t)SUPERVISE_BACKOFF_MS * NSEC_PER_MSEC;
@@ -244,18 +245,53 @@ static void quiesce_step(struct nvme_unit *u, uint64_t now)
 		fail(u, "controller-vanished");		/* its memory stays allocated: it may come back */
 		return;
 	}
-	if (!(csts & NVME_CSTS_RDY)) {
+	if (!(csts & NVME_CSTS_RDY) && !c->nc_fault_rdy) {
 		u->u_sv.sv_state = SV_RESTARTING;
 		restart_now(u);
 		return;
 	}
 	if (now < u->u_sv.sv_at_ns)
 		return;
+	if (!u->u_sv.sv_flr_tried && pci_flr_capable(c->nc_pci)) {
+		/* The reset of last resort short of giving the memory up: the function's own. */
+		kprintf("nvme: controller did not stop bdf=%s csts=0x%x%s action=function-level-reset", c->nc_bdf,
+			c->nc_fault_rdy ? csts | NVME_CSTS_RDY : csts, c->nc_fault_rdy ? " (fault.rdy)" : "");
+		u->u_sv.sv_flr_tried = true;
+		pci_save_config(c->nc_pci, &u->u_sv.sv_saved);
+		pci_flr_initiate(c->nc_pci);
+		c->nc_fault_rdy = c->nc_fault_rdy_always;	/* what fault.rdy simulates ends with the reset (unless :always) */
+		u->u_sv.sv_state = SV_FLR;
+		u->u_sv.sv_at_ns = now + (uint64_t)PCI_FLR_WAIT_MS * NSEC_PER_MSEC;
+		return;
+	}
 	/* Not quiet: no DMA from it again, and its pages stay out of the allocator. */
 	pci_set_command_bits(c->nc_pci, 0, PCI_COMMAND_MASTER);
 	kerror("nvme: error controller did not stop bdf=%s csts=0x%x; bus mastering off, its memory quarantined",
 	       c->nc_bdf, csts);
 	fail(u, "controller-would-not-stop");
+}
+
+/* PCI_FLR_WAIT_MS after the FLR: the function's configuration back, then is it quiet now? */
+static void flr_step(struct nvme_unit *u, uint64_t now)
+{
+	struct nvme_ctrl *c = u->u_ctrl;
+
+	if (now < u->u_sv.sv_at_ns)
+		return;
+	pci_restore_config(c->nc_pci, &u->u_sv.sv_saved);
+	pci_irq_restore(c->nc_pci, &c->nc_irqs);
+	uint32_t csts = nvme_read32(c, NVME_CSTS) | (c->nc_fault_rdy ? NVME_CSTS_RDY : 0);
+	kprintf("nvme: function level reset bdf=%s csts=0x%x result=%s", c->nc_bdf, csts,
+		csts != 0xffffffffu && !(csts & NVME_CSTS_RDY) ? "quiet" : "not-quiet");
+	if (csts == 0xffffffffu || (csts & NVME_CSTS_RDY)) {
+		pci_set_command_bits(c->nc_pci, 0, PCI_COMMAND_MASTER);
+		kerror("nvme: error controller did not stop bdf=%s csts=0x%x after a function level reset; bus mastering off, its memory quarantined",
+		       c->nc_bdf, csts);
+		fail(u, "controller-would-not-stop");
+		return;
+	}
+	u->u_sv.sv_state = SV_RESTARTING;
+	restart_now(u);
 }
 
 /*
@@ -332,6 +368,9 @@ void supervise_tick(struct nvme_unit *units, unsigned int n)
 			break;
 		case SV_QUIESCING:
 			quiesce_step(u, now);
+			break;
+		case SV_FLR:
+			flr_step(u, now);
 			break;
 		default:
 			break;

@@ -25,8 +25,10 @@
  *  S2 No page the device could target is reused until the controller is
  *     proven quiet: nothing of the dead generation is freed before
  *     CSTS.RDY reads 0 after CC.EN=0.  If RDY never drops within CAP.TO,
- *     bus mastering is turned off and the controller's memory is kept
- *     (quarantined, reported), never freed; the volume is failed.
+ *     the function is reset (FLR, where it has it) and RDY read again;
+ *     if that fails too, bus mastering is turned off and the controller's
+ *     memory is kept (quarantined, reported), never freed; the volume is
+ *     failed.
  *  S3 A new provider starts from a controller reset and a fresh manager
  *     IDENTIFY; it inherits no queue, no CID and no page of its
  *     predecessor (broker_teardown runs between generations, the pool is
@@ -51,6 +53,7 @@
 #include "kernel/cap/notification.h"
 #include "kernel/core/proc.h"
 #include "kernel/nvme/nvme_ctrl.h"
+#include "kernel/pci/flr.h"
 
 #define SUPERVISE_MAX_RESTARTS	4		/* in SUPERVISE_WINDOW_MS: more, and the volume has failed */
 #define SUPERVISE_WINDOW_MS	60000
@@ -64,6 +67,7 @@ enum supervise_state {
 	SV_RUNNING,
 	SV_BACKOFF,		/* dead; waiting before the reset */
 	SV_QUIESCING,		/* CC.EN=0 written; waiting for CSTS.RDY=0 */
+	SV_FLR,			/* RDY never dropped: a Function Level Reset is under way */
 	SV_RESTARTING,		/* quiet; the next generation is being made (the audit may open interrupt windows) */
 	SV_STOPPED,		/* ended when asked to */
 	SV_FAILED,		/* declared failed; clients told */
@@ -82,6 +86,8 @@ struct supervision {
 	uint64_t sv_calls_seen;		/* the provider's kernel calls at the last look (hang watchdog) */
 	uint64_t sv_idle_since_ns;	/* work waiting with no call since then; 0: none */
 	bool sv_stop_asked;
+	bool sv_flr_tried;		/* this quiesce already reset the function */
+	struct pci_saved_config sv_saved;	/* the function's header, for after the FLR */
 	struct block_session *sv_sessions[BROKER_MAX_SPACES];	/* each holds a reference on its provider end */
 	unsigned int sv_nsessions;
 };

@@ -167,6 +167,8 @@ static void bind_all(const struct dma_selection *sel, const struct boot_options 
 		if (u->u_ctrl) {
 			u->u_ctrl->nc_fault_irq = o->fault_irq == (int)i;
 			u->u_ctrl->nc_fault_ctrl = o->fault_ctrl == (int)i;
+			u->u_ctrl->nc_fault_rdy = o->fault_rdy == (int)i;
+			u->u_ctrl->nc_fault_rdy_always = u->u_ctrl->nc_fault_rdy && o->fault_rdy_always;
 		}
 		if (!u->u_ctrl) {
 			char bdf[16];

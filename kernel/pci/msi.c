@@ -105,6 +105,8 @@ static int setup_msix(struct pci_dev *d, unsigned want, irq_handler_fn handler, 
 			free_vectors(s);
 			return err;
 		}
+		s->pi_msg_addr[i] = addr[i];
+		s->pi_msg_data[i] = data[i];
 	}
 
 	uint16_t ctrl = (uint16_t)pci_cfg_read(d, (uint16_t)(cap + PCI_MSIX_CTRL), 2);
@@ -139,6 +141,8 @@ static int setup_msi(struct pci_dev *d, irq_handler_fn handler, void *const *ctx
 		free_vectors(s);
 		return err;
 	}
+	s->pi_msg_addr[0] = addr;
+	s->pi_msg_data[0] = data;
 	bool is64 = ctrl & PCI_MSI_CTRL_64BIT;
 	pci_cfg_write(d, (uint16_t)(cap + PCI_MSI_ADDR_LO), 4, addr);
 	if (is64)
@@ -214,4 +218,34 @@ void pci_irq_teardown(struct pci_dev *d, struct pci_irq_set *s)
 		ioapic_mask(s->pi_gsi);
 	}
 	free_vectors(s);
+}
+
+void pci_irq_restore(struct pci_dev *d, const struct pci_irq_set *s)
+{
+	if (s->pi_kind == IRQ_KIND_MSIX) {
+		uint16_t cap = d->pd_cap_msix;
+		uint16_t ctrl = (uint16_t)pci_cfg_read(d, (uint16_t)(cap + PCI_MSIX_CTRL), 2);
+		pci_cfg_write(d, (uint16_t)(cap + PCI_MSIX_CTRL), 2, ctrl | PCI_MSIX_CTRL_ENABLE | PCI_MSIX_CTRL_FUNC_MASK);
+		for (unsigned i = 0; i < s->pi_count; i++) {
+			volatile uint8_t *e = s->pi_msix_table + i * PCI_MSIX_ENTRY_SIZE;
+			mmio_write32(e + PCI_MSIX_ENTRY_CTRL, PCI_MSIX_ENTRY_MASKED);
+			mmio_write32(e + PCI_MSIX_ENTRY_ADDR_LO, s->pi_msg_addr[i]);
+			mmio_write32(e + PCI_MSIX_ENTRY_ADDR_HI, 0);
+			mmio_write32(e + PCI_MSIX_ENTRY_DATA, s->pi_msg_data[i]);
+			mmio_write32(e + PCI_MSIX_ENTRY_CTRL, 0);
+		}
+		pci_cfg_write(d, (uint16_t)(cap + PCI_MSIX_CTRL), 2,
+			      (ctrl | PCI_MSIX_CTRL_ENABLE) & (uint16_t)~PCI_MSIX_CTRL_FUNC_MASK);
+	} else if (s->pi_kind == IRQ_KIND_MSI) {
+		uint16_t cap = d->pd_cap_msi;
+		uint16_t ctrl = (uint16_t)pci_cfg_read(d, (uint16_t)(cap + PCI_MSI_CTRL), 2);
+		bool is64 = ctrl & PCI_MSI_CTRL_64BIT;
+		pci_cfg_write(d, (uint16_t)(cap + PCI_MSI_ADDR_LO), 4, s->pi_msg_addr[0]);
+		if (is64)
+			pci_cfg_write(d, (uint16_t)(cap + PCI_MSI_ADDR_HI), 4, 0);
+		pci_cfg_write(d, (uint16_t)(cap + (is64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32)), 2, s->pi_msg_data[0]);
+		ctrl &= (uint16_t)~(7u << PCI_MSI_CTRL_MME_SHIFT);
+		pci_cfg_write(d, (uint16_t)(cap + PCI_MSI_CTRL), 2, ctrl | PCI_MSI_CTRL_ENABLE);
+	}
+	/* INTx: the command register's restore (pci_restore_config) cleared its disable bit again. */
 }

@@ -21,6 +21,7 @@ struct pci_irq_set {
 	volatile uint8_t *pi_msix_table;	/* MSI-X only */
 	struct irq_remap_handle pi_remap[PCI_IRQ_MAX_VECTORS];	/* MSI/MSI-X under interrupt remapping */
 	uint32_t pi_gsi;			/* INTx only */
+	uint32_t pi_msg_addr[PCI_IRQ_MAX_VECTORS], pi_msg_data[PCI_IRQ_MAX_VECTORS];	/* as programmed (MSI, MSI-X) */
 };
 
 /* Which kinds pci_irq_setup may try (0: all of them, best first). */
@@ -36,6 +37,8 @@ struct pci_irq_set {
 int pci_irq_setup(struct pci_dev *d, unsigned int want, unsigned int allow, irq_handler_fn handler,
 		  void *const *ctx, struct pci_irq_set *out);
 void pci_irq_teardown(struct pci_dev *d, struct pci_irq_set *s);
+/* After a function reset (FLR) cleared them: program the same messages again. */
+void pci_irq_restore(struct pci_dev *d, const struct pci_irq_set *s);
 const char *irq_kind_name(enum irq_kind k);
 
 #endif

@@ -956,6 +956,12 @@ static void test_fault_irq_and_kinds(void **state UNUSED)
 	assert_one_error(parse("nvme.irq=pin"), "bad value", NULL);
 	assert_int_equal(parse("")->fault_ctrl, -1);
 	assert_int_equal(parse("fault.ctrl=nvme4")->fault_ctrl, 4);
+	assert_int_equal(parse("")->fault_rdy, -1);
+	assert_int_equal(parse("fault.rdy=nvme1")->fault_rdy, 1);
+	assert_one_error(parse("fault.rdy=nvme"), "bad value", NULL);
+	assert_false(parse("fault.rdy=nvme1")->fault_rdy_always);
+	assert_true(parse("fault.rdy=nvme1:always")->fault_rdy_always);
+	assert_one_error(parse("fault.rdy=nvme1:later"), "bad value", NULL);
 	assert_one_error(parse("fault.ctrl=4"), "bad value", NULL);
 	assert_int_equal(parse("")->nvme_timeout_ms, 0);
 	assert_int_equal(parse("nvme.timeout_ms=1500")->nvme_timeout_ms, 1500);

@@ -199,3 +199,23 @@ CASES += [
                  r"^nvme: read error dev=nvme0n1 "],
          forbid=[r"^nvme: read ok dev=nvme0n1 "]),
 ]
+
+# ------------------------------------------------------------------ a controller that does not stop
+CASES += [
+    # RDY stays 1 after CC.EN=0 (fault.rdy makes the manager see it so): after CAP.TO, a Function
+    # Level Reset, the function's configuration and interrupts restored, then the restart and replay.
+    restart_case("restart-flr", "after=20", "fault.rdy=nvme0 " + LOAD, LOAD_WRITES, replayed=r"[1-9]\d*",
+                 machine="pc,pit=off,hpet=off", timeout_s=180,
+                 expect=[r"^nvme: controller did not stop bdf=\S+ csts=0x[0-9a-f]+ \(fault.rdy\) action=function-level-reset$",
+                         r"^nvme: function level reset bdf=\S+ csts=0x[0-9a-f]+ result=quiet$",
+                         r"^nvme: write ok dev=nvme0n1 .* lba=1000 blocks=8000 .* verify=readback-match "]),
+    # Still not quiet after the reset: bus mastering off, memory quarantined, the volume failed;
+    # its client gets an error, nothing hangs, nothing of the controller's is freed.
+    nvme_case("restart-quarantine", "fault.provider=nvme0:after=3 fault.rdy=nvme0:always nvme.write=100:16:0x5",
+              proof=False, check_reads=False, status="fail", timeout_s=180,
+              expect=[r"^nvme: function level reset bdf=\S+ csts=0x[0-9a-f]+ result=not-quiet$",
+                      r"^nvme: error controller did not stop bdf=\S+ .* bus mastering off, its memory quarantined$",
+                      r"^provider: failed dev=nvme0n1 bdf=\S+ generation=1 restarts=0 reason=controller-would-not-stop$",
+                      r"^nvme: (write|flush) error dev=nvme0n1 "],
+              forbid=[r"^provider: restarted "]),
+]
