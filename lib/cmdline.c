@@ -87,6 +87,13 @@ static size_t split_fields(struct span s, char sep, struct span *f, size_t max)
 	return nf;
 }
 
+/* "nvmeN" (a controller's name, N < 64) into *unit. */
+static bool parse_unit_name(struct span v, uint32_t *unit)
+{
+	return v.n > 4 && memcmp(v.p, "nvme", 4) == 0 &&
+	       parse_u32_range((struct span){ v.p + 4, v.n - 4 }, 0, 63, unit);
+}
+
 /*
  * LBA:COUNT[,...] (reads) or LBA:COUNT:SEED[,...] (writes) into list[*n].
  * COUNT is 1..2^32-1 and LBA + COUNT must not wrap 64 bits.
@@ -321,8 +328,7 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 		size_t n = split_fields(v, ':', parts, 2);
 		uint32_t unit;
 		key = K_FAULT;
-		ok = n <= 2 && parts[0].n > 4 && memcmp(parts[0].p, "nvme", 4) == 0 &&
-		     parse_u32_range((struct span){ parts[0].p + 4, parts[0].n - 4 }, 0, 63, &unit);
+		ok = n <= 2 && parse_unit_name(parts[0], &unit);
 		o->fault_mode = FAULT_AT_ONCE;
 		if (ok && n == 2) {
 			if (span_is(parts[1], "hang")) {
@@ -348,16 +354,14 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 		/* Fault injection: a platform that stops delivering one controller's interrupts. */
 		uint32_t unit;
 		key = K_FAULT_IRQ;
-		ok = v.n > 4 && memcmp(v.p, "nvme", 4) == 0 &&
-		     parse_u32_range((struct span){ v.p + 4, v.n - 4 }, 0, 63, &unit);
+		ok = parse_unit_name(v, &unit);
 		if (ok)
 			o->fault_irq = (int)unit;
 	} else if (span_is(k, "fault.ctrl")) {
 		/* Fault injection: a controller that stops answering (its DMA cut) in the middle of a job. */
 		uint32_t unit;
 		key = K_FAULT_CTRL;
-		ok = v.n > 4 && memcmp(v.p, "nvme", 4) == 0 &&
-		     parse_u32_range((struct span){ v.p + 4, v.n - 4 }, 0, 63, &unit);
+		ok = parse_unit_name(v, &unit);
 		if (ok)
 			o->fault_ctrl = (int)unit;
 	} else if (span_is(k, "fault.rdy")) {
@@ -366,9 +370,7 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 		size_t n = split_fields(v, ':', parts, 2);
 		uint32_t unit;
 		key = K_FAULT_RDY;
-		ok = n <= 2 && parts[0].n > 4 && memcmp(parts[0].p, "nvme", 4) == 0 &&
-		     parse_u32_range((struct span){ parts[0].p + 4, parts[0].n - 4 }, 0, 63, &unit) &&
-		     (n == 1 || span_is(parts[1], "always"));
+		ok = n <= 2 && parse_unit_name(parts[0], &unit) && (n == 1 || span_is(parts[1], "always"));
 		if (ok) {
 			o->fault_rdy = (int)unit;
 			o->fault_rdy_always = n == 2;
