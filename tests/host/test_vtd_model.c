@@ -503,7 +503,7 @@ static void test_verify_interrupt_isolation_on_a_blocking_unit(void **state UNUS
 	assert_int_equal(verify_irq_policy(&d, 4096, true, &isolation, &step, &why), 0);
 	assert_string_equal(isolation, "verified");
 	assert_true(kshim_logged("iommu: verify step=interrupt-blocked bdf=0000:00:02.0 compat=blocked foreign_irte=blocked "
-				 "fault_reason=0x25 result=pass delivered=none unit=0 fault_source=0010 "));
+				 "fault_reason=0x25 delivered=none result=pass unit=0 fault_source=0010 "));
 	/* Nothing reached a CPU: not the probe vectors, not the NMI the first dword would have been. */
 	for (unsigned v = 0; v < 256; v++)
 		assert_int_equal(vtdm.irr[v], 0);
@@ -542,12 +542,12 @@ static void verify_on_leaky_unit(bool compat_passes, bool no_sid_check, const ch
 
 static void test_verify_catches_compat_passed_through(void **state UNUSED)
 {
-	verify_on_leaky_unit(true, false, "compat=delivered foreign_irte=blocked fault_reason=none result=fail");
+	verify_on_leaky_unit(true, false, "compat=delivered foreign_irte=blocked fault_reason=none delivered=compat result=fail");
 }
 
 static void test_verify_catches_no_source_id_check(void **state UNUSED)
 {
-	verify_on_leaky_unit(false, true, "compat=blocked foreign_irte=delivered fault_reason=none result=fail");
+	verify_on_leaky_unit(false, true, "compat=blocked foreign_irte=delivered fault_reason=none delivered=foreign-irte result=fail");
 }
 
 static void test_verify_without_ir(void **state UNUSED)

@@ -34,7 +34,7 @@ OPT_IN = "iommu.interrupt_isolation=optional"
 DIRECT_CMDLINE = OPT_IN
 # What QEMU's unit does with the controller's writes into the interrupt window (see the docstring).
 IRQ_STEP_QEMU = (r"^iommu: verify step=interrupt-blocked bdf=\S+ compat=delivered foreign_irte=(delivered|blocked) "
-                 r"fault_reason=(none|0x2[0-6]) result=fail delivered=compat(,foreign-irte)? unit=0 ")
+                 r"fault_reason=(none|0x2[0-6]) delivered=compat(,foreign-irte)? result=fail unit=0 ")
 IR_ON = r"^iommu: interrupt remapping unit=0 enabled=yes entries=\d+ mode=(xapic|x2apic) eime=(yes|no) cfi=blocked "
 
 DIRECT_PROOF = [

@@ -153,11 +153,11 @@ int vtd_verify_irq(struct vtd_domain *vd, uint64_t scratch, const struct vtd_pro
 		fmt_snprintf(fr, sizeof(fr), "0x%02x", fault->reason);
 		fmt_snprintf(src, sizeof(src), "%04x", fault->sid);
 	}
-	/* delivered= is DESIGN.md's summary of the two. */
-	kprintf("iommu: verify step=interrupt-blocked bdf=%s compat=%s foreign_irte=%s fault_reason=%s result=%s delivered=%s unit=%u fault_source=%s compat_vector=%d foreign_vector=%d foreign_index=%d foreign_sid=%04x",
+	/* delivered= is DESIGN.md's summary of the two; the order fits both DESIGN.md's line and the issue's. */
+	kprintf("iommu: verify step=interrupt-blocked bdf=%s compat=%s foreign_irte=%s fault_reason=%s delivered=%s result=%s unit=%u fault_source=%s compat_vector=%d foreign_vector=%d foreign_index=%d foreign_sid=%04x",
 		vd->vd_bdf, compat ? "delivered" : "blocked", foreign ? "delivered" : "blocked", fr,
-		pass ? "pass" : "fail",
-		compat ? (foreign ? "compat,foreign-irte" : "compat") : (foreign ? "foreign-irte" : "none"), u->u_index, src, probe_vector[PROBE_COMPAT], probe_vector[PROBE_FOREIGN], index,
+		compat ? (foreign ? "compat,foreign-irte" : "compat") : (foreign ? "foreign-irte" : "none"),
+		pass ? "pass" : "fail", u->u_index, src, probe_vector[PROBE_COMPAT], probe_vector[PROBE_FOREIGN], index,
 		foreign_sid);
 	if (!pass)
 		return unverified(p, "interrupt-isolation-unverified", step, why);
