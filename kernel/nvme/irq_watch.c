@@ -77,7 +77,7 @@ void nvme_irq_watch_tick(struct nvme_ctrl *c)
 		w->iw_polling = true;
 		w->iw_episodes++;
 		klog_recovery();
-		kprintf("nvme: interrupts lost bdf=%s vector=%u cpu_vector=%u kind=%s waited_ms=%lu fallback=polling",
+		kprintf("nvme: interrupts lost bdf=%s vector=%u fallback=polling cpu_vector=%u kind=%s waited_ms=%lu",
 			c->nc_bdf, idx, c->nc_irqs.pi_cpu_vector[idx], irq_kind_name(c->nc_irqs.pi_kind),
 			(now - w->iw_posted_ns) / NSEC_PER_MSEC);
 		serve(c, idx, w);
@@ -90,7 +90,7 @@ void nvme_irq_watch_tick(struct nvme_ctrl *c)
 			if (!w->iw_polling && w->iw_irqs == w->iw_seen) {
 				w->iw_polling = true;
 				w->iw_episodes++;
-				kprintf("nvme: interrupts lost bdf=%s vector=%u cpu_vector=%u kind=%s waited_ms=0 fallback=polling reason=same-controller",
+				kprintf("nvme: interrupts lost bdf=%s vector=%u fallback=polling cpu_vector=%u kind=%s waited_ms=0 reason=same-controller",
 					c->nc_bdf, idx, c->nc_irqs.pi_cpu_vector[idx], irq_kind_name(c->nc_irqs.pi_kind));
 			}
 		}

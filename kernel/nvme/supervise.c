@@ -227,8 +227,8 @@ static void restart_now(struct nvme_unit *u)
 	if (sv->sv_backoff_ns > (uint64_t)SUPERVISE_BACKOFF_CAP_MS * NSEC_PER_MSEC)
 		sv->sv_backoff_ns = (uint64_t)SUPERVISE_BACKOFF_CAP_MS * NSEC_PER_MSEC;
 	klog_recovery();
-	kprintf("provider: restarted dev=%s bdf=%s generation=%u replayed=%u failed=0 reason=%s pid=%d restart_ms=%lu",
-		dev_name(u, buf, sizeof(buf)), c->nc_bdf, gen, lost, sv->sv_reason, u->u_proc->p_pid,
+	kprintf("provider: restarted dev=%s generation=%u replayed=%u failed=0 reason=%s pid=%d bdf=%s restart_ms=%lu",
+		dev_name(u, buf, sizeof(buf)), gen, lost, sv->sv_reason, u->u_proc->p_pid, c->nc_bdf,
 		(clock_ns() - sv->sv_died_ns) / NSEC_PER_MSEC);
 	sv->sv_reason = NULL;
 	for (unsigned int i = 0; i < sv->sv_nsessions; i++)

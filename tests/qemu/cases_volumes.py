@@ -261,7 +261,7 @@ CASES = [
     Case("volumes-provider-fault", "fault.provider=nvme2 nvme.read=0:64", setup=controllers(THREE),
          expect=[r"^proc: fault pid=\d+ name=nvme2 vector=14 .* action=killed supervised=yes$",
                  r"^provider: died dev=nvme2n1 bdf=0000:00:04\.0 generation=1 reason=fault ",
-                 r"^provider: restarted dev=nvme2n1 bdf=0000:00:04\.0 generation=2 replayed=\d+ failed=0 reason=fault ",
+                 r"^provider: restarted dev=nvme2n1 generation=2 replayed=\d+ failed=0 reason=fault pid=\d+ bdf=0000:00:04\.0 ",
                  r"^nvme: read ok dev=nvme0n1 bdf=0000:00:02\.0 nsid=1 lba=0 blocks=64 ",
                  r"^nvme: read ok dev=nvme1n1 bdf=0000:00:03\.0 nsid=1 lba=0 blocks=8 ",
                  r"^nvme: read ok dev=nvme2n1 bdf=0000:00:04\.0 nsid=1 lba=0 blocks=8 ",
