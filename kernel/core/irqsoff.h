@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/core/cpu_idle.h"
 #include "kernel/core/log_buffer.h"
 
 #define IRQSOFF_WORK_US		250	/* kernel work per stretch; the console gets up to LOG_DRAIN_US */
@@ -66,10 +67,13 @@ static inline void irqsoff_idle(bool work_left)
 {
 	log_buffer_drain();
 	irqsoff_leave(IRQSOFF_IDLE, 0);
-	if (work_left || log_buffer_pending())
+	if (work_left || log_buffer_pending()) {
 		irq_window();
-	else
+	} else {
+		cpu_idle_begin();
 		irq_enable_and_halt();
+		cpu_idle_end();		/* the waking handler ended it already; this covers a spurious wake */
+	}
 	irqsoff_enter(IRQSOFF_IDLE, 0);	/* no-op when an interrupt handler opened it */
 }
 

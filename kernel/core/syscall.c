@@ -33,6 +33,12 @@ static int64_t sys_clock_ns(const struct syscall_args *a)
 	return (int64_t)clock_ns();
 }
 
+static int64_t sys_cpu_idle_ns(const struct syscall_args *a)
+{
+	(void)a;
+	return (int64_t)cpu_idle_ns();
+}
+
 static int64_t sys_cap_info(const struct syscall_args *a)
 {
 	const struct cap *c;
@@ -83,6 +89,7 @@ static const syscall_handler handlers[SYS_COUNT] = {
 	[SYS_BLOCK_NOTIFY] = sys_block_notify,
 	[SYS_NVME_RING_WAIT] = sys_nvme_ring_wait,
 	[SYS_NVME_DOORBELL_MAP] = sys_nvme_doorbell_map,
+	[SYS_CPU_IDLE_NS] = sys_cpu_idle_ns,
 };
 
 /* For the interrupts-off tracer's site names. */
@@ -94,6 +101,7 @@ static const char *const names[SYS_COUNT] = {
 	[SYS_NOTIFY_WAIT] = "notify_wait", [SYS_REGION_MAP] = "region_map", [SYS_BLOCK_INFO] = "block_info",
 	[SYS_BLOCK_MAP] = "block_map", [SYS_BLOCK_ATTACH] = "block_attach", [SYS_BLOCK_NOTIFY] = "block_notify",
 	[SYS_NVME_RING_WAIT] = "nvme_ring_wait", [SYS_NVME_DOORBELL_MAP] = "nvme_doorbell_map",
+	[SYS_CPU_IDLE_NS] = "cpu_idle_ns",
 };
 
 const char *syscall_name(uint64_t nr)

@@ -364,7 +364,7 @@ CASES = [
     # The benchmark through the client path, on two controllers at once.
     Case("volumes-bench-client", "mode=bench bench.path=client bench.devs=all bench.job=randread4k bench.qd=8 "
          "bench.seconds=1", setup=controllers(THREE[:2]),
-         expect=[r"^bench: job=randread4k qd=8 iops=[1-9]\d* .* path=client devs=2 ",
+         expect=[r"^bench: job=randread4k qd=8 iops=[1-9]\d* .* cpu_busy_pct=([1-9]?\d|100) path=client devs=2 ",
                  r"^bench: device dev=nvme0n1 ios=[1-9]\d* ", r"^bench: device dev=nvme1n1 ios=[1-9]\d* "]),
 ]
 

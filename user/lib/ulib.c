@@ -42,6 +42,11 @@ uint64_t sys_clock_ns(void)
 	return (uint64_t)syscall6(SYS_CLOCK_NS, 0, 0, 0, 0, 0, 0);
 }
 
+uint64_t sys_cpu_idle_ns(void)
+{
+	return (uint64_t)syscall6(SYS_CPU_IDLE_NS, 0, 0, 0, 0, 0, 0);
+}
+
 uint64_t clock_now_ns(void)
 {
 	uint32_t lo, hi;
@@ -115,4 +120,24 @@ void uprintf(const char *fmt, ...)
 		n = (int)sizeof(line) - 1;
 	if (console_slot >= 0)
 		ulog_raw(console_slot, line, (size_t)n);
+}
+
+void busy_window_note(struct busy_window *w, uint64_t now, uint64_t from, uint64_t to)
+{
+	if (!w->bw_t0 && now >= from) {
+		w->bw_t0 = now;
+		w->bw_idle0 = sys_cpu_idle_ns();
+	} else if (w->bw_t0 && !w->bw_t1 && now >= to) {
+		w->bw_t1 = now;
+		w->bw_idle1 = sys_cpu_idle_ns();
+	}
+}
+
+int busy_window_pct(const struct busy_window *w)
+{
+	uint64_t span = w->bw_t1 - w->bw_t0, idle = w->bw_idle1 - w->bw_idle0;
+
+	if (!w->bw_t1 || !span)
+		return -1;
+	return idle >= span ? 0 : (int)((span - idle) * 100 / span);
 }

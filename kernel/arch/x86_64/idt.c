@@ -105,6 +105,7 @@ void trap_dispatch(struct trap_frame *tf)
 	if (v == VECTOR_NMI && smp_nmi_stop_requested())
 		smp_stop_self();	/* another CPU panicked or powers off: halt here for good */
 	irqsoff_enter(IRQSOFF_TRAP, v);
+	cpu_idle_end();		/* an interrupt that woke the idle halt: busy from here */
 	if (v < 32) {
 		/* Who raised it, from the ISR bit before anything EOIs (lib/trap_class.h). */
 		switch (trap_classify_low((unsigned int)v, lapic_isr_set((uint8_t)v))) {
