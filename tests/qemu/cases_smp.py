@@ -20,6 +20,7 @@ import copy
 
 from harness import Case
 from cases_nvme import nvme_case
+import cases_faults
 import cases_iommu
 import cases_nvme
 import cases_volumes
@@ -109,5 +110,7 @@ def at_smp(case, n):
 
 
 # Attacks, the direct lane and a provider fault with the APs online (issue 18 wants hostile runs at -smp 4).
-SMP4_CLONES = {"nvme-hostile-provider", "volumes-hostile-client", "iommu-direct-default", "volumes-provider-fault"}
-CASES += [at_smp(c, 4) for m in (cases_nvme, cases_volumes, cases_iommu) for c in m.CASES if c.name in SMP4_CLONES]
+SMP4_CLONES = {"nvme-hostile-provider", "volumes-hostile-client", "iommu-direct-default", "volumes-provider-fault",
+               "restart-mid-write", "irq-lost-msix", "timeout-controller-fatal"}
+CASES += [at_smp(c, 4) for m in (cases_nvme, cases_volumes, cases_iommu, cases_faults) for c in m.CASES
+          if c.name in SMP4_CLONES]
