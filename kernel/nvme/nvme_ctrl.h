@@ -73,6 +73,9 @@ struct nvme_ctrl {
 	struct nvme_timeout_state nc_to_state;
 	uint16_t nc_to_qid, nc_to_cid;	/* the command nc_to_state is about */
 	struct nvme_mgr_cmd nc_abort_cmd;
+	bool nc_vanished;		/* timeouts.c: CSTS and the vendor id read all ones: the function is gone */
+	bool nc_detached;		/* nvme_detach ran: the hardware is not touched again */
+	bool nc_detach_freed;		/* ... and it proved quiet or gone: its memory went back */
 	const char *nc_reset_wanted;	/* set here, acted on by the supervisor: reset and replay */
 	int nc_provider_pid;
 	int nc_doorbell_pid;		/* direct lane: the process the doorbell page is mapped into, or 0 */

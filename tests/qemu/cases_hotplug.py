@@ -23,11 +23,13 @@ from cases_volumes import MIB, all_of, reads_match
 import imagecheck
 
 NITRO = "pc,pit=off,hpet=off"
-# 128 MiB written (and read back) as 16 extents over the two halves of vol0, so that the client is
-# still busy while the other volume comes or goes; the last two extents are what the image must hold.
-WRITES = [((i % 2) * 16384, 16384, 0x170 + i) for i in range(16)]
+# 125 MiB written (and read back) as 16 extents over the two halves of vol0 (LBA 0, which its proof
+# client reads first, left alone), so that the client is still busy while the other volume comes or
+# goes; the last two extents are what the image must hold.
+WRITES = [(8 + (i % 2) * 16000, 16000, 0x170 + i) for i in range(16)]
 IO = "mode=serve nvme.write=" + ",".join("%d:%d:0x%x" % w for w in WRITES)
 FINAL = WRITES[-2:]
+FIRST_WRITE = r"^nvme: write ok dev=nvme0n1 .* seed=0x170 "    # the client is writing: the step comes now
 POWERDOWN = (r"^serve: waiting ", "system_powerdown")
 HOT_READ = r"^nvme: read ok dev=nvme1n1 bdf=0000:00:0[0-9a-f]\.0 nsid=1 lba=0 "
 ATTACH = {"driver": "nvme", "id": "hot1", "drive": "d1", "serial": "hot1", "bus": "pci.0"}
@@ -82,7 +84,7 @@ def detach_figure(run):
 
 CASES = [
     Case("hotplug-attach-pc", IO, machine=NITRO, setup=volumes(attached=False), timeout_s=120,
-         qmp=[(r"^mem: volumes=1 ", "device_add", ATTACH), POWERDOWN],
+         qmp=[(FIRST_WRITE, "device_add", ATTACH), POWERDOWN],
          expect=[HOTPLUG_READY,
                  r"^acpi: pci hotplug event slot=\d+ kind=attach$",
                  r"^pci: nvme controller bdf=0000:00:0[0-9a-f]\.0 vendor=0x1b36 device=0x0010 ",
@@ -94,7 +96,7 @@ CASES = [
                  r"^nvme: controller released bdf=0000:00:0[0-9a-f]\.0 stopped=yes ledger_live=0 "],
          check=all_of(writes_on_vol0, reads_match(2), busy_throughout), report=attach_figure),
     Case("hotplug-detach-pc", IO, machine=NITRO, setup=volumes(attached=True), timeout_s=120,
-         qmp=[(r"^mem: volumes=2 ", "device_del", {"id": "hot1"}, ("DEVICE_DELETED", {"device": "hot1"})),
+         qmp=[(FIRST_WRITE, "device_del", {"id": "hot1"}, ("DEVICE_DELETED", {"device": "hot1"})),
               POWERDOWN],
          expect=[HOTPLUG_READY,
                  r"^acpi: pci hotplug event slot=\d+ kind=detach$",
