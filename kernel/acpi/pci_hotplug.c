@@ -71,6 +71,12 @@ int pci_hotplug_init(void)
 		kprintf("acpi: pci hotplug unavailable reason=unknown-chipset");
 		return CR_ENODEV;
 	}
+	if (hp.port != 0xae00) {
+		/* q35: devices hot-plug behind root ports, whose buses have bus selects of their own: not done. */
+		kprintf("acpi: pci hotplug unavailable reason=root-port-buses-not-supported chipset=%s io=0x%x", chip,
+			hp.port);
+		return CR_ENOSYS;
+	}
 	/* Present only if the bus select reads back (an absent block reads all ones). */
 	outl(hp.port + PCIHP_SEL, 0);
 	uint32_t sel = inl(hp.port + PCIHP_SEL), rmv = inl(hp.port + PCIHP_RMV);
