@@ -129,6 +129,7 @@ struct boot_options {
 	enum fault_mode fault_mode;	/* how: at once serving, after K requests, or a hang */
 	uint32_t fault_after;		/* :after=K (K requests taken first) */
 	int fault_irq;			/* fault.irq=nvmeN: its vectors masked behind the kernel's back; -1 none */
+	int fault_vanish;		/* fault.vanish=nvmeN: ejected once it served its client, unasked (mode=serve, pc); -1 none */
 	int fault_ctrl;			/* fault.ctrl=nvmeN: its bus mastering cleared mid-job (a dead controller); -1 none */
 	uint32_t nvme_timeout_ms;	/* nvme.timeout_ms=: a command older than this is looked at (0: by surface) */
 	unsigned int nvme_irq_kinds;	/* nvme.irq=: NVME_IRQ_* kinds bind may use (0 = any) */

@@ -3,8 +3,8 @@
  * that fail, looked at from the timer tick (the policy by cloud surface is
  * lib/nvme_timeout.c).
  *
- * Every tick: CSTS.  All ones with the vendor id all ones too is a function
- * that vanished (surprise removal): the units detach it, no reset is tried
+ * Every tick: CSTS.  All ones (or RDY gone) with the vendor id all ones
+ * too is a function that vanished (surprise removal): the units detach it, no reset is tried
  * on a device that is not there.  All ones with the function still in
  * configuration space, or CFS (Controller Fatal Status), asks for a reset
  * at once, without an Abort.  Then the
@@ -80,7 +80,13 @@ void nvme_timeout_tick(struct nvme_ctrl *c)
 
 	if (c->nc_reset_wanted || c->nc_vanished)
 		return;		/* the supervisor, or the detach, has it */
-	if (csts == 0xffffffffu && (pci_cfg_read(c->nc_pci, PCI_VENDOR_ID, 2) & 0xffff) == 0xffff) {
+	/*
+	 * Gone from configuration space too: a real bus reads all ones from its
+	 * BAR, QEMU reads 0 (RDY dropped on an enabled controller); either way
+	 * only the vendor id tells a vanished function from a reset one.
+	 */
+	bool odd = csts == 0xffffffffu || !(csts & NVME_CSTS_RDY);
+	if (odd && (pci_cfg_read(c->nc_pci, PCI_VENDOR_ID, 2) & 0xffff) == 0xffff) {
 		kprintf("nvme: controller vanished bdf=%s csts=0x%x vendor=0xffff action=detach", c->nc_bdf, csts);
 		c->nc_vanished = true;
 		return;

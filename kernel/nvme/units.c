@@ -702,11 +702,38 @@ static void finish_detach(struct nvme_unit *u)
 	kobj_put(&c->nc_obj);	/* sessions still open keep the object (not the device) until they go */
 }
 
+/*
+ * fault.vanish=nvmeN: once the unit's client is done and its provider
+ * still serves (controller enabled, admin queue live), its slot is ejected
+ * without any quiesce, as a force-detach or a pulled device would: the
+ * manager learns it from all-ones reads only (timeouts.c).
+ */
+static void fault_vanish(void)
+{
+	static bool fired;
+	int n = run_opts ? run_opts->fault_vanish : -1;
+
+	if (fired || n < 0 || (unsigned int)n >= nunits || !pci_hotplug_available())
+		return;
+	struct nvme_unit *u = &units[n];
+	if (!u->u_ctrl || !u->u_proc || u->u_detaching || u->u_ctrl->nc_pci->pd_bus != 0)
+		return;
+	for (unsigned int i = 0; i < nclients; i++) {
+		if (clients[i].cl_ndevs && clients[i].cl_devs[0]->bd_ctrl == u->u_ctrl && !clients[i].cl_out.po_exited)
+			return;
+	}
+	fired = true;
+	kprintf("nvme: fault vanish bdf=%s slot=%u (ejected behind the kernel's back)", u->u_ctrl->nc_bdf,
+		u->u_ctrl->nc_pci->pd_dev);
+	pci_hotplug_eject(u->u_ctrl->nc_pci->pd_dev);
+}
+
 static void hotplug_tick(void)
 {
 	uint32_t up = 0, down = 0;
 	uint64_t now = clock_ns();
 
+	fault_vanish();
 	if (pci_hotplug_available())
 		pci_hotplug_take(&up, &down);
 	for (unsigned int slot = 0; slot < 32; slot++) {

@@ -13,6 +13,12 @@ the power button ended the run.
   reads LBA 0 (crc checked on the host).
 * detach: `device_del` of a volume bound at boot: it is quiesced, shut down,
   ejected (`nvme: detached …`), and QEMU's DEVICE_DELETED must follow.
+* vanish: a surprise removal.  QEMU cannot pull a PIIX function without an
+  eject, so `fault.vanish=nvme1` writes the eject register behind the
+  manager's back once nvme1 has served its client, with its provider
+  running and its controller enabled: the function is gone from MMIO and
+  configuration space alike (QEMU reads 0 from the vanished BAR where a
+  real bus reads all ones).  It must be detached, never reset.
 
 The report gives device_add -> the new volume's first served read, and
 device_del -> DEVICE_DELETED (host clock, the harness's timestamps).
@@ -68,6 +74,16 @@ def busy_throughout(run, ctx):
     return []
 
 
+def vanished_under_io(run, ctx):
+    """nvme1 vanished while nvme0's client was still writing."""
+    gone = run.time_of(r"^nvme: detached bdf=0000:00:04\.0 ")
+    done = run.time_of(r"^nvme: write ok dev=nvme0n1 .* seed=0x%x " % WRITES[-1][2])
+    if gone is None or done is None or done < gone:
+        return ["nvme1 did not vanish while nvme0 was being written (detached at %s s, writes done at %s s)" %
+                (gone, done)]
+    return []
+
+
 def attach_figure(run):
     t_read = run.time_of(HOT_READ)
     if not run.fired or t_read is None:
@@ -105,4 +121,13 @@ CASES = [
                  r"^nvme: write ok dev=nvme0n1 .* flush=ok verify=readback-match "],
          forbid=[r"^provider: restarted ", r"^provider: failed "],
          check=all_of(writes_on_vol0, busy_throughout), report=detach_figure),
+    Case("hotplug-vanish-pc", IO + " fault.vanish=nvme1", machine=NITRO, setup=volumes(attached=True),
+         timeout_s=120, qmp=[POWERDOWN],
+         expect=[r"^nvme: fault vanish bdf=0000:00:04\.0 slot=4 \(ejected behind the kernel's back\)$",
+                 r"^nvme: controller vanished bdf=0000:00:04\.0 csts=0x[0-9a-f]+ vendor=0xffff action=detach$",
+                 r"^nvme: detached bdf=0000:00:04\.0 devs=nvme1n1 inflight_failed=\d+ reason=vanished memory=freed ",
+                 r"^nvme: write ok dev=nvme0n1 .* seed=0x17f .*flush=ok verify=readback-match "],
+         forbid=[r"^provider: restarted ", r"^provider: failed ", r"^provider: controller reset ",
+                 r"^nvme: shutdown bdf=0000:00:04\.0 "],
+         check=all_of(writes_on_vol0, vanished_under_io)),
 ]
