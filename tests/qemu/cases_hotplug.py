@@ -13,6 +13,12 @@ the power button ended the run.
   reads LBA 0 (crc checked on the host).
 * detach: `device_del` of a volume bound at boot: it is quiesced, shut down,
   ejected (`nvme: detached …`), and QEMU's DEVICE_DELETED must follow.
+* q35: PCIe native hot-plug on a pcie-root-port (ICH9's ACPI hot-plug of
+  root ports turned off with -global ICH9-LPC.acpi-pci-hotplug-with-bridge-
+  support=off): a device_add on the port sets Presence Detect Changed, a
+  device_del presses the Attention Button; the kernel powers the slot off
+  (Power Controller Control, indicator off) once the controller is detached,
+  and QEMU then unplugs it.
 * vanish: a surprise removal.  QEMU cannot pull a PIIX function without an
   eject, so `fault.vanish=nvme1` writes the eject register behind the
   manager's back once nvme1 has served its client, with its provider
@@ -42,8 +48,9 @@ ATTACH = {"driver": "nvme", "id": "hot1", "drive": "d1", "serial": "hot1", "bus"
 HOTPLUG_READY = r"^acpi: pci hotplug ready chipset=piix4 io=0xae00 gpe=1 "
 
 
-def volumes(attached):
-    """vol0 always attached (it takes the writes); vol1's drive defined, its controller attached at boot or not."""
+def volumes(attached, bus=None, extra=()):
+    """vol0 always attached (it takes the writes); vol1's drive defined, its controller attached at boot
+    (on bus, if given) or not."""
     def setup(ctx):
         args, images = [], {}
         for i, serial in enumerate(("vol0", "hot1")):
@@ -52,9 +59,10 @@ def volumes(attached):
             images[(serial, 1)] = img
             args += ["-drive", "file=%s,if=none,id=d%d,format=raw" % (img, i)]
             if i == 0 or attached:
-                args += ["-device", "nvme,id=%s,serial=%s,drive=d%d" % (serial, serial, i)]
+                where = ",bus=" + bus if bus and i == 1 else ""
+                args += ["-device", "nvme,id=%s,serial=%s,drive=d%d%s" % (serial, serial, i, where)]
         ctx.facts["images"] = images
-        return args
+        return list(extra) + args
     return setup
 
 
@@ -98,6 +106,20 @@ def detach_figure(run):
     return "device_del_to_device_deleted_ms=%d" % ((returned - sent) * 1000)
 
 
+Q35 = "q35"
+ROOT_PORTS = ["-global", "ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off",
+              "-device", "pcie-root-port,id=rp1,chassis=1", "-device", "pcie-root-port,id=rp2,chassis=2"]
+PCIE_READY = r"^pcie: hotplug ready slots=2 kind=native signal=polled-from-tick "
+HOT_READ_Q35 = r"^nvme: read ok dev=nvme1n1 bdf=0000:0[1-9]:00\.0 nsid=1 lba=0 "
+
+
+def attach_figure_q35(run):
+    t_read = run.time_of(HOT_READ_Q35)
+    if not run.fired or t_read is None:
+        return ""
+    return "device_add_to_first_read_ms=%d" % ((t_read - run.fired[0][1]) * 1000)
+
+
 CASES = [
     Case("hotplug-attach-pc", IO, machine=NITRO, setup=volumes(attached=False), timeout_s=120,
          qmp=[(FIRST_WRITE, "device_add", ATTACH), POWERDOWN],
@@ -130,4 +152,25 @@ CASES = [
          forbid=[r"^provider: restarted ", r"^provider: failed ", r"^provider: controller reset ",
                  r"^nvme: shutdown bdf=0000:00:04\.0 "],
          check=all_of(writes_on_vol0, vanished_under_io)),
+    Case("hotplug-attach-q35", IO, machine=Q35, setup=volumes(attached=False, extra=ROOT_PORTS), timeout_s=120,
+         qmp=[(FIRST_WRITE, "device_add", dict(ATTACH, bus="rp1")), POWERDOWN],
+         expect=[PCIE_READY,
+                 r"^pcie: hotplug event port=0000:00:0[0-9a-f]\.0 bus=[1-9] kind=attach ",
+                 r"^pci: nvme controller bdf=0000:0[1-9]:00\.0 vendor=0x1b36 device=0x0010 ",
+                 r"^pci: bar assigned bdf=0000:0[1-9]:00\.0 bar=0 .* window=bridge ",
+                 r"^nvme: bound bdf=0000:0[1-9]:00\.0 lane=brokered ",
+                 r"^nvme: identify controller .*serial=\"hot1\"",
+                 HOT_READ_Q35,
+                 r"^nvme: controller released bdf=0000:0[1-9]:00\.0 stopped=yes ledger_live=0 "],
+         check=all_of(writes_on_vol0, reads_match(2), busy_throughout), report=attach_figure_q35),
+    Case("hotplug-detach-q35", IO, machine=Q35, setup=volumes(attached=True, bus="rp2", extra=ROOT_PORTS),
+         timeout_s=120,
+         qmp=[(FIRST_WRITE, "device_del", {"id": "hot1"}, ("DEVICE_DELETED", {"device": "hot1"})), POWERDOWN],
+         expect=[PCIE_READY,
+                 r"^pcie: hotplug event port=0000:00:0[0-9a-f]\.0 bus=[1-9] kind=detach ",
+                 r"^nvme: shutdown bdf=0000:0[1-9]:00\.0 result=complete ",
+                 r"^nvme: detached bdf=0000:0[1-9]:00\.0 devs=nvme1n1 inflight_failed=\d+ reason=eject-request ",
+                 r"^nvme: write ok dev=nvme0n1 .* flush=ok verify=readback-match "],
+         forbid=[r"^provider: restarted ", r"^provider: failed "],
+         check=all_of(writes_on_vol0, busy_throughout), report=detach_figure),
 ]
