@@ -73,7 +73,7 @@ int pci_hotplug_init(void)
 	}
 	if (hp.port != 0xae00) {
 		/* q35: devices hot-plug behind root ports, whose buses have bus selects of their own: not done. */
-		kprintf("acpi: pci hotplug unavailable reason=root-port-buses-not-supported chipset=%s io=0x%x", chip,
+		kprintf("acpi: pci hotplug unavailable reason=root-port-buses-not-supported chipset=%s io=0x%x native=see-pcie", chip,
 			hp.port);
 		return CR_ENOSYS;
 	}

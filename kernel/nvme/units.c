@@ -50,6 +50,7 @@
 #include "kernel/nvme/supervise.h"
 #include "kernel/pci/msi.h"
 #include "kernel/pci/pci.h"
+#include "kernel/pci/pcie_hotplug.h"
 #include "lib/bits.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
@@ -86,6 +87,7 @@ static uint64_t serve_deadline_ns, serve_from_ns;
 static uint32_t serve_seconds;
 static const struct boot_options *run_opts;	/* for units bound later (hot-plug) */
 static struct dma_selection run_sel;
+static bool pcie_ready;			/* native hot-plug slots found (q35 root ports) */
 
 /* Ask every provider to finish its in-flight I/O, flush and exit. */
 static void stop_providers(const char *why)
@@ -523,6 +525,7 @@ bool nvme_run(const struct boot_options *o)
 		}
 		power_button_set_notify(button_pressed, NULL);
 		(void)pci_hotplug_init();	/* volumes attached and detached while serving */
+		pcie_ready = pcie_hotplug_init() == 0;
 		sched_on_tick(serve_tick);
 		if (!workers_alive)
 			serve_begin();
@@ -614,27 +617,28 @@ static void attach_one(struct pci_dev *d)
 	}
 }
 
-static struct nvme_unit *unit_in_slot(unsigned int slot)
+static struct nvme_unit *unit_at(unsigned int bus, unsigned int slot)
 {
 	for (unsigned int i = 0; i < nunits; i++) {
 		const struct nvme_ctrl *c = units[i].u_ctrl;
-		if (c && c->nc_pci->pd_bus == 0 && c->nc_pci->pd_dev == slot)
+		if (c && c->nc_pci->pd_bus == bus && c->nc_pci->pd_dev == slot)
 			return &units[i];
 	}
 	return NULL;
 }
 
-static void attach_slot(unsigned int slot)
+static void attach_slot(unsigned int bus, unsigned int slot)
 {
-	if (unit_in_slot(slot) || serve_ended)
+	if (unit_at(bus, slot) || serve_ended)
 		return;		/* a PCI_UP seen again (legacy PIIX keeps it), or the run is ending */
-	kprintf("acpi: pci hotplug event slot=%u kind=attach", slot);
-	if (!pci_rescan_slot(0, (uint8_t)slot)) {
-		kprintf("acpi: pci hotplug slot=%u nothing-new", slot);
+	if (bus == 0)
+		kprintf("acpi: pci hotplug event slot=%u kind=attach", slot);
+	if (!pci_rescan_slot((uint8_t)bus, (uint8_t)slot)) {
+		kprintf("pci: hotplug bus=%u slot=%u nothing-new", bus, slot);
 		return;
 	}
 	for (unsigned int fn = 0; fn < 8; fn++) {
-		struct pci_dev *d = pci_find_bdf(0, 0, (uint8_t)slot, (uint8_t)fn);
+		struct pci_dev *d = pci_find_bdf(0, (uint8_t)bus, (uint8_t)slot, (uint8_t)fn);
 		if (d && pci_is_nvme(d->pd_class, d->pd_subclass, d->pd_prog_if))
 			attach_one(d);
 	}
@@ -692,8 +696,11 @@ static void finish_detach(struct nvme_unit *u)
 	block_dev_remove_ctrl(c);
 	bool vanished = c->nc_vanished, freed = nvme_detach(c);
 	unsigned int slot = c->nc_pci->pd_dev;
+	/* Only now: the device is quiet and nothing of ours is in it. */
 	if (!vanished && c->nc_pci->pd_bus == 0 && pci_hotplug_available())
-		pci_hotplug_eject(slot);	/* only now: the device is quiet and nothing of ours is in it */
+		pci_hotplug_eject(slot);
+	else if (!vanished && c->nc_pci->pd_bus)
+		(void)pcie_hotplug_power_off(c->nc_pci->pd_bus);	/* QEMU unplugs on power-off */
 	pci_forget_slot(c->nc_pci->pd_bus, (uint8_t)slot);
 	kprintf("nvme: detached bdf=%s devs=%s inflight_failed=%u reason=%s memory=%s ms=%lu", c->nc_bdf,
 		used ? devs : "-", failed, u->u_detach_why, freed ? "freed" : "kept",
@@ -737,13 +744,24 @@ static void hotplug_tick(void)
 	if (pci_hotplug_available())
 		pci_hotplug_take(&up, &down);
 	for (unsigned int slot = 0; slot < 32; slot++) {
-		struct nvme_unit *u = unit_in_slot(slot);
+		struct nvme_unit *u = unit_at(0, slot);
 		if ((down & (1u << slot)) && u && !u->u_detaching && !u->u_detached) {
 			kprintf("acpi: pci hotplug event slot=%u kind=detach", slot);
 			start_detach(u, "eject-request");
 		}
 		if (up & (1u << slot))
-			attach_slot(slot);
+			attach_slot(0, slot);
+	}
+	struct pcie_hp_event ev[4];
+	unsigned int nev = pcie_ready ? pcie_hotplug_poll(ev, 4) : 0;
+	for (unsigned int i = 0; i < nev; i++) {
+		struct nvme_unit *u = unit_at(ev[i].he_bus, 0);
+		if (ev[i].he_kind == PCIE_HP_ATTACH)
+			attach_slot(ev[i].he_bus, 0);
+		else if (u && ev[i].he_kind == PCIE_HP_DETACH)
+			start_detach(u, "eject-request");
+		else if (u && ev[i].he_kind == PCIE_HP_GONE)
+			u->u_ctrl->nc_vanished = true;	/* presence lost: taken below, as a vanished function */
 	}
 	for (unsigned int i = 0; i < nunits; i++) {
 		struct nvme_unit *u = &units[i];

@@ -157,7 +157,7 @@ CASES = [
          expect=[PCIE_READY,
                  r"^pcie: hotplug event port=0000:00:0[0-9a-f]\.0 bus=[1-9] kind=attach ",
                  r"^pci: nvme controller bdf=0000:0[1-9]:00\.0 vendor=0x1b36 device=0x0010 ",
-                 r"^pci: bar assigned bdf=0000:0[1-9]:00\.0 bar=0 .* window=bridge ",
+                 r"^pci: bar assigned bdf=0000:0[1-9]:00\.0 bar=0 .* window=bridge$",
                  r"^nvme: bound bdf=0000:0[1-9]:00\.0 lane=brokered ",
                  r"^nvme: identify controller .*serial=\"hot1\"",
                  HOT_READ_Q35,
