@@ -73,6 +73,8 @@ struct nvme_ctrl {
 	struct nvme_timeout_state nc_to_state;
 	uint16_t nc_to_qid, nc_to_cid;	/* the command nc_to_state is about */
 	struct nvme_mgr_cmd nc_abort_cmd;
+	/* A namespace's size changed (identify.c's refresh, after spaces.c moved the windows); may be NULL. */
+	void (*nc_ns_resized)(struct nvme_ctrl *c, uint32_t nsid, uint64_t old_blocks, uint64_t new_blocks);
 	bool nc_vanished;		/* timeouts.c: CSTS and the vendor id read all ones: the function is gone */
 	bool nc_detached;		/* nvme_detach ran: the hardware is not touched again */
 	bool nc_detach_freed;		/* ... and it proved quiet or gone: its memory went back */
