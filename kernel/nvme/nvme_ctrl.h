@@ -160,5 +160,7 @@ void nvme_mgr_io_free(struct nvme_ctrl *c);
 const struct nvme_broker_ns *nvme_ns_find(const struct nvme_ctrl *c, uint32_t nsid);
 /* An asynchronous event said namespaces changed: identify them again (I/O to them waits). */
 void nvme_ns_refresh(struct nvme_ctrl *c);
+/* nsid changed size (spaces.c): the sessions' windows follow, then nc_ns_resized is told. */
+void nvme_spaces_resized(struct nvme_ctrl *c, uint32_t nsid, uint64_t old_blocks, uint64_t new_blocks);
 
 #endif
