@@ -712,7 +712,7 @@ static void finish_detach(struct nvme_unit *u)
 /*
  * fault.vanish=nvmeN: once the unit's client is done and its provider
  * still serves (controller enabled, admin queue live), its slot is ejected
- * without any quiesce, as a force-detach or a pulled device would: the
+ * (ACPI, bus 0) or powered off (a PCIe slot) without any quiesce, as a force-detach or a pulled device would: the
  * manager learns it from all-ones reads only (timeouts.c).
  */
 static void fault_vanish(void)
@@ -720,19 +720,23 @@ static void fault_vanish(void)
 	static bool fired;
 	int n = run_opts ? run_opts->fault_vanish : -1;
 
-	if (fired || n < 0 || (unsigned int)n >= nunits || !pci_hotplug_available())
+	if (fired || n < 0 || (unsigned int)n >= nunits)
 		return;
 	struct nvme_unit *u = &units[n];
-	if (!u->u_ctrl || !u->u_proc || u->u_detaching || u->u_ctrl->nc_pci->pd_bus != 0)
+	if (!u->u_ctrl || !u->u_proc || u->u_detaching || (u->u_ctrl->nc_pci->pd_bus == 0 && !pci_hotplug_available()))
 		return;
 	for (unsigned int i = 0; i < nclients; i++) {
 		if (clients[i].cl_ndevs && clients[i].cl_devs[0]->bd_ctrl == u->u_ctrl && !clients[i].cl_out.po_exited)
 			return;
 	}
+	const struct pci_dev *d = u->u_ctrl->nc_pci;
+	if (d->pd_bus && !pcie_hotplug_power_off(d->pd_bus))
+		return;		/* not in a hot-plug slot: nothing to pull it with */
 	fired = true;
-	kprintf("nvme: fault vanish bdf=%s slot=%u (ejected behind the kernel's back)", u->u_ctrl->nc_bdf,
-		u->u_ctrl->nc_pci->pd_dev);
-	pci_hotplug_eject(u->u_ctrl->nc_pci->pd_dev);
+	kprintf("nvme: fault vanish bdf=%s slot=%u (%s behind the kernel's back)", u->u_ctrl->nc_bdf, d->pd_dev,
+		d->pd_bus ? "slot powered off" : "ejected");
+	if (!d->pd_bus)
+		pci_hotplug_eject(d->pd_dev);
 }
 
 static void hotplug_tick(void)

@@ -19,9 +19,9 @@ the power button ended the run.
   device_del presses the Attention Button; the kernel powers the slot off
   (Power Controller Control, indicator off) once the controller is detached,
   and QEMU then unplugs it.
-* vanish: a surprise removal.  QEMU cannot pull a PIIX function without an
+* vanish (pc and q35): a surprise removal.  QEMU cannot pull a PIIX function without an
   eject, so `fault.vanish=nvme1` writes the eject register behind the
-  manager's back once nvme1 has served its client, with its provider
+  manager's back (q35: powers its slot off) once nvme1 has served its client, with its provider
   running and its controller enabled: the function is gone from MMIO and
   configuration space alike (QEMU reads 0 from the vanished BAR where a
   real bus reads all ones).  It must be detached, never reset.
@@ -85,6 +85,15 @@ def busy_throughout(run, ctx):
 def vanished_under_io(run, ctx):
     """nvme1 vanished while nvme0's client was still writing."""
     gone = run.time_of(r"^nvme: detached bdf=0000:00:04\.0 ")
+    done = run.time_of(r"^nvme: write ok dev=nvme0n1 .* seed=0x%x " % WRITES[-1][2])
+    if gone is None or done is None or done < gone:
+        return ["nvme1 did not vanish while nvme0 was being written (detached at %s s, writes done at %s s)" %
+                (gone, done)]
+    return []
+
+
+def vanished_under_io_q35(run, ctx):
+    gone = run.time_of(r"^nvme: detached bdf=0000:0[1-9]:00\.0 ")
     done = run.time_of(r"^nvme: write ok dev=nvme0n1 .* seed=0x%x " % WRITES[-1][2])
     if gone is None or done is None or done < gone:
         return ["nvme1 did not vanish while nvme0 was being written (detached at %s s, writes done at %s s)" %
@@ -173,4 +182,13 @@ CASES = [
                  r"^nvme: write ok dev=nvme0n1 .* flush=ok verify=readback-match "],
          forbid=[r"^provider: restarted ", r"^provider: failed "],
          check=all_of(writes_on_vol0, busy_throughout), report=detach_figure),
+    Case("hotplug-vanish-q35", IO + " fault.vanish=nvme1", machine=Q35,
+         setup=volumes(attached=True, bus="rp2", extra=ROOT_PORTS), timeout_s=120, qmp=[POWERDOWN],
+         expect=[r"^nvme: fault vanish bdf=(0000:0[1-9]:00\.0) slot=0 \(slot powered off behind the kernel's back\)$",
+                 r"^pcie: hotplug event port=0000:00:0[0-9a-f]\.0 bus=[1-9] kind=gone ",
+                 r"^nvme: detached bdf=0000:0[1-9]:00\.0 devs=nvme1n1 inflight_failed=\d+ reason=vanished memory=freed ",
+                 r"^nvme: write ok dev=nvme0n1 .* seed=0x17f .*flush=ok verify=readback-match "],
+         forbid=[r"^provider: restarted ", r"^provider: failed ", r"^provider: controller reset ",
+                 r"^nvme: shutdown bdf=0000:0[1-9]:00\.0 "],
+         check=all_of(writes_on_vol0, vanished_under_io_q35)),
 ]
