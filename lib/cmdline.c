@@ -157,7 +157,7 @@ static bool parse_bench_job(struct span s, enum bench_pattern *pat, uint32_t *by
 enum scalar_key { K_MODE, K_NSID, K_DMA, K_JOB, K_QD, K_SECONDS, K_SELFTEST, K_RUN_TIMEOUT, K_SERVE_SECONDS,
 		  K_CLOCK, K_APIC_MODE, K_APIC_TIMER, K_DEV, K_BENCH_PATH, K_BENCH_DEVS, K_FAULT, K_DMA_COPY,
 		  K_IOMMU_INVAL, K_FAULT_IRQ, K_NVME_IRQ, K_IRQ_ISOLATION, K_SMP_CPUS, K_FAULT_CPU, K_FAULT_PANIC,
-		  K_FAULT_CTRL, K_NVME_TIMEOUT, K_FAULT_RDY, K_NKEYS };
+		  K_FAULT_CTRL, K_NVME_TIMEOUT, K_FAULT_RDY, K_FAULT_VANISH, K_NKEYS };
 
 /* A decimal number at *i without leading zeros; false if there is none. */
 static bool take_number(struct span s, size_t *i, bool zero_ok)
@@ -375,6 +375,13 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 			o->fault_rdy = (int)unit;
 			o->fault_rdy_always = n == 2;
 		}
+	} else if (span_is(k, "fault.vanish")) {
+		/* Fault injection: a surprise removal (the function ejected behind the manager's back). */
+		uint32_t unit;
+		key = K_FAULT_VANISH;
+		ok = parse_unit_name(v, &unit);
+		if (ok)
+			o->fault_vanish = (int)unit;
 	} else if (span_is(k, "nvme.timeout_ms")) {
 		key = K_NVME_TIMEOUT;
 		ok = parse_u32_range(v, 100, 3600u * 1000, &o->nvme_timeout_ms);
@@ -456,6 +463,7 @@ void cmdline_parse(const char *line, struct boot_options *o)
 	o->fault_irq = -1;
 	o->fault_ctrl = -1;
 	o->fault_rdy = -1;
+	o->fault_vanish = -1;
 	o->fault_cpu = -1;
 	o->fault_panic_cpu = -1;
 	if (!line)

@@ -129,6 +129,7 @@ struct boot_options {
 	enum fault_mode fault_mode;	/* how: at once serving, after K requests, or a hang */
 	uint32_t fault_after;		/* :after=K (K requests taken first) */
 	int fault_irq;			/* fault.irq=nvmeN: its vectors masked behind the kernel's back; -1 none */
+	int fault_vanish;		/* fault.vanish=nvmeN: ejected once it served its client, unasked (mode=serve, pc); -1 none */
 	int fault_ctrl;			/* fault.ctrl=nvmeN: its bus mastering cleared mid-job (a dead controller); -1 none */
 	int fault_rdy;			/* fault.rdy=nvmeN: the manager reads its CSTS.RDY as stuck at 1 until a function reset; -1 none */
 	bool fault_rdy_always;		/* fault.rdy=nvmeN:always: stuck even after the function reset */

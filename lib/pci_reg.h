@@ -37,6 +37,29 @@
 #define PCI_PRIMARY_BUS		0x18	/* u8 */
 #define PCI_SECONDARY_BUS	0x19	/* u8 */
 #define PCI_SUBORDINATE_BUS	0x1a	/* u8 */
+#define PCI_MEMORY_BASE		0x20	/* u16: bits 15:4 are address bits 31:20 */
+#define PCI_MEMORY_LIMIT	0x22	/* u16: the same, of the window's last MiB */
+
+/* PCI Express capability (offsets from the capability; PCIe Base 6.0 §7.5.3) */
+#define PCIE_CAPS		0x02	/* u16 */
+#define  PCIE_CAPS_TYPE(x)	(((x) >> 4) & 0xf)
+#define  PCIE_TYPE_ROOT_PORT	0x4
+#define  PCIE_TYPE_DOWNSTREAM	0x6
+#define  PCIE_CAPS_SLOT		0x0100	/* Slot Implemented */
+#define PCIE_SLTCAP		0x14	/* u32 */
+#define  PCIE_SLTCAP_ABP	0x0001	/* Attention Button Present */
+#define  PCIE_SLTCAP_PCP	0x0002	/* Power Controller Present */
+#define  PCIE_SLTCAP_HPC	0x0040	/* Hot-Plug Capable */
+#define PCIE_SLTCTL		0x18	/* u16 */
+#define  PCIE_SLTCTL_PIC_ON	0x0100	/* Power Indicator Control: on */
+#define  PCIE_SLTCTL_PIC_OFF	0x0300	/* Power Indicator Control: off */
+#define  PCIE_SLTCTL_PIC_MASK	0x0300
+#define  PCIE_SLTCTL_PCC	0x0400	/* Power Controller Control: 1 = off */
+#define PCIE_SLTSTA		0x1a	/* u16, status bits write 1 to clear */
+#define  PCIE_SLTSTA_ABP	0x0001	/* Attention Button Pressed */
+#define  PCIE_SLTSTA_PDC	0x0008	/* Presence Detect Changed */
+#define  PCIE_SLTSTA_PDS	0x0040	/* Presence Detect State */
+#define  PCIE_SLTSTA_DLLSC	0x0100	/* Data Link Layer State Changed */
 
 /* Capability IDs */
 #define PCI_CAP_ID_MSI		0x05

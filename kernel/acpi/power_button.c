@@ -7,8 +7,10 @@
  * register in the second.  Status bits are write-1-to-clear, so the handler
  * writes exactly the bit it handles.  Without an AML interpreter nothing
  * else may raise the SCI: every other PM1 enable and every GPE enable is
- * cleared at init; a level-triggered SCI that keeps firing with nothing of
- * ours pending is masked after SCI_STORM_LIMIT with an error line.
+ * cleared at init, and only a GPE the kernel handles itself (the PCI
+ * hot-plug one, kernel/acpi/pci_hotplug.c) is enabled again; a
+ * level-triggered SCI that keeps firing with nothing of ours pending is
+ * masked after SCI_STORM_LIMIT with an error line.
  */
 #include "kernel/acpi/power_button.h"
 
@@ -41,6 +43,10 @@ static struct {
 	unsigned int spurious;
 	void (*notify)(void *ctx);
 	void *notify_ctx;
+	struct acpi_reg gpe_sts, gpe_en;	/* the GPE0 byte holding gpe_bit */
+	uint8_t gpe_mask;
+	void (*gpe_fn)(void *ctx);
+	void *gpe_ctx;
 } pb;
 
 static int block_init(struct pm1_block *blk, const struct acpi_gas *g, uint8_t len)
@@ -85,6 +91,13 @@ static void sci_handler(void *ctx, unsigned int vector)
 	(void)vector;
 	uint32_t sts = status();
 
+	if (pb.gpe_mask && (acpi_reg_read(&pb.gpe_sts) & pb.gpe_mask)) {
+		/* Clear first: an event that comes while fn runs sets it again and raises the SCI again. */
+		acpi_reg_write(&pb.gpe_sts, pb.gpe_mask);
+		pb.gpe_fn(pb.gpe_ctx);
+		if (!(sts & ACPI_PM1_PWRBTN))
+			return;
+	}
 	if (!(sts & ACPI_PM1_PWRBTN)) {
 		if (++pb.spurious == SCI_STORM_LIMIT) {
 			ioapic_mask(pb.route.gsi);
@@ -181,4 +194,24 @@ void power_button_set_notify(void (*fn)(void *ctx), void *ctx)
 {
 	pb.notify_ctx = ctx;
 	pb.notify = fn;
+}
+
+int acpi_gpe0_handle(unsigned int bit, void (*fn)(void *ctx), void *ctx)
+{
+	const struct acpi_fadt_info *f = &acpi.fadt;
+	int rc;
+
+	if (!pb.ready || !f->gpe0.address || bit >= 8u * (f->gpe0_len / 2u))
+		return CR_ENODEV;
+	if (pb.gpe_mask)
+		return CR_EBUSY;	/* one kernel-handled GPE is all the hot-plug needs */
+	if ((rc = acpi_reg_init(&pb.gpe_sts, &f->gpe0, bit / 8, 1)) < 0 ||
+	    (rc = acpi_reg_init(&pb.gpe_en, &f->gpe0, f->gpe0_len / 2 + bit / 8, 1)) < 0)
+		return rc;
+	pb.gpe_fn = fn;
+	pb.gpe_ctx = ctx;
+	acpi_reg_write(&pb.gpe_sts, 1u << (bit % 8));		/* nothing stale */
+	pb.gpe_mask = (uint8_t)(1u << (bit % 8));
+	acpi_reg_write(&pb.gpe_en, acpi_reg_read(&pb.gpe_en) | pb.gpe_mask);
+	return 0;
 }

@@ -37,5 +37,12 @@ const void *power_button_channel(void);
  * stack), on the first press.  Keep it short: set a flag, wake something.
  */
 void power_button_set_notify(void (*fn)(void *ctx), void *ctx);
+/*
+ * Handle GPE0 bit `bit` without AML: its status is cleared and fn runs in
+ * the SCI handler (same rules as the notify above), then its enable is
+ * set.  Needs power_button_init to have routed the SCI.  0, CR_ENODEV (no
+ * GPE0 block, or the bit is outside it) or CR_EBUSY (one is taken).
+ */
+int acpi_gpe0_handle(unsigned int bit, void (*fn)(void *ctx), void *ctx);
 
 #endif

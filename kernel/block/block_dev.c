@@ -59,3 +59,20 @@ void block_dev_remove_ctrl(const struct nvme_ctrl *c)
 			devs[i].bd_ctrl = NULL;
 	}
 }
+
+void block_ns_resized(struct nvme_ctrl *c, uint32_t nsid, uint64_t old_blocks, uint64_t new_blocks)
+{
+	for (unsigned int i = 0; i < ndevs; i++) {
+		struct block_dev *d = &devs[i];
+		if (d->bd_ctrl != c || d->bd_nsid != nsid)
+			continue;
+		if (!d->bd_partition) {
+			kprintf("block: resized dev=%s blocks=%lu->%lu", d->bd_name, old_blocks, new_blocks);
+			d->bd_blocks = new_blocks;
+		} else if (d->bd_first_lba + d->bd_blocks > new_blocks && d->bd_blocks) {
+			kprintf("block: failed dev=%s reason=namespace-shrank first_lba=%lu blocks=%lu namespace_blocks=%lu",
+			       d->bd_name, d->bd_first_lba, d->bd_blocks, new_blocks);
+			d->bd_blocks = 0;	/* new sessions get an empty window; open ones were closed */
+		}
+	}
+}

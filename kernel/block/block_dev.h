@@ -37,6 +37,13 @@ struct block_dev *block_dev_add(struct nvme_ctrl *c, unsigned int unit, uint32_t
 struct block_dev *block_dev_find(const char *name);
 /* The i-th device in the order added (NULL past the end). */
 struct block_dev *block_dev_at(unsigned int i);
+/*
+ * Namespace nsid of c is now new_blocks long (0: gone; the sessions' windows
+ * have moved already, kernel/nvme/spaces.c): its whole-namespace device
+ * follows (`block: resized dev=… blocks=OLD->NEW`); a partition that no
+ * longer fits is closed (`block: failed dev=… reason=namespace-shrank …`).
+ */
+void block_ns_resized(struct nvme_ctrl *c, uint32_t nsid, uint64_t old_blocks, uint64_t new_blocks);
 /* Forget every device of controller c (it is being released). */
 void block_dev_remove_ctrl(const struct nvme_ctrl *c);
 

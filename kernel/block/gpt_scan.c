@@ -142,6 +142,7 @@ int block_scan_controller(struct nvme_ctrl *c, void *ctx)
 {
 	unsigned int unit = *(const unsigned int *)ctx;
 
+	c->nc_ns_resized = block_ns_resized;	/* the devices follow the namespaces from now on */
 	for (unsigned int i = 0; i < c->nc_nns; i++)
 		scan_namespace(c, unit, &c->nc_ns[i]);
 	return 0;

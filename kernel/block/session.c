@@ -157,7 +157,7 @@ int64_t sys_block_info(const struct syscall_args *a)
 	const struct nvme_ctrl *c = s->bs_ctrl;
 	const struct pci_dev *d = c->nc_pci;
 	struct block_info info = {
-		.bi_blocks = s->bs_dev.bd_blocks, .bi_block_bytes = s->bs_dev.bd_lba_bytes,
+		.bi_blocks = s->bs_space.sp_blocks,	/* the window as it is now: a volume may have grown */ .bi_block_bytes = s->bs_dev.bd_lba_bytes,
 		.bi_max_transfer = c->nc_max_transfer, .bi_nsid = s->bs_dev.bd_nsid,
 		.bi_first_lba = s->bs_dev.bd_first_lba,
 		.bi_region_bytes = s->bs_space.sp_region ? s->bs_space.sp_region->dp_bytes : 0,

@@ -212,12 +212,18 @@ static void refresh_done(struct nvme_ctrl *c, struct nvme_mgr_cmd *m)
 		if (ns.lba_bytes != c->nc_ns[i].lba_bytes || ns.ms != c->nc_ns[i].ms)
 			kprintf("nvme: manager namespace format changed bdf=%s nsid=%u lba_bytes=%u ms=%u",
 				c->nc_bdf, ns.nsid, ns.lba_bytes, ns.ms);
+		uint64_t old = c->nc_ns[i].nsze;
 		c->nc_ns[i] = ns;
+		if (ns.nsze != old)	/* grown (EBS modify-volume) or shrunk: the windows follow */
+			nvme_spaces_resized(c, ns.nsid, old, ns.nsze);
 		i++;
 	} else {
-		/* Gone or unreadable: no longer brokered. */
-		kprintf("nvme: manager namespace removed bdf=%s nsid=%u", c->nc_bdf, c->nc_ns[i].nsid);
+		/* Gone or unreadable: no longer brokered, and no window on it stays open. */
+		uint32_t nsid = c->nc_ns[i].nsid;
+		uint64_t old = c->nc_ns[i].nsze;
+		kprintf("nvme: manager namespace removed bdf=%s nsid=%u", c->nc_bdf, nsid);
 		c->nc_ns[i] = c->nc_ns[--c->nc_nns];
+		nvme_spaces_resized(c, nsid, old, 0);
 	}
 	refresh_next(c, i);
 }

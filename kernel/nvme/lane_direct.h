@@ -86,7 +86,7 @@ int nvme_direct_space_attach(struct nvme_ctrl *c, uint32_t space, struct dma_poo
 /* The session ends: unmapped and invalidated before the region can go. */
 static inline void nvme_direct_space_detach(struct nvme_ctrl *c, uint32_t space)
 {
-	if (c->nc_lane == DMA_LANE_DIRECT && c->nc_dma.dd_ops)
+	if (c->nc_lane == DMA_LANE_DIRECT && c->nc_dma.dd_ops && !c->nc_detached)	/* detached: domain gone */
 		c->nc_dma.dd_ops->unmap_space(&c->nc_dma, space);
 }
 

@@ -148,9 +148,42 @@ static void free_ctrl_memory(struct nvme_ctrl *c)
 	c->nc_ns = NULL;
 }
 
+bool nvme_detach(struct nvme_ctrl *c)
+{
+	/* A vanished function cannot DMA; one that comes back does so from reset, bus mastering off. */
+	bool stopped = c->nc_vanished ? true : quiesce(c);
+
+	track(c, false);
+	nvme_irq_watch_report(c);
+	pci_irq_teardown(c->nc_pci, &c->nc_irqs);
+	nvme_audit_provider_memory(c);
+	if (stopped) {
+		broker_teardown(c);
+		free_ctrl_memory(c);
+		dma_domain_destroy(&c->nc_dma);
+	} else {
+		kerror("nvme: error controller did not stop bdf=%s; its queues and staging pages stay allocated", c->nc_bdf);
+	}
+	if (!c->nc_vanished)
+		pci_set_command_bits(c->nc_pci, 0, PCI_COMMAND_MASTER);
+	pci_unmap_bar(c->nc_regs, c->nc_reg_bytes);
+	c->nc_regs = NULL;
+	c->nc_detached = true;
+	c->nc_detach_freed = stopped;
+	return stopped;
+}
+
 static void ctrl_release(struct kobj *ko)
 {
 	struct nvme_ctrl *c = (struct nvme_ctrl *)ko;
+
+	if (c->nc_detached) {	/* nvme_detach did the hardware part; the last session just went */
+		for (unsigned i = 0; i < c->nc_nvectors; i++)
+			kobj_put(&c->nc_irq_obj[i]->io_obj);
+		if (c->nc_detach_freed)
+			kfree(c);
+		return;
+	}
 	bool stopped = quiesce(c);
 
 	track(c, false);

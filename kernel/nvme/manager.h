@@ -27,6 +27,15 @@ void nvme_set_irq_kinds(unsigned int allow);
  */
 int nvme_reidentify(struct nvme_ctrl *c);
 
+/*
+ * Hot-removal, with its provider already gone: shut the controller down
+ * (CC.SHN, then CC.EN=0 and RDY=0), or, if it vanished, touch nothing; free
+ * what the device could target only once it is proven quiet or gone (else
+ * bus mastering off and the memory kept).  Sessions may still hold the
+ * controller; its release then frees only the objects.  True if freed.
+ */
+bool nvme_detach(struct nvme_ctrl *c);
+
 /* SYS_NVME_ENABLE: the manager enables the controller on the provider's shadow admin queue. */
 int nvme_provider_enable(struct nvme_ctrl *c, struct dma_pool *pool, const struct nvme_enable_req *req);
 /* The provider's one register write: CC.EN = 0. */

@@ -75,6 +75,11 @@ struct nvme_ctrl {
 	struct nvme_timeout_state nc_to_state;
 	uint16_t nc_to_qid, nc_to_cid;	/* the command nc_to_state is about */
 	struct nvme_mgr_cmd nc_abort_cmd;
+	/* A namespace's size changed (identify.c's refresh, after spaces.c moved the windows); may be NULL. */
+	void (*nc_ns_resized)(struct nvme_ctrl *c, uint32_t nsid, uint64_t old_blocks, uint64_t new_blocks);
+	bool nc_vanished;		/* timeouts.c: CSTS and the vendor id read all ones: the function is gone */
+	bool nc_detached;		/* nvme_detach ran: the hardware is not touched again */
+	bool nc_detach_freed;		/* ... and it proved quiet or gone: its memory went back */
 	const char *nc_reset_wanted;	/* set here, acted on by the supervisor: reset and replay */
 	int nc_provider_pid;
 	int nc_doorbell_pid;		/* direct lane: the process the doorbell page is mapped into, or 0 */
@@ -157,5 +162,7 @@ void nvme_mgr_io_free(struct nvme_ctrl *c);
 const struct nvme_broker_ns *nvme_ns_find(const struct nvme_ctrl *c, uint32_t nsid);
 /* An asynchronous event said namespaces changed: identify them again (I/O to them waits). */
 void nvme_ns_refresh(struct nvme_ctrl *c);
+/* nsid changed size (spaces.c): the sessions' windows follow, then nc_ns_resized is told. */
+void nvme_spaces_resized(struct nvme_ctrl *c, uint32_t nsid, uint64_t old_blocks, uint64_t new_blocks);
 
 #endif

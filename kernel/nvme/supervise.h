@@ -103,6 +103,11 @@ struct nvme_unit {
 	bool u_worker;			/* runs a job of its own (in-provider bench): not restarted */
 	uint64_t u_pool_bytes;
 	struct supervision u_sv;
+	/* Hot-removal (kernel/nvme/units.c): the provider is stopping, then the controller goes. */
+	bool u_detaching;
+	bool u_detached;		/* done: u_ctrl is NULL, the slot ejected */
+	const char *u_detach_why;	/* eject-request | vanished */
+	uint64_t u_detach_from_ns, u_detach_deadline_ns;
 };
 
 /* Start generation 1 of u's provider (created, granted, not yet started). */

@@ -3,8 +3,11 @@
  * that fail, looked at from the timer tick (the policy by cloud surface is
  * lib/nvme_timeout.c).
  *
- * Every tick: CSTS.  All ones (the function is gone) or CFS (Controller
- * Fatal Status) asks for a reset at once, without an Abort.  Then the
+ * Every tick: CSTS.  All ones (or RDY gone) with the vendor id all ones
+ * too is a function that vanished (surprise removal): the units detach it, no reset is tried
+ * on a device that is not there.  All ones with the function still in
+ * configuration space, or CFS (Controller Fatal Status), asks for a reset
+ * at once, without an Abort.  Then the
  * oldest brokered command the device holds (the admin queue's standing
  * Asynchronous Event Request excepted: it completes only on an event):
  * past the timeout, poll its CQ for a completion whose interrupt was lost;
@@ -19,6 +22,7 @@
 #include "kernel/core/log.h"
 #include "kernel/nvme/nvme_ctrl.h"
 #include "kernel/nvme/timeouts.h"
+#include "kernel/pci/pci.h"
 #include "lib/pci_reg.h"
 
 #define FAULT_CTRL_AFTER	16	/* fault.ctrl=: completions before the DMA is cut */
@@ -74,8 +78,19 @@ void nvme_timeout_tick(struct nvme_ctrl *c)
 	uint64_t now_ms = clock_ns() / NSEC_PER_MSEC;
 	uint32_t csts = nvme_read32(c, NVME_CSTS);
 
-	if (c->nc_reset_wanted)
-		return;		/* the supervisor has it */
+	if (c->nc_reset_wanted || c->nc_vanished)
+		return;		/* the supervisor, or the detach, has it */
+	/*
+	 * Gone from configuration space too: a real bus reads all ones from its
+	 * BAR, QEMU reads 0 (RDY dropped on an enabled controller); either way
+	 * only the vendor id tells a vanished function from a reset one.
+	 */
+	bool odd = csts == 0xffffffffu || !(csts & NVME_CSTS_RDY);
+	if (odd && (pci_cfg_read(c->nc_pci, PCI_VENDOR_ID, 2) & 0xffff) == 0xffff) {
+		kprintf("nvme: controller vanished bdf=%s csts=0x%x vendor=0xffff action=detach", c->nc_bdf, csts);
+		c->nc_vanished = true;
+		return;
+	}
 	if (csts == 0xffffffffu || (csts & NVME_CSTS_CFS)) {
 		say_fatal(c, csts);
 		want_reset(c, csts == 0xffffffffu ? "controller-vanished" : "controller-fatal");

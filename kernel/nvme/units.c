@@ -12,12 +12,24 @@
  * gets a client that reads its LBA 0, so that each controller's data path
  * is shown working.  On Nitro every EBS volume is its own controller
  * (DESIGN.md §6): 28 or more of them on the large types.
+ *
+ * In mode=serve volumes also come and go (EBS attach-volume and
+ * detach-volume, kernel/acpi/pci_hotplug.c): from the timer tick, a slot
+ * that got a device is rescanned and its controller bound, served and
+ * given a proof client like one found at boot; a slot whose device should
+ * go, or a controller that vanished, is detached: provider stopped (killed
+ * if it vanished or does not stop in DETACH_STOP_MS), its clients' pending
+ * requests failed, the controller shut down, its memory freed once it is
+ * quiet, then the slot ejected.  Bind and shutdown are polled work on the
+ * tick (bounded by their timeouts), as a restart's IDENTIFY is.  Units
+ * are never reused: NVME_MAX_UNITS bounds the attaches of one run.
  */
 #include "kernel/nvme/units.h"
 
 #include "include/abi/block_job.h"
 #include "include/abi/cap.h"
 #include "include/abi/nvme_provider.h"
+#include "kernel/acpi/pci_hotplug.h"
 #include "kernel/acpi/power_button.h"
 #include "kernel/block/block_dev.h"
 #include "kernel/block/gpt_scan.h"
@@ -38,6 +50,7 @@
 #include "kernel/nvme/supervise.h"
 #include "kernel/pci/msi.h"
 #include "kernel/pci/pci.h"
+#include "kernel/pci/pcie_hotplug.h"
 #include "lib/bits.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
@@ -48,6 +61,7 @@
 #define STAGING_MAX_BYTES	(4u << 20)
 #define REGION_MIN_BYTES	(256u << 10)
 #define REGION_MAX_BYTES	(8u << 20)
+#define DETACH_STOP_MS		5000	/* an orderly stop's grace before the provider is killed */
 
 struct nvme_client {
 	struct proc *cl_proc;
@@ -57,6 +71,7 @@ struct nvme_client {
 	unsigned int cl_ndevs;
 	struct block_dev *cl_devs[CMDLINE_MAX_BENCH_DEVS];
 	char cl_name[16];
+	bool cl_detached;		/* its volume was hot-removed: errors are what it was owed */
 };
 
 static struct block_dev *first_device_of(const struct nvme_ctrl *c);
@@ -70,6 +85,9 @@ static bool serving;			/* mode=serve: stop only on the button or serve.seconds *
 static bool serve_ended;
 static uint64_t serve_deadline_ns, serve_from_ns;
 static uint32_t serve_seconds;
+static const struct boot_options *run_opts;	/* for units bound later (hot-plug) */
+static struct dma_selection run_sel;
+static bool pcie_ready;			/* native hot-plug slots found (q35 root ports) */
 
 /* Ask every provider to finish its in-flight I/O, flush and exit. */
 static void stop_providers(const char *why)
@@ -82,14 +100,19 @@ static void stop_providers(const char *why)
 	(void)why;
 }
 
+static void hotplug_tick(void);
+
 static void units_tick(void)
 {
 	supervise_tick(units, nunits);
+	hotplug_tick();
 }
 
 /* mode=serve: the jobs are done; stay up until the button or serve.seconds. */
 static void serve_begin(void)
 {
+	if (serve_from_ns)
+		return;		/* once: a hot-added volume's client ends later */
 	serve_from_ns = clock_ns();
 	serve_deadline_ns = serve_seconds ? serve_from_ns + (uint64_t)serve_seconds * NSEC_PER_SEC : 0;
 	if (serve_seconds)
@@ -400,12 +423,14 @@ static uint64_t run_timeout_s(const struct boot_options *o)
 	return o->mode == RUN_MODE_BENCH ? (uint64_t)o->bench_seconds + 300 : 600;
 }
 
-static bool ended_well(const struct proc_outcome *out, const char *what, const char *name)
+static bool ended_well(const struct proc_outcome *out, const char *what, const char *name, bool detached)
 {
 	if (out->po_exited && !out->po_faulted && !out->po_killed && out->po_status == 0)
 		return true;
 	if (serving && out->po_killed && serve_ended)
 		return true;	/* what the button (or serve.seconds) asked for: stop now */
+	if (out->po_exited && detached)
+		return true;	/* its volume went away under it: errors were its due */
 	kerror("nvme: error %s %s ended status=%d faulted=%s killed=%s", what, name, out->po_status,
 	       out->po_faulted ? "yes" : "no", out->po_killed ? "yes" : "no");
 	return false;
@@ -451,6 +476,8 @@ bool nvme_run(const struct boot_options *o)
 	bool pass = true;
 
 	serving = o->mode == RUN_MODE_SERVE;
+	run_opts = o;
+	run_sel = sel;
 	if (!sel.ds_ok)
 		return false;
 	nvme_set_irq_kinds(o->nvme_irq_kinds);
@@ -499,6 +526,8 @@ bool nvme_run(const struct boot_options *o)
 			pass = false;
 		}
 		power_button_set_notify(button_pressed, NULL);
+		(void)pci_hotplug_init();	/* volumes attached and detached while serving */
+		pcie_ready = pcie_hotplug_init() == 0;
 		sched_on_tick(serve_tick);
 		if (!workers_alive)
 			serve_begin();
@@ -513,7 +542,7 @@ bool nvme_run(const struct boot_options *o)
 	sched_set_deadline(0);
 
 	for (unsigned int i = 0; i < nclients; i++)
-		pass &= ended_well(&clients[i].cl_out, "client", clients[i].cl_name);
+		pass &= ended_well(&clients[i].cl_out, "client", clients[i].cl_name, clients[i].cl_detached);
 	for (unsigned int i = 0; i < nunits; i++) {
 		struct nvme_unit *u = &units[i];
 		if (!u->u_ctrl)
@@ -521,7 +550,7 @@ bool nvme_run(const struct boot_options *o)
 		if (u->u_sv.sv_generation) {
 			char name[16];
 			fmt_snprintf(name, sizeof(name), "nvme%u", u->u_index);
-			pass &= supervise_finish(u) && ended_well(&u->u_out, "provider", name);
+			pass &= supervise_finish(u) && ended_well(&u->u_out, "provider", name, false);
 		}
 		nvme_classify(u->u_ctrl);
 		block_dev_remove_ctrl(u->u_ctrl);
@@ -535,7 +564,7 @@ bool nvme_run(const struct boot_options *o)
 	}
 	unsigned int bound = 0;
 	for (unsigned int i = 0; i < nunits; i++) {
-		pass &= units[i].u_ctrl != NULL;
+		pass &= units[i].u_ctrl != NULL || units[i].u_detached;
 		bound += units[i].u_ctrl != NULL;
 	}
 	/* Kept on purpose: heap pages for reuse and page tables of the MMIO window (never reused). */
@@ -545,4 +574,215 @@ bool nvme_run(const struct boot_options *o)
 		bound, now, marks.before > now ? marks.before - now : 0, kmalloc_pages() * (PAGE_SIZE / 1024),
 		(long)objects - (long)marks.heap_objects);
 	return pass;
+}
+
+/* ------------------------------------------------------------ hot-plug */
+
+/* A controller found after boot: bound, served and proven as one found at boot would be. */
+static void attach_one(struct pci_dev *d)
+{
+	const struct boot_options *o = run_opts;
+	char bdf[16];
+
+	if (nunits == NVME_MAX_UNITS || nclients == NVME_MAX_UNITS) {
+		kerror("nvme: error more than %u controllers; bdf=%s not bound", NVME_MAX_UNITS, pci_bdf(d, bdf));
+		return;
+	}
+	struct nvme_unit *u = &units[nunits];
+	u->u_index = nunits++;
+	u->u_ctrl = nvme_bind(d, &run_sel, staging_budget(nunits), block_scan_controller, &u->u_index);
+	if (!u->u_ctrl) {
+		kerror("nvme: error unit nvme%u not bound bdf=%s", u->u_index, pci_bdf(d, bdf));
+		return;
+	}
+	uint64_t reserved = 0;
+	if (!admit(u, o, NULL, &reserved) || !make_provider(u, o, NULL)) {
+		kerror("nvme: error unit nvme%u bdf=%s bound but not served", u->u_index, u->u_ctrl->nc_bdf);
+		return;
+	}
+	/* The provider opens the sessions it was granted when it starts: the client's first, as at boot. */
+	struct block_dev *dev = first_device_of(u->u_ctrl);
+	struct nvme_client *cl = &clients[nclients];
+	if (dev) {
+		cl->cl_devs[cl->cl_ndevs++] = dev;
+		if (make_client(cl, u->u_index, o, BLOCK_JOB_PROOF))
+			nclients++;
+		else
+			cl = NULL;
+	}
+	if (proc_start(u->u_proc) < 0)
+		kerror("nvme: error cannot start the provider of nvme%u", u->u_index);
+	if (dev && cl) {
+		workers_alive++;
+		if (proc_start(cl->cl_proc) < 0)
+			kerror("nvme: error cannot start client %s", cl->cl_name);
+	}
+}
+
+static struct nvme_unit *unit_at(unsigned int bus, unsigned int slot)
+{
+	for (unsigned int i = 0; i < nunits; i++) {
+		const struct nvme_ctrl *c = units[i].u_ctrl;
+		if (c && c->nc_pci->pd_bus == bus && c->nc_pci->pd_dev == slot)
+			return &units[i];
+	}
+	return NULL;
+}
+
+static void attach_slot(unsigned int bus, unsigned int slot)
+{
+	if (unit_at(bus, slot) || serve_ended)
+		return;		/* a PCI_UP seen again (legacy PIIX keeps it), or the run is ending */
+	if (bus == 0)
+		kprintf("acpi: pci hotplug event slot=%u kind=attach", slot);
+	if (!pci_rescan_slot((uint8_t)bus, (uint8_t)slot)) {
+		kprintf("pci: hotplug bus=%u slot=%u nothing-new", bus, slot);
+		return;
+	}
+	for (unsigned int fn = 0; fn < 8; fn++) {
+		struct pci_dev *d = pci_find_bdf(0, (uint8_t)bus, (uint8_t)slot, (uint8_t)fn);
+		if (d && pci_is_nvme(d->pd_class, d->pd_subclass, d->pd_prog_if))
+			attach_one(d);
+	}
+}
+
+static void start_detach(struct nvme_unit *u, const char *why)
+{
+	if (u->u_detaching || u->u_detached)
+		return;		/* PCI_DOWN stays set until the eject */
+	u->u_detaching = true;
+	u->u_detach_why = why;
+	u->u_detach_from_ns = clock_ns();
+	u->u_detach_deadline_ns = u->u_detach_from_ns + (uint64_t)DETACH_STOP_MS * NSEC_PER_MSEC;
+	supervise_stopping(u);
+	if (u->u_ctrl->nc_vanished) {
+		if (u->u_proc)		/* nothing it holds can complete: no grace */
+			proc_kill(u->u_proc, "controller-vanished");
+	} else if (u->u_inbox) {
+		notification_signal(u->u_inbox, NVME_INBOX_STOP);	/* finish what the device has, flush, exit */
+	}
+}
+
+/* The provider is gone: fail what it never acknowledged, let the controller go, eject. */
+static void finish_detach(struct nvme_unit *u)
+{
+	struct nvme_ctrl *c = u->u_ctrl;
+	struct supervision *sv = &u->u_sv;
+	char devs[96] = "";
+	size_t used = 0;
+	uint32_t failed = 0;
+
+	/* The release audit opens interrupt windows: a nested tick must find this unit done already. */
+	u->u_detaching = false;
+	u->u_detached = true;
+
+	for (unsigned int i = 0; i < sv->sv_nsessions; i++) {
+		struct block_session *s = sv->sv_sessions[i];
+		struct block_ring *r = s->bs_ring;
+		uint32_t posted = r->br_submit_tail - r->br_ack_tail;
+		if (posted <= 2 * BLOCK_RING_ENTRIES)
+			failed += posted;	/* posted, never acknowledged: the client fails them */
+		r->br_flags |= BLOCK_RING_PROVIDER_GONE;
+		notification_signal(s->bs_client_wake, 1);
+	}
+	for (unsigned int i = 0; i < nclients; i++) {
+		if (clients[i].cl_ndevs && clients[i].cl_devs[0]->bd_ctrl == c)
+			clients[i].cl_detached = true;
+	}
+	for (unsigned int i = 0; block_dev_at(i); i++) {
+		if (block_dev_at(i)->bd_ctrl == c && used + BLOCK_NAME_BYTES + 1 < sizeof(devs))
+			used += (size_t)fmt_snprintf(devs + used, sizeof(devs) - used, "%s%s", used ? "," : "",
+						     block_dev_at(i)->bd_name);
+	}
+	(void)supervise_finish(u);
+	block_dev_remove_ctrl(c);
+	bool vanished = c->nc_vanished, freed = nvme_detach(c);
+	unsigned int slot = c->nc_pci->pd_dev;
+	/* Only now: the device is quiet and nothing of ours is in it. */
+	if (!vanished && c->nc_pci->pd_bus == 0 && pci_hotplug_available())
+		pci_hotplug_eject(slot);
+	else if (!vanished && c->nc_pci->pd_bus)
+		(void)pcie_hotplug_power_off(c->nc_pci->pd_bus);	/* QEMU unplugs on power-off */
+	pci_forget_slot(c->nc_pci->pd_bus, (uint8_t)slot);
+	kprintf("nvme: detached bdf=%s devs=%s inflight_failed=%u reason=%s memory=%s ms=%lu", c->nc_bdf,
+		used ? devs : "-", failed, u->u_detach_why, freed ? "freed" : "kept",
+		(clock_ns() - u->u_detach_from_ns) / NSEC_PER_MSEC);
+	u->u_ctrl = NULL;
+	kobj_put(&c->nc_obj);	/* sessions still open keep the object (not the device) until they go */
+}
+
+/*
+ * fault.vanish=nvmeN: once the unit's client is done and its provider
+ * still serves (controller enabled, admin queue live), its slot is ejected
+ * (ACPI, bus 0) or powered off (a PCIe slot) without any quiesce, as a force-detach or a pulled device would: the
+ * manager learns it from all-ones reads only (timeouts.c).
+ */
+static void fault_vanish(void)
+{
+	static bool fired;
+	int n = run_opts ? run_opts->fault_vanish : -1;
+
+	if (fired || n < 0 || (unsigned int)n >= nunits)
+		return;
+	struct nvme_unit *u = &units[n];
+	if (!u->u_ctrl || !u->u_proc || u->u_detaching || (u->u_ctrl->nc_pci->pd_bus == 0 && !pci_hotplug_available()))
+		return;
+	for (unsigned int i = 0; i < nclients; i++) {
+		if (clients[i].cl_ndevs && clients[i].cl_devs[0]->bd_ctrl == u->u_ctrl && !clients[i].cl_out.po_exited)
+			return;
+	}
+	const struct pci_dev *d = u->u_ctrl->nc_pci;
+	if (d->pd_bus && !pcie_hotplug_power_off(d->pd_bus))
+		return;		/* not in a hot-plug slot: nothing to pull it with */
+	fired = true;
+	kprintf("nvme: fault vanish bdf=%s slot=%u (%s behind the kernel's back)", u->u_ctrl->nc_bdf, d->pd_dev,
+		d->pd_bus ? "slot powered off" : "ejected");
+	if (!d->pd_bus)
+		pci_hotplug_eject(d->pd_dev);
+}
+
+static void hotplug_tick(void)
+{
+	uint32_t up = 0, down = 0;
+	uint64_t now = clock_ns();
+
+	fault_vanish();
+	if (pci_hotplug_available())
+		pci_hotplug_take(&up, &down);
+	for (unsigned int slot = 0; slot < 32; slot++) {
+		struct nvme_unit *u = unit_at(0, slot);
+		if ((down & (1u << slot)) && u && !u->u_detaching && !u->u_detached) {
+			kprintf("acpi: pci hotplug event slot=%u kind=detach", slot);
+			start_detach(u, "eject-request");
+		}
+		if (up & (1u << slot))
+			attach_slot(0, slot);
+	}
+	struct pcie_hp_event ev[4];
+	unsigned int nev = pcie_ready ? pcie_hotplug_poll(ev, 4) : 0;
+	for (unsigned int i = 0; i < nev; i++) {
+		struct nvme_unit *u = unit_at(ev[i].he_bus, 0);
+		if (ev[i].he_kind == PCIE_HP_ATTACH)
+			attach_slot(ev[i].he_bus, 0);
+		else if (u && ev[i].he_kind == PCIE_HP_DETACH)
+			start_detach(u, "eject-request");
+		else if (u && ev[i].he_kind == PCIE_HP_GONE)
+			u->u_ctrl->nc_vanished = true;	/* presence lost: taken below, as a vanished function */
+	}
+	for (unsigned int i = 0; i < nunits; i++) {
+		struct nvme_unit *u = &units[i];
+		if (u->u_ctrl && u->u_ctrl->nc_vanished && !u->u_detaching && !u->u_detached)
+			start_detach(u, "vanished");
+		if (!u->u_detaching)
+			continue;
+		if (u->u_proc) {
+			if (now >= u->u_detach_deadline_ns && !u->u_proc->p_kill_reason) {
+				kprintf("nvme: detach provider-not-stopped bdf=%s waited_ms=%u action=kill", u->u_ctrl->nc_bdf,
+					DETACH_STOP_MS);
+				proc_kill(u->u_proc, "detach");
+			}
+			continue;
+		}
+		finish_detach(u);
+	}
 }

@@ -123,17 +123,17 @@ static void size_bars(struct pci_dev *d)
 	pci_cfg_write(d, PCI_COMMAND, 2, cmd);
 }
 
-static void probe_function(uint16_t seg, volatile uint8_t *ecam_bus0, uint8_t bus, uint8_t dev, uint8_t fn)
+static bool probe_function(uint16_t seg, volatile uint8_t *ecam_bus0, uint8_t bus, uint8_t dev, uint8_t fn)
 {
 	struct pci_dev probe = { .pd_segment = seg, .pd_bus = bus, .pd_dev = dev, .pd_fn = fn };
 
 	if (ecam_bus0)
 		probe.pd_ecam = ecam_bus0 + (((uint64_t)bus << 20) | ((uint64_t)dev << 15) | ((uint64_t)fn << 12));
 	if ((pci_cfg_read(&probe, PCI_VENDOR_ID, 2) & 0xffff) == 0xffff)
-		return;
+		return false;
 	if (ndevices == PCI_MAX_DEVICES) {
 		kerror("pci: error more than %d functions; %02x:%02x.%x ignored", PCI_MAX_DEVICES, bus, dev, fn);
-		return;
+		return false;
 	}
 	struct pci_dev *d = &devices[ndevices++];
 	*d = probe;
@@ -164,6 +164,7 @@ static void probe_function(uint16_t seg, volatile uint8_t *ecam_bus0, uint8_t bu
 	if (pci_is_nvme(d->pd_class, d->pd_subclass, d->pd_prog_if))
 		kprintf("pci: nvme controller bdf=%s vendor=0x%04x device=0x%04x class=0x%02x subclass=0x%02x prog_if=0x%02x",
 			bdf, d->pd_vendor, d->pd_device, d->pd_class, d->pd_subclass, d->pd_prog_if);
+	return true;
 }
 
 static void scan_bus(uint16_t seg, volatile uint8_t *ecam_bus0, uint8_t bus)
@@ -213,7 +214,8 @@ void pci_init(void)
 struct pci_dev *pci_find_nvme(unsigned int nth)
 {
 	for (unsigned i = 0; i < ndevices; i++) {
-		if (pci_is_nvme(devices[i].pd_class, devices[i].pd_subclass, devices[i].pd_prog_if) && nth-- == 0)
+		if (!devices[i].pd_gone && pci_is_nvme(devices[i].pd_class, devices[i].pd_subclass, devices[i].pd_prog_if) &&
+		    nth-- == 0)
 			return &devices[i];
 	}
 	return NULL;
@@ -223,10 +225,46 @@ struct pci_dev *pci_find_bdf(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn)
 {
 	for (unsigned i = 0; i < ndevices; i++) {
 		struct pci_dev *d = &devices[i];
-		if (d->pd_segment == seg && d->pd_bus == bus && d->pd_dev == dev && d->pd_fn == fn)
+		if (!d->pd_gone && d->pd_segment == seg && d->pd_bus == bus && d->pd_dev == dev && d->pd_fn == fn)
 			return d;
 	}
 	return NULL;
+}
+
+/*
+ * Hot-plug (pc only: bus 0 through ports 0xcf8/0xcfc, or the ECAM window
+ * mapped at boot).  Known functions are skipped; new ones are appended,
+ * so a pointer to a gone function stays valid (its state may be kept).
+ */
+unsigned int pci_rescan_slot(uint8_t bus, uint8_t dev)
+{
+	volatile uint8_t *bus0 = NULL;
+	unsigned int added = 0;
+
+	if (ndevices && devices[0].pd_ecam)
+		bus0 = devices[0].pd_ecam - (((uint64_t)devices[0].pd_bus << 20) | ((uint64_t)devices[0].pd_dev << 15) |
+					     ((uint64_t)devices[0].pd_fn << 12));
+	struct pci_dev probe = { .pd_bus = bus, .pd_dev = dev, .pd_ecam = bus0 ? bus0 + ((uint64_t)bus << 20 | (uint64_t)dev << 15) : NULL };
+	if ((pci_cfg_read(&probe, PCI_VENDOR_ID, 2) & 0xffff) == 0xffff)
+		return 0;
+	bool multi = pci_cfg_read(&probe, PCI_HEADER_TYPE, 1) & PCI_HEADER_MULTIFUNCTION;
+	for (uint8_t fn = 0; fn < (multi ? 8 : 1); fn++) {
+		if (pci_find_bdf(0, bus, dev, fn) || !probe_function(0, bus0, bus, dev, fn))
+			continue;
+		if (pci_assign_bars(&devices[ndevices - 1]) == 0)
+			added++;
+		else
+			devices[ndevices - 1].pd_gone = true;	/* cannot be driven without its BARs */
+	}
+	return added;
+}
+
+void pci_forget_slot(uint8_t bus, uint8_t dev)
+{
+	for (unsigned i = 0; i < ndevices; i++) {
+		if (devices[i].pd_bus == bus && devices[i].pd_dev == dev)
+			devices[i].pd_gone = true;
+	}
 }
 
 struct pci_dev *pci_device(unsigned int i)

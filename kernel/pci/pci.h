@@ -22,6 +22,7 @@ struct pci_dev {
 	uint8_t pd_cap_msi, pd_cap_msix, pd_cap_pcie;	/* capability offsets, 0 if absent */
 	struct pci_bar pd_bars[6];
 	volatile uint8_t *pd_ecam;	/* this function's 4 KiB of ECAM, or NULL (port I/O) */
+	bool pd_gone;			/* hot-removed: skipped by every lookup; its entry is never reused */
 };
 
 void pci_init(void);
@@ -32,6 +33,18 @@ struct pci_dev *pci_find_nvme(unsigned int nth);
 struct pci_dev *pci_find_bdf(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn);
 /* The i-th function found (enumeration order), or NULL past the last. */
 struct pci_dev *pci_device(unsigned int i);
+
+/*
+ * A slot of bus 0 got a device (ACPI hot-plug): probe its functions not
+ * already known, with the same lines as at boot, and give their memory
+ * BARs addresses (firmware assigned only what was there at boot).  Returns
+ * how many functions were added.
+ */
+unsigned int pci_rescan_slot(uint8_t bus, uint8_t dev);
+/* The device in that slot was ejected: its functions are gone. */
+void pci_forget_slot(uint8_t bus, uint8_t dev);
+/* Unassigned memory BARs of d get addresses (kernel/pci/pci_assign.c); 0 or an error (with a line). */
+int pci_assign_bars(struct pci_dev *d);
 
 uint32_t pci_cfg_read(const struct pci_dev *d, uint16_t off, unsigned width);
 void pci_cfg_write(const struct pci_dev *d, uint16_t off, unsigned width, uint32_t v);

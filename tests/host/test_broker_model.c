@@ -300,6 +300,62 @@ static void test_namespace_change_event(void **state UNUSED)
 	assert_int_equal(R.errors, 0);
 }
 
+/* Volume growth and shrink (issue 17): what the manager's refresh does to the sessions' windows. */
+static uint64_t resized_calls, resized_old, resized_new;
+
+static void record_resize(struct nvme_ctrl *c UNUSED, uint32_t nsid, uint64_t old, uint64_t now)
+{
+	assert_int_equal(nsid, 1);
+	resized_calls++;
+	resized_old = old;
+	resized_new = now;
+}
+
+static void namespace_becomes(uint64_t nsze)
+{
+	rig_submit(&R, 0, (struct nvme_sqe){ .opc = NVME_ADMIN_ASYNC_EVENT }, 0);
+	rig_ring(&R, 0);
+	rig_step(&R, 0);
+	R.m.ns[0].data = realloc(R.m.ns[0].data, nsze * 512);
+	assert_non_null(R.m.ns[0].data);
+	R.m.ns[0].nsze = nsze;
+	assert_true(model_post_aen(&R.m, 2 | 0u << 8 | 4u << 16));	/* Namespace Attribute Changed */
+	rig_step(&R, 0);	/* the event; the manager's IDENTIFY goes out */
+	rig_step(&R, 0);	/* it completes */
+	assert_int_equal(R.c->nc_ns_refreshing, 0);
+	assert_int_equal(R.c->nc_ns[0].nsze, nsze);
+}
+
+/*
+ * A window over the whole namespace follows it (clients see the new size);
+ * a partition's window stays; one that no longer fits is refused whole
+ * (blocks 0: every command out of range), not cut short.
+ */
+static void test_namespace_resize_moves_windows(void **state UNUSED)
+{
+	struct nvme_space whole = { NULL, 1, 0, 4096 }, part = { NULL, 1, 2048, 2048 };
+	int w = nvme_space_register(R.c, &whole), p = nvme_space_register(R.c, &part);
+
+	assert_true(w > 0 && p > 0);
+	resized_calls = 0;
+	R.c->nc_ns_resized = record_resize;
+	namespace_becomes(8192);
+	assert_int_equal(whole.sp_blocks, 8192);
+	assert_int_equal(part.sp_blocks, 2048);
+	assert_int_equal(resized_calls, 1);
+	assert_int_equal(resized_old, 4096);
+	assert_int_equal(resized_new, 8192);
+	namespace_becomes(3000);
+	assert_int_equal(whole.sp_blocks, 3000);
+	assert_int_equal(part.sp_blocks, 0);		/* 2048 + 2048 > 3000 */
+	assert_int_equal(resized_calls, 2);
+	namespace_becomes(3000);			/* an event with no change: nothing moves */
+	assert_int_equal(resized_calls, 2);
+	nvme_space_unregister(R.c, (uint32_t)w);
+	nvme_space_unregister(R.c, (uint32_t)p);
+	R.c->nc_ns_resized = NULL;
+}
+
 /* One doorbell over a queue full of refused commands: a budget per call, all answered in the end. */
 static void test_refusal_flood_is_bounded(void **state UNUSED)
 {
@@ -496,6 +552,7 @@ int main(void)
 		T(test_delete_recreate_waiting),
 		T(test_identify_is_not_snooped),
 		T(test_namespace_change_event),
+		T(test_namespace_resize_moves_windows),
 		T(test_refusal_flood_is_bounded),
 		T(test_refusal_flood_is_bounded_in_time),
 		T(test_reads_bounded_in_time),

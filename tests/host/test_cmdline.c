@@ -963,6 +963,9 @@ static void test_fault_irq_and_kinds(void **state UNUSED)
 	assert_true(parse("fault.rdy=nvme1:always")->fault_rdy_always);
 	assert_one_error(parse("fault.rdy=nvme1:later"), "bad value", NULL);
 	assert_one_error(parse("fault.ctrl=4"), "bad value", NULL);
+	assert_int_equal(parse("")->fault_vanish, -1);
+	assert_int_equal(parse("fault.vanish=nvme1")->fault_vanish, 1);
+	assert_one_error(parse("fault.vanish=1"), "bad value", NULL);
 	assert_int_equal(parse("")->nvme_timeout_ms, 0);
 	assert_int_equal(parse("nvme.timeout_ms=1500")->nvme_timeout_ms, 1500);
 	assert_one_error(parse("nvme.timeout_ms=10"), "bad value", NULL);

@@ -18,7 +18,7 @@ import qmp
 class Case:
     def __init__(self, name, cmdline="", devices=(), expect=(), forbid=(), status="pass",
                  machine="q35", memory_mb=256, setup=None, check=None, timeout_s=120,
-                 qemu_exit=None, qmp=(), direct_kernel=True, cpu_flags="", allow_panic=False):
+                 qemu_exit=None, qmp=(), direct_kernel=True, cpu_flags="", allow_panic=False, report=None):
         self.name = name
         self.cmdline = cmdline
         self.devices = list(devices)
@@ -32,7 +32,9 @@ class Case:
         self.timeout_s = timeout_s
         # QEMU's exit status: 0 after ACPI S5; isa-debug-exit gives 1 (pass) or 3 (fail).
         self.qemu_exit = qemu_exit if qemu_exit is not None else {0}
-        # (regex, command): send QMP command once a console line matches (e.g. system_powerdown).
+        # (regex, command[, arguments[, (event, {key: value})]]): send the QMP command once a console
+        # line matches (e.g. system_powerdown), in order: each is armed when the one before returned;
+        # with an event, the step returns only once QEMU emitted it (device_del: DEVICE_DELETED).
         self.qmp = list(qmp)
         # False: no -kernel; the firmware boots whatever disk setup() attached (cmdline unused).
         self.direct_kernel = direct_kernel
@@ -41,6 +43,8 @@ class Case:
         # True only for cases that inject a panic on purpose (they expect the panic line themselves);
         # a kernel exception is still a failure.
         self.allow_panic = allow_panic
+        # report(run) -> str: figures printed next to the verdict (never asserted on).
+        self.report = report
 
 
 class Context:
@@ -62,7 +66,7 @@ def run_case(case, kernel, workdir):
     args = qemu.base_args(kernel if case.direct_kernel else None, case.cmdline, case.machine,
                           case.memory_mb, case.cpu_flags) + case.devices + extra
     sock_dir = tempfile.mkdtemp(prefix="caprock-qmp-") if case.qmp else None
-    triggers = [(rx, (lambda name: lambda sock: qmp.command(sock, name))(name)) for rx, name in case.qmp]
+    triggers = [(step[0], qmp_action(*step[1:])) for step in case.qmp]
     try:
         run = qemu.boot(args, case.timeout_s, ctx.path("serial.log"), triggers=triggers,
                         qmp_socket=os.path.join(sock_dir, "qmp.sock") if sock_dir else None)
@@ -93,7 +97,14 @@ def run_case(case, kernel, workdir):
     if case.check and not run.timed_out:
         problems += case.check(run, ctx) or []
     run.report = irqsoff_report(run)
+    if case.report and not run.timed_out:
+        run.report = (case.report(run) + "  " + run.report).strip()
     return run, problems
+
+
+def qmp_action(name, arguments=None, wait_event=None):
+    return lambda sock: qmp.command(sock, name, arguments, timeout_s=30 if wait_event else 10,
+                                    wait_event=wait_event)
 
 
 # The run's longest interrupts-off stretch (kernel/core/irqsoff.h): reported, never asserted on,

@@ -85,6 +85,7 @@ class Run:
         self.timed_out = timed_out
         self.wall_s = wall_s
         self.trigger_errors = list(trigger_errors)
+        self.fired = []             # (trigger regex, host s when its action began, when it returned)
 
     def find(self, pattern):
         """Lines matching a regular expression (re.search)."""
@@ -120,32 +121,50 @@ def clean(raw):
 def boot(args, timeout_s=120, log_path=None, triggers=(), qmp_socket=None):
     """Run QEMU to the end, reading the console as it comes.
 
-    triggers: (regex, action) pairs; action(qmp_socket) runs once, in the
-    reader, when a console line first matches regex (e.g. press the power
-    button once the kernel says it is waiting).  qmp_socket adds -qmp.
+    triggers: (regex, action) pairs, armed one after another in order:
+    action(qmp_socket) runs once a console line (seen at any time so far)
+    matches the armed regex and the previous action has returned (e.g. add a
+    device once the kernel serves, then press the power button once it is
+    waiting again).  Actions run in a thread of their own, so one that waits
+    (device_del until DEVICE_DELETED) never delays the console's timestamps.
+    qmp_socket adds -qmp.
     """
     if qmp_socket:
         args = list(args) + ["-qmp", "unix:%s,server=on,wait=off" % qmp_socket]
     pending = [(re.compile(rx), action) for rx, action in triggers]
-    lines, times, errors = [], [], []
+    lines, times, errors, fired = [], [], [], []
     t0 = time.monotonic()
     p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    done = threading.Event()
 
     def reader():
         for raw in iter(p.stdout.readline, b""):
             line = clean(raw)
-            lines.append(line)
             times.append(time.monotonic() - t0)
-            for item in list(pending):
-                if item[0].search(line):
-                    pending.remove(item)
-                    try:
-                        item[1](qmp_socket)
-                    except Exception as e:  # reported by the harness, not a crash
-                        errors.append("trigger on %r failed: %r" % (line, e))
+            lines.append(line)
+
+    def driver():
+        seen = 0
+        while pending and not done.is_set():
+            rx, action = pending[0]
+            n = len(lines)
+            hit = next((lines[i] for i in range(seen, n) if rx.search(lines[i])), None)
+            if hit is None:
+                done.wait(0.02)
+                continue
+            pending.pop(0)
+            seen = 0                      # the next trigger may match a line already seen
+            start = time.monotonic() - t0
+            try:
+                action(qmp_socket)
+            except Exception as e:  # reported by the harness, not a crash
+                errors.append("trigger on %r failed: %r" % (hit, e))
+            fired.append((rx.pattern, start, time.monotonic() - t0))
 
     th = threading.Thread(target=reader, daemon=True)
     th.start()
+    drv = threading.Thread(target=driver, daemon=True)
+    drv.start()
     timed_out = False
     try:
         rc = p.wait(timeout=timeout_s)
@@ -154,6 +173,8 @@ def boot(args, timeout_s=120, log_path=None, triggers=(), qmp_socket=None):
         p.kill()
         p.wait()
     th.join(timeout=10)
+    done.set()
+    drv.join(timeout=15)
     wall = time.monotonic() - t0
     for rx, _ in pending:
         errors.append("trigger never fired: /%s/" % rx.pattern)
@@ -162,5 +183,9 @@ def boot(args, timeout_s=120, log_path=None, triggers=(), qmp_socket=None):
             f.write("# cmd: " + " ".join(args) + "\n")
             for l, t in zip(lines, times):
                 f.write(l + "\n")
+            for pat, t_start, t_end in fired:
+                f.write("# trigger /%s/ sent_s=%.3f returned_s=%.3f\n" % (pat, t_start, t_end))
             f.write("# qemu exit=%s timed_out=%s wall_s=%.2f\n" % (rc, timed_out, wall))
-    return Run(args, lines, times, rc, timed_out, wall, errors)
+    run = Run(args, lines, times, rc, timed_out, wall, errors)
+    run.fired = fired
+    return run

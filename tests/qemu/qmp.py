@@ -9,8 +9,13 @@ import socket
 import time
 
 
-def command(sock_path, name, arguments=None, timeout_s=10):
-    """Run one QMP command; returns its "return" value or raises."""
+def command(sock_path, name, arguments=None, timeout_s=10, wait_event=None):
+    """Run one QMP command; returns its "return" value or raises.
+
+    wait_event: (event name, {data key: value}) to wait for after the
+    command returned (device_del completes with DEVICE_DELETED, which comes
+    only once the guest has ejected the device); raises if it does not come
+    within timeout_s of the command."""
     deadline = time.monotonic() + timeout_s
     while True:
         try:
@@ -36,4 +41,19 @@ def command(sock_path, name, arguments=None, timeout_s=10):
                     break
             if "error" in reply:
                 raise RuntimeError("qmp %s: %s" % (cmd["execute"], reply["error"]))
-        return reply["return"]
+        result = reply["return"]
+        if wait_event:
+            event, match = wait_event
+            s.settimeout(timeout_s)             # a guest that never ejects: an error, not a hang
+            while True:
+                try:
+                    line = f.readline()
+                except socket.timeout:
+                    raise RuntimeError("qmp %s: no %s %s within %ds" % (name, event, match, timeout_s))
+                if not line:
+                    raise RuntimeError("qmp %s: connection closed before %s %s" % (name, event, match))
+                msg = json.loads(line)
+                data = msg.get("data", {})
+                if msg.get("event") == event and all(data.get(k) == v for k, v in match.items()):
+                    break
+        return result

@@ -1,0 +1,194 @@
+"""tests/qemu/cases_hotplug.py - volumes that come and go while serving (issue 17).
+
+EBS attaches and detaches volumes at run time; on Nitro each volume is an
+NVMe function on an i440FX/PIIX4 bus, hot-plugged through ACPI (QEMU's
+acpiphp interface, docs/specs/acpi_pci_hotplug.rst: a GPE, then the PCI_UP /
+PCI_DOWN / eject registers at 0xae00).  Every case runs on the Nitro shape
+(`pc,pit=off,hpet=off`) in mode=serve with a client writing on nvme0 while
+the other volume comes or goes; its data is checked on the host image after
+the power button ended the run.
+
+* attach: `device_add nvme,…,bus=pci.0` of a drive defined at start: the new
+  controller is bound with the lines of a boot-time one and its client
+  reads LBA 0 (crc checked on the host).
+* detach: `device_del` of a volume bound at boot: it is quiesced, shut down,
+  ejected (`nvme: detached …`), and QEMU's DEVICE_DELETED must follow.
+* q35: PCIe native hot-plug on a pcie-root-port (ICH9's ACPI hot-plug of
+  root ports turned off with -global ICH9-LPC.acpi-pci-hotplug-with-bridge-
+  support=off): a device_add on the port sets Presence Detect Changed, a
+  device_del presses the Attention Button; the kernel powers the slot off
+  (Power Controller Control, indicator off) once the controller is detached,
+  and QEMU then unplugs it.
+* vanish (pc and q35): a surprise removal.  QEMU cannot pull a PIIX function without an
+  eject, so `fault.vanish=nvme1` writes the eject register behind the
+  manager's back (q35: powers its slot off) once nvme1 has served its client, with its provider
+  running and its controller enabled: the function is gone from MMIO and
+  configuration space alike (QEMU reads 0 from the vanished BAR where a
+  real bus reads all ones).  It must be detached, never reset.
+
+The report gives device_add -> the new volume's first served read, and
+device_del -> DEVICE_DELETED (host clock, the harness's timestamps).
+"""
+from harness import Case
+from cases_nvme import mkdisk
+from cases_volumes import MIB, all_of, reads_match
+import imagecheck
+
+NITRO = "pc,pit=off,hpet=off"
+# 125 MiB written (and read back) as 16 extents over the two halves of vol0 (LBA 0, which its proof
+# client reads first, left alone), so that the client is still busy while the other volume comes or
+# goes; the last two extents are what the image must hold.
+WRITES = [(8 + (i % 2) * 16000, 16000, 0x170 + i) for i in range(16)]
+IO = "mode=serve nvme.write=" + ",".join("%d:%d:0x%x" % w for w in WRITES)
+FINAL = WRITES[-2:]
+FIRST_WRITE = r"^nvme: write ok dev=nvme0n1 .* seed=0x170 "    # the client is writing: the step comes now
+POWERDOWN = (r"^serve: waiting ", "system_powerdown")
+HOT_READ = r"^nvme: read ok dev=nvme1n1 bdf=0000:00:0[0-9a-f]\.0 nsid=1 lba=0 "
+ATTACH = {"driver": "nvme", "id": "hot1", "drive": "d1", "serial": "hot1", "bus": "pci.0"}
+HOTPLUG_READY = r"^acpi: pci hotplug ready chipset=piix4 io=0xae00 gpe=1 "
+
+
+def volumes(attached, bus=None, extra=()):
+    """vol0 always attached (it takes the writes); vol1's drive defined, its controller attached at boot
+    (on bus, if given) or not."""
+    def setup(ctx):
+        args, images = [], {}
+        for i, serial in enumerate(("vol0", "hot1")):
+            img = ctx.path("%s.img" % serial)
+            mkdisk(img, 16 * MIB, "CAPHOT%02d" % i)
+            images[(serial, 1)] = img
+            args += ["-drive", "file=%s,if=none,id=d%d,format=raw" % (img, i)]
+            if i == 0 or attached:
+                where = ",bus=" + bus if bus and i == 1 else ""
+                args += ["-device", "nvme,id=%s,serial=%s,drive=d%d%s" % (serial, serial, i, where)]
+        ctx.facts["images"] = images
+        return list(extra) + args
+    return setup
+
+
+def writes_on_vol0(run, ctx):
+    return imagecheck.check_writes(run, {1: ctx.facts["images"][("vol0", 1)]}, FINAL)
+
+
+def busy_throughout(run, ctx):
+    """The hot-plug step happened while vol0's client was still writing."""
+    if not run.fired:
+        return ["no QMP step fired"]
+    sent = run.fired[0][1]
+    done = run.time_of(r"^nvme: write ok dev=nvme0n1 .* seed=0x%x " % WRITES[-1][2])
+    if done is None or done < sent:
+        return ["the writes on nvme0n1 ended before the hot-plug step (%.2f s < %.2f s): not under I/O" %
+                (done or -1, sent)]
+    return []
+
+
+def vanished_under_io(run, ctx):
+    """nvme1 vanished while nvme0's client was still writing."""
+    gone = run.time_of(r"^nvme: detached bdf=0000:00:04\.0 ")
+    done = run.time_of(r"^nvme: write ok dev=nvme0n1 .* seed=0x%x " % WRITES[-1][2])
+    if gone is None or done is None or done < gone:
+        return ["nvme1 did not vanish while nvme0 was being written (detached at %s s, writes done at %s s)" %
+                (gone, done)]
+    return []
+
+
+def vanished_under_io_q35(run, ctx):
+    gone = run.time_of(r"^nvme: detached bdf=0000:0[1-9]:00\.0 ")
+    done = run.time_of(r"^nvme: write ok dev=nvme0n1 .* seed=0x%x " % WRITES[-1][2])
+    if gone is None or done is None or done < gone:
+        return ["nvme1 did not vanish while nvme0 was being written (detached at %s s, writes done at %s s)" %
+                (gone, done)]
+    return []
+
+
+def attach_figure(run):
+    t_read = run.time_of(HOT_READ)
+    if not run.fired or t_read is None:
+        return ""
+    return "device_add_to_first_read_ms=%d" % ((t_read - run.fired[0][1]) * 1000)
+
+
+def detach_figure(run):
+    if not run.fired:
+        return ""
+    pat, sent, returned = run.fired[0]
+    return "device_del_to_device_deleted_ms=%d" % ((returned - sent) * 1000)
+
+
+Q35 = "q35"
+ROOT_PORTS = ["-global", "ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off",
+              "-device", "pcie-root-port,id=rp1,chassis=1", "-device", "pcie-root-port,id=rp2,chassis=2"]
+PCIE_READY = r"^pcie: hotplug ready slots=2 kind=native signal=polled-from-tick "
+HOT_READ_Q35 = r"^nvme: read ok dev=nvme1n1 bdf=0000:0[1-9]:00\.0 nsid=1 lba=0 "
+
+
+def attach_figure_q35(run):
+    t_read = run.time_of(HOT_READ_Q35)
+    if not run.fired or t_read is None:
+        return ""
+    return "device_add_to_first_read_ms=%d" % ((t_read - run.fired[0][1]) * 1000)
+
+
+CASES = [
+    Case("hotplug-attach-pc", IO, machine=NITRO, setup=volumes(attached=False), timeout_s=120,
+         qmp=[(FIRST_WRITE, "device_add", ATTACH), POWERDOWN],
+         expect=[HOTPLUG_READY,
+                 r"^acpi: pci hotplug event slot=\d+ kind=attach$",
+                 r"^pci: nvme controller bdf=0000:00:0[0-9a-f]\.0 vendor=0x1b36 device=0x0010 ",
+                 r"^nvme: bound bdf=0000:00:0[0-9a-f]\.0 lane=brokered ",
+                 r"^nvme: identify controller .*serial=\"hot1\"",
+                 r"^provider: nvme started ",
+                 HOT_READ,
+                 r"^nvme: write ok dev=nvme0n1 .* flush=ok verify=readback-match ",
+                 r"^nvme: controller released bdf=0000:00:0[0-9a-f]\.0 stopped=yes ledger_live=0 "],
+         check=all_of(writes_on_vol0, reads_match(2), busy_throughout), report=attach_figure),
+    Case("hotplug-detach-pc", IO, machine=NITRO, setup=volumes(attached=True), timeout_s=120,
+         qmp=[(FIRST_WRITE, "device_del", {"id": "hot1"}, ("DEVICE_DELETED", {"device": "hot1"})),
+              POWERDOWN],
+         expect=[HOTPLUG_READY,
+                 r"^acpi: pci hotplug event slot=\d+ kind=detach$",
+                 r"^nvme: shutdown bdf=0000:00:04\.0 result=complete ",
+                 r"^nvme: detached bdf=0000:00:04\.0 devs=nvme1n1 inflight_failed=\d+ ",
+                 r"^nvme: write ok dev=nvme0n1 .* flush=ok verify=readback-match "],
+         forbid=[r"^provider: restarted ", r"^provider: failed "],
+         check=all_of(writes_on_vol0, busy_throughout), report=detach_figure),
+    Case("hotplug-vanish-pc", IO + " fault.vanish=nvme1", machine=NITRO, setup=volumes(attached=True),
+         timeout_s=120, qmp=[POWERDOWN],
+         expect=[r"^nvme: fault vanish bdf=0000:00:04\.0 slot=4 \(ejected behind the kernel's back\)$",
+                 r"^nvme: controller vanished bdf=0000:00:04\.0 csts=0x[0-9a-f]+ vendor=0xffff action=detach$",
+                 r"^nvme: detached bdf=0000:00:04\.0 devs=nvme1n1 inflight_failed=\d+ reason=vanished memory=freed ",
+                 r"^nvme: write ok dev=nvme0n1 .* seed=0x17f .*flush=ok verify=readback-match "],
+         forbid=[r"^provider: restarted ", r"^provider: failed ", r"^provider: controller reset ",
+                 r"^nvme: shutdown bdf=0000:00:04\.0 "],
+         check=all_of(writes_on_vol0, vanished_under_io)),
+    Case("hotplug-attach-q35", IO, machine=Q35, setup=volumes(attached=False, extra=ROOT_PORTS), timeout_s=120,
+         qmp=[(FIRST_WRITE, "device_add", dict(ATTACH, bus="rp1")), POWERDOWN],
+         expect=[PCIE_READY,
+                 r"^pcie: hotplug event port=0000:00:0[0-9a-f]\.0 bus=[1-9] kind=attach ",
+                 r"^pci: nvme controller bdf=0000:0[1-9]:00\.0 vendor=0x1b36 device=0x0010 ",
+                 r"^pci: bar assigned bdf=0000:0[1-9]:00\.0 bar=0 .* window=bridge$",
+                 r"^nvme: bound bdf=0000:0[1-9]:00\.0 lane=brokered ",
+                 r"^nvme: identify controller .*serial=\"hot1\"",
+                 HOT_READ_Q35,
+                 r"^nvme: controller released bdf=0000:0[1-9]:00\.0 stopped=yes ledger_live=0 "],
+         check=all_of(writes_on_vol0, reads_match(2), busy_throughout), report=attach_figure_q35),
+    Case("hotplug-detach-q35", IO, machine=Q35, setup=volumes(attached=True, bus="rp2", extra=ROOT_PORTS),
+         timeout_s=120,
+         qmp=[(FIRST_WRITE, "device_del", {"id": "hot1"}, ("DEVICE_DELETED", {"device": "hot1"})), POWERDOWN],
+         expect=[PCIE_READY,
+                 r"^pcie: hotplug event port=0000:00:0[0-9a-f]\.0 bus=[1-9] kind=detach ",
+                 r"^nvme: shutdown bdf=0000:0[1-9]:00\.0 result=complete ",
+                 r"^nvme: detached bdf=0000:0[1-9]:00\.0 devs=nvme1n1 inflight_failed=\d+ reason=eject-request ",
+                 r"^nvme: write ok dev=nvme0n1 .* flush=ok verify=readback-match "],
+         forbid=[r"^provider: restarted ", r"^provider: failed "],
+         check=all_of(writes_on_vol0, busy_throughout), report=detach_figure),
+    Case("hotplug-vanish-q35", IO + " fault.vanish=nvme1", machine=Q35,
+         setup=volumes(attached=True, bus="rp2", extra=ROOT_PORTS), timeout_s=120, qmp=[POWERDOWN],
+         expect=[r"^nvme: fault vanish bdf=(0000:0[1-9]:00\.0) slot=0 \(slot powered off behind the kernel's back\)$",
+                 r"^pcie: hotplug event port=0000:00:0[0-9a-f]\.0 bus=[1-9] kind=gone ",
+                 r"^nvme: detached bdf=0000:0[1-9]:00\.0 devs=nvme1n1 inflight_failed=\d+ reason=vanished memory=freed ",
+                 r"^nvme: write ok dev=nvme0n1 .* seed=0x17f .*flush=ok verify=readback-match "],
+         forbid=[r"^provider: restarted ", r"^provider: failed ", r"^provider: controller reset ",
+                 r"^nvme: shutdown bdf=0000:0[1-9]:00\.0 "],
+         check=all_of(writes_on_vol0, vanished_under_io_q35)),
+]
