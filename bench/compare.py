@@ -360,7 +360,7 @@ def run_one(a):
     t_res = t_prev = None
     if b.timed_out:
         reasons.append("timeout-%ds" % a.timeout)
-    if a.side == "caprock":
+    if a.side.startswith("caprock"):
         serial = b.stdout_lines
         for i, (t, line) in enumerate(serial):
             if line.startswith("bench: job="):
@@ -386,6 +386,7 @@ def run_one(a):
             rec["lat_us_p50"], rec["lat_us_p99"] = res["lat_us_p50"], res["lat_us_p99"]
             rec["lat_us_p999"], rec["lat_us_max"] = res["lat_us_p999"], "n/a"
             rec["lane"] = res.get("lane", "?")
+            rec["cpu_busy_pct"] = res.get("cpu_busy_pct", "NA")	# idle-loop accounting, the window measured
         if not any(l.startswith("run: complete") for _, l in serial):
             reasons.append("no-run-complete")
         if b.rc != 0 and not b.timed_out:
@@ -439,6 +440,10 @@ def run_one(a):
             for k in ("lat_us_p50", "lat_us_p99", "lat_us_p999", "lat_us_max"):
                 rec[k] = res.get(k, "NA")
             rec["engine"] = res.get("engine", "?")
+            try:	# fio's own CPU share of the guest: usr + sys
+                rec["cpu_busy_pct"] = "%.1f" % (float(res["cpu_usr_pct"]) + float(res["cpu_sys_pct"]))
+            except (KeyError, ValueError):
+                rec["cpu_busy_pct"] = "NA"
         if not any(l.startswith("ANCHOR: done rc=0") for _, l in serial):
             reasons.append("anchor-not-done")
         if b.rc != 0 and not b.timed_out:
@@ -518,7 +523,7 @@ def run_one(a):
     rec["concurrent_qemu"] = b.concurrent_qemu
     rec["valid"] = "no" if reasons else "yes"
     rec["reasons"] = ",".join(reasons) or "none"
-    rec["serial_log"] = base + ".serial.log" if a.side == "caprock" else getattr(b, "tail_path", "none")
+    rec["serial_log"] = base + ".serial.log" if a.side.startswith("caprock") else getattr(b, "tail_path", "none")
     print("run: " + " ".join("%s=%s" % (k, v) for k, v in rec.items()))
     for line in raw:
         print("raw: " + line)
@@ -536,6 +541,39 @@ def fmt(x, nd=0):
     if x is None:
         return "n/a"
     return ("%%.%df" % nd) % x
+
+
+def users_table(p, jobs, stat, nvalid):
+    """What a program gets (Caprock's client path) against Linux at its best for each job: the better
+    median of interrupt-driven fio (matched batching) and polled io_uring (unbatched), when both ran."""
+    if not any(stat("caprock-client", "file", j, "iops") for j in jobs):
+        return
+    p("")
+    p("## What users get: Caprock's client path against Linux at its best")
+    p("")
+    p("Linux's best = the better median of `linux` (interrupts, matched batching) and `linux-polled`")
+    p("(nvme.poll_queues=1, fio --hipri, unbatched) for each job.  CPU: Caprock's idle-loop accounting")
+    p("(cpu_busy_pct) and fio's usr+sys; IOPS per busy CPU-second = IOPS / (busy share of one CPU).")
+    p("")
+    p("| job | Linux best (which) | Caprock client | client / Linux best | Caprock provider | latency µs: p50 Linux best / client, p99 Linux best / client | CPU busy % Linux best / client | IOPS per busy CPU-s Linux best / client | valid runs (linux; polled; client) |")
+    p("|---|---|---|---|---|---|---|---|---|")
+    for job in jobs:
+        cand = [(med(stat(s, "file", job, "iops")), s) for s in ("linux", "linux-polled") if stat(s, "file", job, "iops")]
+        cl = stat("caprock-client", "file", job, "iops")
+        if not cand or not cl:
+            continue
+        best, which = max(cand)
+        c = med(cl)
+        bb, cb = stat(which, "file", job, "cpu_busy_pct"), stat("caprock-client", "file", job, "cpu_busy_pct")
+        per = lambda i, b: fmt(i / (med(b) / 100.0)) if b and med(b) > 0 else "n/a"
+        pv = stat("caprock", "file", job, "iops")
+        p("| %s | %s (%s) | %s | %s | %s | %s / %s, %s / %s | %s / %s | %s / %s | %s; %s; %s |" % (
+            job.replace("_qd", " qd"), fmt(best), which, fmt(c), fmt(c / best, 2) if best else "n/a",
+            fmt(med(pv)) if pv else "n/a",
+            fmt(med(stat(which, "file", job, "lat_us_p50"))), fmt(med(stat("caprock-client", "file", job, "lat_us_p50"))),
+            fmt(med(stat(which, "file", job, "lat_us_p99"))), fmt(med(stat("caprock-client", "file", job, "lat_us_p99"))),
+            fmt(med(bb)) if bb else "n/a", fmt(med(cb)) if cb else "n/a", per(best, bb), per(c, cb),
+            nvalid("linux", "file", job), nvalid("linux-polled", "file", job), nvalid("caprock-client", "file", job)))
 
 
 def summarize(a):
@@ -607,6 +645,7 @@ def summarize(a):
                 "/".join(fmt(x) for x in (min(ln), med(ln), max(ln))) if ln else "n/a",
                 fmt(med(lf) / med(ln), 2) if lf and ln else "n/a",
                 nvalid("caprock", "null", job), nvalid("linux", "null", job)))
+    users_table(p, jobs, stat, nvalid)
     p("")
     p("## QEMU threads during the measured window (median over valid runs, % of one host core)")
     p("")
@@ -726,7 +765,7 @@ def main():
     c.add_argument("--tag", default="ANCHOR01")
     c.add_argument("--size", type=int, required=True)
     r = sub.add_parser("run")
-    r.add_argument("--side", choices=["caprock", "linux"], required=True)
+    r.add_argument("--side", choices=["caprock", "caprock-client", "linux", "linux-polled"], required=True)
     r.add_argument("--backend", choices=["file", "null"], required=True)
     r.add_argument("--job", required=True)
     r.add_argument("--round", type=int, required=True)

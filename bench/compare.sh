@@ -30,7 +30,10 @@
 # Env (defaults in brackets):
 #   ROUNDS [3]  JOBS [randread4k_qd1,randread4k_qd32,seqread128k_qd8,randwrite4k_qd32]
 #   RUNTIME     seconds measured per job, after a 1 s ramp on both sides [5]
-#   SIDES       comma list of caprock, linux, caprock-null, linux-null [caprock,linux]
+#   SIDES       comma list of caprock, linux, caprock-null, linux-null, caprock-client (a client process
+#               through its BlockDevice session: what users get), linux-polled (nvme.poll_queues=1 and
+#               fio --hipri, unbatched: Linux at its best at low depth) [caprock,linux]
+#   USERS       1: add caprock-client and linux-polled to SIDES (the users' table: client path vs Linux's best)
 #   CEILING     1: add caprock-null to SIDES; 2: add caprock-null and linux-null [0]
 #   NULL_DRIVE  the -drive of the null-co runs
 #               [driver=null-co,size=1G,read-zeroes=on,if=none,id=nvm,cache=none,aio=native]
@@ -63,6 +66,7 @@ JOBS=${JOBS:-randread4k_qd1,randread4k_qd32,seqread128k_qd8,randwrite4k_qd32}
 RUNTIME=${RUNTIME:-5}
 RAMP=1   # Caprock's bench ramps for 1 s (ramp_s=1); the anchor is given the same
 SIDES=${SIDES:-caprock,linux}
+[ "${USERS:-0}" = 1 ] && SIDES="$SIDES,caprock-client,linux-polled"
 case "${CEILING:-0}" in
 	0) ;;
 	1) SIDES="$SIDES,caprock-null" ;;
@@ -104,7 +108,7 @@ for j in ${JOBS//,/ }; do
 	[[ $j =~ ^(randread|randwrite|seqread|seqwrite)[0-9]+k_qd[0-9]+$ ]] || die "job '$j' is not <randread|randwrite|seqread|seqwrite><N>k_qd<N>"
 done
 for s in ${SIDES//,/ }; do
-	case "$s" in caprock | linux | caprock-null | linux-null) ;; *) die "unknown side '$s' in SIDES" ;; esac
+	case "$s" in caprock | linux | caprock-null | linux-null | caprock-client | linux-polled) ;; *) die "unknown side '$s' in SIDES" ;; esac
 done
 command -v "$QEMU" >/dev/null || die "$QEMU not found (tools/install-deps.sh installs QEMU 10 from bookworm-backports)"
 "$TREE/tools/qemu-version.sh" "$QEMU" >&2 || die "not the QEMU this project measures on (see above)"
@@ -178,10 +182,10 @@ EXTRA=(-name "caprock-compare,debug-threads=on")
 drive_for() { if [ "$1" = null ]; then echo "$NULL_DRIVE"; else echo "$FILE_DRIVE"; fi; }
 # The anchor builds: qemu -M q35 <accel> -cpu C -smp 1 -m 1024 -nographic -no-reboot
 #   -kernel K -initrd I -append A -nic none -drive D -device nvme,serial=anchor,drive=nvm <QEMU_EXTRA>
-caprock_cmd() { # backend job
-	local spec=${2%_qd*} qd=${2##*_qd}
+caprock_cmd() { # backend job [path]
+	local spec=${2%_qd*} qd=${2##*_qd} path=${3:-provider}
 	CMD=("$QEMU" -M q35 -accel "$ACCEL" -cpu "$CPU" -smp 1 -m 1024 -nographic -no-reboot
-		-kernel "$KERNEL" -append "mode=bench bench.job=$spec bench.qd=$qd bench.seconds=$RUNTIME"
+		-kernel "$KERNEL" -append "mode=bench bench.job=$spec bench.qd=$qd bench.seconds=$RUNTIME bench.path=$path"
 		-nic none -drive "$(drive_for "$1")" -device "nvme,serial=anchor,drive=nvm" "${EXTRA[@]}")
 }
 fio_extra_for() { # job
@@ -268,12 +272,16 @@ run_one() { # round side-spec job
 	local common=(--side "$side" --backend "$backend" --job "$job" --round "$round" --seq "$seq_no"
 		--runtime "$RUNTIME" --ramp "$RAMP" --workdir "$rundir" "${tr[@]}"
 		--p999-limit-ms "$P999_LIMIT_MS" --max-limit-ms "$MAX_LIMIT_MS" --elapsed-slack "$ELAPSED_SLACK" --host-busy-limit "$HOST_BUSY_LIMIT")
-	if [ "$side" = caprock ]; then
-		caprock_cmd "$backend" "$job"
+	if [[ $side == caprock* ]]; then
+		caprock_cmd "$backend" "$job" "$([ "$side" = caprock-client ] && echo client || echo provider)"
 		rec=$("$PY" "$HELPER" run "${common[@]}" --timeout $((90 + 2 * (RAMP + RUNTIME))) -- "${CMD[@]}")
 	else
-		local fx qextra
+		local fx qextra append=$LINUX_APPEND
 		fx=$(fio_extra_for "$job")
+		if [ "$side" = linux-polled ]; then
+			fx="--hipri"	# fio's batching options break polling: unbatched
+			append="$append nvme.poll_queues=1"
+		fi
 		qextra="${EXTRA[*]}"
 		rec=$("$PY" "$HELPER" run "${common[@]}" --timeout $((300 + 3 * (RAMP + RUNTIME))) \
 			--tail-glob "$rundir/anchor-log/*.log" --expect-argv "$BENCH_WORK/argv-$backend.json" \
@@ -282,14 +290,14 @@ run_one() { # round side-spec job
 			ACCEL="$ACCEL" CPU="$CPU" SMP=1 MEM=1024 NIC=none KERNEL=bzimage INITRD=full MODE=bench \
 			RUNTIME="$RUNTIME" RAMP="$RAMP" JOBS="$job" CACHE=none-native FRESH_DISK=0 \
 			NVM_DRIVE="$(drive_for "$backend")" QEMU_EXTRA="$qextra" FIO_EXTRA="$fx" \
-			APPEND_EXTRA="$LINUX_APPEND" TIMEOUT=$((270 + 3 * (RAMP + RUNTIME))) "$ANCHOR/run.sh")
+			APPEND_EXTRA="$append" TIMEOUT=$((270 + 3 * (RAMP + RUNTIME))) "$ANCHOR/run.sh")
 		if [[ $rec == *qemu-cmdline-differs* ]]; then
 			echo "$rec" >&2
 			die "the anchor's QEMU command line differs from Caprock's apart from -kernel/-initrd/-append; refusing to compare"
 		fi
 	fi
 	echo "$rec" | tee -a "$OUT"
-	if [ "$side" = linux ] && [ -z "${LINUX_CMD_SHOWN:-}" ] && ls "$rundir"/anchor-log/*.log >/dev/null 2>&1; then
+	if [[ $side == linux* ]] && [ -z "${LINUX_CMD_SHOWN:-}" ] && ls "$rundir"/anchor-log/*.log >/dev/null 2>&1; then
 		LINUX_CMD_SHOWN=1
 		echo "linux cmd (from the anchor's log):$(sed -n 's/^# cmd://p' "$rundir"/anchor-log/*.log | head -1)" | tee -a "$OUT"
 		# The anchor says which QEMU it ran on: it must be the one Caprock's runs use.
