@@ -148,14 +148,23 @@ static void free_ctrl_memory(struct nvme_ctrl *c)
 	c->nc_ns = NULL;
 }
 
-bool nvme_detach(struct nvme_ctrl *c)
+/*
+ * The hardware side of letting a controller go, for a release and a
+ * detach alike: stop it (a vanished function cannot DMA, and one that
+ * comes back does so from reset, bus mastering off), audit what its
+ * provider saw, free what the device could reach only if it stopped.
+ * True if it did.
+ */
+static bool let_go(struct nvme_ctrl *c)
 {
-	/* A vanished function cannot DMA; one that comes back does so from reset, bus mastering off. */
 	bool stopped = c->nc_vanished ? true : quiesce(c);
 
 	track(c, false);
 	nvme_irq_watch_report(c);
 	pci_irq_teardown(c->nc_pci, &c->nc_irqs);
+	uint64_t held = ratelimit_take_suppressed(&c->nc_refusal_log);
+	if (held)
+		kprintf("nvme: broker refusals suppressed bdf=%s pid=%d count=%lu", c->nc_bdf, c->nc_provider_pid, held);
 	nvme_audit_provider_memory(c);
 	if (stopped) {
 		broker_teardown(c);
@@ -168,6 +177,13 @@ bool nvme_detach(struct nvme_ctrl *c)
 		pci_set_command_bits(c->nc_pci, 0, PCI_COMMAND_MASTER);
 	pci_unmap_bar(c->nc_regs, c->nc_reg_bytes);
 	c->nc_regs = NULL;
+	return stopped;
+}
+
+bool nvme_detach(struct nvme_ctrl *c)
+{
+	bool stopped = let_go(c);
+
 	c->nc_detached = true;
 	c->nc_detach_freed = stopped;
 	return stopped;
@@ -184,24 +200,8 @@ static void ctrl_release(struct kobj *ko)
 			kfree(c);
 		return;
 	}
-	bool stopped = quiesce(c);
+	bool stopped = let_go(c);
 
-	track(c, false);
-	nvme_irq_watch_report(c);
-	pci_irq_teardown(c->nc_pci, &c->nc_irqs);
-	uint64_t held = ratelimit_take_suppressed(&c->nc_refusal_log);
-	if (held)
-		kprintf("nvme: broker refusals suppressed bdf=%s pid=%d count=%lu", c->nc_bdf, c->nc_provider_pid, held);
-	nvme_audit_provider_memory(c);
-	if (stopped) {
-		broker_teardown(c);
-		free_ctrl_memory(c);
-		dma_domain_destroy(&c->nc_dma);
-	} else {
-		kerror("nvme: error controller did not stop bdf=%s; its queues and staging pages stay allocated", c->nc_bdf);
-	}
-	pci_set_command_bits(c->nc_pci, 0, PCI_COMMAND_MASTER);
-	pci_unmap_bar(c->nc_regs, c->nc_reg_bytes);
 	irqsoff_report("release");	/* this release's own stretch is still open: the run line has it */
 	kprintf("nvme: controller released bdf=%s stopped=%s ledger_live=%u submitted=%lu completed=%lu refused=%lu doorbells=%lu irqs=%lu empty_irqs=%lu unmatched=%lu dropped_on_delete=%lu aborted_on_delete=%lu lane=%s forwarded_irqs=%lu device_sq_doorbells=%lu device_cq_doorbells=%lu",
 		c->nc_bdf, stopped ? "yes" : "no", stopped ? 0 : dma_live_pages(&c->nc_dma), c->nc_submitted,

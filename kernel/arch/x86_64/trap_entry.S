@@ -136,10 +136,11 @@ trap_errcode_check:
  * Gate 2 takes NMIs and a device's fixed interrupts on vector 2, both on
  * IST2.  An NMI can arrive while the fixed one is being handled and would
  * be written over its frame at the top of IST2; so IST2 moves down while
- * the gate runs (the stub's first instruction), and a nested NMI lands
- * below.  Left open: an NMI at the stub's first instruction or at the
- * iretq, after the move back (one instruction each; only interrupt
- * remapping closes them, as it stops the device's vector 2 at the source).
+ * the gate runs (NMI_NEST_MOVE, first thing), and a nested NMI lands
+ * below.  Left open: an NMI inside the move itself (its seven instructions
+ * find this CPU's TSS through SGDT) or between the move back and the
+ * iretq; only interrupt remapping closes them, as it stops the device's
+ * vector 2 at the source.
  */
 trap_gate2:
 	/* First: move this CPU's IST2 down, so an NMI nested in a device's vector 2 lands below us. */
