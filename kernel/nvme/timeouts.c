@@ -3,7 +3,7 @@
  * that fail, looked at from the timer tick (the policy by cloud surface is
  * lib/nvme_timeout.c).
  *
- * Every tick: CSTS.  All ones (or RDY gone) with the vendor id all ones
+ * Every 50 ms, from the tick: CSTS.  All ones (or RDY gone) with the vendor id all ones
  * too is a function that vanished (surprise removal): the units detach it, no reset is tried
  * on a device that is not there.  All ones with the function still in
  * configuration space, or CFS (Controller Fatal Status), asks for a reset
@@ -26,6 +26,7 @@
 #include "lib/pci_reg.h"
 
 #define FAULT_CTRL_AFTER	16	/* fault.ctrl=: completions before the DMA is cut */
+#define TIMEOUT_LOOK_MS		50	/* how often: every slot of every queue is walked, so not every tick */
 
 static const struct broker_cmd *oldest(const struct nvme_ctrl *c, uint16_t *qid)
 {
@@ -76,10 +77,11 @@ static void want_reset(struct nvme_ctrl *c, const char *why)
 void nvme_timeout_tick(struct nvme_ctrl *c)
 {
 	uint64_t now_ms = clock_ns() / NSEC_PER_MSEC;
-	uint32_t csts = nvme_read32(c, NVME_CSTS);
 
-	if (c->nc_reset_wanted || c->nc_vanished)
-		return;		/* the supervisor, or the detach, has it */
+	if (c->nc_reset_wanted || c->nc_vanished || now_ms < c->nc_to_next_ms)
+		return;		/* the supervisor, or the detach, has it; or it was looked at a moment ago */
+	c->nc_to_next_ms = now_ms + TIMEOUT_LOOK_MS;
+	uint32_t csts = nvme_read32(c, NVME_CSTS);
 	/*
 	 * Gone from configuration space too: a real bus reads all ones from its
 	 * BAR, QEMU reads 0 (RDY dropped on an enabled controller); either way
