@@ -1,7 +1,10 @@
 /*
  * lib/block_replay.c - see block_replay.h.
  *
- * Slots are found by tag (linear: at most BLOCK_REPLAY_SLOTS).  A lost
+ * A request lives at slot tag % BLOCK_REPLAY_SLOTS when that is free (tags
+ * are consecutive, so it nearly always is), else in the first free slot;
+ * an ack finds it there in one look, and the table is walked only while
+ * some request lives away from its home slot.  A lost
  * request is marked with a flag in its replay count, so its position
  * stays what it was until it is posted again.
  */
@@ -13,7 +16,11 @@
 
 static struct block_tracked *find(struct block_replay *r, uint64_t tag)
 {
-	for (unsigned i = 0; i < BLOCK_REPLAY_SLOTS; i++) {
+	struct block_tracked *home = &r->r_slot[tag % BLOCK_REPLAY_SLOTS];
+
+	if (home->t_used && home->t_req.br_tag == tag)
+		return home;
+	for (unsigned i = 0; r->r_displaced && i < BLOCK_REPLAY_SLOTS; i++) {
 		if (r->r_slot[i].t_used && r->r_slot[i].t_req.br_tag == tag)
 			return &r->r_slot[i];
 	}
@@ -35,15 +42,23 @@ int block_replay_track(struct block_replay *r, const struct block_request *req, 
 {
 	if (find(r, req->br_tag))
 		return CR_EEXIST;
-	for (unsigned i = 0; i < BLOCK_REPLAY_SLOTS; i++) {
-		struct block_tracked *t = &r->r_slot[i];
+	for (unsigned n = 0; n < BLOCK_REPLAY_SLOTS; n++) {
+		struct block_tracked *t = &r->r_slot[(req->br_tag + n) % BLOCK_REPLAY_SLOTS];
 		if (!t->t_used) {
 			*t = (struct block_tracked){ .t_used = true, .t_pos = pos, .t_req = *req };
 			r->r_count++;
+			r->r_displaced += n != 0;
 			return 0;
 		}
 	}
 	return CR_EBUSY;
+}
+
+static void retire(struct block_replay *r, struct block_tracked *t)
+{
+	t->t_used = false;
+	r->r_count--;
+	r->r_displaced -= t != &r->r_slot[t->t_req.br_tag % BLOCK_REPLAY_SLOTS];
 }
 
 bool block_replay_ack(struct block_replay *r, uint64_t tag)
@@ -52,8 +67,7 @@ bool block_replay_ack(struct block_replay *r, uint64_t tag)
 
 	if (!t)
 		return false;
-	t->t_used = false;
-	r->r_count--;
+	retire(r, t);
 	return true;
 }
 
@@ -88,8 +102,7 @@ bool block_replay_next_lost(struct block_replay *r, struct block_request *out, b
 		*out = t->t_req;
 		*give_up = t->t_replays >= BLOCK_REPLAY_MAX;
 		if (*give_up) {
-			t->t_used = false;
-			r->r_count--;
+			retire(r, t);
 			r->r_failed++;
 		}
 		return true;

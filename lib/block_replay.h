@@ -31,6 +31,7 @@ struct block_tracked {
 struct block_replay {
 	struct block_tracked r_slot[BLOCK_REPLAY_SLOTS];
 	unsigned int r_count;
+	unsigned int r_displaced;	/* tracked away from their home slot (tag % BLOCK_REPLAY_SLOTS) */
 	uint32_t r_generation;		/* the provider incarnation last seen */
 	uint64_t r_replayed, r_failed;	/* posts again, requests given up */
 };

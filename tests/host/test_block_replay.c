@@ -142,6 +142,26 @@ static void test_full_and_duplicate_tags(void **state UNUSED)
 	assert_int_equal(block_replay_track(&r, &q, 0), CR_EEXIST);
 }
 
+static void test_displaced_tags_still_found(void **state UNUSED)
+{
+	struct block_request a = req(1), b = req(1 + BLOCK_REPLAY_SLOTS);	/* the same home slot */
+
+	block_replay_init(&r, 1);
+	assert_int_equal(block_replay_track(&r, &a, 0), 0);
+	assert_int_equal(block_replay_track(&r, &b, 1), 0);	/* away from home */
+	assert_int_equal(r.r_displaced, 1);
+	assert_true(block_replay_ack(&r, 1));			/* its home is free now ... */
+	assert_int_equal(block_replay_track(&r, &b, 2), CR_EEXIST);	/* ... and it is still found */
+	assert_int_equal(block_replay_restart(&r, 2, 5), 1);
+	struct block_request q;
+	bool give_up;
+	assert_true(block_replay_next_lost(&r, &q, &give_up));
+	assert_int_equal(q.br_tag, b.br_tag);
+	assert_true(block_replay_ack(&r, b.br_tag));
+	assert_int_equal(r.r_displaced, 0);
+	assert_int_equal(r.r_count, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -151,6 +171,7 @@ int main(void)
 		cmocka_unit_test(test_gives_up_after_max),
 		cmocka_unit_test(test_positions_wrap),
 		cmocka_unit_test(test_full_and_duplicate_tags),
+		cmocka_unit_test(test_displaced_tags_still_found),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
