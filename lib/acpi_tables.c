@@ -112,18 +112,19 @@ static int next_entry(const uint8_t *p, size_t len, size_t off, size_t length_of
  * flags: MADT_CPU_ENABLED / MADT_CPU_ONLINE_CAPABLE (ACPI 6.3 §5.2.12.2: the
  * second is reserved, and ignored here, when the first is set).  Firmware may
  * list a processor both as Local APIC and as Local x2APIC: the first entry
- * counts, the others are only counted as duplicates.
+ * counts, the others are only counted as duplicates.  True if this entry
+ * listed a processor.
  */
-static void add_cpu(struct acpi_madt_info *out, uint32_t apic_id, uint32_t uid, uint32_t flags)
+static bool add_cpu(struct acpi_madt_info *out, uint32_t apic_id, uint32_t uid, uint32_t flags)
 {
 	bool enabled = flags & MADT_CPU_ENABLED;
 
 	if (!enabled && !(flags & MADT_CPU_ONLINE_CAPABLE))
-		return;
+		return false;
 	for (unsigned i = 0; i < out->ncpus; i++) {
 		if (out->cpu_apic_ids[i] == apic_id) {
 			out->ncpus_duplicate++;
-			return;
+			return false;
 		}
 	}
 	out->ncpus_listed++;
@@ -135,6 +136,7 @@ static void add_cpu(struct acpi_madt_info *out, uint32_t apic_id, uint32_t uid, 
 		out->ncpus_enabled += enabled;
 		out->ncpus++;
 	}
+	return true;
 }
 
 static void add_nmi(struct acpi_madt_info *out, uint32_t uid, uint16_t flags, uint8_t lint)
@@ -171,9 +173,8 @@ int acpi_parse_madt(const void *p, size_t len, struct acpi_madt_info *out, const
 			const struct acpi_madt_x2apic *x = (const void *)e;
 			if (elen < sizeof(*x))
 				return fail(why, "madt-short-x2apic");
-			if (x->flags & (MADT_CPU_ENABLED | MADT_CPU_ONLINE_CAPABLE))
-				out->nx2apic++;
-			add_cpu(out, x->x2apic_id, x->processor_uid, x->flags);
+			/* A duplicate of an earlier entry is not one more x2APIC processor. */
+			out->nx2apic += add_cpu(out, x->x2apic_id, x->processor_uid, x->flags);
 			break;
 		}
 		case MADT_LAPIC_NMI: {

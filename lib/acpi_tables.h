@@ -63,7 +63,7 @@ struct acpi_madt_info {
 	unsigned int ncpus_enabled;	/* how many of the kept ones are enabled */
 	unsigned int ncpus_duplicate;	/* entries naming an APIC id already listed, skipped */
 	unsigned int ncpus_listed;	/* every enabled processor, also those beyond ACPI_MAX_CPUS */
-	unsigned int nx2apic;	/* how many came from x2APIC (type 9) entries */
+	unsigned int nx2apic;	/* how many were listed by x2APIC (type 9) entries (duplicates not) */
 	uint32_t max_apic_id;	/* over every enabled processor */
 	unsigned int nnmis;
 	struct acpi_nmi_info nmis[ACPI_MAX_NMIS];

@@ -364,6 +364,25 @@ static void test_madt_online_capable_x2apic(void **state UNUSED)
 	assert_int_equal(m.max_apic_id, 7);
 }
 
+/* The same processor as Local APIC and again as Local x2APIC (fuzz_acpi found it): one processor, not an x2APIC one. */
+static void test_madt_x2apic_duplicate_of_lapic(void **state UNUSED)
+{
+	static struct tb t;
+	static struct acpi_madt_info m;
+	const char *why = NULL;
+
+	madt_begin(&t);
+	madt_lapic(&t, 0, 5, 1);
+	madt_x2apic(&t, 5, 1, 0);
+	madt_x2apic(&t, 5, 1, 0);
+	size_t len = sdt_end(&t);
+
+	assert_int_equal(acpi_parse_madt(exact(t.b, len), len, &m, &why), 0);
+	assert_int_equal(m.ncpus_listed, 1);
+	assert_int_equal(m.ncpus_duplicate, 2);
+	assert_int_equal(m.nx2apic, 0);
+}
+
 static void test_madt_more_cpus_than_kept(void **state UNUSED)
 {
 	static struct tb t;
@@ -616,6 +635,7 @@ int main(void)
 		cmocka_unit_test(test_hpet_malformed),
 		cmocka_unit_test(test_madt_large_instance),
 		cmocka_unit_test(test_madt_online_capable_x2apic),
+		cmocka_unit_test(test_madt_x2apic_duplicate_of_lapic),
 		cmocka_unit_test(test_madt_more_cpus_than_kept),
 		cmocka_unit_test(test_madt_nmi_limit),
 		cmocka_unit_test(test_madt_nmi_malformed),
