@@ -429,6 +429,9 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 			o->bench_all_devs = true;
 		else if (n > CMDLINE_MAX_BENCH_DEVS)
 			ok = false;
+		/* A second bench.devs= is a duplicate-key error, and must not write past the list either. */
+		if (!o->bench_all_devs && o->nbench_devs + n > CMDLINE_MAX_BENCH_DEVS)
+			ok = false;
 		for (size_t i = 0; ok && !o->bench_all_devs && i < n; i++)
 			ok = parse_dev_name(items[i], o->bench_devs[o->nbench_devs++]);
 	} else if (span_is(k, "run.timeout_s")) {

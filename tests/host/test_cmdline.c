@@ -940,6 +940,21 @@ static void test_fault_provider(void **state UNUSED)
 	assert_int_equal(parse("fault.provider=nvme0:always")->fault_mode, FAULT_ALWAYS);
 }
 
+/* Two long bench.devs= lists (fuzz_cmdline found it): an error, and nothing written past the list. */
+static void test_bench_devs_twice(void **state UNUSED)
+{
+	char line[1200] = "bench.devs=";
+	for (int round = 0; round < 2; round++) {
+		if (round)
+			strcat(line, " bench.devs=");
+		for (int i = 0; i < 20; i++)
+			strcat(line, i ? ",nvme0n1" : "nvme0n1");
+	}
+	const struct boot_options *o = parse(line);
+	assert_true(o->nerrors >= 1);
+	assert_true(o->nbench_devs <= CMDLINE_MAX_BENCH_DEVS);
+}
+
 static void test_fault_irq_and_kinds(void **state UNUSED)
 {
 	assert_int_equal(parse("")->fault_irq, -1);
@@ -1069,6 +1084,7 @@ int main(void)
 		cmocka_unit_test(test_selftest_kinds),
 		cmocka_unit_test(test_fault_provider),
 		cmocka_unit_test(test_fault_irq_and_kinds),
+		cmocka_unit_test(test_bench_devs_twice),
 		cmocka_unit_test(test_fault_cpu),
 		cmocka_unit_test(test_fault_panic),
 		cmocka_unit_test(test_dma_copy),
