@@ -47,6 +47,16 @@ static struct proc *pick(unsigned int *cursor)
 	return NULL;
 }
 
+bool sched_others_runnable(void)
+{
+	for (unsigned i = 0; i < PROC_MAX; i++) {
+		const struct proc *p = proc_table(i);
+		if (p->p_state == PROC_RUNNABLE && p != proc_current())
+			return true;
+	}
+	return false;
+}
+
 static bool any_alive(void)
 {
 	for (unsigned i = 0; i < PROC_MAX; i++) {

@@ -29,6 +29,12 @@ void sched_yield(void);
 int sched_block(const void *chan, uint64_t deadline);
 void sched_wakeup(const void *chan);
 
+/*
+ * Is another process waiting to run on this CPU?  Bounded spinning (polling
+ * a device or a ring) gives up when it is: polling never starves work.
+ */
+bool sched_others_runnable(void);
+
 /* From the timer interrupt. */
 void sched_timer_tick(void);
 /* Processes still alive at deadline_ns (clock_ns; 0: none) are ended: a run cannot hang. */
