@@ -15,12 +15,12 @@ bool irq_stray_count(struct irq_stray *s, unsigned int vector)
 
 void irq_stray_nmi(struct irq_stray *s)
 {
-	s->is_nmi_unknown = s->is_nmi_unknown + 1;
+	__atomic_fetch_add(&s->is_nmi_unknown, 1, __ATOMIC_RELAXED);	/* NMIs land on any CPU */
 }
 
 bool irq_stray_nmi_due(struct irq_stray *s, uint64_t *count)
 {
-	uint64_t n = s->is_nmi_unknown;
+	uint64_t n = __atomic_load_n(&s->is_nmi_unknown, __ATOMIC_RELAXED);
 
 	*count = n;
 	if (n == 0 || n < 2 * s->is_nmi_reported)

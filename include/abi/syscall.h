@@ -31,7 +31,7 @@ enum syscall_nr {
 	SYS_BLOCK_NOTIFY = 18,	/* (block device or session): wake the other end */
 	SYS_NVME_RING_WAIT = 19,	/* (mmio, struct nvme_ring_wait *): CQ head, SQ tail, wait; one crossing */
 	SYS_NVME_DOORBELL_MAP = 20,	/* (mmio, uint64_t *va): direct lane only, the doorbell page mapped uncached */
-	SYS_CPU_IDLE_NS = 21,	/* () -> nanoseconds the CPU has sat idle since boot (benchmarks' cpu_busy_pct) */
+	SYS_CPU_IDLE_NS = 21,	/* (uint32_t *cpus) -> ns the running CPUs sat idle since boot, summed; *cpus = how many */
 	SYS_COUNT
 };
 

@@ -3,8 +3,8 @@
  * run: the benchmark's cpu_busy_pct (idle-loop accounting, DESIGN.md §4).
  *
  * Idle runs from the halt to the interrupt that ends it; the handler's
- * work counts as busy.  One CPU runs processes today (the APs are parked),
- * so this is the boot CPU's.
+ * work counts as busy.  Each CPU counts its own halts (percpu.h); the
+ * total is over every running CPU.
  */
 #ifndef CAPROCK_CORE_CPU_IDLE_H
 #define CAPROCK_CORE_CPU_IDLE_H
@@ -14,7 +14,9 @@
 /* Around the idle halt: begin just before it, and the interrupt that wakes it ends it. */
 void cpu_idle_begin(void);
 void cpu_idle_end(void);
-/* Nanoseconds spent halted since boot. */
+/* Nanoseconds spent halted since boot, summed over the running CPUs. */
 uint64_t cpu_idle_ns(void);
+/* The same for one CPU (percpu index). */
+uint64_t cpu_idle_ns_of(unsigned int cpu);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 
+#include "kernel/arch/x86_64/percpu.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/core/clock.h"
 #include "kernel/core/log.h"
@@ -18,13 +19,19 @@
 #include "lib/work_budget.h"
 
 static bool armed;			/* interrupts have been on once: stretches are traced */
-static bool open;			/* a stretch is open */
-static uint64_t open_tsc;
-static enum irqsoff_kind open_kind;
-static uint64_t open_nr;
-static const char *open_window;		/* IRQSOFF_WINDOW: what the window is in */
-static int open_pid;
 
+/* Each CPU's open stretch: written by that CPU only. */
+struct stretch {
+	bool open;
+	uint64_t tsc;
+	enum irqsoff_kind kind;
+	uint64_t nr;
+	const char *window;		/* IRQSOFF_WINDOW: what the window is in */
+	int pid;
+};
+static struct stretch stretches[CPU_MAX];
+
+/* The longest stretch of any CPU and the counts: under the BKL (closed stretches end under it). */
 static uint64_t max_ticks;
 static struct irqsoff_stats stats;
 static struct latency_hist hist;	/* every closed stretch, in microseconds */
@@ -58,17 +65,24 @@ static void name_site(char *buf, size_t size, enum irqsoff_kind kind, uint64_t n
 	}
 }
 
+static struct stretch *mine(void)
+{
+	return &stretches[this_cpu()->cpu_index];
+}
+
 static void enter(enum irqsoff_kind kind, uint64_t nr, const char *window)
 {
-	if (open)
+	struct stretch *st = mine();
+
+	if (st->open)
 		return;
-	open_window = window;
-	open = true;
-	open_tsc = rdtsc();
-	open_kind = kind;
-	open_nr = nr;
+	st->window = window;
+	st->open = true;
+	st->tsc = rdtsc();
+	st->kind = kind;
+	st->nr = nr;
 	struct proc *p = proc_current();
-	open_pid = p ? p->p_pid : -1;
+	st->pid = p ? p->p_pid : -1;
 }
 
 void irqsoff_enter(enum irqsoff_kind kind, uint64_t nr)
@@ -79,16 +93,17 @@ void irqsoff_enter(enum irqsoff_kind kind, uint64_t nr)
 static void leave(enum irqsoff_kind kind, uint64_t nr, const char *window)
 {
 	uint64_t now = rdtsc();
+	struct stretch *st = mine();
 
 	if (!armed) {
 		armed = true;	/* interrupts come on for the first time: the boot is not traced */
-		open = false;
+		st->open = false;
 		return;
 	}
-	if (!open)
+	if (!st->open)
 		return;
-	open = false;
-	uint64_t ticks = now - open_tsc;
+	st->open = false;
+	uint64_t ticks = now - st->tsc;
 	stats.is_stretches++;
 	uint64_t hz = clock_tsc_hz();
 	if (hz >= 1000000)
@@ -98,9 +113,9 @@ static void leave(enum irqsoff_kind kind, uint64_t nr, const char *window)
 	if (ticks <= max_ticks)
 		return;
 	max_ticks = ticks;
-	name_site(stats.is_site, sizeof(stats.is_site), open_kind, open_nr, open_window);
+	name_site(stats.is_site, sizeof(stats.is_site), st->kind, st->nr, st->window);
 	name_site(stats.is_end, sizeof(stats.is_end), kind, nr, window);
-	stats.is_site_pid = open_pid;
+	stats.is_site_pid = st->pid;
 }
 
 void irqsoff_leave(enum irqsoff_kind kind, uint64_t nr)
@@ -123,7 +138,9 @@ bool irqsoff_may_take_us(uint32_t us, unsigned taken, unsigned limit)
 	struct work_budget b;
 
 	/* Outside a traced stretch (the boot, bind-time polling) only the count bounds the work. */
-	work_budget_init(&b, open_tsc, open && armed ? work_budget_ticks_us(clock_tsc_hz(), us) : 0);
+	const struct stretch *st = mine();
+
+	work_budget_init(&b, st->tsc, st->open && armed ? work_budget_ticks_us(clock_tsc_hz(), us) : 0);
 	return work_budget_may_take(&b, rdtsc(), taken, limit);
 }
 
@@ -136,13 +153,14 @@ void irqsoff_stats(struct irqsoff_stats *out)
 {
 	uint64_t hz = clock_tsc_hz();
 	uint64_t now = rdtsc();
+	const struct stretch *st = mine();
 
 	/* The stretch this report is made in counts too, as far as it has gone (end "open"). */
-	if (armed && open && now - open_tsc > max_ticks) {
-		max_ticks = now - open_tsc;
-		name_site(stats.is_site, sizeof(stats.is_site), open_kind, open_nr, open_window);
+	if (armed && st->open && now - st->tsc > max_ticks) {
+		max_ticks = now - st->tsc;
+		name_site(stats.is_site, sizeof(stats.is_site), st->kind, st->nr, st->window);
 		fmt_snprintf(stats.is_end, sizeof(stats.is_end), "open");
-		stats.is_site_pid = open_pid;
+		stats.is_site_pid = st->pid;
 	}
 	*out = stats;
 	out->is_p99_us = latency_hist_percentile(&hist, 990);

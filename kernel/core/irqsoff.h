@@ -17,7 +17,9 @@
  * the stretch came first), and leave the rest for the next call, the idle
  * loop or the tick.
  *
- * One CPU: no locking (percpu.h).
+ * Each CPU has its own open stretch; the longest and the counts are
+ * kept under the big kernel lock (locking.h).  A stretch includes the
+ * wait for that lock: interrupts are off while a CPU spins for it.
  */
 #ifndef CAPROCK_CORE_IRQSOFF_H
 #define CAPROCK_CORE_IRQSOFF_H
@@ -26,6 +28,7 @@
 
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/core/cpu_idle.h"
+#include "kernel/core/locking.h"
 #include "kernel/core/log_buffer.h"
 
 #define IRQSOFF_WORK_US		250	/* kernel work per stretch; the console gets up to LOG_DRAIN_US */
@@ -67,7 +70,9 @@ static inline void irqsoff_idle(bool work_left)
 {
 	log_buffer_drain();
 	irqsoff_leave(IRQSOFF_IDLE, 0);
-	if (work_left || log_buffer_pending()) {
+	bool window = work_left || log_buffer_pending();
+	bkl_release();		/* other CPUs' kernel entries go on while this one halts (locking.h L1) */
+	if (window) {
 		irq_window();
 	} else {
 		cpu_idle_begin();
@@ -75,6 +80,25 @@ static inline void irqsoff_idle(bool work_left)
 		cpu_idle_end();		/* the waking handler ended it already; this covers a spurious wake */
 	}
 	irqsoff_enter(IRQSOFF_IDLE, 0);	/* no-op when an interrupt handler opened it */
+	bkl_acquire();
+}
+
+/*
+ * An AP's idle: the BKL given up and the CPU halted until `wake` (an
+ * unlocked hint) says there is work, then the BKL taken again.
+ */
+static inline void irqsoff_idle_until(bool (*wake)(void))
+{
+	log_buffer_drain();
+	irqsoff_leave(IRQSOFF_IDLE, 0);
+	bkl_release();
+	do {
+		cpu_idle_begin();
+		irq_enable_and_halt();
+		cpu_idle_end();
+	} while (!wake());
+	irqsoff_enter(IRQSOFF_IDLE, 0);
+	bkl_acquire();
 }
 
 struct irqsoff_stats {

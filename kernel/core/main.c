@@ -10,6 +10,7 @@
  */
 #include "kernel/acpi/acpi.h"
 #include "kernel/acpi/power_button.h"
+#include "kernel/core/locking.h"
 #include "kernel/arch/x86_64/ioapic.h"
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/paging.h"
@@ -48,6 +49,7 @@ void kernel_main(uint32_t info_phys, uint32_t loader_magic)
 	kprintf("boot: caprock kernel entry=%s info=0x%x loader=%s", entry_name(loader_magic), info_phys,
 		entry_name(loader_magic));
 	gdt_init();
+	bkl_acquire();	/* the boot runs under the big kernel lock like any kernel code (locking.h) */
 	idt_init();
 	if (bootinfo_init(info_phys, loader_magic) < 0)
 		panic("boot: cannot continue without a memory map");
@@ -68,7 +70,7 @@ void kernel_main(uint32_t info_phys, uint32_t loader_magic)
 		power_off_after_run(false);	/* every timeout depends on the clock: stop here */
 	ioapic_init();
 	lapic_timer_start(SCHED_HZ, opts.apic_timer);
-	smp_init(&opts);	/* the APs come online and park; only this CPU runs anything yet */
+	smp_init(&opts);	/* the APs come online and wait for the BKL to run their schedulers */
 	(void)power_button_init();	/* optional: without it, mode=serve needs serve.seconds */
 	pci_init();
 

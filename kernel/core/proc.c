@@ -11,7 +11,9 @@
 #include "kernel/arch/x86_64/paging.h"
 #include "kernel/arch/x86_64/percpu.h"
 #include "kernel/core/clock.h"
+#include "kernel/arch/x86_64/tlb.h"
 #include "kernel/core/irqsoff.h"
+#include "kernel/core/locking.h"
 #include "kernel/core/log.h"
 #include "kernel/core/memlayout.h"
 #include "kernel/core/pmm.h"
@@ -25,17 +27,23 @@ static struct proc procs[PROC_MAX];
 static int next_pid = 1;
 static uint8_t fpu_initial[512] __attribute__((aligned(16)));
 static bool fpu_initial_saved;
+static unsigned int alive;	/* created, not yet zombie or abandoned */
 
 /* A new process's first switch returns here, then to user mode: interrupts come on there. */
 __attribute__((noreturn)) static void proc_first_run(void)
 {
+	struct trap_frame *tf = proc_current()->p_tf;
+
+	proc_check_killed();	/* killed before it ever ran */
 	log_buffer_drain();
 	irqsoff_leave(IRQSOFF_FIRST_RUN, 0);
-	trap_return_to_user(proc_current()->p_tf);
+	bkl_release();		/* locking.h L1: given up on the way to user mode */
+	trap_return_to_user(tf);
 }
 
 struct proc *proc_current(void) { return this_cpu()->cpu_current; }
 struct proc *proc_table(unsigned int i) { return i < PROC_MAX ? &procs[i] : NULL; }
+unsigned int proc_alive_count(void) { return alive; }
 
 static int map_user_pages(uint64_t root, uint64_t va, uint64_t npages, uint64_t flags)
 {
@@ -132,6 +140,8 @@ struct proc *proc_create(const char *name, const struct user_image *img, const v
 	p->p_args_len = args_len;
 	p->p_state = PROC_BLOCKED;	/* until proc_start */
 	p->p_wait_chan = p;
+	p->p_cpu = p->p_on_cpu = p->p_last_cpu = p->p_rq_cpu = -1;
+	alive++;
 	return p;
 
 fail_root:
@@ -175,7 +185,7 @@ int proc_start(struct proc *p)
 	si->si_args_len = (uint32_t)p->p_args_len;
 	memcpy(si->si_args, p->p_args, p->p_args_len);
 	clock_export(&si->si_clock);
-	p->p_state = PROC_RUNNABLE;
+	sched_start(p);
 	return 0;
 }
 
@@ -199,6 +209,8 @@ void proc_exit(int status)
 			kobj_put(ko);
 	}
 	p->p_state = PROC_ZOMBIE;
+	alive--;
+	sched_unplace(p);
 	sched_yield();
 	panic("proc: zombie pid=%d was scheduled", p->p_pid);
 }
@@ -253,6 +265,7 @@ void proc_abandon(struct proc *p)
 	paging_free_user_root(p->p_root);
 	pmm_free(p->p_kstack, KSTACK_PAGES);
 	p->p_state = PROC_FREE;
+	alive--;
 }
 
 void proc_kill(struct proc *p, const char *reason)
@@ -266,11 +279,12 @@ void proc_kill(struct proc *p, const char *reason)
 		else
 			kerror("proc: killed pid=%d name=%s reason=%s", p->p_pid, p->p_name, reason);
 	}
-	if (p->p_state == PROC_BLOCKED) {
-		p->p_state = PROC_RUNNABLE;
-		p->p_wait_result = CR_ETIMEDOUT;
-		p->p_wait_deadline = 0;
-	}
+	if (p->p_state == PROC_BLOCKED && !p->p_wq_pprev)
+		sched_start(p);		/* created, never started: it ends at its first run */
+	else if (p->p_state == PROC_BLOCKED)
+		sched_wake_proc(p, CR_ETIMEDOUT);
+	else
+		sched_kick_running(p);	/* in user mode on another CPU: it must come in to end */
 }
 
 void proc_kill_all(const char *reason)
@@ -296,6 +310,15 @@ void proc_reap(struct proc *p)
 	paging_free_user_root(p->p_root);
 	pmm_free(p->p_kstack, KSTACK_PAGES);
 	p->p_state = PROC_FREE;
+}
+
+int proc_unmap(struct proc *p, uint64_t va, uint64_t len)
+{
+	int err = paging_unmap(p->p_root, va, len);
+
+	if (err < 0)
+		return err;
+	return tlb_shootdown(p->p_root, va, len) ? 0 : CR_ETIMEDOUT;
 }
 
 /* Walk the user range page by page; each page must be user-accessible (and writable). */

@@ -44,6 +44,16 @@ struct proc {
 	uint64_t p_wait_deadline;	/* clock_ns; 0 = none */
 	int p_wait_result;		/* 0 woken, CR_ETIMEDOUT */
 
+	/* Scheduling (sched.c, under the BKL). */
+	int p_cpu;			/* home CPU (sched_place); -1: wherever it was woken */
+	int p_on_cpu;			/* CPU running it now; -1 while switched out */
+	int p_last_cpu;			/* CPU that ran it last; -1 before its first run */
+	int p_rq_cpu;			/* whose run queue holds it; -1: none */
+	struct proc *p_rq_next;
+	struct proc *p_wq_next, **p_wq_pprev;	/* its wait-queue bucket while blocked */
+	struct proc *p_dl_next;		/* the deadline list while blocked with one */
+	bool p_on_dl;
+
 	int p_exit_status;
 	bool p_faulted;			/* killed by a CPU exception */
 	bool p_expect_fault;		/* a self-test that must fault (not an error) */
@@ -76,6 +86,8 @@ int proc_start(struct proc *p);
 void proc_abandon(struct proc *p);
 
 struct proc *proc_current(void);
+/* Processes created and not yet ended (the scheduler's "anything left?"). */
+unsigned int proc_alive_count(void);
 struct proc *proc_table(unsigned int i);
 
 /* End the current process (from a system call or a fault): never returns. */
@@ -103,6 +115,15 @@ void proc_reap(struct proc *p);
 uint64_t proc_map_shared(struct proc *p, uint64_t phys, uint64_t bytes, bool writable);
 /* The same for device registers: writable, uncached (the direct lane's doorbell page). */
 uint64_t proc_map_device(struct proc *p, uint64_t phys, uint64_t bytes);
+
+/*
+ * Remove [va, va+len) from p's address space, with a TLB shootdown
+ * (kernel/arch/x86_64/tlb.h) when p may run on another CPU.  0 when no CPU
+ * can reach what was mapped any more; CR_ETIMEDOUT when a CPU did not
+ * answer (the caller must not reuse what it reached); CR_ENOENT if
+ * nothing was mapped there.
+ */
+int proc_unmap(struct proc *p, uint64_t va, uint64_t len);
 
 /* Copy between user memory of the current process and the kernel (CR_EFAULT if unmapped). */
 int copy_from_user(void *dst, uint64_t usrc, size_t n);

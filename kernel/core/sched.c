@@ -1,5 +1,15 @@
 /*
- * kernel/core/sched.c - the scheduler loop (see sched.h).
+ * kernel/core/sched.c - per-CPU run queues, wait queues and placement (see sched.h).
+ *
+ * Everything here runs under the big kernel lock (kernel/core/locking.h).
+ * Each CPU runs its scheduler loop on its own stack (the boot stack, or
+ * the AP's) and takes processes from its own run queue first; a CPU with
+ * nothing queued takes the first waiting process of the busiest other
+ * queue (balancing).  A blocked process sits in one wait-queue bucket
+ * (hashed by channel) and, with a deadline, in the deadline list: a wakeup
+ * walks one bucket and a tick looks at the list's head, never at every
+ * process slot.  Queueing work for another CPU that is idle, or that must
+ * preempt (a device event), sends it VECTOR_IPI_RESCHED at once.
  */
 #include "kernel/core/sched.h"
 
@@ -9,77 +19,197 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/paging.h"
 #include "kernel/arch/x86_64/percpu.h"
+#include "kernel/arch/x86_64/smp.h"
+#include "kernel/arch/x86_64/trap.h"
 #include "kernel/core/clock.h"
 #include "kernel/core/irqsoff.h"
+#include "kernel/core/locking.h"
 #include "kernel/core/log.h"
 #include "kernel/core/pmm.h"
 #include "kernel/core/proc.h"
 
-static uint64_t sched_rsp;		/* the scheduler loop's saved stack */
-static unsigned int slice_ticks;
-static bool need_resched;
+#define WAIT_BUCKETS 64
+
 static bool (*idle_hooks[4])(void);	/* sched_on_idle */
+static struct proc *wait_buckets[WAIT_BUCKETS];
+static struct proc *deadlines;		/* blocked with a deadline, soonest first */
+static unsigned int place_cursor;	/* sched_place's round-robin */
+static struct sched_stats stats;
 
-static void wake_expired(void)
+/* ---------------------------------------------------------------- wait queues */
+
+static unsigned bucket_of(const void *chan)
 {
-	uint64_t now = clock_ns();
+	uint64_t x = (uint64_t)(uintptr_t)chan;
 
-	for (unsigned i = 0; i < PROC_MAX; i++) {
-		struct proc *p = proc_table(i);
-		if (p->p_state == PROC_BLOCKED && p->p_wait_deadline && now >= p->p_wait_deadline) {
-			p->p_state = PROC_RUNNABLE;
-			p->p_wait_result = CR_ETIMEDOUT;
-			p->p_wait_deadline = 0;
+	x ^= x >> 29;
+	x *= 0x9e3779b97f4a7c15ull;
+	return (unsigned)(x >> 58) % WAIT_BUCKETS;
+}
+
+static void wait_insert(struct proc *p)
+{
+	struct proc **head = &wait_buckets[bucket_of(p->p_wait_chan)];
+
+	p->p_wq_next = *head;
+	p->p_wq_pprev = head;
+	if (*head)
+		(*head)->p_wq_pprev = &p->p_wq_next;
+	*head = p;
+}
+
+static void wait_remove(struct proc *p)
+{
+	if (!p->p_wq_pprev)
+		return;
+	*p->p_wq_pprev = p->p_wq_next;
+	if (p->p_wq_next)
+		p->p_wq_next->p_wq_pprev = p->p_wq_pprev;
+	p->p_wq_next = NULL;
+	p->p_wq_pprev = NULL;
+}
+
+static void deadline_insert(struct proc *p)
+{
+	struct proc **at = &deadlines;
+
+	while (*at && (*at)->p_wait_deadline <= p->p_wait_deadline)
+		at = &(*at)->p_dl_next;
+	p->p_dl_next = *at;
+	*at = p;
+	p->p_on_dl = true;
+}
+
+static void deadline_remove(struct proc *p)
+{
+	if (!p->p_on_dl)
+		return;
+	for (struct proc **at = &deadlines; *at; at = &(*at)->p_dl_next) {
+		if (*at == p) {
+			*at = p->p_dl_next;
+			break;
+		}
+	}
+	p->p_dl_next = NULL;
+	p->p_on_dl = false;
+}
+
+/* ---------------------------------------------------------------- run queues */
+
+static bool cpu_usable(unsigned int cpu)
+{
+	return cpu < CPU_MAX && percpu_blocks[cpu].cpu_sched_online && smp_cpu_running(cpu);
+}
+
+static bool cpu_busy(const struct percpu *c)
+{
+	return c->cpu_current || c->cpu_rq_head;
+}
+
+/* Tell cpu about new work: an IPI if it is idle, or if it must preempt what it runs. */
+static void kick(unsigned int cpu, bool preempt)
+{
+	struct percpu *c = &percpu_blocks[cpu];
+
+	if (cpu == this_cpu()->cpu_index) {
+		if (preempt && c->cpu_current)
+			c->cpu_need_resched = true;
+		return;
+	}
+	if (preempt && c->cpu_current)
+		c->cpu_need_resched = true;
+	if (c->cpu_idle || preempt) {
+		stats.ss_ipis++;
+		(void)smp_send_ipi(cpu, VECTOR_IPI_RESCHED);
+	}
+}
+
+static void enqueue(struct proc *p, bool preempt)
+{
+	unsigned int self = this_cpu()->cpu_index;
+	unsigned int cpu = p->p_cpu >= 0 && cpu_usable((unsigned)p->p_cpu) ? (unsigned)p->p_cpu : self;
+	struct percpu *c = &percpu_blocks[cpu];
+
+	p->p_rq_next = NULL;
+	if (c->cpu_rq_tail)
+		c->cpu_rq_tail->p_rq_next = p;
+	else
+		c->cpu_rq_head = p;
+	c->cpu_rq_tail = p;
+	c->cpu_rq_len++;
+	p->p_rq_cpu = (int)cpu;
+	kick(cpu, preempt);
+	if (!c->cpu_idle && cpu_busy(c) && c->cpu_rq_len > (c->cpu_current ? 0u : 1u)) {
+		/* Its home is busy: an idle CPU takes it instead (balancing). */
+		for (unsigned i = 0; i < smp_cpu_slots(); i++) {
+			if (i != cpu && cpu_usable(i) && percpu_blocks[i].cpu_idle && !cpu_busy(&percpu_blocks[i])) {
+				kick(i, false);
+				break;
+			}
 		}
 	}
 }
 
-static struct proc *pick(unsigned int *cursor)
+static struct proc *dequeue(struct percpu *c)
 {
-	for (unsigned n = 0; n < PROC_MAX; n++) {
-		unsigned i = (*cursor + 1 + n) % PROC_MAX;
-		struct proc *p = proc_table(i);
-		if (p->p_state == PROC_RUNNABLE) {
-			*cursor = i;
-			return p;
-		}
-	}
-	return NULL;
+	struct proc *p = c->cpu_rq_head;
+
+	if (!p)
+		return NULL;
+	c->cpu_rq_head = p->p_rq_next;
+	if (!c->cpu_rq_head)
+		c->cpu_rq_tail = NULL;
+	c->cpu_rq_len--;
+	p->p_rq_next = NULL;
+	p->p_rq_cpu = -1;
+	return p;
 }
 
-bool sched_others_runnable(void)
+static struct proc *pick(void)
 {
-	for (unsigned i = 0; i < PROC_MAX; i++) {
-		const struct proc *p = proc_table(i);
-		if (p->p_state == PROC_RUNNABLE && p != proc_current())
-			return true;
+	struct percpu *self = this_cpu();
+	struct proc *p = dequeue(self);
+
+	if (p)
+		return p;
+	struct percpu *busiest = NULL;
+	for (unsigned i = 0; i < smp_cpu_slots(); i++) {
+		struct percpu *c = &percpu_blocks[i];
+		if (c != self && c->cpu_rq_head && (!busiest || c->cpu_rq_len > busiest->cpu_rq_len))
+			busiest = c;
 	}
-	return false;
+	if (!busiest)
+		return NULL;
+	stats.ss_steals++;
+	return dequeue(busiest);
 }
 
-static bool any_alive(void)
-{
-	for (unsigned i = 0; i < PROC_MAX; i++) {
-		enum proc_state s = proc_table(i)->p_state;
-		if (s == PROC_RUNNABLE || s == PROC_BLOCKED)
-			return true;
-	}
-	return false;
-}
+/* ---------------------------------------------------------------- the loop */
 
 static void run(struct proc *p)
 {
-	this_cpu()->cpu_current = p;
+	struct percpu *c = this_cpu();
+
+	c->cpu_current = p;
+	p->p_on_cpu = (int)c->cpu_index;
+	if (p->p_last_cpu != (int)c->cpu_index && p->p_last_cpu >= 0)
+		stats.ss_migrations++;
+	p->p_last_cpu = (int)c->cpu_index;
 	cpu_set_kernel_stack((uint64_t)p->p_tf + sizeof(struct trap_frame));
 	paging_switch(p->p_root);
 	fxrstor(p->p_fpu);
-	slice_ticks = 0;
-	need_resched = false;
-	context_switch(&sched_rsp, p->p_kctx_rsp);
+	c->cpu_slice_ticks = 0;
+	c->cpu_need_resched = false;
+	stats.ss_switches++;
+	context_switch(&c->cpu_sched_rsp, p->p_kctx_rsp);
+	/* Back on this CPU's scheduler stack: the process left this CPU. */
 	fxsave(p->p_fpu);
-	this_cpu()->cpu_current = NULL;
+	c->cpu_current = NULL;
+	p->p_on_cpu = -1;
 	if (p->p_state == PROC_ZOMBIE)
 		proc_reap(p);
+	else if (p->p_state == PROC_RUNNABLE)
+		enqueue(p, false);	/* preempted or yielded: back at the end of its queue */
 }
 
 static bool run_idle_hooks(void)
@@ -91,30 +221,69 @@ static bool run_idle_hooks(void)
 	return left;
 }
 
-void sched_run(void)
+/* Unlocked hint for an idle AP: is there anything it could take?  (Checked again under the BKL.) */
+static bool work_visible(void)
 {
-	unsigned int cursor = PROC_MAX - 1;
+	for (unsigned i = 0; i < smp_cpu_slots(); i++) {
+		if (__atomic_load_n(&percpu_blocks[i].cpu_rq_head, __ATOMIC_RELAXED))
+			return true;
+	}
+	return false;
+}
 
-	log_buffer_defer();	/* from here the console is written where stretches end */
+static void idle_once(void)
+{
+	struct percpu *c = this_cpu();
+	bool left = c->cpu_index == 0 && run_idle_hooks();
+
+	/* L7: no CPU outside the BKL keeps a root that is not the kernel's or its running process's. */
+	paging_switch(paging_kernel_root());
+	c->cpu_idle = true;
+	if (c->cpu_index == 0) {
+		irqsoff_idle(left);	/* the boot CPU looks at its hooks and the run's end at each wake */
+	} else {
+		/* An AP halts until work shows up: its ticks and IPIs do not take the BKL (idt.c). */
+		irqsoff_idle_until(work_visible);
+	}
+	c->cpu_idle = false;
+}
+
+static void loop(bool until_none_alive)
+{
 	for (;;) {
-		struct proc *p = pick(&cursor);
+		struct proc *p = pick();
 		if (p) {
 			run(p);
 			continue;
 		}
-		if (!any_alive())
+		if (until_none_alive && proc_alive_count() == 0)
 			return;
-		irqsoff_idle(run_idle_hooks());
-		wake_expired();
+		idle_once();
 	}
 }
+
+void sched_run(void)
+{
+	this_cpu()->cpu_sched_online = true;
+	log_buffer_defer();	/* from here the console is written where stretches end */
+	loop(true);
+}
+
+void sched_ap_main(void)
+{
+	bkl_acquire();
+	this_cpu()->cpu_sched_online = true;
+	loop(false);
+}
+
+/* ---------------------------------------------------------------- processes */
 
 void sched_yield(void)
 {
 	struct proc *p = proc_current();
 
 	KASSERT(p);
-	context_switch(&p->p_kctx_rsp, sched_rsp);
+	context_switch(&p->p_kctx_rsp, this_cpu()->cpu_sched_rsp);
 }
 
 int sched_block(const void *chan, uint64_t deadline)
@@ -126,30 +295,108 @@ int sched_block(const void *chan, uint64_t deadline)
 	p->p_wait_chan = chan;
 	p->p_wait_deadline = deadline;
 	p->p_wait_result = 0;
+	wait_insert(p);
+	if (deadline)
+		deadline_insert(p);
 	sched_yield();
 	p->p_wait_chan = NULL;
 	return p->p_wait_result;
 }
 
+void sched_wake_proc(struct proc *p, int result)
+{
+	if (p->p_state != PROC_BLOCKED)
+		return;
+	wait_remove(p);
+	deadline_remove(p);
+	p->p_state = PROC_RUNNABLE;
+	p->p_wait_result = result;
+	p->p_wait_deadline = 0;
+	/*
+	 * A device event runs its waiter now (completion latency); a process
+	 * waking another (a session ack, a request) keeps its CPU until it
+	 * blocks, so it finishes its batch first: one switch per batch, not
+	 * per notification.
+	 */
+	enqueue(p, this_cpu()->cpu_in_irq != 0);
+}
+
 void sched_wakeup(const void *chan)
 {
-	for (unsigned i = 0; i < PROC_MAX; i++) {
-		struct proc *p = proc_table(i);
-		if (p->p_state == PROC_BLOCKED && p->p_wait_chan == chan) {
-			p->p_state = PROC_RUNNABLE;
-			p->p_wait_result = 0;
-			p->p_wait_deadline = 0;
-			/*
-			 * A device event runs its waiter now (completion latency); a process
-			 * waking another (a session ack, a request) keeps the CPU until it
-			 * blocks, so it finishes its batch first: one switch per batch, not
-			 * per notification.
-			 */
-			if (proc_current() && this_cpu()->cpu_in_irq)
-				need_resched = true;
-		}
+	struct proc *p = wait_buckets[bucket_of(chan)];
+
+	while (p) {
+		struct proc *next = p->p_wq_next;
+		if (p->p_state == PROC_BLOCKED && p->p_wait_chan == chan)
+			sched_wake_proc(p, 0);
+		p = next;
 	}
 }
+
+void sched_start(struct proc *p)
+{
+	p->p_state = PROC_RUNNABLE;
+	p->p_on_cpu = -1;
+	p->p_rq_cpu = -1;
+	enqueue(p, false);
+}
+
+void sched_kick_running(struct proc *p)
+{
+	if (p->p_on_cpu >= 0 && p->p_on_cpu != (int)this_cpu()->cpu_index)
+		kick((unsigned)p->p_on_cpu, true);
+}
+
+bool sched_others_runnable(void)
+{
+	return this_cpu()->cpu_rq_head != NULL;
+}
+
+unsigned int sched_place(struct proc *p, enum sched_role role, int avoid)
+{
+	unsigned int slots = smp_cpu_slots(), n = 0, cpu = 0;
+	unsigned int usable[CPU_MAX];
+
+	for (unsigned i = 0; i < slots; i++) {
+		if (smp_cpu_running(i))
+			usable[n++] = i;
+	}
+	if (n == 0)
+		n = 1, usable[0] = 0;
+	if (role == SCHED_ROLE_PROVIDER) {
+		cpu = usable[place_cursor++ % n];
+	} else {
+		/* A client: the least loaded CPU that is not its provider's, where there is one. */
+		unsigned best = n;
+		for (unsigned k = 0; k < n; k++) {
+			unsigned i = usable[k];
+			if ((int)i == avoid && n > 1)
+				continue;
+			if (best == n || percpu_blocks[i].cpu_placed < percpu_blocks[usable[best]].cpu_placed)
+				best = k;
+		}
+		cpu = usable[best == n ? 0 : best];
+	}
+	p->p_cpu = (int)cpu;
+	percpu_blocks[cpu].cpu_placed++;
+	kprintf("sched: place pid=%d name=%s cpu=%u role=%s", p->p_pid, p->p_name, cpu,
+		role == SCHED_ROLE_PROVIDER ? "provider" : "client");
+	return cpu;
+}
+
+void sched_unplace(struct proc *p)
+{
+	if (p->p_cpu >= 0 && p->p_cpu < CPU_MAX && percpu_blocks[p->p_cpu].cpu_placed)
+		percpu_blocks[p->p_cpu].cpu_placed--;
+	p->p_cpu = -1;
+}
+
+void sched_get_stats(struct sched_stats *out)
+{
+	*out = stats;
+}
+
+/* ---------------------------------------------------------------- ticks and hooks */
 
 static uint64_t run_deadline_ns;
 static void (*tick_hooks[4])(void);
@@ -185,14 +432,40 @@ void sched_set_deadline(uint64_t deadline_ns)
 	run_deadline_ns = deadline_ns;
 }
 
+static void wake_expired(void)
+{
+	uint64_t now = clock_ns();
+
+	while (deadlines && now >= deadlines->p_wait_deadline)
+		sched_wake_proc(deadlines, CR_ETIMEDOUT);
+}
+
+void sched_timer_tick_local(void)
+{
+	struct percpu *c = this_cpu();
+
+	if (c->cpu_current && ++c->cpu_slice_ticks >= SCHED_SLICE_TICKS)
+		c->cpu_need_resched = true;
+}
+
+bool sched_switch_wanted(void)
+{
+	const struct percpu *c = this_cpu();
+
+	return __atomic_load_n(&c->cpu_need_resched, __ATOMIC_RELAXED) || (c->cpu_current && c->cpu_current->p_kill_reason);
+}
+
 void sched_timer_tick(void)
 {
-	if (proc_current() && ++slice_ticks >= SCHED_SLICE_TICKS)
-		need_resched = true;
+	struct percpu *c = this_cpu();
+
+	sched_timer_tick_local();
+	if (c->cpu_index != 0)
+		return;		/* the run's clocks and hooks tick on the boot CPU only */
 	if (run_deadline_ns && clock_ns() >= run_deadline_ns) {
 		run_deadline_ns = 0;
 		proc_kill_all("run-deadline");
-		need_resched = true;
+		c->cpu_need_resched = true;
 	}
 	wake_expired();
 	for (unsigned i = 0; i < sizeof(tick_hooks) / sizeof(tick_hooks[0]) && tick_hooks[i]; i++)
@@ -201,9 +474,10 @@ void sched_timer_tick(void)
 
 void sched_return_to_user(void)
 {
-	if (need_resched)
+	if (this_cpu()->cpu_need_resched)
 		sched_yield();
 	proc_check_killed();
 	log_buffer_drain();
 	irqsoff_leave(IRQSOFF_USER, 0);	/* trap_exit's iretq turns interrupts on */
+	bkl_release();			/* last: L1 */
 }

@@ -11,7 +11,9 @@
 #include "include/abi/syscall.h"
 #include "kernel/cap/invocations.h"
 #include "kernel/core/clock.h"
+#include "kernel/arch/x86_64/smp.h"
 #include "kernel/core/irqsoff.h"
+#include "kernel/core/locking.h"
 #include "kernel/core/proc.h"
 #include "kernel/core/sched.h"
 
@@ -35,7 +37,15 @@ static int64_t sys_clock_ns(const struct syscall_args *a)
 
 static int64_t sys_cpu_idle_ns(const struct syscall_args *a)
 {
-	(void)a;
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < smp_cpu_slots(); i++)
+		n += smp_cpu_running(i);
+	if (a->a[0]) {
+		int err = copy_to_user(a->a[0], &n, sizeof(n));
+		if (err)
+			return err;
+	}
 	return (int64_t)cpu_idle_ns();
 }
 
@@ -114,7 +124,8 @@ void syscall_dispatch(struct trap_frame *tf)
 	struct syscall_args args = { { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 } };
 	uint64_t nr = tf->rax;
 
-	irqsoff_enter(IRQSOFF_SYSCALL, nr);
+	irqsoff_enter(IRQSOFF_SYSCALL, nr);	/* the wait for the BKL is interrupts-off time too */
+	bkl_acquire();		/* locking.h L1; sched_return_to_user gives it up */
 	if (nr < SYS_COUNT && handlers[nr])
 		tf->rax = (uint64_t)handlers[nr](&args);
 	else

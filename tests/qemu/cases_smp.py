@@ -31,7 +31,7 @@ POWERDOWN = [(r"^serve: waiting ", "system_powerdown")]
 
 def online(n, ids, mode):
     return r"^cpu: online count=%d bsp_apic=0 apic_ids=%s mode=%s .*aps=%s$" % (
-        n, ",".join(str(i) for i in ids), mode, "parked" if n > 1 else "none")
+        n, ",".join(str(i) for i in ids), mode, "scheduling" if n > 1 else "none")
 
 
 def stopped(n):

@@ -42,9 +42,14 @@ uint64_t sys_clock_ns(void)
 	return (uint64_t)syscall6(SYS_CLOCK_NS, 0, 0, 0, 0, 0, 0);
 }
 
-uint64_t sys_cpu_idle_ns(void)
+uint64_t sys_cpu_idle_ns(unsigned int *cpus)
 {
-	return (uint64_t)syscall6(SYS_CPU_IDLE_NS, 0, 0, 0, 0, 0, 0);
+	uint32_t n = 1;
+	int64_t r = syscall6(SYS_CPU_IDLE_NS, (long)&n, 0, 0, 0, 0, 0);
+
+	if (cpus)
+		*cpus = n ? n : 1;
+	return r < 0 ? 0 : (uint64_t)r;
 }
 
 uint64_t clock_now_ns(void)
@@ -126,16 +131,16 @@ void busy_window_note(struct busy_window *w, uint64_t now, uint64_t from, uint64
 {
 	if (!w->bw_t0 && now >= from) {
 		w->bw_t0 = now;
-		w->bw_idle0 = sys_cpu_idle_ns();
+		w->bw_idle0 = sys_cpu_idle_ns(&w->bw_cpus);
 	} else if (w->bw_t0 && !w->bw_t1 && now >= to) {
 		w->bw_t1 = now;
-		w->bw_idle1 = sys_cpu_idle_ns();
+		w->bw_idle1 = sys_cpu_idle_ns(NULL);
 	}
 }
 
 int busy_window_pct(const struct busy_window *w)
 {
-	uint64_t span = w->bw_t1 - w->bw_t0, idle = w->bw_idle1 - w->bw_idle0;
+	uint64_t span = (w->bw_t1 - w->bw_t0) * (w->bw_cpus ? w->bw_cpus : 1), idle = w->bw_idle1 - w->bw_idle0;
 
 	if (!w->bw_t1 || !span)
 		return -1;

@@ -25,15 +25,17 @@ int start_cap(const struct start_info *si, uint32_t type, uint32_t nth);
 __attribute__((noreturn)) void sys_exit(int status);
 uint64_t sys_clock_ns(void);
 /* Nanoseconds the CPU has sat idle since boot: busy share = 1 - idle / elapsed over a window. */
-uint64_t sys_cpu_idle_ns(void);
+/* Idle ns summed over the running CPUs; *cpus (if not NULL) gets how many. */
+uint64_t sys_cpu_idle_ns(unsigned int *cpus);
 
 /* The CPU's busy share over a benchmark's measured window, from the idle counter at its two ends. */
 struct busy_window {
 	uint64_t bw_t0, bw_idle0, bw_t1, bw_idle1;
+	unsigned int bw_cpus;	/* CPUs the idle time is summed over */
 };
 /* Call as the loop runs (now: clock_now_ns()); samples once at from and once at to. */
 void busy_window_note(struct busy_window *w, uint64_t now, uint64_t from, uint64_t to);
-/* Percent busy, or -1 when the window was not seen whole. */
+/* Percent busy over all the window's CPUs, or -1 when the window was not seen whole. */
 int busy_window_pct(const struct busy_window *w);
 /* Monotonic ns, the kernel's clock: a user-mode RDTSC with the kernel's calibration, no system call. */
 uint64_t clock_now_ns(void);

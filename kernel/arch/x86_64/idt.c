@@ -5,7 +5,8 @@
  * code cannot raise any vector with INT n.  The kernel never runs with
  * interrupts enabled except in the idle loop and the interrupt windows of
  * kernel/core/irqsoff.h, which keeps handlers simple: nothing they touch
- * can be half-updated by the code they interrupted.
+ * can be half-updated by the code they interrupted on this CPU, and the
+ * big kernel lock (kernel/core/locking.h) keeps the other CPUs out.
  */
 #include "kernel/arch/x86_64/trap.h"
 
@@ -15,7 +16,9 @@
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/percpu.h"
 #include "kernel/arch/x86_64/smp.h"
+#include "kernel/arch/x86_64/tlb.h"
 #include "kernel/core/irqsoff.h"
+#include "kernel/core/locking.h"
 #include "kernel/core/log.h"
 #include "kernel/core/sched.h"
 #include "lib/trap_class.h"
@@ -95,7 +98,34 @@ void irq_free_vector(unsigned int vector)
 
 bool irq_vector_ever_owned(unsigned int vector)
 {
-	return vector == VECTOR_TIMER || (vector < 256 && ever_owned[vector]);
+	return vector == VECTOR_TIMER || vector == VECTOR_IPI_RESCHED || vector == VECTOR_IPI_TLB ||
+	       (vector < 256 && ever_owned[vector]);
+}
+
+/*
+ * Events that concern this CPU alone are handled without the BKL, so that
+ * idle CPUs and CPUs running user code do not queue for it on every tick:
+ * a reschedule IPI (the queue was filled under the BKL; the idle loop or
+ * the return to user looks at it) and an AP's timer tick (its slice).
+ * Only when the CPU must switch does it take the BKL, to switch.
+ */
+static bool cpu_local_event(struct trap_frame *tf, uint64_t v)
+{
+	if (v == VECTOR_IPI_RESCHED) {
+		lapic_eoi();
+	} else if (v == VECTOR_TIMER && this_cpu()->cpu_index != 0) {
+		lapic_timer_interrupt();
+		lapic_eoi();
+		sched_timer_tick_local();
+	} else {
+		return false;
+	}
+	if (trap_from_user(tf) && sched_switch_wanted()) {
+		irqsoff_enter(IRQSOFF_TRAP, v);
+		bkl_acquire();
+		sched_return_to_user();
+	}
+	return true;
 }
 
 void trap_dispatch(struct trap_frame *tf)
@@ -104,17 +134,29 @@ void trap_dispatch(struct trap_frame *tf)
 
 	if (v == VECTOR_NMI && smp_nmi_stop_requested())
 		smp_stop_self();	/* another CPU panicked or powers off: halt here for good */
-	irqsoff_enter(IRQSOFF_TRAP, v);
+	if (v == VECTOR_IPI_TLB) {
+		tlb_answer_pending();	/* outside the BKL: its holder waits for this answer (locking.h L3) */
+		lapic_eoi();
+		return;
+	}
+	if (cpu_local_event(tf, v))
+		return;
+	bool low_nmi = v < 32 && trap_classify_low((unsigned int)v, lapic_isr_set((uint8_t)v)) == TRAP_SOURCE_NMI;
+	if (low_nmi) {
+		stray_nmi(tf);		/* NMI context: may have interrupted the BKL's spin; counts only */
+		return;
+	}
+	irqsoff_enter(IRQSOFF_TRAP, v);	/* the wait for the BKL counts (irqsoff.h) */
+	bool took = bkl_acquire_for_trap();
 	cpu_idle_end();		/* an interrupt that woke the idle halt: busy from here */
 	if (v < 32) {
 		/* Who raised it, from the ISR bit before anything EOIs (lib/trap_class.h). */
 		switch (trap_classify_low((unsigned int)v, lapic_isr_set((uint8_t)v))) {
 		case TRAP_SOURCE_EXTERNAL:
 			stray_external(tf);
-			return;		/* 2, 8 and 18 run on an IST stack: never schedule from here */
+			goto out;	/* 2, 8 and 18 run on an IST stack: never schedule from here */
 		case TRAP_SOURCE_NMI:
-			stray_nmi(tf);
-			return;
+			break;		/* handled above */
 		case TRAP_SOURCE_EXCEPTION:
 			exception_dispatch(tf);
 			break;
@@ -136,6 +178,11 @@ void trap_dispatch(struct trap_frame *tf)
 		stray_unowned((unsigned int)v, "unowned");
 	}
 	stray_report_pending();
-	if (trap_from_user(tf))
-		sched_return_to_user();
+	if (trap_from_user(tf)) {
+		sched_return_to_user();	/* gives up the BKL last */
+		return;
+	}
+out:
+	if (took)
+		bkl_release();
 }

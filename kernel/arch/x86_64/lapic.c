@@ -12,6 +12,7 @@
  * IPIs go out through the ICR (lapic_send_ipi, encodings in lib/apic_icr.c).
  */
 #include "kernel/arch/x86_64/lapic.h"
+#include "kernel/arch/x86_64/percpu.h"
 
 #include "kernel/acpi/acpi.h"
 #include "kernel/arch/x86_64/asm_offsets.h"
@@ -65,7 +66,7 @@ static enum apic_mode mode;
 static enum apic_timer_mode timer_mode;
 static bool cpu_tsc_deadline;
 static uint64_t deadline_period;	/* TSC ticks per scheduler tick */
-static uint64_t next_deadline;
+static uint32_t periodic_count;		/* timer counts per tick at divide-by-16 (periodic mode) */
 
 static uint32_t rd(uint32_t reg)
 {
@@ -262,7 +263,29 @@ static void arm_deadline(void)
 {
 	/* MFENCE orders the xAPIC MMIO write of the LVT before the deadline MSR (SDM §11.5.4.1). */
 	mb();
-	wrmsr(MSR_TSC_DEADLINE, next_deadline);
+	wrmsr(MSR_TSC_DEADLINE, this_cpu()->cpu_next_deadline);
+}
+
+/* This CPU's timer, in the mode and at the rate lapic_timer_start chose. */
+static void timer_program(void)
+{
+	if (timer_mode == APIC_TIMER_TSC_DEADLINE) {
+		wr(LAPIC_TIMER_INIT, 0);
+		wr(LAPIC_LVT_TIMER, VECTOR_TIMER | LVT_TIMER_TSC_DEADLINE);
+		this_cpu()->cpu_next_deadline = rdtsc() + deadline_period;
+		arm_deadline();
+		return;
+	}
+	wr(LAPIC_LVT_TIMER, LVT_MASKED);
+	wr(LAPIC_TIMER_DIV, TIMER_DIV_16);
+	wr(LAPIC_LVT_TIMER, VECTOR_TIMER | LVT_TIMER_PERIODIC);
+	wr(LAPIC_TIMER_INIT, periodic_count);
+}
+
+void lapic_timer_start_ap(void)
+{
+	if (deadline_period || periodic_count)
+		timer_program();
 }
 
 void lapic_timer_start(uint32_t hz, enum apic_request request)
@@ -274,22 +297,16 @@ void lapic_timer_start(uint32_t hz, enum apic_request request)
 		kerror("apic: error apic.timer=tsc-deadline but the CPU has no TSC-deadline timer; periodic instead");
 	if (timer_mode == APIC_TIMER_TSC_DEADLINE) {
 		deadline_period = clock_tsc_hz() / hz;
-		wr(LAPIC_TIMER_INIT, 0);
-		wr(LAPIC_LVT_TIMER, VECTOR_TIMER | LVT_TIMER_TSC_DEADLINE);
-		next_deadline = rdtsc() + deadline_period;
-		arm_deadline();
+		timer_program();
 		kprintf("apic: timer hz=%u mode=tsc-deadline tsc_ticks_per_tick=%lu reference=%s", hz,
 			deadline_period, clock_source_name(clock_source()));
 		return;
 	}
 	uint64_t per_second = clock_lapic_timer_hz();
-	uint32_t count = (uint32_t)(per_second / hz);
-	if (count == 0)
-		count = 1;
-	wr(LAPIC_LVT_TIMER, LVT_MASKED);
-	wr(LAPIC_TIMER_DIV, TIMER_DIV_16);
-	wr(LAPIC_LVT_TIMER, VECTOR_TIMER | LVT_TIMER_PERIODIC);
-	wr(LAPIC_TIMER_INIT, count);
+	periodic_count = (uint32_t)(per_second / hz);
+	if (periodic_count == 0)
+		periodic_count = 1;
+	timer_program();
 	kprintf("apic: timer hz=%u mode=periodic lapic_ticks_per_s=%lu reference=%s", hz, per_second,
 		clock_source_name(clock_source()));
 }
@@ -298,10 +315,11 @@ void lapic_timer_interrupt(void)
 {
 	if (timer_mode != APIC_TIMER_TSC_DEADLINE)
 		return;
+	struct percpu *c = this_cpu();
 	uint64_t now = rdtsc();
-	next_deadline += deadline_period;
-	if (next_deadline <= now)	/* ticks were missed: do not fire back to back to catch up */
-		next_deadline = now + deadline_period;
+	c->cpu_next_deadline += deadline_period;
+	if (c->cpu_next_deadline <= now)	/* ticks were missed: do not fire back to back to catch up */
+		c->cpu_next_deadline = now + deadline_period;
 	arm_deadline();
 }
 

@@ -45,6 +45,8 @@ uint32_t lapic_timer_count_read(void);
 
 /* The scheduler tick at hz on VECTOR_TIMER, from the calibrated clock; request: apic.timer=. */
 void lapic_timer_start(uint32_t hz, enum apic_request request);
+/* An AP's own timer, in the mode and at the rate the boot CPU's runs (after lapic_init_ap). */
+void lapic_timer_start_ap(void);
 /* From the timer interrupt: re-arm a TSC-deadline timer (nothing to do when periodic). */
 void lapic_timer_interrupt(void);
 

@@ -9,6 +9,7 @@
 
 #include "include/abi/errors.h"
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/tlb.h"
 #include "kernel/core/bootinfo.h"
 #include "kernel/core/log.h"
 #include "kernel/core/memlayout.h"
@@ -195,6 +196,25 @@ void mmio_unmap(volatile void *p, uint64_t len)
 		invlpg(va);
 		va += step;
 	}
+	/* Other CPUs may have cached it too (tlb.h); the window is never reused, so no answer is awaited twice. */
+	(void)tlb_shootdown(0, ALIGN_DOWN((uint64_t)(uintptr_t)p, PAGE_SIZE),
+			    end - ALIGN_DOWN((uint64_t)(uintptr_t)p, PAGE_SIZE));
+}
+
+int paging_unmap(uint64_t root, uint64_t va, uint64_t len)
+{
+	uint64_t end = va + ALIGN_UP(len, PAGE_SIZE);
+	bool any = false;
+
+	for (; va < end; va += PAGE_SIZE) {
+		uint64_t *e = walk(root, va, 0, false);
+		if (!e || !(*e & PTE_P))
+			continue;
+		KASSERT(!(*e & PTE_OWNED));	/* only shared mappings: their frames are their objects' */
+		*e = 0;
+		any = true;
+	}
+	return any ? 0 : CR_ENOENT;
 }
 
 const void *firmware_map(uint64_t pa, uint64_t len)

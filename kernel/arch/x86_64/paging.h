@@ -37,6 +37,13 @@ int paging_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t len, uint64_t f
 /* Translate va in root: 0 with *pa and *flags set, or CR_ENOENT. */
 int paging_lookup(uint64_t root, uint64_t va, uint64_t *pa, uint64_t *flags);
 
+/*
+ * Clear the 4 KiB leaf entries of [va, va+len) in root (shared mappings
+ * only: frames are not freed).  No TLB is flushed: the caller shoots down
+ * (proc_unmap).  0, or CR_ENOENT when nothing was mapped.
+ */
+int paging_unmap(uint64_t root, uint64_t va, uint64_t len);
+
 /* Map device registers uncached into the MMIO window; NULL when it is full. */
 volatile void *mmio_map(uint64_t pa, uint64_t len);
 

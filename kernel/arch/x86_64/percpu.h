@@ -9,15 +9,15 @@
  * processor's; smp.c fills the others as it starts each application
  * processor (AP).
  *
- * What holds today (the first step of issue 18): the APs are online and
- * parked (kernel/arch/x86_64/smp.c); only the boot CPU runs processes,
- * takes device interrupts and timer ticks, so cpu_current and cpu_in_irq
- * of the other blocks stay NULL and 0.  Each block is written only by its
- * own CPU (and by smp.c before that CPU starts), so no lock guards it.
+ * Each block is written by its own CPU, except where a field says
+ * otherwise: the scheduler fields are under the big kernel lock
+ * (kernel/core/locking.h), and cpu_tlb_gen is the CPU's own answer to a
+ * shootdown (kernel/arch/x86_64/tlb.c), read by the requester.
  */
 #ifndef CAPROCK_ARCH_PERCPU_H
 #define CAPROCK_ARCH_PERCPU_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +38,27 @@ struct percpu {
 	struct percpu *cpu_self;	/* this block's address: this_cpu() reads it through GS */
 	struct tss *cpu_tss;		/* this CPU's TSS (RSP0 for traps from ring 3, IST stacks) */
 	uint32_t cpu_apic_id;		/* as the CPU itself reads it from its local APIC */
+
+	/* Scheduling (kernel/core/sched.c), under the big kernel lock. */
+	uint64_t cpu_sched_rsp;		/* the scheduler loop's saved stack */
+	struct proc *cpu_rq_head;	/* runnable, waiting for this CPU, in order */
+	struct proc *cpu_rq_tail;
+	uint32_t cpu_rq_len;
+	uint32_t cpu_slice_ticks;
+	bool cpu_need_resched;		/* switch at the next return to user mode */
+	bool cpu_idle;			/* in the idle loop: a wakeup for it needs an IPI */
+	bool cpu_sched_online;		/* runs the scheduler: processes may be placed here */
+	uint32_t cpu_placed;		/* processes placed here (sched_place) */
+
+	/* Shootdowns this CPU has done (tlb.c): written by it, read by the requester. */
+	uint64_t cpu_tlb_gen;
+
+	/* Local APIC timer in TSC-deadline mode: this CPU's next deadline (lapic.c). */
+	uint64_t cpu_next_deadline;
+
+	/* Idle accounting (kernel/core/cpu_idle.c): this CPU's own. */
+	uint64_t cpu_idle_ticks, cpu_halted_at;
+	bool cpu_halted;
 } __attribute__((aligned(64)));	/* one cache line each: no false sharing between CPUs */
 
 _Static_assert(offsetof(struct percpu, cpu_kernel_rsp) == CPU_KERNEL_RSP, "percpu layout (trap_entry.S)");

@@ -13,15 +13,10 @@
  * An AP that does not report in time is reported, sent INIT again so that
  * it waits for a STARTUP that never comes, and skipped; the boot goes on.
  *
- * What holds now (the first step of issue 18): APs are online and parked
- * in a `cli; hlt` loop.  Interrupts stay masked there: every device vector
- * targets the BSP, an AP's LAPIC timer is masked, and nothing an AP could
- * be woken for exists yet, so an AP runs no kernel code after parking and
- * touches no shared structure.  Only NMI (stop), INIT and SMI reach it.
- * The next steps (issue 18) unmask it: a per-CPU timer and reschedule/TLB
- * shootdown IPIs, then `sti; hlt` in a per-CPU idle loop, run queues, a
- * stated lock for every shared structure, shootdown before any mapping
- * another CPU may cache is narrowed.
+ * Once online, an AP starts its local APIC timer and enters its scheduler
+ * loop (sched_ap_main), which asks for the big kernel lock first: the boot
+ * CPU holds it until it first idles, so nothing runs on an AP before the
+ * boot is done (kernel/core/locking.h).
  *
  * Stopping: a panic on any CPU (and power-off) sets stop_by_apic and sends
  * an NMI to every other online CPU; the NMI path asks
@@ -40,6 +35,7 @@
 #include "kernel/core/clock.h"
 #include "kernel/core/log.h"
 #include "kernel/core/pmm.h"
+#include "kernel/core/sched.h"
 #include "lib/apic_icr.h"
 #include "lib/cmdline.h"
 #include "lib/fmt.h"
@@ -105,6 +101,26 @@ unsigned int smp_cpus_online(void)
 	return n ? n : 1;
 }
 
+bool smp_cpu_running(unsigned int i)
+{
+	return i < CPU_MAX && online(i) && !__atomic_load_n(&cpus[i].sc_stopped, __ATOMIC_ACQUIRE);
+}
+
+unsigned int smp_cpu_slots(void)
+{
+	return ncpus;
+}
+
+int smp_send_ipi(unsigned int i, uint8_t vector)
+{
+	if (!smp_cpu_running(i))
+		return CR_ENOENT;
+	int r = lapic_send_ipi(cpus[i].sc_apic_id, ICR_DELIVERY_FIXED | ICR_LEVEL_ASSERT | vector);
+	if (r < 0)
+		kerror("cpu: error ipi vector=0x%x to cpu%u apic_id=%u not accepted", vector, i, cpus[i].sc_apic_id);
+	return r;
+}
+
 unsigned int smp_this_cpu_index(void)
 {
 	if (!aps_launched)
@@ -144,9 +160,13 @@ void smp_ap_entry(unsigned int cpu)
 
 	uint32_t expected = AP_STARTING;
 	/* If the BSP gave up on it meanwhile (ABANDONED), it stays out of everything: parked, not online. */
-	if (__atomic_compare_exchange_n(&c->sc_state, &expected, AP_ONLINE, false, __ATOMIC_ACQ_REL,
-					__ATOMIC_ACQUIRE) && (int)cpu == panic_on_cpu)
+	if (!__atomic_compare_exchange_n(&c->sc_state, &expected, AP_ONLINE, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		park_forever();
+	if ((int)cpu == panic_on_cpu)
 		panic("fault injected fault.panic=cpu%u apic_id=%u", cpu, c->sc_seen_apic_id);
+	lapic_timer_start_ap();
+	sched_ap_main();
 	park_forever();
 }
 
@@ -287,7 +307,7 @@ static void report(const struct smp_plan *plan, unsigned int limited)
 		n += (size_t)fmt_snprintf(ids + n, sizeof(ids) - n, "%s%u", i ? "," : "", cpus[i].sc_apic_id);
 	kprintf("cpu: online count=%u bsp_apic=%u apic_ids=%s mode=%s madt_enabled=%u smp_limited=%u aps=%s",
 		ncpus, cpus[0].sc_apic_id, ids, apic_mode_name(lapic_mode()), plan ? acpi.madt.ncpus_enabled : 0,
-		limited, ncpus > 1 ? "parked" : "none");
+		limited, ncpus > 1 ? "scheduling" : "none");
 }
 
 void smp_init(const struct boot_options *opts)

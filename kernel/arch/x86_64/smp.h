@@ -21,6 +21,13 @@ void smp_init(const struct boot_options *opts);
 /* Processors online, the boot CPU included (1 before smp_init). */
 unsigned int smp_cpus_online(void);
 
+/* Is CPU i (percpu index) online and not stopped? */
+bool smp_cpu_running(unsigned int i);
+/* Highest percpu index ever brought online, + 1 (loops run to it). */
+unsigned int smp_cpu_slots(void);
+/* A fixed-delivery IPI on vector to CPU i; 0 or an error (one line for it). */
+int smp_send_ipi(unsigned int i, uint8_t vector);
+
 /*
  * This CPU's index (0 = the boot CPU), found from its local APIC id and not
  * through GS, so that a panic or an NMI can say which CPU it is on even

@@ -29,6 +29,8 @@ _Static_assert(offsetof(struct trap_frame, rip) == 17 * 8, "trap_frame.rip offse
 #define VECTOR_TIMER		0x30
 #define VECTOR_DEVICE_FIRST	0x31
 #define VECTOR_DEVICE_LAST	0xef
+#define VECTOR_IPI_RESCHED	0xf0	/* another CPU queued work here (sched.c) */
+#define VECTOR_IPI_TLB		0xf1	/* answer a TLB shootdown (tlb.c), outside the BKL */
 #define VECTOR_SPURIOUS		0xff
 
 static inline int trap_from_user(const struct trap_frame *tf) { return (tf->cs & 3) == 3; }

@@ -1,0 +1,73 @@
+/*
+ * kernel/core/bkl.c - the big kernel lock (see locking.h for what it
+ * protects and the rules around it).
+ */
+#include "kernel/core/locking.h"
+
+#include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/percpu.h"
+#include "kernel/arch/x86_64/tlb.h"
+#include "kernel/core/clock.h"
+#include "kernel/core/log.h"
+#include "lib/spinlock.h"
+
+static struct spinlock bkl = SPINLOCK_INIT;
+static struct bkl_stats stats;	/* under the BKL */
+
+static uint32_t me(void)
+{
+	return this_cpu()->cpu_index;
+}
+
+void bkl_acquire(void)
+{
+	uint32_t cpu = me();
+
+	if (spin_held_by(&bkl, cpu))
+		panic("bkl: taken twice on cpu%u (locking.h L5)", cpu);
+	if (spin_trylock(&bkl, cpu)) {
+		stats.bs_acquires++;
+		return;
+	}
+	/* Take a ticket, and answer shootdowns while it is not served (L3). */
+	uint32_t ticket = __atomic_fetch_add(&bkl.sl_next, 1, __ATOMIC_RELAXED);
+	uint64_t t0 = rdtsc();
+	while (__atomic_load_n(&bkl.sl_serving, __ATOMIC_ACQUIRE) != ticket) {
+		tlb_answer_pending();
+		spin_relax();
+	}
+	__atomic_store_n(&bkl.sl_owner, cpu + 1, __ATOMIC_RELAXED);
+	tlb_answer_pending();	/* a shootdown that finished before we got in: nothing may stay stale */
+	stats.bs_acquires++;
+	stats.bs_contended++;
+	uint64_t hz = clock_tsc_hz();
+	if (hz)
+		stats.bs_wait_ns += (rdtsc() - t0) * 1000u / (hz / 1000000u ? hz / 1000000u : 1);
+}
+
+void bkl_release(void)
+{
+	uint32_t cpu = me();
+
+	if (!spin_held_by(&bkl, cpu))
+		panic("bkl: released on cpu%u, which does not hold it (locking.h L5)", cpu);
+	spin_unlock(&bkl);
+}
+
+bool bkl_held(void)
+{
+	return spin_held_by(&bkl, me());
+}
+
+bool bkl_acquire_for_trap(void)
+{
+	if (spin_held_by(&bkl, me()))
+		return false;
+	bkl_acquire();
+	return true;
+}
+
+void bkl_stats(struct bkl_stats *out)
+{
+	*out = stats;
+}

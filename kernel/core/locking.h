@@ -1,0 +1,78 @@
+/*
+ * kernel/core/locking.h - the concurrency model of the kernel, in one place
+ * (next to the broker's I1-I7 in kernel/nvme/broker.h, D1-D6 in
+ * kernel/dma/dma.h and S1-S4 in kernel/nvme/supervise.h).
+ *
+ * Every CPU runs user processes at the same time; kernel code runs under
+ * one big kernel lock (BKL), as in seL4: a kernel entry is short (I7 bounds
+ * it), so one lock costs little, and every structure the single-CPU kernel
+ * kept consistent stays consistent with no change to the code that keeps
+ * it.  The rules:
+ *
+ *  L1 Kernel code runs holding the BKL.  It is taken on every entry (a
+ *     system call, an interrupt or exception, the idle loop waking) and
+ *     given up on the way back to user mode (sched_return_to_user,
+ *     proc_first_run) and around the idle halt.  It is held with
+ *     interrupts off; the only exception is an interrupt window of long
+ *     kernel work (irqsoff_window), where this CPU's own handlers run
+ *     nested, still under the lock this CPU holds.
+ *  L2 So the BKL protects: the process table and each process's state,
+ *     run queues and wait queues (sched.c), capability tables, kernel
+ *     objects and their reference counts, notifications and interrupt
+ *     objects, BlockDevice sessions, the broker's queues and command
+ *     tables, the DMA ledger and pools, supervision and timeouts, the
+ *     page allocator, the kernel heap, page tables (user and kernel
+ *     halves), the interrupt vector table and remapping entries, the
+ *     console and its buffer.
+ *  L3 Outside the BKL run only: the entry and exit stubs, the NMI path
+ *     (counts with atomics, or stops the CPU), the TLB shootdown IPI
+ *     (tlb.c: flushes and answers with its own cpu_tlb_gen), the panic
+ *     path (it stops the other CPUs first), the spin for the BKL itself
+ *     (which answers shootdowns while it waits, so a holder waiting for
+ *     an answer cannot deadlock with a CPU waiting for the lock), and AP
+ *     bring-up before the AP asks for the lock.
+ *  L4 Memory shared with user space or devices (NVMe queues, DMA pools,
+ *     Regions, session rings) is never trusted and read once per decision
+ *     (I3); user processes on other CPUs may change it at any time.
+ *  L5 Lock order: the BKL is the only lock that is held across other
+ *     work; spinlocks inside it (none today) would come after it.  It is
+ *     not recursive: taking it twice on one CPU, or giving up one this CPU
+ *     does not hold, is a bug that bkl.c reports and stops at (always on:
+ *     the check is one load).
+ *  L6 A wait for another CPU (a shootdown answer, an AP coming online) is
+ *     bounded and reports a CPU that does not answer.  Waits on a device
+ *     register (CSTS.RDY at bind, reset and release; a VT-d status bit;
+ *     an FLR) are bounded by the device's own timeout and still run under
+ *     the BKL: they happen at bind, recovery and release, never on the I/O
+ *     path; other CPUs keep running user code meanwhile and enter the
+ *     kernel when the wait is over.
+ *  L7 A process runs on one CPU at a time; its kernel stack, FPU area and
+ *     saved context are touched only by the CPU that runs it or, while it
+ *     is switched out, under the BKL.  A CPU that does not hold the BKL
+ *     has CR3 equal to the kernel's root or to the root of the process it
+ *     runs, so a root freed under the BKL is live nowhere (sched.c).
+ */
+#ifndef CAPROCK_CORE_LOCKING_H
+#define CAPROCK_CORE_LOCKING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Take the BKL (interrupts off); the spin answers TLB shootdowns. */
+void bkl_acquire(void);
+/* Give it up (interrupts stay off). */
+void bkl_release(void);
+/* Does this CPU hold it? */
+bool bkl_held(void);
+/* An entry from an interrupt or exception: take it unless this CPU holds it already (L1's window). */
+bool bkl_acquire_for_trap(void);
+
+/* Entries into the kernel that found the BKL taken by another CPU, and how long they waited. */
+struct bkl_stats {
+	uint64_t bs_acquires;
+	uint64_t bs_contended;
+	uint64_t bs_wait_ns;
+};
+void bkl_stats(struct bkl_stats *out);
+
+#endif
