@@ -77,7 +77,8 @@ TSAN_LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/tsan/lib/%.o,$(HOST_LIB_SRCS))
 BROKER_TSAN_OBJS := $(patsubst %.c,$(BUILD)/tsan/%.o,$(BROKER_HOST_SRCS) $(MODEL_HOST_SRCS))
 
 # name:source:define — the build that must be caught.
-TSAN_XFAIL := xfail_spinlock_broken:test_spinlock_threads:SPINLOCK_TEST_BROKEN
+TSAN_XFAIL := xfail_spinlock_broken:test_spinlock_threads:SPINLOCK_TEST_BROKEN \
+	xfail_broker_skip_bkl:test_broker_threads:BROKER_TEST_SKIP_BKL
 TSAN_XFAIL_BINS := $(foreach x,$(TSAN_XFAIL),$(BUILD)/tsan/$(firstword $(subst :, ,$(x))))
 
 $(BUILD)/tsan/lib/%.o: lib/%.c
@@ -97,7 +98,7 @@ $(BUILD)/tsan/tests/host/model/%.o: tests/host/model/%.c
 
 # Tests that drive the broker link its real sources and the model, as test_broker_model does.
 $(BUILD)/host/test_broker_threads: $(BROKER_HOST_OBJS)
-$(BUILD)/tsan/test_broker_threads: $(BROKER_TSAN_OBJS)
+$(BUILD)/tsan/test_broker_threads $(BUILD)/tsan/xfail_broker_skip_bkl: $(BROKER_TSAN_OBJS)
 
 $(BUILD)/tsan/test_%: tests/host/test_%.c $(TSAN_LIB_OBJS)
 	@mkdir -p $(dir $@)
