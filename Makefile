@@ -1,4 +1,5 @@
-# Caprock build.  `make` builds build/kernel.elf; `make check` runs every test.
+# Caprock build.  `make` builds build/kernel.elf; `make check` runs every test
+# (`make tsan`: the concurrency tests under ThreadSanitizer, tests/host/host.mk).
 # CC=clang works as well as the default gcc.
 
 BUILD   ?= build
@@ -51,7 +52,7 @@ USER_ELFS := $(foreach p,$(USER_PROGS),$(BUILD)/user/$(firstword $(subst :, ,$(p
 
 # Objects built on the way to a test binary are kept, not deleted as intermediates.
 .SECONDARY:
-.PHONY: FORCE all check test-host test-qemu lint run run-pci-nvme debug clean deps fuzz bench image run-image
+.PHONY: FORCE all check test-host tsan test-qemu lint run run-pci-nvme debug clean deps fuzz bench image run-image
 all: $(BUILD)/kernel.elf
 
 # ---------------------------------------------------------------- user programs
@@ -111,7 +112,7 @@ lint:
 		--enable=warning,portability,performance --suppress=missingIncludeSystem \
 		-I. -DCAPROCK_KERNEL kernel lib drivers user
 
-check: all test-host fuzz-smoke lint test-qemu
+check: all test-host tsan fuzz-smoke lint test-qemu
 
 # ---------------------------------------------------------------- running
 run: $(BUILD)/kernel.elf

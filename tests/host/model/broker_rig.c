@@ -40,6 +40,8 @@ static void deliver_interrupts(struct rig *r)
 	}
 }
 
+void (*rig_mmio_hook)(bool enter);
+
 uint32_t nvme_read32(struct nvme_ctrl *c, uint32_t off)
 {
 	struct rig *r = rig_current;
@@ -50,13 +52,22 @@ uint32_t nvme_read32(struct nvme_ctrl *c, uint32_t off)
 		model_run(&r->m, 0);
 		deliver_interrupts(r);
 	}
-	return model_read32(&r->m, off);
+	if (rig_mmio_hook)
+		rig_mmio_hook(true);
+	uint32_t v = model_read32(&r->m, off);
+	if (rig_mmio_hook)
+		rig_mmio_hook(false);
+	return v;
 }
 
 void nvme_write32(struct nvme_ctrl *c, uint32_t off, uint32_t v)
 {
 	(void)c;
+	if (rig_mmio_hook)
+		rig_mmio_hook(true);
 	model_write32(&rig_current->m, off, v);
+	if (rig_mmio_hook)
+		rig_mmio_hook(false);
 }
 
 uint64_t nvme_read64(struct nvme_ctrl *c, uint32_t off)

@@ -63,6 +63,12 @@ struct rig {
 };
 
 extern struct rig *rig_current;
+/*
+ * Called around every register access (enter true, then false) when set:
+ * the threaded test (test_broker_threads.c) serialises register accesses
+ * with its device thread this way, as a real controller does its own.
+ */
+extern void (*rig_mmio_hook)(bool enter);
 
 /* Bind (the manager's own identify), then the provider's brokered enable. */
 int rig_init(struct rig *r, uint16_t mqes, uint8_t mdts, uint32_t lba_bytes, uint64_t nsze);
