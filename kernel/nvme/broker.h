@@ -18,7 +18,9 @@
  *     on its pool goes, so a Region whose client died is freed only then.
  *     Staged reads are copied back only on success and only dm_len bytes;
  *     in place, the device writes only the pages of the command's mapping
- *     (kernel/dma/bounce.c, lib/dma_inplace.h).
+ *     (kernel/dma/bounce.c, lib/dma_inplace.h).  Staging and list pages
+ *     are one command's alone; a pool page in place is shared when two of
+ *     the provider's buffers share it, as they share the pool itself.
  *  I2 Completion matching.  A device completion is matched to a command by
  *     (SQID, CID) where the CID carries the slot and a per-slot generation,
  *     and the slot is only reused after its own completion was consumed;
