@@ -157,7 +157,7 @@ static bool parse_bench_job(struct span s, enum bench_pattern *pat, uint32_t *by
 enum scalar_key { K_MODE, K_NSID, K_DMA, K_JOB, K_QD, K_SECONDS, K_SELFTEST, K_RUN_TIMEOUT, K_SERVE_SECONDS,
 		  K_CLOCK, K_APIC_MODE, K_APIC_TIMER, K_DEV, K_BENCH_PATH, K_BENCH_DEVS, K_FAULT, K_DMA_COPY,
 		  K_IOMMU_INVAL, K_FAULT_IRQ, K_NVME_IRQ, K_IRQ_ISOLATION, K_SMP_CPUS, K_FAULT_CPU, K_FAULT_PANIC,
-		  K_FAULT_CTRL, K_NVME_TIMEOUT, K_FAULT_RDY, K_FAULT_VANISH, K_NKEYS };
+		  K_FAULT_CTRL, K_NVME_TIMEOUT, K_FAULT_RDY, K_FAULT_VANISH, K_DMA_BOUNCE, K_NKEYS };
 
 /* A decimal number at *i without leading zeros; false if there is none. */
 static bool take_number(struct span s, size_t *i, bool zero_ok)
@@ -265,6 +265,14 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 				ok = true;
 			}
 		}
+	} else if (span_is(k, "dma.bounce")) {
+		key = K_DMA_BOUNCE;
+		if (span_is(v, "when-needed"))
+			o->dma_bounce = DMA_BOUNCE_WHEN_NEEDED;
+		else if (span_is(v, "always"))
+			o->dma_bounce = DMA_BOUNCE_ALWAYS;
+		else
+			ok = false;
 	} else if (span_is(k, "bench.job")) {
 		key = K_JOB;
 		ok = parse_bench_job(v, &o->bench_pattern, &o->bench_block_bytes);
@@ -514,6 +522,11 @@ const char *dma_copy_choice_name(enum dma_copy_choice choice)
 		[DMA_COPY_REP_MOVSQ] = "rep-movsq", [DMA_COPY_REP_MOVSB] = "rep-movsb", [DMA_COPY_SSE] = "sse",
 	};
 	return (unsigned)choice < DMA_COPY_NCHOICES ? names[choice] : "unknown";
+}
+
+const char *dma_bounce_choice_name(enum dma_bounce_choice choice)
+{
+	return choice == DMA_BOUNCE_ALWAYS ? "always" : choice == DMA_BOUNCE_WHEN_NEEDED ? "when-needed" : "unknown";
 }
 
 const char *dma_choice_name(enum dma_backend_choice choice)

@@ -44,6 +44,12 @@ enum dma_backend_choice {
 	DMA_CHOICE_REMAP,
 };
 
+/* dma.bounce=: on the no-IOMMU lane, stage only buffers the device cannot take in place, or every byte. */
+enum dma_bounce_choice {
+	DMA_BOUNCE_WHEN_NEEDED,	/* the default */
+	DMA_BOUNCE_ALWAYS,
+};
+
 /* iommu.invalidation=: how VT-d caches are invalidated (auto: queued where the unit has it). */
 enum iommu_inval_choice {
 	IOMMU_INVAL_AUTO,
@@ -119,6 +125,7 @@ struct boot_options {
 	enum iommu_inval_choice iommu_inval;
 	enum irq_isolation_choice irq_isolation;
 	enum dma_copy_choice dma_copy;
+	enum dma_bounce_choice dma_bounce;
 	enum bench_pattern bench_pattern;
 	uint32_t bench_block_bytes;
 	uint32_t bench_qd;
@@ -160,6 +167,7 @@ const char *dma_choice_name(enum dma_backend_choice choice);
 const char *iommu_inval_choice_name(enum iommu_inval_choice choice);
 const char *irq_isolation_choice_name(enum irq_isolation_choice choice);
 const char *dma_copy_choice_name(enum dma_copy_choice choice);
+const char *dma_bounce_choice_name(enum dma_bounce_choice choice);
 const char *bench_pattern_name(enum bench_pattern pattern);
 
 #endif

@@ -7,8 +7,9 @@
  * PRP lists) for one command and gets device addresses page by page; it
  * syncs before the doorbell and after the completion, then unmaps.  How a
  * device address comes about is the backend's business: the bounce backend
- * (bounce.c) stages every byte through ledger-tracked manager pages; a
- * remapping backend hands out IOVAs.  The backend is chosen once per boot
+ * (bounce.c) hands the device the pool's own pages where it can reach them
+ * (held by the mapping) and stages the rest through ledger-tracked manager
+ * pages; a remapping backend hands out IOVAs.  The backend is chosen once per boot
  * (dma_select.c) and fixed per domain through its ops table; nothing
  * outside kernel/dma/ sees a backend's state.
  */
@@ -34,7 +35,9 @@ struct dma_map {
 	uint32_t dm_len;		/* bytes; for scratch mappings a multiple of the page size */
 	uint8_t dm_dir;			/* enum dma_dir: who reads the pages */
 	bool dm_scratch;		/* manager-written pages with no pool behind them */
+	bool dm_stage;			/* the manager checks what the device will read: never in place */
 	bool dm_mapped;
+	bool dm_in_place;		/* set by map(): the device reaches the pool's own pages */
 	struct dma_tag dm_tag;		/* owner, queue, device command id */
 	uint32_t dm_npages;		/* set by map() */
 	uint32_t dm_offset;		/* set by map(): where the buffer starts in its first page */
@@ -107,7 +110,9 @@ struct dma_domain {
 	void *dd_priv;			/* the backend's state */
 	uint64_t dd_staging_bytes;	/* bounce backend: staging pages (bounds the bytes in flight) */
 	uint64_t dd_pool_iova;		/* remapping backend: device address a pool will be attached at (0: none) */
-	uint64_t dd_maps, dd_bytes_in, dd_bytes_out;	/* counters for reports */
+	bool dd_in_place;		/* bounce backend: pool pages the device can reach go to it in place */
+	uint64_t dd_maps, dd_bytes_in, dd_bytes_out;	/* counters for reports; bytes: staged (copied) */
+	uint64_t dd_in_place_bytes;	/* bytes the device moved straight to or from a pool */
 };
 
 /* What a domain is made for. */
@@ -115,6 +120,7 @@ struct dma_domain_req {
 	struct dma_limits dr_limits;
 	uint64_t dr_staging_want;	/* bounce backend: staging pages wanted, and the least it may run with */
 	uint64_t dr_staging_min;
+	bool dr_in_place;		/* bounce backend: dma.bounce=when-needed */
 	const void *dr_device;		/* remapping backends: the struct pci_dev the domain is for */
 	/* Remapping backends: on failure, the verification step that failed and why (static strings). */
 	const char **dr_fail_step, **dr_fail_why;

@@ -41,7 +41,7 @@ static enum vtd_inval_pref inval_pref(enum iommu_inval_choice c)
 struct dma_selection dma_select(const struct boot_options *o)
 {
 	struct dma_selection s = { DMA_LANE_BROKERED, &dma_bounce_backend, "bounce-buffer", "none", false,
-				   "no-dmar-table", true, o->dma_backend, o->irq_isolation };
+				   "no-dmar-table", true, o->dma_backend, o->irq_isolation, o->dma_bounce };
 
 	if (acpi.have_dmar) {
 		s.ds_iommu = "intel-vtd";

@@ -39,6 +39,7 @@ struct dma_selection {
 	bool ds_ok;			/* false: the forced choice cannot be honoured */
 	enum dma_backend_choice ds_choice;
 	enum irq_isolation_choice ds_irq_isolation;
+	enum dma_bounce_choice ds_bounce;	/* the bounce lane: data in place where the device can reach it, or staged */
 };
 
 #define DMA_POLICY "direct-remapping-if-verified-else-bounce-buffer"

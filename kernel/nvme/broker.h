@@ -8,12 +8,19 @@
  * The lane's invariants, each enforced in one place:
  *
  *  I1 Ownership of DMA pages.  A page the device may touch for a command
- *     (bounce page, PRP list page) stays granted to that command until the
- *     device has posted that command's completion, has completed the
- *     deletion of its submission queue, or has been disabled (CSTS.RDY=0):
- *     the three points after which NVMe forbids it to touch the memory.
- *     Only then is it unmapped (broker_cmd_release), which zeroes it.
- *     Reads are copied back only on success and only dm_len bytes.
+ *     (staging page, PRP list page, or a DMAPool/Region page mapped in
+ *     place) stays granted to that command until the device has posted
+ *     that command's completion, has completed the deletion of its
+ *     submission queue, or has been disabled (CSTS.RDY=0): the three
+ *     points after which NVMe forbids it to touch the memory.  Only then
+ *     is it unmapped (broker_cmd_release): a staging page is zeroed, a
+ *     pool page is left as it is (the owner's data) and the mapping's hold
+ *     on its pool goes, so a Region whose client died is freed only then.
+ *     Staged reads are copied back only on success and only dm_len bytes;
+ *     in place, the device writes only the pages of the command's mapping
+ *     (kernel/dma/bounce.c, lib/dma_inplace.h).  Staging and list pages
+ *     are one command's alone; a pool page in place is shared when two of
+ *     the provider's buffers share it, as they share the pool itself.
  *  I2 Completion matching.  A device completion is matched to a command by
  *     (SQID, CID) where the CID carries the slot and a per-slot generation,
  *     and the slot is only reused after its own completion was consumed;
@@ -204,6 +211,8 @@ void broker_report_cq_head(struct nvme_ctrl *c, struct broker_cq *cq);
 /* Post e to the shadow CQ now, or false if it has no room (or older completions wait). */
 bool broker_post(struct nvme_ctrl *c, struct broker_cq *cq, const struct nvme_cqe *e);
 void broker_signal(struct nvme_ctrl *c, struct broker_cq *cq);
+/* Pool pages m let the device write: the release audit skips them (kernel/nvme/audit.c). */
+void broker_note_device_data(struct nvme_ctrl *c, const struct dma_map *m);
 /* Submit m and poll its CQ until it completes or timeout_ms passes (bind-time, no provider). */
 int broker_mgr_exec(struct nvme_ctrl *c, uint16_t qid, struct nvme_mgr_cmd *m, uint32_t timeout_ms);
 

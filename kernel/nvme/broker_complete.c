@@ -122,12 +122,22 @@ static void learn(struct nvme_ctrl *c, const struct broker_cmd *t, bool ok, uint
 		nvme_ns_refresh(c);
 }
 
-/* Pool pages now holding what the device read from the medium: any bytes at all (the audit skips them). */
-static void note_device_data(struct nvme_ctrl *c, const struct dma_map *m)
+/*
+ * Pool pages now holding what the device read from the medium: any bytes
+ * at all (the audit skips them).  In place, that is every page the device
+ * was given, whatever the outcome: it may have written before failing, or
+ * past the transfer.
+ */
+void broker_note_device_data(struct nvme_ctrl *c, const struct dma_map *m)
 {
 	if (m->dm_dir != DMA_DIR_FROM_DEVICE || m->dm_pool != c->nc_dma.dd_pool || !c->nc_device_data_map)
 		return;
-	for (uint64_t pg = m->dm_handle / PAGE_SIZE; pg <= (m->dm_handle + m->dm_len - 1) / PAGE_SIZE; pg++)
+	uint64_t from = m->dm_handle, to = m->dm_handle + m->dm_len;
+	if (m->dm_in_place) {
+		from = m->dm_handle - m->dm_offset;
+		to = from + (uint64_t)m->dm_npages * c->nc_dma.dd_limits.dl_page_size;
+	}
+	for (uint64_t pg = from / PAGE_SIZE; pg <= (to - 1) / PAGE_SIZE; pg++)
 		c->nc_device_data_map[pg / 8] |= (uint8_t)(1u << (pg % 8));
 }
 
@@ -156,11 +166,11 @@ static void complete(struct nvme_ctrl *c, struct broker_cq *cq, struct broker_sq
 	if (ok) {
 		if (t->bc_data.dm_mapped) {
 			dma_sync_for_cpu(&c->nc_dma, &t->bc_data);
-			note_device_data(c, &t->bc_data);
+			broker_note_device_data(c, &t->bc_data);
 		}
 		if (t->bc_md.dm_mapped) {
 			dma_sync_for_cpu(&c->nc_dma, &t->bc_md);
-			note_device_data(c, &t->bc_md);
+			broker_note_device_data(c, &t->bc_md);
 		}
 	}
 	broker_cmd_release(c, t);

@@ -53,6 +53,11 @@ void broker_slot_put(struct broker_sq *sq, struct broker_cmd *t)
 
 void broker_cmd_release(struct nvme_ctrl *c, struct broker_cmd *t)
 {
+	/* In place, the device wrote the pool's pages itself, success or not. */
+	if (t->bc_data.dm_mapped && t->bc_data.dm_in_place)
+		broker_note_device_data(c, &t->bc_data);
+	if (t->bc_md.dm_mapped && t->bc_md.dm_in_place)
+		broker_note_device_data(c, &t->bc_md);
 	dma_unmap(&c->nc_dma, &t->bc_data);
 	dma_unmap(&c->nc_dma, &t->bc_md);
 	dma_unmap(&c->nc_dma, &t->bc_list);

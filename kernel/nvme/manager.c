@@ -209,6 +209,10 @@ static void ctrl_release(struct kobj *ko)
 		c->nc_unmatched, c->nc_dropped_on_delete, c->nc_aborted_on_delete,
 		c->nc_lane == DMA_LANE_DIRECT ? "direct" : "brokered", c->nc_direct_irqs, c->nc_dev_sq_doorbells,
 		c->nc_dev_cq_doorbells);
+	if (c->nc_lane == DMA_LANE_BROKERED)	/* how the data really moved, counted as it did */
+		kprintf("dma: data moved bdf=%s data=%s staged_bytes=%lu in_place_bytes=%lu maps=%lu",
+			c->nc_bdf, c->nc_dma.dd_in_place ? "in-place" : "staged",
+			c->nc_dma.dd_bytes_in + c->nc_dma.dd_bytes_out, c->nc_dma.dd_in_place_bytes, c->nc_dma.dd_maps);
 	for (unsigned i = 0; i < c->nc_nvectors; i++)
 		kobj_put(&c->nc_irq_obj[i]->io_obj);
 	if (stopped)
@@ -344,8 +348,8 @@ static int make_irq_objects(struct nvme_ctrl *c)
  * failure, except CR_EBUSY: the controller would not stop, and whatever it
  * may still write to stays allocated.
  */
-static int bind_lane(struct nvme_ctrl *c, const struct dma_backend *b, uint64_t staging_bytes, nvme_bind_scan_fn scan,
-		     void *scan_ctx)
+static int bind_lane(struct nvme_ctrl *c, const struct dma_backend *b, bool in_place, uint64_t staging_bytes,
+		     nvme_bind_scan_fn scan, void *scan_ctx)
 {
 	int err;
 
@@ -358,6 +362,7 @@ static int bind_lane(struct nvme_ctrl *c, const struct dma_backend *b, uint64_t 
 		.dr_limits = { c->nc_amazon ? AMAZON_DMA_LIMIT : 0, c->nc_page_size },
 		.dr_staging_want = staging_bytes ? staging_bytes : STAGING_WANT_BYTES,
 		.dr_staging_min = BROKER_MAX_TRANSFER / 4 + 2 * (uint64_t)c->nc_page_size,
+		.dr_in_place = in_place,
 		.dr_device = c->nc_pci,
 		.dr_fail_step = &c->nc_lane_step,
 		.dr_fail_why = &c->nc_lane_why,
@@ -439,14 +444,15 @@ struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel, 
 		kprintf("nvme: lane direct not offered bdf=%s reason=no-message-signalled-interrupts", bdf);
 		backend = &dma_bounce_backend;
 	}
-	err = bind_lane(c, backend, staging_bytes, scan, scan_ctx);
+	bool in_place = sel->ds_bounce == DMA_BOUNCE_WHEN_NEEDED;
+	err = bind_lane(c, backend, in_place, staging_bytes, scan, scan_ctx);
 	if (err < 0 && err != CR_EBUSY && c->nc_lane_step) {
 		/* The remapping candidate did not verify on this controller. */
 		if (!dma_lane_failed(bdf, c->nc_lane_step, c->nc_lane_why))
 			goto fail_regs;
 		kprintf("nvme: lane fallback bdf=%s lane=brokered failed_step=%s reason=%s", bdf, c->nc_lane_step,
 			c->nc_lane_why);
-		err = bind_lane(c, &dma_bounce_backend, staging_bytes, scan, scan_ctx);
+		err = bind_lane(c, &dma_bounce_backend, in_place, staging_bytes, scan, scan_ctx);
 	} else if (!err && c->nc_lane == DMA_LANE_DIRECT) {
 		dma_lane_verified(bdf, c->nc_irq_isolation);
 	}
@@ -467,6 +473,10 @@ struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel, 
 		bdf, c->nc_reg_bytes, c->nc_dstrd, c->nc_mqes, c->nc_page_size, NVME_CAP_TO(c->nc_cap) * 500,
 		irq_kind_name(c->nc_irqs.pi_kind), c->nc_nvectors, c->nc_dma.dd_staging_bytes,
 		c->nc_amazon ? "2^48" : "none", c->nc_lane == DMA_LANE_DIRECT ? "direct" : "brokered");
+	if (c->nc_lane == DMA_LANE_BROKERED)
+		kprintf("dma: data path bdf=%s lane=brokered data=%s bounce=%s dma_limit=%s page_size=%u",
+			bdf, c->nc_dma.dd_in_place ? "in-place" : "staged", dma_bounce_choice_name(sel->ds_bounce),
+			c->nc_amazon ? "2^48" : "none", c->nc_page_size);
 	return c;
 
 fail_irqs:

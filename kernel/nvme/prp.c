@@ -3,7 +3,8 @@
  * the manager (I4).
  *
  * The provider names its buffers by pool handle; the manager maps them
- * through the DMA domain, takes PRP list pages from the domain too (tagged
+ * through the DMA domain (on the bounce lane in place where the device can
+ * reach them, else staged), takes PRP list pages from the domain too (tagged
  * with the command, written only here), builds PRP1/PRP2 and the lists
  * (lib/nvme_prp.c, NVMe Base 2.0c §4.1.1) from the length it computed from
  * its own geometry, and then walks them the way the controller will:
@@ -94,10 +95,10 @@ static bool prp_audit(struct dma_domain *d, const struct dma_map *data, const st
 }
 
 static int map_one(struct nvme_ctrl *c, struct dma_map *m, struct dma_pool *pool, uint64_t handle, uint32_t len,
-		   uint8_t dir, struct dma_tag tag)
+		   uint8_t dir, struct dma_tag tag, bool stage)
 {
 	*m = (struct dma_map){ .dm_pool = pool, .dm_handle = handle, .dm_len = len, .dm_dir = dir,
-			       .dm_scratch = pool == NULL, .dm_tag = tag };
+			       .dm_scratch = pool == NULL, .dm_stage = stage, .dm_tag = tag };
 	return dma_map(&c->nc_dma, m);
 }
 
@@ -118,12 +119,13 @@ int broker_map_data(struct nvme_ctrl *c, struct broker_sq *sq, struct broker_cmd
 	struct dma_pool *pool = nvme_space_pool(c, p->space);
 	if (!pool)
 		return CR_ERANGE;	/* the session went away since the check */
-	if ((err = map_one(c, &t->bc_data, pool, p->handle, p->len, dir, tag)) < 0)
+	/* DSM ranges are checked in what the device reads: a copy the provider cannot change after the check. */
+	if ((err = map_one(c, &t->bc_data, pool, p->handle, p->len, dir, tag, p->kind == NBK_DSM)) < 0)
 		return err;
-	if (p->md_len && (err = map_one(c, &t->bc_md, d->dd_pool, p->md_handle, p->md_len, dir, tag)) < 0)
+	if (p->md_len && (err = map_one(c, &t->bc_md, d->dd_pool, p->md_handle, p->md_len, dir, tag, false)) < 0)
 		return err;
 	uint32_t nlists = nvme_prp_list_pages(ps, t->bc_data.dm_npages);
-	if (nlists && (err = map_one(c, &t->bc_list, NULL, 0, nlists * ps, DMA_DIR_TO_DEVICE, list_tag)) < 0)
+	if (nlists && (err = map_one(c, &t->bc_list, NULL, 0, nlists * ps, DMA_DIR_TO_DEVICE, list_tag, false)) < 0)
 		return err;
 	dma_sync_for_device(d, &t->bc_data);
 	if (t->bc_md.dm_mapped)

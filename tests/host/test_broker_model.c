@@ -17,6 +17,8 @@
 
 #include "include/abi/device.h"
 #include "include/abi/errors.h"
+#include "include/abi/block.h"
+#include "kernel/nvme/audit.h"
 #include "kernel/nvme/nvme_ctrl.h"
 #include "tests/host/model/broker_rig.h"
 #include "tests/host/model/kshim.h"
@@ -84,6 +86,13 @@ static void test_reads_of_every_shape(void **state UNUSED)
 	assert_int_equal(rig_outstanding(&R, 1), 0);
 	assert_int_equal(R.errors, 0);
 	assert_int_equal(dma_live_pages(&R.c->nc_dma), 0);
+	/* How the data moved, counted as it moved: all of it one way or the other. */
+	uint64_t bytes = 0;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		bytes += sizes[i] * 512ull;
+	struct dma_domain *d = &R.c->nc_dma;
+	assert_int_equal(rig_in_place ? d->dd_in_place_bytes : d->dd_bytes_in, bytes);
+	assert_int_equal(rig_in_place ? d->dd_bytes_in : d->dd_in_place_bytes, 0);
 }
 
 /* ------------------------------------------------------------ a misbehaving device */
@@ -164,9 +173,40 @@ static void test_stale_cid_after_slot_reuse(void **state UNUSED)
 	settle(1);
 }
 
+/*
+ * In place, the device writes past the transfer: it lands in the command's
+ * own page (the rest of the buffer's last page) and nowhere else; the
+ * oracle checks every byte it writes.
+ */
+static void overwrite_in_place(void)
+{
+	assert_int_equal(rig_create_pair(&R, 1, 16, true, 1), 0);
+	R.m.quirks = MQ_OVERWRITE;
+	uint64_t h = rig_alloc(&R, 3 * 4096, 4096);	/* a page either side of the buffer's */
+	memset(R.pool->dp_virt + h, 0x33, 3 * 4096);
+	uint16_t cid = rig_submit(&R, 1, (struct nvme_sqe){ .opc = NVME_CMD_READ, .nsid = 1, .prp1 = h + 4096,
+							    .cdw10 = 5 }, RIG_CHECK_DATA);
+	rig_ring(&R, 1);
+	settle(1);
+	assert_false(R.q[1].cmds[cid].live);
+	unsigned changed = 0;
+	for (int i = 512; i < 4096; i++)
+		changed += R.pool->dp_virt[h + 4096 + i] != 0x33;
+	assert_true(changed > 0);	/* the overlong write happened, in the buffer's own page */
+	for (int i = 0; i < 4096; i++) {
+		assert_int_equal(R.pool->dp_virt[h + i], 0x33);
+		assert_int_equal(R.pool->dp_virt[h + 8192 + i], 0x33);
+	}
+	assert_int_equal(R.c->nc_dma.dd_bytes_in, 0);
+}
+
 /* The device writes past the transfer: the provider gets only what it asked for, the rest is wiped. */
 static void test_overwrite_stays_in_the_page(void **state UNUSED)
 {
+	if (rig_in_place) {
+		overwrite_in_place();
+		return;
+	}
 	assert_int_equal(rig_create_pair(&R, 1, 16, true, 1), 0);
 	R.m.quirks = MQ_OVERWRITE;
 	uint16_t cid = rig_read(&R, 1, 5, 1);
@@ -534,6 +574,172 @@ static void test_cq_head_doorbell_prompt_without_msix(void **state UNUSED)
 	assert_clean();
 }
 
+/* ------------------------------------------------------------ in place (dma.bounce=when-needed) */
+
+/*
+ * A read that moved its data and then failed: staged, nothing is copied
+ * back; in place the device wrote the pool itself, so the release audit
+ * must count those pages as device data.  The medium holds words that look
+ * like the pool's own physical pages (what the audit hunts for).
+ */
+static void test_failed_read_is_device_data(void **state UNUSED)
+{
+	assert_int_equal(rig_create_pair(&R, 1, 16, true, 1), 0);
+	uint64_t *medium = (uint64_t *)(R.m.ns[0].data + 40 * 512);
+	for (unsigned i = 0; i < 8 * 512 / 8; i++)
+		medium[i] = R.pool->dp_phys + (uint64_t)(i % 64) * 4096;
+	uint64_t h = rig_alloc(&R, 8 * 512, 4096);
+	memset(R.pool->dp_virt + h, 0, 8 * 512);
+	R.m.quirks = MQ_FAIL_AFTER_DATA;
+	rig_submit(&R, 1, (struct nvme_sqe){ .opc = NVME_CMD_READ, .nsid = 1, .prp1 = h, .cdw10 = 40, .cdw12 = 7 }, 0);
+	rig_ring(&R, 1);
+	settle(1);
+	assert_int_equal(R.errors, 1);
+	if (rig_in_place)
+		assert_memory_equal(R.pool->dp_virt + h, medium, 8 * 512);	/* it did land there */
+	else
+		for (unsigned i = 0; i < 8 * 512; i++)
+			assert_int_equal(R.pool->dp_virt[h + i], 0);	/* not copied back */
+	assert_true(nvme_audit_provider_memory(R.c));
+}
+
+/*
+ * Dataset-management ranges are checked in what the device will read: the
+ * provider rewriting its buffer after the doorbell must not reach the
+ * device, so DSM data is staged even when everything else goes in place.
+ */
+static void test_dsm_ranges_cannot_change_after_the_check(void **state UNUSED)
+{
+	assert_int_equal(rig_create_pair(&R, 1, 16, true, 1), 0);
+	uint64_t h = rig_alloc(&R, 4096, 4096);
+	uint8_t *range = R.pool->dp_virt + h;
+	uint32_t nlb = 8;
+	uint64_t slba = 100;
+	memset(range, 0, 16);
+	memcpy(range + 4, &nlb, 4);
+	memcpy(range + 8, &slba, 8);
+	rig_submit(&R, 1, (struct nvme_sqe){ .opc = NVME_CMD_DSM, .nsid = 1, .prp1 = h, .cdw10 = 0, .cdw11 = 4 }, 0);
+	rig_ring(&R, 1);		/* checked and handed to the device */
+	slba = 1ull << 40;		/* then rewritten, before the device reads it */
+	memcpy(range + 8, &slba, 8);
+	settle(1);
+	assert_int_equal(R.m.dsm_outside, 0);
+	assert_int_equal(R.errors, 0);
+	assert_int_equal(R.refusals, 0);
+}
+
+/* In place, PRPs name the pool's own pages (PRP lists stay manager pages), and no byte is copied. */
+static void test_in_place_prps_name_the_pool(void **state UNUSED)
+{
+	struct dma_pool *p = R.pool;
+
+	assert_int_equal(rig_create_pair(&R, 1, 64, true, 1), 0);
+	R.m.quirks = MQ_HOLD;
+	for (int i = 0; i < 6; i++)
+		rig_read(&R, 1, (uint64_t)i * 64, 1 + 40 * i);	/* 1 block .. 201 blocks: lists from 3 pages on */
+	rig_ring(&R, 1);
+	rig_step(&R, 0);
+	unsigned seen = 0;
+	for (unsigned i = 0; i < MODEL_INFLIGHT; i++) {
+		const struct model_cmd *mc = &R.m.cmd[i];
+		if (!mc->live || !mc->sqid)
+			continue;
+		seen++;
+		assert_true(mc->sqe.prp1 >= p->dp_phys && mc->sqe.prp1 < p->dp_phys + p->dp_bytes);
+		for (uint32_t k = 0; k < mc->npages; k++) {
+			bool pool = mc->pages[k] >= p->dp_phys && mc->pages[k] < p->dp_phys + p->dp_bytes;
+			bool mgr = R.c->nc_dma.dd_ops->manager_address(&R.c->nc_dma, mc->pages[k]);
+			assert_true(pool != mgr);
+			assert_true(pool == mc->pages_write[k]);	/* the device writes only pool pages: data */
+		}
+	}
+	assert_int_equal(seen, 6);
+	assert_clean();
+	model_release_held(&R.m);
+	settle(1);
+	assert_int_equal(R.c->nc_dma.dd_bytes_in, 0);
+	assert_true(R.c->nc_dma.dd_in_place_bytes > 0);
+	assert_int_equal(dma_live_pages(&R.c->nc_dma), 0);
+}
+
+/*
+ * Pages at or above the device's DMA limit are staged (Amazon: 2^48), the
+ * rest go in place: here the limit cuts the pool in two.  The rig fails
+ * any pool page the device is given at or above the limit.
+ */
+static void test_dma_limit_stages_what_the_device_cannot_reach(void **state UNUSED)
+{
+	assert_int_equal(rig_create_pair(&R, 1, 64, true, 1), 0);
+	uint64_t lo = rig_alloc(&R, 8192, 4096), hi = RIG_POOL_BYTES - 16384;
+	R.c->nc_dma.dd_limits.dl_max_addr = R.pool->dp_phys + RIG_POOL_BYTES / 2;
+	rig_submit(&R, 1, (struct nvme_sqe){ .opc = NVME_CMD_READ, .nsid = 1, .prp1 = lo, .cdw10 = 8, .cdw12 = 15 },
+		   RIG_CHECK_DATA);
+	rig_submit(&R, 1, (struct nvme_sqe){ .opc = NVME_CMD_READ, .nsid = 1, .prp1 = hi, .cdw10 = 24, .cdw12 = 15 },
+		   RIG_CHECK_DATA);
+	rig_ring(&R, 1);
+	settle(1);
+	assert_int_equal(R.errors, 0);
+	assert_int_equal(R.c->nc_dma.dd_in_place_bytes, 8192);
+	assert_int_equal(R.c->nc_dma.dd_bytes_in, 8192);
+	R.c->nc_dma.dd_limits.dl_max_addr = 1ull << 48;
+}
+
+/* A client's Region: its release (the last reference) is recorded, its memory kept for the test to look at. */
+static struct {
+	bool released;
+	bool data_ok;		/* at release, the region held the medium's bytes where the read went */
+} region_state;
+
+static void region_release(struct kobj *ko)
+{
+	struct dma_pool *p = (struct dma_pool *)ko;
+
+	region_state.released = true;
+	region_state.data_ok = !memcmp(p->dp_virt + 4096, R.m.ns[0].data + 64 * 512, 16 * 512);
+}
+
+/*
+ * The client goes while the device still holds a read into its Region
+ * (late completion): the Region is not freed, the device writes only the
+ * pages held for that command, and the Region goes with the command's
+ * release.  Staged or in place, the same contract.
+ */
+static void test_region_outlives_its_client(void **state UNUSED)
+{
+	struct dma_pool *region = kshim_pool_create(64 << 10);
+	region->dp_obj.ko_release = region_release;
+	region_state.released = region_state.data_ok = false;
+	struct nvme_space sp = { .sp_region = (struct dma_pool *)kobj_get(&region->dp_obj), .sp_nsid = 1,
+				 .sp_first_lba = 0, .sp_blocks = 4096 };	/* the session's hold */
+	int space = nvme_space_register(R.c, &sp);
+	assert_true(space >= 1);
+
+	assert_int_equal(rig_create_pair(&R, 1, 16, true, 1), 0);
+	R.m.quirks = MQ_HOLD;
+	uint16_t cid = rig_submit(&R, 1, (struct nvme_sqe){ .opc = NVME_CMD_READ, .nsid = 1,
+		.prp1 = NVME_HANDLE(space, 4096), .cdw10 = 64, .cdw12 = 15 }, 0);
+	rig_ring(&R, 1);
+	rig_step(&R, 0);
+	assert_true(R.q[1].cmds[cid].live);
+	assert_true(dma_live_pages(&R.c->nc_dma) > 0);
+
+	/* The client dies: its session ends (space gone, its hold dropped), then its own capability. */
+	nvme_space_unregister(R.c, (uint32_t)space);
+	kobj_put(&region->dp_obj);
+	kobj_put(&region->dp_obj);
+	assert_false(region_state.released);	/* the command still holds it */
+	rig_check(&R);
+	assert_clean();
+
+	model_release_held(&R.m);	/* the late completion */
+	settle(1);
+	assert_true(region_state.released);
+	assert_true(region_state.data_ok);
+	assert_int_equal(dma_live_pages(&R.c->nc_dma), 0);
+	assert_int_equal(R.errors, 0);
+	kshim_pool_destroy(region);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -561,6 +767,21 @@ int main(void)
 		T(test_create_queue_without_memory),
 		T(test_cq_head_doorbell_deferred),
 		T(test_cq_head_doorbell_prompt_without_msix),
+		T(test_failed_read_is_device_data),
+		T(test_region_outlives_its_client),
+		T(test_dsm_ranges_cannot_change_after_the_check),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	const struct CMUnitTest in_place_only[] = {
+		T(test_in_place_prps_name_the_pool),
+		T(test_dma_limit_stages_what_the_device_cannot_reach),
+	};
+	int failed;
+
+	/* Every test on both paths of the no-IOMMU lane: dma.bounce=always, then when-needed. */
+	rig_in_place = false;
+	failed = cmocka_run_group_tests_name("staged (dma.bounce=always)", tests, NULL, NULL);
+	rig_in_place = true;
+	failed += cmocka_run_group_tests_name("in place (dma.bounce=when-needed)", tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("in place only", in_place_only, NULL, NULL);
+	return failed;
 }

@@ -460,6 +460,26 @@ static void test_dma_backend_bad_value(void **state UNUSED)
 	assert_int_equal(o->dma_backend, DMA_CHOICE_AUTO);
 }
 
+/* ------------------------------------------------------------ dma.bounce */
+
+static void test_dma_bounce(void **state UNUSED)
+{
+	struct boot_options *o = parse("");
+
+	assert_int_equal(o->dma_bounce, DMA_BOUNCE_WHEN_NEEDED);	/* in place where the device can reach */
+	o = parse("dma.bounce=always");
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->dma_bounce, DMA_BOUNCE_ALWAYS);
+	assert_string_equal(dma_bounce_choice_name(o->dma_bounce), "always");
+	o = parse("dma.bounce=when-needed dma.backend=bounce");
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->dma_bounce, DMA_BOUNCE_WHEN_NEEDED);
+	assert_string_equal(dma_bounce_choice_name(o->dma_bounce), "when-needed");
+	assert_one_error(parse("dma.bounce=never"), "bad value", "dma.bounce=never");
+	assert_one_error(parse("dma.bounce="), "bad value", "dma.bounce=");
+	assert_one_error(parse("dma.bounce=always dma.bounce=when-needed"), "duplicate key", NULL);
+}
+
 /* ------------------------------------------------------------ iommu.invalidation */
 
 static void test_iommu_invalidation(void **state UNUSED)
@@ -1069,6 +1089,7 @@ int main(void)
 		cmocka_unit_test(test_nsid_bounds_accepted),
 		cmocka_unit_test(test_nsid_not_a_number),
 		cmocka_unit_test(test_dma_backend_values),
+		cmocka_unit_test(test_dma_bounce),
 		cmocka_unit_test(test_dma_backend_bad_value),
 		cmocka_unit_test(test_iommu_invalidation),
 		cmocka_unit_test(test_iommu_interrupt_isolation),

@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 
-from harness import Case, IRQSOFF_RELEASE, IRQSOFF_RUN
+from harness import Case, DATA_IN_PLACE, IRQSOFF_RELEASE, IRQSOFF_RUN, bounce_always
 import imagecheck
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -124,7 +124,8 @@ CASES = [
     nvme_case("nvme-default", "nvme.read=16384:8,32767:1,100:2048,0:32768",
               expect=[r"^nvme: read ok dev=\S+ bdf=\S+ nsid=1 lba=32767 blocks=1 bytes=512 ",
                       r"^nvme: read ok dev=\S+ bdf=\S+ nsid=1 lba=100 blocks=2048 bytes=1048576 .* commands=2 ",
-                      r"^nvme: read ok dev=\S+ bdf=\S+ nsid=1 lba=0 blocks=32768 bytes=16777216 .* commands=32 "]),
+                      r"^nvme: read ok dev=\S+ bdf=\S+ nsid=1 lba=0 blocks=32768 bytes=16777216 .* commands=32 "]
+                     + DATA_IN_PLACE),
     # MDTS 1 = 8 KiB per command: one read becomes many commands and PRP2 carries page two.
     nvme_case("nvme-mdts-8k", "nvme.read=3:100", props=",mdts=1",
               expect=[r"^nvme: identify controller .* mdts_bytes=8192 ",
@@ -196,7 +197,8 @@ CASES = [
     # Writes: the pattern, flushed, read back, then found in the image after power-off.
     nvme_case("nvme-write-pattern", "nvme.write=10:1:0xdeadbeef,1000:1500:0xdeadbeef nvme.read=10:1",
               writes=[(10, 1, 0xdeadbeef), (1000, 1500, 0xdeadbeef)],
-              expect=[r"^nvme: write ok dev=\S+ bdf=\S+ nsid=1 lba=1000 blocks=1500 bytes=768000 seed=0xdeadbeef .* flush=ok verify=readback-match pid=\d+$"]),
+              expect=[r"^nvme: write ok dev=\S+ bdf=\S+ nsid=1 lba=1000 blocks=1500 bytes=768000 seed=0xdeadbeef .* flush=ok verify=readback-match pid=\d+$"]
+                     + DATA_IN_PLACE),
     nvme_case("nvme-write-4k-second-ns", "nvme.nsid=2 nvme.write=7:300:42",
               namespaces=[{"nsid": 1}, {"nsid": 2, "logical_block_size": 4096, "physical_block_size": 4096}],
               writes=[(7, 300, 42)],
@@ -294,7 +296,7 @@ CASES += [
                   r"^selftest: hostile attempts=%d refused_or_harmless=%d result=pass pid=\d+$" % (
                       len(HOSTILE_REFUSED) + len(HOSTILE_HARMLESS) + 1, len(HOSTILE_REFUSED) + len(HOSTILE_HARMLESS) + 1),
                   r"^nvme: controller released .* unmatched=0 ",
-              ],
+              ] + DATA_IN_PLACE,
               forbid=[r"result=ALLOWED", r"^run: complete status=pass errors=0$", r"^nvme: identify controller vid=0x1d0f",
                       r"^nvme: error device completion for no live command"]),
     # A provider that waits forever: the run deadline ends it and the run says so.
@@ -302,7 +304,7 @@ CASES += [
               check_reads=False, timeout_s=60,
               expect=[r"^selftest: hostile attempt=wait-forever result=started ",
                       r"^proc: killed pid=\d+ name=nvme\d+ reason=run-deadline supervised=yes$",
-                      r"^nvme: controller released bdf=\S+ stopped=yes ledger_live=0 "]),
+                      r"^nvme: controller released bdf=\S+ stopped=yes ledger_live=0 "] + DATA_IN_PLACE),
     # The in-guest benchmark runs and reports (figures are for bench/, not asserted here).
     nvme_case("nvme-bench-randread", "mode=bench bench.job=randread4k bench.qd=8 bench.seconds=1", check_reads=False,
               proof=False,
@@ -331,3 +333,8 @@ CASES += [
               proof=False,
               expect=[r"^bench: job=seqwrite64k qd=4 iops=[1-9]\d* .* errors=0 "]),
 ]
+
+# The copying path of the no-IOMMU lane (dma.bounce=always) stays covered: the attacks, reads the host
+# checks and the write pattern.  The originals run in place (dma.bounce=when-needed, the default).
+CASES += [bounce_always(c) for c in CASES
+          if c.name in ("nvme-default", "nvme-write-pattern", "nvme-hostile-provider", "nvme-hostile-hang")]

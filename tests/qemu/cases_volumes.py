@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 
-from harness import Case, IRQSOFF_RUN
+from harness import Case, DATA_IN_PLACE, IRQSOFF_RUN, bounce_always
 import gptimage
 import imagecheck
 
@@ -243,7 +243,7 @@ CASES = [
              r"^nvme: read ok dev=nvme2n1 bdf=0000:00:04\.0 nsid=1 lba=0 blocks=8 ",
              r"^nvme: write ok dev=nvme1n1 bdf=0000:00:03\.0 nsid=1 lba=200 blocks=40 ",
              r"^nvme: bound bdf=0000:00:04\.0 .* ioqpairs=1 ",
-             r"^proc: exit pid=\d+ name=blk[0-2] status=0$"],
+             r"^proc: exit pid=\d+ name=blk[0-2] status=0$"] + DATA_IN_PLACE,
          check=all_of(reads_match(5), write_in_image("vol1", [(200, 40, 0x77)]))),
     # A controller with two namespaces of different block sizes: the jobs go to its second
     # namespace (4 KiB blocks); its write lands in that namespace's image only.
@@ -359,7 +359,7 @@ CASES = [
                  r"^selftest: hostile-client attempt=attach-a-notification-as-region result=refused ",
                  r"^selftest: hostile-client attempt=request-flood result=refused ",
                  r"^provider: error session dev=nvme0n1p2 ring indices out of range; no longer served ",
-                 r"^nvme: read ok dev=nvme1n1 "],
+                 r"^nvme: read ok dev=nvme1n1 "] + DATA_IN_PLACE,
          forbid=[r"result=ALLOWED"]),
     # The benchmark through the client path, on two controllers at once.
     Case("volumes-bench-client", "mode=bench bench.path=client bench.devs=all bench.job=randread4k bench.qd=8 "
@@ -367,6 +367,10 @@ CASES = [
          expect=[r"^bench: job=randread4k qd=8 iops=[1-9]\d* .* cpu_busy_pct=([1-9]?\d|100) path=client devs=2 ",
                  r"^bench: device dev=nvme0n1 ios=[1-9]\d* ", r"^bench: device dev=nvme1n1 ios=[1-9]\d* "]),
 ]
+
+
+# The copying path (dma.bounce=always): client reads and writes through Regions, and the hostile client.
+CASES += [bounce_always(c) for c in CASES if c.name in ("volumes-three-shapes", "volumes-hostile-client")]
 
 
 def _hostile_setup(ctx):

@@ -7,6 +7,7 @@ read the disk image after power-off.  Every boot is also checked for the
 invariants of DESIGN.md §2: no panic, no kernel exception, a final
 `run: complete` line that really is the last kernel line, and a clean exit.
 """
+import copy
 import os
 import shutil
 import tempfile
@@ -121,3 +122,21 @@ def irqsoff_report(run):
     kv = run.kv(lines[-1])
     return "irqs_off_max_us=%s site=%s p999_us=%s over_1ms=%s" % (kv["irqs_off_max_us"], kv["site"], kv["p999_us"],
                                                                  kv["over_1ms"])
+
+
+# How data moves on the no-IOMMU lane (kernel/dma/bounce.c): in place by default, every byte staged with
+# dma.bounce=always.  The counts come from the release of each brokered controller.
+DATA_IN_PLACE = [r"^dma: data path bdf=\S+ lane=brokered data=in-place bounce=when-needed ",
+                 r"^dma: data moved bdf=\S+ data=in-place staged_bytes=\d+ in_place_bytes=[1-9]\d* "]
+DATA_STAGED = [r"^dma: data path bdf=\S+ lane=brokered data=staged bounce=always ",
+               r"^dma: data moved bdf=\S+ data=staged staged_bytes=[1-9]\d* in_place_bytes=0 "]
+
+
+def bounce_always(case):
+    """The same case on the copying path (dma.bounce=always): every byte staged, none in place."""
+    c = copy.copy(case)
+    c.name = case.name + "-bounce-always"
+    c.cmdline = (case.cmdline + " dma.bounce=always").strip()
+    c.expect = [e for e in case.expect if e not in DATA_IN_PLACE] + DATA_STAGED
+    c.forbid = list(case.forbid) + [r"^dma: data (path|moved) .*data=in-place"]
+    return c

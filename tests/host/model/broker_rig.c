@@ -16,6 +16,7 @@
 #include "tests/host/model/kshim.h"
 
 struct rig *rig_current;
+bool rig_in_place;
 
 static void fail(struct rig *r, const char *fmt, ...)
 {
@@ -121,6 +122,9 @@ static bool data_allowed(struct rig *r, uint64_t addr, uint64_t len, bool write,
 		return false;
 	if (t->bc_mgr)
 		return in_range(addr, len, c->nc_mgr_buf_addr, 2 * (uint64_t)c->nc_page_size);
+	/* In place: the pages are the pool's, so the pool must still be held (not released under the device). */
+	if (t->bc_data.dm_mapped && t->bc_data.dm_in_place && t->bc_data.dm_pool->dp_obj.ko_refs == 0)
+		return false;
 	if (dma_owns(&c->nc_dma, &t->bc_data, addr, len))
 		return !write || t->bc_data.dm_dir == DMA_DIR_FROM_DEVICE;
 	if (dma_owns(&c->nc_dma, &t->bc_md, addr, len))
@@ -186,8 +190,14 @@ void rig_check(struct rig *r)
 			if (!data_allowed(r, mc->pages[k], 1, mc->pages_write[k], mc->sqid, mc->sqe.cid))
 				fail(r, "I1: page 0x%llx of sqid=%u cid=0x%04x is no longer granted to it",
 				     (unsigned long long)mc->pages[k], mc->sqid, mc->sqe.cid);
-			if (!t->bc_mgr && np < sizeof(pages) / sizeof(pages[0]))
-				pages[np++] = mc->pages[k] & ~(uint64_t)(MODEL_PAGE - 1);
+			uint64_t pg = mc->pages[k] & ~(uint64_t)(MODEL_PAGE - 1), limit = c->nc_dma.dd_limits.dl_max_addr;
+			if (!t->bc_mgr && limit && pg + MODEL_PAGE > limit)
+				fail(r, "DMA limit: page 0x%llx of sqid=%u cid=0x%04x reaches 0x%llx or above",
+				     (unsigned long long)pg, mc->sqid, mc->sqe.cid, (unsigned long long)limit);
+			/* Staging and list pages are one command's each; pool pages in place may be shared by buffers. */
+			if (!t->bc_mgr && c->nc_dma.dd_ops->manager_address(&c->nc_dma, pg) &&
+			    np < sizeof(pages) / sizeof(pages[0]))
+				pages[np++] = pg;
 		}
 	}
 	qsort(pages, np, sizeof(pages[0]), cmp_u64);
@@ -404,7 +414,7 @@ int rig_init(struct rig *r, uint16_t mqes, uint8_t mdts, uint32_t lba_bytes, uin
 		c->nc_vec[i] = (struct broker_vector){ c, i };
 	}
 	struct dma_domain_req req = { .dr_limits = { 1ull << 48, 4096 }, .dr_staging_want = 256u << 10,
-				      .dr_staging_min = 64u << 10 };
+				      .dr_staging_min = 64u << 10, .dr_in_place = rig_in_place };
 	if (dma_domain_init(&c->nc_dma, &dma_bounce_backend, &req) < 0)
 		return CR_ENOMEM;
 	void *buf = NULL;
@@ -422,6 +432,7 @@ int rig_init(struct rig *r, uint16_t mqes, uint8_t mdts, uint32_t lba_bytes, uin
 	/* The provider's brokered enable (nvme_provider_enable's steps). */
 	r->pool = kshim_pool_create(RIG_POOL_BYTES);
 	c->nc_shadow_sq_map = kmalloc(RIG_POOL_BYTES / 64 / 8);
+	c->nc_device_data_map = kmalloc(RIG_POOL_BYTES / 4096 / 8);	/* as nvme_provider_enable */
 	dma_attach_pool(&c->nc_dma, r->pool);
 	c->nc_provider_pid = RIG_PID;
 	struct rig_queue *aq = &r->q[0];
@@ -452,6 +463,7 @@ void rig_fini(struct rig *r)
 	kfree(c->nc_ns_raw);
 	kfree(c->nc_ns);
 	kfree(c->nc_shadow_sq_map);
+	kfree(c->nc_device_data_map);
 	kfree(c);
 	kshim_pool_destroy(r->pool);
 	for (unsigned i = 0; i < r->m.nns; i++)

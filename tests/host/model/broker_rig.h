@@ -10,7 +10,9 @@
  *      outstanding on that queue, with the status the device gave it;
  *  DMA every device access (rings, data, PRP lists) is to memory the
  *      broker mapped for that command or queue (the model's oracle);
- *  I5  no manager physical address in the provider's pool.
+ *  I5  no manager physical address in the provider's pool;
+ *  pool pages the device reaches in place belong to a pool still held
+ *  (not released), and no data page is at or above the domain's DMA limit.
  * A broken invariant is recorded in rig->failed (first one wins).
  */
 #ifndef CAPROCK_TESTS_BROKER_RIG_H
@@ -69,6 +71,8 @@ extern struct rig *rig_current;
  * with its device thread this way, as a real controller does its own.
  */
 extern void (*rig_mmio_hook)(bool enter);
+/* rig_init makes the domain with dma.bounce=when-needed (in place) if set, else always (staged). */
+extern bool rig_in_place;
 
 /* Bind (the manager's own identify), then the provider's brokered enable. */
 int rig_init(struct rig *r, uint16_t mqes, uint8_t mdts, uint32_t lba_bytes, uint64_t nsze);

@@ -520,12 +520,27 @@ static bool execute(struct nvme_model *m, struct model_cmd *c)
 					free(tmp);
 				} else if (!transfer(m, c, ns->data + slba * ns->lba_bytes, len, s->opc == NVME_CMD_READ)) {
 					status = STATUS(NVME_SCT_GENERIC, NVME_SC_DATA_XFER_ERROR);
+				} else if (s->opc == NVME_CMD_READ && (m->quirks & MQ_FAIL_AFTER_DATA)) {
+					status = STATUS(NVME_SCT_MEDIA, 0x81);	/* the data moved, then the medium failed */
 				}
 				break;
 			case NVME_CMD_DSM: {
 				uint8_t *tmp = malloc(len);
-				if (!transfer(m, c, tmp, len, false))
+				if (!transfer(m, c, tmp, len, false)) {
 					status = STATUS(NVME_SCT_GENERIC, NVME_SC_DATA_XFER_ERROR);
+				} else {
+					/* A range outside the namespace is an LBA range error (and counted). */
+					for (uint64_t r = 0; ns && r < len / NVME_DSM_RANGE_BYTES; r++) {
+						uint32_t nlb;
+						uint64_t slba;
+						memcpy(&nlb, tmp + r * NVME_DSM_RANGE_BYTES + 4, 4);
+						memcpy(&slba, tmp + r * NVME_DSM_RANGE_BYTES + 8, 8);
+						if (slba + nlb > ns->nsze || slba + nlb < slba) {
+							m->dsm_outside++;
+							status = STATUS(NVME_SCT_GENERIC, NVME_SC_LBA_RANGE);
+						}
+					}
+				}
 				free(tmp);
 				break;
 			}

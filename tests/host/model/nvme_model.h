@@ -38,6 +38,7 @@ enum model_quirk {
 	MQ_REORDER = 1u << 3,		/* execute in-flight commands newest first */
 	MQ_OVERWRITE = 1u << 4,		/* reads fill the whole last page, past the transfer */
 	MQ_DELETE_POSTS = 1u << 5,	/* DELETE SQ posts "aborted" completions (else drops them, as QEMU does) */
+	MQ_FAIL_AFTER_DATA = 1u << 6,	/* reads move their data, then complete with a media error */
 };
 
 struct model_cmd {
@@ -95,6 +96,7 @@ struct nvme_model {
 	char violation[256];
 	uint64_t executed, posted, dropped_full;
 	uint64_t sq_doorbells, cq_doorbells;
+	uint64_t dsm_outside;		/* DSM ranges the device read that lie outside their namespace */
 };
 
 void model_init(struct nvme_model *m, uint16_t mqes, uint8_t mdts);
