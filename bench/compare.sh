@@ -2,7 +2,7 @@
 # bench/compare.sh - Caprock and Linux's own NVMe driver (fio), side by side,
 # measured so that the ratio means what it says (DESIGN.md §4).
 #
-#   bench/compare.sh                                   # 3 rounds, 4 jobs, 4 sides, 5 s each (~45 min under TCG)
+#   bench/compare.sh                                   # 3 rounds, 4 jobs, 4 sides, 5 s each: 48 boots (~15 min under TCG, quiet host)
 #   ROUNDS=1 RUNTIME=2 JOBS=randread4k_qd32 bench/compare.sh        # a quick look while developing
 #   USERS=0 bench/compare.sh                           # only the provider path against Linux IRQ (the old table)
 #

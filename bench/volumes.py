@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bench/volumes.py - the BlockDevice service's figures (issues 11 and 18), side by side in one run.
 
-    bench/volumes.py                                   # every scenario, 3 rounds, 5 s per run (~25 min under TCG)
+    bench/volumes.py                                   # every scenario, 3 rounds, 5 s per run: 34 boots (~10 min under TCG)
     bench/volumes.py --smp 2 --scenarios smp-four,smp-one,linux-four   # issue 18's three comparisons
     ROUNDS=1 RUNTIME=2 SCENARIOS=smp-one TAG=smoke bench/volumes.py     # a quick look
 
