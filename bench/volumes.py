@@ -216,6 +216,9 @@ class Bench:
                 o.write(b"\0" * (-o.tell() % 512))
                 o.write(newc_archive([("bench-multi-init", 0o100755, init)]))
             os.rename(out + ".tmp", out)
+            for old in os.listdir(self.work):	# an older script's or anchor's copy (85 MiB each)
+                if old.startswith("initramfs-multi-") and old.endswith(".cpio") and old != os.path.basename(out):
+                    os.unlink(os.path.join(self.work, old))
         return out
 
     # ----------------------------------------------------------- one boot
