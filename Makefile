@@ -52,7 +52,7 @@ USER_ELFS := $(foreach p,$(USER_PROGS),$(BUILD)/user/$(firstword $(subst :, ,$(p
 
 # Objects built on the way to a test binary are kept, not deleted as intermediates.
 .SECONDARY:
-.PHONY: FORCE all check test-host tsan test-qemu lint run run-pci-nvme debug clean deps fuzz bench image run-image
+.PHONY: FORCE all check test-host tsan test-qemu test-bench lint run run-pci-nvme debug clean deps fuzz bench image run-image
 all: $(BUILD)/kernel.elf
 
 # ---------------------------------------------------------------- user programs
@@ -107,12 +107,16 @@ include tests/fuzz/fuzz.mk
 test-qemu: $(BUILD)/kernel.elf
 	$(PYTHON) tests/qemu/run_tests.py --kernel $(BUILD)/kernel.elf --work $(BUILD)/qemu-tests
 
+# the benchmark scripts' parsing and summaries, on canned inputs (no QEMU)
+test-bench:
+	$(PYTHON) tests/bench/test_bench.py
+
 lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 --inline-suppr \
 		--enable=warning,portability,performance --suppress=missingIncludeSystem \
 		-I. -DCAPROCK_KERNEL kernel lib drivers user
 
-check: all test-host tsan fuzz-smoke lint test-qemu
+check: all test-host tsan test-bench fuzz-smoke lint test-qemu
 
 # ---------------------------------------------------------------- running
 run: $(BUILD)/kernel.elf

@@ -325,6 +325,21 @@ def kv(line):
     return dict(re.findall(r"(\w+)=(\S+)", line))
 
 
+def busy_cores(res):
+    """CPU-seconds per second the guest was busy, from Caprock's bench line.
+
+    cpu_busy_cores=X, when the kernel prints it, is taken as is.  Otherwise
+    cpu_busy_pct is the share of the window the CPUs were not idle: with
+    cpus=N it is the average over N CPUs (N x pct / 100 cores busy); without
+    cpus= one CPU ran the benchmark (pct / 100).  "NA" when neither is there."""
+    try:
+        if "cpu_busy_cores" in res:
+            return "%.3f" % float(res["cpu_busy_cores"])
+        return "%.3f" % (float(res["cpu_busy_pct"]) * int(res.get("cpus", "1")) / 100.0)
+    except (KeyError, ValueError):
+        return "NA"
+
+
 def norm_argv(argv):
     """QEMU's argv without -kernel/-initrd/-append and with the -D path masked."""
     out, i = [], 0
@@ -387,6 +402,8 @@ def run_one(a):
             rec["lat_us_p999"], rec["lat_us_max"] = res["lat_us_p999"], "n/a"
             rec["lane"] = res.get("lane", "?")
             rec["cpu_busy_pct"] = res.get("cpu_busy_pct", "NA")	# idle-loop accounting, the window measured
+            rec["cpus"] = res.get("cpus", "1")
+            rec["cpu_busy_cores"] = busy_cores(res)
         if not any(l.startswith("run: complete") for _, l in serial):
             reasons.append("no-run-complete")
         if b.rc != 0 and not b.timed_out:
@@ -442,8 +459,10 @@ def run_one(a):
             rec["engine"] = res.get("engine", "?")
             try:	# fio's own CPU share of the guest: usr + sys
                 rec["cpu_busy_pct"] = "%.1f" % (float(res["cpu_usr_pct"]) + float(res["cpu_sys_pct"]))
+                rec["cpu_busy_cores"] = "%.3f" % (float(rec["cpu_busy_pct"]) / 100.0)	# one fio job: % of one CPU
             except (KeyError, ValueError):
                 rec["cpu_busy_pct"] = "NA"
+                rec["cpu_busy_cores"] = "NA"
         if not any(l.startswith("ANCHOR: done rc=0") for _, l in serial):
             reasons.append("anchor-not-done")
         if b.rc != 0 and not b.timed_out:
@@ -543,37 +562,165 @@ def fmt(x, nd=0):
     return ("%%.%df" % nd) % x
 
 
-def users_table(p, jobs, stat, nvalid):
-    """What a program gets (Caprock's client path) against Linux at its best for each job: the better
-    median of interrupt-driven fio (matched batching) and polled io_uring (unbatched), when both ran."""
-    if not any(stat("caprock-client", "file", j, "iops") for j in jobs):
-        return
+LINUX_CONFIGS = (("linux", "Linux IRQ"), ("linux-polled", "Linux polled"))
+
+
+def derived(r, key):
+    """A figure of one run record: a field, or one computed from its fields (None when unknown)."""
+    def num(k):
+        v = r.get(k)
+        try:
+            return float(v) if v not in (None, "n/a", "NA") else None
+        except ValueError:
+            return None
+    if key == "busy_cores":		# records older than cpu_busy_cores= carry the % of one CPU only
+        c = num("cpu_busy_cores")
+        if c is None and num("cpu_busy_pct") is not None:
+            c = num("cpu_busy_pct") / 100.0 * (num("cpus") or 1)
+        return c
+    if key == "iops_per_busy_cpu_s":
+        c, i = derived(r, "busy_cores"), num("iops")
+        return i / c if c and i is not None else None
+    if key == "iops_per_vcpu_thread_s":	# host side: the vCPU thread(s)' CPU time, same measure for both guests
+        v, i = num("thr_vcpu_pct"), num("iops")
+        return i / (v / 100.0) if v and i is not None else None
+    if key in ("irq_per_io", "db_per_io"):
+        n = num("cmds")
+        if not n:
+            return None
+        if key == "irq_per_io":
+            return num("irq") / n if num("irq") is not None else None
+        return (num("sq_db") + num("cq_db")) / n if num("sq_db") is not None and num("cq_db") is not None else None
+    return num(key)
+
+
+def mmm(xs, nd=0):
+    """median (min-max), or n/a."""
+    if not xs:
+        return "n/a"
+    return "%s (%s-%s)" % (fmt(med(xs), nd), fmt(min(xs), nd), fmt(max(xs), nd))
+
+
+def linux_best(stat, job, backend="file"):
+    """Linux at its best for a job: the configuration (interrupts with matched batching, or polled
+    unbatched) whose valid runs have the higher median IOPS.  (side, label) or (None, None)."""
+    cand = [(med(stat(s, backend, job, "iops")), s, lbl) for s, lbl in LINUX_CONFIGS if stat(s, backend, job, "iops")]
+    if not cand:
+        return None, None
+    _, side, lbl = max(cand)
+    return side, lbl
+
+
+def users_table(p, jobs, stat, nvalid, groups):
+    """The headline (issue 19 §4, DESIGN.md §4): what a program gets, Caprock's client path, against
+    Linux at its best for each job; the provider path as the second row."""
+    if not any(groups[("caprock-client", "file", j)] for j in jobs):
+        return False
+    cl = "caprock-client"
     p("")
     p("## What users get: Caprock's client path against Linux at its best")
     p("")
-    p("Linux's best = the better median of `linux` (interrupts, matched batching) and `linux-polled`")
-    p("(nvme.poll_queues=1, fio --hipri, unbatched) for each job.  CPU: Caprock's idle-loop accounting")
-    p("(cpu_busy_pct) and fio's usr+sys; IOPS per busy CPU-second = IOPS / (busy share of one CPU).")
+    p("Client = bench.path=client (a client process through its BlockDevice session, what a program gets).")
+    p("Linux at its best = for each job, the configuration whose valid runs have the higher median IOPS:")
+    p("`linux` (interrupt-driven, matched batching at QD > 1) or `linux-polled` (nvme.poll_queues=1,")
+    p("fio --hipri, unbatched: fio's batching options break polling).  Both are shown.  Figures are")
+    p("median (min-max) over valid rounds; invalid (stalled) runs are excluded and listed at the end.")
     p("")
-    p("| job | Linux best (which) | Caprock client | client / Linux best | Caprock provider | latency µs: p50 Linux best / client, p99 Linux best / client | CPU busy % Linux best / client | IOPS per busy CPU-s Linux best / client | valid runs (linux; polled; client) |")
+    p("| job | Caprock client IOPS | Linux IRQ IOPS | Linux polled IOPS | Linux best | client / Linux best | Caprock provider IOPS | provider / Linux best | valid runs: client; IRQ; polled; provider |")
     p("|---|---|---|---|---|---|---|---|---|")
+    best = {}
     for job in jobs:
-        cand = [(med(stat(s, "file", job, "iops")), s) for s in ("linux", "linux-polled") if stat(s, "file", job, "iops")]
-        cl = stat("caprock-client", "file", job, "iops")
-        if not cand or not cl:
+        if not groups[(cl, "file", job)]:
             continue
-        best, which = max(cand)
-        c = med(cl)
-        bb, cb = stat(which, "file", job, "cpu_busy_pct"), stat("caprock-client", "file", job, "cpu_busy_pct")
-        per = lambda i, b: fmt(i / (med(b) / 100.0)) if b and med(b) > 0 else "n/a"
-        pv = stat("caprock", "file", job, "iops")
-        p("| %s | %s (%s) | %s | %s | %s | %s / %s, %s / %s | %s / %s | %s / %s | %s; %s; %s |" % (
-            job.replace("_qd", " qd"), fmt(best), which, fmt(c), fmt(c / best, 2) if best else "n/a",
-            fmt(med(pv)) if pv else "n/a",
-            fmt(med(stat(which, "file", job, "lat_us_p50"))), fmt(med(stat("caprock-client", "file", job, "lat_us_p50"))),
-            fmt(med(stat(which, "file", job, "lat_us_p99"))), fmt(med(stat("caprock-client", "file", job, "lat_us_p99"))),
-            fmt(med(bb)) if bb else "n/a", fmt(med(cb)) if cb else "n/a", per(best, bb), per(c, cb),
-            nvalid("linux", "file", job), nvalid("linux-polled", "file", job), nvalid("caprock-client", "file", job)))
+        bs, blbl = linux_best(stat, job)
+        best[job] = bs
+        c, pv = stat(cl, "file", job, "iops"), stat("caprock", "file", job, "iops")
+        lb = stat(bs, "file", job, "iops") if bs else []
+        p("| %s | %s | %s | %s | %s | %s | %s | %s | %s; %s; %s; %s |" % (
+            job.replace("_qd", " qd"), mmm(c), mmm(stat("linux", "file", job, "iops")),
+            mmm(stat("linux-polled", "file", job, "iops")), blbl or "n/a",
+            "**%s**" % fmt(med(c) / med(lb), 2) if c and lb else "n/a", mmm(pv),
+            fmt(med(pv) / med(lb), 2) if pv and lb else "n/a",
+            nvalid(cl, "file", job), nvalid("linux", "file", job), nvalid("linux-polled", "file", job),
+            nvalid("caprock", "file", job)))
+    p("")
+    p("Latency, total (submission to completion), µs: median over rounds of each run's p50 and p99.")
+    p("")
+    p("| job | p50 client | p50 Linux IRQ | p50 Linux polled | p99 client | p99 Linux IRQ | p99 Linux polled | p50 provider | p99 provider |")
+    p("|---|---|---|---|---|---|---|---|---|")
+    for job in best:
+        p("| %s | %s |" % (job.replace("_qd", " qd"), " | ".join(
+            fmt(med(stat(s, "file", job, k))) for k in ("lat_us_p50", "lat_us_p99")
+            for s in (cl, "linux", "linux-polled")) + " | " + " | ".join(
+            fmt(med(stat("caprock", "file", job, k))) for k in ("lat_us_p50", "lat_us_p99"))))
+    p("")
+    p("Guest CPU cost.  busy = CPU-seconds per second the guest spent: Caprock's idle-loop accounting")
+    p("(cpu_busy_pct x cpus / 100, or cpu_busy_cores when printed), Linux's fio usr+sys of its one job")
+    p("(fio's own process only: interrupt work done while fio sleeps is not in it).  IOPS per busy")
+    p("CPU-second = IOPS / busy, per run, median.  As a cross-check measured the same way for both")
+    p("guests: the host CPU time of QEMU's vCPU thread(s) in the window (under TCG it also holds the")
+    p("emulation of the guest's MMIO writes), and IOPS per vCPU-thread-second.")
+    p("")
+    p("| job | Linux best | busy cores client / Linux best | IOPS per busy CPU-s client / Linux best | client / Linux | vCPU thread % client / Linux best | IOPS per vCPU-thread-s client / Linux best | provider: busy cores, IOPS per busy CPU-s |")
+    p("|---|---|---|---|---|---|---|---|")
+    for job, bs in best.items():
+        if not bs:
+            continue
+        a, b = stat(cl, "file", job, "iops_per_busy_cpu_s"), stat(bs, "file", job, "iops_per_busy_cpu_s")
+        p("| %s | %s | %s / %s | %s / %s | %s | %s / %s | %s / %s | %s, %s |" % (
+            job.replace("_qd", " qd"), bs, fmt(med(stat(cl, "file", job, "busy_cores")), 2),
+            fmt(med(stat(bs, "file", job, "busy_cores")), 2), fmt(med(a)), fmt(med(b)),
+            fmt(med(a) / med(b), 2) if a and b else "n/a",
+            fmt(med(stat(cl, "file", job, "thr_vcpu_pct"))), fmt(med(stat(bs, "file", job, "thr_vcpu_pct"))),
+            fmt(med(stat(cl, "file", job, "iops_per_vcpu_thread_s"))),
+            fmt(med(stat(bs, "file", job, "iops_per_vcpu_thread_s"))),
+            fmt(med(stat("caprock", "file", job, "busy_cores")), 2),
+            fmt(med(stat("caprock", "file", job, "iops_per_busy_cpu_s")))))
+    p("")
+    p("Device events per I/O, counted by QEMU itself for either guest (-trace): MSI-X interrupts on the")
+    p("I/O-queue vectors, and SQ + CQ doorbell writes of the I/O queues, each divided by QEMU's count of")
+    p("read + write commands; events = their sum.  (Linux's /proc/interrupts is printed by the anchor only")
+    p("before fio runs, so it cannot give a per-job count; QEMU's count is the same measure for both sides.)")
+    p("")
+    p("| job | Linux best | events/IO client / Linux best | irq/IO client / Linux best | doorbells/IO client / Linux best | events client / Linux | events/IO Linux IRQ / polled / provider |")
+    p("|---|---|---|---|---|---|---|")
+    for job, bs in best.items():
+        if not bs:
+            continue
+        e1, e2 = stat(cl, "file", job, "events_per_io"), stat(bs, "file", job, "events_per_io")
+        p("| %s | %s | %s / %s | %s / %s | %s / %s | %s | %s / %s / %s |" % (
+            job.replace("_qd", " qd"), bs, fmt(med(e1), 2), fmt(med(e2), 2),
+            fmt(med(stat(cl, "file", job, "irq_per_io")), 2), fmt(med(stat(bs, "file", job, "irq_per_io")), 2),
+            fmt(med(stat(cl, "file", job, "db_per_io")), 2), fmt(med(stat(bs, "file", job, "db_per_io")), 2),
+            fmt(med(e1) / med(e2), 2) if e1 and e2 and med(e2) else "n/a",
+            fmt(med(stat("linux", "file", job, "events_per_io")), 2),
+            fmt(med(stat("linux-polled", "file", job, "events_per_io")), 2),
+            fmt(med(stat("caprock", "file", job, "events_per_io")), 2)))
+    p("")
+    p("Issue 19's goals, from the medians above (met / not met / n/a when a side has no valid run):")
+    p("")
+
+    def verdict(x, ok):
+        return "n/a" if x is None else ("met" if ok(x) else "not met")
+    for job, bs in best.items():
+        c, lb = stat(cl, "file", job, "iops"), stat(bs, "file", job, "iops") if bs else []
+        r = med(c) / med(lb) if c and lb else None
+        qd1 = job.endswith("_qd1")
+        c50, l50 = stat(cl, "file", job, "lat_us_p50"), stat("linux-polled", "file", job, "lat_us_p50")
+        a = stat(cl, "file", job, "iops_per_busy_cpu_s")
+        b = stat(bs, "file", job, "iops_per_busy_cpu_s") if bs else []
+        e1 = stat(cl, "file", job, "events_per_io")
+        e2 = stat(bs, "file", job, "events_per_io") if bs else []
+        parts = ["client/Linux best %s >= 1.2: %s" % (fmt(r, 2), verdict(r, lambda x: x >= 1.2))]
+        if qd1:
+            parts.append("p50 client %s <= Linux polled %s: %s" % (
+                fmt(med(c50)), fmt(med(l50)), verdict(med(c50) if c50 and l50 else None, lambda x: x <= med(l50))))
+        cpu = med(a) / med(b) if a and b else None
+        parts.append("IOPS per busy CPU-s client/Linux %s >= 1: %s" % (fmt(cpu, 2), verdict(cpu, lambda x: x >= 1)))
+        ev = med(e1) / med(e2) if e1 and e2 and med(e2) else None
+        parts.append("events/IO client/Linux %s <= 0.67: %s" % (fmt(ev, 2), verdict(ev, lambda x: x <= 2 / 3 + 1e-9)))
+        p("- %s: %s" % (job.replace("_qd", " qd"), "; ".join(parts)))
+    return True
 
 
 def summarize(a):
@@ -590,9 +737,10 @@ def summarize(a):
         groups[(r["side"], r["backend"], r["job"])].append(r)
 
     def stat(side, backend, job, key):
-        vals = [float(r[key]) for r in groups[(side, backend, job)]
-                if r["valid"] == "yes" and r.get(key) not in (None, "n/a", "NA")]
-        return vals
+        if side is None:
+            return []
+        vals = [derived(r, key) for r in groups[(side, backend, job)] if r["valid"] == "yes"]
+        return [v for v in vals if v is not None]
 
     def nvalid(side, backend, job):
         g = groups[(side, backend, job)]
@@ -602,7 +750,21 @@ def summarize(a):
     p = out.append
     p("")
     p("## Summary (valid runs only; medians over rounds; invalid runs listed above and excluded)")
+    invalid = [r for r in runs if r["valid"] != "yes"]
     p("")
+    p("Runs: %d, valid %d, invalid %d (stalled or otherwise invalid runs are excluded from every figure%s)" % (
+        len(runs), len(runs) - len(invalid), len(invalid), "; listed at the end" if invalid else ""))
+    headline = users_table(p, jobs, stat, nvalid, groups)
+    if not any(groups[("caprock", "file", j)] or groups[("linux", "file", j)] for j in jobs):
+        pass
+    elif headline:
+        p("")
+        p("## Second row: Caprock's provider path (the SPDK-like loop) against Linux interrupt-driven")
+        p("")
+    else:
+        p("")
+        p("## Caprock's provider path against Linux interrupt-driven (no client-path run: not the users' table)")
+        p("")
     p("IOPS as min / median / max.  events/IO = QEMU's own count of I/O-queue SQ doorbell writes + CQ doorbell")
     p("writes + MSI-X interrupts on the I/O-queue vector(s), divided by QEMU's count of read+write commands")
     p("(pci_nvme_read + pci_nvme_write), from the controller enable of the guest OS on.  Latency = total")
@@ -645,7 +807,6 @@ def summarize(a):
                 "/".join(fmt(x) for x in (min(ln), med(ln), max(ln))) if ln else "n/a",
                 fmt(med(lf) / med(ln), 2) if lf and ln else "n/a",
                 nvalid("caprock", "null", job), nvalid("linux", "null", job)))
-    users_table(p, jobs, stat, nvalid)
     p("")
     p("## QEMU threads during the measured window (median over valid runs, % of one host core)")
     p("")
@@ -675,7 +836,6 @@ def summarize(a):
           "thread %.0f%% busy, median IOPS %s.  A main loop near 100%% means the device model is the limit; "
           "a vCPU thread near 100%% with a main loop well below means the guest (emulated CPU) is." % (
               m, v, fmt(med(stat(*key, "iops")))))
-    invalid = [r for r in runs if r["valid"] != "yes"]
     p("")
     p("Runs: %d, valid %d, invalid %d (excluded from every figure above)%s" % (
         len(runs), len(runs) - len(invalid), len(invalid),
@@ -697,7 +857,9 @@ def summarize(a):
         return 0
     stem = os.path.join(a.plot_work or os.path.dirname(a.png), os.path.basename(a.png)[:-4])
     dat = stem + ".dat"
-    series = [(sd, b, t) for sd, b, t in (("linux", "file", "Linux (fio)"), ("caprock", "file", "Caprock"),
+    series = [(sd, b, t) for sd, b, t in (("caprock-client", "file", "Caprock client path"),
+                                          ("linux", "file", "Linux IRQ (fio)"), ("linux-polled", "file", "Linux polled (fio --hipri)"),
+                                          ("caprock", "file", "Caprock provider path"),
                                           ("caprock", "null", "Caprock, null-co"), ("linux", "null", "Linux, null-co"))
               if any(stat(sd, b, j, "iops") for j in jobs)]
     if not series:
@@ -714,6 +876,7 @@ def summarize(a):
                         fmt(med(p50)) if p50 else "NaN", fmt(med(p99)) if p99 else "NaN"]
             f.write('"%s" %s\n' % (row[0], " ".join(row[1:])))
     palette = {("linux", "file"): "#4477aa", ("caprock", "file"): "#ee6677",
+               ("caprock-client", "file"): "#aa3377", ("linux-polled", "file"): "#66ccee",
                ("caprock", "null"): "#228833", ("linux", "null"): "#ccbb44"}
     colors = [palette[(sd, b)] for sd, b, _ in series]
     iops_plot = ", ".join("'%s' using %d:%d:%d%s title '%s' lc rgb '%s'" % (

@@ -2,8 +2,17 @@
 # bench/compare.sh - Caprock and Linux's own NVMe driver (fio), side by side,
 # measured so that the ratio means what it says (DESIGN.md §4).
 #
-#   bench/compare.sh                                   # 3 rounds, 4 jobs, 5 s each (~25 min under TCG)
+#   bench/compare.sh                                   # 3 rounds, 4 jobs, 4 sides, 5 s each: 48 boots (~15 min under TCG, quiet host)
 #   ROUNDS=1 RUNTIME=2 JOBS=randread4k_qd32 bench/compare.sh        # a quick look while developing
+#   USERS=0 bench/compare.sh                           # only the provider path against Linux IRQ (the old table)
+#
+# The headline (issue 19 §4, DESIGN.md §4) is what users get: Caprock's client
+# path (bench.path=client) against Linux at its best for each job, the better of
+# interrupt-driven fio with matched batching (`linux`) and polled io_uring
+# (`linux-polled`: nvme.poll_queues=1, fio --hipri, unbatched); the provider
+# path (`caprock`) is the second row.  Per job: IOPS median (min-max), latency
+# p50/p99, guest CPU cost (Caprock's cpu_busy_pct, fio's usr+sys) and IOPS per
+# busy CPU-second, device events per I/O (QEMU's own count), and the issue's goals.
 #   CEILING=1 bench/compare.sh                         # also Caprock on QEMU's null-co backend
 #   SIDES=caprock-null JOBS=randread4k_qd32 bench/compare.sh         # only the ceiling
 #
@@ -30,10 +39,12 @@
 # Env (defaults in brackets):
 #   ROUNDS [3]  JOBS [randread4k_qd1,randread4k_qd32,seqread128k_qd8,randwrite4k_qd32]
 #   RUNTIME     seconds measured per job, after a 1 s ramp on both sides [5]
-#   SIDES       comma list of caprock, linux, caprock-null, linux-null, caprock-client (a client process
-#               through its BlockDevice session: what users get), linux-polled (nvme.poll_queues=1 and
-#               fio --hipri, unbatched: Linux at its best at low depth) [caprock,linux]
-#   USERS       1: add caprock-client and linux-polled to SIDES (the users' table: client path vs Linux's best)
+#   SIDES       comma list of caprock (provider path), linux, caprock-null, linux-null, caprock-client (a
+#               client process through its BlockDevice session: what users get), linux-polled
+#               (nvme.poll_queues=1 and fio --hipri, unbatched: Linux at its best at low depth)
+#               [caprock-client,linux,linux-polled,caprock; with USERS=0: caprock,linux]
+#   USERS       1: the users' table (client path vs Linux's best) with the provider path as second row;
+#               0: provider path vs Linux IRQ only (ignored when SIDES is given) [1]
 #   CEILING     1: add caprock-null to SIDES; 2: add caprock-null and linux-null [0]
 #   NULL_DRIVE  the -drive of the null-co runs
 #               [driver=null-co,size=1G,read-zeroes=on,if=none,id=nvm,cache=none,aio=native]
@@ -65,8 +76,12 @@ ROUNDS=${ROUNDS:-3}
 JOBS=${JOBS:-randread4k_qd1,randread4k_qd32,seqread128k_qd8,randwrite4k_qd32}
 RUNTIME=${RUNTIME:-5}
 RAMP=1   # Caprock's bench ramps for 1 s (ramp_s=1); the anchor is given the same
-SIDES=${SIDES:-caprock,linux}
-[ "${USERS:-0}" = 1 ] && SIDES="$SIDES,caprock-client,linux-polled"
+USERS=${USERS:-1}
+case "$USERS" in
+	1) SIDES=${SIDES:-caprock-client,linux,linux-polled,caprock} ;;
+	0) SIDES=${SIDES:-caprock,linux} ;;
+	*) echo "compare.sh: error: USERS must be 0 or 1" >&2; exit 1 ;;
+esac
 case "${CEILING:-0}" in
 	0) ;;
 	1) SIDES="$SIDES,caprock-null" ;;
@@ -205,7 +220,7 @@ if [[ ,$SIDES, == *,caprock* ]]; then
 	KSHA=$(sha256sum "$KERNEL" | cut -d' ' -f1)
 	KDESC="not-from-this-tree"
 	if [ "$(cd "$(dirname "$KERNEL")/.." && pwd)" = "$TREE" ]; then
-		KDESC="$(git -C "$TREE" rev-parse --short HEAD)$(git -C "$TREE" diff --quiet HEAD -- . ':!bench' 2>/dev/null || echo -dirty) ($(git -C "$TREE" log -1 --format=%s | cut -c1-70))"
+		KDESC="$(git -C "$TREE" describe --always --tags 2>/dev/null || git -C "$TREE" rev-parse --short HEAD)$(git -C "$TREE" diff --quiet HEAD -- . ':!bench' 2>/dev/null || echo -dirty) ($(git -C "$TREE" log -1 --format=%s | cut -c1-70))"
 	fi
 fi
 START=$(date -u +%FT%TZ)
@@ -219,6 +234,13 @@ caprock_cmd file randread4k_qd32
 	echo "accel: $ACCEL.  Under TCG every guest instruction is emulated: these figures mostly compare guest CPU"
 	echo "       cost per I/O (driver, kernel, copies), not what a device or hardware virtualisation would give."
 	echo "       (/dev/kvm on this host is kvm_pvm, on which Debian's Linux does not boot.)"
+	echo "tree: $(git -C "$TREE" describe --always --dirty --tags 2>/dev/null || echo unknown) (bench scripts included; branch $(git -C "$TREE" rev-parse --abbrev-ref HEAD 2>/dev/null || echo ?))"
+	if [[ ,$SIDES, == *,caprock-client,* ]]; then
+		echo "headline: what users get - Caprock's client path (bench.path=client) against Linux at its best per job"
+		echo "          (the better median of linux = IRQ with matched batching, linux-polled = nvme.poll_queues=1 + fio --hipri, unbatched);"
+		echo "          the provider path (side caprock) is the second row"
+	fi
+	[ "$ROUNDS" -lt 3 ] && echo "WARNING: rounds=$ROUNDS < 3: a smoke run, not a result (DESIGN.md §4 asks for >= 3 interleaved rounds)"
 	echo "method: one job per boot per side, interleaved (order: $ORDER), rounds=$ROUNDS, jobs=$JOBS,"
 	echo "        runtime=${RUNTIME}s after a ${RAMP}s ramp on both sides, sides=$SIDES"
 	if [ "$BATCH" = 1 ]; then
@@ -330,7 +352,7 @@ done
 
 # ------------------------------------------------------------ summary + plot
 echo "finished: $(date -u +%FT%TZ) (UTC); host load at end \"$(cut -d' ' -f1-3 /proc/loadavg)\"" | tee -a "$OUT"
-TITLE="Caprock vs Linux (fio), QEMU NVMe, TCG (guest CPU cost mostly), $DATE, $ROUNDS round(s), ${RUNTIME}s jobs"
+TITLE="Caprock vs Linux (fio), QEMU NVMe, TCG (guest CPU cost mostly), $DATE, $(git -C "$TREE" describe --always --dirty --tags 2>/dev/null), $ROUNDS round(s), ${RUNTIME}s jobs"
 [ "$BATCH" = 1 ] && TITLE="$TITLE, fio batching matched"
 [ -n "$LABEL" ] && TITLE="$TITLE\\n$LABEL"
 nz=()

@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""tests/bench/test_bench.py - host tests of the benchmark scripts' parsing and summaries
+(bench/compare.py, bench/volumes.py, bench/linux-multi-init's archive), on canned inputs:
+no QEMU is started.  `make test-bench` or `python3 tests/bench/test_bench.py`.
+
+canned/ holds real output of short smoke runs (2026-12-07) and, in compare-runs.txt,
+records derived from one (see its header); none of it is a result."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TREE = os.path.dirname(os.path.dirname(HERE))
+CANNED = os.path.join(HERE, "canned")
+sys.path.insert(0, os.path.join(TREE, "bench"))
+import compare  # noqa: E402
+import volumes  # noqa: E402
+
+PY = sys.executable
+
+
+def canned(name):
+    return os.path.join(CANNED, name)
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def strip_ts(path):
+    return [re.sub(r"^\[\s*[\d.]+\] ", "", l) for l in read(path).splitlines()]
+
+
+class CompareSummary(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def summarize(self):
+        out = os.path.join(self.tmp, "s.txt")
+        r = subprocess.run([PY, os.path.join(TREE, "bench", "compare.py"), "summarize", canned("compare-runs.txt"),
+                            "--out", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return read(out)
+
+    def test_headline_first_and_linux_best(self):
+        s = self.summarize()
+        self.assertLess(s.index("## What users get"), s.index("## Second row: Caprock's provider path"))
+        row = next(l for l in s.splitlines() if l.startswith("| randread4k qd1 | 7158 (6442-7873)"))
+        # linux-polled's valid runs are 8436 and 9279 (the third is stalled): median 8858 beats IRQ's 3307
+        self.assertIn("| 3307 (2976-3637) | 8858 (8436-9279) | Linux polled | **0.81** |", row)
+        self.assertIn("| 3/3; 3/3; 2/3; 3/3 |", row)
+
+    def test_cpu_events_goals_and_invalid(self):
+        s = self.summarize()
+        cpu = next(l for l in s.splitlines() if l.startswith("| randread4k qd1 | linux-polled | 0.71 / 0.96"))
+        self.assertIn("| 57 / 100 |", cpu)
+        ev = next(l for l in s.splitlines() if l.startswith("| randread4k qd1 | linux-polled | 2.00 / 2.00"))
+        self.assertIn("| 1.00 / 0.00 | 1.00 / 2.00 | 1.00 | 3.00 / 2.00 / 2.00 |", ev)
+        self.assertIn("- randread4k qd1: client/Linux best 0.81 >= 1.2: not met; p50 client 127 <= Linux polled 96: "
+                      "not met", s)
+        self.assertIn("invalid: round=3 side=linux-polled backend=file job=randread4k_qd1 reasons=p999>100ms", s)
+
+    def test_provider_only_input_has_no_users_table(self):
+        src = os.path.join(TREE, "bench", "results", "2026-12-07-compare-final.txt")
+        out = os.path.join(self.tmp, "p.txt")
+        subprocess.run([PY, os.path.join(TREE, "bench", "compare.py"), "summarize", src, "--out", out],
+                       check=True, stdout=subprocess.DEVNULL)
+        s = read(out)
+        self.assertNotIn("## What users get", s)
+        self.assertIn("| randread4k qd32 | 32225/32927/36474 | 48165/50872/52501 | 1.54 |", s)
+
+
+class CompareRun(unittest.TestCase):
+    """compare.py run on a canned boot: the 'QEMU' is cat, the anchor a shell that writes its log."""
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def run_rec(self, side, cmd, extra=()):
+        r = subprocess.run([PY, os.path.join(TREE, "bench", "compare.py"), "run", "--side", side, "--backend", "file",
+                            "--job", "randread4k_qd1", "--round", "1", "--runtime", "2", "--timeout", "60",
+                            "--workdir", self.tmp] + list(extra) + ["--"] + cmd,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        line = next(l for l in r.stdout.splitlines() if l.startswith("run: "))
+        return compare.kv(line)
+
+    def test_caprock_client_one_cpu(self):
+        rec = self.run_rec("caprock-client", ["cat", canned("caprock-client-qd1.out")])
+        self.assertEqual((rec["iops"], rec["cpu_busy_pct"], rec["cpus"], rec["cpu_busy_cores"], rec["valid"]),
+                         ("7158", "71", "1", "0.710", "yes"))
+
+    def test_caprock_cpus_key_is_an_average(self):
+        src = read(canned("caprock-client-qd1.out")).replace("cpu_busy_pct=71 ", "cpu_busy_pct=60 cpus=2 ")
+        p = os.path.join(self.tmp, "smp.out")
+        with open(p, "w") as f:
+            f.write(src)
+        rec = self.run_rec("caprock-client", ["cat", p])
+        self.assertEqual((rec["cpus"], rec["cpu_busy_cores"]), ("2", "1.200"))
+
+    def test_linux_polled(self):
+        logdir = os.path.join(self.tmp, "anchor-log")
+        sh = "mkdir -p %s && cp %s %s/x.log && cat %s" % (logdir, canned("linux-polled-qd1.anchor.log"), logdir,
+                                                         canned("linux-polled-qd1.out"))
+        rec = self.run_rec("linux-polled", ["sh", "-c", sh], ["--tail-glob", logdir + "/*.log", "--fio-extra=--hipri",
+                                                             "--max-limit-ms", "1000"])
+        self.assertEqual((rec["iops"], rec["cpu_busy_pct"], rec["cpu_busy_cores"], rec["fio_extra"], rec["valid"]),
+                         ("8436", "96.0", "0.960", "--hipri", "yes"))
+        # the same run, told it wanted batching: fio's options do not match, the run is invalid
+        rec = self.run_rec("linux", ["sh", "-c", sh], ["--tail-glob", logdir + "/*.log", "--fio-extra=--iodepth_batch_submit=1"])
+        self.assertEqual(rec["valid"], "no")
+        self.assertIn("fio-options-mismatch", rec["reasons"])
+
+
+class Volumes(unittest.TestCase):
+    def test_parse_caprock_four_volumes(self):
+        rec = volumes.parse_caprock(strip_ts(canned("caprock-4vols-smp2.serial.log")), 32)
+        self.assertEqual(rec["reasons"], [])
+        self.assertEqual((rec["iops"], rec["nvols"], rec["cpus_online"], rec["cpus"]), (30018, 4, 2, 1))
+        self.assertEqual(sorted(rec["devices"]), ["nvme0n1", "nvme1n1", "nvme2n1", "nvme3n1"])
+        self.assertAlmostEqual(rec["busy_cores"], 0.73)
+
+    def test_parse_caprock_missing_line_and_errors(self):
+        self.assertIn("no-bench-line", volumes.parse_caprock(["run: complete status=pass"], 32)["reasons"])
+        lines = ["bench: job=randread4k qd=16 iops=5 lat_us_p50=1 lat_us_p99=2 lat_us_p999=3 errors=2 cpu_busy_pct=50 cpus=2",
+                 "run: complete status=fail"]
+        rec = volumes.parse_caprock(lines, 32)
+        self.assertEqual(sorted(rec["reasons"]), ["io-errors", "qd-clamped-to-16", "run-status-fail"])
+        self.assertAlmostEqual(rec["busy_cores"], 1.0)
+
+    def test_parse_linux_multi(self):
+        rec = volumes.parse_linux(strip_ts(canned("linux-multi-polled.serial.log")), 4, "--hipri")
+        self.assertEqual(rec["reasons"], [])
+        self.assertEqual((rec["iops"], rec["cpus_online"], rec["poll_queues"]), (7390, 2, "2"))
+        self.assertEqual(rec["devices"], {"d0": 1587, "d1": 1681, "d2": 2068, "d3": 2054})
+        self.assertAlmostEqual(rec["busy_cores_fio"], 1.9409, places=3)
+        self.assertAlmostEqual(rec["busy_cores_guest"], 1.1412, places=3)
+        self.assertEqual(rec["irq_per_io"], 0.0)   # polled: no nvme interrupt during fio
+        self.assertEqual(rec["lat_us_p999"], 240123.0)
+        bad = volumes.parse_linux(strip_ts(canned("linux-multi-polled.serial.log")), 4, "")
+        self.assertIn("fio-options-mismatch", bad["reasons"])
+        short = [l for l in strip_ts(canned("linux-multi-polled.serial.log")) if ";d3;" not in l]
+        self.assertIn("fio-jobs-3-of-4", volumes.parse_linux(short, 4, "--hipri")["reasons"])
+
+    def test_newc_archive(self):
+        a = volumes.newc_archive([("bench-multi-init", 0o100755, b"#!/bin/sh\necho hi\n")])
+        self.assertEqual(len(a) % 512, 0)
+        self.assertTrue(a.startswith(b"070701"))
+        if shutil.which("cpio"):
+            r = subprocess.run(["cpio", "-t", "-v"], input=a, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertRegex(r.stdout.decode(), r"-rwxr-xr-x .* 18 .* bench-multi-init")
+
+    def test_scenarios_and_summary(self):
+        sc = volumes.scenarios(["smp-four", "linux-four"], 2, ["irq", "polled"])
+        self.assertEqual([s[3] for s in sc], [1.5, 1.2])
+        four2 = sc[0][1][0]
+        self.assertEqual(four2, sc[1][1][0])        # the same configuration: measured once per round
+        irq, pol = sc[1][2]
+        th = {"vcpu": {"CPU 0/TCG": 90.0, "CPU 1/TCG": 80.0}, "main": 50.0, "other": 1.0, "host_other_cores": 0.1,
+              "steal": 0.0, "window_s": 4}
+        rec = lambda iops, bad=(): {"iops": iops, "reasons": list(bad), "devices": {}, "busy_cores": 1.5,
+                                    "lat_us_p50": 100.0, "lat_us_p99": 200.0, "threads": th, "cpus_online": 2}
+        got = {four2: [rec(60000), rec(62000), rec(61000)], sc[0][2][0]: [rec(40000), rec(41000), rec(39000)],
+               irq: [rec(30000), rec(31000), rec(99999, ["p999>100ms"])], pol: [rec(50000), rec(52000), rec(51000)]}
+        s = "\n".join(volumes.summarize(got, sc))
+        self.assertIn("ratio of medians A/B 1.525  (issue 18 goal >= 1.5: met)", s)
+        self.assertIn("linux fio qd32 vols=4 smp=2 null-co polled   iops median=51000 min=50000 max=52000 runs=3  <- best", s)
+        self.assertIn("linux fio qd32 vols=4 smp=2 null-co irq      iops median=30500 min=30000 max=31000 runs=2", s)
+        self.assertIn("ratio of medians A/B 1.196  (issue 18 goal >= 1.2: not met)", s)
+        self.assertIn("| CPU 0 90, CPU 1 80 | 50 | 1 |", s)
+
+    def test_proc_stat_busy(self):
+        b = volumes.proc_stat_busy("cpu  100 0 100 800 0 0 0 0 0 0 uptime=1.0", "cpu  200 0 200 900 0 0 0 0 0 0 uptime=2.0")
+        self.assertAlmostEqual(b, 2.0)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=1)
