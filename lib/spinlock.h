@@ -6,7 +6,7 @@
  * promise that).  Written on the compiler's __atomic builtins only, so the
  * same code builds freestanding for the kernel and hosted for the
  * concurrency tests, where ThreadSanitizer checks it
- * (tests/host/test_concurrency.c).
+ * (tests/host/test_spinlock_threads.c).
  *
  * sl_owner records who holds the lock (an opaque id + 1; 0 = nobody), for
  * assertions and for "do I already hold it" questions; it is written only
@@ -32,6 +32,43 @@ struct spinlock {
 static inline void spin_relax(void) { __asm__ volatile("pause" : : : "memory"); }
 #else
 static inline void spin_relax(void) { __asm__ volatile("" : : : "memory"); }
+/*
+ * A test-and-test-and-set lock: whoever is running when the lock comes
+ * free takes it.  For the kernel as a guest: a ticket lock hands the lock
+ * to the next CPU in line even when the hypervisor has descheduled that
+ * vCPU, and every CPU behind it waits for the host to run it again
+ * (lock-waiter preemption; Linux falls back to test-and-set in guests
+ * without paravirtual spinlocks for the same reason, virt_spin_lock).
+ * Not fair: a CPU can lose the race repeatedly, which bounded kernel
+ * entries (I7) keep short.
+ */
+struct guest_lock {
+	uint32_t gl_locked;
+	uint32_t gl_owner;	/* holder's id + 1, 0 when free */
+};
+
+#define GUEST_LOCK_INIT { 0, 0 }
+
+static inline bool guest_trylock(struct guest_lock *l, uint32_t id)
+{
+	if (__atomic_load_n(&l->gl_locked, __ATOMIC_RELAXED) ||
+	    __atomic_exchange_n(&l->gl_locked, 1, __ATOMIC_ACQUIRE))
+		return false;
+	__atomic_store_n(&l->gl_owner, id + 1, __ATOMIC_RELAXED);
+	return true;
+}
+
+static inline void guest_unlock(struct guest_lock *l)
+{
+	__atomic_store_n(&l->gl_owner, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->gl_locked, 0, __ATOMIC_RELEASE);
+}
+
+static inline bool guest_held_by(const struct guest_lock *l, uint32_t id)
+{
+	return __atomic_load_n(&l->gl_owner, __ATOMIC_RELAXED) == id + 1;
+}
+
 #endif
 
 /* Take l for holder `id` (any number but UINT32_MAX); spins until it is ours. */
@@ -74,6 +111,43 @@ static inline bool spin_held_by(const struct spinlock *l, uint32_t id)
 static inline bool spin_has_waiters(const struct spinlock *l)
 {
 	return __atomic_load_n(&l->sl_next, __ATOMIC_RELAXED) - __atomic_load_n(&l->sl_serving, __ATOMIC_RELAXED) > 1;
+}
+
+/*
+ * A test-and-test-and-set lock: whoever is running when the lock comes
+ * free takes it.  For the kernel as a guest: a ticket lock hands the lock
+ * to the next CPU in line even when the hypervisor has descheduled that
+ * vCPU, and every CPU behind it waits for the host to run it again
+ * (lock-waiter preemption; Linux falls back to test-and-set in guests
+ * without paravirtual spinlocks for the same reason, virt_spin_lock).
+ * Not fair: a CPU can lose the race repeatedly, which bounded kernel
+ * entries (I7) keep short.
+ */
+struct guest_lock {
+	uint32_t gl_locked;
+	uint32_t gl_owner;	/* holder's id + 1, 0 when free */
+};
+
+#define GUEST_LOCK_INIT { 0, 0 }
+
+static inline bool guest_trylock(struct guest_lock *l, uint32_t id)
+{
+	if (__atomic_load_n(&l->gl_locked, __ATOMIC_RELAXED) ||
+	    __atomic_exchange_n(&l->gl_locked, 1, __ATOMIC_ACQUIRE))
+		return false;
+	__atomic_store_n(&l->gl_owner, id + 1, __ATOMIC_RELAXED);
+	return true;
+}
+
+static inline void guest_unlock(struct guest_lock *l)
+{
+	__atomic_store_n(&l->gl_owner, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->gl_locked, 0, __ATOMIC_RELEASE);
+}
+
+static inline bool guest_held_by(const struct guest_lock *l, uint32_t id)
+{
+	return __atomic_load_n(&l->gl_owner, __ATOMIC_RELAXED) == id + 1;
 }
 
 #endif

@@ -11,7 +11,8 @@
 #include "kernel/core/log.h"
 #include "lib/spinlock.h"
 
-static struct spinlock bkl = SPINLOCK_INIT;
+/* Test-and-set, not tickets: the kernel is a guest whose vCPUs the host may deschedule (spinlock.h). */
+static struct guest_lock bkl = GUEST_LOCK_INIT;
 static struct bkl_stats stats;	/* under the BKL */
 
 static uint32_t me(void)
@@ -23,20 +24,18 @@ void bkl_acquire(void)
 {
 	uint32_t cpu = me();
 
-	if (spin_held_by(&bkl, cpu))
+	if (guest_held_by(&bkl, cpu))
 		panic("bkl: taken twice on cpu%u (locking.h L5)", cpu);
-	if (spin_trylock(&bkl, cpu)) {
+	if (guest_trylock(&bkl, cpu)) {
 		stats.bs_acquires++;
 		return;
 	}
-	/* Take a ticket, and answer shootdowns while it is not served (L3). */
-	uint32_t ticket = __atomic_fetch_add(&bkl.sl_next, 1, __ATOMIC_RELAXED);
+	/* Answer shootdowns while it is held elsewhere (L3). */
 	uint64_t t0 = rdtsc();
-	while (__atomic_load_n(&bkl.sl_serving, __ATOMIC_ACQUIRE) != ticket) {
+	do {
 		tlb_answer_pending();
 		spin_relax();
-	}
-	__atomic_store_n(&bkl.sl_owner, cpu + 1, __ATOMIC_RELAXED);
+	} while (!guest_trylock(&bkl, cpu));
 	tlb_answer_pending();	/* a shootdown that finished before we got in: nothing may stay stale */
 	stats.bs_acquires++;
 	stats.bs_contended++;
@@ -49,19 +48,19 @@ void bkl_release(void)
 {
 	uint32_t cpu = me();
 
-	if (!spin_held_by(&bkl, cpu))
+	if (!guest_held_by(&bkl, cpu))
 		panic("bkl: released on cpu%u, which does not hold it (locking.h L5)", cpu);
-	spin_unlock(&bkl);
+	guest_unlock(&bkl);
 }
 
 bool bkl_held(void)
 {
-	return spin_held_by(&bkl, me());
+	return guest_held_by(&bkl, me());
 }
 
 bool bkl_acquire_for_trap(void)
 {
-	if (spin_held_by(&bkl, me()))
+	if (guest_held_by(&bkl, me()))
 		return false;
 	bkl_acquire();
 	return true;

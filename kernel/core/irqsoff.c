@@ -129,6 +129,7 @@ void irqsoff_window(const char *site)
 		return;		/* budget left: no window yet */
 	log_buffer_drain();
 	leave(IRQSOFF_WINDOW, 0, site);
+	cpu_note_irq_open();
 	irq_window();
 	enter(IRQSOFF_WINDOW, 0, site);
 }

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/percpu.h"
 #include "kernel/core/cpu_idle.h"
 #include "kernel/core/locking.h"
 #include "kernel/core/log_buffer.h"
@@ -72,6 +73,7 @@ static inline void irqsoff_idle(bool work_left)
 	irqsoff_leave(IRQSOFF_IDLE, 0);
 	bool window = work_left || log_buffer_pending();
 	bkl_release();		/* other CPUs' kernel entries go on while this one halts (locking.h L1) */
+	cpu_note_irq_open();
 	if (window) {
 		irq_window();
 	} else {
@@ -93,6 +95,7 @@ static inline void irqsoff_idle_until(bool (*wake)(void))
 	irqsoff_leave(IRQSOFF_IDLE, 0);
 	bkl_release();
 	do {
+		cpu_note_irq_open();
 		cpu_idle_begin();
 		irq_enable_and_halt();
 		cpu_idle_end();

@@ -377,11 +377,17 @@ unsigned int sched_place(struct proc *p, enum sched_role role, int avoid)
 		}
 		cpu = usable[best == n ? 0 : best];
 	}
+	sched_place_on(p, cpu, role);
+	return cpu;
+}
+
+void sched_place_on(struct proc *p, unsigned int cpu, enum sched_role role)
+{
 	p->p_cpu = (int)cpu;
 	percpu_blocks[cpu].cpu_placed++;
-	kprintf("sched: place pid=%d name=%s cpu=%u role=%s", p->p_pid, p->p_name, cpu,
-		role == SCHED_ROLE_PROVIDER ? "provider" : "client");
-	return cpu;
+	if (smp_cpus_online() > 1)	/* one CPU: nothing to place, and the run's lines stay as they were */
+		kprintf("sched: place pid=%d name=%s cpu=%u role=%s", p->p_pid, p->p_name, cpu,
+			role == SCHED_ROLE_PROVIDER ? "provider" : "client");
 }
 
 void sched_unplace(struct proc *p)
@@ -479,5 +485,6 @@ void sched_return_to_user(void)
 	proc_check_killed();
 	log_buffer_drain();
 	irqsoff_leave(IRQSOFF_USER, 0);	/* trap_exit's iretq turns interrupts on */
+	cpu_note_irq_open();
 	bkl_release();			/* last: L1 */
 }

@@ -50,6 +50,8 @@ enum sched_role { SCHED_ROLE_PROVIDER, SCHED_ROLE_CLIENT };
  * none) where there is another.  Prints "sched: place ...".  Returns it.
  */
 unsigned int sched_place(struct proc *p, enum sched_role role, int avoid);
+/* The same on a given CPU (a restarted provider goes where its predecessor ran). */
+void sched_place_on(struct proc *p, unsigned int cpu, enum sched_role role);
 /* p ends: its home no longer counts it. */
 void sched_unplace(struct proc *p);
 

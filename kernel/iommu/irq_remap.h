@@ -41,6 +41,9 @@ int irq_remap_msi(const struct pci_dev *d, uint8_t vector, uint32_t *addr, uint3
 int irq_remap_ioapic(uint8_t ioapic_id, uint8_t vector, bool level, bool active_low, uint64_t *rte,
 		     struct irq_remap_handle *h);
 
+/* Send h's interrupts to apic_id from now on (entry rewritten, its cache entry invalidated). */
+int irq_remap_retarget(const struct irq_remap_handle *h, uint32_t apic_id);
+
 void irq_remap_free(struct irq_remap_handle *h);
 
 #endif

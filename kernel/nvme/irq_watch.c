@@ -13,6 +13,7 @@
 
 #include "kernel/core/clock.h"
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/percpu.h"
 #include "kernel/core/log.h"
 #include "kernel/nvme/lane_direct.h"
 #include "kernel/nvme/nvme_ctrl.h"
@@ -68,11 +69,18 @@ void nvme_irq_watch_tick(struct nvme_ctrl *c)
 			w->iw_posted_ns = 0;
 			continue;
 		}
+		/*
+		 * The target CPU may sit with interrupts off, queued for the BKL
+		 * behind others (a loaded host stretches that): an interrupt is
+		 * lost only if that CPU has let interrupts in twice since.
+		 */
+		uint64_t opens = __atomic_load_n(&percpu_blocks[c->nc_irq_cpu].cpu_irq_opens, __ATOMIC_RELAXED);
 		if (!w->iw_posted_ns) {
 			w->iw_posted_ns = now;
+			w->iw_opens_at = opens;
 			continue;
 		}
-		if (now - w->iw_posted_ns < (uint64_t)IRQ_LOST_AFTER_MS * NSEC_PER_MSEC)
+		if (now - w->iw_posted_ns < (uint64_t)IRQ_LOST_AFTER_MS * NSEC_PER_MSEC || opens - w->iw_opens_at < 2)
 			continue;
 		w->iw_polling = true;
 		w->iw_episodes++;

@@ -24,6 +24,7 @@ struct irq_watch {
 	uint64_t iw_irqs;		/* interrupts delivered on this vector */
 	uint64_t iw_seen;		/* iw_irqs at the previous look */
 	uint64_t iw_posted_ns;		/* since when a posted entry waits with no interrupt; 0: none */
+	uint64_t iw_opens_at;		/* the target CPU's cpu_irq_opens then: it must have taken interrupts since */
 	bool iw_polling;		/* declared lost: served from the tick */
 	uint32_t iw_episodes;		/* times declared lost */
 	uint64_t iw_polls;		/* ticks that served it while polling */

@@ -14,6 +14,8 @@
 
 #include "include/abi/cap.h"
 #include "include/abi/errors.h"
+#include "kernel/arch/x86_64/percpu.h"
+#include "kernel/arch/x86_64/smp.h"
 #include "kernel/core/clock.h"
 #include "kernel/core/irqsoff.h"
 #include "kernel/core/kmalloc.h"
@@ -493,4 +495,23 @@ fail_regs:
 	if (err == CR_ENOMEM)
 		kerror("nvme: error bdf=%s out of memory or MMIO space while binding", bdf);
 	return NULL;
+}
+
+void nvme_irq_steer(struct nvme_ctrl *c, unsigned int cpu)
+{
+	uint32_t apic_id = percpu_blocks[cpu].cpu_apic_id;
+
+	if (smp_cpus_online() < 2)
+		return;		/* one CPU: everything is where it was */
+	int err = pci_irq_retarget(c->nc_pci, &c->nc_irqs, apic_id);
+	if (err < 0) {
+		kprintf("nvme: interrupts steered bdf=%s cpu=0 apic_id=%u vectors=%u kind=%s result=kept reason=%s",
+			c->nc_bdf, percpu_blocks[0].cpu_apic_id, c->nc_irqs.pi_count, irq_kind_name(c->nc_irqs.pi_kind),
+			err == CR_ENOSYS ? "intx-pin-shared" : err == CR_ERANGE ? "apic-id-not-addressable" : "remap-error");
+		return;
+	}
+	c->nc_irq_cpu = cpu;
+	kprintf("nvme: interrupts steered bdf=%s cpu=%u apic_id=%u vectors=%u kind=%s remapped=%s result=ok", c->nc_bdf,
+		cpu, apic_id, c->nc_irqs.pi_count, irq_kind_name(c->nc_irqs.pi_kind),
+		c->nc_irqs.pi_count && c->nc_irqs.pi_remap[0].ir_unit >= 0 ? "yes" : "no");
 }

@@ -40,5 +40,7 @@ bool nvme_detach(struct nvme_ctrl *c);
 int nvme_provider_enable(struct nvme_ctrl *c, struct dma_pool *pool, const struct nvme_enable_req *req);
 /* The provider's one register write: CC.EN = 0. */
 void nvme_provider_reset(struct nvme_ctrl *c);
+/* Send c's interrupts to CPU cpu (its provider's); prints "nvme: interrupts steered ...". */
+void nvme_irq_steer(struct nvme_ctrl *c, unsigned int cpu);
 
 #endif

@@ -59,6 +59,7 @@ struct nvme_ctrl {
 	bool nc_lane_verified;		/* its domain passed the DMA steps at this bind */
 	struct dma_domain nc_dma;
 	struct pci_irq_set nc_irqs;
+	unsigned int nc_irq_cpu;		/* the CPU its interrupts go to (nvme_irq_steer; 0 until then) */
 	struct irq_object *nc_irq_obj[BROKER_VECTORS];
 	struct broker_vector {
 		struct nvme_ctrl *bv_ctrl;

@@ -10,6 +10,8 @@
  */
 #include "kernel/nvme/supervise.h"
 
+#include "kernel/core/sched.h"
+
 #include "include/abi/cap.h"
 #include "include/abi/errors.h"
 #include "kernel/cap/console.h"
@@ -42,6 +44,21 @@ static bool grant(struct proc *p, struct kobj *ko, uint32_t rights)
 }
 
 static void provider_exited(struct proc_outcome *o);
+
+/*
+ * Each provider on a CPU of its own where there are CPUs enough
+ * (round-robin), its controller's interrupts steered there; a restarted
+ * generation goes where its predecessor ran, its interrupts already there.
+ */
+static void place(struct nvme_unit *u)
+{
+	if (u->u_cpu >= 0) {
+		sched_place_on(u->u_proc, (unsigned)u->u_cpu, SCHED_ROLE_PROVIDER);
+		return;
+	}
+	u->u_cpu = (int)sched_place(u->u_proc, SCHED_ROLE_PROVIDER, -1);
+	nvme_irq_steer(u->u_ctrl, (unsigned)u->u_cpu);
+}
 
 /* A process for the unit's current generation: its pool, its capabilities, every session's provider end. */
 static bool spawn(struct nvme_unit *u)
@@ -82,6 +99,7 @@ static bool spawn(struct nvme_unit *u)
 	if (!u->u_worker)
 		u->u_out.po_on_exit = provider_exited;
 	c->nc_provider_pid = u->u_proc->p_pid;
+	place(u);
 	u->u_sv.sv_calls_seen = c->nc_provider_calls;
 	u->u_sv.sv_idle_since_ns = 0;
 	return true;
@@ -91,6 +109,7 @@ bool supervise_create(struct nvme_unit *u, const struct nvme_job *job, uint64_t 
 {
 	u->u_job = *job;
 	u->u_job.j_generation = 1;
+	u->u_cpu = -1;
 	u->u_pool_bytes = pool_bytes;
 	u->u_sv = (struct supervision){ .sv_generation = 1 };
 	if (!spawn(u))

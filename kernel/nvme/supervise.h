@@ -103,6 +103,7 @@ struct nvme_unit {
 	bool u_worker;			/* runs a job of its own (in-provider bench): not restarted */
 	uint64_t u_pool_bytes;
 	struct supervision u_sv;
+	int u_cpu;			/* where its providers run (sched_place), with its interrupts; -1: not placed */
 	/* Hot-removal (kernel/nvme/units.c): the provider is stopping, then the controller goes. */
 	bool u_detaching;
 	bool u_detached;		/* done: u_ctrl is NULL, the slot ejected */

@@ -368,6 +368,9 @@ static bool make_client(struct nvme_client *cl, unsigned int tag, const struct b
 	}
 	cl->cl_proc->p_outcome = &cl->cl_out;
 	cl->cl_out.po_on_exit = worker_exited;
+	/* On another CPU than its (first) provider where there is one: the session hop crosses CPUs. */
+	const struct nvme_unit *first = cl->cl_ndevs ? unit_of(cl->cl_devs[0]->bd_ctrl) : NULL;
+	sched_place(cl->cl_proc, SCHED_ROLE_CLIENT, first ? first->u_cpu : -1);
 	return true;
 }
 

@@ -220,6 +220,34 @@ void pci_irq_teardown(struct pci_dev *d, struct pci_irq_set *s)
 	free_vectors(s);
 }
 
+int pci_irq_retarget(struct pci_dev *d, struct pci_irq_set *s, uint32_t apic_id)
+{
+	if (s->pi_kind == IRQ_KIND_INTX)
+		return CR_ENOSYS;	/* the pin stays with the boot CPU: the I/O APIC entry is shared */
+	for (unsigned i = 0; i < s->pi_count; i++) {
+		if (s->pi_remap[i].ir_unit >= 0) {
+			int err = irq_remap_retarget(&s->pi_remap[i], apic_id);
+			if (err < 0)
+				return err;
+			continue;
+		}
+		if (!apic_dest_reachable_8bit(apic_id))
+			return CR_ERANGE;	/* compatibility format names 8-bit ids only */
+		uint32_t addr = MSI_ADDR_BASE | (apic_id << MSI_ADDR_DEST_SHIFT);
+		s->pi_msg_addr[i] = addr;
+		if (s->pi_kind == IRQ_KIND_MSIX) {
+			/* Masked while the address changes: a message is sent whole to the old or the new CPU. */
+			volatile uint8_t *e = s->pi_msix_table + i * PCI_MSIX_ENTRY_SIZE;
+			mmio_write32(e + PCI_MSIX_ENTRY_CTRL, PCI_MSIX_ENTRY_MASKED);
+			mmio_write32(e + PCI_MSIX_ENTRY_ADDR_LO, addr);
+			mmio_write32(e + PCI_MSIX_ENTRY_CTRL, 0);
+		} else {
+			pci_cfg_write(d, (uint16_t)(d->pd_cap_msi + PCI_MSI_ADDR_LO), 4, addr);
+		}
+	}
+	return 0;
+}
+
 void pci_irq_restore(struct pci_dev *d, const struct pci_irq_set *s)
 {
 	if (s->pi_kind == IRQ_KIND_MSIX) {

@@ -37,6 +37,12 @@ struct pci_irq_set {
 int pci_irq_setup(struct pci_dev *d, unsigned int want, unsigned int allow, irq_handler_fn handler,
 		  void *const *ctx, struct pci_irq_set *out);
 void pci_irq_teardown(struct pci_dev *d, struct pci_irq_set *s);
+/*
+ * Route every vector of s to the CPU with apic_id (MSI, MSI-X; through the
+ * remapping entries where there are).  0, CR_ENOSYS for INTx, CR_ERANGE
+ * for an id a compatibility-format message cannot name.
+ */
+int pci_irq_retarget(struct pci_dev *d, struct pci_irq_set *s, uint32_t apic_id);
 /* After a function reset (FLR) cleared them: program the same messages again. */
 void pci_irq_restore(struct pci_dev *d, const struct pci_irq_set *s);
 const char *irq_kind_name(enum irq_kind k);

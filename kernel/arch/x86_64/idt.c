@@ -124,7 +124,9 @@ static bool cpu_local_event(struct trap_frame *tf, uint64_t v)
 		irqsoff_enter(IRQSOFF_TRAP, v);
 		bkl_acquire();
 		sched_return_to_user();
+		return true;
 	}
+	cpu_note_irq_open();	/* back to user mode or the halt: interrupts are let in again */
 	return true;
 }
 

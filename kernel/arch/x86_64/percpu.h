@@ -50,6 +50,9 @@ struct percpu {
 	bool cpu_sched_online;		/* runs the scheduler: processes may be placed here */
 	uint32_t cpu_placed;		/* processes placed here (sched_place) */
 
+	/* Times this CPU let interrupts in (return to user, idle): a pending one was taken then. */
+	uint64_t cpu_irq_opens;
+
 	/* Shootdowns this CPU has done (tlb.c): written by it, read by the requester. */
 	uint64_t cpu_tlb_gen;
 
@@ -73,6 +76,14 @@ static inline struct percpu *this_cpu(void)
 
 	__asm__("movq %%gs:%c1, %0" : "=r"(p) : "i"(offsetof(struct percpu, cpu_self)));
 	return p;
+}
+
+/* This CPU is about to let interrupts in (read by kernel/nvme/irq_watch.c from another CPU). */
+static inline void cpu_note_irq_open(void)
+{
+	struct percpu *c = this_cpu();
+
+	__atomic_store_n(&c->cpu_irq_opens, c->cpu_irq_opens + 1, __ATOMIC_RELAXED);
 }
 
 /* The boot processor: segments, TSS and GS for block 0. */

@@ -267,6 +267,25 @@ int irq_remap_ioapic(uint8_t ioapic_id, uint8_t vector, bool level, bool active_
 	return 0;
 }
 
+int irq_remap_retarget(const struct irq_remap_handle *h, uint32_t apic_id)
+{
+	if (h->ir_unit < 0 || (unsigned)h->ir_unit >= vtd_nunits)
+		return CR_ENOENT;
+	struct vtd_unit *u = &vtd_units[h->ir_unit];
+	uint16_t i = h->ir_index;
+	struct vtd_irte_fields f;
+	struct vtd_irte e;
+	if (!u->u_irt || i >= VTD_IRT_ENTRIES || !vtd_irte_decode(&u->u_irt[i], u->u_eime, &f))
+		return CR_ENOENT;
+	f.dest = apic_id;
+	if (!vtd_irte_encode(&f, &e))
+		return CR_ERANGE;	/* an id the table's mode cannot name */
+	/* The destination sits in the low half: one 8-byte store, so the unit never sees half an entry. */
+	__atomic_store_n(&u->u_irt[i].lo, e.lo, __ATOMIC_RELEASE);
+	vtd_flush_cpu(u, &u->u_irt[i], sizeof(e));
+	return iec_invalidate(u, false, i);
+}
+
 void irq_remap_free(struct irq_remap_handle *h)
 {
 	if (h->ir_unit >= 0 && (unsigned)h->ir_unit < vtd_nunits)
