@@ -139,6 +139,11 @@ int block_ring_server_arm(struct block_ring_server *s)
 	return arm(&s->s_ring->br_submit_event, s->s_req_head, &s->s_ring->br_submit_tail);
 }
 
+void block_ring_server_arm_tail(struct block_ring_server *s)
+{
+	publish(&s->s_ring->br_submit_event, peek(&s->s_ring->br_submit_tail));
+}
+
 int block_ring_server_must_notify(struct block_ring_server *s)
 {
 	return must_notify(&s->s_ring->br_ack_event, s->s_ack_tail, &s->s_ack_told);

@@ -61,6 +61,11 @@ void block_ring_post_ack(struct block_ring_server *s, const struct block_ack *a)
  * one is already waiting (then do not sleep).
  */
 int block_ring_server_arm(struct block_ring_server *s);
+/*
+ * Requests wait that cannot be taken yet: ask to be notified of the next
+ * one posted after them (the next completion brings us back to these).
+ */
+void block_ring_server_arm_tail(struct block_ring_server *s);
 /* After posting acks: must the client be notified (SYS_BLOCK_NOTIFY)?  Covers every ack since the last call. */
 int block_ring_server_must_notify(struct block_ring_server *s);
 

@@ -12,6 +12,7 @@
 #include "include/abi/device.h"
 #include "include/abi/errors.h"
 #include "include/abi/nvme_broker.h"
+#include "include/abi/nvme_provider.h"
 #include "kernel/cap/interrupt.h"
 #include "kernel/cap/invocations.h"
 #include "kernel/cap/notification.h"
@@ -21,6 +22,7 @@
 #include "kernel/core/syscall.h"
 #include "kernel/nvme/lane_direct.h"
 #include "kernel/nvme/manager.h"
+#include "kernel/nvme/poll.h"
 #include "lib/nvme_reg_access.h"
 
 static int decode_ctrl(uint64_t slot, uint32_t rights, struct nvme_ctrl **out)
@@ -190,9 +192,18 @@ int64_t sys_nvme_ring_wait(const struct syscall_args *a)
 		rw.rw_taken = (uint32_t)taken;
 	}
 	rw.rw_woke = 0;
-	if (w && w->c_type == CAP_TYPE_INTERRUPT)
+	if (!w)
+		return copy_to_user(a->a[1], &rw, sizeof(rw));
+	/* nvme.poll=: look at the device CQ before sleeping (kernel/nvme/poll.c). */
+	struct nvme_poll_wait pw;
+	bool irq = w->c_type == CAP_TYPE_INTERRUPT;
+	bool pending = irq ? ((struct irq_object *)w->c_object)->io_pending != 0 :
+			     ((struct notification *)w->c_object)->n_bits != 0;
+	nvme_poll_before_wait(c, rw.rw_qid, rw.rw_timeout_ns, pending, &pw);
+	if (irq)
 		rw.rw_woke = irq_object_wait(w->c_object, rw.rw_timeout_ns);
-	else if (w)
+	else
 		rw.rw_woke = notification_wait(w->c_object, rw.rw_timeout_ns);
+	nvme_poll_after_wait(c, &pw, irq ? rw.rw_woke != 0 : (rw.rw_woke & NVME_INBOX_IRQ) != 0);
 	return copy_to_user(a->a[1], &rw, sizeof(rw));
 }
