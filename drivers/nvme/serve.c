@@ -220,21 +220,30 @@ static unsigned reap(struct nvme_dev *d)
 	return n;
 }
 
-/* Wake the clients that armed their event index, once per batch of acks. */
-static void notify_clients(void)
+/*
+ * Wake the clients that armed their event index, once per batch of acks.
+ * The last one to wake is left to the caller's next kick (one crossing for
+ * the wake-up, the doorbells and the wait); returns its slot, or -1.
+ */
+static int notify_clients(void)
 {
+	int deferred = -1;
+
 	for (unsigned i = 0; i < nsessions; i++) {
 		struct session *s = &sessions[i];
 		if (!s->notify)
 			continue;
 		s->notify = false;
-		if (block_ring_server_must_notify(&s->ring)) {
-			s->notified++;
-			sys_block_notify(s->cap);
-		} else {
+		if (!block_ring_server_must_notify(&s->ring)) {
 			s->notify_skipped++;
+			continue;
 		}
+		s->notified++;
+		if (deferred >= 0)
+			sys_block_notify(deferred);
+		deferred = s->cap;
 	}
+	return deferred;
 }
 
 /*
@@ -299,6 +308,7 @@ int serve_run(struct nvme_dev *d, const struct start_info *si, const struct nvme
 {
 	bool stopping = false;
 	uint64_t timeout = 0, last_work = clock_now_ns();	/* the first look does not sleep: requests may wait */
+	int notify = -1;	/* a client to wake with the next kick */
 	int err;
 
 	fault_job = job;
@@ -311,11 +321,12 @@ int serve_run(struct nvme_dev *d, const struct start_info *si, const struct nvme
 	for (;;) {
 		/* Ring what was taken, tell the CQ head, wait for the inbox: one crossing. */
 		uint64_t bits = 0;
-		int kicked = queue_kick(d, &d->d_io, d->d_inbox, timeout, &bits);
+		int kicked = queue_kick_notify(d, &d->d_io, d->d_inbox, timeout, notify, &bits);
 		if (kicked < 0) {
 			nvme_error("provider: error inbox wait failed err=%s", cr_err_name(kicked));
 			return kicked;
 		}
+		notify = -1;	/* woken by that crossing */
 		if (bits & NVME_INBOX_STOP)
 			stopping = true;
 		/* Reaping frees room: take new requests in the same pass. */
@@ -327,7 +338,7 @@ int serve_run(struct nvme_dev *d, const struct start_info *si, const struct nvme
 			if (!stopping)
 				work += take_requests(d, s, i);
 		}
-		notify_clients();
+		notify = notify_clients();
 		if (stopping && d->d_io.q_outstanding == 0)
 			break;
 		uint64_t now = clock_now_ns();
@@ -341,6 +352,8 @@ int serve_run(struct nvme_dev *d, const struct start_info *si, const struct nvme
 			timeout = arm_sessions(d) ? 0 : IDLE_WAIT_NS;
 		}
 	}
+	if (notify >= 0)
+		sys_block_notify(notify);
 	err = flush_all(d);
 	for (unsigned i = 0; i < nsessions; i++)
 		uprintf("provider: session done dev=%s served=%lu refused=%lu notified=%lu notify_skipped=%lu",

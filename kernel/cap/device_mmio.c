@@ -13,6 +13,7 @@
 #include "include/abi/errors.h"
 #include "include/abi/nvme_broker.h"
 #include "include/abi/nvme_provider.h"
+#include "kernel/block/session.h"
 #include "kernel/cap/interrupt.h"
 #include "kernel/cap/invocations.h"
 #include "kernel/cap/notification.h"
@@ -174,8 +175,15 @@ int64_t sys_nvme_ring_wait(const struct syscall_args *a)
 	if (c->nc_lane == DMA_LANE_DIRECT && rw.rw_qid != 0 &&
 	    (rw.rw_sq_tail != NVME_RW_KEEP || rw.rw_cq_head != NVME_RW_KEEP))
 		return CR_ENOENT;
-	if (rw.rw_reserved || rw.rw_qid > BROKER_MAX_QID)
+	if (rw.rw_qid > BROKER_MAX_QID)
 		return CR_EINVAL;
+	/* A client to wake first: the provider's ack notification rides on this crossing. */
+	struct block_session *notify = NULL;
+	bool notify_provider_end = false;
+	if (rw.rw_notify_slot && (err = block_end_decode(rw.rw_notify_slot - 1u, &notify, &notify_provider_end)) < 0)
+		return err;
+	if (notify && !notify_provider_end)
+		return CR_EBADCAP;	/* only a provider's session end: it wakes that session's client */
 	if (rw.rw_wait_slot != NVME_RW_NO_WAIT) {
 		if ((err = cap_decode(rw.rw_wait_slot, CAP_TYPE_NONE, CAP_RIGHT_WAIT, &w)) < 0)
 			return err;
@@ -192,6 +200,8 @@ int64_t sys_nvme_ring_wait(const struct syscall_args *a)
 		rw.rw_taken = (uint32_t)taken;
 	}
 	rw.rw_woke = 0;
+	if (notify)
+		block_end_notify(notify, true);
 	if (!w)
 		return copy_to_user(a->a[1], &rw, sizeof(rw));
 	/* nvme.poll=: look at the device CQ before sleeping (kernel/nvme/poll.c). */

@@ -126,6 +126,7 @@ int bench_run(const struct block_job *job)
 				bdev_kick(x->b);
 		}
 		if (progress) {
+			blk_flush_kicks();	/* going on without a wait: the providers must hear now */
 			last_progress = now;
 			continue;
 		}

@@ -31,6 +31,7 @@ struct bdev {
 	struct block_ack failed[BLOCK_REPLAY_SLOTS];	/* given up after restarts: acks to hand out */
 	unsigned int nfailed;
 	uint64_t notified, notify_skipped;	/* request batches that woke the provider, and those it did not need */
+	bool kick_pending;		/* its provider wants waking: done with our next wait (one crossing) */
 };
 
 struct blk {
@@ -69,8 +70,13 @@ int bdev_io(struct bdev *b, uint16_t op, uint64_t lba, uint32_t blocks, uint64_t
  * first, so a provider posting meanwhile notifies).
  */
 void blk_wait(uint64_t timeout_ns);
-/* After posting requests on b: notify its provider if it asked to be (lib/block_ring.h). */
+/*
+ * After posting requests on b: if its provider asked to be notified
+ * (lib/block_ring.h), do so with the next blk_wait (or blk_flush_kicks).
+ */
 void bdev_kick(struct bdev *b);
+/* Notify now every provider a bdev_kick left waiting (a caller that goes on without waiting). */
+void blk_flush_kicks(void);
 
 /* io.c */
 int io_proof(struct bdev *b);

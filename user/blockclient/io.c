@@ -178,6 +178,7 @@ int io_write(struct bdev *b, uint64_t lba, uint32_t count, uint64_t seed)
 		if (tag < 0)
 			return (int)tag;
 		bdev_kick(b);
+		blk_flush_kicks();	/* the next chunk is filled meanwhile: the provider starts now */
 		slots[k] = (struct write_slot){ tag, lba + done, n };
 		busy++;
 		done += n;

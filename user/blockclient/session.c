@@ -77,17 +77,54 @@ static bool spin_for_acks(uint64_t start)
 	}
 }
 
+/* Notify the providers bdev_kick left waiting but one, whose slot is returned (-1: none). */
+static int flush_kicks_but_one(void)
+{
+	int last = -1;
+
+	for (unsigned i = 0; i < blk.ndevs; i++) {
+		struct bdev *b = &blk.dev[i];
+		if (!b->kick_pending)
+			continue;
+		b->kick_pending = false;
+		if (last >= 0)
+			sys_block_notify(last);
+		last = b->cap;
+	}
+	return last;
+}
+
+void blk_flush_kicks(void)
+{
+	int last = flush_kicks_but_one();
+
+	if (last >= 0)
+		sys_block_notify(last);
+}
+
 void blk_wait(uint64_t timeout_ns)
 {
 	uint64_t start = blk.spin ? clock_now_ns() : 0;
+	int last;
 
-	if (blk.spin && spin_for_acks(start))
-		return;
-	for (unsigned i = 0; i < blk.ndevs; i++) {
-		if (block_ring_client_arm(&blk.dev[i].ring))
-			return;		/* an ack came in while we armed: no sleep */
+	if (blk.spin) {
+		blk_flush_kicks();	/* the provider must be running while we spin */
+		if (spin_for_acks(start))
+			return;
 	}
-	sys_notify_wait(blk.wake, timeout_ns);
+	last = flush_kicks_but_one();
+	for (unsigned i = 0; i < blk.ndevs; i++) {
+		if (block_ring_client_arm(&blk.dev[i].ring)) {
+			if (last >= 0)
+				sys_block_notify(last);
+			return;		/* an ack came in while we armed: no sleep */
+		}
+	}
+	/* The provider's wake-up and our sleep, one crossing. */
+	if (last >= 0)
+		sys_block_notify_wait(last, blk.wake, timeout_ns);
+	else
+		sys_notify_wait(blk.wake, timeout_ns);
 	if (blk.spin && any_acks())
 		poll_tune_note(&blk.spin_tune, clock_now_ns() - start, 0);
 }
@@ -96,7 +133,7 @@ void bdev_kick(struct bdev *b)
 {
 	if (block_ring_client_must_notify(&b->ring)) {
 		b->notified++;
-		sys_block_notify(b->cap);
+		b->kick_pending = true;
 	} else {
 		b->notify_skipped++;
 	}
