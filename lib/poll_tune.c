@@ -8,6 +8,8 @@
 
 uint64_t poll_tune_bound(struct poll_tune *t, uint64_t cap_ns)
 {
+	uint64_t want;
+
 	if (!t->pt_mean_ns)
 		return cap_ns;			/* nothing learned yet: look once, as long as allowed */
 	if (t->pt_mean_ns > cap_ns) {
@@ -15,13 +17,22 @@ uint64_t poll_tune_bound(struct poll_tune *t, uint64_t cap_ns)
 		if (++t->pt_skipped < POLL_TUNE_PROBE_EVERY)
 			return 0;
 		t->pt_skipped = 0;
-		return cap_ns;
+		want = cap_ns;
+	} else {
+		t->pt_skipped = 0;
+		want = t->pt_mean_ns + t->pt_mean_ns / 2;
+		if (want > cap_ns)
+			want = cap_ns;
 	}
-	t->pt_skipped = 0;
-	uint64_t want = t->pt_mean_ns + t->pt_mean_ns / 2;
-	if (t->pt_misses > MISSES_BACK_OFF)
+	if (t->pt_misses > MISSES_BACK_OFF) {
+		/* Backed off, but a full look now and then: a hit is what ends the back-off. */
+		if (++t->pt_retry >= POLL_TUNE_RETRY_EVERY) {
+			t->pt_retry = 0;
+			return want;
+		}
 		want >>= t->pt_misses - MISSES_BACK_OFF;
-	return want < cap_ns ? want : cap_ns;
+	}
+	return want;
 }
 
 void poll_tune_note(struct poll_tune *t, uint64_t wait_ns, int polled_hit)

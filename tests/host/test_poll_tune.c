@@ -74,6 +74,27 @@ static void test_misses_back_off_and_a_hit_restores(void **state UNUSED)
 	assert_true(poll_tune_bound(&t, CAP) >= full * 9 / 10);
 }
 
+/* A poller that never hits (its peer shares the CPU) is left with a full look once in a while only. */
+static void test_always_missing_costs_next_to_nothing(void **state UNUSED)
+{
+	struct poll_tune t = { 0 };
+	uint64_t spent = 0, full = 0;
+	const int waits = 100 * POLL_TUNE_RETRY_EVERY;
+
+	for (int i = 0; i < 64; i++)
+		poll_tune_note(&t, 40 * US, 0);
+	for (int i = 0; i < waits; i++) {
+		uint64_t b = poll_tune_bound(&t, CAP);
+		spent += b;
+		full += b >= 40 * US;
+		if (b)
+			poll_tune_miss(&t);
+		poll_tune_note(&t, 40 * US, 0);
+	}
+	assert_true(full >= 100 && full <= 110);	/* the retries, and the misses before back-off */
+	assert_true(spent / waits < 2 * US);		/* against 60 us a wait without back-off */
+}
+
 static void test_zero_wait_still_learns(void **state UNUSED)
 {
 	struct poll_tune t = { 0 };
@@ -90,6 +111,7 @@ int main(void)
 		cmocka_unit_test(test_bound_follows_the_mean),
 		cmocka_unit_test(test_slow_device_gets_interrupts_then_polling_again),
 		cmocka_unit_test(test_misses_back_off_and_a_hit_restores),
+		cmocka_unit_test(test_always_missing_costs_next_to_nothing),
 		cmocka_unit_test(test_zero_wait_still_learns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
