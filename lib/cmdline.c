@@ -157,7 +157,7 @@ static bool parse_bench_job(struct span s, enum bench_pattern *pat, uint32_t *by
 enum scalar_key { K_MODE, K_NSID, K_DMA, K_JOB, K_QD, K_SECONDS, K_SELFTEST, K_RUN_TIMEOUT, K_SERVE_SECONDS,
 		  K_CLOCK, K_APIC_MODE, K_APIC_TIMER, K_DEV, K_BENCH_PATH, K_BENCH_DEVS, K_FAULT, K_DMA_COPY,
 		  K_IOMMU_INVAL, K_FAULT_IRQ, K_NVME_IRQ, K_IRQ_ISOLATION, K_SMP_CPUS, K_FAULT_CPU, K_FAULT_PANIC,
-		  K_FAULT_CTRL, K_NVME_TIMEOUT, K_FAULT_RDY, K_FAULT_VANISH, K_DMA_BOUNCE, K_NKEYS };
+		  K_FAULT_CTRL, K_NVME_TIMEOUT, K_FAULT_RDY, K_FAULT_VANISH, K_DMA_BOUNCE, K_NVME_POLL, K_NKEYS };
 
 /* A decimal number at *i without leading zeros; false if there is none. */
 static bool take_number(struct span s, size_t *i, bool zero_ok)
@@ -420,6 +420,15 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 		     parse_u32_range((struct span){ v.p + 3, v.n - 3 }, 0, CMDLINE_MAX_SMP_CPUS - 1, &cpu);
 		if (ok)
 			o->fault_panic_cpu = (int)cpu;
+	} else if (span_is(k, "nvme.poll")) {
+		key = K_NVME_POLL;
+		ok = false;
+		for (int c = NVME_POLL_ADAPTIVE; c <= NVME_POLL_NEVER && !ok; c++) {
+			if (span_is(v, nvme_poll_choice_name((enum nvme_poll_choice)c))) {
+				o->nvme_poll = (enum nvme_poll_choice)c;
+				ok = true;
+			}
+		}
 	} else if (span_is(k, "bench.path")) {
 		key = K_BENCH_PATH;
 		if (span_is(v, "provider"))
@@ -535,6 +544,16 @@ const char *dma_choice_name(enum dma_backend_choice choice)
 	case DMA_CHOICE_AUTO:	return "auto";
 	case DMA_CHOICE_BOUNCE:	return "bounce";
 	case DMA_CHOICE_REMAP:	return "remap";
+	}
+	return "?";
+}
+
+const char *nvme_poll_choice_name(enum nvme_poll_choice choice)
+{
+	switch (choice) {
+	case NVME_POLL_ADAPTIVE:	return "adaptive";
+	case NVME_POLL_ALWAYS:		return "always";
+	case NVME_POLL_NEVER:		return "never";
 	}
 	return "?";
 }

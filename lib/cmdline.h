@@ -94,6 +94,20 @@ enum fault_mode {
 	FAULT_ALWAYS,		/* every generation faults once serving: the volume must be declared failed */
 };
 
+/*
+ * nvme.poll=: completion polling (kernel/nvme/poll.c).  adaptive: before
+ * waiting for an interrupt, look at the device's completion queue for a
+ * bound learned from recent completion times; always: poll for the whole
+ * work budget, and the provider polls its session rings while busy (a
+ * provider with a CPU of its own); never: interrupts only.  Polling always
+ * gives way to other runnable work.
+ */
+enum nvme_poll_choice {
+	NVME_POLL_ADAPTIVE,
+	NVME_POLL_ALWAYS,
+	NVME_POLL_NEVER,
+};
+
 enum bench_path {
 	BENCH_PATH_PROVIDER,	/* the provider drives its own queue (the device's cost alone) */
 	BENCH_PATH_CLIENT,	/* a client through BlockDevice sessions (what a user of the storage gets) */
@@ -154,6 +168,7 @@ struct boot_options {
 	enum apic_request apic_mode;	/* apic.mode=: APIC_REQ_AUTO, _XAPIC or _X2APIC */
 	enum apic_request apic_timer;	/* apic.timer=: APIC_REQ_AUTO, _PERIODIC or _TSC_DEADLINE */
 	uint32_t smp_cpus;		/* smp.cpus=: at most this many CPUs, the boot CPU included; 0 = all */
+	enum nvme_poll_choice nvme_poll;	/* nvme.poll= */
 
 	unsigned int nerrors;		/* may exceed CMDLINE_MAX_ERRORS; extra messages dropped */
 	char errors[CMDLINE_MAX_ERRORS][CMDLINE_ERROR_LEN];
@@ -169,5 +184,6 @@ const char *irq_isolation_choice_name(enum irq_isolation_choice choice);
 const char *dma_copy_choice_name(enum dma_copy_choice choice);
 const char *dma_bounce_choice_name(enum dma_bounce_choice choice);
 const char *bench_pattern_name(enum bench_pattern pattern);
+const char *nvme_poll_choice_name(enum nvme_poll_choice choice);
 
 #endif

@@ -146,10 +146,13 @@ static void syscalls(struct nvme_dev *d)
 	syscall_refused("ring-wait-on-the-console", sys_nvme_ring_wait(d, &rw));
 	rw.rw_wait_slot = CAP_SLOTS + 7;
 	syscall_refused("ring-wait-on-a-slot-beyond-the-table", sys_nvme_ring_wait(d, &rw));
+	/* The wake-up it may fold in: only a BlockSession's client, never another object. */
 	rw = (struct nvme_ring_wait){ .rw_qid = 0, .rw_sq_tail = NVME_RW_KEEP, .rw_cq_head = NVME_RW_KEEP,
-				      .rw_wait_slot = NVME_RW_NO_WAIT, .rw_reserved = 1 };
-	syscall_refused("ring-wait-reserved-field", sys_nvme_ring_wait(d, &rw));
-	rw.rw_reserved = 0;
+				      .rw_wait_slot = NVME_RW_NO_WAIT, .rw_notify_slot = (uint16_t)(d->d_console + 1) };
+	syscall_refused("ring-wait-notify-the-console", sys_nvme_ring_wait(d, &rw));
+	rw.rw_notify_slot = CAP_SLOTS + 7;
+	syscall_refused("ring-wait-notify-beyond-the-table", sys_nvme_ring_wait(d, &rw));
+	rw.rw_notify_slot = 0;
 	rw.rw_qid = 0xffff;
 	syscall_refused("ring-wait-queue-out-of-range", sys_nvme_ring_wait(d, &rw));
 	rw.rw_qid = 0;

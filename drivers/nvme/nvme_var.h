@@ -117,6 +117,9 @@ int queue_ring(struct nvme_dev *d, struct nvme_queue *q);
  * took.  Returns the SQ entries the broker took, or a negative CR_* code.
  */
 int queue_kick(struct nvme_dev *d, struct nvme_queue *q, int wait_slot, uint64_t timeout_ns, uint64_t *woke);
+/* The same, also waking the client of BlockSession notify_slot (-1: none) in that crossing. */
+int queue_kick_notify(struct nvme_dev *d, struct nvme_queue *q, int wait_slot, uint64_t timeout_ns, int notify_slot,
+		      uint64_t *woke);
 unsigned queue_reap(struct nvme_dev *d, struct nvme_queue *q);
 int queue_wait(struct nvme_dev *d, struct nvme_queue *q, uint16_t cid, struct nvme_cqe *out);
 int queue_exec(struct nvme_dev *d, struct nvme_queue *q, struct nvme_sqe *cmd, struct nvme_cqe *out);

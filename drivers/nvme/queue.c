@@ -75,11 +75,18 @@ int queue_submit(struct nvme_dev *d, struct nvme_queue *q, struct nvme_sqe *cmd,
 
 int queue_kick(struct nvme_dev *d, struct nvme_queue *q, int wait_slot, uint64_t timeout_ns, uint64_t *woke)
 {
+	return queue_kick_notify(d, q, wait_slot, timeout_ns, -1, woke);
+}
+
+int queue_kick_notify(struct nvme_dev *d, struct nvme_queue *q, int wait_slot, uint64_t timeout_ns, int notify_slot,
+		      uint64_t *woke)
+{
 	bool head_moved = q->q_cq_head != q->q_cq_head_told;
 	struct nvme_ring_wait rw = {
 		.rw_qid = q->q_id,
 		.rw_sq_tail = q->q_unrung ? q->q_sq_tail : NVME_RW_KEEP,
 		.rw_cq_head = head_moved ? q->q_cq_head : NVME_RW_KEEP,
+		.rw_notify_slot = notify_slot >= 0 ? (uint16_t)(notify_slot + 1) : 0,
 		.rw_wait_slot = wait_slot >= 0 ? (uint32_t)wait_slot : NVME_RW_NO_WAIT,
 		.rw_timeout_ns = timeout_ns,
 	};
@@ -88,11 +95,11 @@ int queue_kick(struct nvme_dev *d, struct nvme_queue *q, int wait_slot, uint64_t
 
 	if (woke)
 		*woke = 0;
-	if (!q->q_unrung && !head_moved && wait_slot < 0)
+	if (!q->q_unrung && !head_moved && wait_slot < 0 && notify_slot < 0)
 		return 0;	/* nothing to say, nothing to wait for: no crossing */
 	if (direct_queue(d, q)) {
 		taken = lane_direct_kick(d, q, &rw);	/* the doorbell page; rw keeps only the wait */
-		if (wait_slot < 0)
+		if (wait_slot < 0 && notify_slot < 0)
 			return taken;
 	}
 	int err = sys_nvme_ring_wait(d, &rw);

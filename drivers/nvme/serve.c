@@ -13,6 +13,14 @@
  * interrupt, and the kernel's stop.  On stop: finish what is in flight,
  * flush what has a write cache, exit (the manager then shuts the
  * controller down).
+ *
+ * The session hop is kept cheap (lib/block_ring.h's event indices): new
+ * requests are picked up whenever completions are reaped; acks are posted
+ * in batches and the client is notified only if it armed its event index
+ * (it is about to sleep); and the provider arms its own only before it
+ * sleeps, so a client posting to a busy provider makes no system call.
+ * With nvme.poll=always a busy provider does not sleep at all: it polls
+ * its rings and (through the kernel) the device until idle for a while.
  */
 #include "drivers/nvme/lane_direct.h"
 #include "drivers/nvme/nvme_var.h"
@@ -27,6 +35,7 @@
 #define MAX_SESSIONS		NVME_INBOX_SESSIONS
 #define NSEC_PER_MS		1000000ull
 #define IDLE_WAIT_NS		(1000 * NSEC_PER_MS)
+#define POLL_ALWAYS_IDLE_NS	(10 * NSEC_PER_MS)	/* nvme.poll=always: sleep after this long without work */
 
 struct session {
 	int cap;
@@ -38,6 +47,7 @@ struct session {
 	bool broken;			/* it wrote nonsense into the ring: no longer served */
 	bool notify;			/* acks posted since the last wake-up */
 	uint64_t served, refused;
+	uint64_t notified, notify_skipped;	/* ack batches that woke the client, and those it did not need */
 };
 
 /* What a device command is for: its session and the client's tag. */
@@ -182,10 +192,11 @@ static unsigned take_requests(struct nvme_dev *d, struct session *s, unsigned in
 	return taken;
 }
 
-/* Completions from the device become acks. */
-static void reap(struct nvme_dev *d)
+/* Completions from the device become acks; returns how many. */
+static unsigned reap(struct nvme_dev *d)
 {
 	struct nvme_queue *q = &d->d_io;
+	unsigned n;
 
 	queue_reap(d, q);
 	for (uint16_t i = 0; i < q->q_ndone; i++) {
@@ -204,7 +215,58 @@ static void reap(struct nvme_dev *d)
 			ack(s, p->tag, nvme_status_ok(st) ? 0 : CR_EIO, sl->s_cqe.status);
 		queue_release(q, cid);
 	}
+	n = q->q_ndone;
 	q->q_ndone = 0;
+	return n;
+}
+
+/*
+ * Wake the clients that armed their event index, once per batch of acks.
+ * The last one to wake is left to the caller's next kick (one crossing for
+ * the wake-up, the doorbells and the wait); returns its slot, or -1.
+ */
+static int notify_clients(void)
+{
+	int deferred = -1;
+
+	for (unsigned i = 0; i < nsessions; i++) {
+		struct session *s = &sessions[i];
+		if (!s->notify)
+			continue;
+		s->notify = false;
+		if (!block_ring_server_must_notify(&s->ring)) {
+			s->notify_skipped++;
+			continue;
+		}
+		s->notified++;
+		if (deferred >= 0)
+			sys_block_notify(deferred);
+		deferred = s->cap;
+	}
+	return deferred;
+}
+
+/*
+ * About to sleep: ask every session's client to notify its next request,
+ * then look again (a request posted meanwhile saw no armed index).  True if
+ * some request can be taken now (then do not sleep).  Requests that wait
+ * for room (device queue, acks) are taken after the next completion; for
+ * them the index is armed at the tail, so that new requests still wake us.
+ */
+static bool arm_sessions(struct nvme_dev *d)
+{
+	bool work = false;
+
+	for (unsigned i = 0; i < nsessions; i++) {
+		struct session *s = &sessions[i];
+		if (s->gone || s->broken || !block_ring_server_arm(&s->ring))
+			continue;
+		if (take_requests(d, s, i))
+			work = true;	/* the kick at the top of the loop rings them */
+		else if (block_ring_requests(&s->ring) > 0)
+			block_ring_server_arm_tail(&s->ring);
+	}
+	return work;
 }
 
 static int open_sessions(struct nvme_dev *d, const struct start_info *si)
@@ -245,6 +307,8 @@ static int flush_all(struct nvme_dev *d)
 int serve_run(struct nvme_dev *d, const struct start_info *si, const struct nvme_job *job)
 {
 	bool stopping = false;
+	uint64_t timeout = 0, last_work = clock_now_ns();	/* the first look does not sleep: requests may wait */
+	int notify = -1;	/* a client to wake with the next kick */
 	int err;
 
 	fault_job = job;
@@ -257,34 +321,44 @@ int serve_run(struct nvme_dev *d, const struct start_info *si, const struct nvme
 	for (;;) {
 		/* Ring what was taken, tell the CQ head, wait for the inbox: one crossing. */
 		uint64_t bits = 0;
-		int kicked = queue_kick(d, &d->d_io, d->d_inbox, IDLE_WAIT_NS, &bits);
+		int kicked = queue_kick_notify(d, &d->d_io, d->d_inbox, timeout, notify, &bits);
 		if (kicked < 0) {
 			nvme_error("provider: error inbox wait failed err=%s", cr_err_name(kicked));
 			return kicked;
 		}
+		notify = -1;	/* woken by that crossing */
 		if (bits & NVME_INBOX_STOP)
 			stopping = true;
-		reap(d);
+		/* Reaping frees room: take new requests in the same pass. */
+		unsigned work = reap(d) + (kicked > 0);
 		for (unsigned i = 0; i < nsessions; i++) {
 			struct session *s = &sessions[i];
 			if (!s->gone && (s->ring.s_ring->br_flags & BLOCK_RING_CLIENT_GONE))
 				s->gone = true;
 			if (!stopping)
-				take_requests(d, s, i);
+				work += take_requests(d, s, i);
 		}
-		for (unsigned i = 0; i < nsessions; i++) {
-			if (sessions[i].notify) {
-				sessions[i].notify = false;
-				sys_block_notify(sessions[i].cap);
-			}
-		}
+		notify = notify_clients();
 		if (stopping && d->d_io.q_outstanding == 0)
 			break;
+		uint64_t now = clock_now_ns();
+		if (work)
+			last_work = now;
+		if (stopping) {
+			timeout = IDLE_WAIT_NS;
+		} else if (job->j_poll == NVME_POLL_ALWAYS && now - last_work < POLL_ALWAYS_IDLE_NS) {
+			timeout = 0;	/* busy: look again at once, the kernel polls the device meanwhile */
+		} else {
+			timeout = arm_sessions(d) ? 0 : IDLE_WAIT_NS;
+		}
 	}
+	if (notify >= 0)
+		sys_block_notify(notify);
 	err = flush_all(d);
 	for (unsigned i = 0; i < nsessions; i++)
-		uprintf("provider: session done dev=%s served=%lu refused=%lu", sessions[i].info.bi_name,
-			sessions[i].served, sessions[i].refused);
+		uprintf("provider: session done dev=%s served=%lu refused=%lu notified=%lu notify_skipped=%lu",
+			sessions[i].info.bi_name, sessions[i].served, sessions[i].refused, sessions[i].notified,
+			sessions[i].notify_skipped);
 	uprintf("provider: stopped sessions=%u flush=%s", nsessions, err ? "error" : "ok");
 	return err;
 }

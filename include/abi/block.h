@@ -55,15 +55,30 @@ struct block_ring {
 	uint32_t br_ack_head;		/* client writes: acks taken */
 	uint32_t br_flags;		/* kernel writes: BLOCK_RING_* */
 	uint32_t br_generation;		/* kernel writes: the provider's incarnation (a hint; block_info says) */
-	uint32_t br_rsvd[10];
+	uint32_t br_submit_event;	/* provider writes: notify me when br_submit_tail passes this */
+	uint32_t br_ack_event;		/* client writes: notify me when br_ack_tail passes this */
+	uint32_t br_rsvd[8];
 	struct block_request br_req[BLOCK_RING_ENTRIES];
 	struct block_ack br_ack[BLOCK_RING_ENTRIES];
 };
+_Static_assert(offsetof(struct block_ring, br_submit_event) == 24, "block_ring.br_submit_event");
+_Static_assert(offsetof(struct block_ring, br_ack_event) == 28, "block_ring.br_ack_event");
 _Static_assert(offsetof(struct block_ring, br_req) == 64, "block_ring header is 64 bytes");
 _Static_assert(sizeof(struct block_ring) <= 4096, "block_ring fits one page");
 
 #define BLOCK_RING_CLIENT_GONE	1u	/* the client's end was released */
 #define BLOCK_RING_PROVIDER_GONE 2u	/* the provider's end was released: no more acks */
+
+/*
+ * Notification suppression (virtio's EVENT_IDX).  A side about to sleep
+ * writes the index it has consumed up to into its event word ("wake me
+ * when the tail passes it"), then re-reads the tail; the other side, after
+ * publishing a new tail, notifies (SYS_BLOCK_NOTIFY) only if the tail
+ * crossed that event index since its last look.  While a side is busy it
+ * leaves its event index behind, and the other side's posts cost no system
+ * call.  A peer that writes nonsense there only loses or gets wake-ups of
+ * its own.
+ */
 
 /*
  * Provider restart (kernel/nvme/supervise.c).  A request is the client's

@@ -15,6 +15,7 @@
 #define BLOCK_JOB_EXTENTS	(1u << 1)	/* the reads and writes below, on device 0 */
 #define BLOCK_JOB_BENCH		(1u << 2)	/* the benchmark, on every device at once */
 #define BLOCK_JOB_HOSTILE	(1u << 3)	/* selftest=hostile-client first, on device 0 */
+#define BLOCK_JOB_SPIN		(1u << 4)	/* look at the rings for a short, learned while before sleeping (nvme.poll=, more than one CPU) */
 
 struct block_job {
 	uint32_t bj_flags;

@@ -49,7 +49,7 @@ struct nvme_ring_wait {
 	uint16_t rw_qid;
 	uint16_t rw_sq_tail;
 	uint16_t rw_cq_head;
-	uint16_t rw_reserved;		/* 0 */
+	uint16_t rw_notify_slot;	/* a BlockSession slot + 1: wake its client before the wait (0: none) */
 	uint32_t rw_wait_slot;		/* an Interrupt or Notification capability (WAIT right) */
 	uint32_t rw_taken;		/* out: SQ entries the broker took now */
 	uint64_t rw_timeout_ns;		/* 0: take what is pending, never block */

@@ -51,8 +51,11 @@ struct nvme_job {
 	uint32_t j_fault;		/* enum fault_mode (lib/cmdline.h): fault.provider=, generation 1 only */
 	uint32_t j_fault_after;		/* FAULT_AFTER / FAULT_HANG: after taking this many requests */
 	uint32_t j_generation;		/* 1, then +1 per restart (kernel/nvme/supervise.c) */
+	uint32_t j_poll;		/* enum nvme_poll_choice (lib/cmdline.h): nvme.poll= */
+	uint32_t j_rsvd;
 };
-_Static_assert(sizeof(struct nvme_job) == 48, "nvme_job layout is ABI");
+_Static_assert(sizeof(struct nvme_job) == 56, "nvme_job layout is ABI");
+_Static_assert(offsetof(struct nvme_job, j_poll) == 48, "nvme_job.j_poll");
 _Static_assert(offsetof(struct nvme_job, j_cloud_ebs) == 28, "nvme_job.j_cloud_ebs");
 
 #endif

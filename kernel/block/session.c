@@ -238,18 +238,36 @@ int64_t sys_block_attach(const struct syscall_args *a)
 	return 0;
 }
 
-/* (device or session): wake the other end. */
+int block_end_decode(uint64_t slot, struct block_session **out, bool *provider)
+{
+	return decode_end(slot, CAP_RIGHT_WRITE, out, provider);
+}
+
+void block_end_notify(struct block_session *s, bool provider)
+{
+	if (provider)
+		notification_signal(s->bs_client_wake, 1);
+	else
+		notification_signal(s->bs_provider_inbox, NVME_INBOX_SESSION(s->bs_space_id - 1));
+}
+
+/*
+ * (device or session, wait_slot + 1, timeout_ns): wake the other end; then,
+ * if wait_slot + 1 is not 0, wait on that Notification as SYS_NOTIFY_WAIT
+ * does (a client's post and its sleep, one crossing).  Everything is
+ * decoded before anything is done.  Returns 0, or the bits the wait took.
+ */
 int64_t sys_block_notify(const struct syscall_args *a)
 {
 	struct block_session *s;
+	const struct cap *w = NULL;
 	bool provider;
 	int err = decode_end(a->a[0], CAP_RIGHT_WRITE, &s, &provider);
 
 	if (err)
 		return err;
-	if (provider)
-		notification_signal(s->bs_client_wake, 1);
-	else
-		notification_signal(s->bs_provider_inbox, NVME_INBOX_SESSION(s->bs_space_id - 1));
-	return 0;
+	if (a->a[1] && (err = cap_decode(a->a[1] - 1, CAP_TYPE_NOTIFICATION, CAP_RIGHT_WAIT, &w)) < 0)
+		return err;
+	block_end_notify(s, provider);
+	return w ? (int64_t)notification_wait(w->c_object, a->a[2]) : 0;
 }

@@ -48,4 +48,12 @@ struct block_session {
 struct block_session *block_session_create(const struct block_dev *dev, struct notification *client_wake,
 					   struct notification *provider_inbox);
 
+/*
+ * SYS_BLOCK_NOTIFY's two halves, for calls that fold a notification into
+ * another crossing: decode either end in slot (WRITE right), then wake the
+ * other end.
+ */
+int block_end_decode(uint64_t slot, struct block_session **out, bool *provider);
+void block_end_notify(struct block_session *s, bool provider);
+
 #endif

@@ -12,6 +12,8 @@
 #include "include/abi/device.h"
 #include "include/abi/errors.h"
 #include "include/abi/nvme_broker.h"
+#include "include/abi/nvme_provider.h"
+#include "kernel/block/session.h"
 #include "kernel/cap/interrupt.h"
 #include "kernel/cap/invocations.h"
 #include "kernel/cap/notification.h"
@@ -21,6 +23,7 @@
 #include "kernel/core/syscall.h"
 #include "kernel/nvme/lane_direct.h"
 #include "kernel/nvme/manager.h"
+#include "kernel/nvme/poll.h"
 #include "lib/nvme_reg_access.h"
 
 static int decode_ctrl(uint64_t slot, uint32_t rights, struct nvme_ctrl **out)
@@ -172,8 +175,15 @@ int64_t sys_nvme_ring_wait(const struct syscall_args *a)
 	if (c->nc_lane == DMA_LANE_DIRECT && rw.rw_qid != 0 &&
 	    (rw.rw_sq_tail != NVME_RW_KEEP || rw.rw_cq_head != NVME_RW_KEEP))
 		return CR_ENOENT;
-	if (rw.rw_reserved || rw.rw_qid > BROKER_MAX_QID)
+	if (rw.rw_qid > BROKER_MAX_QID)
 		return CR_EINVAL;
+	/* A client to wake first: the provider's ack notification rides on this crossing. */
+	struct block_session *notify = NULL;
+	bool notify_provider_end = false;
+	if (rw.rw_notify_slot && (err = block_end_decode(rw.rw_notify_slot - 1u, &notify, &notify_provider_end)) < 0)
+		return err;
+	if (notify && !notify_provider_end)
+		return CR_EBADCAP;	/* only a provider's session end: it wakes that session's client */
 	if (rw.rw_wait_slot != NVME_RW_NO_WAIT) {
 		if ((err = cap_decode(rw.rw_wait_slot, CAP_TYPE_NONE, CAP_RIGHT_WAIT, &w)) < 0)
 			return err;
@@ -190,9 +200,20 @@ int64_t sys_nvme_ring_wait(const struct syscall_args *a)
 		rw.rw_taken = (uint32_t)taken;
 	}
 	rw.rw_woke = 0;
-	if (w && w->c_type == CAP_TYPE_INTERRUPT)
+	if (notify)
+		block_end_notify(notify, true);
+	if (!w)
+		return copy_to_user(a->a[1], &rw, sizeof(rw));
+	/* nvme.poll=: look at the device CQ before sleeping (kernel/nvme/poll.c). */
+	struct nvme_poll_wait pw;
+	bool irq = w->c_type == CAP_TYPE_INTERRUPT;
+	bool pending = irq ? ((struct irq_object *)w->c_object)->io_pending != 0 :
+			     ((struct notification *)w->c_object)->n_bits != 0;
+	nvme_poll_before_wait(c, rw.rw_qid, rw.rw_timeout_ns, pending, &pw);
+	if (irq)
 		rw.rw_woke = irq_object_wait(w->c_object, rw.rw_timeout_ns);
-	else if (w)
+	else
 		rw.rw_woke = notification_wait(w->c_object, rw.rw_timeout_ns);
+	nvme_poll_after_wait(c, &pw, irq ? rw.rw_woke != 0 : (rw.rw_woke & NVME_INBOX_IRQ) != 0);
 	return copy_to_user(a->a[1], &rw, sizeof(rw));
 }

@@ -195,6 +195,8 @@ int broker_cq_doorbell(struct nvme_ctrl *c, uint16_t qid, uint16_t head);
 void broker_irq(void *ctx, unsigned int cpu_vector);
 /* Drain the CQs vector index serves, as its interrupt would (also from the tick when it is lost). */
 unsigned broker_service_vector(struct nvme_ctrl *c, unsigned int index);
+/* Has the device posted a completion on cq that is not consumed yet?  (Reads one entry; changes nothing.) */
+bool broker_cq_peek(const struct broker_cq *cq);
 /* Consume every completion the device has posted on cq (I3); returns how many. */
 unsigned broker_drain(struct nvme_ctrl *c, struct broker_cq *cq);
 /*

@@ -224,6 +224,14 @@ static unsigned drain(struct nvme_ctrl *c, struct broker_cq *cq, unsigned *taken
 	return consumed;
 }
 
+bool broker_cq_peek(const struct broker_cq *cq)
+{
+	if (cq->cq_state == BQ_FREE || !cq->cq_ring)
+		return false;
+	const volatile struct nvme_cqe *dev = &cq->cq_ring[cq->cq_head];
+	return (dev->status & NVME_CQE_PHASE) == cq->cq_phase;
+}
+
 unsigned broker_drain(struct nvme_ctrl *c, struct broker_cq *cq)
 {
 	return drain(c, cq, NULL);

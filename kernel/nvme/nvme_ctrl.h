@@ -23,6 +23,7 @@
 #include "lib/nvme_identify.h"
 #include "lib/nvme_reg.h"
 #include "lib/nvme_timeout.h"
+#include "lib/poll_tune.h"
 
 #define BROKER_MAX_NS		256	/* namespaces the manager identifies and brokers */
 #define BROKER_MAX_SPACES	48	/* block sessions per controller (one inbox bit each) */
@@ -124,6 +125,9 @@ struct nvme_ctrl {
 	uint64_t nc_dev_sq_doorbells, nc_dev_cq_doorbells;	/* MMIO doorbell writes the device saw */
 	uint64_t nc_provider_calls;	/* the provider's NVMe system calls: the hang watchdog's sign of life */
 	uint64_t nc_unmatched, nc_dropped_on_delete, nc_aborted_on_delete;
+	/* nvme.poll= (kernel/nvme/poll.c): the device CQ looked at before a wait */
+	struct poll_tune nc_poll_tune[BROKER_MAX_QID + 1];	/* per completion queue */
+	uint64_t nc_poll_hits, nc_poll_misses;
 	struct ratelimit nc_refusal_log;
 };
 

@@ -31,6 +31,7 @@
 #include "include/abi/nvme_provider.h"
 #include "kernel/acpi/pci_hotplug.h"
 #include "kernel/acpi/power_button.h"
+#include "kernel/arch/x86_64/smp.h"
 #include "kernel/block/block_dev.h"
 #include "kernel/block/gpt_scan.h"
 #include "kernel/block/session.h"
@@ -47,6 +48,7 @@
 #include "kernel/dma/dma_select.h"
 #include "kernel/nvme/classify.h"
 #include "kernel/nvme/manager.h"
+#include "kernel/nvme/poll.h"
 #include "kernel/nvme/supervise.h"
 #include "kernel/pci/msi.h"
 #include "kernel/pci/pci.h"
@@ -266,6 +268,7 @@ static bool make_provider(struct nvme_unit *u, const struct boot_options *o, str
 		.j_hostile = own_io && o->selftest != SELFTEST_HOSTILE_CLIENT ? o->selftest : 0,
 		.j_cloud_ebs = c->nc_amazon, .j_data_bytes = own_io ? POOL_OWN_IO_BYTES / 2 : 0,
 		.j_fault = faulty ? o->fault_mode : FAULT_NONE, .j_fault_after = faulty ? o->fault_after : 0,
+		.j_poll = o->nvme_poll,
 	};
 	u->u_worker = job.j_mode == NVME_JOB_BENCH;
 	u->u_inbox = notification_create();
@@ -320,6 +323,9 @@ static bool make_client(struct nvme_client *cl, unsigned int tag, const struct b
 	char name[16];
 	bool bench = flags & BLOCK_JOB_BENCH;
 
+	/* Spinning for an ack only pays where the provider can run meanwhile: on another CPU. */
+	if (o->nvme_poll != NVME_POLL_NEVER && smp_cpus_online() > 1)
+		flags |= BLOCK_JOB_SPIN;
 	cl->cl_job = (struct block_job){
 		.bj_flags = flags, .bj_ndevs = cl->cl_ndevs,
 		.bj_bench_pattern = o->bench_pattern, .bj_bench_block_bytes = o->bench_block_bytes,
@@ -485,6 +491,7 @@ bool nvme_run(const struct boot_options *o)
 		return false;
 	nvme_set_irq_kinds(o->nvme_irq_kinds);
 	nvme_set_timeout_ms(o->nvme_timeout_ms);
+	nvme_poll_set_mode(o->nvme_poll);
 	bind_all(&sel, o);
 	dma_select_finish();	/* the selection line, if no controller got as far as verifying */
 	marks.bound = free_kib();

@@ -47,7 +47,10 @@ $(BUILD)/host/test_copy_variants: $(BUILD)/host/kernel/arch/x86_64/copy_variants
 $(BUILD)/host/test_%: tests/host/test_%.c $(patsubst lib/%.c,$(BUILD)/host/lib/%.o,$(HOST_LIB_SRCS))
 	@mkdir -p $(dir $@)
 	@echo '  LD(host)  $@'
-	$(Q)$(CC) $(HOST_CFLAGS) $(DEPFLAGS) $(filter %.c %.o,$^) -o $@ -lcmocka
+	$(Q)$(CC) $(HOST_CFLAGS) $(DEPFLAGS) $(filter %.c %.o,$^) -o $@ -lcmocka $(HOST_TEST_LIBS)
+
+# Tests that run two ends of something on threads at once (tests/host/test_*_threads.c).
+$(BUILD)/host/test_%_threads: HOST_TEST_LIBS = -pthread
 
 test-host: $(HOST_TESTS)
 	@set -e; for t in $(HOST_TESTS); do echo "== $$t"; $$t; done

@@ -148,6 +148,62 @@ static void test_entries_are_copied(void **state UNUSED)
 	assert_int_equal(r.br_lba, 9);
 }
 
+/* Event indices: a busy provider is not notified again; one about to sleep is. */
+static void test_submit_notify_only_past_the_event(void **state UNUSED)
+{
+	start_at(UINT32_MAX - 1);	/* the event index wraps too */
+	page.br_submit_event = page.br_ack_event = UINT32_MAX - 1;
+	submit(1, 0);
+	assert_true(block_ring_client_must_notify(&C));		/* the provider sleeps at the start */
+	submit(2, 0);
+	submit(3, 0);
+	assert_false(block_ring_client_must_notify(&C));	/* it was told and has not slept since */
+	assert_false(block_ring_client_must_notify(&C));	/* nothing new: nothing to say */
+	struct block_request r;
+	block_ring_take_request(&S, &r);
+	assert_true(block_ring_server_arm(&S));			/* two still wait: do not sleep */
+	block_ring_take_request(&S, &r);
+	block_ring_take_request(&S, &r);
+	assert_false(block_ring_server_arm(&S));		/* all taken: sleep, and be woken by the next */
+	submit(4, 0);
+	assert_true(block_ring_client_must_notify(&C));
+}
+
+/* Acks posted in a batch cost one notification, and none while the client is busy. */
+static void test_acks_batched(void **state UNUSED)
+{
+	start_at(7);
+	page.br_submit_event = page.br_ack_event = 7;
+	for (uint64_t i = 0; i < 5; i++) {
+		struct block_ack a = { .ba_tag = i };
+		block_ring_post_ack(&S, &a);
+	}
+	assert_true(block_ring_server_must_notify(&S));
+	assert_false(block_ring_server_must_notify(&S));
+	struct block_ack a;
+	block_ring_take_ack(&C, &a);
+	struct block_ack b = { .ba_tag = 9 };
+	block_ring_post_ack(&S, &b);
+	assert_false(block_ring_server_must_notify(&S));	/* the client never armed: it is still looking */
+	while (block_ring_acks(&C) > 0)
+		block_ring_take_ack(&C, &a);
+	assert_false(block_ring_client_arm(&C));
+	block_ring_post_ack(&S, &b);
+	assert_true(block_ring_server_must_notify(&S));
+}
+
+/* A peer's event index is only a number: any value gives a yes or a no, never a fault. */
+static void test_event_nonsense(void **state UNUSED)
+{
+	start_at(0);
+	page.br_submit_event = 0x80000000u;
+	submit(1, 0);
+	assert_false(block_ring_client_must_notify(&C));
+	page.br_submit_tail = 12345;	/* a scribbled tail makes arming say "look", and the look says EPROTO */
+	assert_true(block_ring_server_arm(&S));
+	assert_int_equal(block_ring_requests(&S), CR_EPROTO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -156,6 +212,9 @@ int main(void)
 		cmocka_unit_test(test_out_of_order_acks),
 		cmocka_unit_test(test_nonsense_from_the_peer),
 		cmocka_unit_test(test_entries_are_copied),
+		cmocka_unit_test(test_submit_notify_only_past_the_event),
+		cmocka_unit_test(test_acks_batched),
+		cmocka_unit_test(test_event_nonsense),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,6 +44,7 @@ static void assert_defaults(const struct boot_options *o)
 	assert_int_equal(o->run_timeout_s, 0);
 	assert_string_equal(o->dev, "");
 	assert_int_equal(o->bench_path, BENCH_PATH_PROVIDER);
+	assert_int_equal(o->nvme_poll, NVME_POLL_ADAPTIVE);
 	assert_false(o->bench_all_devs);
 	assert_int_equal(o->nbench_devs, 0);
 	assert_int_equal(o->serve_seconds, 0);
@@ -932,6 +933,26 @@ static void test_bench_path_and_devs(void **state UNUSED)
 	assert_one_error(parse(line), "bad value", NULL);	/* one more than the limit */
 }
 
+/* nvme.poll=: three policies by name; anything else, or twice, is an error line. */
+static void test_nvme_poll(void **state UNUSED)
+{
+	struct boot_options *o = parse("nvme.poll=never");
+
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->nvme_poll, NVME_POLL_NEVER);
+	o = parse("nvme.poll=always mode=bench");
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->nvme_poll, NVME_POLL_ALWAYS);
+	o = parse("nvme.poll=adaptive");
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->nvme_poll, NVME_POLL_ADAPTIVE);
+	assert_string_equal(nvme_poll_choice_name(NVME_POLL_ALWAYS), "always");
+	assert_one_error(parse("nvme.poll=sometimes"), "bad value", "nvme.poll=sometimes");
+	assert_one_error(parse("nvme.poll="), "bad value", NULL);
+	assert_one_error(parse("nvme.poll=Always"), "bad value", NULL);
+	assert_one_error(parse("nvme.poll=never nvme.poll=always"), "duplicate key", NULL);
+}
+
 static void test_fault_provider(void **state UNUSED)
 {
 	assert_int_equal(parse("")->fault_provider, -1);		/* none unless asked */
@@ -1102,6 +1123,7 @@ int main(void)
 		cmocka_unit_test(test_selftest_hostile),
 		cmocka_unit_test(test_dev_names),
 		cmocka_unit_test(test_bench_path_and_devs),
+		cmocka_unit_test(test_nvme_poll),
 		cmocka_unit_test(test_selftest_kinds),
 		cmocka_unit_test(test_fault_provider),
 		cmocka_unit_test(test_fault_irq_and_kinds),

@@ -114,6 +114,22 @@ def count(pattern, n, at_least=False):
     return check
 
 
+def never_polled(run, ctx):
+    """nvme.poll=never: no controller was polled at all."""
+    return ["nvme.poll=never, yet polled: " + l for l in run.find(r"^nvme: controller released ")
+            if run.kv(l)["poll_hits"] != "0" or run.kv(l)["poll_misses"] != "0"]
+
+
+def was_polled(bdf):
+    """The controller at bdf was polled at least once (a hit or a miss)."""
+    def check(run, ctx):
+        for l in run.find(r"^nvme: controller released bdf=%s " % bdf):
+            if int(run.kv(l)["poll_hits"]) + int(run.kv(l)["poll_misses"]) > 0:
+                return []
+        return ["%s was never polled" % bdf]
+    return check
+
+
 def bound_ones_released(run, ctx):
     """Every controller the manager bound is shut down and released, served or not."""
     bound = len(run.find(r"^nvme: manager bind "))
@@ -366,6 +382,37 @@ CASES = [
          "bench.seconds=1", setup=controllers(THREE[:2]),
          expect=[r"^bench: job=randread4k qd=8 iops=[1-9]\d* .* cpu_busy_pct=([1-9]?\d|100) path=client devs=2 ",
                  r"^bench: device dev=nvme0n1 ios=[1-9]\d* ", r"^bench: device dev=nvme1n1 ios=[1-9]\d* "]),
+] + [
+    # nvme.poll=: the same jobs and data checks under each polling policy (never: no poll at all).
+    # Whether a short job polls depends on what else is runnable meanwhile: the benchmarks below
+    # assert that it does.
+    Case("volumes-poll-" + mode, "nvme.poll=%s nvme.dev=nvme1n1 nvme.read=0:100,32767:1 nvme.write=200:40:0x77" % mode,
+         setup=controllers(THREE),
+         expect=PER_CONTROLLER + [
+             r"^nvme: read ok dev=nvme1n1 bdf=0000:00:03\.0 nsid=1 lba=0 blocks=100 bytes=51200 .* commands=7 ",
+             r"^nvme: write ok dev=nvme1n1 bdf=0000:00:03\.0 nsid=1 lba=200 blocks=40 ",
+             r"^provider: session done dev=nvme1n1 served=\d+ refused=0 notified=\d+ notify_skipped=\d+",
+             r"^nvme: controller released bdf=0000:00:03\.0 stopped=yes .* poll=%s poll_hits=%s poll_misses=%s "
+             r"irqs_per_io=\d+\.\d\d" % (mode, hits, misses),
+             r"^proc: exit pid=\d+ name=blk[0-2] status=0$"],
+         check=all_of(reads_match(5), write_in_image("vol1", [(200, 40, 0x77)]),
+                      never_polled if mode == "never" else lambda run, ctx: []))
+    for mode, hits, misses in (("never", "0", "0"), ("adaptive", r"\d+", r"\d+"), ("always", r"\d+", r"\d+"))
+] + [
+    # A provider told to poll (always) does not re-arm its event index while busy: the client's
+    # posts to it cost no system call (notify_skipped), and every request is still served.
+    Case("volumes-bench-client-poll-always", "mode=bench bench.path=client bench.job=randread4k bench.qd=8 "
+         "bench.seconds=1 nvme.poll=always", setup=controllers(THREE[:1]),
+         expect=[r"^bench: job=randread4k qd=8 iops=[1-9]\d* .* errors=0 .* path=client devs=1 dev=nvme0n1 "
+                 r"notified=[1-9]\d* notify_skipped=[1-9]\d* spin_hits=\d+ spin_misses=\d+",
+                 r"^nvme: controller released bdf=0000:00:02\.0 stopped=yes .* poll=always poll_hits=[1-9]\d* "]),
+    # QD1 through the client path with the default policy: the provider, alone with a sleeping
+    # client, looks at the device before it sleeps (adaptive: a learned while, or a probe).
+    Case("volumes-bench-client-poll-adaptive", "mode=bench bench.path=client bench.job=randread4k bench.qd=1 "
+         "bench.seconds=1", setup=controllers(THREE[:1]),
+         expect=[r"^bench: job=randread4k qd=1 iops=[1-9]\d* .* errors=0 .* path=client devs=1 dev=nvme0n1 ",
+                 r"^nvme: controller released bdf=0000:00:02\.0 stopped=yes .* poll=adaptive "],
+         check=was_polled("0000:00:02.0")),
 ]
 
 

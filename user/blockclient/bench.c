@@ -85,7 +85,7 @@ int bench_run(const struct block_job *job)
 		for (uint32_t s = 0; s < db[i].qd; s++)
 			post(&db[i], op, random, s);
 		outstanding += db[i].qd;
-		sys_block_notify(db[i].b->cap);
+		bdev_kick(db[i].b);
 	}
 	struct busy_window busy = { 0 };
 	while (outstanding) {
@@ -123,9 +123,10 @@ int bench_run(const struct block_job *job)
 				progress = true;
 			}
 			if (posted)
-				sys_block_notify(x->b->cap);
+				bdev_kick(x->b);
 		}
 		if (progress) {
+			blk_flush_kicks();	/* going on without a wait: the providers must hear now */
 			last_progress = now;
 			continue;
 		}
@@ -137,18 +138,21 @@ int bench_run(const struct block_job *job)
 		blk_wait(NSEC_PER_SEC);
 		waits++;
 	}
-	uint64_t ios = 0, errors = 0;
+	uint64_t ios = 0, errors = 0, notified = 0, notify_skipped = 0;
 	for (unsigned int i = 0; i < blk.ndevs; i++) {
 		ios += db[i].ios;
 		errors += db[i].errors;
+		notified += db[i].b->notified;
+		notify_skipped += db[i].b->notify_skipped;
 	}
 	uint64_t ms = (end - measure_from) / 1000000;
 	uint64_t iops = ios * 1000 / (ms ? ms : 1), mib_x10 = iops * bs * 10 / (1024 * 1024);
-	uprintf("bench: job=%s%uk qd=%u iops=%lu mib_s=%lu.%lu lat_us_p50=%lu lat_us_p99=%lu lane=%s lat_us_p999=%lu ios=%lu errors=%lu seconds=%u ramp_s=1 waits=%lu cpu_busy_pct=%d path=client devs=%u dev=%s cpus=%u",
+	uprintf("bench: job=%s%uk qd=%u iops=%lu mib_s=%lu.%lu lat_us_p50=%lu lat_us_p99=%lu lane=%s lat_us_p999=%lu ios=%lu errors=%lu seconds=%u ramp_s=1 waits=%lu cpu_busy_pct=%d path=client devs=%u dev=%s notified=%lu notify_skipped=%lu spin_hits=%lu spin_misses=%lu cpus=%u",
 		name, bs / 1024, qd, iops, mib_x10 / 10, mib_x10 % 10, latency_hist_percentile(&hist, 500),
 		latency_hist_percentile(&hist, 990), blk.dev[0].info.bi_lane == DMA_LANE_DIRECT ? "direct" : "brokered",
 		latency_hist_percentile(&hist, 999), ios, errors,
-		job->bj_bench_seconds, waits, busy_window_pct(&busy), blk.ndevs, blk.dev[0].info.bi_name, busy.bw_cpus);
+		job->bj_bench_seconds, waits, busy_window_pct(&busy), blk.ndevs, blk.dev[0].info.bi_name, notified,
+		notify_skipped, blk.spin_hits, blk.spin_misses, busy.bw_cpus);
 	for (unsigned int i = 0; blk.ndevs > 1 && i < blk.ndevs; i++)
 		uprintf("bench: device dev=%s ios=%lu iops=%lu errors=%lu", db[i].b->info.bi_name, db[i].ios,
 			db[i].ios * 1000 / (ms ? ms : 1), db[i].errors);

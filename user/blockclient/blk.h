@@ -14,6 +14,7 @@
 #include "include/abi/block_job.h"
 #include "lib/block_replay.h"
 #include "lib/block_ring.h"
+#include "lib/poll_tune.h"
 
 #define BLK_MAX_DEVS 32
 
@@ -29,6 +30,8 @@ struct bdev {
 	struct block_replay replay;	/* every request until its ack; posted again after a restart */
 	struct block_ack failed[BLOCK_REPLAY_SLOTS];	/* given up after restarts: acks to hand out */
 	unsigned int nfailed;
+	uint64_t notified, notify_skipped;	/* request batches that woke the provider, and those it did not need */
+	bool kick_pending;		/* its provider wants waking: done with our next wait (one crossing) */
 };
 
 struct blk {
@@ -36,6 +39,9 @@ struct blk {
 	unsigned int ndevs;
 	struct bdev dev[BLK_MAX_DEVS];
 	unsigned int errors;
+	bool spin;			/* BLOCK_JOB_SPIN: look at the rings a while before sleeping */
+	struct poll_tune spin_tune;
+	uint64_t spin_hits, spin_misses;
 };
 
 extern struct blk blk;
@@ -58,8 +64,19 @@ int bdev_post(struct bdev *b, const struct block_request *r);
 int bdev_acks(struct bdev *b, struct block_ack *out, unsigned int max);
 /* One request, waited for: 0 or the ack's status; *nvme_status gets the device's status field. */
 int bdev_io(struct bdev *b, uint16_t op, uint64_t lba, uint32_t blocks, uint64_t offset, uint16_t *nvme_status);
-/* Sleep until a provider wakes us or timeout_ns passes. */
+/*
+ * Sleep until a provider wakes us or timeout_ns passes; returns at once if
+ * an ack is already waiting on any device (the event indices are armed
+ * first, so a provider posting meanwhile notifies).
+ */
 void blk_wait(uint64_t timeout_ns);
+/*
+ * After posting requests on b: if its provider asked to be notified
+ * (lib/block_ring.h), do so with the next blk_wait (or blk_flush_kicks).
+ */
+void bdev_kick(struct bdev *b);
+/* Notify now every provider a bdev_kick left waiting (a caller that goes on without waiting). */
+void blk_flush_kicks(void);
 
 /* io.c */
 int io_proof(struct bdev *b);

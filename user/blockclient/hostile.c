@@ -80,6 +80,8 @@ int hostile_client_run(struct bdev *b)
 	syscall_refused("notify-through-the-region", sys_block_notify(b->region_cap), CR_EBADCAP);
 	syscall_refused("map-the-ring-twice", sys_block_map(b->cap, &m), CR_EBUSY);
 	syscall_refused("wait-on-the-device", (int)sys_notify_wait(b->cap, 1), CR_EBADCAP);
+	syscall_refused("notify-then-wait-on-the-console", (int)sys_block_notify_wait(b->cap, blk.console, 1),
+			CR_EBADCAP);
 	syscall_refused("nvme-doorbell-with-a-block-cap", (int)syscall6(SYS_NVME_DOORBELL, b->cap, 1, 0, 1, 0, 0),
 			CR_EBADCAP);
 	/* Floods: a burst of wake-ups, and a full ring of refused requests in one go. */

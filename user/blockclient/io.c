@@ -177,7 +177,8 @@ int io_write(struct bdev *b, uint64_t lba, uint32_t count, uint64_t seed)
 		int64_t tag = bdev_submit(b, BLOCK_OP_WRITE, lba + done, n, (uint64_t)k * slot_bytes);
 		if (tag < 0)
 			return (int)tag;
-		sys_block_notify(b->cap);
+		bdev_kick(b);
+		blk_flush_kicks();	/* the next chunk is filled meanwhile: the provider starts now */
 		slots[k] = (struct write_slot){ tag, lba + done, n };
 		busy++;
 		done += n;

@@ -53,6 +53,7 @@ int main(const struct start_info *si)
 	}
 	if (open_devices(si, job) < 0)
 		return 1;
+	blk.spin = job->bj_flags & BLOCK_JOB_SPIN;
 	struct bdev *b = &blk.dev[0];
 	if (job->bj_flags & BLOCK_JOB_PROOF) {
 		for (unsigned int i = 0; i < blk.ndevs; i++)

@@ -44,9 +44,99 @@ int bdev_open(struct bdev *b, int cap, int region_cap)
 	return b->max_blocks ? 0 : CR_EINVAL;
 }
 
+#define SPIN_CAP_NS		((uint64_t)50000)	/* a spin never lasts longer than an interrupt's worth of waiting */
+
+static bool any_acks(void)
+{
+	for (unsigned i = 0; i < blk.ndevs; i++) {
+		if (block_ring_acks(&blk.dev[i].ring) != 0)
+			return true;	/* an ack, or nonsense the caller's next look reports */
+	}
+	return false;
+}
+
+/* Look at the rings for the learned while; true if an ack came. */
+static bool spin_for_acks(uint64_t start)
+{
+	uint64_t bound = poll_tune_bound(&blk.spin_tune, SPIN_CAP_NS);
+
+	if (!bound)
+		return false;
+	for (;;) {
+		if (any_acks()) {
+			blk.spin_hits++;
+			poll_tune_note(&blk.spin_tune, clock_now_ns() - start, 1);
+			return true;
+		}
+		if (clock_now_ns() - start >= bound) {
+			blk.spin_misses++;
+			poll_tune_miss(&blk.spin_tune);
+			return false;
+		}
+		__builtin_ia32_pause();
+	}
+}
+
+/* Notify the providers bdev_kick left waiting but one, whose slot is returned (-1: none). */
+static int flush_kicks_but_one(void)
+{
+	int last = -1;
+
+	for (unsigned i = 0; i < blk.ndevs; i++) {
+		struct bdev *b = &blk.dev[i];
+		if (!b->kick_pending)
+			continue;
+		b->kick_pending = false;
+		if (last >= 0)
+			sys_block_notify(last);
+		last = b->cap;
+	}
+	return last;
+}
+
+void blk_flush_kicks(void)
+{
+	int last = flush_kicks_but_one();
+
+	if (last >= 0)
+		sys_block_notify(last);
+}
+
 void blk_wait(uint64_t timeout_ns)
 {
-	sys_notify_wait(blk.wake, timeout_ns);
+	uint64_t start = blk.spin ? clock_now_ns() : 0;
+	int last;
+
+	if (blk.spin) {
+		blk_flush_kicks();	/* the provider must be running while we spin */
+		if (spin_for_acks(start))
+			return;
+	}
+	last = flush_kicks_but_one();
+	for (unsigned i = 0; i < blk.ndevs; i++) {
+		if (block_ring_client_arm(&blk.dev[i].ring)) {
+			if (last >= 0)
+				sys_block_notify(last);
+			return;		/* an ack came in while we armed: no sleep */
+		}
+	}
+	/* The provider's wake-up and our sleep, one crossing. */
+	if (last >= 0)
+		sys_block_notify_wait(last, blk.wake, timeout_ns);
+	else
+		sys_notify_wait(blk.wake, timeout_ns);
+	if (blk.spin && any_acks())
+		poll_tune_note(&blk.spin_tune, clock_now_ns() - start, 0);
+}
+
+void bdev_kick(struct bdev *b)
+{
+	if (block_ring_client_must_notify(&b->ring)) {
+		b->notified++;
+		b->kick_pending = true;
+	} else {
+		b->notify_skipped++;
+	}
 }
 
 static bool provider_gone(const struct bdev *b)
@@ -163,7 +253,7 @@ int bdev_io(struct bdev *b, uint16_t op, uint64_t lba, uint32_t blocks, uint64_t
 	*nvme_status = 0;
 	if (tag < 0)
 		return (int)tag;
-	sys_block_notify(b->cap);
+	bdev_kick(b);
 	for (;;) {
 		struct block_ack a[BLOCK_RING_ENTRIES];
 		int n = bdev_acks(b, a, BLOCK_RING_ENTRIES);

@@ -98,6 +98,11 @@ int sys_block_notify(int dev)
 	return (int)syscall6(SYS_BLOCK_NOTIFY, dev, 0, 0, 0, 0, 0);
 }
 
+int64_t sys_block_notify_wait(int dev, int notification, uint64_t timeout_ns)
+{
+	return syscall6(SYS_BLOCK_NOTIFY, dev, notification + 1, (long)timeout_ns, 0, 0, 0);
+}
+
 int sys_region_map(int region, struct region_info *out)
 {
 	return (int)syscall6(SYS_REGION_MAP, region, (long)out, 0, 0, 0, 0);

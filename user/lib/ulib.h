@@ -51,6 +51,8 @@ int sys_block_info(int dev, struct block_info *out);
 int sys_block_map(int dev, struct block_map *out);
 int sys_block_attach(int dev, int region);
 int sys_block_notify(int dev);
+/* Wake dev's provider, then wait on notification (as sys_notify_wait): one crossing. */
+int64_t sys_block_notify_wait(int dev, int notification, uint64_t timeout_ns);
 int sys_region_map(int region, struct region_info *out);
 
 /* printf to the Console capability found at start; one call = one or more whole lines. */
