@@ -320,10 +320,12 @@ static bool make_client(struct nvme_client *cl, unsigned int tag, const struct b
 	char name[16];
 	bool bench = flags & BLOCK_JOB_BENCH;
 
+	if (o->soak_seconds && !bench)
+		flags |= BLOCK_JOB_SOAK;	/* every client soaks its device 0 (tests/qemu/cases_soak.py) */
 	cl->cl_job = (struct block_job){
 		.bj_flags = flags, .bj_ndevs = cl->cl_ndevs,
 		.bj_bench_pattern = o->bench_pattern, .bj_bench_block_bytes = o->bench_block_bytes,
-		.bj_bench_qd = o->bench_qd, .bj_bench_seconds = o->bench_seconds,
+		.bj_bench_qd = o->bench_qd, .bj_bench_seconds = o->bench_seconds, .bj_soak_seconds = o->soak_seconds,
 	};
 	if (flags & BLOCK_JOB_EXTENTS) {
 		for (unsigned int i = 0; i < o->nreads; i++)
