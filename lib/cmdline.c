@@ -157,7 +157,8 @@ static bool parse_bench_job(struct span s, enum bench_pattern *pat, uint32_t *by
 enum scalar_key { K_MODE, K_NSID, K_DMA, K_JOB, K_QD, K_SECONDS, K_SELFTEST, K_RUN_TIMEOUT, K_SERVE_SECONDS,
 		  K_CLOCK, K_APIC_MODE, K_APIC_TIMER, K_DEV, K_BENCH_PATH, K_BENCH_DEVS, K_FAULT, K_DMA_COPY,
 		  K_IOMMU_INVAL, K_FAULT_IRQ, K_NVME_IRQ, K_IRQ_ISOLATION, K_SMP_CPUS, K_FAULT_CPU, K_FAULT_PANIC,
-		  K_FAULT_CTRL, K_NVME_TIMEOUT, K_FAULT_RDY, K_FAULT_VANISH, K_DMA_BOUNCE, K_NVME_POLL, K_NKEYS };
+		  K_FAULT_CTRL, K_NVME_TIMEOUT, K_FAULT_RDY, K_FAULT_VANISH, K_DMA_BOUNCE, K_NVME_POLL, K_SOAK_SECONDS,
+		  K_NKEYS };
 
 /* A decimal number at *i without leading zeros; false if there is none. */
 static bool take_number(struct span s, size_t *i, bool zero_ok)
@@ -285,6 +286,10 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 	} else if (span_is(k, "serve.seconds")) {
 		key = K_SERVE_SECONDS;
 		ok = parse_u32_range(v, 1, UINT32_MAX, &o->serve_seconds);
+	} else if (span_is(k, "soak.seconds")) {
+		/* Every client writes, reads back and verifies on its device for this long (tests). */
+		key = K_SOAK_SECONDS;
+		ok = parse_u32_range(v, 1, 3600, &o->soak_seconds);
 	} else if (span_is(k, "clock.source")) {
 		/* Calibrate from this reference only (tests; a machine whose best source lies). */
 		key = K_CLOCK;
@@ -501,6 +506,8 @@ void cmdline_parse(const char *line, struct boot_options *o)
 	}
 	if (o->serve_seconds && o->mode != RUN_MODE_SERVE)
 		add_error(o, "cmdline: %.*s needs mode=serve", (struct span){ "serve.seconds", 13 });
+	if (o->soak_seconds && o->mode == RUN_MODE_BENCH)
+		add_error(o, "cmdline: %.*s is not for mode=bench", (struct span){ "soak.seconds", 12 });
 }
 
 const char *iommu_inval_choice_name(enum iommu_inval_choice choice)

@@ -144,6 +144,7 @@ struct boot_options {
 	uint32_t bench_block_bytes;
 	uint32_t bench_qd;
 	uint32_t bench_seconds;
+	uint32_t soak_seconds;		/* soak.seconds=: every client loops write, read back, verify this long (0: none) */
 	enum selftest_kind selftest;
 	char dev[CMDLINE_DEV_BYTES];	/* nvme.dev=: the device the jobs address; "" = the default */
 	int fault_provider;		/* fault.provider=nvmeN: that provider faults on purpose; -1 none */

@@ -16,6 +16,7 @@
 #define BLOCK_JOB_BENCH		(1u << 2)	/* the benchmark, on every device at once */
 #define BLOCK_JOB_HOSTILE	(1u << 3)	/* selftest=hostile-client first, on device 0 */
 #define BLOCK_JOB_SPIN		(1u << 4)	/* look at the rings for a short, learned while before sleeping (nvme.poll=, more than one CPU) */
+#define BLOCK_JOB_SOAK		(1u << 5)	/* soak.seconds=: write, read back, verify on device 0 */
 
 struct block_job {
 	uint32_t bj_flags;
@@ -27,8 +28,10 @@ struct block_job {
 	uint32_t bj_bench_block_bytes;
 	uint32_t bj_bench_qd;		/* per device */
 	uint32_t bj_bench_seconds;
+	uint32_t bj_soak_seconds;	/* BLOCK_JOB_SOAK: how long */
+	uint32_t bj_reserved;
 };
-_Static_assert(sizeof(struct block_job) == 16 + 2 * 16 * 24 + 16, "block_job layout is ABI");
+_Static_assert(sizeof(struct block_job) == 16 + 2 * 16 * 24 + 24, "block_job layout is ABI");
 _Static_assert(offsetof(struct block_job, bj_writes) == 16 + 16 * 24, "block_job.bj_writes");
 
 #endif

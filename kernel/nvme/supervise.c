@@ -345,7 +345,12 @@ static void watch_progress(struct nvme_unit *u, uint64_t now)
 		sv->sv_idle_since_ns = now;
 		return;
 	}
-	if (now - sv->sv_idle_since_ns < (uint64_t)SUPERVISE_HANG_MS * NSEC_PER_MSEC || !u->u_proc)
+	/*
+	 * A mark later than now (seen with four CPUs under load: the tick's clock read and the mark
+	 * disagree by under a millisecond) is no time idle, never 2^64 ns of it.
+	 */
+	if (now <= sv->sv_idle_since_ns ||
+	    now - sv->sv_idle_since_ns < (uint64_t)SUPERVISE_HANG_MS * NSEC_PER_MSEC || !u->u_proc)
 		return;
 	kprintf("provider: hung dev=%s bdf=%s generation=%u waiting_requests=%u no_call_ms=%lu action=kill",
 		dev_name(u, buf, sizeof(buf)), u->u_ctrl->nc_bdf, sv->sv_generation, waiting,

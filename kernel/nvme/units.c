@@ -326,10 +326,12 @@ static bool make_client(struct nvme_client *cl, unsigned int tag, const struct b
 	/* Spinning for an ack only pays where the provider can run meanwhile: on another CPU. */
 	if (o->nvme_poll != NVME_POLL_NEVER && smp_cpus_online() > 1)
 		flags |= BLOCK_JOB_SPIN;
+	if (o->soak_seconds && !bench)
+		flags |= BLOCK_JOB_SOAK;	/* every client soaks its device 0 (tests/qemu/cases_soak.py) */
 	cl->cl_job = (struct block_job){
 		.bj_flags = flags, .bj_ndevs = cl->cl_ndevs,
 		.bj_bench_pattern = o->bench_pattern, .bj_bench_block_bytes = o->bench_block_bytes,
-		.bj_bench_qd = o->bench_qd, .bj_bench_seconds = o->bench_seconds,
+		.bj_bench_qd = o->bench_qd, .bj_bench_seconds = o->bench_seconds, .bj_soak_seconds = o->soak_seconds,
 	};
 	if (flags & BLOCK_JOB_EXTENTS) {
 		for (unsigned int i = 0; i < o->nreads; i++)

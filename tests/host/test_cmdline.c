@@ -167,6 +167,24 @@ static void test_serve_seconds_bad_values(void **state UNUSED)
 	assert_one_error(parse("mode=serve serve.seconds=1 serve.seconds=2"), "duplicate key", NULL);
 }
 
+static void test_soak_seconds(void **state UNUSED)
+{
+	struct boot_options *o = parse("mode=smoke");
+
+	assert_int_equal(o->soak_seconds, 0);	/* no soak unless asked */
+	o = parse("soak.seconds=60 fault.provider=nvme3:after=40");
+	assert_int_equal(o->soak_seconds, 60);
+	assert_int_equal(o->fault_provider, 3);
+	assert_int_equal(o->nerrors, 0);
+	o = parse("mode=serve soak.seconds=3600");
+	assert_int_equal(o->soak_seconds, 3600);
+	assert_int_equal(o->nerrors, 0);
+	assert_one_error(parse("soak.seconds=0"), "bad value", "soak.seconds=0");
+	assert_one_error(parse("soak.seconds=3601"), "bad value", NULL);
+	assert_one_error(parse("soak.seconds=1 soak.seconds=2"), "duplicate key", NULL);
+	assert_one_error(parse("mode=bench soak.seconds=5"), "soak.seconds is not for mode=bench", NULL);
+}
+
 static void test_serve_seconds_needs_serve_mode(void **state UNUSED)
 {
 	assert_one_error(parse("serve.seconds=5"), "serve.seconds needs mode=serve", NULL);
@@ -1089,6 +1107,7 @@ int main(void)
 		cmocka_unit_test(test_serve_seconds),
 		cmocka_unit_test(test_serve_seconds_bad_values),
 		cmocka_unit_test(test_serve_seconds_needs_serve_mode),
+		cmocka_unit_test(test_soak_seconds),
 		cmocka_unit_test(test_clock_source),
 		cmocka_unit_test(test_apic_keys),
 		cmocka_unit_test(test_read_single_extent),

@@ -146,7 +146,32 @@ static int write_reap(struct bdev *b, struct write_slot *slots, unsigned nslots)
 	}
 }
 
-int io_write(struct bdev *b, uint64_t lba, uint32_t count, uint64_t seed)
+/*
+ * Read [lba, lba+count) and compare it with the pattern of seed: 0 if every block matches, 1 if one
+ * does not (*bad_lba and *bad_word say where), or a CR_* code (reported) if a read failed.
+ */
+int io_verify(struct bdev *b, uint64_t lba, uint32_t count, uint64_t seed, uint64_t *bad_lba, long *bad_word)
+{
+	uint32_t per = b->max_blocks;
+	int err;
+
+	for (uint64_t done = 0; done < count;) {
+		uint32_t n = (uint32_t)(count - done < per ? count - done : per);
+		if ((err = request("read", b, BLOCK_OP_READ, lba + done, n)) < 0)
+			return err;
+		long bad = check(b, lba + done, n, seed);
+		if (bad >= 0) {
+			*bad_lba = lba + done;
+			*bad_word = bad;
+			return 1;
+		}
+		done += n;
+	}
+	return 0;
+}
+
+/* The pattern written (up to WRITE_DEPTH requests in flight) and flushed; *crc is its CRC-32. */
+int io_write_quiet(struct bdev *b, uint64_t lba, uint32_t count, uint64_t seed, uint32_t *crc_out)
 {
 	uint32_t per = b->max_blocks, crc = 0;
 	uint64_t slot_bytes = (uint64_t)per * b->info.bi_block_xfer;
@@ -190,18 +215,28 @@ int io_write(struct bdev *b, uint64_t lba, uint32_t count, uint64_t seed)
 	}
 	if ((err = request("flush", b, BLOCK_OP_FLUSH, 0, 1)) < 0)
 		return err;
+	*crc_out = crc;
+	return 0;
+}
+
+int io_write(struct bdev *b, uint64_t lba, uint32_t count, uint64_t seed)
+{
+	uint32_t crc = 0;
+	uint64_t bad_lba = 0;
+	long bad_word = -1;
+	int err = io_write_quiet(b, lba, count, seed, &crc);
+
+	if (err < 0)
+		return err;
 	/* Read it back: what the device returns must be the pattern, block for block. */
-	for (uint64_t done = 0; done < count;) {
-		uint32_t n = (uint32_t)(count - done < per ? count - done : per);
-		if ((err = request("read", b, BLOCK_OP_READ, lba + done, n)) < 0)
-			return err;
-		long bad = check(b, lba + done, n, seed);
-		if (bad >= 0) {
-			blk_error("nvme: write error " WHO " lba=%lu blocks=%u reason=readback-mismatch word=%ld",
-				  WHO_ARGS(b), lba + done, n, bad);
-			return CR_EIO;
-		}
-		done += n;
+	err = io_verify(b, lba, count, seed, &bad_lba, &bad_word);
+	if (err < 0)
+		return err;
+	if (err) {
+		blk_error("nvme: write error " WHO " lba=%lu blocks=%u reason=readback-mismatch word=%ld",
+			  WHO_ARGS(b), bad_lba, (uint32_t)(count - (bad_lba - lba) < b->max_blocks ?
+							    count - (bad_lba - lba) : b->max_blocks), bad_word);
+		return CR_EIO;
 	}
 	uprintf("nvme: write ok " WHO " lba=%lu blocks=%u bytes=%lu seed=0x%lx crc32=0x%08x first_lba=%lu flush=ok verify=readback-match",
 		WHO_ARGS(b), lba, count, (uint64_t)count * b->info.bi_block_xfer, seed, crc, b->info.bi_first_lba);

@@ -68,6 +68,8 @@ int main(const struct start_info *si)
 		for (unsigned int i = 0; i < job->bj_nreads && i < NVME_JOB_MAX_EXTENTS; i++)
 			failures += io_read(b, job->bj_reads[i].je_lba, job->bj_reads[i].je_count) < 0;
 	}
+	if (job->bj_flags & BLOCK_JOB_SOAK)
+		failures += soak_run(b, job->bj_soak_seconds) < 0;
 	if (job->bj_flags & BLOCK_JOB_BENCH)
 		failures += bench_run(job) < 0;
 	return failures || blk.errors ? 1 : 0;
