@@ -8,6 +8,7 @@
 #include "kernel/arch/x86_64/percpu.h"
 #include "kernel/arch/x86_64/tlb.h"
 #include "kernel/core/clock.h"
+#include "kernel/core/irqsoff.h"
 #include "kernel/core/log.h"
 #include "lib/spinlock.h"
 
@@ -36,7 +37,8 @@ void bkl_acquire(void)
 		tlb_answer_pending();
 		spin_relax();
 	} while (!guest_trylock(&bkl, cpu));
-	tlb_answer_pending();	/* a shootdown that finished before we got in: nothing may stay stale */
+	tlb_answer_pending();
+	irqsoff_lock_taken(t0);	/* a shootdown that finished before we got in: nothing may stay stale */
 	stats.bs_acquires++;
 	stats.bs_contended++;
 	uint64_t hz = clock_tsc_hz();

@@ -24,6 +24,7 @@ static bool armed;			/* interrupts have been on once: stretches are traced */
 struct stretch {
 	bool open;
 	uint64_t tsc;
+	uint64_t work_tsc;		/* when the BKL was had: the work budget (I7) runs from here */
 	enum irqsoff_kind kind;
 	uint64_t nr;
 	const char *window;		/* IRQSOFF_WINDOW: what the window is in */
@@ -78,7 +79,7 @@ static void enter(enum irqsoff_kind kind, uint64_t nr, const char *window)
 		return;
 	st->window = window;
 	st->open = true;
-	st->tsc = rdtsc();
+	st->tsc = st->work_tsc = rdtsc();
 	st->kind = kind;
 	st->nr = nr;
 	struct proc *p = proc_current();
@@ -118,6 +119,15 @@ static void leave(enum irqsoff_kind kind, uint64_t nr, const char *window)
 	stats.is_site_pid = st->pid;
 }
 
+void irqsoff_lock_taken(uint64_t since_tsc)
+{
+	struct stretch *st = mine();
+
+	/* Only when this stretch began at or after the entry that waited: an older one's work counts. */
+	if (st->open && st->work_tsc <= since_tsc)
+		st->work_tsc = rdtsc();
+}
+
 void irqsoff_leave(enum irqsoff_kind kind, uint64_t nr)
 {
 	leave(kind, nr, NULL);
@@ -141,7 +151,7 @@ bool irqsoff_may_take_us(uint32_t us, unsigned taken, unsigned limit)
 	/* Outside a traced stretch (the boot, bind-time polling) only the count bounds the work. */
 	const struct stretch *st = mine();
 
-	work_budget_init(&b, st->tsc, st->open && armed ? work_budget_ticks_us(clock_tsc_hz(), us) : 0);
+	work_budget_init(&b, st->work_tsc, st->open && armed ? work_budget_ticks_us(clock_tsc_hz(), us) : 0);
 	return work_budget_may_take(&b, rdtsc(), taken, limit);
 }
 

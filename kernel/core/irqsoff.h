@@ -45,6 +45,11 @@ enum irqsoff_kind {
 
 /* Open a stretch unless one is open; the site names what opened it. */
 void irqsoff_enter(enum irqsoff_kind kind, uint64_t nr);
+/*
+ * The BKL was had after a wait that began at since_tsc: the stretch's
+ * work budget starts now (waiting is interrupts-off time, not work).
+ */
+void irqsoff_lock_taken(uint64_t since_tsc);
 /* Close the open stretch (interrupts are about to come on) and keep it if it is the longest. */
 void irqsoff_leave(enum irqsoff_kind kind, uint64_t nr);
 

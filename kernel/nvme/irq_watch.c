@@ -14,6 +14,7 @@
 #include "kernel/core/clock.h"
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/percpu.h"
+#include "kernel/arch/x86_64/trap.h"
 #include "kernel/core/log.h"
 #include "kernel/nvme/lane_direct.h"
 #include "kernel/nvme/nvme_ctrl.h"
@@ -50,9 +51,11 @@ void nvme_irq_watch_tick(struct nvme_ctrl *c)
 
 	for (unsigned idx = 0; idx < c->nc_nvectors && idx < BROKER_VECTORS; idx++) {
 		struct irq_watch *w = &c->nc_watch[idx];
-		bool delivered = w->iw_irqs != w->iw_seen;
+		uint64_t arrived = irq_vector_arrivals(c->nc_irqs.pi_cpu_vector[idx]);
+		bool delivered = w->iw_irqs != w->iw_seen || arrived != w->iw_arrivals_seen;
 
 		w->iw_seen = w->iw_irqs;
+		w->iw_arrivals_seen = arrived;
 		if (w->iw_polling) {
 			if (delivered) {
 				w->iw_polling = false;
@@ -65,14 +68,15 @@ void nvme_irq_watch_tick(struct nvme_ctrl *c)
 			any_polling = true;
 			continue;
 		}
-		if (delivered || !posted_unconsumed(c, idx)) {
+		/* Entries a budget-bounded handler left (I7) came with their interrupt: not a loss. */
+		if (delivered || c->nc_drain_backlog || !posted_unconsumed(c, idx)) {
 			w->iw_posted_ns = 0;
 			continue;
 		}
 		/*
 		 * The target CPU may sit with interrupts off, queued for the BKL
 		 * behind others (a loaded host stretches that): an interrupt is
-		 * lost only if that CPU has let interrupts in twice since.
+		 * lost only if that CPU has let interrupts in a few times since.
 		 */
 		uint64_t opens = __atomic_load_n(&percpu_blocks[c->nc_irq_cpu].cpu_irq_opens, __ATOMIC_RELAXED);
 		if (!w->iw_posted_ns) {
@@ -80,7 +84,7 @@ void nvme_irq_watch_tick(struct nvme_ctrl *c)
 			w->iw_opens_at = opens;
 			continue;
 		}
-		if (now - w->iw_posted_ns < (uint64_t)IRQ_LOST_AFTER_MS * NSEC_PER_MSEC || opens - w->iw_opens_at < 2)
+		if (now - w->iw_posted_ns < (uint64_t)IRQ_LOST_AFTER_MS * NSEC_PER_MSEC || opens - w->iw_opens_at < IRQ_LOST_AFTER_OPENS)
 			continue;
 		w->iw_polling = true;
 		w->iw_episodes++;

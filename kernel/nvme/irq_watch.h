@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #define IRQ_LOST_AFTER_MS	25	/* posted and unserved this long with no interrupt: lost */
+#define IRQ_LOST_AFTER_OPENS	4	/* ... and its CPU let interrupts in this often meanwhile */
 
 struct nvme_ctrl;
 
@@ -23,6 +24,7 @@ struct nvme_ctrl;
 struct irq_watch {
 	uint64_t iw_irqs;		/* interrupts delivered on this vector */
 	uint64_t iw_seen;		/* iw_irqs at the previous look */
+	uint64_t iw_arrivals_seen;	/* irq_vector_arrivals of its CPU vector then */
 	uint64_t iw_posted_ns;		/* since when a posted entry waits with no interrupt; 0: none */
 	uint64_t iw_opens_at;		/* the target CPU's cpu_irq_opens then: it must have taken interrupts since */
 	bool iw_polling;		/* declared lost: served from the tick */

@@ -45,7 +45,8 @@ struct vector_slot {
 	void *ctx;
 };
 static struct vector_slot vectors[256];
-static bool ever_owned[256];	/* for the stray summary: a stray on these went to their handler */
+static bool ever_owned[256];
+static uint64_t arrivals[256];	/* interrupts taken per vector, counted before the BKL (irq_vector_arrivals) */	/* for the stray summary: a stray on these went to their handler */
 
 extern char trap_stubs_start[];
 
@@ -94,6 +95,11 @@ void irq_free_vector(unsigned int vector)
 {
 	if (vector < 256)
 		vectors[vector] = (struct vector_slot){ 0, 0 };
+}
+
+uint64_t irq_vector_arrivals(unsigned int vector)
+{
+	return vector < 256 ? __atomic_load_n(&arrivals[vector], __ATOMIC_RELAXED) : 0;
 }
 
 bool irq_vector_ever_owned(unsigned int vector)
@@ -148,6 +154,8 @@ void trap_dispatch(struct trap_frame *tf)
 		stray_nmi(tf);		/* NMI context: may have interrupted the BKL's spin; counts only */
 		return;
 	}
+	if (v >= 32 && v < 256)
+		__atomic_fetch_add(&arrivals[v], 1, __ATOMIC_RELAXED);
 	irqsoff_enter(IRQSOFF_TRAP, v);	/* the wait for the BKL counts (irqsoff.h) */
 	bool took = bkl_acquire_for_trap();
 	cpu_idle_end();		/* an interrupt that woke the idle halt: busy from here */

@@ -44,6 +44,11 @@ typedef void (*irq_handler_fn)(void *ctx, unsigned int vector);
 int irq_alloc_vector(irq_handler_fn handler, void *ctx);
 void irq_free_vector(unsigned int vector);
 
+/*
+ * Interrupts on vector some CPU has taken, counted on arrival, before the
+ * handler waits for the BKL: a taken interrupt whose handler waits is not a lost one.
+ */
+uint64_t irq_vector_arrivals(unsigned int vector);
 /* Has a handler owned vector during this run (the timer, or irq_alloc_vector)? */
 bool irq_vector_ever_owned(unsigned int vector);
 
