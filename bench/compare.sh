@@ -45,6 +45,8 @@
 #               [caprock-client,linux,linux-polled,caprock; with USERS=0: caprock,linux]
 #   USERS       1: the users' table (client path vs Linux's best) with the provider path as second row;
 #               0: provider path vs Linux IRQ only (ignored when SIDES is given) [1]
+#   SMP         vCPUs of both guests: Caprock places its provider and client on different CPUs
+#               when there are two or more, Linux spreads its queues [1]
 #   CEILING     1: add caprock-null to SIDES; 2: add caprock-null and linux-null [0]
 #   NULL_DRIVE  the -drive of the null-co runs
 #               [driver=null-co,size=1G,read-zeroes=on,if=none,id=nvm,cache=none,aio=native]
@@ -105,6 +107,7 @@ QUIET_WAIT=${QUIET_WAIT:-60}
 EXCLUDE_NOISY=${EXCLUDE_NOISY:-0}
 ACCEL=${ACCEL:-tcg}
 CPU=${CPU:-max}
+SMP=${SMP:-1}	# vCPUs of both guests (Caprock's providers and clients spread over them; Linux's blk-mq)
 BENCH_WORK=${BENCH_WORK:-$TREE/build/compare}
 KEEP_TRACE=${KEEP_TRACE:-0}
 TAG=${TAG:-}
@@ -195,11 +198,11 @@ EXTRA=(-name "caprock-compare,debug-threads=on")
 # the anchor word-splits QEMU_EXTRA
 [[ "${EXTRA[*]}" == *"$BENCH_WORK"* && "$BENCH_WORK" == *" "* ]] && die "BENCH_WORK must not contain spaces"
 drive_for() { if [ "$1" = null ]; then echo "$NULL_DRIVE"; else echo "$FILE_DRIVE"; fi; }
-# The anchor builds: qemu -M q35 <accel> -cpu C -smp 1 -m 1024 -nographic -no-reboot
+# The anchor builds: qemu -M q35 <accel> -cpu C -smp N -m 1024 -nographic -no-reboot
 #   -kernel K -initrd I -append A -nic none -drive D -device nvme,serial=anchor,drive=nvm <QEMU_EXTRA>
 caprock_cmd() { # backend job [path]
 	local spec=${2%_qd*} qd=${2##*_qd} path=${3:-provider}
-	CMD=("$QEMU" -M q35 -accel "$ACCEL" -cpu "$CPU" -smp 1 -m 1024 -nographic -no-reboot
+	CMD=("$QEMU" -M q35 -accel "$ACCEL" -cpu "$CPU" -smp "$SMP" -m 1024 -nographic -no-reboot
 		-kernel "$KERNEL" -append "mode=bench bench.job=$spec bench.qd=$qd bench.seconds=$RUNTIME bench.path=$path"
 		-nic none -drive "$(drive_for "$1")" -device "nvme,serial=anchor,drive=nvm" "${EXTRA[@]}")
 }
@@ -241,6 +244,7 @@ caprock_cmd file randread4k_qd32
 		echo "          the provider path (side caprock) is the second row"
 	fi
 	[ "$ROUNDS" -lt 3 ] && echo "WARNING: rounds=$ROUNDS < 3: a smoke run, not a result (DESIGN.md §4 asks for >= 3 interleaved rounds)"
+	echo "vcpus: -smp $SMP on both sides"
 	echo "method: one job per boot per side, interleaved (order: $ORDER), rounds=$ROUNDS, jobs=$JOBS,"
 	echo "        runtime=${RUNTIME}s after a ${RAMP}s ramp on both sides, sides=$SIDES"
 	if [ "$BATCH" = 1 ]; then
@@ -309,7 +313,7 @@ run_one() { # round side-spec job
 			--tail-glob "$rundir/anchor-log/*.log" --expect-argv "$BENCH_WORK/argv-$backend.json" \
 			--fio-extra="$fx" -- \
 			env -i PATH="$PATH" HOME="${HOME:-/root}" LANG=C.UTF-8 WORK="$ANCHOR_WORK" LOGDIR="$rundir/anchor-log" \
-			ACCEL="$ACCEL" CPU="$CPU" SMP=1 MEM=1024 NIC=none KERNEL=bzimage INITRD=full MODE=bench \
+			ACCEL="$ACCEL" CPU="$CPU" SMP="$SMP" MEM=1024 NIC=none KERNEL=bzimage INITRD=full MODE=bench \
 			RUNTIME="$RUNTIME" RAMP="$RAMP" JOBS="$job" CACHE=none-native FRESH_DISK=0 \
 			NVM_DRIVE="$(drive_for "$backend")" QEMU_EXTRA="$qextra" FIO_EXTRA="$fx" \
 			APPEND_EXTRA="$append" TIMEOUT=$((270 + 3 * (RAMP + RUNTIME))) "$ANCHOR/run.sh")

@@ -368,6 +368,60 @@ static void test_held_by(void **state UNUSED)
 	spin_unlock(&L);
 }
 
+/* The BKL's lock (guest_lock: test-and-set, kernel/core/bkl.c): the same exclusion and holder questions. */
+static struct guest_lock G;
+static uint32_t g_inside, g_overlaps, g_not_held;
+static uint64_t g_counter;
+
+static void *guest_increment(void *arg)
+{
+	uint32_t id = (uint32_t)(uintptr_t)arg;
+
+	wait_for_go();
+	for (int i = 0; i < ITERS; i++) {
+		while (!guest_trylock(&G, id))
+			spin_relax();
+		if (__atomic_fetch_add(&g_inside, 1, __ATOMIC_RELAXED) != 0)
+			__atomic_fetch_add(&g_overlaps, 1, __ATOMIC_RELAXED);
+		if (!guest_held_by(&G, id))
+			__atomic_fetch_add(&g_not_held, 1, __ATOMIC_RELAXED);
+		uint64_t v = g_counter;
+		spin_relax();
+		g_counter = v + 1;
+		__atomic_fetch_sub(&g_inside, 1, __ATOMIC_RELAXED);
+		guest_unlock(&G);
+	}
+	return NULL;
+}
+
+static void test_guest_lock_exclusion(void **state UNUSED)
+{
+	memset(&G, 0, sizeof(G));
+	g_counter = 0;
+	g_inside = g_overlaps = g_not_held = 0;
+	run_threads(guest_increment, NTHREADS);
+	assert_int_equal(g_overlaps, 0);
+	assert_int_equal(g_not_held, 0);
+	assert_int_equal(g_counter, (uint64_t)NTHREADS * ITERS);
+	assert_int_equal(G.gl_locked, 0);
+	assert_int_equal(G.gl_owner, 0);
+}
+
+static void test_guest_lock_trylock(void **state UNUSED)
+{
+	memset(&G, 0, sizeof(G));
+	assert_false(guest_held_by(&G, 0));
+	assert_true(guest_trylock(&G, 3));
+	assert_true(guest_held_by(&G, 3));
+	assert_false(guest_held_by(&G, 2));
+	assert_false(guest_trylock(&G, 2));	/* held: another id cannot take it */
+	assert_false(guest_trylock(&G, 3));	/* nor the holder again: the BKL's "taken twice" check is above it */
+	guest_unlock(&G);
+	assert_false(guest_held_by(&G, 3));
+	assert_true(guest_trylock(&G, 2));
+	guest_unlock(&G);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -378,6 +432,8 @@ int main(void)
 		cmocka_unit_test(test_fifo_order),
 		cmocka_unit_test(test_trylock_semantics),
 		cmocka_unit_test(test_held_by),
+		cmocka_unit_test(test_guest_lock_exclusion),
+		cmocka_unit_test(test_guest_lock_trylock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
