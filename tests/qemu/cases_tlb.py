@@ -3,7 +3,7 @@
 selftest=tlb-shootdown (kernel/core/tlb_selftest.c): a process on a CPU other
 than the boot CPU writes a counter in a page with no system call; the boot
 CPU unmaps the page (proc_unmap) and samples the counter right after and
-100 ms later.  With the shootdown the counter stands still and the process
+100 ms later (longer if its vCPU has not run since).  With the shootdown the counter stands still and the process
 takes a page fault inside the page; the frame is freed.
 
 * -smp 2 and -smp 4 on Q35 and on the Nitro shape, in xAPIC and x2APIC mode.
