@@ -40,7 +40,7 @@ DEPFLAGS = -MMD -MP
 LIB_SRCS     := $(wildcard lib/*.c)
 KERNEL_SRCS  := $(shell find kernel -name '*.c' | sort)
 KERNEL_ASM   := $(sort $(wildcard boot/*.S)) $(shell find kernel -name '*.S' | sort)
-USER_PROGS   := hello:user/hello privtest:user/privtest nvme:drivers/nvme blk:user/blockclient
+USER_PROGS   := hello:user/hello privtest:user/privtest nvme:drivers/nvme blk:user/blockclient tlbtest:user/tlbtest
 USER_LIB_SRCS := $(wildcard user/lib/*.c)
 USER_LIB_ASM  := $(wildcard user/lib/*.S)
 

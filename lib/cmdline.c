@@ -158,7 +158,7 @@ enum scalar_key { K_MODE, K_NSID, K_DMA, K_JOB, K_QD, K_SECONDS, K_SELFTEST, K_R
 		  K_CLOCK, K_APIC_MODE, K_APIC_TIMER, K_DEV, K_BENCH_PATH, K_BENCH_DEVS, K_FAULT, K_DMA_COPY,
 		  K_IOMMU_INVAL, K_FAULT_IRQ, K_NVME_IRQ, K_IRQ_ISOLATION, K_SMP_CPUS, K_FAULT_CPU, K_FAULT_PANIC,
 		  K_FAULT_CTRL, K_NVME_TIMEOUT, K_FAULT_RDY, K_FAULT_VANISH, K_DMA_BOUNCE, K_NVME_POLL, K_SOAK_SECONDS,
-		  K_NKEYS };
+		  K_FAULT_SHOOTDOWN, K_NKEYS };
 
 /* A decimal number at *i without leading zeros; false if there is none. */
 static bool take_number(struct span s, size_t *i, bool zero_ok)
@@ -330,6 +330,8 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 			o->selftest = SELFTEST_HOSTILE_CLIENT;
 		else if (span_is(v, "hostile-irq"))
 			o->selftest = SELFTEST_HOSTILE_IRQ;
+		else if (span_is(v, "tlb-shootdown"))
+			o->selftest = SELFTEST_TLB_SHOOTDOWN;
 		else
 			ok = false;
 	} else if (span_is(k, "nvme.dev")) {
@@ -434,6 +436,11 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 				ok = true;
 			}
 		}
+	} else if (span_is(k, "fault.shootdown")) {
+		/* Fault injection: other CPUs keep stale TLB entries (selftest=tlb-shootdown must then fail). */
+		key = K_FAULT_SHOOTDOWN;
+		ok = span_is(v, "skip");
+		o->fault_shootdown_skip = ok;
 	} else if (span_is(k, "bench.path")) {
 		key = K_BENCH_PATH;
 		if (span_is(v, "provider"))
@@ -508,6 +515,9 @@ void cmdline_parse(const char *line, struct boot_options *o)
 		add_error(o, "cmdline: %.*s needs mode=serve", (struct span){ "serve.seconds", 13 });
 	if (o->soak_seconds && o->mode == RUN_MODE_BENCH)
 		add_error(o, "cmdline: %.*s is not for mode=bench", (struct span){ "soak.seconds", 12 });
+	/* The NVMe run modes read selftest= as their provider's attack: this one is the kernel's own. */
+	if (o->selftest == SELFTEST_TLB_SHOOTDOWN && o->mode != RUN_MODE_BOOT)
+		add_error(o, "cmdline: %.*s needs mode=boot", (struct span){ "selftest=tlb-shootdown", 22 });
 }
 
 const char *iommu_inval_choice_name(enum iommu_inval_choice choice)

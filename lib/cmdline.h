@@ -82,6 +82,7 @@ enum selftest_kind {
 	SELFTEST_HOSTILE_HANG,	/* the provider waits forever: the run deadline must end it */
 	SELFTEST_HOSTILE_CLIENT,	/* a client attacks its session, the provider and other clients */
 	SELFTEST_HOSTILE_IRQ,	/* the provider makes its device raise interrupts (direct lane), then does its job */
+	SELFTEST_TLB_SHOOTDOWN,	/* mode=boot: a process on another CPU keeps writing a page CPU 0 unmaps; it must fault */
 };
 
 /* fault.provider=nvmeN[:after=K|:hang|:bind|:always]: what generation 1 of that provider does on purpose. */
@@ -159,6 +160,7 @@ struct boot_options {
 	unsigned int nvme_irq_kinds;	/* nvme.irq=: NVME_IRQ_* kinds bind may use (0 = any) */
 	int64_t fault_cpu;		/* fault.cpu=APICID: no STARTUP for that processor (never starts); -1 none */
 	int fault_panic_cpu;		/* fault.panic=cpuN: CPU N panics once online (tests the stop); -1 none */
+	bool fault_shootdown_skip;	/* fault.shootdown=skip: no TLB shootdown IPIs (shows selftest=tlb-shootdown can fail) */
 	enum bench_path bench_path;
 	bool bench_all_devs;		/* bench.devs=all: every controller's first namespace */
 	unsigned int nbench_devs;

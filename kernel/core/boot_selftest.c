@@ -35,7 +35,8 @@ bool run_boot_selftest(const struct boot_options *opts)
 {
 	struct proc_outcome hello = { 0 }, priv = { 0 };
 
-	(void)opts;
+	if (opts->selftest == SELFTEST_TLB_SHOOTDOWN)
+		return run_tlb_selftest(opts);
 	bool started = spawn("hello", &hello, false) && spawn("privtest", &priv, true);
 	sched_run();
 

@@ -16,6 +16,7 @@
 #include "kernel/arch/x86_64/paging.h"
 #include "kernel/arch/x86_64/percpu.h"
 #include "kernel/arch/x86_64/smp.h"
+#include "kernel/arch/x86_64/tlb.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/arch/x86_64/uart.h"
 #include "kernel/cap/console.h"
@@ -84,6 +85,10 @@ void kernel_main(uint32_t info_phys, uint32_t loader_magic)
 		power_off_after_run(false);
 
 	kprintf("boot: mode=%s dma.backend=%s", run_mode_name(opts.mode), dma_choice_name(opts.dma_backend));
+	if (opts.fault_shootdown_skip) {
+		kprintf("tlb: fault injected fault.shootdown=skip other_cpus=not-told");
+		tlb_set_skip(true);
+	}
 	dma_copy_choose(opts.dma_copy);
 	bool pass;
 	switch (opts.mode) {

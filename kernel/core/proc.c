@@ -221,8 +221,10 @@ void proc_fault(struct trap_frame *tf, const char *name, uint64_t cr2)
 
 	KASSERT(p);
 	p->p_faulted = true;
-	if (p->p_outcome)
+	if (p->p_outcome) {
 		p->p_outcome->po_fault_vector = tf->vector;
+		p->p_outcome->po_fault_cr2 = cr2;
+	}
 	if (!p->p_expect_fault && !p->p_supervised)
 		klog_count_error();	/* a supervised provider's end is the supervisor's to judge */
 	kprintf("proc: fault pid=%d name=%s vector=%lu exception=\"%s\" error=0x%lx rip=0x%lx cr2=0x%lx rsp=0x%lx expected=%s action=killed%s",

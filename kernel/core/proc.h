@@ -73,6 +73,7 @@ struct proc_outcome {
 	bool po_faulted;
 	bool po_killed;		/* ended by the kernel (a run deadline, the power button) */
 	uint64_t po_fault_vector;
+	uint64_t po_fault_cr2;	/* the faulting address of a page fault */
 	void (*po_on_exit)(struct proc_outcome *o);	/* optional: told as the process ends */
 };
 

@@ -10,6 +10,8 @@
 
 /* mode=boot: ring-3 self-test (CPL report, privileged instruction caught). */
 bool run_boot_selftest(const struct boot_options *opts);
+/* mode=boot selftest=tlb-shootdown: a page unmapped on the boot CPU stops working on the others at once. */
+bool run_tlb_selftest(const struct boot_options *opts);
 /* mode=smoke, bench and serve: kernel/nvme/units.h's nvme_run. */
 
 #endif

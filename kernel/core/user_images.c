@@ -10,6 +10,7 @@ DECLARE_IMAGE(hello);
 DECLARE_IMAGE(privtest);
 DECLARE_IMAGE(nvme);
 DECLARE_IMAGE(blk);
+DECLARE_IMAGE(tlbtest);
 
 #define IMAGE(n) { #n, user_image_##n##_start, user_image_##n##_end }
 static const struct user_image images[] = {
@@ -17,6 +18,7 @@ static const struct user_image images[] = {
 	IMAGE(privtest),
 	IMAGE(nvme),
 	IMAGE(blk),
+	IMAGE(tlbtest),
 };
 
 const struct user_image *user_image_find(const char *name)

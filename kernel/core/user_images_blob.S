@@ -18,5 +18,6 @@ user_image_\name\()_end:
 	IMAGE privtest
 	IMAGE nvme
 	IMAGE blk
+	IMAGE tlbtest
 
 	.section .note.GNU-stack, "", @progbits

@@ -90,7 +90,17 @@ static inline void nvme_direct_space_detach(struct nvme_ctrl *c, uint32_t space)
 		c->nc_dma.dd_ops->unmap_space(&c->nc_dma, space);
 }
 
-/* SYS_NVME_DOORBELL_MAP: map the doorbell page into p; the user address in *va. */
+/*
+ * SYS_NVME_DOORBELL_MAP: map the doorbell page into p; the user address in *va.
+ * The page is never unmapped from a live provider, and need not be: the BAR
+ * behind it goes to another device only after finish_detach (units.c),
+ * which waits until the provider has ended (killed at once if the function
+ * vanished), and its CPU switched away from and freed that address space
+ * under the same BKL hold (sched.c, locking.h L7), so no CPU keeps the
+ * mapping.  Until then a write through it reaches this controller, or
+ * nothing once it is gone.  A path that let the BAR go with the provider
+ * alive would have to proc_unmap the page first.
+ */
 int nvme_direct_doorbell_map(struct nvme_ctrl *c, struct proc *p, uint64_t *va);
 
 /* The controller's vector index fired: the provider reaps its own queues (D5). */

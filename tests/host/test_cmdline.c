@@ -1092,6 +1092,26 @@ static void test_selftest_kinds(void **state UNUSED)
 	assert_one_error(parse("selftest=hostile-clients"), "bad value", NULL);
 }
 
+/* selftest=tlb-shootdown is the kernel's own test (mode=boot); fault.shootdown=skip makes it fail on purpose. */
+static void test_selftest_tlb_shootdown(void **state UNUSED)
+{
+	struct boot_options *o = parse("mode=boot selftest=tlb-shootdown");
+
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->selftest, SELFTEST_TLB_SHOOTDOWN);
+	assert_false(o->fault_shootdown_skip);
+	assert_one_error(parse("selftest=tlb-shootdown"), "selftest=tlb-shootdown needs mode=boot", NULL);
+	assert_one_error(parse("mode=serve selftest=tlb-shootdown"), "needs mode=boot", NULL);
+	o = parse("mode=boot selftest=tlb-shootdown fault.shootdown=skip");
+	assert_int_equal(o->nerrors, 0);
+	assert_true(o->fault_shootdown_skip);
+	assert_true(parse("fault.shootdown=skip")->fault_shootdown_skip);	/* alone it only withholds the IPIs */
+	o = parse("fault.shootdown=off");
+	assert_one_error(o, "bad value", "fault.shootdown=off");
+	assert_false(o->fault_shootdown_skip);
+	assert_one_error(parse("fault.shootdown=skip fault.shootdown=skip"), "duplicate", NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1171,6 +1191,7 @@ int main(void)
 		cmocka_unit_test(test_error_count_exceeds_stored_messages),
 		cmocka_unit_test(test_error_long_token_is_truncated_safely),
 		cmocka_unit_test(test_smp_cpus),
+		cmocka_unit_test(test_selftest_tlb_shootdown),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_names_round_trip_through_parser),
 	};
