@@ -30,7 +30,11 @@
  *     path (it stops the other CPUs first), the spin for the BKL itself
  *     (which answers shootdowns while it waits, so a holder waiting for
  *     an answer cannot deadlock with a CPU waiting for the lock), and AP
- *     bring-up before the AP asks for the lock.
+ *     bring-up before the AP asks for the lock; and two spins that give
+ *     the lock up while they watch memory and look again under it before
+ *     they act on what they saw: an idle CPU polling the run queues before
+ *     it halts (sched.c), and a provider's completion poll on the one CQ
+ *     entry the manager expects next (kernel/nvme/poll.c).
  *  L4 Memory shared with user space or devices (NVMe queues, DMA pools,
  *     Regions, session rings) is never trusted and read once per decision
  *     (I3); user processes on other CPUs may change it at any time.

@@ -15,6 +15,7 @@
 #include "kernel/core/clock.h"
 #include "kernel/core/irqsoff.h"
 #include "kernel/core/log.h"
+#include "kernel/core/sched.h"
 #include "kernel/core/log_buffer.h"
 #include "lib/fmt.h"
 
@@ -27,14 +28,13 @@ void power_off_after_run(bool pass)
 	char extra[32] = "";
 
 	irq_disable();
-	/*
-	 * The APs are parked with interrupts off already; stopped (NMI, then a
-	 * halt they never leave) nothing can wake them before S5.
-	 */
+	/* Stopped (NMI, then a halt they never leave), nothing can wake the APs before S5. */
 	unsigned int others = smp_cpus_online() - 1;
 	(void)smp_stop_others();	/* names any that did not stop */
 	if (others && smp_cpus_stopped() == others)
 		kprintf("cpu: stopped count=%u by=nmi", others);
+	if (others)
+		sched_report();
 	trap_report_strays();
 	errors = klog_error_count();
 	if (errors)

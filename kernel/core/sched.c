@@ -20,6 +20,7 @@
 #include "kernel/arch/x86_64/paging.h"
 #include "kernel/arch/x86_64/percpu.h"
 #include "kernel/arch/x86_64/smp.h"
+#include "kernel/arch/x86_64/tlb.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/core/clock.h"
 #include "kernel/core/irqsoff.h"
@@ -118,6 +119,12 @@ static void kick(unsigned int cpu, bool preempt)
 	}
 	if (preempt && c->cpu_current)
 		c->cpu_need_resched = true;
+	/* Dekker with idle_poll: the queue was stored; a CPU still polling sees it, one that stopped gets the IPI. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (c->cpu_idle && !preempt && __atomic_load_n(&c->cpu_polling, __ATOMIC_RELAXED)) {
+		stats.ss_ipis_saved++;
+		return;
+	}
 	if (c->cpu_idle || preempt) {
 		stats.ss_ipis++;
 		(void)smp_send_ipi(cpu, VECTOR_IPI_RESCHED);
@@ -165,6 +172,24 @@ static struct proc *dequeue(struct percpu *c)
 	return p;
 }
 
+/*
+ * Could pick() give this CPU something?  Its own queue, or another whose
+ * CPU is busy (the balancing rule).  Read without the BKL as a hint: pick()
+ * decides under it.
+ */
+static bool stealable(const struct percpu *c)
+{
+	return __atomic_load_n(&c->cpu_rq_head, __ATOMIC_RELAXED) &&
+	       (__atomic_load_n(&c->cpu_current, __ATOMIC_RELAXED) || !c->cpu_sched_online);
+}
+
+/*
+ * Balancing: take the first waiting process of the busiest queue whose CPU
+ * is running something else.  A queue whose CPU is idle is left alone: that
+ * CPU was kicked and takes its own work (locality: its provider's
+ * interrupts go there), and an idle boot CPU, waking first, would
+ * otherwise take every client from its own CPU.
+ */
 static struct proc *pick(void)
 {
 	struct percpu *self = this_cpu();
@@ -175,7 +200,7 @@ static struct proc *pick(void)
 	struct percpu *busiest = NULL;
 	for (unsigned i = 0; i < smp_cpu_slots(); i++) {
 		struct percpu *c = &percpu_blocks[i];
-		if (c != self && c->cpu_rq_head && (!busiest || c->cpu_rq_len > busiest->cpu_rq_len))
+		if (c != self && stealable(c) && (!busiest || c->cpu_rq_len > busiest->cpu_rq_len))
 			busiest = c;
 	}
 	if (!busiest)
@@ -221,14 +246,47 @@ static bool run_idle_hooks(void)
 	return left;
 }
 
-/* Unlocked hint for an idle AP: is there anything it could take?  (Checked again under the BKL.) */
 static bool work_visible(void)
 {
+	const struct percpu *self = this_cpu();
+
+	if (__atomic_load_n(&self->cpu_rq_head, __ATOMIC_RELAXED))
+		return true;
 	for (unsigned i = 0; i < smp_cpu_slots(); i++) {
-		if (__atomic_load_n(&percpu_blocks[i].cpu_rq_head, __ATOMIC_RELAXED))
+		if (&percpu_blocks[i] != self && stealable(&percpu_blocks[i]))
 			return true;
 	}
 	return false;
+}
+
+/*
+ * Before halting, an idle CPU watches the run queues for a short while,
+ * without the BKL and with cpu_polling set, so that work queued for it
+ * meanwhile needs no IPI and no wake from a halt: each costs a hypervisor
+ * exit and a host thread wake-up in a guest (Linux's cpuidle-haltpoll does
+ * the same for the same reason).  True when work showed up.
+ */
+#define IDLE_POLL_US 50
+
+static bool idle_poll(void)
+{
+	struct percpu *c = this_cpu();
+	uint64_t hz = clock_tsc_hz(), until = rdtsc() + (hz / 1000000u) * IDLE_POLL_US;
+	bool found = false;
+
+	if (smp_cpus_online() < 2 || !hz)
+		return false;
+	__atomic_store_n(&c->cpu_polling, true, __ATOMIC_SEQ_CST);
+	bkl_release();
+	while (!(found = work_visible()) && rdtsc() < until)
+		cpu_relax();
+	__atomic_store_n(&c->cpu_polling, false, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	found = found || work_visible();	/* queued as polling ended: the kicker may have skipped the IPI */
+	bkl_acquire();
+	stats.ss_idle_polls++;
+	stats.ss_idle_poll_hits += found;
+	return found;
 }
 
 static void idle_once(void)
@@ -239,6 +297,10 @@ static void idle_once(void)
 	/* L7: no CPU outside the BKL keeps a root that is not the kernel's or its running process's. */
 	paging_switch(paging_kernel_root());
 	c->cpu_idle = true;
+	if (!left && idle_poll()) {
+		c->cpu_idle = false;
+		return;
+	}
 	if (c->cpu_index == 0) {
 		irqsoff_idle(left);	/* the boot CPU looks at its hooks and the run's end at each wake */
 	} else {
@@ -487,4 +549,17 @@ void sched_return_to_user(void)
 	irqsoff_leave(IRQSOFF_USER, 0);	/* trap_exit's iretq turns interrupts on */
 	cpu_note_irq_open();
 	bkl_release();			/* last: L1 */
+}
+
+void sched_report(void)
+{
+	struct bkl_stats b;
+	uint64_t shootdowns, tlb_ipis;
+
+	bkl_stats(&b);
+	tlb_stats(&shootdowns, &tlb_ipis);
+	kprintf("sched: cpus=%u switches=%lu ipis=%lu ipis_saved=%lu idle_polls=%lu idle_poll_hits=%lu steals=%lu migrations=%lu bkl_acquires=%lu bkl_contended=%lu bkl_wait_us=%lu tlb_shootdowns=%lu tlb_ipis=%lu",
+		smp_cpus_online(), stats.ss_switches, stats.ss_ipis, stats.ss_ipis_saved, stats.ss_idle_polls,
+		stats.ss_idle_poll_hits, stats.ss_steals, stats.ss_migrations, b.bs_acquires, b.bs_contended,
+		b.bs_wait_ns / 1000, shootdowns, tlb_ipis);
 }

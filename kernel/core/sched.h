@@ -60,8 +60,12 @@ struct sched_stats {
 	uint64_t ss_ipis;	/* reschedule IPIs sent */
 	uint64_t ss_steals;	/* processes an idle CPU took from another's queue */
 	uint64_t ss_migrations;	/* a process ran on another CPU than last time */
+	uint64_t ss_ipis_saved;	/* wakeups of a polling idle CPU: no IPI needed */
+	uint64_t ss_idle_polls, ss_idle_poll_hits;	/* idle polls, and those that found work before halting */
 };
 void sched_get_stats(struct sched_stats *out);
+/* At the end of a run with more than one CPU: "sched: cpus=N switches=... bkl_contended=... ...". */
+void sched_report(void);
 
 /*
  * Is another process waiting to run on this CPU?  Bounded spinning (polling

@@ -6,6 +6,7 @@
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/core/clock.h"
 #include "kernel/core/irqsoff.h"
+#include "kernel/core/locking.h"
 #include "kernel/core/sched.h"
 
 static enum nvme_poll_choice mode = NVME_POLL_ADAPTIVE;
@@ -31,19 +32,36 @@ static bool outstanding(const struct nvme_ctrl *c, uint16_t cqid)
 	return false;
 }
 
-/* Spin on the device CQ until an entry, the bound, another runnable process or the end of the budget. */
+/*
+ * Spin on the device CQ until an entry, the bound, another runnable process
+ * or the end of the budget.  Without the BKL (locking.h L3): only the
+ * phase bit of the one entry the manager expects next is read, through
+ * what was captured under the lock, and the caller looks again under the
+ * lock before it consumes anything (the CQ may have been deleted meanwhile).
+ * Other CPUs' kernel entries go on; interrupts stay off, within the budget.
+ */
 static bool spin(const struct broker_cq *cq, uint64_t bound_ns)
 {
+	if (cq->cq_state == BQ_FREE || !cq->cq_ring)
+		return false;
+	const volatile struct nvme_cqe *next = &cq->cq_ring[cq->cq_head];
+	uint16_t phase = cq->cq_phase;
 	uint64_t start = clock_ns();
+	bool hit = false;
 
+	bkl_release();
 	for (;;) {
-		if (broker_cq_peek(cq))
-			return true;
+		if ((next->status & NVME_CQE_PHASE) == phase) {
+			hit = true;
+			break;
+		}
 		if (clock_ns() - start >= bound_ns || sched_others_runnable() ||
 		    !irqsoff_may_take(1, UINT32_MAX))
-			return false;
+			break;
 		cpu_relax();
 	}
+	bkl_acquire();
+	return hit;
 }
 
 void nvme_poll_before_wait(struct nvme_ctrl *c, uint16_t qid, uint64_t timeout_ns, bool already_pending,
@@ -62,7 +80,7 @@ void nvme_poll_before_wait(struct nvme_ctrl *c, uint16_t qid, uint64_t timeout_n
 	uint64_t bound = mode == NVME_POLL_ALWAYS ? cap : poll_tune_bound(&c->nc_poll_tune[qid], cap);
 	if (!bound)
 		return;
-	if (spin(cq, bound)) {
+	if (spin(cq, bound) && c->nc_enabled && cq->cq_state == BQ_LIVE && broker_cq_peek(cq)) {
 		c->nc_poll_hits++;
 		pw->pw_hit = true;
 		broker_service_vector(c, cq->cq_iv);	/* as the interrupt would: shadow CQ, then the signal */

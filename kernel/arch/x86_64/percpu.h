@@ -47,6 +47,7 @@ struct percpu {
 	uint32_t cpu_slice_ticks;
 	bool cpu_need_resched;		/* switch at the next return to user mode */
 	bool cpu_idle;			/* in the idle loop: a wakeup for it needs an IPI */
+	bool cpu_polling;		/* idle and polling its queue: a wakeup needs no IPI (atomic; sched.c) */
 	bool cpu_sched_online;		/* runs the scheduler: processes may be placed here */
 	uint32_t cpu_placed;		/* processes placed here (sched_place) */
 
