@@ -14,6 +14,16 @@
 
 /* Test-and-set, not tickets: the kernel is a guest whose vCPUs the host may deschedule (spinlock.h). */
 static struct guest_lock bkl = GUEST_LOCK_INIT;
+/*
+ * Test-and-set is unfair: a CPU that gives the lock up and takes it again
+ * at once (a process that yields in a loop) can keep another out for good.
+ * A CPU that has waited STARVE_US claims `starving` (its id + 1); from then
+ * on the others leave the lock to it, so a wait is bounded by one claim per
+ * waiting CPU.  Only the claimant can be handed the lock by a descheduled
+ * vCPU problem, and only after it starved.
+ */
+#define STARVE_US 50
+static uint32_t starving;
 static struct bkl_stats stats;	/* under the BKL */
 
 static uint32_t me(void)
@@ -27,16 +37,28 @@ void bkl_acquire(void)
 
 	if (guest_held_by(&bkl, cpu))
 		panic("bkl: taken twice on cpu%u (locking.h L5)", cpu);
-	if (guest_trylock(&bkl, cpu)) {
+	if (!__atomic_load_n(&starving, __ATOMIC_RELAXED) && guest_trylock(&bkl, cpu)) {
 		stats.bs_acquires++;
 		return;
 	}
 	/* Answer shootdowns while it is held elsewhere (L3). */
-	uint64_t t0 = rdtsc();
-	do {
+	uint64_t t0 = rdtsc(), mhz = clock_tsc_hz() / 1000000u;
+	uint64_t starve_at = t0 + (mhz ? mhz : 1000) * STARVE_US;
+	bool claimed = false;
+	for (;;) {
 		tlb_answer_pending();
+		uint32_t s = __atomic_load_n(&starving, __ATOMIC_RELAXED);
+		if ((s == 0 || s == cpu + 1) && guest_trylock(&bkl, cpu))
+			break;
+		if (!claimed && s == 0 && rdtsc() > starve_at) {
+			uint32_t none = 0;
+			claimed = __atomic_compare_exchange_n(&starving, &none, cpu + 1, false, __ATOMIC_ACQ_REL,
+							      __ATOMIC_RELAXED);
+		}
 		spin_relax();
-	} while (!guest_trylock(&bkl, cpu));
+	}
+	if (claimed)
+		__atomic_store_n(&starving, 0, __ATOMIC_RELEASE);
 	tlb_answer_pending();
 	irqsoff_lock_taken(t0);	/* a shootdown that finished before we got in: nothing may stay stale */
 	stats.bs_acquires++;
