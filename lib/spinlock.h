@@ -32,43 +32,6 @@ struct spinlock {
 static inline void spin_relax(void) { __asm__ volatile("pause" : : : "memory"); }
 #else
 static inline void spin_relax(void) { __asm__ volatile("" : : : "memory"); }
-/*
- * A test-and-test-and-set lock: whoever is running when the lock comes
- * free takes it.  For the kernel as a guest: a ticket lock hands the lock
- * to the next CPU in line even when the hypervisor has descheduled that
- * vCPU, and every CPU behind it waits for the host to run it again
- * (lock-waiter preemption; Linux falls back to test-and-set in guests
- * without paravirtual spinlocks for the same reason, virt_spin_lock).
- * Not fair: a CPU can lose the race repeatedly, which bounded kernel
- * entries (I7) keep short.
- */
-struct guest_lock {
-	uint32_t gl_locked;
-	uint32_t gl_owner;	/* holder's id + 1, 0 when free */
-};
-
-#define GUEST_LOCK_INIT { 0, 0 }
-
-static inline bool guest_trylock(struct guest_lock *l, uint32_t id)
-{
-	if (__atomic_load_n(&l->gl_locked, __ATOMIC_RELAXED) ||
-	    __atomic_exchange_n(&l->gl_locked, 1, __ATOMIC_ACQUIRE))
-		return false;
-	__atomic_store_n(&l->gl_owner, id + 1, __ATOMIC_RELAXED);
-	return true;
-}
-
-static inline void guest_unlock(struct guest_lock *l)
-{
-	__atomic_store_n(&l->gl_owner, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&l->gl_locked, 0, __ATOMIC_RELEASE);
-}
-
-static inline bool guest_held_by(const struct guest_lock *l, uint32_t id)
-{
-	return __atomic_load_n(&l->gl_owner, __ATOMIC_RELAXED) == id + 1;
-}
-
 #endif
 
 /* Take l for holder `id` (any number but UINT32_MAX); spins until it is ours. */
@@ -120,8 +83,7 @@ static inline bool spin_has_waiters(const struct spinlock *l)
  * vCPU, and every CPU behind it waits for the host to run it again
  * (lock-waiter preemption; Linux falls back to test-and-set in guests
  * without paravirtual spinlocks for the same reason, virt_spin_lock).
- * Not fair: a CPU can lose the race repeatedly, which bounded kernel
- * entries (I7) keep short.
+ * Not fair by itself: kernel/core/bkl.c bounds how long a CPU can lose.
  */
 struct guest_lock {
 	uint32_t gl_locked;

@@ -9,6 +9,9 @@
  * kept consistent stays consistent with no change to the code that keeps
  * it.  The rules:
  *
+ *  L0 The BKL is a test-and-set lock (bkl.c): a ticket handed to a vCPU the
+ *     host descheduled would stall every CPU behind it.  Its unfairness is
+ *     bounded: a CPU that waited 50 us claims the next turn.
  *  L1 Kernel code runs holding the BKL.  It is taken on every entry (a
  *     system call, an interrupt or exception, the idle loop waking) and
  *     given up on the way back to user mode (sched_return_to_user,
