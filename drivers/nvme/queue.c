@@ -136,7 +136,8 @@ unsigned queue_reap(struct nvme_dev *d, struct nvme_queue *q)
 
 	for (;;) {
 		volatile struct nvme_cqe *e = &q->q_cq[q->q_cq_head];
-		if ((e->status & NVME_CQE_PHASE) != q->q_phase)
+		/* Acquire: the entry's other fields were written before its tag (by the device or the manager). */
+		if ((__atomic_load_n(&e->status, __ATOMIC_ACQUIRE) & NVME_CQE_PHASE) != q->q_phase)
 			break;
 		struct nvme_cqe c = { e->dw0, e->dw1, e->sqhd, e->sqid, e->cid, e->status };
 		q->q_cq_head = (uint16_t)((q->q_cq_head + 1) % q->q_size);

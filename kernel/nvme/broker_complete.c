@@ -35,14 +35,17 @@ static void post_now(struct nvme_ctrl *c, struct broker_cq *cq, const struct nvm
 {
 	struct nvme_cqe *slot = dma_pool_ptr(c->nc_dma.dd_pool,
 					     cq->cq_shadow + (uint64_t)cq->cq_shadow_tail * sizeof(*slot), sizeof(*slot));
-	/* Everything before the phase tag, then the tag: the provider polls the tag. */
+	/*
+	 * Everything before the phase tag, then the tag, released: the provider
+	 * polls the tag from another CPU (an acquire load in drivers/nvme/queue.c).
+	 */
 	slot->dw0 = e->dw0;
 	slot->dw1 = e->dw1;
 	slot->sqhd = e->sqhd;
 	slot->sqid = e->sqid;
 	slot->cid = e->cid;
-	compiler_barrier();
-	slot->status = (uint16_t)((e->status & ~NVME_CQE_PHASE) | cq->cq_shadow_phase);
+	__atomic_store_n(&slot->status, (uint16_t)((e->status & ~NVME_CQE_PHASE) | cq->cq_shadow_phase),
+			 __ATOMIC_RELEASE);
 	cq->cq_shadow_tail = (uint16_t)((cq->cq_shadow_tail + 1) % cq->cq_shadow_entries);
 	if (cq->cq_shadow_tail == 0)
 		cq->cq_shadow_phase ^= 1;
