@@ -2,7 +2,8 @@
  * kernel/core/log_buffer.c - console output deferred to the ends of
  * interrupts-off stretches (see log_buffer.h).
  *
- * One CPU, interrupts off whenever this runs: no locking (percpu.h).
+ * Under the big kernel lock, interrupts off whenever this runs (locking.h
+ * L2); a panic writes the UART directly after stopping the other CPUs.
  */
 #include "kernel/core/log_buffer.h"
 

@@ -37,8 +37,9 @@
  *     a restart is a state advanced from the timer tick, except the fresh
  *     IDENTIFY, which is polled and bounded by its timeout.
  *
- * Concurrency: one CPU; the exit callback and the tick are the only entry
- * points, and neither sleeps.  The release audit may open interrupt
+ * Concurrency: under the big kernel lock (kernel/core/locking.h); the exit
+ * callback and the boot CPU's tick are the only entry points, and neither
+ * sleeps.  The release audit may open interrupt
  * windows (kernel/core/irqsoff.c), so a restart in progress is a state of
  * its own (SV_RESTARTING) that a nested tick leaves alone.
  */

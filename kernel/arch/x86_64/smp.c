@@ -54,7 +54,7 @@
 enum ap_state {
 	AP_OFF,
 	AP_STARTING,	/* INIT-SIPI-SIPI sent; the BSP waits for it */
-	AP_ONLINE,	/* reported from smp_ap_entry and parked */
+	AP_ONLINE,	/* reported from smp_ap_entry; runs its scheduler (sched_ap_main) */
 	AP_ABANDONED,	/* did not report in time: must not go online later */
 };
 

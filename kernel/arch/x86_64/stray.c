@@ -16,8 +16,9 @@
  * device's fixed vector 2 is in service finds ISR bit 2 set and is counted
  * as that fixed interrupt (it is still counted, and nothing panics); the
  * two one-instruction windows on its IST stack are described at
- * trap_gate2 in trap_entry.S.  On one CPU the counts need no lock; a
- * second CPU needs its own (or atomic) counts and its own TSS and IST2.
+ * trap_gate2 in trap_entry.S.  The NMI count is atomic (any CPU may take
+ * one, outside the BKL) and each CPU has its own TSS and IST2; the other
+ * counts are kept under the BKL (kernel/core/locking.h).
  */
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/lapic.h"
