@@ -68,44 +68,30 @@ bool irqsoff_may_take_us(uint32_t us, unsigned taken, unsigned limit);
 bool irqsoff_may_take(unsigned taken, unsigned limit);
 
 /*
- * The idle halt: interrupts on until one arrives, with the stretch closed
- * around it.  While work is left (work_left, or console output) only a
- * window instead of the halt, so that the idle loop goes on with it.
+ * The idle halt: the BKL given up (other CPUs' kernel entries go on,
+ * locking.h L1) and interrupts on until one arrives, with the stretch
+ * closed around it.  While work is left (work_left, or console output) only
+ * a window instead of the halt, so that the idle loop goes on with it.
+ * With `wake` (an unlocked hint: an AP's "is there work for me"), the CPU
+ * halts again after each interrupt until it says yes.
  */
-static inline void irqsoff_idle(bool work_left)
+static inline void irqsoff_idle(bool work_left, bool (*wake)(void))
 {
 	log_buffer_drain();
 	irqsoff_leave(IRQSOFF_IDLE, 0);
 	bool window = work_left || log_buffer_pending();
-	bkl_release();		/* other CPUs' kernel entries go on while this one halts (locking.h L1) */
-	cpu_note_irq_open();
-	if (window) {
-		irq_window();
-	} else {
-		cpu_idle_begin();
-		irq_enable_and_halt();
-		cpu_idle_end();		/* the waking handler ended it already; this covers a spurious wake */
-	}
-	irqsoff_enter(IRQSOFF_IDLE, 0);	/* no-op when an interrupt handler opened it */
-	bkl_acquire();
-}
-
-/*
- * An AP's idle: the BKL given up and the CPU halted until `wake` (an
- * unlocked hint) says there is work, then the BKL taken again.
- */
-static inline void irqsoff_idle_until(bool (*wake)(void))
-{
-	log_buffer_drain();
-	irqsoff_leave(IRQSOFF_IDLE, 0);
 	bkl_release();
 	do {
 		cpu_note_irq_open();
+		if (window) {
+			irq_window();
+			break;
+		}
 		cpu_idle_begin();
 		irq_enable_and_halt();
-		cpu_idle_end();
-	} while (!wake());
-	irqsoff_enter(IRQSOFF_IDLE, 0);
+		cpu_idle_end();		/* the waking handler ended it already; this covers a spurious wake */
+	} while (wake && !wake());
+	irqsoff_enter(IRQSOFF_IDLE, 0);	/* no-op when an interrupt handler opened it */
 	bkl_acquire();
 }
 

@@ -302,10 +302,10 @@ static void idle_once(void)
 		return;
 	}
 	if (c->cpu_index == 0) {
-		irqsoff_idle(left);	/* the boot CPU looks at its hooks and the run's end at each wake */
+		irqsoff_idle(left, NULL);	/* the boot CPU looks at its hooks and the run's end at each wake */
 	} else {
 		/* An AP halts until work shows up: its ticks and IPIs do not take the BKL (idt.c). */
-		irqsoff_idle_until(work_visible);
+		irqsoff_idle(false, work_visible);
 	}
 	c->cpu_idle = false;
 }

@@ -51,7 +51,7 @@ enum serve_end serve_wait(uint32_t seconds)
 			end = SERVE_END_TIMEOUT;
 			break;
 		}
-		irqsoff_idle(false);
+		irqsoff_idle(false, NULL);
 	}
 	kprintf("serve: end reason=%s waited_ms=%lu", serve_end_name(end), (clock_ns() - start) / NSEC_PER_MSEC);
 	return end;

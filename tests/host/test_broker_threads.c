@@ -85,16 +85,10 @@
 #include "lib/xorshift.h"
 #include "tests/host/model/broker_rig.h"
 #include "tests/host/model/kshim.h"
+#include "tests/host/under_tsan.h"
 
 #define UNUSED __attribute__((unused))
 
-#if defined(__SANITIZE_THREAD__)
-#define UNDER_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define UNDER_TSAN 1
-#endif
-#endif
 
 #ifdef UNDER_TSAN
 /* The dynamic annotations every TSan runtime (clang's and gcc's) exports. */

@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include "lib/spinlock.h"
+#include "tests/host/under_tsan.h"
 
 #define UNUSED __attribute__((unused))
 
@@ -51,13 +52,6 @@
  * reported, so the TSan build runs fewer rounds.
  */
 #define NTHREADS	3
-#if defined(__SANITIZE_THREAD__)
-#define UNDER_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define UNDER_TSAN 1
-#endif
-#endif
 #ifdef UNDER_TSAN
 #define ITERS		2000
 #else

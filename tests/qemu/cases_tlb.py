@@ -14,6 +14,7 @@ takes a page fault inside the page; the frame is freed.
 * -smp 1: nothing can hold a stale entry, and the test says it cannot run.
 """
 from harness import Case
+from cases_smp import apic_variant
 
 NITRO = "pc,pit=off,hpet=off"
 CMDLINE = "mode=boot selftest=tlb-shootdown"
@@ -50,13 +51,7 @@ CASES = []
 for machine, mname in (("q35", "q35"), (NITRO, "nitro")):
     for n in (2, 4):
         for mode in ("xapic", "x2apic"):
-            cmdline, flags = CMDLINE, ""
-            if mode == "xapic":
-                # As in cases_smp: the command line on Q35, a CPU without x2APIC on the Nitro shape.
-                if mname == "q35":
-                    cmdline += " apic.mode=xapic"
-                else:
-                    flags = ",-x2apic"
+            cmdline, flags = apic_variant(mname, mode, CMDLINE)
             CASES.append(Case(
                 "tlb-shootdown-smp%d-%s-%s" % (n, mname, mode), cmdline, machine=machine, cpu_flags=flags,
                 devices=["-smp", str(n)], timeout_s=120, check=cr2_in_page,
