@@ -25,7 +25,9 @@
 static void session_free(struct block_session *s)
 {
 	/* Commands still mapped hold the region themselves; new ones can no longer name it. */
+	nvme_ctrl_lock(s->bs_ctrl);
 	nvme_space_unregister(s->bs_ctrl, s->bs_space_id);
+	nvme_ctrl_unlock(s->bs_ctrl);
 	if (s->bs_space.sp_region)
 		kobj_put(&s->bs_space.sp_region->dp_obj);
 	pmm_free(s->bs_ring_phys, 1);
@@ -75,7 +77,9 @@ struct block_session *block_session_create(const struct block_dev *dev, struct n
 	s->bs_ring = phys_to_virt(s->bs_ring_phys);
 	s->bs_dev = *dev;
 	s->bs_space = (struct nvme_space){ NULL, dev->bd_nsid, dev->bd_first_lba, dev->bd_blocks };
+	nvme_ctrl_lock(dev->bd_ctrl);
 	int id = nvme_space_register(dev->bd_ctrl, &s->bs_space);
+	nvme_ctrl_unlock(dev->bd_ctrl);
 	if (id < 0) {
 		kerror("block: error too many sessions on one controller dev=%s limit=%u", dev->bd_name,
 		       BROKER_MAX_SPACES);
@@ -228,14 +232,16 @@ int64_t sys_block_attach(const struct syscall_args *a)
 	uint64_t limit = s->bs_ctrl->nc_dma.dd_limits.dl_max_addr;
 	if (limit && r->dp_phys + r->dp_bytes > limit)
 		return CR_ERANGE;
+	/* The broker may be reading the space on another CPU (locking.h L8). */
+	nvme_ctrl_lock(s->bs_ctrl);
 	s->bs_space.sp_region = (struct dma_pool *)kobj_get(&r->dp_obj);
 	/* On the direct lane the device reaches the region itself, at its space's IOVA. */
 	if ((err = nvme_direct_space_attach(s->bs_ctrl, s->bs_space_id, r)) < 0) {
 		s->bs_space.sp_region = NULL;
 		kobj_put(&r->dp_obj);
-		return err;
 	}
-	return 0;
+	nvme_ctrl_unlock(s->bs_ctrl);
+	return err;
 }
 
 int block_end_decode(uint64_t slot, struct block_session **out, bool *provider)

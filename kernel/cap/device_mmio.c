@@ -18,6 +18,7 @@
 #include "kernel/cap/invocations.h"
 #include "kernel/cap/notification.h"
 #include "kernel/core/clock.h"
+#include "kernel/core/locking.h"
 #include "kernel/core/log.h"
 #include "kernel/core/proc.h"
 #include "kernel/core/syscall.h"
@@ -133,13 +134,15 @@ int64_t sys_nvme_doorbell(const struct syscall_args *a)
 		return CR_ENOENT;	/* I/O queues on the direct lane: the provider rings its own doorbells */
 	if (!c->nc_enabled || a->a[1] > 0xffff || a->a[3] > 0xffff)
 		return c->nc_enabled ? CR_EINVAL : CR_ENOENT;
-	switch (a->a[2]) {
-	case NVME_DB_SQ_TAIL:
-		return broker_sq_doorbell(c, (uint16_t)a->a[1], (uint16_t)a->a[3]);
-	case NVME_DB_CQ_HEAD:
-		return broker_cq_doorbell(c, (uint16_t)a->a[1], (uint16_t)a->a[3]);
-	}
-	return CR_EINVAL;
+	if (a->a[2] != NVME_DB_SQ_TAIL && a->a[2] != NVME_DB_CQ_HEAD)
+		return CR_EINVAL;
+	nvme_ctrl_lock(c);
+	if (a->a[2] == NVME_DB_SQ_TAIL)
+		err = broker_sq_doorbell(c, (uint16_t)a->a[1], (uint16_t)a->a[3]);
+	else
+		err = broker_cq_doorbell(c, (uint16_t)a->a[1], (uint16_t)a->a[3]);
+	nvme_ctrl_unlock(c);
+	return err;
 }
 
 /* (mmio, uint64_t *va): the doorbell page, on the direct lane, for the controller's provider. */
@@ -151,9 +154,48 @@ int64_t sys_nvme_doorbell_map(const struct syscall_args *a)
 
 	if (err)
 		return err;
-	if ((err = nvme_direct_doorbell_map(c, proc_current(), &va)) < 0)
+	nvme_ctrl_lock(c);
+	err = nvme_direct_doorbell_map(c, proc_current(), &va);
+	nvme_ctrl_unlock(c);
+	if (err < 0)
 		return err;
 	return copy_to_user(a->a[1], &va, sizeof(va));
+}
+
+/*
+ * The CQ head, then the SQ tail, under the controller's lock.  An I/O
+ * queue's doorbells run without the BKL (locking.h L8): this is most of a
+ * provider's kernel time, and other CPUs' entries (its clients, other
+ * providers) go on meanwhile.  The admin queue's keep the BKL: its
+ * commands allocate queues and call the manager back.  What the section
+ * owes (signals, last holds on pools) is settled once the BKL is back.
+ */
+static int ring_doorbells(struct nvme_ctrl *c, struct nvme_ring_wait *rw)
+{
+	bool without_bkl = rw->rw_qid != 0 && c->nc_lane != DMA_LANE_DIRECT;
+	int err = 0;
+
+	nvme_ctrl_lock(c);
+	if (without_bkl)
+		bkl_release();
+	if (!c->nc_enabled)
+		err = CR_ENOENT;
+	if (!err && rw->rw_cq_head != NVME_RW_KEEP)
+		err = broker_cq_doorbell(c, rw->rw_qid, rw->rw_cq_head);
+	if (!err && rw->rw_sq_tail != NVME_RW_KEEP) {
+		int taken = broker_sq_doorbell(c, rw->rw_qid, rw->rw_sq_tail);
+		if (taken < 0)
+			err = taken;
+		else
+			rw->rw_taken = (uint32_t)taken;
+	}
+	bool owed = nvme_ctrl_unlock(c);
+	if (without_bkl) {
+		bkl_acquire();
+		if (owed)
+			nvme_ctrl_settle(c);
+	}
+	return err;
 }
 
 /* (mmio, struct nvme_ring_wait *): decode everything, then CQ head, SQ tail and the wait. */
@@ -190,15 +232,9 @@ int64_t sys_nvme_ring_wait(const struct syscall_args *a)
 		if (w->c_type != CAP_TYPE_INTERRUPT && w->c_type != CAP_TYPE_NOTIFICATION)
 			return CR_EBADCAP;
 	}
-	if (rw.rw_cq_head != NVME_RW_KEEP && (err = broker_cq_doorbell(c, rw.rw_qid, rw.rw_cq_head)) < 0)
-		return err;
 	rw.rw_taken = 0;
-	if (rw.rw_sq_tail != NVME_RW_KEEP) {
-		int taken = broker_sq_doorbell(c, rw.rw_qid, rw.rw_sq_tail);
-		if (taken < 0)
-			return taken;
-		rw.rw_taken = (uint32_t)taken;
-	}
+	if ((rw.rw_cq_head != NVME_RW_KEEP || rw.rw_sq_tail != NVME_RW_KEEP) && (err = ring_doorbells(c, &rw)) < 0)
+		return err;
 	rw.rw_woke = 0;
 	if (notify)
 		block_end_notify(notify, true);

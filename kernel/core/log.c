@@ -45,7 +45,7 @@ void kerror(const char *fmt, ...)
 {
 	va_list ap;
 
-	error_count++;
+	__atomic_add_fetch(&error_count, 1, __ATOMIC_RELAXED);	/* also from a section without the BKL */
 	va_start(ap, fmt);
 	vlog(fmt, ap);
 	va_end(ap);
@@ -53,7 +53,7 @@ void kerror(const char *fmt, ...)
 
 void klog_count_error(void)
 {
-	error_count++;
+	__atomic_add_fetch(&error_count, 1, __ATOMIC_RELAXED);
 }
 
 static unsigned int recovery_count;
@@ -70,7 +70,7 @@ unsigned int klog_recovery_count(void)
 
 unsigned int klog_error_count(void)
 {
-	return error_count;
+	return __atomic_load_n(&error_count, __ATOMIC_RELAXED);
 }
 
 void panic(const char *fmt, ...)
@@ -84,6 +84,7 @@ void panic(const char *fmt, ...)
 		smp_stop_self();
 	bool others = smp_cpus_online() > 1;
 	(void)smp_stop_others();	/* names any CPU that did not stop */
+	log_buffer_take_over();
 	log_buffer_flush();	/* what led here first, then the panic at once */
 	if (others)
 		klog_write("\n", 1);	/* a stopped CPU may have left half a line */
@@ -92,6 +93,6 @@ void panic(const char *fmt, ...)
 	va_end(ap);
 	kprintf("panic: %s cpu=%u", msg, smp_this_cpu_index());
 	trap_print_backtrace(read_rbp());
-	error_count++;
+	__atomic_add_fetch(&error_count, 1, __ATOMIC_RELAXED);
 	power_off_after_run(false);
 }

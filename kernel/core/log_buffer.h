@@ -32,6 +32,8 @@ void log_buffer_drain(void);
 bool log_buffer_pending(void);
 /* Write everything queued and stop deferring (panic, power-off). */
 void log_buffer_flush(void);
+/* A panic, the other CPUs stopped: the console lock is this CPU's whoever held it. */
+void log_buffer_take_over(void);
 /* Times a full ring made a writer wait for the UART. */
 uint64_t log_buffer_full_waits(void);
 

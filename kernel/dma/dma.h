@@ -113,6 +113,12 @@ struct dma_domain {
 	bool dd_in_place;		/* bounce backend: pool pages the device can reach go to it in place */
 	uint64_t dd_maps, dd_bytes_in, dd_bytes_out;	/* counters for reports; bytes: staged (copied) */
 	uint64_t dd_in_place_bytes;	/* bytes the device moved straight to or from a pool */
+	/*
+	 * Last holds on pools that an unmap without the BKL could not drop
+	 * (kobj.h): linked through dp_put_next, each pool at most once (only
+	 * its last hold gets here), dropped by dma_put_owed under the BKL.
+	 */
+	struct dma_pool *dd_puts_owed;
 };
 
 /* What a domain is made for. */
@@ -149,13 +155,18 @@ static inline int dma_map(struct dma_domain *d, struct dma_map *m)
 	return err;
 }
 
+/* The mapping's hold on its pool goes; a last one is owed when the caller does not hold the BKL. */
+void dma_put_pool(struct dma_domain *d, struct dma_pool *p);
+/* Under the BKL: the holds owed (dma_put_pool). */
+void dma_put_owed(struct dma_domain *d);
+
 static inline void dma_unmap(struct dma_domain *d, struct dma_map *m)
 {
 	if (!m->dm_mapped)
 		return;
 	d->dd_ops->unmap(d, m);
 	if (m->dm_pool)
-		kobj_put(&m->dm_pool->dp_obj);
+		dma_put_pool(d, m->dm_pool);
 }
 static inline void dma_sync_for_device(struct dma_domain *d, struct dma_map *m) { d->dd_ops->sync_for_device(d, m); }
 static inline void dma_sync_for_cpu(struct dma_domain *d, struct dma_map *m) { d->dd_ops->sync_for_cpu(d, m); }

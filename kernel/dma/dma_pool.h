@@ -24,6 +24,7 @@ struct dma_pool {
 	uint64_t dp_iova_base;		/* direct lane only */
 	int dp_mapped_pid;		/* 0 until SYS_DMA_POOL_MAP */
 	uint64_t dp_user_va;
+	struct dma_pool *dp_put_next;	/* on a domain's owed puts (dma_unmap without the BKL) */
 };
 
 /*

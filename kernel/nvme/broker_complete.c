@@ -16,6 +16,7 @@
 #include "kernel/arch/x86_64/barrier.h"
 #include "kernel/core/clock.h"
 #include "kernel/core/irqsoff.h"
+#include "kernel/core/locking.h"
 #include "kernel/core/log.h"
 #include "kernel/core/memlayout.h"
 #include "kernel/nvme/lane_direct.h"
@@ -62,8 +63,13 @@ bool broker_post(struct nvme_ctrl *c, struct broker_cq *cq, const struct nvme_cq
 
 void broker_signal(struct nvme_ctrl *c, struct broker_cq *cq)
 {
-	if (cq->cq_ien && cq->cq_iv < c->nc_nvectors)
-		irq_object_signal(c->nc_irq_obj[cq->cq_iv]);
+	if (!cq->cq_ien || cq->cq_iv >= c->nc_nvectors)
+		return;
+	if (!bkl_held()) {	/* a wakeup needs the BKL: owed until it is held (ctrl_lock.c) */
+		c->nc_signals_owed |= 1u << cq->cq_iv;
+		return;
+	}
+	irq_object_signal(c->nc_irq_obj[cq->cq_iv]);
 }
 
 static struct broker_cmd *done_at(struct nvme_ctrl *c, uint32_t at)
@@ -161,8 +167,11 @@ static void complete(struct nvme_ctrl *c, struct broker_cq *cq, struct broker_sq
 		m->mc_cqe = *e;
 		m->mc_done = true;
 		broker_slot_put(sq, t);
-		if (m->mc_callback)
+		if (m->mc_callback) {
+			if (!bkl_held())	/* only the admin queue's commands call back, and it is never served without the BKL */
+				panic("nvme: manager callback without the BKL bdf=%s qid=%u", c->nc_bdf, sq->sq_qid);
 			m->mc_callback(c, m);
+		}
 		return;
 	}
 	/* The device posted this command's completion: its pages may go (I1). */
@@ -193,6 +202,7 @@ static unsigned drain(struct nvme_ctrl *c, struct broker_cq *cq, unsigned *taken
 {
 	unsigned consumed = 0;
 
+	nvme_ctrl_assert_locked(c);
 	if (cq->cq_state == BQ_FREE || !cq->cq_ring)
 		return 0;
 	for (;;) {
@@ -269,6 +279,7 @@ void broker_report_cq_head(struct nvme_ctrl *c, struct broker_cq *cq)
 
 int broker_cq_doorbell(struct nvme_ctrl *c, uint16_t qid, uint16_t head)
 {
+	nvme_ctrl_assert_locked(c);
 	if (qid > BROKER_MAX_QID)
 		return CR_EINVAL;
 	struct broker_cq *cq = &c->nc_cq[qid];
@@ -296,6 +307,7 @@ unsigned broker_service_vector(struct nvme_ctrl *c, unsigned int index)
 {
 	unsigned consumed = 0, taken = 0;
 
+	nvme_ctrl_assert_locked(c);
 	if (!c->nc_enabled)
 		return 0;
 	for (unsigned q = 0; q <= BROKER_MAX_QID; q++) {
@@ -312,12 +324,26 @@ unsigned broker_service_vector(struct nvme_ctrl *c, unsigned int index)
 	return consumed;
 }
 
+static void serve_irq(struct nvme_ctrl *c, const struct broker_vector *v);
+
 void broker_irq(void *ctx, unsigned int cpu_vector)
 {
 	struct broker_vector *v = ctx;
 	struct nvme_ctrl *c = v->bv_ctrl;
 
 	(void)cpu_vector;
+	if (nvme_ctrl_locked_here(c)) {
+		/* Nested in this CPU's own section (an interrupt window of the release audit): served later (I7). */
+		c->nc_drain_backlog = true;
+		return;
+	}
+	nvme_ctrl_lock(c);
+	serve_irq(c, v);
+	nvme_ctrl_unlock(c);
+}
+
+static void serve_irq(struct nvme_ctrl *c, const struct broker_vector *v)
+{
 	c->nc_irq_count++;
 	if (v->bv_index < BROKER_VECTORS)
 		c->nc_watch[v->bv_index].iw_irqs++;	/* irq_watch.c: this vector is alive */
@@ -333,6 +359,7 @@ bool broker_resume(struct nvme_ctrl *c)
 {
 	unsigned taken = 0;
 
+	nvme_ctrl_assert_locked(c);
 	if (c->nc_drain_backlog) {
 		c->nc_drain_backlog = false;
 		for (unsigned q = 0; q <= BROKER_MAX_QID; q++) {
@@ -353,6 +380,7 @@ int broker_mgr_exec(struct nvme_ctrl *c, uint16_t qid, struct nvme_mgr_cmd *m, u
 {
 	int err = broker_mgr_submit(c, qid, m);
 
+	nvme_ctrl_assert_locked(c);
 	if (err)
 		return err;
 	struct broker_cq *cq = &c->nc_cq[c->nc_sq[qid].sq_cqid];

@@ -53,6 +53,7 @@ void broker_slot_put(struct broker_sq *sq, struct broker_cmd *t)
 
 void broker_cmd_release(struct nvme_ctrl *c, struct broker_cmd *t)
 {
+	nvme_ctrl_assert_locked(c);
 	/* In place, the device wrote the pool's pages itself, success or not. */
 	if (t->bc_data.dm_mapped && t->bc_data.dm_in_place)
 		broker_note_device_data(c, &t->bc_data);
@@ -216,6 +217,7 @@ static void fence_deleted_sq(struct nvme_ctrl *c, struct broker_sq *sq)
 
 void broker_teardown(struct nvme_ctrl *c)
 {
+	nvme_ctrl_assert_locked(c);
 	for (unsigned q = 0; q <= BROKER_MAX_QID; q++) {
 		free_sq(c, &c->nc_sq[q]);
 		free_cq(c, &c->nc_cq[q]);
@@ -242,6 +244,7 @@ void broker_teardown(struct nvme_ctrl *c)
 int broker_admin_start(struct nvme_ctrl *c, uint64_t asq_shadow, uint16_t asq_entries, uint64_t acq_shadow,
 		       uint16_t acq_entries)
 {
+	nvme_ctrl_assert_locked(c);
 	if ((nvme_read32(c, NVME_CC) & NVME_CC_EN) || (nvme_read32(c, NVME_CSTS) & NVME_CSTS_RDY))
 		return CR_EBUSY;	/* reset first and wait for RDY=0: then the device touches nothing */
 	uint16_t entries = c->nc_admin_entries;
@@ -299,6 +302,7 @@ int broker_mgr_queue_pair(struct nvme_ctrl *c, uint16_t qid, uint16_t entries, u
 /* CC.EN went 1 -> 0: the queues die with the reset; their memory waits for RDY=0 (teardown). */
 void broker_mark_reset(struct nvme_ctrl *c)
 {
+	nvme_ctrl_assert_locked(c);
 	for (unsigned q = 0; q <= BROKER_MAX_QID; q++) {
 		if (c->nc_sq[q].sq_state != BQ_FREE)
 			c->nc_sq[q].sq_state = BQ_DELETING;

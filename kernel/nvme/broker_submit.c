@@ -17,6 +17,7 @@
 #include "kernel/arch/x86_64/barrier.h"
 #include "kernel/core/clock.h"
 #include "kernel/core/irqsoff.h"
+#include "kernel/core/locking.h"
 #include "kernel/core/log.h"
 #include "kernel/nvme/nvme_ctrl.h"
 #include "lib/string.h"
@@ -210,6 +211,7 @@ static unsigned submit_from(struct nvme_ctrl *c, struct broker_sq *sq, unsigned 
 
 int broker_sq_doorbell(struct nvme_ctrl *c, uint16_t qid, uint16_t tail)
 {
+	nvme_ctrl_assert_locked(c);
 	if (qid > BROKER_MAX_QID)
 		return CR_EINVAL;
 	struct broker_sq *sq = &c->nc_sq[qid];
@@ -226,11 +228,18 @@ void broker_submit_pending_after(struct nvme_ctrl *c, unsigned already)
 {
 	unsigned taken = 0;
 
+	nvme_ctrl_assert_locked(c);
 	c->nc_backlog = false;
 	for (unsigned q = 0; q <= BROKER_MAX_QID; q++) {
 		struct broker_sq *sq = &c->nc_sq[q];
-		if (sq->sq_state == BQ_LIVE && sq->sq_shadow_entries && sq->sq_shadow_head != sq->sq_shadow_tail)
-			taken += submit_from(c, sq, already + taken, BROKER_BUDGET - taken);	/* marks the backlog when cut */
+		if (sq->sq_state != BQ_LIVE || !sq->sq_shadow_entries || sq->sq_shadow_head == sq->sq_shadow_tail)
+			continue;
+		if (q == 0 && !bkl_held()) {
+			/* Admin commands allocate queues and call back: they go with the BKL (the tick, the idle loop). */
+			c->nc_backlog = true;
+			continue;
+		}
+		taken += submit_from(c, sq, already + taken, BROKER_BUDGET - taken);	/* marks the backlog when cut */
 	}
 }
 
@@ -243,6 +252,7 @@ void broker_submit_pending(struct nvme_ctrl *c)
 /* The manager's own command on queue qid: its data pointers already name manager memory. */
 int broker_mgr_submit(struct nvme_ctrl *c, uint16_t qid, struct nvme_mgr_cmd *m)
 {
+	nvme_ctrl_assert_locked(c);
 	if (qid > BROKER_MAX_QID || c->nc_sq[qid].sq_state != BQ_LIVE || !c->nc_enabled)
 		return CR_ENOENT;
 	struct broker_sq *sq = &c->nc_sq[qid];

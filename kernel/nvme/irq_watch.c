@@ -49,6 +49,7 @@ void nvme_irq_watch_tick(struct nvme_ctrl *c)
 	uint64_t now = clock_ns();
 	bool any_polling = false;
 
+	nvme_ctrl_assert_locked(c);
 	for (unsigned idx = 0; idx < c->nc_nvectors && idx < BROKER_VECTORS; idx++) {
 		struct irq_watch *w = &c->nc_watch[idx];
 		uint64_t arrived = irq_vector_arrivals(c->nc_irqs.pi_cpu_vector[idx]);

@@ -69,7 +69,9 @@ static bool nvme_resume(void)
 			cursor = (cursor + n) % NVME_MAX_CTRL;
 			return true;
 		}
+		nvme_ctrl_lock(c);
 		left |= broker_resume(c);
+		nvme_ctrl_unlock(c);
 		done++;
 	}
 	return left;
@@ -79,9 +81,12 @@ static void nvme_tick(void)
 {
 	nvme_resume();
 	for (unsigned i = 0; i < NVME_MAX_CTRL; i++) {
-		if (bound[i] && bound[i]->nc_enabled) {
-			nvme_irq_watch_tick(bound[i]);	/* interrupts that stopped arriving */
-			nvme_timeout_tick(bound[i]);	/* commands that never complete, a fatal controller */
+		struct nvme_ctrl *c = bound[i];
+		if (c && c->nc_enabled) {
+			nvme_ctrl_lock(c);
+			nvme_irq_watch_tick(c);		/* interrupts that stopped arriving */
+			nvme_timeout_tick(c);		/* commands that never complete, a fatal controller */
+			nvme_ctrl_unlock(c);
 		}
 	}
 }
@@ -185,7 +190,9 @@ static bool let_go(struct nvme_ctrl *c)
 
 bool nvme_detach(struct nvme_ctrl *c)
 {
+	nvme_ctrl_lock(c);
 	bool stopped = let_go(c);
+	nvme_ctrl_unlock(c);
 
 	c->nc_detached = true;
 	c->nc_detach_freed = stopped;
@@ -203,6 +210,7 @@ static void ctrl_release(struct kobj *ko)
 			kfree(c);
 		return;
 	}
+	nvme_ctrl_lock(c);
 	bool stopped = let_go(c);
 
 	/* Interrupts per completion posted to the provider, in hundredths. */
@@ -220,14 +228,25 @@ static void ctrl_release(struct kobj *ko)
 		kprintf("dma: data moved bdf=%s data=%s staged_bytes=%lu in_place_bytes=%lu maps=%lu",
 			c->nc_bdf, c->nc_dma.dd_in_place ? "in-place" : "staged",
 			c->nc_dma.dd_bytes_in + c->nc_dma.dd_bytes_out, c->nc_dma.dd_in_place_bytes, c->nc_dma.dd_maps);
+	nvme_ctrl_unlock(c);	/* under the BKL: what was owed is paid, to vectors still there */
 	for (unsigned i = 0; i < c->nc_nvectors; i++)
 		kobj_put(&c->nc_irq_obj[i]->io_obj);
 	if (stopped)
 		kfree(c);
 }
 
+static int provider_enable(struct nvme_ctrl *c, struct dma_pool *pool, const struct nvme_enable_req *req);
+
 /* The provider's brokered enable: the manager writes AQA/ASQ/ACQ and CC (I5). */
 int nvme_provider_enable(struct nvme_ctrl *c, struct dma_pool *pool, const struct nvme_enable_req *req)
+{
+	nvme_ctrl_lock(c);
+	int err = provider_enable(c, pool, req);
+	nvme_ctrl_unlock(c);
+	return err;
+}
+
+static int provider_enable(struct nvme_ctrl *c, struct dma_pool *pool, const struct nvme_enable_req *req)
 {
 	uint32_t max = MIN(c->nc_mqes, (uint32_t)NVME_AQ_MAX_ENTRIES);
 	uint64_t end;
@@ -274,8 +293,10 @@ int nvme_provider_enable(struct nvme_ctrl *c, struct dma_pool *pool, const struc
 void nvme_provider_reset(struct nvme_ctrl *c)
 {
 	/* EN 1 -> 0 resets the controller; queues die with it.  Memory is freed once RDY reads 0. */
+	nvme_ctrl_lock(c);
 	nvme_write32(c, NVME_CC, nvme_read32(c, NVME_CC) & ~NVME_CC_EN);
 	broker_mark_reset(c);
+	nvme_ctrl_unlock(c);
 }
 
 /* Registers, CAP sanity, and the register window the broker needs. */
@@ -406,7 +427,7 @@ fail_memory:
 	return err;
 }
 
-int nvme_reidentify(struct nvme_ctrl *c)
+static int reidentify(struct nvme_ctrl *c)
 {
 	void *buf = NULL;
 
@@ -419,6 +440,14 @@ int nvme_reidentify(struct nvme_ctrl *c)
 	int err = nvme_identify_at_bind(c, NULL, NULL);
 	if (c->nc_lane == DMA_LANE_DIRECT && !(nvme_read32(c, NVME_CSTS) & NVME_CSTS_RDY))
 		free_mgr_buf(c);
+	return err;
+}
+
+int nvme_reidentify(struct nvme_ctrl *c)
+{
+	nvme_ctrl_lock(c);
+	int err = reidentify(c);
+	nvme_ctrl_unlock(c);
 	return err;
 }
 
@@ -435,6 +464,8 @@ struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel, 
 		return NULL;
 	}
 	memset(c, 0, sizeof(*c));
+	c->nc_lock = (struct kspin)KSPIN_INIT("nvme-ctrl");
+	nvme_ctrl_lock(c);	/* nobody else knows it yet; the broker's functions check for it (L8) */
 	c->nc_obj = (struct kobj){ CAP_TYPE_DEVICE_MMIO, 1, ctrl_release };
 	c->nc_pci = d;
 	memcpy(c->nc_bdf, bdf, sizeof(bdf));
@@ -463,8 +494,10 @@ struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel, 
 	} else if (!err && c->nc_lane == DMA_LANE_DIRECT) {
 		dma_lane_verified(bdf, c->nc_irq_isolation);
 	}
-	if (err == CR_EBUSY)
+	if (err == CR_EBUSY) {
+		nvme_ctrl_unlock(c);
 		return NULL;
+	}
 	if (err < 0)
 		goto fail_regs;
 	if ((err = make_irq_objects(c)) < 0)
@@ -484,6 +517,7 @@ struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel, 
 		kprintf("dma: data path bdf=%s lane=brokered data=%s bounce=%s dma_limit=%s page_size=%u",
 			bdf, c->nc_dma.dd_in_place ? "in-place" : "staged", dma_bounce_choice_name(sel->ds_bounce),
 			c->nc_amazon ? "2^48" : "none", c->nc_page_size);
+	nvme_ctrl_unlock(c);
 	return c;
 
 fail_irqs:
@@ -496,6 +530,7 @@ fail_irqs:
 fail_regs:
 	pci_unmap_bar(c->nc_regs, c->nc_reg_bytes);
 	pci_set_command_bits(d, 0, PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY);
+	nvme_ctrl_unlock(c);
 	kfree(c);
 	if (err == CR_ENOMEM)
 		kerror("nvme: error bdf=%s out of memory or MMIO space while binding", bdf);

@@ -13,6 +13,7 @@
 
 #include "kernel/cap/interrupt.h"
 #include "kernel/core/kobj.h"
+#include "kernel/core/kspin.h"
 #include "lib/ratelimit.h"
 #include "kernel/dma/dma.h"
 #include "kernel/nvme/broker.h"
@@ -43,6 +44,15 @@ struct nvme_space {
 
 struct nvme_ctrl {
 	struct kobj nc_obj;		/* the DeviceMmio object */
+	/*
+	 * locking.h L8: the broker state below (queues, command tables, the
+	 * DMA domain's ledger, handle spaces, namespaces, counters) and the
+	 * device's registers are touched only under nc_lock.  A provider's
+	 * doorbell work holds it without the BKL; everything else takes it
+	 * after the BKL (nvme_ctrl_lock).
+	 */
+	struct kspin nc_lock;
+	uint32_t nc_signals_owed;	/* vectors to signal once the BKL is held (broker_signal without it) */
 	struct pci_dev *nc_pci;
 	char nc_bdf[16];
 	volatile uint8_t *nc_regs;
@@ -130,6 +140,18 @@ struct nvme_ctrl {
 	uint64_t nc_poll_hits, nc_poll_misses;
 	struct ratelimit nc_refusal_log;
 };
+
+/* ctrl_lock.c: nc_lock (locking.h L8) */
+void nvme_ctrl_lock(struct nvme_ctrl *c);
+/*
+ * Give nc_lock up.  Holding the BKL, first do what a section without it
+ * owed (signals, last holds on pools); returns true when something is
+ * still owed: the caller runs nvme_ctrl_settle once it holds the BKL.
+ */
+bool nvme_ctrl_unlock(struct nvme_ctrl *c);
+void nvme_ctrl_settle(struct nvme_ctrl *c);
+static inline void nvme_ctrl_assert_locked(const struct nvme_ctrl *c) { kspin_assert_held(&c->nc_lock); }
+static inline bool nvme_ctrl_locked_here(const struct nvme_ctrl *c) { return kspin_held(&c->nc_lock); }
 
 /* regs.c (the host tests replace these with a device model) */
 uint32_t nvme_read32(struct nvme_ctrl *c, uint32_t off);

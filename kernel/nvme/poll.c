@@ -34,18 +34,16 @@ static bool outstanding(const struct nvme_ctrl *c, uint16_t cqid)
 
 /*
  * Spin on the device CQ until an entry, the bound, another runnable process
- * or the end of the budget.  Without the BKL (locking.h L3): only the
- * phase bit of the one entry the manager expects next is read, through
- * what was captured under the lock, and the caller looks again under the
- * lock before it consumes anything (the CQ may have been deleted meanwhile).
- * Other CPUs' kernel entries go on; interrupts stay off, within the budget.
+ * or the end of the budget.  Without the BKL or the controller's lock
+ * (locking.h L3): only the phase bit of the one entry the manager expects
+ * next is read, through what was captured under the locks, and the caller
+ * looks again under them before it consumes anything (the CQ may have been
+ * deleted meanwhile: its ring is manager memory, freed only after the
+ * device stopped, and the direct map keeps it readable).  Other CPUs'
+ * kernel entries go on; interrupts stay off, within the budget.
  */
-static bool spin(const struct broker_cq *cq, uint64_t bound_ns)
+static bool spin(const volatile struct nvme_cqe *next, uint16_t phase, uint64_t bound_ns)
 {
-	if (cq->cq_state == BQ_FREE || !cq->cq_ring)
-		return false;
-	const volatile struct nvme_cqe *next = &cq->cq_ring[cq->cq_head];
-	uint16_t phase = cq->cq_phase;
 	uint64_t start = clock_ns();
 	bool hit = false;
 
@@ -64,23 +62,42 @@ static bool spin(const struct broker_cq *cq, uint64_t bound_ns)
 	return hit;
 }
 
+/* Under the controller's lock: the bound to spin for on qid's CQ, 0 for none, and what to watch. */
+static uint64_t plan(struct nvme_ctrl *c, uint16_t qid, uint64_t timeout_ns, bool already_pending,
+		     struct nvme_poll_wait *pw, const volatile struct nvme_cqe **next, uint16_t *phase)
+{
+	if (!c->nc_enabled)
+		return 0;
+	struct broker_cq *cq = &c->nc_cq[qid];
+	if (cq->cq_state != BQ_LIVE || cq->cq_direct || !cq->cq_ring || !outstanding(c, qid))
+		return 0;
+	pw->pw_measure = !already_pending && timeout_ns;
+	if (already_pending || (mode == NVME_POLL_ADAPTIVE && !timeout_ns) || sched_others_runnable())
+		return 0;	/* the wait returns at once, or someone else should have the CPU */
+	uint64_t cap = (uint64_t)IRQSOFF_WORK_US * 1000;
+	*next = &cq->cq_ring[cq->cq_head];
+	*phase = cq->cq_phase;
+	return mode == NVME_POLL_ALWAYS ? cap : poll_tune_bound(&c->nc_poll_tune[qid], cap);
+}
+
 void nvme_poll_before_wait(struct nvme_ctrl *c, uint16_t qid, uint64_t timeout_ns, bool already_pending,
 			   struct nvme_poll_wait *pw)
 {
+	const volatile struct nvme_cqe *next = NULL;
+	uint16_t phase = 0;
+
 	*pw = (struct nvme_poll_wait){ .pw_start_ns = clock_ns(), .pw_qid = qid, .pw_nonblocking = !timeout_ns };
-	if (mode == NVME_POLL_NEVER || !c->nc_enabled || qid > BROKER_MAX_QID)
+	if (mode == NVME_POLL_NEVER || qid > BROKER_MAX_QID)
 		return;
-	struct broker_cq *cq = &c->nc_cq[qid];
-	if (cq->cq_state != BQ_LIVE || cq->cq_direct || !outstanding(c, qid))
-		return;
-	pw->pw_measure = !already_pending && timeout_ns;
-	if (already_pending || (mode == NVME_POLL_ADAPTIVE && !timeout_ns) || sched_others_runnable())
-		return;		/* the wait returns at once, or someone else should have the CPU */
-	uint64_t cap = (uint64_t)IRQSOFF_WORK_US * 1000;
-	uint64_t bound = mode == NVME_POLL_ALWAYS ? cap : poll_tune_bound(&c->nc_poll_tune[qid], cap);
+	nvme_ctrl_lock(c);
+	uint64_t bound = plan(c, qid, timeout_ns, already_pending, pw, &next, &phase);
+	nvme_ctrl_unlock(c);
 	if (!bound)
 		return;
-	if (spin(cq, bound) && c->nc_enabled && cq->cq_state == BQ_LIVE && broker_cq_peek(cq)) {
+	bool hit = spin(next, phase, bound);
+	nvme_ctrl_lock(c);
+	struct broker_cq *cq = &c->nc_cq[qid];
+	if (hit && c->nc_enabled && cq->cq_state == BQ_LIVE && broker_cq_peek(cq)) {
 		c->nc_poll_hits++;
 		pw->pw_hit = true;
 		broker_service_vector(c, cq->cq_iv);	/* as the interrupt would: shadow CQ, then the signal */
@@ -88,12 +105,16 @@ void nvme_poll_before_wait(struct nvme_ctrl *c, uint16_t qid, uint64_t timeout_n
 		c->nc_poll_misses++;
 		poll_tune_miss(&c->nc_poll_tune[qid]);
 	}
+	nvme_ctrl_unlock(c);
 }
 
 void nvme_poll_after_wait(struct nvme_ctrl *c, const struct nvme_poll_wait *pw, bool completion)
 {
-	if (pw->pw_measure && completion)
+	if (pw->pw_measure && completion) {
+		nvme_ctrl_lock(c);
 		poll_tune_note(&c->nc_poll_tune[pw->pw_qid], clock_ns() - pw->pw_start_ns, pw->pw_hit);
+		nvme_ctrl_unlock(c);
+	}
 	/* always: a provider that polls its rings without blocking still gives way. */
 	if (mode == NVME_POLL_ALWAYS && pw->pw_nonblocking && sched_others_runnable())
 		sched_yield();

@@ -12,6 +12,7 @@
 
 int nvme_space_register(struct nvme_ctrl *c, struct nvme_space *sp)
 {
+	nvme_ctrl_assert_locked(c);
 	for (uint32_t s = 1; s <= BROKER_MAX_SPACES; s++) {
 		if (!c->nc_spaces[s]) {
 			c->nc_spaces[s] = sp;
@@ -23,6 +24,7 @@ int nvme_space_register(struct nvme_ctrl *c, struct nvme_space *sp)
 
 void nvme_space_unregister(struct nvme_ctrl *c, uint32_t id)
 {
+	nvme_ctrl_assert_locked(c);
 	if (id >= 1 && id <= BROKER_MAX_SPACES) {
 		nvme_direct_space_detach(c, id);	/* before the caller drops the region */
 		c->nc_spaces[id] = NULL;

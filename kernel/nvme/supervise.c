@@ -214,6 +214,7 @@ static void restart_now(struct nvme_unit *u)
 	struct supervision *sv = &u->u_sv;
 	char buf[16];
 
+	nvme_ctrl_lock(c);
 	nvme_audit_provider_memory(c);		/* the dead provider's pool, as at any release */
 	broker_teardown(c);			/* S2: only now, RDY=0 */
 	kfree(c->nc_shadow_sq_map);
@@ -224,6 +225,7 @@ static void restart_now(struct nvme_unit *u)
 	c->nc_to_state = (struct nvme_timeout_state){ 0 };
 	c->nc_abort_cmd = (struct nvme_mgr_cmd){ 0 };
 	pci_set_command_bits(c->nc_pci, PCI_COMMAND_MASTER, 0);	/* a reset starts from a controller that may DMA */
+	nvme_ctrl_unlock(c);
 	if (nvme_reidentify(c) < 0) {		/* S3: a fresh IDENTIFY */
 		fail(u, "identify-failed");
 		return;

@@ -78,6 +78,7 @@ void nvme_timeout_tick(struct nvme_ctrl *c)
 {
 	uint64_t now_ms = clock_ns() / NSEC_PER_MSEC;
 
+	nvme_ctrl_assert_locked(c);
 	if (c->nc_reset_wanted || c->nc_vanished || now_ms < c->nc_to_next_ms)
 		return;		/* the supervisor, or the detach, has it; or it was looked at a moment ago */
 	c->nc_to_next_ms = now_ms + TIMEOUT_LOOK_MS;

@@ -13,7 +13,8 @@ $(BUILD)/host/lib/%.o: lib/%.c
 # The broker and the bounce backend, their real sources, against the NVMe
 # model in tests/host/model/ (SPDK-style: compile the code, stub the rest).
 BROKER_HOST_SRCS := kernel/nvme/broker_queues.c kernel/nvme/broker_submit.c kernel/nvme/broker_complete.c \
-	kernel/nvme/prp.c kernel/nvme/identify.c kernel/nvme/mgr_io.c kernel/nvme/spaces.c kernel/nvme/audit.c kernel/dma/bounce.c kernel/dma/dma.c
+	kernel/nvme/prp.c kernel/nvme/identify.c kernel/nvme/mgr_io.c kernel/nvme/spaces.c kernel/nvme/audit.c kernel/dma/bounce.c kernel/dma/dma.c \
+	kernel/nvme/ctrl_lock.c
 MODEL_HOST_SRCS  := tests/host/model/kshim.c tests/host/model/nvme_model.c tests/host/model/broker_rig.c
 BROKER_HOST_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(BROKER_HOST_SRCS) $(MODEL_HOST_SRCS))
 
@@ -81,7 +82,7 @@ BROKER_TSAN_OBJS := $(patsubst %.c,$(BUILD)/tsan/%.o,$(BROKER_HOST_SRCS) $(MODEL
 
 # name:source:define — the build that must be caught.
 TSAN_XFAIL := xfail_spinlock_broken:test_spinlock_threads:SPINLOCK_TEST_BROKEN \
-	xfail_broker_skip_bkl:test_broker_threads:BROKER_TEST_SKIP_BKL
+	xfail_broker_skip_ctrl_lock:test_broker_threads:BROKER_TEST_SKIP_CTRL_LOCK
 TSAN_XFAIL_BINS := $(foreach x,$(TSAN_XFAIL),$(BUILD)/tsan/$(firstword $(subst :, ,$(x))))
 
 $(BUILD)/tsan/lib/%.o: lib/%.c
@@ -101,7 +102,7 @@ $(BUILD)/tsan/tests/host/model/%.o: tests/host/model/%.c
 
 # Tests that drive the broker link its real sources and the model, as test_broker_model does.
 $(BUILD)/host/test_broker_threads: $(BROKER_HOST_OBJS)
-$(BUILD)/tsan/test_broker_threads $(BUILD)/tsan/xfail_broker_skip_bkl: $(BROKER_TSAN_OBJS)
+$(BUILD)/tsan/test_broker_threads $(BUILD)/tsan/xfail_broker_skip_ctrl_lock: $(BROKER_TSAN_OBJS)
 
 $(BUILD)/tsan/test_%: tests/host/test_%.c $(TSAN_LIB_OBJS)
 	@mkdir -p $(dir $@)

@@ -27,6 +27,38 @@
 
 static struct rig R;
 
+/* The kernel's entries into the broker hold the controller's lock (locking.h L8); so do the tests'. */
+static int space_register(struct nvme_space *sp)
+{
+	nvme_ctrl_lock(R.c);
+	int id = nvme_space_register(R.c, sp);
+	nvme_ctrl_unlock(R.c);
+	return id;
+}
+
+static void space_unregister(int id)
+{
+	nvme_ctrl_lock(R.c);
+	nvme_space_unregister(R.c, (uint32_t)id);
+	nvme_ctrl_unlock(R.c);
+}
+
+static void submit_pending(void)
+{
+	nvme_ctrl_lock(R.c);
+	broker_submit_pending(R.c);
+	nvme_ctrl_unlock(R.c);
+}
+
+static bool resume(void)
+{
+	nvme_ctrl_lock(R.c);
+	bool left = broker_resume(R.c);
+	nvme_ctrl_unlock(R.c);
+	return left;
+}
+
+
 static int setup(void **state UNUSED)
 {
 	assert_int_equal(rig_init(&R, 2048, 5, 512, 4096), 0);	/* MDTS 5: 128 KiB */
@@ -55,7 +87,7 @@ static void settle(uint16_t qid)
 	for (int i = 0; i < 200 && (rig_outstanding(&R, qid) || model_inflight(&R.m)); i++) {
 		rig_step(&R, 0);
 		rig_reap(&R, qid);
-		broker_submit_pending(R.c);
+		submit_pending();
 	}
 	assert_clean();
 }
@@ -374,7 +406,7 @@ static void namespace_becomes(uint64_t nsze)
 static void test_namespace_resize_moves_windows(void **state UNUSED)
 {
 	struct nvme_space whole = { NULL, 1, 0, 4096 }, part = { NULL, 1, 2048, 2048 };
-	int w = nvme_space_register(R.c, &whole), p = nvme_space_register(R.c, &part);
+	int w = space_register(&whole), p = space_register(&part);
 
 	assert_true(w > 0 && p > 0);
 	resized_calls = 0;
@@ -391,8 +423,8 @@ static void test_namespace_resize_moves_windows(void **state UNUSED)
 	assert_int_equal(resized_calls, 2);
 	namespace_becomes(3000);			/* an event with no change: nothing moves */
 	assert_int_equal(resized_calls, 2);
-	nvme_space_unregister(R.c, (uint32_t)w);
-	nvme_space_unregister(R.c, (uint32_t)p);
+	space_unregister(w);
+	space_unregister(p);
 	R.c->nc_ns_resized = NULL;
 }
 
@@ -407,7 +439,7 @@ static void test_refusal_flood_is_bounded(void **state UNUSED)
 	for (int i = 0; i < 20 && rig_outstanding(&R, 1); i++) {
 		rig_reap(&R, 1);
 		if (R.c->nc_backlog)
-			broker_submit_pending(R.c);	/* what the timer tick does */
+			submit_pending();	/* what the timer tick does */
 	}
 	assert_int_equal(R.refusals, 1000);
 	assert_true(kshim_nlines < 100);	/* refusal lines were rate-limited */
@@ -424,7 +456,7 @@ static void test_refusal_flood_is_bounded_in_time(void **state UNUSED)
 	assert_int_equal(rig_ring(&R, 1), 10);
 	assert_true(R.c->nc_backlog);
 	unsigned passes = 0;
-	while (broker_resume(R.c) && passes < 200)	/* what the idle loop and the tick do */
+	while (resume() && passes < 200)	/* what the idle loop and the tick do */
 		passes++;
 	kshim_budget_entries = 0;
 	assert_false(R.c->nc_backlog);
@@ -453,14 +485,14 @@ static void test_reads_bounded_in_time(void **state UNUSED)
 	assert_int_equal(R.m.sq[1].tail, R.c->nc_sq[1].sq_tail);
 	assert_true(R.c->nc_backlog);
 	for (int i = 0; i < 3; i++)
-		broker_resume(R.c);	/* three more passes: 16 in the device */
+		resume();	/* three more passes: 16 in the device */
 	model_fetch(&R.m);
 	assert_int_equal(model_inflight(&R.m), 16);
 	rig_step(&R, 0);	/* the device completes all 16; the interrupt consumes 4 */
 	assert_int_equal(model_inflight(&R.m), 0);
 	assert_true(R.c->nc_drain_backlog);
 	for (int i = 0; i < 400 && (rig_outstanding(&R, 1) || model_inflight(&R.m)); i++) {
-		broker_resume(R.c);
+		resume();
 		rig_step(&R, 0);
 		rig_reap(&R, 1);
 	}
@@ -486,9 +518,11 @@ static void test_reset_mid_flight(void **state UNUSED)
 	rig_step(&R, 0);
 	assert_true(dma_live_pages(&R.c->nc_dma) > 0);
 	nvme_write32(R.c, NVME_CC, 0);	/* the provider's reset claim */
+	nvme_ctrl_lock(R.c);
 	broker_mark_reset(R.c);
 	rig_check(&R);
 	broker_teardown(R.c);
+	nvme_ctrl_unlock(R.c);
 	assert_int_equal(dma_live_pages(&R.c->nc_dma), 0);
 	assert_clean();
 	(void)staging_pages;
@@ -711,7 +745,7 @@ static void test_region_outlives_its_client(void **state UNUSED)
 	region_state.released = region_state.data_ok = false;
 	struct nvme_space sp = { .sp_region = (struct dma_pool *)kobj_get(&region->dp_obj), .sp_nsid = 1,
 				 .sp_first_lba = 0, .sp_blocks = 4096 };	/* the session's hold */
-	int space = nvme_space_register(R.c, &sp);
+	int space = space_register(&sp);
 	assert_true(space >= 1);
 
 	assert_int_equal(rig_create_pair(&R, 1, 16, true, 1), 0);
@@ -724,7 +758,7 @@ static void test_region_outlives_its_client(void **state UNUSED)
 	assert_true(dma_live_pages(&R.c->nc_dma) > 0);
 
 	/* The client dies: its session ends (space gone, its hold dropped), then its own capability. */
-	nvme_space_unregister(R.c, (uint32_t)space);
+	space_unregister(space);
 	kobj_put(&region->dp_obj);
 	kobj_put(&region->dp_obj);
 	assert_false(region_state.released);	/* the command still holds it */

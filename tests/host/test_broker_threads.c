@@ -1,21 +1,24 @@
 /*
  * tests/host/test_broker_threads.c - the broker and the DMA ledger (their
  * real sources, as in test_broker_model.c) driven from several threads at
- * once, the way the SMP kernel of issue 18 runs them: every kernel entry
- * under one big kernel lock (lib/spinlock.h), while the provider, a
- * client and the device run in parallel on other CPUs and touch the
- * memory they share with the kernel without the lock.
+ * once, the way the SMP kernel runs them (kernel/core/locking.h): kernel
+ * entries under the big kernel lock and the controller's lock after it,
+ * except the provider's I/O queue doorbells, which hold the controller's
+ * lock alone (L8, SYS_NVME_RING_WAIT), while the provider, a client and the
+ * device run in parallel on other CPUs and touch the memory they share
+ * with the kernel without any lock.
  *
  * Threads:
  *  - NCPU "CPU" threads make kernel entries under the BKL: the device's
- *    interrupts (broker_irq), the tick and idle loop (broker_resume), and
- *    an audit entry that also holds the device still and checks I1 and the
- *    ledger (rig_check);
+ *    interrupts (broker_irq, which takes the controller's lock), the tick
+ *    and idle loop (broker_resume), and an audit entry that also holds the
+ *    device still and checks I1 and the ledger (rig_check);
  *  - the provider thread: writes commands into its shadow SQ in its pool
- *    (no lock), rings the SQ doorbell (an entry), asks for its shadow CQ's
- *    tail (an entry, the way a wait for its notification is one), reads
- *    those completions from its pool (no lock), checks each (I2, status,
- *    read data against the medium) and rings the CQ doorbell (an entry);
+ *    (no lock), rings the SQ doorbell (an I/O queue's under the
+ *    controller's lock alone; what that owes, signals and last holds on
+ *    Regions, is settled after it under the BKL), reads its completions
+ *    from its pool (no lock), checks each (I2, status, read data against
+ *    the medium) and rings the CQ doorbell (as the SQ's);
  *    now and then it faults: an exception entry resets the controller and
  *    tears the broker down (broker_mark_reset, broker_teardown) while the
  *    device has commands, and the provider starts again (admin queue,
@@ -57,12 +60,13 @@
  *    while the threads run: the audit entry checks the same invariant on a
  *    consistent snapshot instead.
  *
- * Shown to fail: -DBROKER_TEST_SKIP_BKL makes the second CPU thread take
- * its interrupt and tick entries without the BKL, as a missing
- * spin_lock in one entry path would.  `make tsan` builds that variant as
- * $(BUILD)/tsan/xfail_broker_skip_bkl and requires a data race report
- * from it (the first came in broker state: broker_service_vector,
- * drain, broker_submit_pending_after, against the other CPU's entries).
+ * Shown to fail: -DBROKER_TEST_SKIP_CTRL_LOCK makes the second CPU
+ * thread's tick entry (broker_resume) hold the BKL but not the
+ * controller's lock, as a kernel path that forgot nvme_ctrl_lock would,
+ * with the lock assertions that would otherwise stop it turned off.
+ * `make tsan` builds that variant as $(BUILD)/tsan/xfail_broker_skip_ctrl_lock
+ * and requires a data race report from it: against the provider's
+ * doorbells, which hold only the controller's lock.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -134,11 +138,26 @@ static char prov_failed[320];			/* the provider thread's first failure (read aft
 static void enter(uint32_t cpu)
 {
 	spin_lock(&bkl, cpu);
+	kshim_bkl = true;	/* bkl_held() in the kernel's code */
 }
 
 static void leave(void)
 {
+	kshim_bkl = false;
 	spin_unlock(&bkl);
+}
+
+/* Under the BKL: the controller's lock after it (L5), for entries that touch its broker state. */
+static void ctrl_enter(uint32_t cpu)
+{
+	enter(cpu);
+	nvme_ctrl_lock(R.c);
+}
+
+static void ctrl_leave(void)
+{
+	nvme_ctrl_unlock(R.c);
+	leave();
 }
 
 static void mmio_hook(bool entering)
@@ -171,7 +190,9 @@ static void session_open(struct session *s)
 
 	region->dp_obj.ko_release = region_release;
 	s->sp = (struct nvme_space){ region, 1, 0, READ_LBAS };
+	nvme_ctrl_lock(R.c);
 	int id = nvme_space_register(R.c, &s->sp);
+	nvme_ctrl_unlock(R.c);
 	if (id > 0) {
 		s->id = id;
 	} else {
@@ -183,7 +204,9 @@ static void session_open(struct session *s)
 /* As kernel/block/session.c's session_free: commands still mapped hold the Region themselves. */
 static void session_close(struct session *s)
 {
+	nvme_ctrl_lock(R.c);
 	nvme_space_unregister(R.c, (uint32_t)s->id);
+	nvme_ctrl_unlock(R.c);
 	kobj_put(&s->sp.sp_region->dp_obj);
 	s->id = 0;
 }
@@ -199,37 +222,39 @@ static void *cpu_thread(void *arg)
 	uint64_t rng = (0x9e3779b9u ^ (cpu * 7919u + 1)) | 1;
 	bool locked = true;
 
-#ifdef BROKER_TEST_SKIP_BKL
-	locked = cpu != 1;	/* this CPU's interrupt and tick paths forgot the lock */
+	kshim_bkl = false;
+#ifdef BROKER_TEST_SKIP_CTRL_LOCK
+	locked = cpu != 1;	/* this CPU's tick path forgot the controller's lock */
+	kshim_lock_asserts = false;
 #endif
 	while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE)) {
 		uint32_t dice = (uint32_t)xorshift64(&rng) % 100;
 		uint32_t lines = __atomic_exchange_n(&irq_lines, 0, __ATOMIC_ACQ_REL);
 		if (lines) {
-			if (locked)
-				enter(cpu);
+			enter(cpu);
 			for (unsigned iv = 0; iv < BROKER_VECTORS; iv++) {
 				if (lines & (1u << iv))
 					broker_irq(&R.c->nc_vec[iv], 32 + iv);
 			}
 			cpu_stats[cpu].irqs++;
-			if (locked)
-				leave();
+			leave();
 		} else if (dice < 20) {
+			enter(cpu);
 			if (locked)
-				enter(cpu);
+				nvme_ctrl_lock(R.c);
 			if (R.c->nc_enabled)
 				broker_resume(R.c);	/* the tick and the idle loop */
-			cpu_stats[cpu].ticks++;
 			if (locked)
-				leave();
+				nvme_ctrl_unlock(R.c);
+			cpu_stats[cpu].ticks++;
+			leave();
 		} else if (dice < 23) {
-			enter(cpu);
+			ctrl_enter(cpu);
 			spin_lock(&devlock, cpu);	/* the device holds still: a consistent snapshot */
 			rig_check(&R);
 			spin_unlock(&devlock);
 			cpu_stats[cpu].audits++;
-			leave();
+			ctrl_leave();
 		} else {
 			sched_yield();
 		}
@@ -273,6 +298,7 @@ static void *client_thread(void *arg UNUSED)
 {
 	uint64_t rng = (0x1234567u) | 1;
 
+	kshim_bkl = false;
 	while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE)) {
 		struct session *s = &sessions[(uint32_t)xorshift64(&rng) % 2];
 		enter(NCPU);
@@ -321,10 +347,10 @@ static bool cq_posted(uint16_t qid, uint16_t *tail)
 {
 	bool live;
 
-	enter(PROVIDER_CPU);
+	ctrl_enter(PROVIDER_CPU);
 	live = R.c->nc_enabled && R.c->nc_cq[qid].cq_state == BQ_LIVE;
 	*tail = R.c->nc_cq[qid].cq_shadow_tail;
-	leave();
+	ctrl_leave();
 	return live;
 }
 
@@ -344,6 +370,32 @@ static void check_read(const struct rig_cmd *rc)
 	if (memcmp(R.pool->dp_virt + rc->handle, ns->data + rc->lba * ns->lba_bytes, (size_t)rc->blocks * 512))
 		pfail("read data mismatch lba=%llu blocks=%u", (unsigned long long)rc->lba, rc->blocks);
 	prov_checked_reads++;
+}
+
+/*
+ * A doorbell, as SYS_NVME_RING_WAIT rings it (kernel/cap/device_mmio.c):
+ * an I/O queue's under the controller's lock alone, then, if that owed
+ * anything, the BKL to settle it; the admin queue's under both.
+ */
+static void doorbell(uint16_t qid, bool sq, uint16_t value)
+{
+	bool without_bkl = qid != 0;
+
+	if (!without_bkl)
+		enter(PROVIDER_CPU);
+	nvme_ctrl_lock(R.c);
+	if (sq)
+		broker_sq_doorbell(R.c, qid, value);
+	else
+		broker_cq_doorbell(R.c, qid, value);
+	bool owed = nvme_ctrl_unlock(R.c);
+	if (!without_bkl) {
+		leave();
+	} else if (owed) {
+		enter(PROVIDER_CPU);
+		nvme_ctrl_settle(R.c);
+		leave();
+	}
 }
 
 /* Take every completion posted up to the tail learned in an entry; returns how many. */
@@ -391,19 +443,14 @@ static unsigned reap(uint16_t qid)
 			check_read(rc);
 		rc->live = false;
 	}
-	if (n) {
-		enter(PROVIDER_CPU);
-		broker_cq_doorbell(R.c, qid, q->cq_head);
-		leave();
-	}
+	if (n)
+		doorbell(qid, false, q->cq_head);
 	return n;
 }
 
 static void ring_sq(uint16_t qid)
 {
-	enter(PROVIDER_CPU);
-	rig_ring(&R, qid);
-	leave();
+	doorbell(qid, true, R.q[qid].sq_tail);
 }
 
 /* Submit on the admin queue and wait (reaping) for the answer; false if it failed. */
@@ -431,11 +478,11 @@ static bool provider_start(void)
 	struct rig_queue *aq = &R.q[0];
 	*aq = (struct rig_queue){ .live = true, .entries = AQ_ENT, .phase = 1, .sq_handle = ring_at(0, false),
 				   .cq_handle = ring_at(0, true) };
-	enter(PROVIDER_CPU);
+	ctrl_enter(PROVIDER_CPU);
 	if (!R.c->nc_dma.dd_pool)
 		dma_attach_pool(&R.c->nc_dma, R.pool);
 	int err = broker_admin_start(R.c, aq->sq_handle, AQ_ENT, aq->cq_handle, AQ_ENT);
-	leave();
+	ctrl_leave();
 	if (err) {
 		pfail("broker_admin_start: %d", err);
 		return false;
@@ -462,12 +509,12 @@ static bool provider_start(void)
 /* The provider dies: the exception entry resets the controller and tears the broker down. */
 static void provider_fault(void)
 {
-	enter(PROVIDER_CPU);
+	ctrl_enter(PROVIDER_CPU);
 	nvme_write32(R.c, NVME_CC, 0);
 	broker_mark_reset(R.c);
 	broker_teardown(R.c);
 	prov_faults++;
-	leave();
+	ctrl_leave();
 }
 
 static void submit_one(uint16_t qid)
@@ -513,6 +560,7 @@ static void submit_one(uint16_t qid)
 
 static void *provider_thread(void *arg UNUSED)
 {
+	kshim_bkl = false;
 	for (unsigned epoch = 0; epoch < EPOCHS && !prov_failed[0]; epoch++) {
 		if (!provider_start())
 			break;
@@ -567,6 +615,7 @@ static void test_entries_under_one_lock(void **state UNUSED)
 	R.m.oracle = NULL;
 	R.audit_every = UINT32_MAX;
 	rig_mmio_hook = mmio_hook;
+	kshim_bkl = false;	/* this thread, too, takes the BKL for its entries from here on */
 	/* rig_init's enable is undone: every epoch of the provider thread starts from a reset. */
 	provider_fault();
 	prov_faults = 0;
@@ -616,6 +665,7 @@ static void test_entries_under_one_lock(void **state UNUSED)
 		(unsigned long long)prov_faults, (unsigned long long)irqs, (unsigned long long)audits,
 		(unsigned long long)device_steps, (unsigned long long)client_ops, regions_freed);
 	rig_mmio_hook = NULL;
+	kshim_bkl = true;
 	rig_fini(&R);
 }
 

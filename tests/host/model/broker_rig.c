@@ -258,7 +258,10 @@ uint16_t rig_submit(struct rig *r, uint16_t qid, struct nvme_sqe cmd, unsigned f
 
 int rig_ring(struct rig *r, uint16_t qid)
 {
-	return broker_sq_doorbell(r->c, qid, r->q[qid].sq_tail);
+	nvme_ctrl_lock(r->c);
+	int taken = broker_sq_doorbell(r->c, qid, r->q[qid].sq_tail);
+	nvme_ctrl_unlock(r->c);
+	return taken;
 }
 
 unsigned rig_outstanding(const struct rig *r, uint16_t qid)
@@ -319,8 +322,11 @@ unsigned rig_reap(struct rig *r, uint16_t qid)
 			check_read_data(r, qid, rc);
 		rc->live = false;
 	}
-	if (n)
+	if (n) {
+		nvme_ctrl_lock(r->c);
 		broker_cq_doorbell(r->c, qid, q->cq_head);
+		nvme_ctrl_unlock(r->c);
+	}
 	return n;
 }
 
@@ -402,6 +408,7 @@ int rig_init(struct rig *r, uint16_t mqes, uint8_t mdts, uint32_t lba_bytes, uin
 
 	struct nvme_ctrl *c = kmalloc(sizeof(*c));
 	r->c = c;
+	c->nc_lock = (struct kspin)KSPIN_INIT("nvme-ctrl");
 	memcpy(c->nc_bdf, "0000:00:04.0", 13);
 	c->nc_cap = r->m.cap;
 	c->nc_mqes = NVME_CAP_MQES(c->nc_cap) + 1;
@@ -425,7 +432,9 @@ int rig_init(struct rig *r, uint16_t mqes, uint8_t mdts, uint32_t lba_bytes, uin
 	c->nc_mgr_buf = buf;
 
 	r->auto_device = true;
+	nvme_ctrl_lock(c);
 	int err = nvme_identify_at_bind(c, NULL, NULL);
+	nvme_ctrl_unlock(c);
 	if (err)
 		return err;
 
@@ -441,7 +450,10 @@ int rig_init(struct rig *r, uint16_t mqes, uint8_t mdts, uint32_t lba_bytes, uin
 	aq->sq_handle = rig_alloc(r, 32 * 64, 4096);
 	aq->cq_handle = rig_alloc(r, 32 * 16, 4096);
 	aq->live = true;
-	if ((err = broker_admin_start(c, aq->sq_handle, 32, aq->cq_handle, 32)) < 0)
+	nvme_ctrl_lock(c);
+	err = broker_admin_start(c, aq->sq_handle, 32, aq->cq_handle, 32);
+	nvme_ctrl_unlock(c);
+	if (err < 0)
 		return err;
 	struct nvme_cqe e;
 	err = rig_admin(r, (struct nvme_sqe){ .opc = NVME_ADMIN_SET_FEATURES, .cdw10 = NVME_FEAT_NUM_QUEUES,
@@ -454,9 +466,11 @@ void rig_fini(struct rig *r)
 {
 	struct nvme_ctrl *c = r->c;
 
+	nvme_ctrl_lock(c);
 	nvme_write32(c, NVME_CC, 0);
 	broker_mark_reset(c);
 	broker_teardown(c);
+	nvme_ctrl_unlock(c);
 	dma_free_coherent(&c->nc_dma, c->nc_mgr_buf_addr, c->nc_mgr_buf, 2 * 4096);
 	dma_domain_destroy(&c->nc_dma);
 	kfree(c->nc_id_raw);

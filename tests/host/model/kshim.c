@@ -19,6 +19,8 @@
 #include "kernel/core/clock.h"
 #include "kernel/core/irqsoff.h"
 #include "kernel/core/kmalloc.h"
+#include "kernel/core/kspin.h"
+#include "kernel/core/locking.h"
 #include "kernel/core/log.h"
 #include "kernel/core/pmm.h"
 #include "kernel/dma/dma_copy.h"
@@ -60,6 +62,52 @@ void kerror(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(fmt, ap);
 	va_end(ap);
+}
+
+/* ---------------------------------------------------------------- locks (kernel/core/kspin.h, locking.h) */
+
+__thread bool kshim_bkl = true;
+__thread bool kshim_lock_asserts = true;
+static __thread uint32_t thread_id;
+static uint32_t thread_ids;
+
+static uint32_t me(void)
+{
+	if (!thread_id)
+		thread_id = __atomic_add_fetch(&thread_ids, 1, __ATOMIC_RELAXED);
+	return thread_id;
+}
+
+bool bkl_held(void)
+{
+	return kshim_bkl;
+}
+
+void kspin_lock(struct kspin *l)
+{
+	if (guest_held_by(&l->ks_lock, me()))
+		panic("kspin: %s taken twice", l->ks_name);
+	while (!guest_trylock(&l->ks_lock, me()))
+		spin_relax();
+	l->ks_acquires++;
+}
+
+void kspin_unlock(struct kspin *l)
+{
+	if (!guest_held_by(&l->ks_lock, me()))
+		panic("kspin: %s released by a thread that does not hold it", l->ks_name);
+	guest_unlock(&l->ks_lock);
+}
+
+bool kspin_held(const struct kspin *l)
+{
+	return guest_held_by(&l->ks_lock, me());
+}
+
+void kspin_assert_held(const struct kspin *l)
+{
+	if (kshim_lock_asserts && !guest_held_by(&l->ks_lock, me()))
+		panic("kspin: %s not held where it must be", l->ks_name);
 }
 
 void panic(const char *fmt, ...)

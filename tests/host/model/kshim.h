@@ -22,6 +22,11 @@ extern bool kshim_quiet;		/* do not echo lines to stderr */
 bool kshim_logged(const char *s);
 void kshim_reset_log(void);
 
+/* Does this thread "hold the BKL" (bkl_held)?  True unless a threaded test says otherwise. */
+extern __thread bool kshim_bkl;
+/* kspin_assert_held checks (off only where a test breaks the locking on purpose to see TSan catch it). */
+extern __thread bool kshim_lock_asserts;
+
 /* The fake clock: clock_ns() advances by this much per call (and clock_delay_us by its argument). */
 extern uint64_t kshim_now_ns;
 /* The kernel work budget (irqsoff_may_take): entries a stretch lets through, 0 for no time limit. */

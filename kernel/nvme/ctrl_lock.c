@@ -1,0 +1,49 @@
+/*
+ * kernel/nvme/ctrl_lock.c - one controller's broker lock (locking.h L8).
+ *
+ * A provider's doorbell work (SYS_NVME_RING_WAIT) runs under nc_lock
+ * alone, so providers on different CPUs, and a client beside its
+ * provider, do not queue behind each other for the BKL.  What that work
+ * cannot do without the BKL is owed and done here once it is held: the
+ * signals of completion queues (irq_object_signal wakes processes) and the
+ * last holds on pools (a Region whose client went away is freed).
+ */
+#include "kernel/cap/interrupt.h"
+#include "kernel/core/locking.h"
+#include "kernel/nvme/nvme_ctrl.h"
+
+void nvme_ctrl_lock(struct nvme_ctrl *c)
+{
+	kspin_lock(&c->nc_lock);
+}
+
+static void pay(struct nvme_ctrl *c)
+{
+	uint32_t owed = c->nc_signals_owed;
+
+	c->nc_signals_owed = 0;
+	for (unsigned v = 0; owed; v++, owed >>= 1) {
+		/* A vector released meanwhile (under the BKL and this lock) has nobody left to tell. */
+		if ((owed & 1) && v < c->nc_nvectors && c->nc_irq_obj[v])
+			irq_object_signal(c->nc_irq_obj[v]);
+	}
+	dma_put_owed(&c->nc_dma);
+}
+
+bool nvme_ctrl_unlock(struct nvme_ctrl *c)
+{
+	bool owed = c->nc_signals_owed || c->nc_dma.dd_puts_owed;
+
+	if (owed && bkl_held()) {
+		pay(c);
+		owed = false;
+	}
+	kspin_unlock(&c->nc_lock);
+	return owed;
+}
+
+void nvme_ctrl_settle(struct nvme_ctrl *c)
+{
+	nvme_ctrl_lock(c);
+	nvme_ctrl_unlock(c);
+}
