@@ -303,12 +303,34 @@ def num(v):
         return None
 
 
+def sum_parts(parts, rec):
+    """The clients of bench.clients=per-device, one device each -> one result, as fio's group reporting:
+    IOPS and errors added, latency of the slowest device, CPU busy as the clients saw it (the mean)."""
+    want = int(parts[0]["part"].split("/")[1])
+    if len(parts) != want:
+        rec["reasons"].append("parts-%d-of-%d" % (len(parts), want))
+    res = dict(parts[0])
+    for k in ("iops", "ios", "errors"):
+        res[k] = str(sum(int(p.get(k, "0")) for p in parts))
+    for k in ("lat_us_p50", "lat_us_p99", "lat_us_p999"):
+        res[k] = str(max(int(p.get(k, "0")) for p in parts))
+    res["cpu_busy_pct"] = str(round(sum(int(p.get("cpu_busy_pct", "0")) for p in parts) / len(parts)))
+    res["devs"] = str(len(parts))
+    for p in parts:
+        rec["devices"][p.get("dev", "?")] = int(p.get("iops", 0))
+    return res
+
+
 def parse_caprock(lines, qd):
     """One Caprock boot's serial lines -> a record (iops, latency, CPU, per-device IOPS, reasons)."""
     rec = {"reasons": [], "devices": {}}
     res = None
+    parts = []
     for l in lines:
-        if l.startswith("bench: job=") and res is None:
+        if l.startswith("bench: job=") and " part=" in l:
+            parts.append(compare.kv(l))	# bench.clients=per-device: one line per client, added up below
+            rec["raw"] = l
+        elif l.startswith("bench: job=") and res is None:
             res = compare.kv(l)
             rec["raw"] = l
         elif l.startswith("bench: device "):
@@ -323,6 +345,8 @@ def parse_caprock(lines, qd):
             rec["run_complete"] = l
             if "status=pass" not in l:
                 rec["reasons"].append("run-status-fail")
+    if parts:
+        res = sum_parts(parts, rec)
     if res is None:
         rec["reasons"].append("no-bench-line")
         return rec

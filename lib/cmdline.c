@@ -155,7 +155,7 @@ static bool parse_bench_job(struct span s, enum bench_pattern *pat, uint32_t *by
 
 /* Keys that take one value; a second occurrence is an error. */
 enum scalar_key { K_MODE, K_NSID, K_DMA, K_JOB, K_QD, K_SECONDS, K_SELFTEST, K_RUN_TIMEOUT, K_SERVE_SECONDS,
-		  K_CLOCK, K_APIC_MODE, K_APIC_TIMER, K_DEV, K_BENCH_PATH, K_BENCH_DEVS, K_FAULT, K_DMA_COPY,
+		  K_CLOCK, K_APIC_MODE, K_APIC_TIMER, K_DEV, K_BENCH_PATH, K_BENCH_DEVS, K_BENCH_CLIENTS, K_FAULT, K_DMA_COPY,
 		  K_IOMMU_INVAL, K_FAULT_IRQ, K_NVME_IRQ, K_IRQ_ISOLATION, K_SMP_CPUS, K_FAULT_CPU, K_FAULT_PANIC,
 		  K_FAULT_CTRL, K_NVME_TIMEOUT, K_FAULT_RDY, K_FAULT_VANISH, K_DMA_BOUNCE, K_NVME_POLL, K_SOAK_SECONDS,
 		  K_FAULT_SHOOTDOWN, K_NKEYS };
@@ -463,6 +463,11 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 			ok = false;
 		for (size_t i = 0; ok && !o->bench_all_devs && i < n; i++)
 			ok = parse_dev_name(items[i], o->bench_devs[o->nbench_devs++]);
+	} else if (span_is(k, "bench.clients")) {
+		/* Several devices: a client process each (as fio's one job per device), or one for all. */
+		key = K_BENCH_CLIENTS;
+		ok = span_is(v, "per-device") || span_is(v, "one");
+		o->bench_one_client = span_is(v, "one");
 	} else if (span_is(k, "run.timeout_s")) {
 		/* The run's deadline: processes still alive then are ended (0: the mode's default). */
 		key = K_RUN_TIMEOUT;

@@ -163,6 +163,7 @@ struct boot_options {
 	bool fault_shootdown_skip;	/* fault.shootdown=skip: no TLB shootdown IPIs (shows selftest=tlb-shootdown can fail) */
 	enum bench_path bench_path;
 	bool bench_all_devs;		/* bench.devs=all: every controller's first namespace */
+	bool bench_one_client;		/* bench.clients=one: one client process drives every device (else one each) */
 	unsigned int nbench_devs;
 	char bench_devs[CMDLINE_MAX_BENCH_DEVS][CMDLINE_DEV_BYTES];
 	uint32_t run_timeout_s;		/* 0: the mode's default deadline */

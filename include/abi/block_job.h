@@ -29,7 +29,8 @@ struct block_job {
 	uint32_t bj_bench_qd;		/* per device */
 	uint32_t bj_bench_seconds;
 	uint32_t bj_soak_seconds;	/* BLOCK_JOB_SOAK: how long */
-	uint32_t bj_reserved;
+	uint16_t bj_bench_part;		/* bench.clients=per-device: this client's share, 1.. (0: the only client) */
+	uint16_t bj_bench_parts;	/* ... of how many */
 };
 _Static_assert(sizeof(struct block_job) == 16 + 2 * 16 * 24 + 24, "block_job layout is ABI");
 _Static_assert(offsetof(struct block_job, bj_writes) == 16 + 16 * 24, "block_job.bj_writes");

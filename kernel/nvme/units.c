@@ -74,6 +74,7 @@ struct nvme_client {
 	struct block_dev *cl_devs[CMDLINE_MAX_BENCH_DEVS];
 	char cl_name[16];
 	bool cl_detached;		/* its volume was hot-removed: errors are what it was owed */
+	unsigned int cl_part, cl_parts;	/* bench.clients=per-device: its share of the benchmark (0: the only client) */
 };
 
 static struct block_dev *first_device_of(const struct nvme_ctrl *c);
@@ -332,6 +333,7 @@ static bool make_client(struct nvme_client *cl, unsigned int tag, const struct b
 		.bj_flags = flags, .bj_ndevs = cl->cl_ndevs,
 		.bj_bench_pattern = o->bench_pattern, .bj_bench_block_bytes = o->bench_block_bytes,
 		.bj_bench_qd = o->bench_qd, .bj_bench_seconds = o->bench_seconds, .bj_soak_seconds = o->soak_seconds,
+		.bj_bench_part = (uint16_t)cl->cl_part, .bj_bench_parts = (uint16_t)cl->cl_parts,
 	};
 	if (flags & BLOCK_JOB_EXTENTS) {
 		for (unsigned int i = 0; i < o->nreads; i++)
@@ -382,31 +384,52 @@ static bool make_client(struct nvme_client *cl, unsigned int tag, const struct b
 	return true;
 }
 
+/*
+ * The client benchmark's devices; on several, a client process for each
+ * (as fio's one job per device: each prints its share, part=i/n, and the
+ * scripts add them up), or one for all with bench.clients=one.
+ */
+static void plan_bench_clients(const struct boot_options *o, struct block_dev *target)
+{
+	struct block_dev *devs[CMDLINE_MAX_BENCH_DEVS];
+	unsigned int n = 0;
+
+	if (o->bench_all_devs) {
+		for (unsigned int i = 0; i < nunits && n < CMDLINE_MAX_BENCH_DEVS; i++) {
+			struct block_dev *d = units[i].u_ctrl ? first_device_of(units[i].u_ctrl) : NULL;
+			if (d)
+				devs[n++] = d;
+		}
+	} else if (o->nbench_devs) {
+		for (unsigned int i = 0; i < o->nbench_devs; i++) {
+			struct block_dev *d = block_dev_find(o->bench_devs[i]);
+			if (!d)
+				kerror("nvme: error no such device dev=%s", o->bench_devs[i]);
+			else
+				devs[n++] = d;
+		}
+	} else if (target) {
+		devs[n++] = target;
+	}
+	unsigned int parts = o->bench_one_client || n < 2 ? 1 : n;
+	for (unsigned int p = 0; p < parts; p++) {
+		struct nvme_client *cl = &clients[nclients++];
+		for (unsigned int i = 0; i < n; i++) {
+			if (parts == 1 || i == p)
+				cl->cl_devs[cl->cl_ndevs++] = devs[i];
+		}
+		cl->cl_part = parts > 1 ? p + 1 : 0;
+		cl->cl_parts = parts > 1 ? parts : 0;
+		if (!cl->cl_ndevs || !make_client(cl, p, o, BLOCK_JOB_BENCH))
+			nclients--;
+	}
+}
+
 static void plan_clients(const struct boot_options *o, struct block_dev *target)
 {
 	if (o->mode == RUN_MODE_BENCH) {
-		if (o->bench_path != BENCH_PATH_CLIENT)
-			return;
-		struct nvme_client *cl = &clients[nclients++];
-		if (o->bench_all_devs) {
-			for (unsigned int i = 0; i < nunits && cl->cl_ndevs < CMDLINE_MAX_BENCH_DEVS; i++) {
-				struct block_dev *d = units[i].u_ctrl ? first_device_of(units[i].u_ctrl) : NULL;
-				if (d)
-					cl->cl_devs[cl->cl_ndevs++] = d;
-			}
-		} else if (o->nbench_devs) {
-			for (unsigned int i = 0; i < o->nbench_devs; i++) {
-				struct block_dev *d = block_dev_find(o->bench_devs[i]);
-				if (!d)
-					kerror("nvme: error no such device dev=%s", o->bench_devs[i]);
-				else
-					cl->cl_devs[cl->cl_ndevs++] = d;
-			}
-		} else if (target) {
-			cl->cl_devs[cl->cl_ndevs++] = target;
-		}
-		if (!cl->cl_ndevs || !make_client(cl, 0, o, BLOCK_JOB_BENCH))
-			nclients--;
+		if (o->bench_path == BENCH_PATH_CLIENT)
+			plan_bench_clients(o, target);
 		return;
 	}
 	for (unsigned int i = 0; i < nunits; i++) {
