@@ -7,7 +7,9 @@
  * one big kernel lock (BKL), as in seL4: a kernel entry is short (I7 bounds
  * it), so one lock costs little, and every structure the single-CPU kernel
  * kept consistent stays consistent with no change to the code that keeps
- * it.  The rules:
+ * it.  The one exception is where the benchmark showed the BKL to be the
+ * limit: a provider's I/O doorbells, under its controller's lock alone (L8).
+ * The rules:
  *
  *  L0 The BKL is a test-and-set lock (bkl.c): a ticket handed to a vCPU the
  *     host descheduled would stall every CPU behind it.  Its unfairness is
@@ -25,8 +27,9 @@
  *     objects, BlockDevice sessions, the broker's queues and command
  *     tables, the DMA ledger and pools, supervision and timeouts, the
  *     page allocator, the kernel heap, page tables (user and kernel
- *     halves), the interrupt vector table and remapping entries, the
- *     console and its buffer.
+ *     halves), the interrupt vector table and remapping entries.  The
+ *     broker state of each NVMe controller has its own lock as well (L8);
+ *     the console and its buffer have theirs (a leaf: any section may log).
  *  L3 Outside the BKL run only: the entry and exit stubs, the NMI path
  *     (counts with atomics, or stops the CPU), the TLB shootdown IPI
  *     (tlb.c: flushes and answers with its own cpu_tlb_gen), the panic
@@ -37,27 +40,47 @@
  *     the lock up while they watch memory and look again under it before
  *     they act on what they saw: an idle CPU polling the run queues before
  *     it halts (sched.c), and a provider's completion poll on the one CQ
- *     entry the manager expects next (kernel/nvme/poll.c).
+ *     entry the manager expects next (kernel/nvme/poll.c); and a
+ *     provider's I/O doorbell section under its controller's lock (L8).
  *  L4 Memory shared with user space or devices (NVMe queues, DMA pools,
  *     Regions, session rings) is never trusted and read once per decision
  *     (I3); user processes on other CPUs may change it at any time.
- *  L5 Lock order: the BKL is the only lock that is held across other
- *     work; spinlocks inside it (none today) would come after it.  It is
- *     not recursive: taking it twice on one CPU, or giving up one this CPU
- *     does not hold, is a bug that bkl.c reports and stops at (always on:
- *     the check is one load).
+ *  L5 Lock order: BKL, then a controller's nc_lock (one at a time), then
+ *     the console lock.  A CPU holding nc_lock without the BKL never asks
+ *     for the BKL before giving nc_lock up, so the order holds both ways.
+ *     No lock is recursive: taking one twice on one CPU, or giving up one
+ *     this CPU does not hold, is a bug that bkl.c and kspin.c report and
+ *     stop at (always on: the check is one load); the broker's functions
+ *     assert that nc_lock is held (nvme_ctrl_assert_locked).
  *  L6 A wait for another CPU (a shootdown answer, an AP coming online) is
  *     bounded and reports a CPU that does not answer.  Waits on a device
  *     register (CSTS.RDY at bind, reset and release; a VT-d status bit;
  *     an FLR) are bounded by the device's own timeout and still run under
- *     the BKL: they happen at bind, recovery and release, never on the I/O
- *     path; other CPUs keep running user code meanwhile and enter the
- *     kernel when the wait is over.
+ *     the BKL (and that controller's nc_lock): they happen at bind,
+ *     recovery and release, never on the I/O path; other CPUs keep running
+ *     user code meanwhile and enter the kernel when the wait is over.
  *  L7 A process runs on one CPU at a time; its kernel stack, FPU area and
  *     saved context are touched only by the CPU that runs it or, while it
  *     is switched out, under the BKL.  A CPU that does not hold the BKL
  *     has CR3 equal to the kernel's root or to the root of the process it
  *     runs, so a root freed under the BKL is live nowhere (sched.c).
+ *  L8 An NVMe controller's broker state (its queues and command tables,
+ *     the DMA domain's ledger and in-place counts, handle spaces,
+ *     namespaces, poll tuning, counters) and its registers are touched only
+ *     under its nc_lock (kernel/nvme/ctrl_lock.c).  Every path takes it
+ *     after the BKL, except SYS_NVME_RING_WAIT's doorbells on an I/O queue
+ *     of the brokered lane, which give the BKL up for the section: that is
+ *     most of a provider's kernel time, and its clients and other
+ *     providers enter the kernel meanwhile.  Such a section does nothing
+ *     that needs the BKL: the signal of a completion queue is owed
+ *     (nc_signals_owed) and a last hold on a pool (a Region whose client
+ *     went away) is owed (dma_put_pool), both paid under the BKL as the
+ *     call ends (nvme_ctrl_settle), or by whichever path next gives nc_lock
+ *     up holding the BKL; admin-queue work (queue allocations, callbacks)
+ *     is left to the BKL's paths; kernel object counts are atomic and a
+ *     release runs only under the BKL.  An interrupt for a controller whose
+ *     lock this CPU holds (only in the release audit's interrupt window) is
+ *     left for the idle loop or the tick.
  */
 #ifndef CAPROCK_CORE_LOCKING_H
 #define CAPROCK_CORE_LOCKING_H
