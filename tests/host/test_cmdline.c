@@ -949,6 +949,14 @@ static void test_bench_path_and_devs(void **state UNUSED)
 	for (int i = 1; i <= CMDLINE_MAX_BENCH_DEVS; i++)
 		snprintf(line + strlen(line), sizeof(line) - strlen(line), ",nvme%dn1", i);
 	assert_one_error(parse(line), "bad value", NULL);	/* one more than the limit */
+	/* bench.clients=: a client per device unless told one for all. */
+	assert_false(parse("bench.devs=all")->bench_one_client);
+	o = parse("bench.devs=all bench.clients=one");
+	assert_int_equal(o->nerrors, 0);
+	assert_true(o->bench_one_client);
+	assert_false(parse("bench.clients=per-device")->bench_one_client);
+	assert_one_error(parse("bench.clients=two"), "bad value", "bench.clients=two");
+	assert_one_error(parse("bench.clients=one bench.clients=one"), "duplicate key", NULL);
 }
 
 /* nvme.poll=: three policies by name; anything else, or twice, is an error line. */

@@ -378,9 +378,16 @@ CASES = [
                  r"^nvme: read ok dev=nvme1n1 "] + DATA_IN_PLACE,
          forbid=[r"result=ALLOWED"]),
     # The benchmark through the client path, on two controllers at once.
+    # Several devices: a client each by default (its share, part=i/n), or one for all (bench.clients=one).
     Case("volumes-bench-client", "mode=bench bench.path=client bench.devs=all bench.job=randread4k bench.qd=8 "
          "bench.seconds=1", setup=controllers(THREE[:2]),
-         expect=[r"^bench: job=randread4k qd=8 iops=[1-9]\d* .* cpu_busy_pct=([1-9]?\d|100) path=client devs=2 ",
+         expect=[r"^proc: exit pid=\d+ name=blk0 status=0$",
+                 r"^proc: exit pid=\d+ name=blk1 status=0$"] +
+                [r"^bench: job=randread4k qd=8 iops=[1-9]\d* .* errors=0 .* cpu_busy_pct=([1-9]?\d|100) path=client "
+                 r"devs=1 dev=nvme%dn1 .* cpus=\d+ part=%d/2 " % (i, i + 1) for i in range(2)]),
+    Case("volumes-bench-one-client", "mode=bench bench.path=client bench.devs=all bench.clients=one "
+         "bench.job=randread4k bench.qd=8 bench.seconds=1", setup=controllers(THREE[:2]),
+         expect=[r"^bench: job=randread4k qd=8 iops=[1-9]\d* .* cpu_busy_pct=([1-9]?\d|100) path=client devs=2 .* cpus=\d+ pid=",
                  r"^bench: device dev=nvme0n1 ios=[1-9]\d* ", r"^bench: device dev=nvme1n1 ios=[1-9]\d* "]),
 ] + [
     # nvme.poll=: the same jobs and data checks under each polling policy (never: no poll at all).
