@@ -6,7 +6,8 @@
       pattern (every 16 bytes of 512-byte sector N: TAG + le64(N)).  Prints one
       `image:` line; exit 1 when the size or a sector is wrong.
 
-  compare.py run --side caprock|linux --backend file|null --job J ... -- CMD...
+  compare.py run --side caprock|caprock-client|caprock-client-polled|linux|linux-polled
+                 --backend file|null --job J ... -- CMD...
       Runs one boot (CMD is QEMU itself for Caprock, the anchor's run.sh for
       Linux), timestamps every serial line on the host, samples the CPU time
       of each QEMU thread (/proc/PID/task/*/stat) and of the host (/proc/stat)
@@ -355,6 +356,9 @@ def norm_argv(argv):
     return out
 
 
+# The client path with nvme.poll=always on Caprock's command line (compare.sh appends it).
+POLLED_CLIENT = "caprock-client-polled"
+
 LINUX_BAD = re.compile(r"timeout|timed out|abort|reset|I/O error|blk_update_request|critical|"
                        r"nvme\S*: .*(fail|error)|call trace|BUG:|Oops", re.I)
 
@@ -406,6 +410,11 @@ def run_one(a):
             rec["cpu_busy_cores"] = busy_cores(res)
         if not any(l.startswith("run: complete") for _, l in serial):
             reasons.append("no-run-complete")
+        if a.side == POLLED_CLIENT:	# the kernel says which nvme.poll= it ran with when it lets the controller go
+            mode = next((kv(l).get("poll") for _, l in serial if l.startswith("nvme: controller released")), None)
+            rec["nvme_poll"] = mode or "unseen"
+            if mode != "always":
+                reasons.append("nvme-poll-%s" % (mode or "unseen"))
         if b.rc != 0 and not b.timed_out:
             reasons.append("qemu-rc-%d" % b.rc)
         t_start = t_prev + a.ramp + 0.3 if t_res else None
@@ -613,46 +622,66 @@ def linux_best(stat, job, backend="file"):
 
 def users_table(p, jobs, stat, nvalid, groups):
     """The headline (issue 19 §4, DESIGN.md §4): what a program gets, Caprock's client path, against
-    Linux at its best for each job; the provider path as the second row."""
-    if not any(groups[("caprock-client", "file", j)] for j in jobs):
+    Linux at its best for each job; the provider path as the second row.  When the side was run, the
+    client path with nvme.poll=always (POLLED_CLIENT) is a second client column in every table, after
+    the others, so a summary without it is unchanged."""
+    cl, pc = "caprock-client", POLLED_CLIENT
+    has_pc = any(groups[(pc, "file", j)] for j in jobs)
+    if not any(groups[(cl, "file", j)] for j in jobs) and not has_pc:
         return False
-    cl = "caprock-client"
     p("")
     p("## What users get: Caprock's client path against Linux at its best")
     p("")
     p("Client = bench.path=client (a client process through its BlockDevice session, what a program gets).")
+    if has_pc:
+        p("Client, nvme.poll=always = the same client path with nvme.poll=always on Caprock's command line")
+        p("(the provider polls continuously, the client spins: meant for -smp >= 2, the provider on a CPU of")
+        p("its own); its columns come last in each table, marked \"client poll=always\".")
     p("Linux at its best = for each job, the configuration whose valid runs have the higher median IOPS:")
     p("`linux` (interrupt-driven, matched batching at QD > 1) or `linux-polled` (nvme.poll_queues=1,")
     p("fio --hipri, unbatched: fio's batching options break polling).  Both are shown.  Figures are")
     p("median (min-max) over valid rounds; invalid (stalled) runs are excluded and listed at the end.")
     p("")
-    p("| job | Caprock client IOPS | Linux IRQ IOPS | Linux polled IOPS | Linux best | client / Linux best | Caprock provider IOPS | provider / Linux best | valid runs: client; IRQ; polled; provider |")
-    p("|---|---|---|---|---|---|---|---|---|")
+
+    def row(cells):
+        p("| " + " | ".join(cells) + " |")
+
+    def head(cells, extra=()):
+        cells = list(cells) + (list(extra) if has_pc else [])
+        row(cells)
+        p("|" + "---|" * len(cells))
+    head(["job", "Caprock client IOPS", "Linux IRQ IOPS", "Linux polled IOPS", "Linux best", "client / Linux best",
+          "Caprock provider IOPS", "provider / Linux best", "valid runs: client; IRQ; polled; provider"],
+         ["Caprock client, nvme.poll=always IOPS", "client poll=always / Linux best", "valid runs: client poll=always"])
     best = {}
     for job in jobs:
-        if not groups[(cl, "file", job)]:
+        if not groups[(cl, "file", job)] and not groups[(pc, "file", job)]:
             continue
         bs, blbl = linux_best(stat, job)
         best[job] = bs
         c, pv = stat(cl, "file", job, "iops"), stat("caprock", "file", job, "iops")
         lb = stat(bs, "file", job, "iops") if bs else []
-        p("| %s | %s | %s | %s | %s | %s | %s | %s | %s; %s; %s; %s |" % (
-            job.replace("_qd", " qd"), mmm(c), mmm(stat("linux", "file", job, "iops")),
-            mmm(stat("linux-polled", "file", job, "iops")), blbl or "n/a",
-            "**%s**" % fmt(med(c) / med(lb), 2) if c and lb else "n/a", mmm(pv),
-            fmt(med(pv) / med(lb), 2) if pv and lb else "n/a",
-            nvalid(cl, "file", job), nvalid("linux", "file", job), nvalid("linux-polled", "file", job),
-            nvalid("caprock", "file", job)))
+        cells = [job.replace("_qd", " qd"), mmm(c), mmm(stat("linux", "file", job, "iops")),
+                 mmm(stat("linux-polled", "file", job, "iops")), blbl or "n/a",
+                 "**%s**" % fmt(med(c) / med(lb), 2) if c and lb else "n/a", mmm(pv),
+                 fmt(med(pv) / med(lb), 2) if pv and lb else "n/a",
+                 "%s; %s; %s; %s" % (nvalid(cl, "file", job), nvalid("linux", "file", job),
+                                     nvalid("linux-polled", "file", job), nvalid("caprock", "file", job))]
+        if has_pc:
+            q = stat(pc, "file", job, "iops")
+            cells += [mmm(q), "**%s**" % fmt(med(q) / med(lb), 2) if q and lb else "n/a", nvalid(pc, "file", job)]
+        row(cells)
     p("")
     p("Latency, total (submission to completion), µs: median over rounds of each run's p50 and p99.")
     p("")
-    p("| job | p50 client | p50 Linux IRQ | p50 Linux polled | p99 client | p99 Linux IRQ | p99 Linux polled | p50 provider | p99 provider |")
-    p("|---|---|---|---|---|---|---|---|---|")
+    head(["job", "p50 client", "p50 Linux IRQ", "p50 Linux polled", "p99 client", "p99 Linux IRQ", "p99 Linux polled",
+          "p50 provider", "p99 provider"], ["p50 client poll=always", "p99 client poll=always"])
     for job in best:
-        p("| %s | %s |" % (job.replace("_qd", " qd"), " | ".join(
+        row([job.replace("_qd", " qd")] + [
             fmt(med(stat(s, "file", job, k))) for k in ("lat_us_p50", "lat_us_p99")
-            for s in (cl, "linux", "linux-polled")) + " | " + " | ".join(
-            fmt(med(stat("caprock", "file", job, k))) for k in ("lat_us_p50", "lat_us_p99"))))
+            for s in (cl, "linux", "linux-polled")] + [
+            fmt(med(stat(s, "file", job, k))) for s in (("caprock", pc) if has_pc else ("caprock",))
+            for k in ("lat_us_p50", "lat_us_p99")])
     p("")
     p("Guest CPU cost.  busy = CPU-seconds per second the guest spent: Caprock's idle-loop accounting")
     p("(cpu_busy_pct x cpus / 100, or cpu_busy_cores when printed), Linux's fio usr+sys of its one job")
@@ -661,65 +690,77 @@ def users_table(p, jobs, stat, nvalid, groups):
     p("guests: the host CPU time of QEMU's vCPU thread(s) in the window (under TCG it also holds the")
     p("emulation of the guest's MMIO writes), and IOPS per vCPU-thread-second.")
     p("")
-    p("| job | Linux best | busy cores client / Linux best | IOPS per busy CPU-s client / Linux best | client / Linux | vCPU thread % client / Linux best | IOPS per vCPU-thread-s client / Linux best | provider: busy cores, IOPS per busy CPU-s |")
-    p("|---|---|---|---|---|---|---|---|")
+    head(["job", "Linux best", "busy cores client / Linux best", "IOPS per busy CPU-s client / Linux best",
+          "client / Linux", "vCPU thread % client / Linux best", "IOPS per vCPU-thread-s client / Linux best",
+          "provider: busy cores, IOPS per busy CPU-s"],
+         ["client poll=always: busy cores, IOPS per busy CPU-s, / Linux best"])
     for job, bs in best.items():
         if not bs:
             continue
         a, b = stat(cl, "file", job, "iops_per_busy_cpu_s"), stat(bs, "file", job, "iops_per_busy_cpu_s")
-        p("| %s | %s | %s / %s | %s / %s | %s | %s / %s | %s / %s | %s, %s |" % (
-            job.replace("_qd", " qd"), bs, fmt(med(stat(cl, "file", job, "busy_cores")), 2),
-            fmt(med(stat(bs, "file", job, "busy_cores")), 2), fmt(med(a)), fmt(med(b)),
-            fmt(med(a) / med(b), 2) if a and b else "n/a",
-            fmt(med(stat(cl, "file", job, "thr_vcpu_pct"))), fmt(med(stat(bs, "file", job, "thr_vcpu_pct"))),
-            fmt(med(stat(cl, "file", job, "iops_per_vcpu_thread_s"))),
-            fmt(med(stat(bs, "file", job, "iops_per_vcpu_thread_s"))),
-            fmt(med(stat("caprock", "file", job, "busy_cores")), 2),
-            fmt(med(stat("caprock", "file", job, "iops_per_busy_cpu_s")))))
+        cells = [job.replace("_qd", " qd"), bs,
+                 "%s / %s" % (fmt(med(stat(cl, "file", job, "busy_cores")), 2), fmt(med(stat(bs, "file", job, "busy_cores")), 2)),
+                 "%s / %s" % (fmt(med(a)), fmt(med(b))), fmt(med(a) / med(b), 2) if a and b else "n/a",
+                 "%s / %s" % (fmt(med(stat(cl, "file", job, "thr_vcpu_pct"))), fmt(med(stat(bs, "file", job, "thr_vcpu_pct")))),
+                 "%s / %s" % (fmt(med(stat(cl, "file", job, "iops_per_vcpu_thread_s"))),
+                              fmt(med(stat(bs, "file", job, "iops_per_vcpu_thread_s")))),
+                 "%s, %s" % (fmt(med(stat("caprock", "file", job, "busy_cores")), 2),
+                             fmt(med(stat("caprock", "file", job, "iops_per_busy_cpu_s"))))]
+        if has_pc:
+            q = stat(pc, "file", job, "iops_per_busy_cpu_s")
+            cells.append("%s, %s, %s" % (fmt(med(stat(pc, "file", job, "busy_cores")), 2), fmt(med(q)),
+                                         fmt(med(q) / med(b), 2) if q and b else "n/a"))
+        row(cells)
     p("")
     p("Device events per I/O, counted by QEMU itself for either guest (-trace): MSI-X interrupts on the")
     p("I/O-queue vectors, and SQ + CQ doorbell writes of the I/O queues, each divided by QEMU's count of")
     p("read + write commands; events = their sum.  (Linux's /proc/interrupts is printed by the anchor only")
     p("before fio runs, so it cannot give a per-job count; QEMU's count is the same measure for both sides.)")
     p("")
-    p("| job | Linux best | events/IO client / Linux best | irq/IO client / Linux best | doorbells/IO client / Linux best | events client / Linux | events/IO Linux IRQ / polled / provider |")
-    p("|---|---|---|---|---|---|---|")
+    head(["job", "Linux best", "events/IO client / Linux best", "irq/IO client / Linux best",
+          "doorbells/IO client / Linux best", "events client / Linux", "events/IO Linux IRQ / polled / provider"],
+         ["events/IO client poll=always / Linux best", "irq/IO, doorbells/IO client poll=always"])
     for job, bs in best.items():
         if not bs:
             continue
         e1, e2 = stat(cl, "file", job, "events_per_io"), stat(bs, "file", job, "events_per_io")
-        p("| %s | %s | %s / %s | %s / %s | %s / %s | %s | %s / %s / %s |" % (
-            job.replace("_qd", " qd"), bs, fmt(med(e1), 2), fmt(med(e2), 2),
-            fmt(med(stat(cl, "file", job, "irq_per_io")), 2), fmt(med(stat(bs, "file", job, "irq_per_io")), 2),
-            fmt(med(stat(cl, "file", job, "db_per_io")), 2), fmt(med(stat(bs, "file", job, "db_per_io")), 2),
-            fmt(med(e1) / med(e2), 2) if e1 and e2 and med(e2) else "n/a",
-            fmt(med(stat("linux", "file", job, "events_per_io")), 2),
-            fmt(med(stat("linux-polled", "file", job, "events_per_io")), 2),
-            fmt(med(stat("caprock", "file", job, "events_per_io")), 2)))
+        cells = [job.replace("_qd", " qd"), bs, "%s / %s" % (fmt(med(e1), 2), fmt(med(e2), 2)),
+                 "%s / %s" % (fmt(med(stat(cl, "file", job, "irq_per_io")), 2), fmt(med(stat(bs, "file", job, "irq_per_io")), 2)),
+                 "%s / %s" % (fmt(med(stat(cl, "file", job, "db_per_io")), 2), fmt(med(stat(bs, "file", job, "db_per_io")), 2)),
+                 fmt(med(e1) / med(e2), 2) if e1 and e2 and med(e2) else "n/a",
+                 "%s / %s / %s" % (fmt(med(stat("linux", "file", job, "events_per_io")), 2),
+                                   fmt(med(stat("linux-polled", "file", job, "events_per_io")), 2),
+                                   fmt(med(stat("caprock", "file", job, "events_per_io")), 2))]
+        if has_pc:
+            cells += ["%s / %s" % (fmt(med(stat(pc, "file", job, "events_per_io")), 2), fmt(med(e2), 2)),
+                      "%s, %s" % (fmt(med(stat(pc, "file", job, "irq_per_io")), 2),
+                                  fmt(med(stat(pc, "file", job, "db_per_io")), 2))]
+        row(cells)
     p("")
     p("Issue 19's goals, from the medians above (met / not met / n/a when a side has no valid run):")
     p("")
 
     def verdict(x, ok):
         return "n/a" if x is None else ("met" if ok(x) else "not met")
-    for job, bs in best.items():
-        c, lb = stat(cl, "file", job, "iops"), stat(bs, "file", job, "iops") if bs else []
-        r = med(c) / med(lb) if c and lb else None
-        qd1 = job.endswith("_qd1")
-        c50, l50 = stat(cl, "file", job, "lat_us_p50"), stat("linux-polled", "file", job, "lat_us_p50")
-        a = stat(cl, "file", job, "iops_per_busy_cpu_s")
-        b = stat(bs, "file", job, "iops_per_busy_cpu_s") if bs else []
-        e1 = stat(cl, "file", job, "events_per_io")
-        e2 = stat(bs, "file", job, "events_per_io") if bs else []
-        parts = ["client/Linux best %s >= 1.2: %s" % (fmt(r, 2), verdict(r, lambda x: x >= 1.2))]
-        if qd1:
-            parts.append("p50 client %s <= Linux polled %s: %s" % (
-                fmt(med(c50)), fmt(med(l50)), verdict(med(c50) if c50 and l50 else None, lambda x: x <= med(l50))))
-        cpu = med(a) / med(b) if a and b else None
-        parts.append("IOPS per busy CPU-s client/Linux %s >= 1: %s" % (fmt(cpu, 2), verdict(cpu, lambda x: x >= 1)))
-        ev = med(e1) / med(e2) if e1 and e2 and med(e2) else None
-        parts.append("events/IO client/Linux %s <= 0.67: %s" % (fmt(ev, 2), verdict(ev, lambda x: x <= 2 / 3 + 1e-9)))
-        p("- %s: %s" % (job.replace("_qd", " qd"), "; ".join(parts)))
+    for side, suffix in ((cl, ""), (pc, " (client nvme.poll=always)")) if has_pc else ((cl, ""),):
+        for job, bs in best.items():
+            c, lb = stat(side, "file", job, "iops"), stat(bs, "file", job, "iops") if bs else []
+            r = med(c) / med(lb) if c and lb else None
+            qd1 = job.endswith("_qd1")
+            c50, l50 = stat(side, "file", job, "lat_us_p50"), stat("linux-polled", "file", job, "lat_us_p50")
+            a = stat(side, "file", job, "iops_per_busy_cpu_s")
+            b = stat(bs, "file", job, "iops_per_busy_cpu_s") if bs else []
+            e1 = stat(side, "file", job, "events_per_io")
+            e2 = stat(bs, "file", job, "events_per_io") if bs else []
+            parts = ["client/Linux best %s >= 1.2: %s" % (fmt(r, 2), verdict(r, lambda x: x >= 1.2))]
+            if qd1:
+                parts.append("p50 client %s <= Linux polled %s: %s" % (
+                    fmt(med(c50)), fmt(med(l50)), verdict(med(c50) if c50 and l50 else None, lambda x: x <= med(l50))))
+            cpu = med(a) / med(b) if a and b else None
+            parts.append("IOPS per busy CPU-s client/Linux %s >= 1: %s" % (fmt(cpu, 2), verdict(cpu, lambda x: x >= 1)))
+            ev = med(e1) / med(e2) if e1 and e2 and med(e2) else None
+            parts.append("events/IO client/Linux %s <= 0.67: %s" % (fmt(ev, 2), verdict(ev, lambda x: x <= 2 / 3 + 1e-9)))
+            p("- %s%s: %s" % (job.replace("_qd", " qd"), suffix, "; ".join(parts)))
     return True
 
 
@@ -858,6 +899,7 @@ def summarize(a):
     stem = os.path.join(a.plot_work or os.path.dirname(a.png), os.path.basename(a.png)[:-4])
     dat = stem + ".dat"
     series = [(sd, b, t) for sd, b, t in (("caprock-client", "file", "Caprock client path"),
+                                          (POLLED_CLIENT, "file", "Caprock client, nvme.poll=always"),
                                           ("linux", "file", "Linux IRQ (fio)"), ("linux-polled", "file", "Linux polled (fio --hipri)"),
                                           ("caprock", "file", "Caprock provider path"),
                                           ("caprock", "null", "Caprock, null-co"), ("linux", "null", "Linux, null-co"))
@@ -876,7 +918,8 @@ def summarize(a):
                         fmt(med(p50)) if p50 else "NaN", fmt(med(p99)) if p99 else "NaN"]
             f.write('"%s" %s\n' % (row[0], " ".join(row[1:])))
     palette = {("linux", "file"): "#4477aa", ("caprock", "file"): "#ee6677",
-               ("caprock-client", "file"): "#aa3377", ("linux-polled", "file"): "#66ccee",
+               ("caprock-client", "file"): "#aa3377", (POLLED_CLIENT, "file"): "#882255",
+               ("linux-polled", "file"): "#66ccee",
                ("caprock", "null"): "#228833", ("linux", "null"): "#ccbb44"}
     colors = [palette[(sd, b)] for sd, b, _ in series]
     iops_plot = ", ".join("'%s' using %d:%d:%d%s title '%s' lc rgb '%s'" % (
@@ -928,7 +971,7 @@ def main():
     c.add_argument("--tag", default="ANCHOR01")
     c.add_argument("--size", type=int, required=True)
     r = sub.add_parser("run")
-    r.add_argument("--side", choices=["caprock", "caprock-client", "linux", "linux-polled"], required=True)
+    r.add_argument("--side", choices=["caprock", "caprock-client", POLLED_CLIENT, "linux", "linux-polled"], required=True)
     r.add_argument("--backend", choices=["file", "null"], required=True)
     r.add_argument("--job", required=True)
     r.add_argument("--round", type=int, required=True)

@@ -41,7 +41,9 @@
 #   RUNTIME     seconds measured per job, after a 1 s ramp on both sides [5]
 #   SIDES       comma list of caprock (provider path), linux, caprock-null, linux-null, caprock-client (a
 #               client process through its BlockDevice session: what users get), linux-polled
-#               (nvme.poll_queues=1 and fio --hipri, unbatched: Linux at its best at low depth)
+#               (nvme.poll_queues=1 and fio --hipri, unbatched: Linux at its best at low depth),
+#               caprock-client-polled (the client path with nvme.poll=always on Caprock's -append: the provider
+#               polls continuously, the client spins; meant for SMP >= 2, the provider on a CPU of its own)
 #               [caprock-client,linux,linux-polled,caprock; with USERS=0: caprock,linux]
 #   USERS       1: the users' table (client path vs Linux's best) with the provider path as second row;
 #               0: provider path vs Linux IRQ only (ignored when SIDES is given) [1]
@@ -126,7 +128,7 @@ for j in ${JOBS//,/ }; do
 	[[ $j =~ ^(randread|randwrite|seqread|seqwrite)[0-9]+k_qd[0-9]+$ ]] || die "job '$j' is not <randread|randwrite|seqread|seqwrite><N>k_qd<N>"
 done
 for s in ${SIDES//,/ }; do
-	case "$s" in caprock | linux | caprock-null | linux-null | caprock-client | linux-polled) ;; *) die "unknown side '$s' in SIDES" ;; esac
+	case "$s" in caprock | linux | caprock-null | linux-null | caprock-client | caprock-client-polled | linux-polled) ;; *) die "unknown side '$s' in SIDES" ;; esac
 done
 command -v "$QEMU" >/dev/null || die "$QEMU not found (tools/install-deps.sh installs QEMU 10 from bookworm-backports)"
 "$TREE/tools/qemu-version.sh" "$QEMU" >&2 || die "not the QEMU this project measures on (see above)"
@@ -200,10 +202,10 @@ EXTRA=(-name "caprock-compare,debug-threads=on")
 drive_for() { if [ "$1" = null ]; then echo "$NULL_DRIVE"; else echo "$FILE_DRIVE"; fi; }
 # The anchor builds: qemu -M q35 <accel> -cpu C -smp N -m 1024 -nographic -no-reboot
 #   -kernel K -initrd I -append A -nic none -drive D -device nvme,serial=anchor,drive=nvm <QEMU_EXTRA>
-caprock_cmd() { # backend job [path]
-	local spec=${2%_qd*} qd=${2##*_qd} path=${3:-provider}
+caprock_cmd() { # backend job [path [extra kernel arguments]]
+	local spec=${2%_qd*} qd=${2##*_qd} path=${3:-provider} extra=${4:-}
 	CMD=("$QEMU" -M q35 -accel "$ACCEL" -cpu "$CPU" -smp "$SMP" -m 1024 -nographic -no-reboot
-		-kernel "$KERNEL" -append "mode=bench bench.job=$spec bench.qd=$qd bench.seconds=$RUNTIME bench.path=$path"
+		-kernel "$KERNEL" -append "mode=bench bench.job=$spec bench.qd=$qd bench.seconds=$RUNTIME bench.path=$path${extra:+ $extra}"
 		-nic none -drive "$(drive_for "$1")" -device "nvme,serial=anchor,drive=nvm" "${EXTRA[@]}")
 }
 fio_extra_for() { # job
@@ -242,6 +244,10 @@ caprock_cmd file randread4k_qd32
 		echo "headline: what users get - Caprock's client path (bench.path=client) against Linux at its best per job"
 		echo "          (the better median of linux = IRQ with matched batching, linux-polled = nvme.poll_queues=1 + fio --hipri, unbatched);"
 		echo "          the provider path (side caprock) is the second row"
+	fi
+	if [[ ,$SIDES, == *,caprock-client-polled,* ]]; then
+		echo "polled client: side caprock-client-polled = the client path with nvme.poll=always appended to -append"
+		echo "          (the provider polls continuously, the client spins; meant for -smp >= 2); a second client row"
 	fi
 	[ "$ROUNDS" -lt 3 ] && echo "WARNING: rounds=$ROUNDS < 3: a smoke run, not a result (DESIGN.md §4 asks for >= 3 interleaved rounds)"
 	echo "vcpus: -smp $SMP on both sides"
@@ -299,7 +305,11 @@ run_one() { # round side-spec job
 		--runtime "$RUNTIME" --ramp "$RAMP" --workdir "$rundir" "${tr[@]}"
 		--p999-limit-ms "$P999_LIMIT_MS" --max-limit-ms "$MAX_LIMIT_MS" --elapsed-slack "$ELAPSED_SLACK" --host-busy-limit "$HOST_BUSY_LIMIT")
 	if [[ $side == caprock* ]]; then
-		caprock_cmd "$backend" "$job" "$([ "$side" = caprock-client ] && echo client || echo provider)"
+		case "$side" in
+		caprock-client) caprock_cmd "$backend" "$job" client ;;
+		caprock-client-polled) caprock_cmd "$backend" "$job" client nvme.poll=always ;;
+		*) caprock_cmd "$backend" "$job" provider ;;
+		esac
 		rec=$("$PY" "$HELPER" run "${common[@]}" --timeout $((90 + 2 * (RAMP + RUNTIME))) -- "${CMD[@]}")
 	else
 		local fx qextra append=$LINUX_APPEND

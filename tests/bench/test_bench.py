@@ -43,12 +43,32 @@ class CompareSummary(unittest.TestCase):
     def tearDown(self):
         shutil.rmtree(self.tmp)
 
-    def summarize(self):
+    def summarize(self, src=None):
         out = os.path.join(self.tmp, "s.txt")
-        r = subprocess.run([PY, os.path.join(TREE, "bench", "compare.py"), "summarize", canned("compare-runs.txt"),
+        r = subprocess.run([PY, os.path.join(TREE, "bench", "compare.py"), "summarize", src or canned("compare-runs.txt"),
                             "--out", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.assertEqual(r.returncode, 0, r.stderr)
         return read(out)
+
+    def with_polled_client(self):
+        """compare-runs.txt plus three caprock-client-polled runs made from its client runs (IOPS 9000,
+        10000 and a stalled 12000; p50 80, p99 200; busy 1.5 cores; no MSI-X): synthetic, not a result."""
+        runs = read(canned("compare-runs.txt"))
+        extra = []
+        for line, iops in zip((l for l in runs.splitlines() if " side=caprock-client " in l), (9000, 10000, 12000)):
+            line = line.replace(" side=caprock-client ", " side=caprock-client-polled ")
+            line = re.sub(r" iops=\d+ ", " iops=%d " % iops, line)
+            for k, v in (("lat_us_p50", "80"), ("lat_us_p99", "200"), ("cpu_busy_pct", "75"), ("cpus", "2"),
+                         ("cpu_busy_cores", "1.500"), ("irq", "0"), ("events_per_io", "1.002")):
+                line = re.sub(r" %s=\S+ " % k, " %s=%s " % (k, v), line)
+            line = line.replace(" lane=brokered ", " lane=brokered nvme_poll=always ")
+            if iops == 12000:
+                line = line.replace(" valid=yes reasons=none ", " valid=no reasons=p999>100ms ")
+            extra.append(line)
+        src = os.path.join(self.tmp, "runs-polled.txt")
+        with open(src, "w") as f:
+            f.write(runs + "\n".join(extra) + "\n")
+        return self.summarize(src)
 
     def test_headline_first_and_linux_best(self):
         s = self.summarize()
@@ -67,6 +87,39 @@ class CompareSummary(unittest.TestCase):
         self.assertIn("- randread4k qd1: client/Linux best 0.81 >= 1.2: not met; p50 client 127 <= Linux polled 96: "
                       "not met", s)
         self.assertIn("invalid: round=3 side=linux-polled backend=file job=randread4k_qd1 reasons=p999>100ms", s)
+
+    def test_no_polled_client_no_polled_columns(self):
+        s = self.summarize()
+        self.assertNotIn("poll=always", s)
+        self.assertIn("| job | Caprock client IOPS | Linux IRQ IOPS | Linux polled IOPS | Linux best | client / Linux best | "
+                      "Caprock provider IOPS | provider / Linux best | valid runs: client; IRQ; polled; provider |\n"
+                      "|---|---|---|---|---|---|---|---|---|\n", s)
+
+    def test_polled_client_second_client_column(self):
+        s = self.with_polled_client()
+        lines = s.splitlines()
+        self.assertIn("| job | Caprock client IOPS | Linux IRQ IOPS | Linux polled IOPS | Linux best | client / Linux best | "
+                      "Caprock provider IOPS | provider / Linux best | valid runs: client; IRQ; polled; provider | "
+                      "Caprock client, nvme.poll=always IOPS | client poll=always / Linux best | "
+                      "valid runs: client poll=always |\n" + "|---" * 12 + "|\n", s)
+        # the caprock-client figures are as without the polled side; the stalled polled run is excluded:
+        # median of 9000 and 10000 is 9500, / Linux polled's 8858 = 1.07
+        row = next(l for l in lines if l.startswith("| randread4k qd1 | 7158 (6442-7873)"))
+        self.assertTrue(row.endswith("| Linux polled | **0.81** | 6904 (6213-7594) | 0.78 | 3/3; 3/3; 2/3; 3/3 | "
+                                     "9500 (9000-10000) | **1.07** | 2/3 |"), row)
+        lat = next(l for l in lines if l.startswith("| randread4k qd1 | 127 |"))
+        self.assertEqual(lat, "| randread4k qd1 | 127 | 164 | 96 | 246 | 3620 | 423 | 113 | 968 | 80 | 200 |")
+        # 9000 / 1.5 and 10000 / 1.5 busy cores: median 6333 IOPS per busy CPU-s; Linux polled's 8436/0.96, 9279/0.96
+        cpu = next(l for l in lines if l.startswith("| randread4k qd1 | linux-polled | 0.71 / 0.96"))
+        self.assertTrue(cpu.endswith("| 0.30, 23013 | 1.50, 6333, 0.69 |"), cpu)
+        ev = next(l for l in lines if l.startswith("| randread4k qd1 | linux-polled | 2.00 / 2.00"))
+        self.assertTrue(ev.endswith("| 3.00 / 2.00 / 2.00 | 1.00 / 2.00 | 0.00, 1.00 |"), ev)
+        self.assertIn("- randread4k qd1: client/Linux best 0.81 >= 1.2: not met", s)
+        self.assertIn("- randread4k qd1 (client nvme.poll=always): client/Linux best 1.07 >= 1.2: not met; "
+                      "p50 client 80 <= Linux polled 96: met; IOPS per busy CPU-s client/Linux 0.69 >= 1: not met; "
+                      "events/IO client/Linux 0.50 <= 0.67: met", s)
+        self.assertIn("invalid: round=3 side=caprock-client-polled backend=file job=randread4k_qd1 reasons=p999>100ms", s)
+        self.assertIn("| caprock-client-polled | file | randread4k qd1 |", s)   # the QEMU threads table
 
     def test_provider_only_input_has_no_users_table(self):
         src = os.path.join(TREE, "bench", "results", "2026-12-07-compare-final.txt")
@@ -107,6 +160,19 @@ class CompareRun(unittest.TestCase):
             f.write(src)
         rec = self.run_rec("caprock-client", ["cat", p])
         self.assertEqual((rec["cpus"], rec["cpu_busy_cores"]), ("2", "1.200"))
+
+    def test_caprock_client_polled_needs_poll_always(self):
+        src = read(canned("caprock-client-qd1.out"))
+        for seen, want in (("always", ("yes", "always", "none")), ("adaptive", ("no", "adaptive", "nvme-poll-adaptive")),
+                           (None, ("no", "unseen", "nvme-poll-unseen"))):
+            p = os.path.join(self.tmp, "polled.out")
+            with open(p, "w") as f:
+                f.write(src.replace("device_cq_doorbells=48", "device_cq_doorbells=48 poll=%s poll_hits=9 poll_misses=0" % seen)
+                        if seen else src)
+            rec = self.run_rec("caprock-client-polled", ["cat", p])
+            self.assertEqual((rec["side"], rec["iops"], rec["valid"], rec["nvme_poll"], rec["reasons"]), ("caprock-client-polled", "7158") + want)
+        rec = self.run_rec("caprock-client", ["cat", canned("caprock-client-qd1.out")])
+        self.assertNotIn("nvme_poll", rec)   # the other sides' records are unchanged
 
     def test_linux_polled(self):
         logdir = os.path.join(self.tmp, "anchor-log")
