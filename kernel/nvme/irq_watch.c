@@ -57,6 +57,10 @@ void nvme_irq_watch_tick(struct nvme_ctrl *c)
 
 		w->iw_seen = w->iw_irqs;
 		w->iw_arrivals_seen = arrived;
+		if (c->nc_poll_masked & (1u << idx)) {
+			w->iw_posted_ns = 0;	/* masked for a polling provider (poll.c): silence is expected */
+			continue;
+		}
 		if (w->iw_polling) {
 			if (delivered) {
 				w->iw_polling = false;

@@ -12,6 +12,16 @@
  * kernel's work budget for the stretch (IRQSOFF_WORK_US: interrupts are
  * off meanwhile).  Direct-lane I/O queues are the provider's own: not
  * polled here.
+ *
+ * In always mode a provider that polls without sleeping (waits of 0 ns)
+ * has its I/O queue's MSI-X vector masked meanwhile, as Linux's poll
+ * queues have no interrupt: the device keeps the message pending instead
+ * of paying an interrupt per completion the poll has already consumed.
+ * The vector is unmasked before the provider sleeps (a pending message is
+ * delivered then), and by the tick once the provider stops calling (it
+ * died, hangs or is descheduled); meanwhile the tick also drains the
+ * vector's queues itself (I3: the manager drains every queue) and the
+ * lost-interrupt watch leaves the vector alone.
  */
 #ifndef CAPROCK_NVME_POLL_H
 #define CAPROCK_NVME_POLL_H
@@ -41,5 +51,9 @@ void nvme_poll_before_wait(struct nvme_ctrl *c, uint16_t qid, uint64_t timeout_n
 			   struct nvme_poll_wait *pw);
 /* After the wait; completion: it ended because of a completion (the vector's signal). */
 void nvme_poll_after_wait(struct nvme_ctrl *c, const struct nvme_poll_wait *pw, bool completion);
+/* Under nc_lock: unmask every vector masked for polling. */
+void nvme_poll_unmask(struct nvme_ctrl *c);
+/* Under nc_lock, from the tick: drain masked vectors' queues; unmask them if the provider stopped calling. */
+void nvme_poll_tick(struct nvme_ctrl *c);
 
 #endif

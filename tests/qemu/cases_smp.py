@@ -148,3 +148,17 @@ SMP2_CLONES = [
     "power-button-after-write",                                            # Nitro shape, the button, data kept
 ]
 CASES += [smp2(c) for c in pick(SMP2_CLONES, MATRIX_MODULES)]
+
+
+def poll_always_smp2(case):
+    """A provider on its own CPU that polls continuously (nvme.poll=always): its I/O vector masked
+    while it polls (kernel/nvme/poll.h), unmasked for the next generation after a fault."""
+    c = smp2(case)
+    c.name = case.name + "-smp2-poll-always"
+    c.cmdline = (case.cmdline + " nvme.poll=always").strip()
+    c.expect = [e.replace("poll=adaptive", "poll=always") for e in c.expect]
+    return c
+
+
+# Faults while a provider polls with its vector masked: the next generation gets its interrupts back.
+CASES += [poll_always_smp2(c) for c in pick(["volumes-provider-fault", "restart-mid-write"], MATRIX_MODULES)]
