@@ -132,6 +132,14 @@ static void delete_recreate(void)
 		.cdw10 = 2 | (uint32_t)(QSIZE - 1) << 16, .cdw11 = NVME_QUEUE_PC | 2u << 16 }, &e) == 0;
 }
 
+/* The timer tick's broker work, under the controller's lock as the kernel takes it. */
+static void tick(void)
+{
+	nvme_ctrl_lock(R.c);
+	broker_submit_pending(R.c);
+	nvme_ctrl_unlock(R.c);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_reader in = { data, size };
@@ -161,7 +169,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 10: delete_recreate(); break;
 		case 11: model_post_forged(&R.m, fr_u8(&in) % 3, fr_u8(&in) % 4, fr_u16(&in)); break;
 		case 12: model_post_aen(&R.m, fr_u32(&in)); break;
-		case 13: broker_submit_pending(R.c); break;	/* the timer tick */
+		case 13: tick(); break;
 		}
 		check("an action");
 	}
@@ -172,15 +180,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rig_step(&R, 0);
 		for (uint16_t q = 0; q <= 2; q++)
 			rig_reap(&R, q);
-		broker_submit_pending(R.c);
+		tick();
 	}
 	R.audit_every = 1;
 	check("draining");
 	/* A reset ends whatever is still held (AERs); after it nothing may stay mapped. */
+	nvme_ctrl_lock(R.c);	/* the kernel's reset and teardown hold the controller's lock (locking.h L8) */
 	nvme_write32(R.c, NVME_CC, 0);
 	broker_mark_reset(R.c);
 	check("reset");
 	broker_teardown(R.c);
+	nvme_ctrl_unlock(R.c);
 	if (dma_live_pages(&R.c->nc_dma) != 0) {
 		fprintf(stderr, "pages still granted after teardown: %u\n", dma_live_pages(&R.c->nc_dma));
 		abort();
