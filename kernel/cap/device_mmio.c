@@ -39,7 +39,10 @@ static int decode_ctrl(uint64_t slot, uint32_t rights, struct nvme_ctrl **out)
 
 static void log_refused(struct nvme_ctrl *c, const char *what, uint64_t off, uint64_t width, uint64_t value)
 {
-	if (!ratelimit_allow(&c->nc_refusal_log, clock_ns()))
+	nvme_ctrl_lock(c);	/* the rate limit is the broker's too, which logs without the BKL (L8) */
+	bool allow = ratelimit_allow(&c->nc_refusal_log, clock_ns());
+	nvme_ctrl_unlock(c);
+	if (!allow)
 		return;
 	kprintf("nvme: refused register %s bdf=%s pid=%d offset=0x%lx width=%lu value=0x%lx reason=%s", what,
 		c->nc_bdf, proc_current()->p_pid, off, width, value,

@@ -63,7 +63,9 @@ static bool nvme_resume(void)
 
 	for (unsigned n = 0; n < NVME_MAX_CTRL; n++) {
 		struct nvme_ctrl *c = bound[(cursor + n) % NVME_MAX_CTRL];
-		if (!c || !c->nc_enabled || !(c->nc_backlog || c->nc_drain_backlog))
+		/* A hint without c's lock (a provider's doorbells may be setting them): looked at again under it. */
+		if (!c || !c->nc_enabled ||
+		    !(__atomic_load_n(&c->nc_backlog, __ATOMIC_RELAXED) || __atomic_load_n(&c->nc_drain_backlog, __ATOMIC_RELAXED)))
 			continue;
 		if (!irqsoff_may_take(done, NVME_MAX_CTRL)) {
 			cursor = (cursor + n) % NVME_MAX_CTRL;
