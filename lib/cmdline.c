@@ -332,6 +332,8 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 			o->selftest = SELFTEST_HOSTILE_IRQ;
 		else if (span_is(v, "tlb-shootdown"))
 			o->selftest = SELFTEST_TLB_SHOOTDOWN;
+		else if (span_is(v, "lock-order"))
+			o->selftest = SELFTEST_LOCK_ORDER;
 		else
 			ok = false;
 	} else if (span_is(k, "nvme.dev")) {
@@ -523,6 +525,8 @@ void cmdline_parse(const char *line, struct boot_options *o)
 	/* The NVMe run modes read selftest= as their provider's attack: this one is the kernel's own. */
 	if (o->selftest == SELFTEST_TLB_SHOOTDOWN && o->mode != RUN_MODE_BOOT)
 		add_error(o, "cmdline: %.*s needs mode=boot", (struct span){ "selftest=tlb-shootdown", 22 });
+	if (o->selftest == SELFTEST_LOCK_ORDER && o->mode != RUN_MODE_BOOT)
+		add_error(o, "cmdline: %.*s needs mode=boot", (struct span){ "selftest=lock-order", 19 });
 }
 
 const char *iommu_inval_choice_name(enum iommu_inval_choice choice)

@@ -83,6 +83,7 @@ enum selftest_kind {
 	SELFTEST_HOSTILE_CLIENT,	/* a client attacks its session, the provider and other clients */
 	SELFTEST_HOSTILE_IRQ,	/* the provider makes its device raise interrupts (direct lane), then does its job */
 	SELFTEST_TLB_SHOOTDOWN,	/* mode=boot: a process on another CPU keeps writing a page CPU 0 unmaps; it must fault */
+	SELFTEST_LOCK_ORDER,	/* mode=boot: the lock order check refuses what locking.h L5 forbids */
 };
 
 /* fault.provider=nvmeN[:after=K|:hang|:bind|:always]: what generation 1 of that provider does on purpose. */

@@ -9,6 +9,7 @@
 #include "kernel/arch/x86_64/tlb.h"
 #include "kernel/core/clock.h"
 #include "kernel/core/irqsoff.h"
+#include "kernel/core/kspin.h"
 #include "kernel/core/log.h"
 #include "lib/spinlock.h"
 
@@ -37,6 +38,9 @@ void bkl_acquire(void)
 
 	if (guest_held_by(&bkl, cpu))
 		panic("bkl: taken twice on cpu%u (locking.h L5)", cpu);
+	if (kspin_any_held())	/* the BKL comes first: a CPU in a controller's section gives that up first */
+		panic("bkl: taken on cpu%u holding a lock that comes after it (ranks 0x%x; locking.h L5)", cpu,
+		      this_cpu()->cpu_kspin_ranks);
 	if (!__atomic_load_n(&starving, __ATOMIC_RELAXED) && guest_trylock(&bkl, cpu)) {
 		stats.bs_acquires++;
 		return;

@@ -37,6 +37,8 @@ bool run_boot_selftest(const struct boot_options *opts)
 
 	if (opts->selftest == SELFTEST_TLB_SHOOTDOWN)
 		return run_tlb_selftest(opts);
+	if (opts->selftest == SELFTEST_LOCK_ORDER)
+		return run_lock_order_selftest();
 	bool started = spawn("hello", &hello, false) && spawn("privtest", &priv, true);
 	sched_run();
 

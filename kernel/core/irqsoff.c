@@ -11,6 +11,7 @@
 #include "kernel/arch/x86_64/percpu.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/core/clock.h"
+#include "kernel/core/kspin.h"
 #include "kernel/core/log.h"
 #include "kernel/core/proc.h"
 #include "kernel/core/syscall.h"
@@ -140,7 +141,9 @@ void irqsoff_window(const char *site)
 	log_buffer_drain();
 	leave(IRQSOFF_WINDOW, 0, site);
 	cpu_note_irq_open();
+	uint32_t held = kspin_ranks_stash();	/* the handlers' own context (kspin.h) */
 	irq_window();
+	kspin_ranks_restore(held);
 	enter(IRQSOFF_WINDOW, 0, site);
 }
 

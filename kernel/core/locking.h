@@ -51,7 +51,11 @@
  *     No lock is recursive: taking one twice on one CPU, or giving up one
  *     this CPU does not hold, is a bug that bkl.c and kspin.c report and
  *     stop at (always on: the check is one load); the broker's functions
- *     assert that nc_lock is held (nvme_ctrl_assert_locked).
+ *     assert that nc_lock is held (nvme_ctrl_assert_locked).  The order
+ *     itself is checked on every acquisition too: each CPU keeps the ranks
+ *     of the kspins it holds (kspin.h), a kspin is taken only above them
+ *     and the BKL only with none.  An interrupt window's nested handlers
+ *     are checked as a context of their own (kspin_ranks_stash).
  *  L6 A wait for another CPU (a shootdown answer, an AP coming online) is
  *     bounded and reports a CPU that does not answer.  Waits on a device
  *     register (CSTS.RDY at bind, reset and release; a VT-d status bit;

@@ -18,7 +18,7 @@
 static char ring[LOG_BUFFER_BYTES];
 static uint32_t ring_head;		/* next byte to write out; free-running */
 static uint32_t ring_tail;		/* next free byte; free-running */
-static struct kspin console = KSPIN_INIT("console");
+static struct kspin console = KSPIN_INIT("console", KSPIN_RANK_CONSOLE);
 static bool shared;		/* from log_buffer_defer on, sections without the BKL may write: lock */
 static bool deferring;
 static uint64_t full_waits;

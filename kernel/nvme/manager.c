@@ -467,7 +467,7 @@ struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel, 
 		return NULL;
 	}
 	memset(c, 0, sizeof(*c));
-	c->nc_lock = (struct kspin)KSPIN_INIT("nvme-ctrl");
+	c->nc_lock = (struct kspin)KSPIN_INIT("nvme-ctrl", KSPIN_RANK_CTRL);
 	nvme_ctrl_lock(c);	/* nobody else knows it yet; the broker's functions check for it (L8) */
 	c->nc_obj = (struct kobj){ CAP_TYPE_DEVICE_MMIO, 1, ctrl_release };
 	c->nc_pci = d;

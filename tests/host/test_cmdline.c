@@ -1120,6 +1120,18 @@ static void test_selftest_tlb_shootdown(void **state UNUSED)
 	assert_one_error(parse("fault.shootdown=skip fault.shootdown=skip"), "duplicate", NULL);
 }
 
+/* selftest=lock-order is the kernel's own too: it asks the lock order check, holding real locks. */
+static void test_selftest_lock_order(void **state UNUSED)
+{
+	struct boot_options *o = parse("mode=boot selftest=lock-order");
+
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->selftest, SELFTEST_LOCK_ORDER);
+	assert_one_error(parse("selftest=lock-order"), "selftest=lock-order needs mode=boot", NULL);
+	assert_one_error(parse("mode=bench selftest=lock-order"), "needs mode=boot", NULL);
+	assert_one_error(parse("mode=boot selftest=lock-orders"), "bad value", NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1200,6 +1212,7 @@ int main(void)
 		cmocka_unit_test(test_error_long_token_is_truncated_safely),
 		cmocka_unit_test(test_smp_cpus),
 		cmocka_unit_test(test_selftest_tlb_shootdown),
+		cmocka_unit_test(test_selftest_lock_order),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_names_round_trip_through_parser),
 	};

@@ -16,7 +16,7 @@ import qemu  # noqa: E402
 import cases_boot  # noqa: E402
 
 MODULES = [cases_boot]
-for optional in ("cases_nvme", "cases_cloud", "cases_faults", "cases_platform", "cases_volumes", "cases_iommu", "cases_smp", "cases_irqsoff", "cases_hotplug", "cases_soak", "cases_tlb"):
+for optional in ("cases_nvme", "cases_cloud", "cases_faults", "cases_platform", "cases_volumes", "cases_iommu", "cases_smp", "cases_irqsoff", "cases_hotplug", "cases_soak", "cases_tlb", "cases_lock_order"):
     try:
         MODULES.append(__import__(optional))
     except ImportError:

@@ -63,6 +63,9 @@ struct percpu {
 	/* Idle accounting (kernel/core/cpu_idle.c): this CPU's own. */
 	uint64_t cpu_idle_ticks, cpu_halted_at;
 	bool cpu_halted;
+
+	/* Ranks of the kspin locks this CPU holds, one bit each (kspin.c: the lock order, L5). */
+	uint32_t cpu_kspin_ranks;
 } __attribute__((aligned(64)));	/* one cache line each: no false sharing between CPUs */
 
 _Static_assert(offsetof(struct percpu, cpu_kernel_rsp) == CPU_KERNEL_RSP, "percpu layout (trap_entry.S)");

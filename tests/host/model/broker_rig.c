@@ -408,7 +408,7 @@ int rig_init(struct rig *r, uint16_t mqes, uint8_t mdts, uint32_t lba_bytes, uin
 
 	struct nvme_ctrl *c = kmalloc(sizeof(*c));
 	r->c = c;
-	c->nc_lock = (struct kspin)KSPIN_INIT("nvme-ctrl");
+	c->nc_lock = (struct kspin)KSPIN_INIT("nvme-ctrl", KSPIN_RANK_CTRL);
 	memcpy(c->nc_bdf, "0000:00:04.0", 13);
 	c->nc_cap = r->m.cap;
 	c->nc_mqes = NVME_CAP_MQES(c->nc_cap) + 1;
