@@ -241,8 +241,10 @@ int64_t sys_nvme_ring_wait(const struct syscall_args *a)
 	rw.rw_woke = 0;
 	if (notify)
 		block_end_notify(notify, true);
-	if (!w)
+	if (!w) {
+		nvme_poll_look(c, rw.rw_qid);	/* a queue without interrupts: take what was posted */
 		return copy_to_user(a->a[1], &rw, sizeof(rw));
+	}
 	/* nvme.poll=: look at the device CQ before sleeping (kernel/nvme/poll.c). */
 	struct nvme_poll_wait pw;
 	bool irq = w->c_type == CAP_TYPE_INTERRUPT;
@@ -250,9 +252,9 @@ int64_t sys_nvme_ring_wait(const struct syscall_args *a)
 			     ((struct notification *)w->c_object)->n_bits != 0;
 	nvme_poll_before_wait(c, rw.rw_qid, rw.rw_timeout_ns, pending, &pw);
 	if (irq)
-		rw.rw_woke = irq_object_wait(w->c_object, rw.rw_timeout_ns);
+		rw.rw_woke = irq_object_wait(w->c_object, pw.pw_wait_ns);
 	else
-		rw.rw_woke = notification_wait(w->c_object, rw.rw_timeout_ns);
+		rw.rw_woke = notification_wait(w->c_object, pw.pw_wait_ns);
 	nvme_poll_after_wait(c, &pw, irq ? rw.rw_woke != 0 : (rw.rw_woke & NVME_INBOX_IRQ) != 0);
 	return copy_to_user(a->a[1], &rw, sizeof(rw));
 }

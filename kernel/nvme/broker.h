@@ -28,10 +28,13 @@
  *     completion of an old incarnation can reach a new one.  A completion
  *     that matches no live command is dropped and counted
  *     (broker_complete.c: match_completion).
- *  I3 The manager drains every queue.  Device CQs are always created with
- *     interrupts enabled on a granted vector, whatever the provider asked,
- *     and every completion is consumed as soon as it is seen and the work
- *     budget allows (I7: the rest at the idle loop or the next tick);
+ *  I3 The manager drains every queue.  Device CQs are created with
+ *     interrupts enabled on a granted vector, whatever the provider asked
+ *     (with nvme.poll=always the brokered lane's I/O CQs have none, as
+ *     Linux's poll queues: the provider's polls drain them, and every tick
+ *     does whatever those left, kernel/nvme/poll.h), and every completion
+ *     is consumed as soon as it is seen and the work budget allows (I7:
+ *     the rest at the idle loop or the next tick);
  *     waiting for the provider's shadow CQ happens in the manager's done
  *     list, never in the device ring (broker_queues.c: queue_begin,
  *     broker_complete.c).
@@ -148,8 +151,9 @@ struct broker_sq {
 struct broker_cq {
 	uint8_t cq_state;
 	uint16_t cq_qid;
-	uint16_t cq_iv;			/* the vector the device signals (always enabled: I3) */
+	uint16_t cq_iv;			/* the vector the device signals (enabled unless cq_polled: I3) */
 	bool cq_ien;			/* the provider asked to be signalled */
+	bool cq_polled;			/* created without interrupts (nc_io_cqs_polled): polls and the tick drain it */
 	uint16_t cq_entries;
 	uint64_t cq_dev_addr;
 	struct nvme_cqe *cq_ring;
@@ -207,8 +211,8 @@ unsigned broker_drain(struct nvme_ctrl *c, struct broker_cq *cq);
 unsigned broker_drain_budgeted(struct nvme_ctrl *c, struct broker_cq *cq, unsigned *taken);
 /* What budgets left (completions, then shadow entries), again within one; true while some is left. */
 bool broker_resume(struct nvme_ctrl *c);
-/* The CQ head doorbell may be deferred (MSI-X only); write it now. */
-bool broker_cq_head_may_wait(const struct nvme_ctrl *c);
+/* The CQ head doorbell may be deferred (MSI-X, or a CQ without interrupts); write it now. */
+bool broker_cq_head_may_wait(const struct nvme_ctrl *c, const struct broker_cq *cq);
 void broker_report_cq_head(struct nvme_ctrl *c, struct broker_cq *cq);
 /* Post e to the shadow CQ now, or false if it has no room (or older completions wait). */
 bool broker_post(struct nvme_ctrl *c, struct broker_cq *cq, const struct nvme_cqe *e);

@@ -232,7 +232,7 @@ static unsigned drain(struct nvme_ctrl *c, struct broker_cq *cq, unsigned *taken
 			return consumed;
 	}
 	cq->cq_unrung = (uint16_t)(cq->cq_unrung + consumed);
-	if (cq->cq_unrung && (!broker_cq_head_may_wait(c) || cq->cq_unrung >= cq->cq_entries / 2))
+	if (cq->cq_unrung && (!broker_cq_head_may_wait(c, cq) || cq->cq_unrung >= cq->cq_entries / 2))
 		broker_report_cq_head(c, cq);
 	return consumed;
 }
@@ -262,11 +262,12 @@ unsigned broker_drain_budgeted(struct nvme_ctrl *c, struct broker_cq *cq, unsign
  * head may wait until half the queue is consumed, or until the device
  * would need the room (broker_cq_room, NVMe §3.3.1.2 flow control).  Pin
  * interrupts stay asserted and a single MSI message is not re-sent while
- * entries look unconsumed, so there the head is reported at once.
+ * entries look unconsumed, so there the head is reported at once; a CQ
+ * without interrupts (cq_polled) signals nothing either way.
  */
-bool broker_cq_head_may_wait(const struct nvme_ctrl *c)
+bool broker_cq_head_may_wait(const struct nvme_ctrl *c, const struct broker_cq *cq)
 {
-	return c->nc_irqs.pi_kind == IRQ_KIND_MSIX;
+	return cq->cq_polled || c->nc_irqs.pi_kind == IRQ_KIND_MSIX;
 }
 
 void broker_report_cq_head(struct nvme_ctrl *c, struct broker_cq *cq)

@@ -427,10 +427,11 @@ int broker_queue_begin(struct nvme_ctrl *c, const struct nvme_broker_plan *p, st
 		if ((err = alloc_cq(c, p->qid, device_entries(c, p->qsize), p->iv, p->ien, p->handle, p->qsize)) < 0)
 			return err;
 		cq->cq_state = BQ_CREATING;
+		cq->cq_polled = c->nc_io_cqs_polled;	/* I3: then drained by polls and the tick, not interrupts */
 		cmd->prp1 = cq->cq_dev_addr;
 		cmd->prp2 = 0;
 		cmd->cdw10 = p->qid | (uint32_t)(cq->cq_entries - 1) << 16;
-		cmd->cdw11 = NVME_QUEUE_PC | NVME_CQ_IEN | (uint32_t)p->iv << 16;
+		cmd->cdw11 = NVME_QUEUE_PC | (cq->cq_polled ? 0 : NVME_CQ_IEN) | (uint32_t)p->iv << 16;
 		return 0;
 	}
 	case NBK_CREATE_SQ: {

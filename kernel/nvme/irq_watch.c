@@ -25,8 +25,8 @@ static bool posted_unconsumed(const struct nvme_ctrl *c, unsigned idx)
 {
 	for (unsigned q = 0; q <= BROKER_MAX_QID; q++) {
 		const struct broker_cq *cq = &c->nc_cq[q];
-		if (cq->cq_state == BQ_FREE || !cq->cq_ring || cq->cq_direct)
-			continue;
+		if (cq->cq_state == BQ_FREE || !cq->cq_ring || cq->cq_direct || cq->cq_polled)
+			continue;	/* a CQ without interrupts (poll.h) signals nothing to miss */
 		if (c->nc_nvectors > 1 && cq->cq_iv != idx)
 			continue;
 		const volatile struct nvme_cqe *e = &cq->cq_ring[cq->cq_head];
@@ -57,10 +57,6 @@ void nvme_irq_watch_tick(struct nvme_ctrl *c)
 
 		w->iw_seen = w->iw_irqs;
 		w->iw_arrivals_seen = arrived;
-		if (c->nc_poll_masked & (1u << idx)) {
-			w->iw_posted_ns = 0;	/* masked for a polling provider (poll.c): silence is expected */
-			continue;
-		}
 		if (w->iw_polling) {
 			if (delivered) {
 				w->iw_polling = false;

@@ -220,13 +220,14 @@ static void ctrl_release(struct kobj *ko)
 	uint64_t irqs_per_io = c->nc_completed ? c->nc_irq_count * 100 / c->nc_completed : 0;
 
 	irqsoff_report("release");	/* this release's own stretch is still open: the run line has it */
-	kprintf("nvme: controller released bdf=%s stopped=%s ledger_live=%u submitted=%lu completed=%lu refused=%lu doorbells=%lu irqs=%lu empty_irqs=%lu unmatched=%lu dropped_on_delete=%lu aborted_on_delete=%lu lane=%s forwarded_irqs=%lu device_sq_doorbells=%lu device_cq_doorbells=%lu poll=%s poll_hits=%lu poll_misses=%lu irqs_per_io=%lu.%02lu poll_masks=%lu",
+	kprintf("nvme: controller released bdf=%s stopped=%s ledger_live=%u submitted=%lu completed=%lu refused=%lu doorbells=%lu irqs=%lu empty_irqs=%lu unmatched=%lu dropped_on_delete=%lu aborted_on_delete=%lu lane=%s forwarded_irqs=%lu device_sq_doorbells=%lu device_cq_doorbells=%lu poll=%s poll_hits=%lu poll_misses=%lu irqs_per_io=%lu.%02lu io_cqs=%s tick_drains=%lu",
 		c->nc_bdf, stopped ? "yes" : "no", stopped ? 0 : dma_live_pages(&c->nc_dma), c->nc_submitted,
 		c->nc_completed, c->nc_refused, c->nc_doorbells, c->nc_irq_count, c->nc_spurious_irqs,
 		c->nc_unmatched, c->nc_dropped_on_delete, c->nc_aborted_on_delete,
 		c->nc_lane == DMA_LANE_DIRECT ? "direct" : "brokered", c->nc_direct_irqs, c->nc_dev_sq_doorbells,
 		c->nc_dev_cq_doorbells, nvme_poll_choice_name(nvme_poll_mode()), c->nc_poll_hits, c->nc_poll_misses,
-		irqs_per_io / 100, irqs_per_io % 100, c->nc_poll_masks);
+		irqs_per_io / 100, irqs_per_io % 100, c->nc_io_cqs_polled ? "polled" : "interrupts",
+		c->nc_poll_tick_drains);
 	if (c->nc_lane == DMA_LANE_BROKERED)	/* how the data really moved, counted as it did */
 		kprintf("dma: data moved bdf=%s data=%s staged_bytes=%lu in_place_bytes=%lu maps=%lu",
 			c->nc_bdf, c->nc_dma.dd_in_place ? "in-place" : "staged",
@@ -385,6 +386,8 @@ static int bind_lane(struct nvme_ctrl *c, const struct dma_backend *b, bool in_p
 	int err;
 
 	c->nc_lane = b == &dma_bounce_backend ? DMA_LANE_BROKERED : DMA_LANE_DIRECT;
+	/* Direct-lane queues are the provider's own rings: the manager cannot poll them (poll.h). */
+	c->nc_io_cqs_polled = c->nc_lane == DMA_LANE_BROKERED && nvme_poll_mode() == NVME_POLL_ALWAYS;
 	c->nc_lane_step = c->nc_lane_why = NULL;
 	c->nc_lane_verified = false;
 	if (c->nc_lane == DMA_LANE_BROKERED && (err = dma_lane_prepare_bounce(c->nc_pci, c->nc_bdf)) < 0)

@@ -138,9 +138,8 @@ struct nvme_ctrl {
 	/* nvme.poll= (kernel/nvme/poll.c): the device CQ looked at before a wait */
 	struct poll_tune nc_poll_tune[BROKER_MAX_QID + 1];	/* per completion queue */
 	uint64_t nc_poll_hits, nc_poll_misses;
-	uint32_t nc_poll_masked;	/* MSI-X vectors masked while the provider polls continuously (poll.c) */
-	uint64_t nc_poll_masked_calls;	/* nc_provider_calls when the tick last looked at them */
-	uint64_t nc_poll_masks;		/* times a vector was masked for polling */
+	bool nc_io_cqs_polled;		/* nvme.poll=always: I/O CQs created without interrupts (poll.h) */
+	uint64_t nc_poll_tick_drains;	/* completions the tick found on them: the provider was not polling */
 	struct ratelimit nc_refusal_log;
 };
 

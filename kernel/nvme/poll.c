@@ -8,7 +8,6 @@
 #include "kernel/core/irqsoff.h"
 #include "kernel/core/locking.h"
 #include "kernel/core/sched.h"
-#include "lib/pci_reg.h"
 
 static enum nvme_poll_choice mode = NVME_POLL_ADAPTIVE;
 
@@ -63,56 +62,20 @@ static bool spin(const volatile struct nvme_cqe *next, uint16_t phase, uint64_t 
 	return hit;
 }
 
-static void set_mask(struct nvme_ctrl *c, unsigned iv, bool masked)
-{
-	mmio_write32(c->nc_irqs.pi_msix_table + iv * PCI_MSIX_ENTRY_SIZE + PCI_MSIX_ENTRY_CTRL,
-		     masked ? PCI_MSIX_ENTRY_MASKED : 0);
-	if (masked)
-		c->nc_poll_masked |= 1u << iv;
-	else
-		c->nc_poll_masked &= ~(1u << iv);
-}
-
-/*
- * A provider polling without sleeping: its I/O queue's vector goes quiet
- * (poll.h).  Only an MSI-X vector of its own: never the admin queue's
- * (vector 0 also serves the manager's commands and events) or a vector
- * the lost-interrupt watch is polling for.
- */
-static void mask_for_polling(struct nvme_ctrl *c, const struct broker_cq *cq)
-{
-	unsigned iv = cq->cq_iv;
-
-	if (c->nc_irqs.pi_kind != IRQ_KIND_MSIX || c->nc_nvectors < 2 || iv == 0 || iv >= c->nc_nvectors ||
-	    iv >= BROKER_VECTORS || (c->nc_poll_masked & (1u << iv)) || c->nc_watch[iv].iw_polling ||
-	    c->nc_fault_irq)
-		return;
-	set_mask(c, iv, true);
-	c->nc_poll_masks++;
-	c->nc_poll_masked_calls = c->nc_provider_calls;
-}
-
-void nvme_poll_unmask(struct nvme_ctrl *c)
-{
-	nvme_ctrl_assert_locked(c);
-	for (unsigned iv = 0; c->nc_poll_masked && iv < BROKER_VECTORS; iv++) {
-		if (c->nc_poll_masked & (1u << iv))
-			set_mask(c, iv, false);
-	}
-}
-
 void nvme_poll_tick(struct nvme_ctrl *c)
 {
 	nvme_ctrl_assert_locked(c);
-	if (!c->nc_poll_masked)
+	if (!c->nc_enabled)
 		return;
-	for (unsigned iv = 0; iv < BROKER_VECTORS; iv++) {
-		if (c->nc_poll_masked & (1u << iv))
-			broker_service_vector(c, iv);	/* I3: nothing waits for a poll that may not come */
+	for (unsigned q = 1; q <= BROKER_MAX_QID; q++) {
+		struct broker_cq *cq = &c->nc_cq[q];
+		if (cq->cq_state != BQ_LIVE || !cq->cq_polled || !broker_cq_peek(cq))
+			continue;
+		/* I3: nothing waits for a poll that may not come (the provider sleeps, hangs or died). */
+		uint64_t before = c->nc_completed;
+		broker_service_vector(c, cq->cq_iv);
+		c->nc_poll_tick_drains += c->nc_completed - before;
 	}
-	if (c->nc_provider_calls == c->nc_poll_masked_calls || !c->nc_enabled)
-		nvme_poll_unmask(c);	/* a tick without a call: it stopped polling */
-	c->nc_poll_masked_calls = c->nc_provider_calls;
 }
 
 /* Under the controller's lock: the bound to spin for on qid's CQ, 0 for none, and what to watch. */
@@ -125,8 +88,8 @@ static uint64_t plan(struct nvme_ctrl *c, uint16_t qid, uint64_t timeout_ns, boo
 	if (cq->cq_state != BQ_LIVE || cq->cq_direct || !cq->cq_ring || !outstanding(c, qid))
 		return 0;
 	pw->pw_measure = !already_pending && timeout_ns;
-	if (mode == NVME_POLL_ALWAYS && !timeout_ns)
-		mask_for_polling(c, cq);
+	if (cq->cq_polled && timeout_ns > NVME_POLLED_WAIT_NS)
+		pw->pw_wait_ns = NVME_POLLED_WAIT_NS;	/* nothing would wake it but the tick: look again soon */
 	if (already_pending || (mode == NVME_POLL_ADAPTIVE && !timeout_ns) || sched_others_runnable())
 		return 0;	/* the wait returns at once, or someone else should have the CPU */
 	uint64_t cap = (uint64_t)IRQSOFF_WORK_US * 1000;
@@ -141,12 +104,11 @@ void nvme_poll_before_wait(struct nvme_ctrl *c, uint16_t qid, uint64_t timeout_n
 	const volatile struct nvme_cqe *next = NULL;
 	uint16_t phase = 0;
 
-	*pw = (struct nvme_poll_wait){ .pw_start_ns = clock_ns(), .pw_qid = qid, .pw_nonblocking = !timeout_ns };
+	*pw = (struct nvme_poll_wait){ .pw_start_ns = clock_ns(), .pw_wait_ns = timeout_ns, .pw_qid = qid,
+				       .pw_nonblocking = !timeout_ns };
 	if (mode == NVME_POLL_NEVER || qid > BROKER_MAX_QID)
 		return;
 	nvme_ctrl_lock(c);
-	if (timeout_ns && c->nc_poll_masked)
-		nvme_poll_unmask(c);	/* about to sleep: the interrupt must be able to wake it */
 	uint64_t bound = plan(c, qid, timeout_ns, already_pending, pw, &next, &phase);
 	nvme_ctrl_unlock(c);
 	if (!bound)
@@ -161,6 +123,19 @@ void nvme_poll_before_wait(struct nvme_ctrl *c, uint16_t qid, uint64_t timeout_n
 	} else {
 		c->nc_poll_misses++;
 		poll_tune_miss(&c->nc_poll_tune[qid]);
+	}
+	nvme_ctrl_unlock(c);
+}
+
+void nvme_poll_look(struct nvme_ctrl *c, uint16_t qid)
+{
+	if (!c->nc_io_cqs_polled || qid == 0 || qid > BROKER_MAX_QID)
+		return;		/* set at bind: no queue of this controller lacks its interrupt */
+	nvme_ctrl_lock(c);
+	struct broker_cq *cq = &c->nc_cq[qid];
+	if (c->nc_enabled && cq->cq_state == BQ_LIVE && cq->cq_polled && broker_cq_peek(cq)) {
+		c->nc_poll_hits++;
+		broker_service_vector(c, cq->cq_iv);
 	}
 	nvme_ctrl_unlock(c);
 }

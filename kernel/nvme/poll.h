@@ -13,15 +13,17 @@
  * off meanwhile).  Direct-lane I/O queues are the provider's own: not
  * polled here.
  *
- * In always mode a provider that polls without sleeping (waits of 0 ns)
- * has its I/O queue's MSI-X vector masked meanwhile, as Linux's poll
- * queues have no interrupt: the device keeps the message pending instead
- * of paying an interrupt per completion the poll has already consumed.
- * The vector is unmasked before the provider sleeps (a pending message is
- * delivered then), and by the tick once the provider stops calling (it
- * died, hangs or is descheduled); meanwhile the tick also drains the
- * vector's queues itself (I3: the manager drains every queue) and the
- * lost-interrupt watch leaves the vector alone.
+ * In always mode the provider polls while it has commands out (waits of
+ * 0 ns), so its I/O completion queues are created without interrupts
+ * (IEN=0), as Linux's poll queues are: the device signals nothing for a
+ * completion the poll consumes anyway.  Whatever the polls leave (the
+ * provider sleeps, hangs or died) the tick drains (I3: the manager drains
+ * every queue), counted as tick_drains at release, and the lost-interrupt
+ * watch does not expect interrupts from those queues.  A wait that would
+ * sleep on such a queue with commands out sleeps NVME_POLLED_WAIT_NS at
+ * most and returns to be asked again (the caller loops, as on a timeout);
+ * a call that does not wait takes what the device posted
+ * (nvme_poll_look).  The admin queue keeps its interrupt.
  */
 #ifndef CAPROCK_NVME_POLL_H
 #define CAPROCK_NVME_POLL_H
@@ -35,8 +37,12 @@
 void nvme_poll_set_mode(enum nvme_poll_choice mode);
 enum nvme_poll_choice nvme_poll_mode(void);
 
+/* The longest sleep of a wait on a completion queue without interrupts while commands are out. */
+#define NVME_POLLED_WAIT_NS	100000u
+
 struct nvme_poll_wait {
 	uint64_t pw_start_ns;
+	uint64_t pw_wait_ns;		/* how long the wait may sleep: the caller's, or NVME_POLLED_WAIT_NS */
 	uint16_t pw_qid;
 	bool pw_measure;		/* completions were outstanding: the wait's length teaches the tuner */
 	bool pw_hit;			/* polling found one */
@@ -49,11 +55,14 @@ struct nvme_poll_wait {
  */
 void nvme_poll_before_wait(struct nvme_ctrl *c, uint16_t qid, uint64_t timeout_ns, bool already_pending,
 			   struct nvme_poll_wait *pw);
+/*
+ * A call that does not wait (doorbells only) on a queue without interrupts:
+ * what the device posted is taken now, as an interrupt would have.
+ */
+void nvme_poll_look(struct nvme_ctrl *c, uint16_t qid);
 /* After the wait; completion: it ended because of a completion (the vector's signal). */
 void nvme_poll_after_wait(struct nvme_ctrl *c, const struct nvme_poll_wait *pw, bool completion);
-/* Under nc_lock: unmask every vector masked for polling. */
-void nvme_poll_unmask(struct nvme_ctrl *c);
-/* Under nc_lock, from the tick: drain masked vectors' queues; unmask them if the provider stopped calling. */
+/* Under nc_lock, from the tick: drain the completion queues without interrupts (cq_polled). */
 void nvme_poll_tick(struct nvme_ctrl *c);
 
 #endif

@@ -19,7 +19,6 @@
 #include "kernel/core/kmalloc.h"
 #include "kernel/core/log.h"
 #include "kernel/core/user_images.h"
-#include "kernel/nvme/poll.h"
 #include "kernel/dma/dma_pool.h"
 #include "kernel/nvme/audit.h"
 #include "kernel/nvme/manager.h"
@@ -216,7 +215,6 @@ static void restart_now(struct nvme_unit *u)
 	char buf[16];
 
 	nvme_ctrl_lock(c);
-	nvme_poll_unmask(c);			/* the next generation starts with its interrupts */
 	nvme_audit_provider_memory(c);		/* the dead provider's pool, as at any release */
 	broker_teardown(c);			/* S2: only now, RDY=0 */
 	kfree(c->nc_shadow_sq_map);

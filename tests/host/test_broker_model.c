@@ -541,6 +541,55 @@ static void test_ien0_cq_is_drained_by_the_manager(void **state UNUSED)
 	assert_clean();
 }
 
+/*
+ * nvme.poll=always: the device CQ is created without interrupts whatever the
+ * provider asked, so a completion raises nothing; it reaches the provider
+ * only when the manager looks (a poll, or the tick: broker_service_vector).
+ */
+static void test_polled_cq_has_no_interrupt(void **state UNUSED)
+{
+	R.c->nc_io_cqs_polled = true;
+	assert_int_equal(rig_create_pair(&R, 1, 16, true, 1), 0);
+	assert_true(R.c->nc_cq[1].cq_polled);
+	assert_false(R.m.cq[1].ien);
+	assert_true(R.m.cq[0].ien);	/* the admin queue keeps its interrupt */
+	uint64_t signals = kshim_irq_signals(1);
+	for (int i = 0; i < 8; i++)
+		rig_read(&R, 1, (uint64_t)i, 1);
+	rig_ring(&R, 1);
+	rig_step(&R, 0);
+	assert_int_equal(rig_reap(&R, 1), 0);		/* posted on the device, nothing signalled */
+	assert_int_equal(kshim_irq_signals(1), signals);
+	nvme_ctrl_lock(R.c);
+	assert_true(broker_cq_peek(&R.c->nc_cq[1]));
+	assert_int_equal(broker_service_vector(R.c, R.c->nc_cq[1].cq_iv), 8);
+	nvme_ctrl_unlock(R.c);
+	assert_int_equal(kshim_irq_signals(1), signals + 1);	/* the provider is told, as by the interrupt */
+	assert_int_equal(rig_reap(&R, 1), 8);
+	assert_clean();
+}
+
+/* Without interrupts the CQ head may wait even on pin interrupts: nothing is re-asserted. */
+static void test_polled_cq_head_doorbell_deferred_without_msix(void **state UNUSED)
+{
+	R.c->nc_irqs.pi_kind = IRQ_KIND_INTX;
+	R.c->nc_io_cqs_polled = true;
+	assert_int_equal(rig_create_pair(&R, 1, 16, true, 1), 0);
+	uint64_t cq_before = R.m.cq_doorbells;
+	for (int i = 0; i < 10; i++) {
+		rig_read(&R, 1, (uint64_t)i, 1);
+		rig_ring(&R, 1);
+		rig_step(&R, 0);
+		nvme_ctrl_lock(R.c);
+		broker_service_vector(R.c, 1);
+		nvme_ctrl_unlock(R.c);
+		assert_int_equal(rig_reap(&R, 1), 1);
+	}
+	assert_true(R.m.cq_doorbells - cq_before < 10);
+	assert_int_equal(R.m.dropped_full, 0);
+	assert_clean();
+}
+
 /* No kernel memory for a device queue: refused with its own reason, nothing leaked, and the same
  * command succeeds once memory is back. */
 static void test_create_queue_without_memory(void **state UNUSED)
@@ -799,6 +848,8 @@ int main(void)
 		T(test_reset_mid_flight),
 		T(test_ien0_cq_is_drained_by_the_manager),
 		T(test_create_queue_without_memory),
+		T(test_polled_cq_has_no_interrupt),
+		T(test_polled_cq_head_doorbell_deferred_without_msix),
 		T(test_cq_head_doorbell_deferred),
 		T(test_cq_head_doorbell_prompt_without_msix),
 		T(test_failed_read_is_device_data),

@@ -74,7 +74,7 @@ DIRECT_PROOF = [
     # The admin queue brokered (its doorbells counted), the I/O queues rung by the provider itself.
     r"^nvme: controller released bdf=\S+ stopped=yes ledger_live=0 .* doorbells=[1-9]\d* irqs=\d+ .* lane=direct "
     r"forwarded_irqs=[1-9]\d* device_sq_doorbells=\d+ device_cq_doorbells=\d+ poll=adaptive poll_hits=\d+ "
-    r"poll_misses=\d+ irqs_per_io=\d+\.\d\d poll_masks=\d+$",
+    r"poll_misses=\d+ irqs_per_io=\d+\.\d\d io_cqs=interrupts tick_drains=0$",
 ]
 
 

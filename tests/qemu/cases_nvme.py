@@ -318,7 +318,7 @@ CASES += [
               check_reads=False, proof=False, extra_check=few_cq_doorbells,
               expect=[r"^bench: job=randread4k qd=1 iops=[1-9]\d* .* errors=0 ",
                       r"^nvme: controller released .* device_sq_doorbells=[1-9]\d* device_cq_doorbells=\d+ "
-                      r"poll=adaptive poll_hits=\d+ poll_misses=\d+ irqs_per_io=\d+\.\d\d poll_masks=\d+$"]),
+                      r"poll=adaptive poll_hits=\d+ poll_misses=\d+ irqs_per_io=\d+\.\d\d io_cqs=interrupts tick_drains=0$"]),
     # The release audit looks for manager addresses in the provider's memory; data read from the disk may
     # hold any word, addresses included, and must not count (every word of this disk is one).
     Case("nvme-audit-ignores-device-data", "mode=bench bench.job=seqread128k bench.qd=8 bench.seconds=1",

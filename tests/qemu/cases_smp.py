@@ -151,14 +151,16 @@ CASES += [smp2(c) for c in pick(SMP2_CLONES, MATRIX_MODULES)]
 
 
 def poll_always_smp2(case):
-    """A provider on its own CPU that polls continuously (nvme.poll=always): its I/O vector masked
-    while it polls (kernel/nvme/poll.h), unmasked for the next generation after a fault."""
+    """A provider on its own CPU that polls continuously (nvme.poll=always): its I/O completion
+    queue has no interrupt (kernel/nvme/poll.h); what a dead or hung generation leaves, the tick takes."""
     c = smp2(case)
     c.name = case.name + "-smp2-poll-always"
     c.cmdline = (case.cmdline + " nvme.poll=always").strip()
     c.expect = [e.replace("poll=adaptive", "poll=always") for e in c.expect]
+    c.expect.append(r"^nvme: controller released .* poll=always .* io_cqs=polled tick_drains=\d+$")
     return c
 
 
-# Faults while a provider polls with its vector masked: the next generation gets its interrupts back.
-CASES += [poll_always_smp2(c) for c in pick(["volumes-provider-fault", "restart-mid-write"], MATRIX_MODULES)]
+# Faults while a provider polls queues without interrupts: a dead or hung one's completions are still taken.
+CASES += [poll_always_smp2(c) for c in pick(["volumes-provider-fault", "restart-mid-write", "restart-hung-provider"],
+                                            MATRIX_MODULES)]
