@@ -73,6 +73,14 @@ CASES = [
               expect=[r"^nvme: manager bind .* irq=intx vectors=1 "], forbid=[r"^nvme: interrupts lost "]),
     nvme_case("irq-lost-intx", "nvme.irq=intx fault.irq=nvme0 " + IO, machine="pc,pit=off,hpet=off",
               writes=WRITES, proof=False, expect=lost("intx") + SURVIVED),
+    # nvme.poll=always: the I/O completion queues have no interrupt to lose (kernel/nvme/poll.h), so a
+    # platform that stops delivering costs nothing there: the I/O is served by polls.  The admin
+    # queue keeps its interrupt, and its loss may still be noticed (vector 0) and polled.
+    nvme_case("irq-lost-msix-poll-always", "fault.irq=nvme0 nvme.poll=always " + IO, writes=WRITES, proof=False,
+              expect=[lost("msix")[0],
+                      r"^nvme: controller released bdf=\S+ stopped=yes ledger_live=0 .* poll=always .* io_cqs=polled tick_drains=\d+$",
+                      r"^run: complete status=pass errors=0 uptime_ms=\d+( recoveries=\d+)?$"],
+              forbid=[r"^nvme: interrupts lost bdf=\S+ vector=[1-9] "]),
     # MSI asked for where the function has none: a bind error that says what was tried.
     nvme_case("irq-msi-unavailable", "nvme.irq=msi nvme.read=0:8", proof=False, check_reads=False, status="fail",
               expect=[r"^nvme: error bdf=\S+ no usable interrupt tried=msi, msix_cap=yes msi_cap=no intx_pin=\d+ err=enodev$"]),
