@@ -62,20 +62,31 @@ static bool spin(const volatile struct nvme_cqe *next, uint16_t phase, uint64_t 
 	return hit;
 }
 
+/*
+ * Under the controller's lock: if the device posted on cq, consume it as
+ * the interrupt would (shadow CQ, then the signal).  Whether it had.
+ */
+static bool take_posted(struct nvme_ctrl *c, struct broker_cq *cq)
+{
+	if (!c->nc_enabled || cq->cq_state != BQ_LIVE || !broker_cq_peek(cq))
+		return false;
+	broker_service_vector(c, cq->cq_iv);
+	return true;
+}
+
 void nvme_poll_tick(struct nvme_ctrl *c)
 {
+	uint64_t before = c->nc_completed;
+
 	nvme_ctrl_assert_locked(c);
-	if (!c->nc_enabled)
-		return;
+	if (!c->nc_io_cqs_polled)
+		return;		/* every queue has its interrupt */
+	/* I3: nothing waits for a poll that may not come (the provider sleeps, hangs or died). */
 	for (unsigned q = 1; q <= BROKER_MAX_QID; q++) {
-		struct broker_cq *cq = &c->nc_cq[q];
-		if (cq->cq_state != BQ_LIVE || !cq->cq_polled || !broker_cq_peek(cq))
-			continue;
-		/* I3: nothing waits for a poll that may not come (the provider sleeps, hangs or died). */
-		uint64_t before = c->nc_completed;
-		broker_service_vector(c, cq->cq_iv);
-		c->nc_poll_tick_drains += c->nc_completed - before;
+		if (c->nc_cq[q].cq_polled)
+			take_posted(c, &c->nc_cq[q]);
 	}
+	c->nc_poll_tick_drains += c->nc_completed - before;
 }
 
 /* Under the controller's lock: the bound to spin for on qid's CQ, 0 for none, and what to watch. */
@@ -115,11 +126,9 @@ void nvme_poll_before_wait(struct nvme_ctrl *c, uint16_t qid, uint64_t timeout_n
 		return;
 	bool hit = spin(next, phase, bound);
 	nvme_ctrl_lock(c);
-	struct broker_cq *cq = &c->nc_cq[qid];
-	if (hit && c->nc_enabled && cq->cq_state == BQ_LIVE && broker_cq_peek(cq)) {
+	if (hit && take_posted(c, &c->nc_cq[qid])) {
 		c->nc_poll_hits++;
 		pw->pw_hit = true;
-		broker_service_vector(c, cq->cq_iv);	/* as the interrupt would: shadow CQ, then the signal */
 	} else {
 		c->nc_poll_misses++;
 		poll_tune_miss(&c->nc_poll_tune[qid]);
@@ -132,11 +141,8 @@ void nvme_poll_look(struct nvme_ctrl *c, uint16_t qid)
 	if (!c->nc_io_cqs_polled || qid == 0 || qid > BROKER_MAX_QID)
 		return;		/* set at bind: no queue of this controller lacks its interrupt */
 	nvme_ctrl_lock(c);
-	struct broker_cq *cq = &c->nc_cq[qid];
-	if (c->nc_enabled && cq->cq_state == BQ_LIVE && cq->cq_polled && broker_cq_peek(cq)) {
+	if (c->nc_cq[qid].cq_polled && take_posted(c, &c->nc_cq[qid]))
 		c->nc_poll_hits++;
-		broker_service_vector(c, cq->cq_iv);
-	}
 	nvme_ctrl_unlock(c);
 }
 
