@@ -99,8 +99,11 @@ static uint64_t plan(struct nvme_ctrl *c, uint16_t qid, uint64_t timeout_ns, boo
 	if (cq->cq_state != BQ_LIVE || cq->cq_direct || !cq->cq_ring || !outstanding(c, qid))
 		return 0;
 	pw->pw_measure = !already_pending && timeout_ns;
-	if (cq->cq_polled && timeout_ns > NVME_POLLED_WAIT_NS)
-		pw->pw_wait_ns = NVME_POLLED_WAIT_NS;	/* nothing would wake it but the tick: look again soon */
+	if (cq->cq_polled) {
+		/* Nothing but the tick (4 ms) would end a sleep: the spin is the wait, then ask again. */
+		pw->pw_wait_ns = 0;
+		pw->pw_gives_way = true;
+	}
 	if (already_pending || (mode == NVME_POLL_ADAPTIVE && !timeout_ns) || sched_others_runnable())
 		return 0;	/* the wait returns at once, or someone else should have the CPU */
 	uint64_t cap = (uint64_t)IRQSOFF_WORK_US * 1000;
@@ -116,7 +119,7 @@ void nvme_poll_before_wait(struct nvme_ctrl *c, uint16_t qid, uint64_t timeout_n
 	uint16_t phase = 0;
 
 	*pw = (struct nvme_poll_wait){ .pw_start_ns = clock_ns(), .pw_wait_ns = timeout_ns, .pw_qid = qid,
-				       .pw_nonblocking = !timeout_ns };
+				       .pw_gives_way = !timeout_ns && mode == NVME_POLL_ALWAYS };
 	if (mode == NVME_POLL_NEVER || qid > BROKER_MAX_QID)
 		return;
 	nvme_ctrl_lock(c);
@@ -153,7 +156,7 @@ void nvme_poll_after_wait(struct nvme_ctrl *c, const struct nvme_poll_wait *pw, 
 		poll_tune_note(&c->nc_poll_tune[pw->pw_qid], clock_ns() - pw->pw_start_ns, pw->pw_hit);
 		nvme_ctrl_unlock(c);
 	}
-	/* always: a provider that polls its rings without blocking still gives way. */
-	if (mode == NVME_POLL_ALWAYS && pw->pw_nonblocking && sched_others_runnable())
+	/* A provider that polls (its rings, or a queue without interrupts) still gives way. */
+	if (pw->pw_gives_way && sched_others_runnable())
 		sched_yield();
 }

@@ -19,10 +19,11 @@
  * completion the poll consumes anyway.  Whatever the polls leave (the
  * provider sleeps, hangs or died) the tick drains (I3: the manager drains
  * every queue), counted as tick_drains at release, and the lost-interrupt
- * watch does not expect interrupts from those queues.  A wait that would
- * sleep on such a queue with commands out sleeps NVME_POLLED_WAIT_NS at
- * most and returns to be asked again (the caller loops, as on a timeout);
- * a call that does not wait takes what the device posted
+ * watch does not expect interrupts from those queues.  A wait on such a
+ * queue with commands out does not sleep (only the tick, every 4 ms, would
+ * end the sleep): the spin is the wait, then the call gives way to other
+ * runnable processes and returns to be asked again (the caller loops, as
+ * on a timeout); a call that does not wait takes what the device posted
  * (nvme_poll_look).  The admin queue keeps its interrupt.
  */
 #ifndef CAPROCK_NVME_POLL_H
@@ -37,16 +38,13 @@
 void nvme_poll_set_mode(enum nvme_poll_choice mode);
 enum nvme_poll_choice nvme_poll_mode(void);
 
-/* The longest sleep of a wait on a completion queue without interrupts while commands are out. */
-#define NVME_POLLED_WAIT_NS	100000u
-
 struct nvme_poll_wait {
 	uint64_t pw_start_ns;
-	uint64_t pw_wait_ns;		/* how long the wait may sleep: the caller's, or NVME_POLLED_WAIT_NS */
+	uint64_t pw_wait_ns;		/* how long the wait may sleep: the caller's, or 0 on a polled queue */
 	uint16_t pw_qid;
 	bool pw_measure;		/* completions were outstanding: the wait's length teaches the tuner */
 	bool pw_hit;			/* polling found one */
-	bool pw_nonblocking;		/* a wait of 0 ns: the provider polls in user space */
+	bool pw_gives_way;		/* the call does not sleep: yield to whoever else is runnable here */
 };
 
 /*

@@ -14,7 +14,7 @@ $(BUILD)/host/lib/%.o: lib/%.c
 # model in tests/host/model/ (SPDK-style: compile the code, stub the rest).
 BROKER_HOST_SRCS := kernel/nvme/broker_queues.c kernel/nvme/broker_submit.c kernel/nvme/broker_complete.c \
 	kernel/nvme/prp.c kernel/nvme/identify.c kernel/nvme/mgr_io.c kernel/nvme/spaces.c kernel/nvme/audit.c kernel/dma/bounce.c kernel/dma/dma.c \
-	kernel/nvme/ctrl_lock.c
+	kernel/nvme/ctrl_lock.c kernel/nvme/poll.c
 MODEL_HOST_SRCS  := tests/host/model/kshim.c tests/host/model/nvme_model.c tests/host/model/broker_rig.c
 BROKER_HOST_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(BROKER_HOST_SRCS) $(MODEL_HOST_SRCS))
 

@@ -20,6 +20,7 @@
 #include "include/abi/block.h"
 #include "kernel/nvme/audit.h"
 #include "kernel/nvme/nvme_ctrl.h"
+#include "kernel/nvme/poll.h"
 #include "tests/host/model/broker_rig.h"
 #include "tests/host/model/kshim.h"
 
@@ -72,6 +73,8 @@ static int teardown(void **state UNUSED)
 
 	(void)before;
 	kshim_budget_entries = 0;
+	kshim_others_runnable = false;
+	nvme_poll_set_mode(NVME_POLL_ADAPTIVE);
 	rig_fini(&R);
 	return 0;
 }
@@ -569,6 +572,59 @@ static void test_polled_cq_has_no_interrupt(void **state UNUSED)
 	assert_clean();
 }
 
+/*
+ * nvme.poll=always: a wait on a queue without interrupts, with a command out, never sleeps (only
+ * the tick, every 4 ms, would end the sleep): the spin is the wait; without a completion the call
+ * returns at once and gives way to whoever else is runnable, and the next spin takes it.
+ */
+static void test_polled_wait_spins_instead_of_sleeping(void **state UNUSED)
+{
+	const uint64_t second = 1000000000ull;
+	struct nvme_poll_wait pw;
+
+	nvme_poll_set_mode(NVME_POLL_ALWAYS);
+	R.c->nc_io_cqs_polled = true;
+	assert_int_equal(rig_create_pair(&R, 1, 16, true, 1), 0);
+	nvme_poll_before_wait(R.c, 1, second, false, &pw);
+	assert_int_equal(pw.pw_wait_ns, second);	/* nothing out: new requests, not the device, end the wait */
+	assert_false(pw.pw_gives_way);
+	rig_read(&R, 1, 0, 1);
+	rig_ring(&R, 1);
+	unsigned yields = kshim_yields;
+	nvme_poll_before_wait(R.c, 1, second, false, &pw);
+	assert_false(pw.pw_hit);			/* the device has not run */
+	assert_int_equal(pw.pw_wait_ns, 0);
+	kshim_others_runnable = true;
+	nvme_poll_after_wait(R.c, &pw, false);
+	assert_int_equal(kshim_yields, yields + 1);
+	kshim_others_runnable = false;
+	rig_step(&R, 0);
+	nvme_poll_before_wait(R.c, 1, second, false, &pw);
+	assert_true(pw.pw_hit);
+	assert_int_equal(rig_reap(&R, 1), 1);
+	assert_clean();
+}
+
+/* A queue with its interrupt keeps the caller's wait: the interrupt ends it. */
+static void test_interrupt_wait_sleeps_as_asked(void **state UNUSED)
+{
+	const uint64_t second = 1000000000ull;
+	struct nvme_poll_wait pw;
+
+	nvme_poll_set_mode(NVME_POLL_ALWAYS);
+	assert_int_equal(rig_create_pair(&R, 1, 16, true, 1), 0);
+	assert_false(R.c->nc_cq[1].cq_polled);
+	rig_read(&R, 1, 0, 1);
+	rig_ring(&R, 1);
+	nvme_poll_before_wait(R.c, 1, second, false, &pw);
+	assert_false(pw.pw_hit);
+	assert_int_equal(pw.pw_wait_ns, second);
+	assert_false(pw.pw_gives_way);
+	rig_step(&R, 0);
+	assert_int_equal(rig_reap(&R, 1), 1);
+	assert_clean();
+}
+
 /* Without interrupts the CQ head may wait even on pin interrupts: nothing is re-asserted. */
 static void test_polled_cq_head_doorbell_deferred_without_msix(void **state UNUSED)
 {
@@ -850,6 +906,8 @@ int main(void)
 		T(test_create_queue_without_memory),
 		T(test_polled_cq_has_no_interrupt),
 		T(test_polled_cq_head_doorbell_deferred_without_msix),
+		T(test_polled_wait_spins_instead_of_sleeping),
+		T(test_interrupt_wait_sleeps_as_asked),
 		T(test_cq_head_doorbell_deferred),
 		T(test_cq_head_doorbell_prompt_without_msix),
 		T(test_failed_read_is_device_data),

@@ -8,12 +8,15 @@
  * kernel's own phys_to_virt gives h back and the device model can DMA to
  * "physical" addresses the same way.  Those addresses stay below 2^48.
  */
+#define _DEFAULT_SOURCE	/* syscall() */
 #include "tests/host/model/kshim.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "kernel/cap/interrupt.h"
 #include "kernel/core/clock.h"
@@ -23,6 +26,7 @@
 #include "kernel/core/locking.h"
 #include "kernel/core/log.h"
 #include "kernel/core/pmm.h"
+#include "kernel/core/sched.h"
 #include "kernel/dma/dma_copy.h"
 #include "kernel/nvme/nvme_ctrl.h"
 #include "lib/fmt.h"
@@ -199,6 +203,34 @@ void dma_copy(void *dst, const void *src, size_t n)
 void dma_zero(void *dst, size_t n)
 {
 	memset(dst, 0, n);
+}
+
+/* ---------------------------------------------------------------- scheduling (sched.h; the BKL's handover) */
+
+bool kshim_others_runnable;
+unsigned kshim_yields;
+
+/* kernel/nvme/poll.c spins without the BKL: a thread that gives it up holds it no more. */
+void bkl_release(void)
+{
+	kshim_bkl = false;
+}
+
+void bkl_acquire(void)
+{
+	kshim_bkl = true;
+}
+
+bool sched_others_runnable(void)
+{
+	return kshim_others_runnable;
+}
+
+/* The kernel's name shadows the C library's, which the threaded tests call: count, then really yield. */
+void sched_yield(void)
+{
+	__atomic_add_fetch(&kshim_yields, 1, __ATOMIC_RELAXED);
+	syscall(SYS_sched_yield);
 }
 
 /* ---------------------------------------------------------------- time */

@@ -27,6 +27,10 @@ extern __thread bool kshim_bkl;
 /* kspin_assert_held checks (off only where a test breaks the locking on purpose to see TSan catch it). */
 extern __thread bool kshim_lock_asserts;
 
+/* sched_others_runnable()'s answer, and the sched_yield() calls made. */
+extern bool kshim_others_runnable;
+extern unsigned kshim_yields;
+
 /* The fake clock: clock_ns() advances by this much per call (and clock_delay_us by its argument). */
 extern uint64_t kshim_now_ns;
 /* The kernel work budget (irqsoff_may_take): entries a stretch lets through, 0 for no time limit. */
