@@ -25,6 +25,12 @@ void latency_hist_add(struct latency_hist *h, uint64_t us)
 {
 	h->h_count[bucket(us)]++;
 	h->h_samples++;
+	h->h_sum_us += us;
+}
+
+uint64_t latency_hist_mean(const struct latency_hist *h)
+{
+	return h->h_samples ? h->h_sum_us / h->h_samples : 0;
 }
 
 uint64_t latency_hist_percentile(const struct latency_hist *h, unsigned permille)

@@ -12,10 +12,13 @@
 struct latency_hist {
 	uint64_t h_count[LATENCY_HIST_BUCKETS];
 	uint64_t h_samples;
+	uint64_t h_sum_us;		/* for the mean: the hops' shares add up in means, not in percentiles */
 };
 
 void latency_hist_add(struct latency_hist *h, uint64_t us);
 /* The latency at or below which permille/1000 of the samples fall (0 with none). */
 uint64_t latency_hist_percentile(const struct latency_hist *h, unsigned permille);
+/* The mean of the samples, exact (0 with none). */
+uint64_t latency_hist_mean(const struct latency_hist *h);
 
 #endif

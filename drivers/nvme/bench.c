@@ -116,9 +116,9 @@ int bench_run(struct nvme_dev *d, const struct nvme_ns *ns, const struct nvme_jo
 	uint64_t secs_x1000 = (end - measure_from) / 1000000;
 	uint64_t iops = ios * 1000 / (secs_x1000 ? secs_x1000 : 1);
 	uint64_t mib_x10 = iops * bs * 10 / (1024 * 1024);
-	uprintf("bench: job=%s%uk qd=%u iops=%lu mib_s=%lu.%lu lat_us_p50=%lu lat_us_p99=%lu lane=%s lat_us_p999=%lu ios=%lu errors=%lu seconds=%u ramp_s=1 irq_waits=%lu nsid=%u cpu_busy_pct=%d path=provider cpus=%u",
+	uprintf("bench: job=%s%uk qd=%u iops=%lu mib_s=%lu.%lu lat_us_p50=%lu lat_us_p99=%lu lane=%s lat_us_p999=%lu ios=%lu errors=%lu seconds=%u ramp_s=1 irq_waits=%lu nsid=%u cpu_busy_pct=%d path=provider cpus=%u lat_us_avg=%lu",
 		name, bs / 1024, qd, iops, mib_x10 / 10, mib_x10 % 10, latency_hist_percentile(&hist, 500), latency_hist_percentile(&hist, 990),
 		d->d_lane == DMA_LANE_BROKERED ? "brokered" : "direct", latency_hist_percentile(&hist, 999), ios, errors,
-		job->j_bench_seconds, waits, ns->n_nsid, busy_window_pct(&busy), busy.bw_cpus);
+		job->j_bench_seconds, waits, ns->n_nsid, busy_window_pct(&busy), busy.bw_cpus, latency_hist_mean(&hist));
 	return errors ? CR_EIO : 0;
 }

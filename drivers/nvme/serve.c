@@ -48,6 +48,7 @@ struct session {
 	bool notify;			/* acks posted since the last wake-up */
 	uint64_t served, refused;
 	uint64_t notified, notify_skipped;	/* ack batches that woke the client, and those it did not need */
+	uint64_t residence_ns;		/* summed over served requests: taken from the ring to acked */
 };
 
 /* What a device command is for: its session and the client's tag. */
@@ -55,6 +56,7 @@ struct pending {
 	uint16_t sess;
 	uint16_t op;
 	uint64_t tag;
+	uint64_t taken_ns;
 };
 
 static struct session sessions[MAX_SESSIONS];
@@ -186,7 +188,7 @@ static unsigned take_requests(struct nvme_dev *d, struct session *s, unsigned in
 			ack(s, r.br_tag, cid, 0);
 			continue;
 		}
-		pending[cid] = (struct pending){ (uint16_t)idx, r.br_op, r.br_tag };
+		pending[cid] = (struct pending){ (uint16_t)idx, r.br_op, r.br_tag, clock_now_ns() };
 		s->inflight++;
 	}
 	return taken;
@@ -211,6 +213,7 @@ static unsigned reap(struct nvme_dev *d)
 				      s->info.bi_nsid, 0, 0, &sl->s_cqe);
 		s->inflight--;
 		s->served++;
+		s->residence_ns += clock_now_ns() - p->taken_ns;
 		if (!s->gone && !s->broken)
 			ack(s, p->tag, nvme_status_ok(st) ? 0 : CR_EIO, sl->s_cqe.status);
 		queue_release(q, cid);
@@ -356,9 +359,10 @@ int serve_run(struct nvme_dev *d, const struct start_info *si, const struct nvme
 		sys_block_notify(notify);
 	err = flush_all(d);
 	for (unsigned i = 0; i < nsessions; i++)
-		uprintf("provider: session done dev=%s served=%lu refused=%lu notified=%lu notify_skipped=%lu",
+		uprintf("provider: session done dev=%s served=%lu refused=%lu notified=%lu notify_skipped=%lu residence_us_avg=%lu",
 			sessions[i].info.bi_name, sessions[i].served, sessions[i].refused, sessions[i].notified,
-			sessions[i].notify_skipped);
+			sessions[i].notify_skipped,
+			sessions[i].served ? sessions[i].residence_ns / 1000 / sessions[i].served : 0);
 	uprintf("provider: stopped sessions=%u flush=%s", nsessions, err ? "error" : "ok");
 	return err;
 }

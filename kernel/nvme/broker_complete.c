@@ -174,6 +174,10 @@ static void complete(struct nvme_ctrl *c, struct broker_cq *cq, struct broker_sq
 		}
 		return;
 	}
+	if (sq->sq_qid) {	/* how long the device (and the poll or interrupt that saw it) took */
+		c->nc_device_ns += clock_ns() - t->bc_since_ns;
+		c->nc_device_cmds++;
+	}
 	/* The device posted this command's completion: its pages may go (I1). */
 	if (ok) {
 		if (t->bc_data.dm_mapped) {

@@ -228,6 +228,9 @@ static void ctrl_release(struct kobj *ko)
 		c->nc_dev_cq_doorbells, nvme_poll_choice_name(nvme_poll_mode()), c->nc_poll_hits, c->nc_poll_misses,
 		irqs_per_io / 100, irqs_per_io % 100, c->nc_io_cqs_polled ? "polled" : "interrupts",
 		c->nc_poll_tick_drains);
+	if (c->nc_device_cmds)	/* the device's share of an I/O's latency, to set against the client's and the provider's */
+		kprintf("nvme: device time bdf=%s io_commands=%lu device_us_avg=%lu", c->nc_bdf, c->nc_device_cmds,
+			c->nc_device_ns / 1000 / c->nc_device_cmds);
 	if (c->nc_lane == DMA_LANE_BROKERED)	/* how the data really moved, counted as it did */
 		kprintf("dma: data moved bdf=%s data=%s staged_bytes=%lu in_place_bytes=%lu maps=%lu",
 			c->nc_bdf, c->nc_dma.dd_in_place ? "in-place" : "staged",

@@ -310,7 +310,8 @@ CASES += [
     nvme_case("nvme-bench-randread", "mode=bench bench.job=randread4k bench.qd=8 bench.seconds=1", check_reads=False,
               proof=False,
               expect=[r"^bench: job=randread4k qd=8 iops=[1-9]\d* mib_s=\d+\.\d lat_us_p50=\d+ lat_us_p99=\d+ lane=brokered lat_us_p999=\d+ ios=[1-9]\d* errors=0 ",
-                      r"^bench: job=randread4k .* cpu_busy_pct=([1-9]?\d|100) path=provider ",
+                      r"^bench: job=randread4k .* cpu_busy_pct=([1-9]?\d|100) path=provider cpus=\d+ lat_us_avg=[1-9]\d* ",
+                      r"^nvme: device time bdf=\S+ io_commands=[1-9]\d* device_us_avg=\d+$",
                       IRQSOFF_RELEASE, IRQSOFF_RUN]),
     # Device events at queue depth 1 (issue 8): one SQ doorbell per command, and the CQ head doorbell
     # deferred (MSI-X signals every posting whatever the head), so far fewer than one per command.

@@ -409,11 +409,14 @@ CASES = [
     # A provider told to poll (always) does not re-arm its event index while busy: the client's
     # posts to it cost no system call (notify_skipped), and every request is still served.
     # Its I/O completion queue has no interrupt (kernel/nvme/poll.h): next to no interrupts per I/O
-    # (the admin queue's only); what its polls miss, the tick takes.
+    # (the admin queue's only); what its polls miss, the tick takes.  Where an I/O's time goes, as
+    # means from three places: the client's whole wait, the provider's from take to ack, the device's.
     Case("volumes-bench-client-poll-always", "mode=bench bench.path=client bench.job=randread4k bench.qd=8 "
          "bench.seconds=1 nvme.poll=always", setup=controllers(THREE[:1]),
          expect=[r"^bench: job=randread4k qd=8 iops=[1-9]\d* .* errors=0 .* path=client devs=1 dev=nvme0n1 "
-                 r"notified=[1-9]\d* notify_skipped=[1-9]\d* spin_hits=\d+ spin_misses=\d+",
+                 r"notified=[1-9]\d* notify_skipped=[1-9]\d* spin_hits=\d+ spin_misses=\d+ lat_us_avg=[1-9]\d* ",
+                 r"^provider: session done dev=nvme0n1 served=[1-9]\d* .* residence_us_avg=[1-9]\d* ",
+                 r"^nvme: device time bdf=0000:00:02\.0 io_commands=[1-9]\d* device_us_avg=\d+$",
                  r"^nvme: controller released bdf=0000:00:02\.0 stopped=yes .* poll=always poll_hits=[1-9]\d* "
                  r".* irqs_per_io=0\.0\d io_cqs=polled tick_drains=\d+$"]),
     # QD1 through the client path with the default policy: the provider, alone with a sleeping

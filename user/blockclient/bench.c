@@ -151,12 +151,12 @@ int bench_run(const struct block_job *job)
 	if (job->bj_bench_parts)	/* one client of several, one device each: the scripts add the parts up */
 		fmt_snprintf(part, sizeof(part), " part=%u/%u", job->bj_bench_part, job->bj_bench_parts);
 	uint64_t iops = ios * 1000 / (ms ? ms : 1), mib_x10 = iops * bs * 10 / (1024 * 1024);
-	uprintf("bench: job=%s%uk qd=%u iops=%lu mib_s=%lu.%lu lat_us_p50=%lu lat_us_p99=%lu lane=%s lat_us_p999=%lu ios=%lu errors=%lu seconds=%u ramp_s=1 waits=%lu cpu_busy_pct=%d path=client devs=%u dev=%s notified=%lu notify_skipped=%lu spin_hits=%lu spin_misses=%lu cpus=%u%s",
+	uprintf("bench: job=%s%uk qd=%u iops=%lu mib_s=%lu.%lu lat_us_p50=%lu lat_us_p99=%lu lane=%s lat_us_p999=%lu ios=%lu errors=%lu seconds=%u ramp_s=1 waits=%lu cpu_busy_pct=%d path=client devs=%u dev=%s notified=%lu notify_skipped=%lu spin_hits=%lu spin_misses=%lu lat_us_avg=%lu cpus=%u%s",
 		name, bs / 1024, qd, iops, mib_x10 / 10, mib_x10 % 10, latency_hist_percentile(&hist, 500),
 		latency_hist_percentile(&hist, 990), blk.dev[0].info.bi_lane == DMA_LANE_DIRECT ? "direct" : "brokered",
 		latency_hist_percentile(&hist, 999), ios, errors,
 		job->bj_bench_seconds, waits, busy_window_pct(&busy), blk.ndevs, blk.dev[0].info.bi_name, notified,
-		notify_skipped, blk.spin_hits, blk.spin_misses, busy.bw_cpus, part);
+		notify_skipped, blk.spin_hits, blk.spin_misses, latency_hist_mean(&hist), busy.bw_cpus, part);
 	for (unsigned int i = 0; blk.ndevs > 1 && i < blk.ndevs; i++)
 		uprintf("bench: device dev=%s ios=%lu iops=%lu errors=%lu", db[i].b->info.bi_name, db[i].ios,
 			db[i].ios * 1000 / (ms ? ms : 1), db[i].errors);
