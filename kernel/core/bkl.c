@@ -26,6 +26,15 @@ static struct guest_lock bkl = GUEST_LOCK_INIT;
 #define STARVE_US 50
 static uint32_t starving;
 static struct bkl_stats stats;	/* under the BKL */
+static uint64_t held_since;	/* TSC at the holder's acquisition; under the BKL */
+
+/* TSC ticks to ns (0 before the clock is calibrated); no 128-bit arithmetic in the kernel. */
+static uint64_t ticks_to_ns(uint64_t ticks)
+{
+	uint64_t mhz = clock_tsc_hz() / 1000000u;
+
+	return mhz ? ticks * 1000u / mhz : 0;
+}
 
 static uint32_t me(void)
 {
@@ -43,6 +52,7 @@ void bkl_acquire(void)
 		      this_cpu()->cpu_kspin_ranks);
 	if (!__atomic_load_n(&starving, __ATOMIC_RELAXED) && guest_trylock(&bkl, cpu)) {
 		stats.bs_acquires++;
+		held_since = rdtsc();
 		return;
 	}
 	/* Answer shootdowns while it is held elsewhere (L3). */
@@ -67,9 +77,8 @@ void bkl_acquire(void)
 	irqsoff_lock_taken(t0);	/* a shootdown that finished before we got in: nothing may stay stale */
 	stats.bs_acquires++;
 	stats.bs_contended++;
-	uint64_t hz = clock_tsc_hz();
-	if (hz)
-		stats.bs_wait_ns += (rdtsc() - t0) * 1000u / (hz / 1000000u ? hz / 1000000u : 1);
+	held_since = rdtsc();
+	stats.bs_wait_ns += ticks_to_ns(held_since - t0);
 }
 
 void bkl_release(void)
@@ -78,6 +87,12 @@ void bkl_release(void)
 
 	if (!guest_held_by(&bkl, cpu))
 		panic("bkl: released on cpu%u, which does not hold it (locking.h L5)", cpu);
+	uint64_t held = ticks_to_ns(rdtsc() - held_since);
+	stats.bs_hold_ns += held;
+	if (held > BKL_LONG_HOLD_US * 1000u) {
+		stats.bs_long_holds++;
+		stats.bs_long_hold_ns += held;
+	}
 	guest_unlock(&bkl);
 }
 

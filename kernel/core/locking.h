@@ -101,11 +101,19 @@ bool bkl_held(void);
 /* An entry from an interrupt or exception: take it unless this CPU holds it already (L1's window). */
 bool bkl_acquire_for_trap(void);
 
-/* Entries into the kernel that found the BKL taken by another CPU, and how long they waited. */
+/*
+ * Entries into the kernel that found the BKL taken by another CPU, and how
+ * long they waited; how long it was held, and the holds longer than
+ * BKL_LONG_HOLD_US (in a guest, mostly a vCPU the host descheduled while it
+ * held the lock: the waiters' time goes there).
+ */
+#define BKL_LONG_HOLD_US 100
 struct bkl_stats {
 	uint64_t bs_acquires;
 	uint64_t bs_contended;
 	uint64_t bs_wait_ns;
+	uint64_t bs_hold_ns;
+	uint64_t bs_long_holds, bs_long_hold_ns;
 };
 void bkl_stats(struct bkl_stats *out);
 
