@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bench/volumes.py - the BlockDevice service's figures (issues 11 and 18), side by side in one run.
 
-    bench/volumes.py                                   # every scenario, 3 rounds, 5 s per run: 34 boots (~10 min under TCG)
+    bench/volumes.py                                   # every scenario, 3 rounds, 5 s per run: 46 boots (~14 min under TCG)
     bench/volumes.py --smp 2 --scenarios smp-four,smp-one,linux-four   # issue 18's three comparisons
     ROUNDS=1 RUNTIME=2 SCENARIOS=smp-one TAG=smoke bench/volumes.py     # a quick look
 
@@ -11,6 +11,9 @@ Scenarios (SCENARIOS= or --scenarios, comma list; default all), each a compariso
   client-vs-provider  randread4k QD1 and QD32 on one file-backed volume, bench.path=client
                       (a client process through a BlockDevice session) against
                       bench.path=provider (the provider's own loop), -smp 1;
+  qd1-hop             randread4k QD1 on one file-backed volume at -smp N: the client path at its best
+                      (default, nvme.poll=always) against the provider path at its best (the
+                      session hop's cost; issue 19 asks >= 0.95x);
   four-vs-one         randread4k QD32, client path, four file-backed volumes at once
                       (bench.devs=all, aggregate IOPS) against one, -smp 1;
   smp-four            four volumes on QEMU's null-co backend, client path, randread4k QD32:
@@ -74,7 +77,7 @@ import compare  # noqa: E402  (Boot: timestamped serial lines and QEMU thread sa
 
 GIB = 1 << 30
 RAMP = 1
-ALL_SCENARIOS = ["client-vs-provider", "four-vs-one", "smp-four", "smp-one", "linux-four", "memory"]
+ALL_SCENARIOS = ["client-vs-provider", "qd1-hop", "four-vs-one", "smp-four", "smp-one", "linux-four", "memory"]
 GOALS = {"smp-four": 1.5, "smp-one": 1.2, "linux-four": 1.2}   # issue 18
 
 
@@ -88,7 +91,7 @@ def env(name, default):
 def cfg_name(c):
     guest, path, qd, nvols, smp, backend, mode = c
     s = "%s %s qd%d vols=%d smp=%d %s" % (guest, path, qd, nvols, smp, "null-co" if backend == "null" else "file")
-    return s + (" " + mode if guest == "linux" else "")
+    return s + (" " + mode if guest == "linux" or mode != "-" else "")	# Caprock's: nvme.poll=, when set
 
 
 def cfg_key(c):
@@ -98,13 +101,17 @@ def cfg_key(c):
 def scenarios(names, smp, linux_modes):
     """[(name, [A configs], [B configs], goal or None)]; several configs on a side = that side at its
     best (the one with the higher median)."""
-    cap = lambda path, qd, n, s, b: ("caprock", path, qd, n, s, b, "-")
+    cap = lambda path, qd, n, s, b, poll="-": ("caprock", path, qd, n, s, b, poll)
     out = []
     for n in names:
         if n == "client-vs-provider":
             for qd in (1, 32):
                 out.append(("client-vs-provider qd%d" % qd, [cap("client", qd, 1, 1, "file")],
                             [cap("provider", qd, 1, 1, "file")], None))
+        elif n == "qd1-hop":
+            out.append(("qd1-hop: randread4k qd1, one file volume, -smp %d: the client path at its best vs the provider path" % smp,
+                        [cap("client", 1, 1, smp, "file"), cap("client", 1, 1, smp, "file", "poll=always")],
+                        [cap("provider", 1, 1, smp, "file"), cap("provider", 1, 1, smp, "file", "poll=always")], None))
         elif n == "four-vs-one":
             out.append(("four-vs-one qd32 (client path, aggregate, file)", [cap("client", 32, 4, 1, "file")],
                         [cap("client", 32, 1, 1, "file")], None))
@@ -172,8 +179,10 @@ class Bench:
         return args + ["-name", "volumes,debug-threads=on"]
 
     def caprock_cmd(self, c):
-        guest, path, qd, nvols, smp, backend, _ = c
+        guest, path, qd, nvols, smp, backend, mode = c
         devs = " bench.devs=all" if nvols > 1 else ""
+        if mode != "-":
+            devs += " nvme." + mode	# poll=always
         cmdline = ("mode=bench bench.job=randread4k bench.qd=%d bench.seconds=%d bench.path=%s%s run.timeout_s=%d"
                    % (qd, self.a.runtime, path, devs, self.a.runtime + 120))
         return self.machine(smp) + ["-kernel", self.a.kernel, "-append", cmdline] + self.devices(backend, nvols)
@@ -341,6 +350,10 @@ def parse_caprock(lines, qd):
             rec.setdefault("evidence", []).append(l)
         elif l.startswith("cpu: online "):
             rec["cpus_online"] = int(compare.kv(l).get("count", 0))
+        elif l.startswith("provider: session done "):
+            rec.setdefault("residences", []).append(num(compare.kv(l).get("residence_us_avg")))
+        elif l.startswith("nvme: device time "):
+            rec.setdefault("device_times", []).append(num(compare.kv(l).get("device_us_avg")))
         elif l.startswith("run: complete"):
             rec["run_complete"] = l
             if "status=pass" not in l:
@@ -360,6 +373,11 @@ def parse_caprock(lines, qd):
     for k in ("lat_us_p50", "lat_us_p99", "lat_us_p999"):
         rec[k] = num(res.get(k))
     rec["cpu_busy_pct"] = num(res.get("cpu_busy_pct"))
+    # Where an I/O's time goes (one volume): means from three places, which subtract.
+    mean = lambda xs: sum(xs) / len(xs) if xs and None not in xs else None
+    rec["lat_us_avg"] = num(res.get("lat_us_avg")) if not parts else None
+    rec["residence_us_avg"] = mean(rec.pop("residences", []))
+    rec["device_us_avg"] = mean(rec.pop("device_times", []))
     rec["cpus"] = int(res.get("cpus", "1"))
     rec["busy_cores"] = num(compare.busy_cores(res))
     rec["nvols"] = int(res.get("devs", "1"))
@@ -543,6 +561,27 @@ def summarize(got, scen):
         out.append("")
         out.append("Linux interrupts per I/O (guest /proc/interrupts, nvme vectors, rate over fio's run / IOPS): " +
                    "; ".join("%s %s" % (c[6], fmt(med(v), 3)) for c, v in irq))
+    hop = [c for c in cfgs if c[0] == "caprock" and c[3] == 1 and vals(c, "lat_us_avg") and vals(c, "device_us_avg")]
+    if hop:
+        out.append("")
+        out.append("Where an I/O's time goes, one volume (means in µs, medians over valid runs): the whole wait as the")
+        out.append("benchmark saw it (lat_us_avg); the device, from the manager's doorbell to the completion taken")
+        out.append("(nvme: device time); the provider, from taking the request to posting its ack, less the device")
+        out.append("(residence_us_avg - device); the session hop, the rest (client path: lat_us_avg - residence;")
+        out.append("provider path: its own loop, lat_us_avg - device).  The means include the ramp second.")
+        out.append("")
+        out.append("| configuration | whole wait | device | provider | session hop |")
+        out.append("|---|---|---|---|---|")
+        for c in hop:
+            rs = [r for r in got.get(c, []) if not r["reasons"] and r.get("lat_us_avg") and r.get("device_us_avg")]
+            dev = med([r["device_us_avg"] for r in rs])
+            if c[1] == "client" and all(r.get("residence_us_avg") for r in rs):
+                prov = med([r["residence_us_avg"] - r["device_us_avg"] for r in rs])
+                rest = med([r["lat_us_avg"] - r["residence_us_avg"] for r in rs])
+            else:
+                prov, rest = med([r["lat_us_avg"] - r["device_us_avg"] for r in rs]), None
+            out.append("| %s | %s | %s | %s | %s |" % (cfg_name(c), fmt(med([r["lat_us_avg"] for r in rs])), fmt(dev),
+                                                     fmt(prov), fmt(rest) if rest is not None else "none"))
     return out
 
 

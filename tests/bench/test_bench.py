@@ -204,6 +204,25 @@ class Volumes(unittest.TestCase):
         self.assertEqual(sorted(rec["reasons"]), ["io-errors", "qd-clamped-to-16", "run-status-fail"])
         self.assertAlmostEqual(rec["busy_cores"], 1.0)
 
+    def test_where_the_time_goes(self):
+        cl = ["bench: job=randread4k qd=1 iops=5000 lat_us_p50=170 lat_us_p99=300 lat_us_p999=400 errors=0 cpu_busy_pct=99 "
+              "path=client devs=1 lat_us_avg=180 cpus=1 pid=2",
+              "provider: session done dev=nvme0n1 served=30000 refused=0 residence_us_avg=150 pid=1",
+              "nvme: device time bdf=0000:00:02.0 io_commands=30001 device_us_avg=130", "run: complete status=pass"]
+        pv = ["bench: job=randread4k qd=1 iops=8000 lat_us_p50=120 lat_us_p99=200 lat_us_p999=300 errors=0 cpu_busy_pct=99 "
+              "path=provider cpus=1 lat_us_avg=125 pid=1",
+              "nvme: device time bdf=0000:00:02.0 io_commands=48000 device_us_avg=115", "run: complete status=pass"]
+        rec = volumes.parse_caprock(cl, 1)
+        self.assertEqual((rec["lat_us_avg"], rec["residence_us_avg"], rec["device_us_avg"]), (180, 150, 130))
+        sc = volumes.scenarios(["client-vs-provider"], 1, [])
+        c, p = sc[0][1][0], sc[0][2][0]
+        got = {c: [volumes.parse_caprock(cl, 1)], p: [volumes.parse_caprock(pv, 1)]}
+        for r in got[c] + got[p]:
+            r["reasons"] = []
+        s = "\n".join(volumes.summarize(got, sc[:1]))
+        self.assertIn("| caprock client qd1 vols=1 smp=1 file | 180 | 130 | 20 | 30 |", s)
+        self.assertIn("| caprock provider qd1 vols=1 smp=1 file | 125 | 115 | 10 | none |", s)
+
     def test_parse_linux_multi(self):
         rec = volumes.parse_linux(strip_ts(canned("linux-multi-polled.serial.log")), 4, "--hipri")
         self.assertEqual(rec["reasons"], [])
