@@ -278,7 +278,7 @@ caprock_cmd file randread4k_qd32
 	echo "       a failed pattern check, fio options not as intended, a QEMU command line that differs"
 	echo "noise: before each boot wait up to ${QUIET_WAIT}s for the host to use < $HOST_BUSY_LIMIT cores; a run whose window saw more"
 	echo "       other host CPU (+ steal) is marked noisy=yes and is $([ "$EXCLUDE_NOISY" = 1 ] && echo "excluded" || echo "kept (EXCLUDE_NOISY=0)")"
-	echo "host: $(uname -r) nproc=$(nproc) load=\"$(cut -d' ' -f1-3 /proc/loadavg)\" other_qemu_at_start=${others:-0}"
+	echo "host: $(uname -r) nproc=$(nproc) load=\"$(cut -d' ' -f1-3 /proc/loadavg)\" other_qemu_at_start=${others:-0} cpuidle=$(cat /sys/devices/system/cpu/cpuidle/current_driver 2>/dev/null || echo none) guest_halt_poll_ns=$(cat /sys/module/haltpoll/parameters/guest_halt_poll_ns 2>/dev/null || echo n/a)"
 	echo
 	echo "## Runs (raw)"
 	echo

@@ -88,6 +88,15 @@ def env(name, default):
 # --------------------------------------------------------------- configurations
 # A configuration: (guest, path, qd, nvols, smp, backend, mode)
 #   guest caprock: path client|provider, mode "-";  guest linux: path "fio", mode irq|polled
+def host_idle():
+    """The host's idle policy: when the host is itself a guest, whether its CPUs poll before halting
+    moves every device latency here (QEMU's main loop wakes from the host's idle)."""
+    rd = lambda p: open(p).read().strip() if os.path.exists(p) else None
+    drv = rd("/sys/devices/system/cpu/cpuidle/current_driver") or "none"
+    poll = rd("/sys/module/haltpoll/parameters/guest_halt_poll_ns")
+    return "host cpuidle=%s%s" % (drv, "" if poll is None else " guest_halt_poll_ns=" + poll)
+
+
 def cfg_name(c):
     guest, path, qd, nvols, smp, backend, mode = c
     s = "%s %s qd%d vols=%d smp=%d %s" % (guest, path, qd, nvols, smp, "null-co" if backend == "null" else "file")
@@ -634,8 +643,9 @@ def main(argv=None):
             "# tree %s (branch %s)  kernel %s sha256 %s" % (
                 git("describe", "--always", "--dirty", "--tags"), git("rev-parse", "--abbrev-ref", "HEAD"), a.kernel,
                 hashlib.sha256(open(a.kernel, "rb").read()).hexdigest()[:16]),
-            "# qemu %s  accel=%s  host %s, %d CPUs, load %s" % (
-                qemu_v, a.accel, platform.platform(), os.cpu_count(), " ".join(open("/proc/loadavg").read().split()[:3])),
+            "# qemu %s  accel=%s  host %s, %d CPUs, load %s, %s" % (
+                qemu_v, a.accel, platform.platform(), os.cpu_count(), " ".join(open("/proc/loadavg").read().split()[:3]),
+                host_idle()),
             "# rounds=%d runtime=%ds (after a %d s ramp) smp=%d scenarios=%s; randread4k; file volumes: 1 GiB raw images, "
             "cache=none,aio=native; null-co volumes: -drive %s,if=none,id=vN" % (
                 a.rounds, a.runtime, RAMP, a.smp, ",".join(names), a.null_drive),
