@@ -109,6 +109,13 @@ bool bkl_acquire_for_trap(void)
 	return true;
 }
 
+bool bkl_irq_may_release(void)
+{
+	const struct percpu *c = this_cpu();
+
+	return c->cpu_in_irq && c->cpu_irq_owns_bkl && guest_held_by(&bkl, me());
+}
+
 void bkl_stats(struct bkl_stats *out)
 {
 	*out = stats;

@@ -72,17 +72,22 @@
  *     the DMA domain's ledger and in-place counts, handle spaces,
  *     namespaces, poll tuning, counters) and its registers are touched only
  *     under its nc_lock (kernel/nvme/ctrl_lock.c).  Every path takes it
- *     after the BKL, except SYS_NVME_RING_WAIT's doorbells on an I/O queue
- *     of the brokered lane, which give the BKL up for the section: that is
- *     most of a provider's kernel time, and its clients and other
- *     providers enter the kernel meanwhile.  Such a section does nothing
- *     that needs the BKL: the signal of a completion queue is owed
- *     (nc_signals_owed) and a last hold on a pool (a Region whose client
- *     went away) is owed (dma_put_pool), both paid under the BKL as the
- *     call ends (nvme_ctrl_settle), or by whichever path next gives nc_lock
- *     up holding the BKL; admin-queue work (queue allocations, callbacks)
- *     is left to the BKL's paths; kernel object counts are atomic and a
- *     release runs only under the BKL.  An interrupt for a controller whose
+ *     after the BKL, except two that give the BKL up for the section:
+ *     SYS_NVME_RING_WAIT's doorbells on an I/O queue of the brokered lane
+ *     (most of a provider's kernel time), and an interrupt on a vector that
+ *     serves I/O completion queues only, brokered lane, whose entry took
+ *     the BKL itself (bkl_irq_may_release: not nested in a holder's
+ *     window), while it drains them (most of an interrupt's kernel time).
+ *     Clients and other providers enter the kernel meanwhile.  Such a
+ *     section does nothing that needs the BKL: the signal of a completion
+ *     queue is owed (nc_signals_owed) and a last hold on a pool (a Region
+ *     whose client went away) is owed (dma_put_pool), both paid under the
+ *     BKL as the call ends (nvme_ctrl_settle; the interrupt takes them out
+ *     with holds of its own, nvme_ctrl_unlock_owing, since nothing keeps
+ *     the controller alive until it has the BKL back), or by whichever path
+ *     next gives nc_lock up holding the BKL; admin-queue work (queue
+ *     allocations, callbacks) is left to the BKL's paths; kernel object
+ *     counts are atomic and a release runs only under the BKL.  An interrupt for a controller whose
  *     lock this CPU holds (only in the release audit's interrupt window) is
  *     left for the idle loop or the tick.
  */
@@ -100,6 +105,12 @@ void bkl_release(void);
 bool bkl_held(void);
 /* An entry from an interrupt or exception: take it unless this CPU holds it already (L1's window). */
 bool bkl_acquire_for_trap(void);
+/*
+ * In a device interrupt handler: did its entry take the BKL (rather than
+ * interrupt a section of this CPU that holds it, in a window)?  Only then
+ * may the handler give it up for a section of its own and take it back (L8).
+ */
+bool bkl_irq_may_release(void);
 
 /*
  * Entries into the kernel that found the BKL taken by another CPU, and how

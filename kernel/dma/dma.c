@@ -40,12 +40,25 @@ void dma_put_pool(struct dma_domain *d, struct dma_pool *p)
 	d->dd_puts_owed = p;
 }
 
-void dma_put_owed(struct dma_domain *d)
+struct dma_pool *dma_take_owed(struct dma_domain *d)
 {
-	while (d->dd_puts_owed) {
-		struct dma_pool *p = d->dd_puts_owed;
-		d->dd_puts_owed = p->dp_put_next;
+	struct dma_pool *list = d->dd_puts_owed;
+
+	d->dd_puts_owed = NULL;
+	return list;
+}
+
+void dma_put_list(struct dma_pool *p)
+{
+	while (p) {
+		struct dma_pool *next = p->dp_put_next;
 		p->dp_put_next = NULL;
 		kobj_put(&p->dp_obj);
+		p = next;
 	}
+}
+
+void dma_put_owed(struct dma_domain *d)
+{
+	dma_put_list(dma_take_owed(d));
 }

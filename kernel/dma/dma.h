@@ -159,6 +159,10 @@ static inline int dma_map(struct dma_domain *d, struct dma_map *m)
 void dma_put_pool(struct dma_domain *d, struct dma_pool *p);
 /* Under the BKL: the holds owed (dma_put_pool). */
 void dma_put_owed(struct dma_domain *d);
+/* Under the domain's lock: the owed holds, taken out of the domain (a list through dp_put_next). */
+struct dma_pool *dma_take_owed(struct dma_domain *d);
+/* Under the BKL: drop the holds of such a list. */
+void dma_put_list(struct dma_pool *p);
 
 static inline void dma_unmap(struct dma_domain *d, struct dma_map *m)
 {

@@ -331,6 +331,21 @@ unsigned broker_service_vector(struct nvme_ctrl *c, unsigned int index)
 
 static void serve_irq(struct nvme_ctrl *c, const struct broker_vector *v);
 
+/*
+ * Under nc_lock: may this interrupt's completions be served without the
+ * BKL?  Draining a CQ is most of an interrupt's kernel time (a completion
+ * each: the command's pages given back, its entry posted), and under the
+ * BKL it keeps every other CPU's entries waiting.  Only I/O completions on
+ * the brokered lane: a vector of its own (the admin queue's completions
+ * call the manager back; a direct lane's interrupt is forwarded), and an
+ * entry that took the BKL itself (not a nested window of a holder).
+ */
+static bool serve_without_bkl(const struct nvme_ctrl *c, const struct broker_vector *v)
+{
+	return c->nc_lane != DMA_LANE_DIRECT && c->nc_nvectors > 1 && v->bv_index != c->nc_cq[0].cq_iv &&
+	       c->nc_cq[0].cq_state != BQ_FREE && bkl_irq_may_release();
+}
+
 void broker_irq(void *ctx, unsigned int cpu_vector)
 {
 	struct broker_vector *v = ctx;
@@ -343,8 +358,18 @@ void broker_irq(void *ctx, unsigned int cpu_vector)
 		return;
 	}
 	nvme_ctrl_lock(c);
+	if (!serve_without_bkl(c, v)) {
+		serve_irq(c, v);
+		nvme_ctrl_unlock(c);
+		return;
+	}
+	/* I/O completions only: under nc_lock alone, as the doorbells (locking.h L8). */
+	struct nvme_owed owed;
+	bkl_release();
 	serve_irq(c, v);
-	nvme_ctrl_unlock(c);
+	nvme_ctrl_unlock_owing(c, &owed);
+	bkl_acquire();
+	nvme_owed_pay(&owed);
 }
 
 static void serve_irq(struct nvme_ctrl *c, const struct broker_vector *v)

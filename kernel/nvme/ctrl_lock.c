@@ -6,7 +6,10 @@
  * provider, do not queue behind each other for the BKL.  What that work
  * cannot do without the BKL is owed and done here once it is held: the
  * signals of completion queues (irq_object_signal wakes processes) and the
- * last holds on pools (a Region whose client went away is freed).
+ * last holds on pools (a Region whose client went away is freed).  An
+ * interrupt handler that serves I/O completions without the BKL takes what
+ * it owes out with it instead (nvme_ctrl_unlock_owing): nothing it holds
+ * keeps the controller alive until the BKL is back.
  */
 #include "kernel/cap/interrupt.h"
 #include "kernel/core/locking.h"
@@ -46,4 +49,29 @@ void nvme_ctrl_settle(struct nvme_ctrl *c)
 {
 	nvme_ctrl_lock(c);
 	nvme_ctrl_unlock(c);
+}
+
+void nvme_ctrl_unlock_owing(struct nvme_ctrl *c, struct nvme_owed *o)
+{
+	uint32_t owed = c->nc_signals_owed;
+
+	*o = (struct nvme_owed){ .no_pools = dma_take_owed(&c->nc_dma) };
+	c->nc_signals_owed = 0;
+	for (unsigned v = 0; owed; v++, owed >>= 1) {
+		if ((owed & 1) && v < c->nc_nvectors && c->nc_irq_obj[v]) {
+			kobj_get(&c->nc_irq_obj[v]->io_obj);
+			o->no_irq[o->no_nirq++] = c->nc_irq_obj[v];
+		}
+	}
+	kspin_unlock(&c->nc_lock);
+}
+
+void nvme_owed_pay(struct nvme_owed *o)
+{
+	for (unsigned i = 0; i < o->no_nirq; i++) {
+		irq_object_signal(o->no_irq[i]);
+		kobj_put(&o->no_irq[i]->io_obj);
+	}
+	dma_put_list(o->no_pools);
+	*o = (struct nvme_owed){ 0 };
 }

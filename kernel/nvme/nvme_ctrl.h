@@ -153,6 +153,20 @@ void nvme_ctrl_lock(struct nvme_ctrl *c);
  */
 bool nvme_ctrl_unlock(struct nvme_ctrl *c);
 void nvme_ctrl_settle(struct nvme_ctrl *c);
+/*
+ * What a section without the BKL owes, taken out of the controller with
+ * holds of its own, for a caller that holds nothing that keeps the
+ * controller alive once nc_lock is given up (an interrupt handler): the
+ * controller may be released before the BKL is back, the debt is not.
+ */
+struct nvme_owed {
+	struct irq_object *no_irq[BROKER_VECTORS];	/* to signal, each with a hold */
+	unsigned int no_nirq;
+	struct dma_pool *no_pools;			/* last holds to drop (dma_take_owed) */
+};
+void nvme_ctrl_unlock_owing(struct nvme_ctrl *c, struct nvme_owed *o);
+/* Under the BKL: pay it. */
+void nvme_owed_pay(struct nvme_owed *o);
 static inline void nvme_ctrl_assert_locked(const struct nvme_ctrl *c) { kspin_assert_held(&c->nc_lock); }
 static inline bool nvme_ctrl_locked_here(const struct nvme_ctrl *c) { return kspin_held(&c->nc_lock); }
 

@@ -74,6 +74,8 @@ static int teardown(void **state UNUSED)
 	(void)before;
 	kshim_budget_entries = 0;
 	kshim_others_runnable = false;
+	kshim_irq_owns_bkl = false;
+	kshim_bkl = true;
 	nvme_poll_set_mode(NVME_POLL_ADAPTIVE);
 	rig_fini(&R);
 	return 0;
@@ -625,6 +627,46 @@ static void test_interrupt_wait_sleeps_as_asked(void **state UNUSED)
 	assert_clean();
 }
 
+/*
+ * An interrupt whose entry took the BKL serves I/O completions without it (locking.h L8) and signals
+ * the provider once it has the BKL back; the admin queue's vector keeps the BKL throughout (its
+ * completions call the manager back), and so does an entry nested in a holder's window.
+ */
+static void test_io_interrupt_served_without_bkl(void **state UNUSED)
+{
+	assert_int_equal(rig_create_pair(&R, 1, 16, true, 1), 0);
+	assert_int_not_equal(R.c->nc_cq[1].cq_iv, R.c->nc_cq[0].cq_iv);
+	uint64_t signals = kshim_irq_signals(1);
+	unsigned releases = kshim_bkl_releases;
+	for (int i = 0; i < 4; i++)
+		rig_read(&R, 1, (uint64_t)i, 1);
+	rig_ring(&R, 1);
+	kshim_irq_owns_bkl = true;
+	rig_step(&R, 0);
+	kshim_irq_owns_bkl = false;
+	assert_int_equal(kshim_bkl_releases, releases + 1);	/* given up for the drain */
+	assert_true(kshim_bkl);					/* and taken back */
+	assert_int_equal(R.c->nc_signals_owed, 0);
+	assert_int_equal(kshim_irq_signals(1), signals + 1);	/* paid with it back, once */
+	assert_int_equal(rig_reap(&R, 1), 4);
+
+	/* The admin queue's vector: queue creation completes on it, under the BKL. */
+	releases = kshim_bkl_releases;
+	kshim_irq_owns_bkl = true;
+	assert_int_equal(rig_create_pair(&R, 2, 16, true, 2), 0);
+	kshim_irq_owns_bkl = false;
+	assert_int_equal(kshim_bkl_releases, releases);
+
+	/* Nested in a window of a section that holds the BKL: kept. */
+	rig_read(&R, 1, 9, 1);
+	rig_ring(&R, 1);
+	rig_step(&R, 0);
+	assert_int_equal(kshim_bkl_releases, releases);
+	assert_int_equal(kshim_irq_signals(1), signals + 2);
+	assert_int_equal(rig_reap(&R, 1), 1);
+	assert_clean();
+}
+
 /* Without interrupts the CQ head may wait even on pin interrupts: nothing is re-asserted. */
 static void test_polled_cq_head_doorbell_deferred_without_msix(void **state UNUSED)
 {
@@ -908,6 +950,7 @@ int main(void)
 		T(test_polled_cq_head_doorbell_deferred_without_msix),
 		T(test_polled_wait_spins_instead_of_sleeping),
 		T(test_interrupt_wait_sleeps_as_asked),
+		T(test_io_interrupt_served_without_bkl),
 		T(test_cq_head_doorbell_deferred),
 		T(test_cq_head_doorbell_prompt_without_msix),
 		T(test_failed_read_is_device_data),

@@ -181,7 +181,9 @@ void trap_dispatch(struct trap_frame *tf)
 		stray_unowned((unsigned int)v, "legacy-pic");
 	} else if (v < 256 && vectors[v].handler) {
 		this_cpu()->cpu_in_irq++;
+		this_cpu()->cpu_irq_owns_bkl = took;
 		vectors[v].handler(vectors[v].ctx, (unsigned int)v);
+		this_cpu()->cpu_irq_owns_bkl = false;
 		this_cpu()->cpu_in_irq--;
 		lapic_eoi();
 	} else {

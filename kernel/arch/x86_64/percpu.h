@@ -34,6 +34,7 @@ struct percpu {
 	uint64_t cpu_user_rsp;		/* scratch: user RSP during SYSCALL entry */
 	struct proc *cpu_current;	/* running process, NULL in the scheduler */
 	uint32_t cpu_in_irq;		/* inside a device interrupt handler */
+	bool cpu_irq_owns_bkl;		/* and its entry took the BKL itself (not nested in a holder's window) */
 	uint32_t cpu_index;		/* 0 = the boot processor; index into percpu_blocks */
 	struct percpu *cpu_self;	/* this block's address: this_cpu() reads it through GS */
 	struct tss *cpu_tss;		/* this CPU's TSS (RSP0 for traps from ring 3, IST stacks) */

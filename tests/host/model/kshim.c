@@ -209,16 +209,30 @@ void dma_zero(void *dst, size_t n)
 
 bool kshim_others_runnable;
 unsigned kshim_yields;
+__thread bool kshim_irq_owns_bkl;
+__thread unsigned kshim_bkl_releases;
+void (*kshim_bkl_release_hook)(void);
+void (*kshim_bkl_acquire_hook)(void);
 
-/* kernel/nvme/poll.c spins without the BKL: a thread that gives it up holds it no more. */
+/* Sections that give the BKL up (poll.c's spin, an interrupt's I/O completions): the thread holds it no more. */
 void bkl_release(void)
 {
 	kshim_bkl = false;
+	kshim_bkl_releases++;
+	if (kshim_bkl_release_hook)
+		kshim_bkl_release_hook();
 }
 
 void bkl_acquire(void)
 {
+	if (kshim_bkl_acquire_hook)
+		kshim_bkl_acquire_hook();
 	kshim_bkl = true;
+}
+
+bool bkl_irq_may_release(void)
+{
+	return kshim_irq_owns_bkl && kshim_bkl;
 }
 
 bool sched_others_runnable(void)

@@ -27,6 +27,16 @@ extern __thread bool kshim_bkl;
 /* kspin_assert_held checks (off only where a test breaks the locking on purpose to see TSan catch it). */
 extern __thread bool kshim_lock_asserts;
 
+/*
+ * bkl_irq_may_release()'s answer (with kshim_bkl): this thread is an interrupt entry that took the
+ * BKL itself.  bkl_release() calls made by this thread; and, for tests whose threads share a real
+ * lock for the BKL, what bkl_release() and bkl_acquire() also do with it.
+ */
+extern __thread bool kshim_irq_owns_bkl;
+extern __thread unsigned kshim_bkl_releases;
+extern void (*kshim_bkl_release_hook)(void);
+extern void (*kshim_bkl_acquire_hook)(void);
+
 /* sched_others_runnable()'s answer, and the sched_yield() calls made. */
 extern bool kshim_others_runnable;
 extern unsigned kshim_yields;
