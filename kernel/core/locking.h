@@ -115,8 +115,9 @@ bool bkl_irq_may_release(void);
 /*
  * Entries into the kernel that found the BKL taken by another CPU, and how
  * long they waited; how long it was held, and the holds longer than
- * BKL_LONG_HOLD_US (in a guest, mostly a vCPU the host descheduled while it
- * held the lock: the waiters' time goes there).
+ * BKL_LONG_HOLD_US, where the waiters' time goes: long sections (a switch
+ * to another process inside the kernel, an interrupt's drain before it
+ * gave the lock up), or a vCPU the host descheduled while it held the lock.
  */
 #define BKL_LONG_HOLD_US 100
 struct bkl_stats {
