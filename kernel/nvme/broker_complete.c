@@ -365,6 +365,7 @@ void broker_irq(void *ctx, unsigned int cpu_vector)
 	}
 	/* I/O completions only: under nc_lock alone, as the doorbells (locking.h L8). */
 	struct nvme_owed owed;
+	c->nc_irq_drains_unlocked++;
 	bkl_release();
 	serve_irq(c, v);
 	nvme_ctrl_unlock_owing(c, &owed);

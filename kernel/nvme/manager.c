@@ -220,10 +220,10 @@ static void ctrl_release(struct kobj *ko)
 	uint64_t irqs_per_io = c->nc_completed ? c->nc_irq_count * 100 / c->nc_completed : 0;
 
 	irqsoff_report("release");	/* this release's own stretch is still open: the run line has it */
-	kprintf("nvme: controller released bdf=%s stopped=%s ledger_live=%u submitted=%lu completed=%lu refused=%lu doorbells=%lu irqs=%lu empty_irqs=%lu unmatched=%lu dropped_on_delete=%lu aborted_on_delete=%lu lane=%s forwarded_irqs=%lu device_sq_doorbells=%lu device_cq_doorbells=%lu poll=%s poll_hits=%lu poll_misses=%lu irqs_per_io=%lu.%02lu io_cqs=%s tick_drains=%lu",
+	kprintf("nvme: controller released bdf=%s stopped=%s ledger_live=%u submitted=%lu completed=%lu refused=%lu doorbells=%lu irqs=%lu empty_irqs=%lu irq_drains_unlocked=%lu unmatched=%lu dropped_on_delete=%lu aborted_on_delete=%lu lane=%s forwarded_irqs=%lu device_sq_doorbells=%lu device_cq_doorbells=%lu poll=%s poll_hits=%lu poll_misses=%lu irqs_per_io=%lu.%02lu io_cqs=%s tick_drains=%lu",
 		c->nc_bdf, stopped ? "yes" : "no", stopped ? 0 : dma_live_pages(&c->nc_dma), c->nc_submitted,
 		c->nc_completed, c->nc_refused, c->nc_doorbells, c->nc_irq_count, c->nc_spurious_irqs,
-		c->nc_unmatched, c->nc_dropped_on_delete, c->nc_aborted_on_delete,
+		c->nc_irq_drains_unlocked, c->nc_unmatched, c->nc_dropped_on_delete, c->nc_aborted_on_delete,
 		c->nc_lane == DMA_LANE_DIRECT ? "direct" : "brokered", c->nc_direct_irqs, c->nc_dev_sq_doorbells,
 		c->nc_dev_cq_doorbells, nvme_poll_choice_name(nvme_poll_mode()), c->nc_poll_hits, c->nc_poll_misses,
 		irqs_per_io / 100, irqs_per_io % 100, c->nc_io_cqs_polled ? "polled" : "interrupts",

@@ -139,6 +139,7 @@ struct nvme_ctrl {
 	struct poll_tune nc_poll_tune[BROKER_MAX_QID + 1];	/* per completion queue */
 	uint64_t nc_poll_hits, nc_poll_misses;
 	bool nc_io_cqs_polled;		/* nvme.poll=always: I/O CQs created without interrupts (poll.h) */
+	uint64_t nc_irq_drains_unlocked;	/* interrupts that drained without the BKL (broker_irq) */
 	uint64_t nc_device_ns, nc_device_cmds;	/* the provider's I/O commands: doorbell to completion taken */
 	uint64_t nc_poll_tick_drains;	/* completions the tick found on them: the provider was not polling */
 	struct ratelimit nc_refusal_log;

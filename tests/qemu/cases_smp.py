@@ -150,6 +150,9 @@ SMP2_CLONES = [
     "power-button-after-write",                                            # Nitro shape, the button, data kept
 ]
 CASES += [smp2(c) for c in pick(SMP2_CLONES, MATRIX_MODULES)]
+# Interrupts that drain I/O completion queues give the BKL up meanwhile (locking.h L8): live here.
+[c for c in CASES if c.name == "volumes-three-shapes-smp2"][0].expect.append(
+    r"^nvme: controller released .* irqs=[1-9]\d* empty_irqs=\d+ irq_drains_unlocked=[1-9]\d* unmatched=")
 
 
 def poll_always_smp2(case):
