@@ -246,6 +246,19 @@ class Volumes(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertRegex(r.stdout.decode(), r"-rwxr-xr-x .* 18 .* bench-multi-init")
 
+    def test_best_scenarios_take_each_side_at_its_best(self):
+        (name, a, b, goal), = volumes.scenarios(["smp-one-best"], 2, [])
+        self.assertEqual(goal, 1.2)
+        self.assertEqual([volumes.cfg_name(c) for c in a], ["caprock client qd32 vols=1 smp=2 null-co",
+                                                            "caprock client qd32 vols=1 smp=2 null-co poll=always"])
+        self.assertEqual([c[4] for c in b], [1, 1])
+        b1 = volumes.Bench.__new__(volumes.Bench)
+        b1.a = type("A", (), {"runtime": 5, "kernel": "k.elf"})()
+        b1.machine = lambda smp: []
+        b1.devices = lambda backend, n: []
+        self.assertIn(" nvme.poll=always", " ".join(b1.caprock_cmd(a[1])))
+        self.assertNotIn("nvme.poll", " ".join(b1.caprock_cmd(a[0])))
+
     def test_scenarios_and_summary(self):
         sc = volumes.scenarios(["smp-four", "linux-four"], 2, ["irq", "polled"])
         self.assertEqual([s[3] for s in sc], [1.5, 1.2])
