@@ -74,6 +74,19 @@ static bool take_posted(struct nvme_ctrl *c, struct broker_cq *cq)
 	return true;
 }
 
+/*
+ * Under the controller's lock: a queue without interrupts has nothing but
+ * looks to tell the provider its completions (and the tick, 4 ms later).
+ * Whether one was taken.
+ */
+static bool look_locked(struct nvme_ctrl *c, uint16_t qid)
+{
+	if (qid == 0 || qid > BROKER_MAX_QID || !c->nc_cq[qid].cq_polled || !take_posted(c, &c->nc_cq[qid]))
+		return false;
+	c->nc_poll_hits++;
+	return true;
+}
+
 void nvme_poll_tick(struct nvme_ctrl *c)
 {
 	uint64_t before = c->nc_completed;
@@ -124,6 +137,8 @@ void nvme_poll_before_wait(struct nvme_ctrl *c, uint16_t qid, uint64_t timeout_n
 		return;
 	nvme_ctrl_lock(c);
 	uint64_t bound = plan(c, qid, timeout_ns, already_pending, pw, &next, &phase);
+	if (!bound && look_locked(c, qid))
+		pw->pw_hit = true;	/* no spin (others runnable here): what was posted is taken all the same */
 	nvme_ctrl_unlock(c);
 	if (!bound)
 		return;
@@ -144,8 +159,7 @@ void nvme_poll_look(struct nvme_ctrl *c, uint16_t qid)
 	if (!c->nc_io_cqs_polled || qid == 0 || qid > BROKER_MAX_QID)
 		return;		/* set at bind: no queue of this controller lacks its interrupt */
 	nvme_ctrl_lock(c);
-	if (c->nc_cq[qid].cq_polled && take_posted(c, &c->nc_cq[qid]))
-		c->nc_poll_hits++;
+	look_locked(c, qid);
 	nvme_ctrl_unlock(c);
 }
 

@@ -24,7 +24,9 @@
  * end the sleep): the spin is the wait, then the call gives way to other
  * runnable processes and returns to be asked again (the caller loops, as
  * on a timeout); a call that does not wait takes what the device posted
- * (nvme_poll_look).  The admin queue keeps its interrupt.
+ * (nvme_poll_look), and so does a wait that does not spin because others
+ * are runnable on this CPU (else only the tick would, 4 ms later).  The
+ * admin queue keeps its interrupt.
  */
 #ifndef CAPROCK_NVME_POLL_H
 #define CAPROCK_NVME_POLL_H

@@ -607,6 +607,30 @@ static void test_polled_wait_spins_instead_of_sleeping(void **state UNUSED)
 	assert_clean();
 }
 
+/*
+ * With others runnable on this CPU the wait does not spin, but what the device posted is taken all
+ * the same: on a queue without interrupts nothing else would take it before the tick (4 ms).
+ */
+static void test_polled_queue_looked_at_when_others_run(void **state UNUSED)
+{
+	struct nvme_poll_wait pw;
+
+	nvme_poll_set_mode(NVME_POLL_ALWAYS);
+	R.c->nc_io_cqs_polled = true;
+	assert_int_equal(rig_create_pair(&R, 1, 16, true, 1), 0);
+	uint64_t signals = kshim_irq_signals(1);
+	for (int i = 0; i < 3; i++)
+		rig_read(&R, 1, (uint64_t)i, 1);
+	rig_ring(&R, 1);
+	rig_step(&R, 0);
+	kshim_others_runnable = true;
+	nvme_poll_before_wait(R.c, 1, 0, false, &pw);
+	assert_true(pw.pw_hit);
+	assert_int_equal(kshim_irq_signals(1), signals + 1);
+	assert_int_equal(rig_reap(&R, 1), 3);
+	assert_clean();
+}
+
 /* A queue with its interrupt keeps the caller's wait: the interrupt ends it. */
 static void test_interrupt_wait_sleeps_as_asked(void **state UNUSED)
 {
@@ -950,6 +974,7 @@ int main(void)
 		T(test_polled_cq_head_doorbell_deferred_without_msix),
 		T(test_polled_wait_spins_instead_of_sleeping),
 		T(test_interrupt_wait_sleeps_as_asked),
+		T(test_polled_queue_looked_at_when_others_run),
 		T(test_io_interrupt_served_without_bkl),
 		T(test_cq_head_doorbell_deferred),
 		T(test_cq_head_doorbell_prompt_without_msix),
