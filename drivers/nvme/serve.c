@@ -156,6 +156,7 @@ static unsigned take_requests(struct nvme_dev *d, struct session *s, unsigned in
 {
 	struct nvme_queue *q = &d->d_io;
 	unsigned taken = 0;
+	uint64_t now = clock_now_ns();	/* one clock read per pass: residence_us_avg */
 
 	while (!s->gone && !s->broken) {
 		int waiting = block_ring_requests(&s->ring), room = block_ring_ack_room(&s->ring);
@@ -188,7 +189,7 @@ static unsigned take_requests(struct nvme_dev *d, struct session *s, unsigned in
 			ack(s, r.br_tag, cid, 0);
 			continue;
 		}
-		pending[cid] = (struct pending){ (uint16_t)idx, r.br_op, r.br_tag, clock_now_ns() };
+		pending[cid] = (struct pending){ (uint16_t)idx, r.br_op, r.br_tag, now };
 		s->inflight++;
 	}
 	return taken;
@@ -201,6 +202,7 @@ static unsigned reap(struct nvme_dev *d)
 	unsigned n;
 
 	queue_reap(d, q);
+	uint64_t now = q->q_ndone ? clock_now_ns() : 0;
 	for (uint16_t i = 0; i < q->q_ndone; i++) {
 		uint16_t cid = q->q_done[i];
 		struct nvme_slot *sl = &q->q_slots[cid];
@@ -213,7 +215,7 @@ static unsigned reap(struct nvme_dev *d)
 				      s->info.bi_nsid, 0, 0, &sl->s_cqe);
 		s->inflight--;
 		s->served++;
-		s->residence_ns += clock_now_ns() - p->taken_ns;
+		s->residence_ns += now - p->taken_ns;
 		if (!s->gone && !s->broken)
 			ack(s, p->tag, nvme_status_ok(st) ? 0 : CR_EIO, sl->s_cqe.status);
 		queue_release(q, cid);

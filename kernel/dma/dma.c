@@ -57,8 +57,3 @@ void dma_put_list(struct dma_pool *p)
 		p = next;
 	}
 }
-
-void dma_put_owed(struct dma_domain *d)
-{
-	dma_put_list(dma_take_owed(d));
-}

@@ -116,7 +116,7 @@ struct dma_domain {
 	/*
 	 * Last holds on pools that an unmap without the BKL could not drop
 	 * (kobj.h): linked through dp_put_next, each pool at most once (only
-	 * its last hold gets here), dropped by dma_put_owed under the BKL.
+	 * its last hold gets here), dropped under the BKL (dma_take_owed, dma_put_list).
 	 */
 	struct dma_pool *dd_puts_owed;
 };
@@ -157,9 +157,7 @@ static inline int dma_map(struct dma_domain *d, struct dma_map *m)
 
 /* The mapping's hold on its pool goes; a last one is owed when the caller does not hold the BKL. */
 void dma_put_pool(struct dma_domain *d, struct dma_pool *p);
-/* Under the BKL: the holds owed (dma_put_pool). */
-void dma_put_owed(struct dma_domain *d);
-/* Under the domain's lock: the owed holds, taken out of the domain (a list through dp_put_next). */
+/* Under the domain's lock: the owed holds (dma_put_pool), taken out of the domain (a list through dp_put_next). */
 struct dma_pool *dma_take_owed(struct dma_domain *d);
 /* Under the BKL: drop the holds of such a list. */
 void dma_put_list(struct dma_pool *p);

@@ -150,8 +150,9 @@ void broker_note_device_data(struct nvme_ctrl *c, const struct dma_map *m)
 		c->nc_device_data_map[pg / 8] |= (uint8_t)(1u << (pg % 8));
 }
 
+/* now: when this drain began, the moment its completions were taken (the device's share ends there). */
 static void complete(struct nvme_ctrl *c, struct broker_cq *cq, struct broker_sq *sq, struct broker_cmd *t,
-		     const struct nvme_cqe *e)
+		     const struct nvme_cqe *e, uint64_t now)
 {
 	bool ok = NVME_STATUS_SCT(e->status) == 0 && NVME_STATUS_SC(e->status) == 0;
 
@@ -175,7 +176,7 @@ static void complete(struct nvme_ctrl *c, struct broker_cq *cq, struct broker_sq
 		return;
 	}
 	if (sq->sq_qid) {	/* how long the device (and the poll or interrupt that saw it) took */
-		c->nc_device_ns += clock_ns() - t->bc_since_ns;
+		c->nc_device_ns += now - t->bc_since_ns;
 		c->nc_device_cmds++;
 	}
 	/* The device posted this command's completion: its pages may go (I1). */
@@ -209,6 +210,7 @@ static unsigned drain(struct nvme_ctrl *c, struct broker_cq *cq, unsigned *taken
 	nvme_ctrl_assert_locked(c);
 	if (cq->cq_state == BQ_FREE || !cq->cq_ring)
 		return 0;
+	uint64_t now = clock_ns();	/* one clock read per drain, not per completion */
 	for (;;) {
 		volatile struct nvme_cqe *dev = &cq->cq_ring[cq->cq_head];
 		if ((dev->status & NVME_CQE_PHASE) != cq->cq_phase)
@@ -230,7 +232,7 @@ static unsigned drain(struct nvme_ctrl *c, struct broker_cq *cq, unsigned *taken
 				       c->nc_bdf, cq->cq_qid, e.sqid, e.cid, e.status);
 			continue;
 		}
-		complete(c, cq, &c->nc_sq[e.sqid], t, &e);
+		complete(c, cq, &c->nc_sq[e.sqid], t, &e, now);
 		/* A fence above may have drained this CQ further and freed queues: re-check. */
 		if (cq->cq_state == BQ_FREE)
 			return consumed;

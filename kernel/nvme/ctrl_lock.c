@@ -20,29 +20,35 @@ void nvme_ctrl_lock(struct nvme_ctrl *c)
 	kspin_lock(&c->nc_lock);
 }
 
-static void pay(struct nvme_ctrl *c)
+/* Under nc_lock: what is owed, out of the controller, each signal's object with a hold of its own. */
+static void take_owed(struct nvme_ctrl *c, struct nvme_owed *o)
 {
 	uint32_t owed = c->nc_signals_owed;
 
+	*o = (struct nvme_owed){ .no_pools = dma_take_owed(&c->nc_dma) };
 	c->nc_signals_owed = 0;
 	for (unsigned v = 0; owed; v++, owed >>= 1) {
 		/* A vector released meanwhile (under the BKL and this lock) has nobody left to tell. */
-		if ((owed & 1) && v < c->nc_nvectors && c->nc_irq_obj[v])
-			irq_object_signal(c->nc_irq_obj[v]);
+		if ((owed & 1) && v < c->nc_nvectors && c->nc_irq_obj[v]) {
+			kobj_get(&c->nc_irq_obj[v]->io_obj);
+			o->no_irq[o->no_nirq++] = c->nc_irq_obj[v];
+		}
 	}
-	dma_put_owed(&c->nc_dma);
 }
 
 bool nvme_ctrl_unlock(struct nvme_ctrl *c)
 {
 	bool owed = c->nc_signals_owed || c->nc_dma.dd_puts_owed;
+	struct nvme_owed o;
 
-	if (owed && bkl_held()) {
-		pay(c);
-		owed = false;
+	if (!owed || !bkl_held()) {
+		kspin_unlock(&c->nc_lock);
+		return owed;
 	}
+	take_owed(c, &o);
 	kspin_unlock(&c->nc_lock);
-	return owed;
+	nvme_owed_pay(&o);
+	return false;
 }
 
 void nvme_ctrl_settle(struct nvme_ctrl *c)
@@ -53,16 +59,7 @@ void nvme_ctrl_settle(struct nvme_ctrl *c)
 
 void nvme_ctrl_unlock_owing(struct nvme_ctrl *c, struct nvme_owed *o)
 {
-	uint32_t owed = c->nc_signals_owed;
-
-	*o = (struct nvme_owed){ .no_pools = dma_take_owed(&c->nc_dma) };
-	c->nc_signals_owed = 0;
-	for (unsigned v = 0; owed; v++, owed >>= 1) {
-		if ((owed & 1) && v < c->nc_nvectors && c->nc_irq_obj[v]) {
-			kobj_get(&c->nc_irq_obj[v]->io_obj);
-			o->no_irq[o->no_nirq++] = c->nc_irq_obj[v];
-		}
-	}
+	take_owed(c, o);
 	kspin_unlock(&c->nc_lock);
 }
 
