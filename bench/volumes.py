@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bench/volumes.py - the BlockDevice service's figures (issues 11 and 18), side by side in one run.
 
-    bench/volumes.py                                   # every scenario, 3 rounds, 5 s per run: 58 boots (~17 min under TCG)
+    bench/volumes.py                                   # every scenario, 3 rounds, 5 s per run: 64 boots (~19 min under TCG)
     bench/volumes.py --smp 2 --scenarios smp-four,smp-one,linux-four   # issue 18's three comparisons
     ROUNDS=1 RUNTIME=2 SCENARIOS=smp-one TAG=smoke bench/volumes.py     # a quick look
 
@@ -22,6 +22,9 @@ Scenarios (SCENARIOS= or --scenarios, comma list; default all), each a compariso
                       -smp 1 (issue 18: >= 1.2x);
   smp-four-best,      the same two, each side at its best: the default polling or
   smp-one-best        nvme.poll=always (a provider that polls on its own CPU);
+  overcommit          four null-co volumes, client path, randread4k QD32, at -smp 2x the host's
+                      cores: a wait for the big lock that halts until kicked (the default,
+                      smp.bkl_halt_us=25) against one that spins (smp.bkl_halt_us=0);
   linux-four          Caprock's four-volume aggregate (client path, null-co, -smp N) against
                       Linux's own NVMe driver with fio on the same -smp N and the same four
                       null-co NVMe controllers (one fio job per device, all at once), Linux
@@ -80,7 +83,7 @@ import compare  # noqa: E402  (Boot: timestamped serial lines and QEMU thread sa
 GIB = 1 << 30
 RAMP = 1
 ALL_SCENARIOS = ["client-vs-provider", "qd1-hop", "four-vs-one", "smp-four", "smp-one", "smp-four-best", "smp-one-best",
-                 "linux-four", "memory"]
+                 "overcommit", "linux-four", "memory"]
 GOALS = {"smp-four": 1.5, "smp-one": 1.2, "smp-four-best": 1.5, "smp-one-best": 1.2, "linux-four": 1.2}   # issue 18
 SMP_SCENARIOS = ("smp-four", "smp-one", "smp-four-best", "smp-one-best")
 
@@ -99,6 +102,11 @@ def host_idle():
     drv = rd("/sys/devices/system/cpu/cpuidle/current_driver") or "none"
     poll = rd("/sys/module/haltpoll/parameters/guest_halt_poll_ns")
     return "host cpuidle=%s%s" % (drv, "" if poll is None else " guest_halt_poll_ns=" + poll)
+
+
+def overcommit_smp():
+    """More vCPUs than the host has cores: the host deschedules vCPUs that hold the big lock."""
+    return 2 * (os.cpu_count() or 1)
 
 
 def cfg_name(c):
@@ -144,6 +152,11 @@ def scenarios(names, smp, linux_modes):
             out.append(("linux-four: four null-co volumes, qd32 each, -smp %d: Caprock client path vs Linux at its best" % smp,
                         [cap("client", 32, 4, smp, "null")],
                         [("linux", "fio", 32, 4, smp, "null", m) for m in linux_modes], GOALS[n]))
+        elif n == "overcommit":
+            v = overcommit_smp()
+            out.append(("overcommit: four null-co volumes, client path, qd32, -smp %d (twice the host's cores): "
+                        "waits for the big lock that halt until kicked (default) vs that spin (smp.bkl_halt_us=0)" % v,
+                        [cap("client", 32, 4, v, "null")], [cap("client", 32, 4, v, "null", "smp.bkl_halt_us=0")], None))
         elif n != "memory":
             raise SystemExit("volumes.py: unknown scenario %r (known: %s)" % (n, ",".join(ALL_SCENARIOS)))
     return out
@@ -201,7 +214,7 @@ class Bench:
         guest, path, qd, nvols, smp, backend, mode = c
         devs = " bench.devs=all" if nvols > 1 else ""
         if mode != "-":
-            devs += " nvme." + mode	# poll=always
+            devs += " " + mode if mode.startswith("smp.") else " nvme." + mode	# poll=always; smp.bkl_halt_us=0
         cmdline = ("mode=bench bench.job=randread4k bench.qd=%d bench.seconds=%d bench.path=%s%s run.timeout_s=%d"
                    % (qd, self.a.runtime, path, devs, self.a.runtime + 120))
         return self.machine(smp) + ["-kernel", self.a.kernel, "-append", cmdline] + self.devices(backend, nvols)

@@ -5,6 +5,7 @@
 #include "kernel/core/locking.h"
 
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/kick_halt.h"
 #include "kernel/arch/x86_64/percpu.h"
 #include "kernel/arch/x86_64/tlb.h"
 #include "kernel/core/clock.h"
@@ -25,6 +26,15 @@ static struct guest_lock bkl = GUEST_LOCK_INIT;
  */
 #define STARVE_US 50
 static uint32_t starving;
+/*
+ * A CPU that has waited halt_after_us halts until the holder kicks it (L0):
+ * by then the holder is most likely a vCPU the host descheduled, and a
+ * spinning waiter only keeps the host core from it.  `sleepers` has a bit
+ * per halted (or halting) CPU; bkl_release and a TLB shootdown kick them.
+ */
+static uint32_t halt_after_us;	/* set once at boot, before the APs run */
+static uint64_t sleepers;	/* atomic */
+static uint64_t halts;		/* atomic: waits that halted */
 static struct bkl_stats stats;	/* under the BKL */
 static uint64_t held_since;	/* TSC at the holder's acquisition; under the BKL */
 
@@ -39,6 +49,44 @@ static uint64_t ticks_to_ns(uint64_t ticks)
 static uint32_t me(void)
 {
 	return this_cpu()->cpu_index;
+}
+
+void bkl_set_halt_after_us(uint32_t us)
+{
+	halt_after_us = us;
+}
+
+void bkl_kick_sleepers(void)
+{
+	uint64_t m = __atomic_exchange_n(&sleepers, 0, __ATOMIC_SEQ_CST);
+
+	while (m) {
+		kick_cpu((unsigned int)__builtin_ctzll(m));
+		m &= m - 1;
+	}
+}
+
+/*
+ * Make this CPU known to kickers, look at the lock once more, and halt if
+ * it is still taken.  The bit is set before the look and the releaser
+ * unlocks before it reads the bits (both sequentially consistent), so one
+ * of the two sees the other: a release cannot pass a halting CPU by.
+ */
+static bool halt_for_lock(uint32_t cpu)
+{
+	uint64_t bit = 1ull << cpu, seen = kick_seen();
+
+	__atomic_fetch_or(&sleepers, bit, __ATOMIC_SEQ_CST);
+	uint32_t s = __atomic_load_n(&starving, __ATOMIC_SEQ_CST);
+	if ((s == 0 || s == cpu + 1) && !__atomic_load_n(&bkl.gl_locked, __ATOMIC_SEQ_CST) && guest_trylock(&bkl, cpu)) {
+		__atomic_fetch_and(&sleepers, ~bit, __ATOMIC_RELAXED);
+		return true;
+	}
+	tlb_answer_pending();	/* a shootdown posted before our bit was seen: answered; later ones kick */
+	if (kick_halt(seen))
+		__atomic_fetch_add(&halts, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_and(&sleepers, ~bit, __ATOMIC_RELAXED);
+	return false;
 }
 
 void bkl_acquire(void)
@@ -58,17 +106,21 @@ void bkl_acquire(void)
 	/* Answer shootdowns while it is held elsewhere (L3). */
 	uint64_t t0 = rdtsc(), mhz = clock_tsc_hz() / 1000000u;
 	uint64_t starve_at = t0 + (mhz ? mhz : 1000) * STARVE_US;
+	uint64_t halt_at = t0 + (mhz ? mhz : 1000) * halt_after_us;
 	bool claimed = false;
 	for (;;) {
 		tlb_answer_pending();
 		uint32_t s = __atomic_load_n(&starving, __ATOMIC_RELAXED);
 		if ((s == 0 || s == cpu + 1) && guest_trylock(&bkl, cpu))
 			break;
-		if (!claimed && s == 0 && rdtsc() > starve_at) {
+		uint64_t now = rdtsc();
+		if (!claimed && s == 0 && now > starve_at) {
 			uint32_t none = 0;
 			claimed = __atomic_compare_exchange_n(&starving, &none, cpu + 1, false, __ATOMIC_ACQ_REL,
 							      __ATOMIC_RELAXED);
 		}
+		if (halt_after_us && now > halt_at && halt_for_lock(cpu))
+			break;
 		spin_relax();
 	}
 	if (claimed)
@@ -94,6 +146,9 @@ void bkl_release(void)
 		stats.bs_long_hold_ns += held;
 	}
 	guest_unlock(&bkl);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* the unlock before the look at sleepers: halt_for_lock */
+	if (__atomic_load_n(&sleepers, __ATOMIC_RELAXED))
+		bkl_kick_sleepers();
 }
 
 bool bkl_held(void)
@@ -119,4 +174,5 @@ bool bkl_irq_may_release(void)
 void bkl_stats(struct bkl_stats *out)
 {
 	*out = stats;
+	out->bs_halts = __atomic_load_n(&halts, __ATOMIC_RELAXED);
 }

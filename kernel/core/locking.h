@@ -13,7 +13,14 @@
  *
  *  L0 The BKL is a test-and-set lock (bkl.c): a ticket handed to a vCPU the
  *     host descheduled would stall every CPU behind it.  Its unfairness is
- *     bounded: a CPU that waited 50 us claims the next turn.
+ *     bounded: a CPU that waited 50 us claims the next turn.  A CPU that
+ *     waited smp.bkl_halt_us (25 us by default) halts until kicked: a wait
+ *     that long almost always means the host descheduled the holder, and a
+ *     spinning vCPU keeps a host core from it (with more vCPUs than host
+ *     cores, spinning cost 5x in throughput).  It halts with interrupts
+ *     off, so the kick is an NMI (kernel/arch/x86_64/kick_halt.h); every
+ *     release that finds a CPU halted kicks it, and so does a TLB
+ *     shootdown, which needs its answer (L3).
  *  L1 Kernel code runs holding the BKL.  It is taken on every entry (a
  *     system call, an interrupt or exception, the idle loop waking) and
  *     given up on the way back to user mode (sched_return_to_user,
@@ -35,7 +42,8 @@
  *     (tlb.c: flushes and answers with its own cpu_tlb_gen), the panic
  *     path (it stops the other CPUs first), the spin for the BKL itself
  *     (which answers shootdowns while it waits, so a holder waiting for
- *     an answer cannot deadlock with a CPU waiting for the lock), and AP
+ *     an answer cannot deadlock with a CPU waiting for the lock; a CPU
+ *     halted in that wait is kicked by the shootdown first), and AP
  *     bring-up before the AP asks for the lock; and two spins that give
  *     the lock up while they watch memory and look again under it before
  *     they act on what they saw: an idle CPU polling the run queues before
@@ -121,6 +129,7 @@ bool bkl_irq_may_release(void);
  */
 #define BKL_LONG_HOLD_US 100
 struct bkl_stats {
+	uint64_t bs_halts;		/* waits that halted until kicked (L0) */
 	uint64_t bs_acquires;
 	uint64_t bs_contended;
 	uint64_t bs_wait_ns;
@@ -128,5 +137,10 @@ struct bkl_stats {
 	uint64_t bs_long_holds, bs_long_hold_ns;
 };
 void bkl_stats(struct bkl_stats *out);
+
+/* A wait for the BKL longer than us halts until the holder kicks it (L0; smp.bkl_halt_us=); 0: never. */
+void bkl_set_halt_after_us(uint32_t us);
+/* Wake every CPU halted in a wait for the BKL (a TLB shootdown needs their answer: L3). */
+void bkl_kick_sleepers(void);
 
 #endif

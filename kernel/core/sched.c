@@ -17,6 +17,7 @@
 
 #include "include/abi/errors.h"
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/kick_halt.h"
 #include "kernel/arch/x86_64/paging.h"
 #include "kernel/arch/x86_64/percpu.h"
 #include "kernel/arch/x86_64/smp.h"
@@ -556,10 +557,14 @@ void sched_report(void)
 	struct bkl_stats b;
 	uint64_t shootdowns, tlb_ipis;
 
+	uint64_t kicks, kicks_woke;
+
 	bkl_stats(&b);
 	tlb_stats(&shootdowns, &tlb_ipis);
-	kprintf("sched: cpus=%u switches=%lu ipis=%lu ipis_saved=%lu idle_polls=%lu idle_poll_hits=%lu steals=%lu migrations=%lu bkl_acquires=%lu bkl_contended=%lu bkl_wait_us=%lu tlb_shootdowns=%lu tlb_ipis=%lu bkl_hold_us=%lu bkl_long_holds=%lu bkl_long_hold_us=%lu",
+	kick_stats(&kicks, &kicks_woke);
+	kprintf("sched: cpus=%u switches=%lu ipis=%lu ipis_saved=%lu idle_polls=%lu idle_poll_hits=%lu steals=%lu migrations=%lu bkl_acquires=%lu bkl_contended=%lu bkl_wait_us=%lu tlb_shootdowns=%lu tlb_ipis=%lu bkl_hold_us=%lu bkl_long_holds=%lu bkl_long_hold_us=%lu bkl_halts=%lu kicks=%lu kicks_woke=%lu",
 		smp_cpus_online(), stats.ss_switches, stats.ss_ipis, stats.ss_ipis_saved, stats.ss_idle_polls,
 		stats.ss_idle_poll_hits, stats.ss_steals, stats.ss_migrations, b.bs_acquires, b.bs_contended,
-		b.bs_wait_ns / 1000, shootdowns, tlb_ipis, b.bs_hold_ns / 1000, b.bs_long_holds, b.bs_long_hold_ns / 1000);
+		b.bs_wait_ns / 1000, shootdowns, tlb_ipis, b.bs_hold_ns / 1000, b.bs_long_holds, b.bs_long_hold_ns / 1000,
+		b.bs_halts, kicks, kicks_woke);
 }

@@ -252,6 +252,24 @@ static void test_smp_cpus(void **state UNUSED)
 	assert_one_error(parse("smp.cpus=2 smp.cpus=3"), "duplicate key", NULL);
 }
 
+/* smp.bkl_halt_us=N: how long a wait for the BKL spins before it halts until kicked; 0 never halts. */
+static void test_smp_bkl_halt_us(void **state UNUSED)
+{
+	struct boot_options *o = parse("");
+
+	assert_int_equal(o->smp_bkl_halt_us, CMDLINE_BKL_HALT_US_DEFAULT);
+	o = parse("smp.bkl_halt_us=0");
+	assert_int_equal(o->smp_bkl_halt_us, 0);
+	assert_int_equal(o->nerrors, 0);
+	o = parse("smp.bkl_halt_us=1000000");
+	assert_int_equal(o->smp_bkl_halt_us, 1000000);
+	assert_int_equal(o->nerrors, 0);
+	assert_one_error(parse("smp.bkl_halt_us=1000001"), "bad value", "smp.bkl_halt_us=1000001");
+	assert_one_error(parse("smp.bkl_halt_us=-1"), "bad value", NULL);
+	assert_one_error(parse("smp.bkl_halt_us="), "bad value", NULL);
+	assert_one_error(parse("smp.bkl_halt_us=1 smp.bkl_halt_us=2"), "duplicate key", NULL);
+}
+
 static void test_read_single_extent(void **state UNUSED)
 {
 	struct boot_options *o = parse("nvme.read=0:8");
@@ -1211,6 +1229,7 @@ int main(void)
 		cmocka_unit_test(test_error_count_exceeds_stored_messages),
 		cmocka_unit_test(test_error_long_token_is_truncated_safely),
 		cmocka_unit_test(test_smp_cpus),
+		cmocka_unit_test(test_smp_bkl_halt_us),
 		cmocka_unit_test(test_selftest_tlb_shootdown),
 		cmocka_unit_test(test_selftest_lock_order),
 		cmocka_unit_test(test_names),

@@ -30,58 +30,63 @@ FAULTED = 3
 FAULT_AFTER = 40
 CPUS = int(os.environ.get("CAPROCK_SOAK_CPUS", "4"))
 
-SOAK = (r"^client: soak dev=(nvme\d+n1) bdf=\S+ nsid=1 seconds=%d elapsed_ms=\d+ rounds=\d+ writes=\d+ reads=\d+ "
-        r"verified=\d+ mismatches=\d+ errors=\d+ lba=\d+ blocks=\d+ slots=\d+ seed_base=0x[0-9a-f]+ generation=\d+ "
-        r"replayed=\d+ pid=\d+$" % SECONDS)
+def soak_line(seconds):
+    return (r"^client: soak dev=(nvme\d+n1) bdf=\S+ nsid=1 seconds=%d elapsed_ms=\d+ rounds=\d+ writes=\d+ reads=\d+ "
+            r"verified=\d+ mismatches=\d+ errors=\d+ lba=\d+ blocks=\d+ slots=\d+ seed_base=0x[0-9a-f]+ generation=\d+ "
+            r"replayed=\d+ pid=\d+$" % seconds)
 
 
-def soaked(run, ctx):
-    """Every volume soaked the whole time, every check matched, and the images hold the last rounds."""
-    problems = []
-    lines = run.find(SOAK)
-    devs = sorted(run.kv(l)["dev"] for l in lines)
-    want = ["nvme%dn1" % i for i in range(VOLUMES)]
-    if devs != want:
-        return ["soak lines for %s, want one for each of %s" % (devs, want)]
-    serial_of = imagecheck.serials(run)
-    seeds = set()
-    for l in lines:
-        kv = dict((k, v) for k, v in run.kv(l).items())
-        n = lambda k: int(kv[k], 0)
-        dev = kv["dev"]
-        rounds, slots, blocks, base = n("rounds"), n("slots"), n("blocks"), n("lba")
-        if n("mismatches") or n("errors"):
-            problems.append("%s: mismatches=%s errors=%s" % (dev, kv["mismatches"], kv["errors"]))
-        if n("elapsed_ms") < SECONDS * 1000:
-            problems.append("%s soaked %s ms, less than %d s" % (dev, kv["elapsed_ms"], SECONDS))
-        # Every slot overwritten (so checked before the overwrite) at least once.
-        if rounds < 2 * slots:
-            problems.append("%s: only %d rounds" % (dev, rounds))
-        if n("writes") != rounds:
-            problems.append("%s: writes=%s rounds=%d" % (dev, kv["writes"], rounds))
-        # Read-back of each round, the check before each overwrite, the final check of each slot.
-        if n("reads") != 2 * rounds or n("verified") != n("reads"):
-            problems.append("%s: reads=%s verified=%s for %d rounds" % (dev, kv["reads"], kv["verified"], rounds))
-        gen = n("generation")
-        if gen != (2 if dev == "nvme%dn1" % FAULTED else 1):
-            problems.append("%s ended at generation %d" % (dev, gen))
-        seeds.add(n("seed_base"))
-        # The host: each slot holds the seed of the last round that took it; nothing else changed.
-        serial = serial_of.get(kv["bdf"])
-        image = ctx.facts["images"].get((serial, 1))
-        if image is None:
-            problems.append("%s: no image for bdf %s (serial %s)" % (dev, kv["bdf"], serial))
-            continue
-        extents = []
-        for k in range(slots):
-            last = max(r for r in range(rounds - slots, rounds) if r % slots == k)
-            extents.append((base + k * blocks, blocks, n("seed_base") + last))
-        problems += ["%s: %s" % (dev, p) for p in imagecheck.check_writes(run, {1: image}, extents)]
-        problems += ["%s: %s" % (dev, p) for p in
-                     imagecheck.check_untouched(image, "CAPMANY%02d" % int(dev[4:-2]), [(l, c) for l, c, _ in extents])]
-    if len(seeds) != VOLUMES:
-        problems.append("seed bases not distinct across volumes: %s" % sorted(seeds))
-    return problems
+def soaked_for(seconds, volumes, faulted):
+    """Every volume soaked the whole time, every check matched, and the images hold the last rounds
+    (the faulted volume, if any, ends at generation 2)."""
+    def soaked(run, ctx):
+        problems = []
+        lines = run.find(soak_line(seconds))
+        devs = sorted(run.kv(l)["dev"] for l in lines)
+        want = sorted("nvme%dn1" % i for i in range(volumes))
+        if devs != want:
+            return ["soak lines for %s, want one for each of %s" % (devs, want)]
+        serial_of = imagecheck.serials(run)
+        seeds = set()
+        for l in lines:
+            kv = dict((k, v) for k, v in run.kv(l).items())
+            n = lambda k: int(kv[k], 0)
+            dev = kv["dev"]
+            rounds, slots, blocks, base = n("rounds"), n("slots"), n("blocks"), n("lba")
+            if n("mismatches") or n("errors"):
+                problems.append("%s: mismatches=%s errors=%s" % (dev, kv["mismatches"], kv["errors"]))
+            if n("elapsed_ms") < seconds * 1000:
+                problems.append("%s soaked %s ms, less than %d s" % (dev, kv["elapsed_ms"], seconds))
+            # Every slot overwritten (so checked before the overwrite) at least once.
+            if rounds < 2 * slots:
+                problems.append("%s: only %d rounds" % (dev, rounds))
+            if n("writes") != rounds:
+                problems.append("%s: writes=%s rounds=%d" % (dev, kv["writes"], rounds))
+            # Read-back of each round, the check before each overwrite, the final check of each slot.
+            if n("reads") != 2 * rounds or n("verified") != n("reads"):
+                problems.append("%s: reads=%s verified=%s for %d rounds" % (dev, kv["reads"], kv["verified"], rounds))
+            gen = n("generation")
+            if gen != (2 if faulted is not None and dev == "nvme%dn1" % faulted else 1):
+                problems.append("%s ended at generation %d" % (dev, gen))
+            seeds.add(n("seed_base"))
+            # The host: each slot holds the seed of the last round that took it; nothing else changed.
+            serial = serial_of.get(kv["bdf"])
+            image = ctx.facts["images"].get((serial, 1))
+            if image is None:
+                problems.append("%s: no image for bdf %s (serial %s)" % (dev, kv["bdf"], serial))
+                continue
+            extents = []
+            for k in range(slots):
+                last = max(r for r in range(rounds - slots, rounds) if r % slots == k)
+                extents.append((base + k * blocks, blocks, n("seed_base") + last))
+            problems += ["%s: %s" % (dev, p) for p in imagecheck.check_writes(run, {1: image}, extents)]
+            problems += ["%s: %s" % (dev, p) for p in
+                         imagecheck.check_untouched(image, "CAPMANY%02d" % int(dev[4:-2]),
+                                                    [(l, c) for l, c, _ in extents])]
+        if len(seeds) != volumes:
+            problems.append("seed bases not distinct across volumes: %s" % sorted(seeds))
+        return problems
+    return soaked
 
 
 def fault_mid_soak(run, ctx):
@@ -115,4 +120,19 @@ if os.environ.get("CAPROCK_SOAK", "1") == "1":
             r"^nvme: controller released bdf=\S+ stopped=yes ledger_live=0 "],
         forbid=[r"^client: soak (mismatch|error) ", r"^provider: (died|restarted) dev=nvme(?!%d)" % FAULTED,
                 r"^provider: failed ", r"^cpu: error "],
-        check=all_of(soaked, fault_mid_soak, reads_match(VOLUMES))))
+        check=all_of(soaked_for(SECONDS, VOLUMES, FAULTED), fault_mid_soak, reads_match(VOLUMES))))
+
+# Every wait for the big lock that lasts a microsecond halts until kicked by NMI (smp.bkl_halt_us=1,
+# locking.h L0): four CPUs, four volumes soaked with verification, nothing lost, no wakeup lost
+# (a lost kick hangs a CPU: its provider or client would be killed as hung, or the run time out),
+# and every kick NMI taken as one (none counted as an unknown NMI).
+BKL_HALT_SECONDS = 10
+CASES.append(Case(
+    "soak-smp4-bkl-halt-every-wait", "soak.seconds=%d smp.bkl_halt_us=1" % BKL_HALT_SECONDS,
+    devices=["-smp", "4"], memory_mb=512, setup=many(4, size=4 << 20), timeout_s=BKL_HALT_SECONDS + 180,
+    expect=[r"^cpu: online count=4 .* aps=scheduling$", r"^cpu: stopped count=3 by=nmi$",
+            r"^run: complete status=pass errors=0 uptime_ms=\d+$",
+            r"^sched: cpus=4 .* bkl_halts=[1-9]\d* kicks=[1-9]\d* kicks_woke=[1-9]\d*$"],
+    forbid=[r"^client: soak (mismatch|error) ", r"^provider: (died|restarted|failed) ", r"^cpu: error ",
+            r"^trap: nmi unknown ", r"^tlb: error "],
+    check=all_of(soaked_for(BKL_HALT_SECONDS, 4, None), reads_match(4))))

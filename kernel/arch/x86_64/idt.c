@@ -13,6 +13,7 @@
 #include "include/abi/errors.h"
 #include "kernel/arch/x86_64/asm_offsets.h"
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/kick_halt.h"
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/percpu.h"
 #include "kernel/arch/x86_64/smp.h"
@@ -151,7 +152,8 @@ void trap_dispatch(struct trap_frame *tf)
 		return;
 	bool low_nmi = v < 32 && trap_classify_low((unsigned int)v, lapic_isr_set((uint8_t)v)) == TRAP_SOURCE_NMI;
 	if (low_nmi) {
-		stray_nmi(tf);		/* NMI context: may have interrupted the BKL's spin; counts only */
+		if (!kick_halt_nmi(tf))	/* a kick ends a wait for the BKL (kick_halt.h) */
+			stray_nmi(tf);	/* NMI context: may have interrupted the BKL's spin; counts only */
 		return;
 	}
 	if (v >= 32 && v < 256)

@@ -11,8 +11,9 @@
  *
  * Each block is written by its own CPU, except where a field says
  * otherwise: the scheduler fields are under the big kernel lock
- * (kernel/core/locking.h), and cpu_tlb_gen is the CPU's own answer to a
- * shootdown (kernel/arch/x86_64/tlb.c), read by the requester.
+ * (kernel/core/locking.h), cpu_tlb_gen is the CPU's own answer to a
+ * shootdown (kernel/arch/x86_64/tlb.c), read by the requester, and
+ * cpu_kicks is bumped by the CPUs that kick this one (kick_halt.c).
  */
 #ifndef CAPROCK_ARCH_PERCPU_H
 #define CAPROCK_ARCH_PERCPU_H
@@ -64,6 +65,13 @@ struct percpu {
 	/* Idle accounting (kernel/core/cpu_idle.c): this CPU's own. */
 	uint64_t cpu_idle_ticks, cpu_halted_at;
 	bool cpu_halted;
+
+	/*
+	 * Kicks (kick_halt.c): bumped by another CPU before it sends this one
+	 * an NMI to end a kick_halt; the NMI path's own count of those it took.
+	 */
+	uint64_t cpu_kicks;
+	uint64_t cpu_kicks_taken, cpu_kick_nmis_owed;
 
 	/* Ranks of the kspin locks this CPU holds, one bit each (kspin.c: the lock order, L5). */
 	uint32_t cpu_kspin_ranks;

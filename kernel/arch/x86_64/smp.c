@@ -121,6 +121,16 @@ int smp_send_ipi(unsigned int i, uint8_t vector)
 	return r;
 }
 
+int smp_send_nmi(unsigned int i)
+{
+	if (!smp_cpu_running(i))
+		return CR_ENOENT;
+	int r = lapic_send_ipi(cpus[i].sc_apic_id, apic_icr_nmi());
+	if (r < 0)
+		kerror("cpu: error nmi to cpu%u apic_id=%u not accepted", i, cpus[i].sc_apic_id);
+	return r;
+}
+
 unsigned int smp_this_cpu_index(void)
 {
 	if (!aps_launched)

@@ -27,6 +27,8 @@ bool smp_cpu_running(unsigned int i);
 unsigned int smp_cpu_slots(void);
 /* A fixed-delivery IPI on vector to CPU i; 0 or an error (one line for it). */
 int smp_send_ipi(unsigned int i, uint8_t vector);
+/* An NMI to CPU i; 0 or an error (one line for it). */
+int smp_send_nmi(unsigned int i);
 
 /*
  * This CPU's index (0 = the boot CPU), found from its local APIC id and not

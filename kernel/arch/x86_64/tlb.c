@@ -9,6 +9,7 @@
 #include "kernel/arch/x86_64/smp.h"
 #include "kernel/arch/x86_64/trap.h"
 #include "kernel/core/clock.h"
+#include "kernel/core/locking.h"
 #include "kernel/core/log.h"
 #include "kernel/core/memlayout.h"
 #include "lib/bits.h"
@@ -75,6 +76,7 @@ bool tlb_shootdown(uint64_t root, uint64_t va, uint64_t len)
 		if (i != self && smp_cpu_running(i) && smp_send_ipi(i, VECTOR_IPI_TLB) == 0)
 			nipis++;
 	}
+	bkl_kick_sleepers();	/* a CPU halted in a wait for the BKL answers only once woken (L3) */
 	uint64_t deadline = clock_ns() + SHOOTDOWN_TIMEOUT_MS * NSEC_PER_MSEC;
 	for (unsigned i = 0; i < slots; i++) {
 		while (i != self && smp_cpu_running(i) &&
