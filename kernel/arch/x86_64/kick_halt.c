@@ -8,7 +8,7 @@
 #include "kernel/arch/x86_64/trap.h"
 
 /* kick_halt_until.S */
-void kick_halt_until(const uint64_t *kicks, uint64_t seen);
+bool kick_halt_until(const uint64_t *kicks, uint64_t seen);
 extern const char kick_halt_window[], kick_halt_insn[], kick_halt_done[];
 
 #define RFLAGS_IF (1u << 9)
@@ -32,8 +32,7 @@ bool kick_halt(uint64_t seen)
 {
 	if (read_rflags() & RFLAGS_IF)
 		return false;	/* an interrupt would end the halt and run a handler in the waiter's place */
-	kick_halt_until(&this_cpu()->cpu_kicks, seen);
-	return true;
+	return kick_halt_until(&this_cpu()->cpu_kicks, seen);
 }
 
 void kick_cpu(unsigned int i)

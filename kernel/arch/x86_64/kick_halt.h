@@ -20,8 +20,8 @@ struct trap_frame;
 /* This CPU's kick count, read before the waiter makes itself known to kickers. */
 uint64_t kick_seen(void);
 /*
- * Halt (interrupts off) until CPU's kick count moves on from seen; returns
- * at once if it has.  Returns false without halting when interrupts are on.
+ * Halt (interrupts off) until this CPU's kick count moves on from seen;
+ * returns at once if it has.  Whether it halted (never with interrupts on).
  */
 bool kick_halt(uint64_t seen);
 /* Wake CPU i (percpu index) from kick_halt, or make its next one return at once. */
