@@ -107,7 +107,7 @@ void bkl_acquire(void)
 	uint64_t t0 = rdtsc(), mhz = clock_tsc_hz() / 1000000u;
 	uint64_t starve_at = t0 + (mhz ? mhz : 1000) * STARVE_US;
 	uint64_t halt_at = t0 + (mhz ? mhz : 1000) * halt_after_us;
-	bool claimed = false;
+	bool claimed = false, may_halt = halt_after_us && !irqs_enabled();	/* only an NMI ends a halt with them off */
 	for (;;) {
 		tlb_answer_pending();
 		uint32_t s = __atomic_load_n(&starving, __ATOMIC_RELAXED);
@@ -119,7 +119,7 @@ void bkl_acquire(void)
 			claimed = __atomic_compare_exchange_n(&starving, &none, cpu + 1, false, __ATOMIC_ACQ_REL,
 							      __ATOMIC_RELAXED);
 		}
-		if (halt_after_us && now > halt_at && halt_for_lock(cpu))
+		if (may_halt && now > halt_at && halt_for_lock(cpu))
 			break;
 		spin_relax();
 	}

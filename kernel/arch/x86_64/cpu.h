@@ -9,6 +9,7 @@
 #ifndef CAPROCK_ARCH_CPU_H
 #define CAPROCK_ARCH_CPU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "kernel/arch/x86_64/barrier.h"
@@ -87,6 +88,14 @@ static inline uint64_t read_rbp(void) { uint64_t v; __asm__ volatile("mov %%rbp,
 
 static inline void invlpg(uintptr_t va) { __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory"); }
 static inline void irq_enable(void) { __asm__ volatile("sti" : : : "memory"); }
+/* Is RFLAGS.IF set (maskable interrupts let in)? */
+static inline bool irqs_enabled(void)
+{
+	uint64_t f;
+
+	__asm__ volatile("pushfq; popq %0" : "=r"(f));
+	return f & (1u << 9);
+}
 static inline void irq_disable(void) { __asm__ volatile("cli" : : : "memory"); }
 /* sti takes effect after the next instruction, so no interrupt is lost between the two. */
 static inline void irq_enable_and_halt(void) { __asm__ volatile("sti; hlt; cli" : : : "memory"); }

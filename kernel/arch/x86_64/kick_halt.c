@@ -3,6 +3,7 @@
  */
 #include "kernel/arch/x86_64/kick_halt.h"
 
+#include "kernel/arch/x86_64/cpu.h"
 #include "kernel/arch/x86_64/percpu.h"
 #include "kernel/arch/x86_64/smp.h"
 #include "kernel/arch/x86_64/trap.h"
@@ -11,17 +12,7 @@
 bool kick_halt_until(const uint64_t *kicks, uint64_t seen);
 extern const char kick_halt_window[], kick_halt_insn[], kick_halt_done[];
 
-#define RFLAGS_IF (1u << 9)
-
 static uint64_t kicks_sent, kicks_woke;	/* atomic */
-
-static uint64_t read_rflags(void)
-{
-	uint64_t f;
-
-	__asm__ volatile("pushfq; popq %0" : "=r"(f));
-	return f;
-}
 
 uint64_t kick_seen(void)
 {
@@ -30,7 +21,7 @@ uint64_t kick_seen(void)
 
 bool kick_halt(uint64_t seen)
 {
-	if (read_rflags() & RFLAGS_IF)
+	if (irqs_enabled())
 		return false;	/* an interrupt would end the halt and run a handler in the waiter's place */
 	return kick_halt_until(&this_cpu()->cpu_kicks, seen);
 }
