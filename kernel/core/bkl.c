@@ -51,6 +51,12 @@ static uint32_t me(void)
 	return this_cpu()->cpu_index;
 }
 
+/* May cpu take the lock now, given starving (s)?  Nobody starves, or cpu is the one. */
+static bool my_turn(uint32_t s, uint32_t cpu)
+{
+	return s == 0 || s == cpu + 1;
+}
+
 void bkl_set_halt_after_us(uint32_t us)
 {
 	halt_after_us = us;
@@ -78,7 +84,7 @@ static bool halt_for_lock(uint32_t cpu)
 
 	__atomic_fetch_or(&sleepers, bit, __ATOMIC_SEQ_CST);
 	uint32_t s = __atomic_load_n(&starving, __ATOMIC_SEQ_CST);
-	if ((s == 0 || s == cpu + 1) && !__atomic_load_n(&bkl.gl_locked, __ATOMIC_SEQ_CST) && guest_trylock(&bkl, cpu)) {
+	if (my_turn(s, cpu) && !__atomic_load_n(&bkl.gl_locked, __ATOMIC_SEQ_CST) && guest_trylock(&bkl, cpu)) {
 		__atomic_fetch_and(&sleepers, ~bit, __ATOMIC_RELAXED);
 		return true;
 	}
@@ -111,7 +117,7 @@ void bkl_acquire(void)
 	for (;;) {
 		tlb_answer_pending();
 		uint32_t s = __atomic_load_n(&starving, __ATOMIC_RELAXED);
-		if ((s == 0 || s == cpu + 1) && guest_trylock(&bkl, cpu))
+		if (my_turn(s, cpu) && guest_trylock(&bkl, cpu))
 			break;
 		uint64_t now = rdtsc();
 		if (!claimed && s == 0 && now > starve_at) {

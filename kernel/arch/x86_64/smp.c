@@ -111,24 +111,28 @@ unsigned int smp_cpu_slots(void)
 	return ncpus;
 }
 
-int smp_send_ipi(unsigned int i, uint8_t vector)
+/* An interrupt command (a fixed vector or an NMI) to CPU i. */
+static int send_to(unsigned int i, uint32_t icr_low, bool nmi)
 {
 	if (!smp_cpu_running(i))
 		return CR_ENOENT;
-	int r = lapic_send_ipi(cpus[i].sc_apic_id, ICR_DELIVERY_FIXED | ICR_LEVEL_ASSERT | vector);
-	if (r < 0)
-		kerror("cpu: error ipi vector=0x%x to cpu%u apic_id=%u not accepted", vector, i, cpus[i].sc_apic_id);
+	int r = lapic_send_ipi(cpus[i].sc_apic_id, icr_low);
+	if (r < 0 && nmi)
+		kerror("cpu: error nmi to cpu%u apic_id=%u not accepted", i, cpus[i].sc_apic_id);
+	else if (r < 0)
+		kerror("cpu: error ipi vector=0x%x to cpu%u apic_id=%u not accepted", icr_low & ICR_VECTOR_MASK, i,
+		       cpus[i].sc_apic_id);
 	return r;
+}
+
+int smp_send_ipi(unsigned int i, uint8_t vector)
+{
+	return send_to(i, ICR_DELIVERY_FIXED | ICR_LEVEL_ASSERT | vector, false);
 }
 
 int smp_send_nmi(unsigned int i)
 {
-	if (!smp_cpu_running(i))
-		return CR_ENOENT;
-	int r = lapic_send_ipi(cpus[i].sc_apic_id, apic_icr_nmi());
-	if (r < 0)
-		kerror("cpu: error nmi to cpu%u apic_id=%u not accepted", i, cpus[i].sc_apic_id);
-	return r;
+	return send_to(i, apic_icr_nmi(), true);
 }
 
 unsigned int smp_this_cpu_index(void)
