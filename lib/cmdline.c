@@ -158,7 +158,7 @@ enum scalar_key { K_MODE, K_NSID, K_DMA, K_JOB, K_QD, K_SECONDS, K_SELFTEST, K_R
 		  K_CLOCK, K_APIC_MODE, K_APIC_TIMER, K_DEV, K_BENCH_PATH, K_BENCH_DEVS, K_BENCH_CLIENTS, K_FAULT, K_DMA_COPY,
 		  K_IOMMU_INVAL, K_FAULT_IRQ, K_NVME_IRQ, K_IRQ_ISOLATION, K_SMP_CPUS, K_FAULT_CPU, K_FAULT_PANIC,
 		  K_FAULT_CTRL, K_NVME_TIMEOUT, K_FAULT_RDY, K_FAULT_VANISH, K_DMA_BOUNCE, K_NVME_POLL, K_SOAK_SECONDS,
-		  K_FAULT_SHOOTDOWN, K_SMP_BKL_HALT, K_NKEYS };
+		  K_FAULT_SHOOTDOWN, K_SMP_BKL_HALT, K_FAULT_RDY_LATE, K_NKEYS };
 
 /* A decimal number at *i without leading zeros; false if there is none. */
 static bool take_number(struct span s, size_t *i, bool zero_ok)
@@ -396,6 +396,17 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 			o->fault_rdy = (int)unit;
 			o->fault_rdy_always = n == 2;
 		}
+	} else if (span_is(k, "fault.rdy_late")) {
+		/* Fault injection: a controller slow to become ready (the manager sees RDY=1 only after MS). */
+		struct span parts[3];
+		size_t n = split_fields(v, ':', parts, 2);
+		uint32_t unit, ms;
+		key = K_FAULT_RDY_LATE;
+		ok = n == 2 && parse_unit_name(parts[0], &unit) && parse_u32_range(parts[1], 1, 60000, &ms);
+		if (ok) {
+			o->fault_rdy_late = (int)unit;
+			o->fault_rdy_late_ms = ms;
+		}
 	} else if (span_is(k, "fault.vanish")) {
 		/* Fault injection: a surprise removal (the function ejected behind the manager's back). */
 		uint32_t unit;
@@ -507,6 +518,7 @@ void cmdline_parse(const char *line, struct boot_options *o)
 	o->fault_irq = -1;
 	o->fault_ctrl = -1;
 	o->fault_rdy = -1;
+	o->fault_rdy_late = -1;
 	o->fault_vanish = -1;
 	o->fault_cpu = -1;
 	o->fault_panic_cpu = -1;

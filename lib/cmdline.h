@@ -159,6 +159,8 @@ struct boot_options {
 	int fault_ctrl;			/* fault.ctrl=nvmeN: its bus mastering cleared mid-job (a dead controller); -1 none */
 	int fault_rdy;			/* fault.rdy=nvmeN: the manager reads its CSTS.RDY as stuck at 1 until a function reset; -1 none */
 	bool fault_rdy_always;		/* fault.rdy=nvmeN:always: stuck even after the function reset */
+	int fault_rdy_late;		/* fault.rdy_late=nvmeN:MS: after boot, the manager reads RDY=1 only MS after CC.EN=1; -1 none */
+	uint32_t fault_rdy_late_ms;
 	uint32_t nvme_timeout_ms;	/* nvme.timeout_ms=: a command older than this is looked at (0: by surface) */
 	unsigned int nvme_irq_kinds;	/* nvme.irq=: NVME_IRQ_* kinds bind may use (0 = any) */
 	int64_t fault_cpu;		/* fault.cpu=APICID: no STARTUP for that processor (never starts); -1 none */

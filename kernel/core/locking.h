@@ -65,12 +65,17 @@
  *     and the BKL only with none.  An interrupt window's nested handlers
  *     are checked as a context of their own (kspin_ranks_stash).
  *  L6 A wait for another CPU (a shootdown answer, an AP coming online) is
- *     bounded and reports a CPU that does not answer.  Waits on a device
- *     register (CSTS.RDY at bind, reset and release; a VT-d status bit;
- *     an FLR) are bounded by the device's own timeout and still run under
- *     the BKL (and that controller's nc_lock): they happen at bind,
- *     recovery and release, never on the I/O path; other CPUs keep running
- *     user code meanwhile and enter the kernel when the wait is over.
+ *     bounded and reports a CPU that does not answer.  No lock is held
+ *     across a wait on a device while processes run: a controller's reset
+ *     and IDENTIFY after its provider died, a hot-plugged controller's bind
+ *     and a detached one's shutdown run in a kworker (kworker.h), which
+ *     spins at most KWORKER_SPIN_US, then gives its controller's lock up
+ *     and parks; the tick that resumed it returns, and with it the BKL.
+ *     RDY=0 after a provider died and an FLR's 100 ms are states of the
+ *     tick (supervise.h S4).  Waits in place, under the BKL and nc_lock,
+ *     remain only where nothing else runs, the boot's binds (before the
+ *     first process) and the run's end (after the last), and for the VT-d
+ *     unit's status and invalidation bits (microseconds).
  *  L7 A process runs on one CPU at a time; its kernel stack, FPU area and
  *     saved context are touched only by the CPU that runs it or, while it
  *     is switched out, under the BKL.  A CPU that does not hold the BKL

@@ -417,7 +417,8 @@ int broker_mgr_exec(struct nvme_ctrl *c, uint16_t qid, struct nvme_mgr_cmd *m, u
 	if (err)
 		return err;
 	struct broker_cq *cq = &c->nc_cq[c->nc_sq[qid].sq_cqid];
-	uint64_t deadline = clock_ns() + (uint64_t)timeout_ms * NSEC_PER_MSEC;
+	uint64_t start = clock_ns();
+	uint64_t deadline = start + (uint64_t)timeout_ms * NSEC_PER_MSEC;
 	while (!m->mc_done) {
 		broker_drain(c, cq);
 		if (m->mc_done)
@@ -433,7 +434,7 @@ int broker_mgr_exec(struct nvme_ctrl *c, uint16_t qid, struct nvme_mgr_cmd *m, u
 			       c->nc_bdf, qid, m->mc_sqe.opc, timeout_ms);
 			return CR_ETIMEDOUT;
 		}
-		clock_delay_us(20);
+		nvme_wait_pause(c, start, 20);	/* an interrupt meanwhile may complete it: mc_done */
 	}
 	return 0;
 }

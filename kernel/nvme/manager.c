@@ -64,7 +64,7 @@ static bool nvme_resume(void)
 	for (unsigned n = 0; n < NVME_MAX_CTRL; n++) {
 		struct nvme_ctrl *c = bound[(cursor + n) % NVME_MAX_CTRL];
 		/* A hint without c's lock (a provider's doorbells may be setting them): looked at again under it. */
-		if (!c || !c->nc_enabled ||
+		if (!c || !c->nc_enabled || c->nc_mgr_busy ||
 		    !(__atomic_load_n(&c->nc_backlog, __ATOMIC_RELAXED) || __atomic_load_n(&c->nc_drain_backlog, __ATOMIC_RELAXED)))
 			continue;
 		if (!irqsoff_may_take(done, NVME_MAX_CTRL)) {
@@ -84,7 +84,7 @@ static void nvme_tick(void)
 	nvme_resume();
 	for (unsigned i = 0; i < NVME_MAX_CTRL; i++) {
 		struct nvme_ctrl *c = bound[i];
-		if (c && c->nc_enabled) {
+		if (c && c->nc_enabled && !c->nc_mgr_busy) {
 			nvme_ctrl_lock(c);
 			nvme_poll_tick(c);		/* vectors masked for a provider that polls */
 			nvme_irq_watch_tick(c);		/* interrupts that stopped arriving */
@@ -124,7 +124,7 @@ static bool quiesce(struct nvme_ctrl *c)
 				timed_out = true;
 				break;
 			}
-			clock_delay_us(100);
+			nvme_wait_pause(c, start, 100);
 		}
 	}
 	broker_mark_reset(c);
@@ -461,7 +461,7 @@ int nvme_reidentify(struct nvme_ctrl *c)
 }
 
 struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel, uint64_t staging_bytes,
-			    nvme_bind_scan_fn scan, void *scan_ctx)
+			    nvme_bind_scan_fn scan, void *scan_ctx, uint32_t fault_rdy_late_ms)
 {
 	struct nvme_ctrl *c = kmalloc(sizeof(*c));
 	char bdf[16];
@@ -481,6 +481,7 @@ struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel, 
 	c->nc_amazon = d->pd_vendor == AMAZON_VENDOR;
 	nvme_timeout_policy(d->pd_vendor, d->pd_device, timeout_override_ms, &c->nc_to_policy);
 	c->nc_refusal_log = (struct ratelimit)RATELIMIT_INIT(32, 4);
+	c->nc_fault_rdy_late_ms = fault_rdy_late_ms;
 	pci_set_command_bits(d, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 0);
 
 	if ((err = map_registers(c)) < 0)

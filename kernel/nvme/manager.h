@@ -11,10 +11,13 @@
 /*
  * Map, identify and wire up d with staging_bytes of staging pages (0: the
  * default); scan (if any) reads what it needs while the manager holds the
- * controller.  NULL (with an error line) if it cannot be driven.
+ * controller.  NULL (with an error line) if it cannot be driven.  In a
+ * kworker its waits on the device park (kernel/core/kworker.h).
+ * fault_rdy_late_ms: fault.rdy_late for this controller from its first
+ * enable on (0: none).
  */
 struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel, uint64_t staging_bytes,
-			    nvme_bind_scan_fn scan, void *scan_ctx);
+			    nvme_bind_scan_fn scan, void *scan_ctx, uint32_t fault_rdy_late_ms);
 
 /* nvme.timeout_ms=: a command older than this is looked at (0: the surface's policy, lib/nvme_timeout.h). */
 void nvme_set_timeout_ms(uint32_t ms);

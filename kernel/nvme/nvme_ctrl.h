@@ -80,8 +80,9 @@ struct nvme_ctrl {
 	struct irq_watch nc_watch[BROKER_VECTORS];	/* interrupts that stop arriving (irq_watch.c) */
 	bool nc_fault_irq;		/* fault.irq=: mask the vectors at the device once enabled */
 	bool nc_fault_ctrl;		/* fault.ctrl=: cut its bus mastering once it has served a few commands */
-	bool nc_fault_rdy;		/* fault.rdy=: the supervisor reads RDY as stuck at 1 until a function reset */
+	bool nc_fault_rdy;		/* fault.rdy=: the manager reads RDY as stuck at 1 after a disable, until a function reset */
 	bool nc_fault_rdy_always;	/* fault.rdy=...:always: and after it */
+	uint32_t nc_fault_rdy_late_ms;	/* fault.rdy_late=: the manager reads RDY as 0 this long after it sets CC.EN */
 	/* timeouts.c: commands that do not complete, and the controller's fatal status */
 	struct nvme_timeout_policy nc_to_policy;
 	struct nvme_timeout_state nc_to_state;
@@ -119,6 +120,7 @@ struct nvme_ctrl {
 
 	/* broker state, reset whenever the controller is */
 	bool nc_enabled;		/* the manager set CC.EN and the queues are usable */
+	bool nc_mgr_busy;		/* a kworker resets, identifies or shuts it down: the tick's looks leave it alone */
 	uint16_t nc_max_qid;		/* negotiated I/O queue ids, capped at BROKER_MAX_QID */
 	uint32_t nc_incarnations;	/* SQ creations so far (I2) */
 	struct broker_sq nc_sq[BROKER_MAX_QID + 1];
@@ -187,6 +189,12 @@ static inline uint32_t nvme_cc_config(const struct nvme_ctrl *c)
 }
 /* Wait for CSTS.RDY == want within CAP.TO; false (with an error line) on timeout. */
 bool nvme_wait_ready(struct nvme_ctrl *c, bool want, const char *why);
+/*
+ * Between two looks at the device in a wait that began at since_ns: park
+ * the kworker this runs in, giving c's lock up meanwhile (kworker.h), or
+ * wait us in place.
+ */
+void nvme_wait_pause(struct nvme_ctrl *c, uint64_t since_ns, uint32_t us);
 
 /* lane_verify.c: the DMA steps of the IOMMU's positive verification, with this controller's own commands */
 int nvme_verify_lane(struct nvme_ctrl *c);

@@ -5,6 +5,8 @@
  */
 #include "kernel/arch/x86_64/cpu.h"
 #include "kernel/core/clock.h"
+#include "kernel/core/kspin.h"
+#include "kernel/core/kworker.h"
 #include "kernel/core/log.h"
 #include "kernel/nvme/nvme_ctrl.h"
 #include "lib/bits.h"
@@ -25,10 +27,26 @@ void nvme_write64(struct nvme_ctrl *c, uint32_t off, uint64_t v)
 	nvme_write32(c, off + 4, (uint32_t)(v >> 32));
 }
 
+void nvme_wait_pause(struct nvme_ctrl *c, uint64_t since_ns, uint32_t us)
+{
+	bool held = nvme_ctrl_locked_here(c);
+
+	if (!kworker_may_park(since_ns, held ? 1u << KSPIN_RANK_CTRL : 0)) {
+		clock_delay_us(us);
+		return;
+	}
+	if (held)
+		nvme_ctrl_unlock(c);
+	kworker_park(us);
+	if (held)
+		nvme_ctrl_lock(c);
+}
+
 bool nvme_wait_ready(struct nvme_ctrl *c, bool want, const char *why)
 {
 	uint64_t timeout_ms = (uint64_t)MAX(NVME_CAP_TO(c->nc_cap), 1u) * 500;
-	uint64_t deadline = clock_ns() + timeout_ms * NSEC_PER_MSEC;
+	uint64_t start = clock_ns();
+	uint64_t deadline = start + timeout_ms * NSEC_PER_MSEC;
 
 	for (;;) {
 		uint32_t csts = nvme_read32(c, NVME_CSTS);
@@ -36,6 +54,10 @@ bool nvme_wait_ready(struct nvme_ctrl *c, bool want, const char *why)
 			kerror("nvme: error controller vanished (CSTS reads all ones) bdf=%s during %s", c->nc_bdf, why);
 			return false;
 		}
+		if (want && clock_ns() - start < (uint64_t)c->nc_fault_rdy_late_ms * NSEC_PER_MSEC)
+			csts &= ~NVME_CSTS_RDY;		/* fault.rdy_late: a controller slow to become ready */
+		if (!want && c->nc_fault_rdy)
+			csts |= NVME_CSTS_RDY;		/* fault.rdy: one that does not stop (supervise.c reads it so too) */
 		if (!!(csts & NVME_CSTS_RDY) == want)
 			return true;
 		if (clock_ns() > deadline) {
@@ -43,6 +65,6 @@ bool nvme_wait_ready(struct nvme_ctrl *c, bool want, const char *why)
 			       want, c->nc_bdf, why, timeout_ms, csts);
 			return false;
 		}
-		clock_delay_us(100);
+		nvme_wait_pause(c, start, 100);
 	}
 }

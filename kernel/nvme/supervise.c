@@ -207,12 +207,19 @@ static uint32_t record_restart(struct nvme_unit *u, uint32_t gen)
 	return lost;
 }
 
+static void restart_identified(struct nvme_unit *u, bool start);
+
+static void restart_identify(void *arg)
+{
+	struct nvme_unit *u = arg;
+
+	u->u_sv.sv_work_err = nvme_reidentify(u->u_ctrl);	/* S3: a fresh IDENTIFY */
+}
+
 /* The controller is quiet (RDY=0): free the dead generation, identify afresh, start the next one. */
 static void restart_now(struct nvme_unit *u)
 {
 	struct nvme_ctrl *c = u->u_ctrl;
-	struct supervision *sv = &u->u_sv;
-	char buf[16];
 
 	nvme_ctrl_lock(c);
 	nvme_audit_provider_memory(c);		/* the dead provider's pool, as at any release */
@@ -225,9 +232,27 @@ static void restart_now(struct nvme_unit *u)
 	c->nc_to_state = (struct nvme_timeout_state){ 0 };
 	c->nc_abort_cmd = (struct nvme_mgr_cmd){ 0 };
 	pci_set_command_bits(c->nc_pci, PCI_COMMAND_MASTER, 0);	/* a reset starts from a controller that may DMA */
+	c->nc_mgr_busy = true;
 	nvme_ctrl_unlock(c);
-	if (nvme_reidentify(c) < 0) {		/* S3: a fresh IDENTIFY */
+	/* S4: the IDENTIFY's waits park; the tick resumes it (supervise_tick) and comes back here when done. */
+	if (kworker_run(&u->u_sv.sv_work, "restart-identify", restart_identify, u))
+		restart_identified(u, true);
+}
+
+/* The fresh IDENTIFY is done: the next generation, with the same sessions (or none, if the unit is going). */
+static void restart_identified(struct nvme_unit *u, bool start)
+{
+	struct nvme_ctrl *c = u->u_ctrl;
+	struct supervision *sv = &u->u_sv;
+	char buf[16];
+
+	c->nc_mgr_busy = false;
+	if (sv->sv_work_err < 0) {
 		fail(u, "identify-failed");
+		return;
+	}
+	if (!start) {
+		sv->sv_state = SV_STOPPED;
 		return;
 	}
 	uint32_t gen = sv->sv_generation + 1;
@@ -254,6 +279,14 @@ static void restart_now(struct nvme_unit *u)
 	sv->sv_reason = NULL;
 	for (unsigned int i = 0; i < sv->sv_nsessions; i++)
 		notification_signal(sv->sv_sessions[i]->bs_client_wake, 1);
+}
+
+void supervise_settle(struct nvme_unit *u)
+{
+	if (!kworker_busy(&u->u_sv.sv_work))
+		return;
+	kworker_finish(&u->u_sv.sv_work);
+	restart_identified(u, false);
 }
 
 /* S2: CC.EN=0 was written; RDY must drop within CAP.TO, or nothing is freed. */
@@ -398,6 +431,11 @@ void supervise_tick(struct nvme_unit *units, unsigned int n)
 		case SV_FLR:
 			flr_step(u, now);
 			break;
+		case SV_RESTARTING:
+			/* The IDENTIFY's kworker, if parked; left alone while it runs below a nested tick. */
+			if (kworker_busy(&u->u_sv.sv_work) && kworker_resume(&u->u_sv.sv_work))
+				restart_identified(u, true);
+			break;
 		default:
 			break;
 		}
@@ -408,6 +446,7 @@ bool supervise_finish(struct nvme_unit *u)
 {
 	struct supervision *sv = &u->u_sv;
 
+	supervise_settle(u);
 	for (unsigned int i = 0; i < sv->sv_nsessions; i++)
 		kobj_put(&sv->sv_sessions[i]->bs_provider_obj);
 	sv->sv_nsessions = 0;

@@ -34,14 +34,21 @@
  *     predecessor (broker_teardown runs between generations, the pool is
  *     new, the doorbell page is mapped again).
  *  S4 One controller's recovery never stalls another's I/O: every wait of
- *     a restart is a state advanced from the timer tick, except the fresh
- *     IDENTIFY, which is polled and bounded by its timeout.
+ *     a restart is a state advanced from the timer tick (the backoff,
+ *     RDY=0, the FLR), and the fresh IDENTIFY (enable, RDY=1, the manager's
+ *     commands, disable) runs in a kworker that parks through any wait
+ *     longer than KWORKER_SPIN_US holding no lock (kernel/core/kworker.h);
+ *     the tick resumes it and, once it is done, starts the generation.
  *
  * Concurrency: under the big kernel lock (kernel/core/locking.h); the exit
  * callback and the boot CPU's tick are the only entry points, and neither
  * sleeps.  The release audit may open interrupt
- * windows (kernel/core/irqsoff.c), so a restart in progress is a state of
- * its own (SV_RESTARTING) that a nested tick leaves alone.
+ * windows (kernel/core/irqsoff.c), and the IDENTIFY's kworker parks, so a
+ * restart in progress is a state of its own (SV_RESTARTING) that a nested
+ * tick leaves alone but for resuming the kworker, and the controller is
+ * marked nc_mgr_busy for the manager's tick.  What needs the unit settled
+ * (its detach, the run's end) finishes the kworker first
+ * (supervise_settle).
  */
 #ifndef CAPROCK_NVME_SUPERVISE_H
 #define CAPROCK_NVME_SUPERVISE_H
@@ -52,6 +59,7 @@
 #include "include/abi/nvme_provider.h"
 #include "kernel/block/session.h"
 #include "kernel/cap/notification.h"
+#include "kernel/core/kworker.h"
 #include "kernel/core/proc.h"
 #include "kernel/nvme/nvme_ctrl.h"
 #include "kernel/pci/flr.h"
@@ -69,7 +77,8 @@ enum supervise_state {
 	SV_BACKOFF,		/* dead; waiting before the reset */
 	SV_QUIESCING,		/* CC.EN=0 written; waiting for CSTS.RDY=0 */
 	SV_FLR,			/* RDY never dropped: a Function Level Reset is under way */
-	SV_RESTARTING,		/* quiet; the next generation is being made (the audit may open interrupt windows) */
+	SV_RESTARTING,		/* quiet; the next generation is being made (the audit may open interrupt windows,
+				 * the fresh IDENTIFY may park its kworker) */
 	SV_STOPPED,		/* ended when asked to */
 	SV_FAILED,		/* declared failed; clients told */
 };
@@ -89,6 +98,8 @@ struct supervision {
 	bool sv_stop_asked;
 	bool sv_flr_tried;		/* this quiesce already reset the function */
 	struct pci_saved_config sv_saved;	/* the function's header, for after the FLR */
+	struct kworker sv_work;		/* the fresh IDENTIFY of a restart */
+	int sv_work_err;
 	struct block_session *sv_sessions[BROKER_MAX_SPACES];	/* each holds a reference on its provider end */
 	unsigned int sv_nsessions;
 };
@@ -105,6 +116,17 @@ struct nvme_unit {
 	uint64_t u_pool_bytes;
 	struct supervision u_sv;
 	int u_cpu;			/* where its providers run (sched_place), with its interrupts; -1: not placed */
+	/*
+	 * A hot-plugged controller's bind, a detached one's shutdown: in a
+	 * kworker (the waits on the device park); u_work_done follows it.
+	 */
+	struct kworker u_work;
+	void (*u_work_done)(struct nvme_unit *u, bool serve);
+	struct pci_dev *u_attach_pci;	/* being bound (hot-plug): its slot is taken */
+	struct nvme_ctrl *u_bound;	/* what the bind returned */
+	bool u_detach_freed;		/* what the detach's nvme_detach returned */
+	uint32_t u_detach_failed;	/* requests its clients fail */
+	char u_detach_devs[96];		/* its block devices, for the line */
 	/* Hot-removal (kernel/nvme/units.c): the provider is stopping, then the controller goes. */
 	bool u_detaching;
 	bool u_detached;		/* done: u_ctrl is NULL, the slot ejected */
@@ -120,6 +142,11 @@ void supervise_add_session(struct nvme_unit *u, struct block_session *s);
 void supervise_stopping(struct nvme_unit *u);
 /* The tick: restarts in progress, the hang watchdog. */
 void supervise_tick(struct nvme_unit *units, unsigned int n);
+/*
+ * A restart whose IDENTIFY is parked is finished now, waiting in place;
+ * the next generation is not started (the unit is going).
+ */
+void supervise_settle(struct nvme_unit *u);
 /* At the end: drop the session references; true if the provider ended well (failed: false). */
 bool supervise_finish(struct nvme_unit *u);
 

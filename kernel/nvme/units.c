@@ -83,7 +83,7 @@ static struct nvme_unit units[NVME_MAX_UNITS];
 static unsigned int nunits;
 static struct nvme_client clients[NVME_MAX_UNITS];
 static unsigned int nclients;
-static unsigned int workers_alive;	/* clients and bench providers still running */
+static unsigned int workers_alive;	/* clients and bench providers still running, and binds of hot-plugged controllers */
 static bool serving;			/* mode=serve: stop only on the button or serve.seconds */
 static bool serve_ended;
 static uint64_t serve_deadline_ns, serve_from_ns;
@@ -105,9 +105,13 @@ static void stop_providers(const char *why)
 
 static void hotplug_tick(void);
 
+static void units_work_tick(void);
+static void units_work_settle(void);
+
 static void units_tick(void)
 {
 	supervise_tick(units, nunits);
+	units_work_tick();
 	hotplug_tick();
 }
 
@@ -125,15 +129,20 @@ static void serve_begin(void)
 		kprintf("serve: waiting power_button=ready seconds=unlimited");
 }
 
-static void worker_exited(struct proc_outcome *o)
+static void worker_done(void)
 {
-	(void)o;
 	if (!workers_alive || --workers_alive)
 		return;
 	if (serving)
 		serve_begin();
 	else
 		stop_providers("jobs-done");
+}
+
+static void worker_exited(struct proc_outcome *o)
+{
+	(void)o;
+	worker_done();
 }
 
 /* The end of serving (SCI handler or timer tick): clients stop, providers finish. */
@@ -189,12 +198,13 @@ static void bind_all(const struct dma_selection *sel, const struct boot_options 
 	for (unsigned int i = 0; i < n; i++) {
 		struct nvme_unit *u = &units[nunits++];
 		u->u_index = i;
-		u->u_ctrl = nvme_bind(pci_find_nvme(i), sel, staging, block_scan_controller, &u->u_index);
+		u->u_ctrl = nvme_bind(pci_find_nvme(i), sel, staging, block_scan_controller, &u->u_index, 0);
 		if (u->u_ctrl) {
 			u->u_ctrl->nc_fault_irq = o->fault_irq == (int)i;
 			u->u_ctrl->nc_fault_ctrl = o->fault_ctrl == (int)i;
 			u->u_ctrl->nc_fault_rdy = o->fault_rdy == (int)i;
 			u->u_ctrl->nc_fault_rdy_always = u->u_ctrl->nc_fault_rdy && o->fault_rdy_always;
+			u->u_ctrl->nc_fault_rdy_late_ms = o->fault_rdy_late == (int)i ? o->fault_rdy_late_ms : 0;
 		}
 		if (!u->u_ctrl) {
 			char bdf[16];
@@ -263,7 +273,7 @@ static bool make_provider(struct nvme_unit *u, const struct boot_options *o, str
 	bool faulty = o->fault_provider == (int)u->u_index;
 	struct nvme_job job = {
 		.j_mode = own_io && o->mode == RUN_MODE_BENCH ? NVME_JOB_BENCH : NVME_JOB_SERVE,
-		.j_nsid = own_io ? target->bd_nsid : 0,
+		.j_nsid = own_io && target ? target->bd_nsid : 0,	/* own_io implies a target; said again for cppcheck */
 		.j_bench_pattern = o->bench_pattern, .j_bench_block_bytes = o->bench_block_bytes,
 		.j_bench_qd = o->bench_qd, .j_bench_seconds = o->bench_seconds,
 		.j_hostile = own_io && o->selftest != SELFTEST_HOSTILE_CLIENT ? o->selftest : 0,
@@ -575,6 +585,7 @@ bool nvme_run(const struct boot_options *o)
 	}
 	sched_run();
 	sched_set_deadline(0);
+	units_work_settle();
 
 	for (unsigned int i = 0; i < nclients; i++)
 		pass &= ended_well(&clients[i].cl_out, "client", clients[i].cl_name, clients[i].cl_detached);
@@ -613,10 +624,24 @@ bool nvme_run(const struct boot_options *o)
 
 /* ------------------------------------------------------------ hot-plug */
 
-/* A controller found after boot: bound, served and proven as one found at boot would be. */
+static void attach_bind(void *arg)
+{
+	struct nvme_unit *u = arg;
+	const struct boot_options *o = run_opts;
+
+	u->u_bound = nvme_bind(u->u_attach_pci, &run_sel, staging_budget(nunits), block_scan_controller, &u->u_index,
+			       o && o->fault_rdy_late == (int)u->u_index ? o->fault_rdy_late_ms : 0);
+}
+
+static void attach_bound(struct nvme_unit *u, bool serve);
+static bool attach_serve(struct nvme_unit *u, bool serve);
+
+/*
+ * A controller found after boot: bound (in the unit's kworker: the bind
+ * waits on the device), then served and proven as one found at boot would be.
+ */
 static void attach_one(struct pci_dev *d)
 {
-	const struct boot_options *o = run_opts;
 	char bdf[16];
 
 	if (nunits == NVME_MAX_UNITS || nclients == NVME_MAX_UNITS) {
@@ -625,15 +650,47 @@ static void attach_one(struct pci_dev *d)
 	}
 	struct nvme_unit *u = &units[nunits];
 	u->u_index = nunits++;
-	u->u_ctrl = nvme_bind(d, &run_sel, staging_budget(nunits), block_scan_controller, &u->u_index);
+	u->u_attach_pci = d;
+	u->u_work_done = attach_bound;
+	workers_alive++;	/* serving does not begin (nor the run end) before its client does */
+	if (kworker_run(&u->u_work, "attach-bind", attach_bind, u))
+		attach_bound(u, !serve_ended);
+}
+
+/*
+ * The bind is done: serve the controller (unless the run is ending: then it
+ * is only let go at the end).  The bind's count in workers_alive passes to
+ * its client, or ends here.
+ */
+static void attach_bound(struct nvme_unit *u, bool serve)
+{
+	bool client = attach_serve(u, serve);
+
+	if (!client && serve)
+		worker_done();
+}
+
+static bool attach_serve(struct nvme_unit *u, bool serve)
+{
+	const struct boot_options *o = run_opts;
+	char bdf[16];
+
+	u->u_ctrl = u->u_bound;
+	u->u_bound = NULL;
 	if (!u->u_ctrl) {
-		kerror("nvme: error unit nvme%u not bound bdf=%s", u->u_index, pci_bdf(d, bdf));
-		return;
+		kerror("nvme: error unit nvme%u not bound bdf=%s", u->u_index, pci_bdf(u->u_attach_pci, bdf));
+		u->u_attach_pci = NULL;
+		return false;
+	}
+	u->u_attach_pci = NULL;
+	if (!serve) {
+		kprintf("nvme: unit nvme%u bound bdf=%s as the run ended; not served", u->u_index, u->u_ctrl->nc_bdf);
+		return false;
 	}
 	uint64_t reserved = 0;
 	if (!admit(u, o, NULL, &reserved) || !make_provider(u, o, NULL)) {
 		kerror("nvme: error unit nvme%u bdf=%s bound but not served", u->u_index, u->u_ctrl->nc_bdf);
-		return;
+		return false;
 	}
 	/* The provider opens the sessions it was granted when it starts: the client's first, as at boot. */
 	struct block_dev *dev = first_device_of(u->u_ctrl);
@@ -647,18 +704,43 @@ static void attach_one(struct pci_dev *d)
 	}
 	if (proc_start(u->u_proc) < 0)
 		kerror("nvme: error cannot start the provider of nvme%u", u->u_index);
-	if (dev && cl) {
-		workers_alive++;
-		if (proc_start(cl->cl_proc) < 0)
-			kerror("nvme: error cannot start client %s", cl->cl_name);
+	if (!dev || !cl)
+		return false;
+	if (proc_start(cl->cl_proc) < 0) {
+		kerror("nvme: error cannot start client %s", cl->cl_name);
+		return false;
+	}
+	return true;
+}
+
+/* The tick: a unit's kworker whose pause is over; what follows it once it is done. */
+static void units_work_tick(void)
+{
+	for (unsigned int i = 0; i < nunits; i++) {
+		struct nvme_unit *u = &units[i];
+		if (kworker_busy(&u->u_work) && kworker_resume(&u->u_work))
+			u->u_work_done(u, !serve_ended);
 	}
 }
 
+/* The run is over: every unit's bind or detach finished now, waiting in place. */
+static void units_work_settle(void)
+{
+	for (unsigned int i = 0; i < nunits; i++) {
+		struct nvme_unit *u = &units[i];
+		if (kworker_busy(&u->u_work)) {
+			kworker_finish(&u->u_work);
+			u->u_work_done(u, false);
+		}
+	}
+}
+
+/* The unit bound (or being bound) in that slot. */
 static struct nvme_unit *unit_at(unsigned int bus, unsigned int slot)
 {
 	for (unsigned int i = 0; i < nunits; i++) {
-		const struct nvme_ctrl *c = units[i].u_ctrl;
-		if (c && c->nc_pci->pd_bus == bus && c->nc_pci->pd_dev == slot)
+		const struct pci_dev *d = units[i].u_ctrl ? units[i].u_ctrl->nc_pci : units[i].u_attach_pci;
+		if (d && d->pd_bus == bus && d->pd_dev == slot)
 			return &units[i];
 	}
 	return NULL;
@@ -698,12 +780,15 @@ static void start_detach(struct nvme_unit *u, const char *why)
 	}
 }
 
+static void detach_stop(void *arg);
+static void detach_done(struct nvme_unit *u, bool serve);
+
 /* The provider is gone: fail what it never acknowledged, let the controller go, eject. */
 static void finish_detach(struct nvme_unit *u)
 {
 	struct nvme_ctrl *c = u->u_ctrl;
 	struct supervision *sv = &u->u_sv;
-	char devs[96] = "";
+	char *devs = u->u_detach_devs;
 	size_t used = 0;
 	uint32_t failed = 0;
 
@@ -725,14 +810,37 @@ static void finish_detach(struct nvme_unit *u)
 			clients[i].cl_detached = true;
 	}
 	for (unsigned int i = 0; block_dev_at(i); i++) {
-		if (block_dev_at(i)->bd_ctrl == c && used + BLOCK_NAME_BYTES + 1 < sizeof(devs))
-			used += (size_t)fmt_snprintf(devs + used, sizeof(devs) - used, "%s%s", used ? "," : "",
+		if (block_dev_at(i)->bd_ctrl == c && used + BLOCK_NAME_BYTES + 1 < sizeof(u->u_detach_devs))
+			used += (size_t)fmt_snprintf(devs + used, sizeof(u->u_detach_devs) - used, "%s%s", used ? "," : "",
 						     block_dev_at(i)->bd_name);
 	}
 	(void)supervise_finish(u);
 	block_dev_remove_ctrl(c);
-	bool vanished = c->nc_vanished, freed = nvme_detach(c);
+	u->u_detach_failed = failed;
+	if (!used)
+		memcpy(devs, "-", 2);
+	/* Shut down and let go in the unit's kworker: the shutdown waits on the device (5 s, then CAP.TO). */
+	c->nc_mgr_busy = true;
+	u->u_work_done = detach_done;
+	if (kworker_run(&u->u_work, "detach", detach_stop, u))
+		detach_done(u, !serve_ended);
+}
+
+static void detach_stop(void *arg)
+{
+	struct nvme_unit *u = arg;
+
+	u->u_detach_freed = nvme_detach(u->u_ctrl);
+}
+
+/* The controller is let go: eject the slot, say so. */
+static void detach_done(struct nvme_unit *u, bool serve)
+{
+	struct nvme_ctrl *c = u->u_ctrl;
+	bool vanished = c->nc_vanished, freed = u->u_detach_freed;
 	unsigned int slot = c->nc_pci->pd_dev;
+
+	(void)serve;
 	/* Only now: the device is quiet and nothing of ours is in it. */
 	if (!vanished && c->nc_pci->pd_bus == 0 && pci_hotplug_available())
 		pci_hotplug_eject(slot);
@@ -740,7 +848,7 @@ static void finish_detach(struct nvme_unit *u)
 		(void)pcie_hotplug_power_off(c->nc_pci->pd_bus);	/* QEMU unplugs on power-off */
 	pci_forget_slot(c->nc_pci->pd_bus, (uint8_t)slot);
 	kprintf("nvme: detached bdf=%s devs=%s inflight_failed=%u reason=%s memory=%s ms=%lu", c->nc_bdf,
-		used ? devs : "-", failed, u->u_detach_why, freed ? "freed" : "kept",
+		u->u_detach_devs, u->u_detach_failed, u->u_detach_why, freed ? "freed" : "kept",
 		(clock_ns() - u->u_detach_from_ns) / NSEC_PER_MSEC);
 	u->u_ctrl = NULL;
 	kobj_put(&c->nc_obj);	/* sessions still open keep the object (not the device) until they go */

@@ -1062,6 +1062,15 @@ static void test_fault_irq_and_kinds(void **state UNUSED)
 	assert_false(parse("fault.rdy=nvme1")->fault_rdy_always);
 	assert_true(parse("fault.rdy=nvme1:always")->fault_rdy_always);
 	assert_one_error(parse("fault.rdy=nvme1:later"), "bad value", NULL);
+	assert_int_equal(parse("")->fault_rdy_late, -1);
+	assert_int_equal(parse("fault.rdy_late=nvme2:1500")->fault_rdy_late, 2);
+	assert_int_equal(parse("fault.rdy_late=nvme2:1500")->fault_rdy_late_ms, 1500);
+	assert_int_equal(parse("fault.rdy_late=nvme0:60000")->fault_rdy_late_ms, 60000);
+	assert_one_error(parse("fault.rdy_late=nvme2"), "bad value", NULL);
+	assert_one_error(parse("fault.rdy_late=nvme2:0"), "bad value", NULL);
+	assert_one_error(parse("fault.rdy_late=nvme2:60001"), "bad value", NULL);
+	assert_one_error(parse("fault.rdy_late=nvme2:1500:x"), "bad value", NULL);
+	assert_one_error(parse("fault.rdy_late=nvme0:10 fault.rdy_late=nvme1:10"), "duplicate key", NULL);
 	assert_one_error(parse("fault.ctrl=4"), "bad value", NULL);
 	assert_int_equal(parse("")->fault_vanish, -1);
 	assert_int_equal(parse("fault.vanish=nvme1")->fault_vanish, 1);

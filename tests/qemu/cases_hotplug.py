@@ -31,7 +31,7 @@ device_del -> DEVICE_DELETED (host clock, the harness's timestamps).
 """
 from harness import Case
 from cases_nvme import mkdisk
-from cases_volumes import MIB, all_of, reads_match
+from cases_volumes import KWORKER_DONE, MIB, all_of, kworker_parked, reads_match
 import imagecheck
 
 NITRO = "pc,pit=off,hpet=off"
@@ -191,4 +191,37 @@ CASES = [
          forbid=[r"^provider: restarted ", r"^provider: failed ", r"^provider: controller reset ",
                  r"^nvme: shutdown bdf=0000:0[1-9]:00\.0 "],
          check=all_of(writes_on_vol0, vanished_under_io_q35)),
+]
+
+# The bind of a hot-plugged controller and the shutdown of a detached one wait on the device in a
+# kworker that parks holding no lock (kernel/core/kworker.h): vol0's client keeps writing meanwhile,
+# and no stretch with interrupts off lasts as long as the wait.
+SLOW_MS = 2000
+
+CASES += [
+    # Attached while vol0 is written; the manager sees the new controller ready only 2 s after it enables it.
+    Case("hotplug-attach-slow-ready-pc", IO + " fault.rdy_late=nvme1:%d" % SLOW_MS, machine=NITRO,
+         setup=volumes(attached=False), timeout_s=120,
+         qmp=[(FIRST_WRITE, "device_add", ATTACH), POWERDOWN],
+         expect=[r"^acpi: pci hotplug event slot=\d+ kind=attach$",
+                 KWORKER_DONE % "attach-bind",
+                 r"^nvme: bound bdf=0000:00:0[0-9a-f]\.0 lane=brokered ",
+                 HOT_READ,
+                 r"^nvme: write ok dev=nvme0n1 .* flush=ok verify=readback-match "],
+         check=all_of(writes_on_vol0, reads_match(2), busy_throughout, kworker_parked("attach-bind", SLOW_MS))),
+    # Detached while vol0 is written, and the controller never drops RDY (fault.rdy): the manager waits
+    # CAP.TO for it (7.5 s on QEMU's model) parked, then keeps its memory (never freed while it may DMA),
+    # ejects it, and says so.
+    Case("hotplug-detach-not-stopping-pc", IO + " fault.rdy=nvme1", machine=NITRO, setup=volumes(attached=True),
+         timeout_s=150, status="fail",
+         qmp=[(FIRST_WRITE, "device_del", {"id": "hot1"}, ("DEVICE_DELETED", {"device": "hot1"})), POWERDOWN],
+         expect=[r"^acpi: pci hotplug event slot=\d+ kind=detach$",
+                 r"^nvme: error timeout waiting for CSTS.RDY=0 bdf=0000:00:04\.0 during release timeout_ms=\d+ ",
+                 r"^nvme: shutdown bdf=0000:00:04\.0 result=complete ms=\d+ disabled=no$",
+                 r"^nvme: error controller did not stop bdf=0000:00:04\.0; its queues and staging pages stay allocated$",
+                 KWORKER_DONE % "detach",
+                 r"^nvme: detached bdf=0000:00:04\.0 devs=nvme1n1 inflight_failed=\d+ reason=eject-request memory=kept ",
+                 r"^nvme: write ok dev=nvme0n1 .* flush=ok verify=readback-match "],
+         forbid=[r"^provider: restarted ", r"^provider: failed "],
+         check=all_of(writes_on_vol0, kworker_parked("detach", 5000))),
 ]

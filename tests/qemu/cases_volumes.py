@@ -77,6 +77,29 @@ def all_of(*checks):
     return lambda run, ctx: [p for c in checks for p in (c(run, ctx) or [])]
 
 
+KWORKER_DONE = r"^kworker: done what=%s parks=[1-9]\d* parked_ms=\d+ total_ms=\d+ switches_meanwhile=\d+$"
+
+
+def kworker_parked(what, wait_ms):
+    """A wait on the device of wait_ms: the kworker doing `what` parked through it (kernel/core/kworker.h),
+    processes ran meanwhile, and no CPU kept interrupts off for as long as half of it (a held wait would)."""
+    def check(run, ctx):
+        done = run.find(r"^kworker: done what=%s " % what)
+        if len(done) != 1:
+            return ["%d kworker lines for %s, want 1" % (len(done), what)]
+        kv = run.kv(done[0])
+        problems = []
+        if int(kv["parked_ms"]) < wait_ms * 9 // 10:
+            problems.append("%s parked %s ms, less than the device's %d ms" % (what, kv["parked_ms"], wait_ms))
+        if int(kv["switches_meanwhile"]) == 0:
+            problems.append("no process ran while %s was parked" % what)
+        for line in run.find(r"^sched: irqs_off_max_us=\d+ "):
+            if int(run.kv(line)["irqs_off_max_us"]) >= wait_ms * 1000 // 2:
+                problems.append("interrupts off as long as the wait: %s" % line)
+        return problems
+    return check
+
+
 THREE = [("vol0", 16 * MIB, "", None),
          ("vol1", 16 * MIB, ",mdts=1", None),                             # 8 KiB per command
          ("vol2", 16 * MIB, ",max_ioqpairs=1,msix_qsize=1", None)]        # one queue pair, one vector

@@ -24,6 +24,7 @@
 
 #include "kernel/arch/x86_64/asm_offsets.h"
 
+struct kworker;
 struct proc;
 struct tss;
 
@@ -75,6 +76,9 @@ struct percpu {
 
 	/* Ranks of the kspin locks this CPU holds, one bit each (kspin.c: the lock order, L5). */
 	uint32_t cpu_kspin_ranks;
+
+	/* The kernel worker running on this CPU now, NULL when none (kernel/core/kworker.c). */
+	struct kworker *cpu_kworker;
 } __attribute__((aligned(64)));	/* one cache line each: no false sharing between CPUs */
 
 _Static_assert(offsetof(struct percpu, cpu_kernel_rsp) == CPU_KERNEL_RSP, "percpu layout (trap_entry.S)");

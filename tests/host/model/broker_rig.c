@@ -92,6 +92,14 @@ bool nvme_wait_ready(struct nvme_ctrl *c, bool want, const char *why)
 	return false;
 }
 
+/* No kworker on the host: a wait's pause is the device model's next step. */
+void nvme_wait_pause(struct nvme_ctrl *c, uint64_t since_ns, uint32_t us)
+{
+	(void)c;
+	(void)since_ns;
+	(void)us;
+}
+
 /* ---------------------------------------------------------------- the oracle */
 
 /* The broker's live command the device knows as (sqid, cid), or NULL. */
