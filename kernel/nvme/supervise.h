@@ -124,6 +124,7 @@ struct nvme_unit {
 	void (*u_work_done)(struct nvme_unit *u, bool serve);
 	struct pci_dev *u_attach_pci;	/* being bound (hot-plug): its slot is taken */
 	struct nvme_ctrl *u_bound;	/* what the bind returned */
+	const char *u_detach_asked;	/* a detach or a removal while it was being bound */
 	bool u_detach_freed;		/* what the detach's nvme_detach returned */
 	uint32_t u_detach_failed;	/* requests its clients fail */
 	char u_detach_devs[96];		/* its block devices, for the line */

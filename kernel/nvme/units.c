@@ -635,6 +635,7 @@ static void attach_bind(void *arg)
 
 static void attach_bound(struct nvme_unit *u, bool serve);
 static bool attach_serve(struct nvme_unit *u, bool serve);
+static void start_detach(struct nvme_unit *u, const char *why);
 
 /*
  * A controller found after boot: bound (in the unit's kworker: the bind
@@ -665,7 +666,14 @@ static void attach_one(struct pci_dev *d)
 static void attach_bound(struct nvme_unit *u, bool serve)
 {
 	bool client = attach_serve(u, serve);
+	const char *asked = u->u_detach_asked;
 
+	u->u_detach_asked = NULL;
+	if (u->u_ctrl && asked && serve) {
+		/* Removed while it was being bound: it goes now, as it would have served. */
+		u->u_ctrl->nc_vanished = u->u_ctrl->nc_vanished || !strcmp(asked, "vanished");
+		start_detach(u, asked);
+	}
 	if (!client && serve)
 		worker_done();
 }
@@ -767,6 +775,11 @@ static void start_detach(struct nvme_unit *u, const char *why)
 {
 	if (u->u_detaching || u->u_detached)
 		return;		/* PCI_DOWN stays set until the eject */
+	if (!u->u_ctrl) {
+		if (u->u_attach_pci)
+			u->u_detach_asked = why;	/* its bind is parked: taken up once it is done */
+		return;
+	}
 	u->u_detaching = true;
 	u->u_detach_why = why;
 	u->u_detach_from_ns = clock_ns();
@@ -894,7 +907,7 @@ static void hotplug_tick(void)
 		pci_hotplug_take(&up, &down);
 	for (unsigned int slot = 0; slot < 32; slot++) {
 		struct nvme_unit *u = unit_at(0, slot);
-		if ((down & (1u << slot)) && u && !u->u_detaching && !u->u_detached) {
+		if ((down & (1u << slot)) && u && !u->u_detaching && !u->u_detached && !u->u_detach_asked) {
 			kprintf("acpi: pci hotplug event slot=%u kind=detach", slot);
 			start_detach(u, "eject-request");
 		}
@@ -909,8 +922,10 @@ static void hotplug_tick(void)
 			attach_slot(ev[i].he_bus, 0);
 		else if (u && ev[i].he_kind == PCIE_HP_DETACH)
 			start_detach(u, "eject-request");
-		else if (u && ev[i].he_kind == PCIE_HP_GONE)
+		else if (u && ev[i].he_kind == PCIE_HP_GONE && u->u_ctrl)
 			u->u_ctrl->nc_vanished = true;	/* presence lost: taken below, as a vanished function */
+		else if (u && ev[i].he_kind == PCIE_HP_GONE)
+			u->u_detach_asked = "vanished";	/* while its bind is parked: taken up once it is done */
 	}
 	for (unsigned int i = 0; i < nunits; i++) {
 		struct nvme_unit *u = &units[i];

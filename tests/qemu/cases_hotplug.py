@@ -225,3 +225,24 @@ CASES += [
          forbid=[r"^provider: restarted ", r"^provider: failed "],
          check=all_of(writes_on_vol0, kworker_parked("detach", 5000))),
 ]
+
+CASES += [
+    # device_del while the new controller's bind is parked (ready only 2 s after its enable): the
+    # removal waits for the bind, then the volume goes as a served one would (no crash on a unit that
+    # has no controller yet, no line per tick while it waits).
+    Case("hotplug-detach-while-binding-pc", IO + " fault.rdy_late=nvme1:%d" % SLOW_MS, machine=NITRO,
+         setup=volumes(attached=False), timeout_s=120,
+         qmp=[(FIRST_WRITE, "device_add", ATTACH),
+              (r"^acpi: pci hotplug event slot=\d+ kind=attach$", "device_del", {"id": "hot1"},
+               ("DEVICE_DELETED", {"device": "hot1"})),
+              POWERDOWN],
+         expect=[KWORKER_DONE % "attach-bind",
+                 r"^nvme: bound bdf=0000:00:0[0-9a-f]\.0 lane=brokered ",
+                 r"^nvme: detached bdf=0000:00:0[0-9a-f]\.0 devs=nvme1n1 inflight_failed=\d+ reason=eject-request memory=freed ",
+                 r"^nvme: write ok dev=nvme0n1 .* flush=ok verify=readback-match "],
+         forbid=[r"^provider: restarted ", r"^provider: failed "],
+         check=all_of(writes_on_vol0, kworker_parked("attach-bind", SLOW_MS),
+                      lambda run, ctx: [] if len(run.find(r"^acpi: pci hotplug event slot=\d+ kind=detach$")) == 1
+                      else ["want one detach event line, got %d" %
+                            len(run.find(r"^acpi: pci hotplug event slot=\d+ kind=detach$"))])),
+]
