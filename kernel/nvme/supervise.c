@@ -236,7 +236,7 @@ static void restart_now(struct nvme_unit *u)
 	nvme_ctrl_unlock(c);
 	/* S4: the IDENTIFY's waits park; the tick resumes it (supervise_tick) and comes back here when done. */
 	if (kworker_run(&u->u_sv.sv_work, "restart-identify", restart_identify, u))
-		restart_identified(u, true);
+		restart_identified(u, !u->u_sv.sv_stop_asked);
 }
 
 /* The fresh IDENTIFY is done: the next generation, with the same sessions (or none, if the unit is going). */
@@ -434,7 +434,7 @@ void supervise_tick(struct nvme_unit *units, unsigned int n)
 		case SV_RESTARTING:
 			/* The IDENTIFY's kworker, if parked; left alone while it runs below a nested tick. */
 			if (kworker_busy(&u->u_sv.sv_work) && kworker_resume(&u->u_sv.sv_work))
-				restart_identified(u, true);
+				restart_identified(u, !u->u_sv.sv_stop_asked);	/* asked to stop meanwhile: none */
 			break;
 		default:
 			break;

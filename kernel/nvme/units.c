@@ -933,6 +933,8 @@ static void hotplug_tick(void)
 			start_detach(u, "vanished");
 		if (!u->u_detaching)
 			continue;
+		if (kworker_busy(&u->u_sv.sv_work))
+			continue;	/* a restart's IDENTIFY, parked: the tick sees it through first (no new provider) */
 		if (u->u_proc) {
 			if (now >= u->u_detach_deadline_ns && !u->u_proc->p_kill_reason) {
 				kprintf("nvme: detach provider-not-stopped bdf=%s waited_ms=%u action=kill", u->u_ctrl->nc_bdf,

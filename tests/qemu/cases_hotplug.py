@@ -246,3 +246,18 @@ CASES += [
                       else ["want one detach event line, got %d" %
                             len(run.find(r"^acpi: pci hotplug event slot=\d+ kind=detach$"))])),
 ]
+
+CASES += [
+    # device_del while a restart's IDENTIFY is parked (nvme1's provider faults at once; its controller is
+    # ready only 2 s after the manager enables it): the detach waits for the IDENTIFY through the tick, no
+    # next generation is started for a volume that is going, and it is detached as usual.
+    Case("hotplug-detach-while-restarting-pc", IO + " fault.provider=nvme1 fault.rdy_late=nvme1:%d" % SLOW_MS,
+         machine=NITRO, setup=volumes(attached=True), timeout_s=120,
+         qmp=[(r"^provider: died dev=nvme1n1 ", "device_del", {"id": "hot1"}, ("DEVICE_DELETED", {"device": "hot1"})),
+              POWERDOWN],
+         expect=[KWORKER_DONE % "restart-identify",
+                 r"^nvme: detached bdf=0000:00:04\.0 devs=nvme1n1 inflight_failed=\d+ reason=eject-request memory=freed ",
+                 r"^nvme: write ok dev=nvme0n1 .* flush=ok verify=readback-match "],
+         forbid=[r"^provider: restarted ", r"^provider: failed "],
+         check=all_of(writes_on_vol0, kworker_parked("restart-identify", SLOW_MS))),
+]
