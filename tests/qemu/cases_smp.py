@@ -148,6 +148,7 @@ SMP2_CLONES = [
     "volumes-provider-fault", "restart-mid-write", "irq-lost-msix",        # provider fault/restart, lost irqs
     "timeout-controller-fatal",                                            # controller fatal, reset, replay
     "hotplug-attach-pc", "hotplug-detach-pc",                              # ACPI hot-plug on the Nitro shape
+    "hotplug-detach-while-binding-pc",                                     # a bind parked in its kworker
     "iommu-direct-default", "iommu-hostile-irq",                           # VT-d direct lane, hostile device irqs
     "power-button-after-write",                                            # Nitro shape, the button, data kept
 ]
