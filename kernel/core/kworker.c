@@ -82,10 +82,8 @@ bool kworker_run(struct kworker *w, const char *what, void (*fn)(void *), void *
 
 bool kworker_resume(struct kworker *w)
 {
-	if (w->kw_state == KW_IDLE)
-		return true;
-	if (w->kw_state == KW_RUNNING || clock_ns() < w->kw_wake_ns)
-		return false;		/* running below this (a nested tick), or still pausing */
+	if (w->kw_state != KW_PARKED || clock_ns() < w->kw_wake_ns)
+		return false;		/* idle, running below this (a nested tick), or still pausing */
 	return step(w);
 }
 
@@ -113,15 +111,14 @@ bool kworker_may_park(uint64_t since_ns, uint32_t may_hold)
 void kworker_park(uint32_t us)
 {
 	struct kworker *w = this_cpu()->cpu_kworker;
-	uint64_t from = clock_ns();
+	uint64_t from = clock_ns(), switches = switches_now();	/* on the kworker's own stack: kept while parked */
 
 	KASSERT(w && w->kw_state == KW_RUNNING && !kspin_any_held());
 	w->kw_wake_ns = from + (uint64_t)us * 1000;
 	w->kw_state = KW_PARKED;
 	w->kw_parks++;
-	w->kw_switches_at_park = switches_now();
 	context_switch(&w->kw_rsp, w->kw_resumer_rsp);
 	/* Resumed, by the tick or by kworker_finish, on this CPU or another. */
 	w->kw_parked_ns += clock_ns() - from;
-	w->kw_switches_meanwhile += switches_now() - w->kw_switches_at_park;
+	w->kw_switches_meanwhile += switches_now() - switches;
 }

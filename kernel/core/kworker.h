@@ -18,7 +18,7 @@
  * resumed by one caller at a time, and a nested tick (an interrupt window
  * inside the work) finds it running and leaves it alone.  It parks only
  * holding no kspin.  What it works on is its owner's to keep from others
- * while it is parked (supervise.c, units.c: a state of the unit; manager.c:
+ * while it is parked (units.c, supervise.c: a state of the unit; manager.c:
  * the controller's nc_mgr_busy keeps the tick's looks off it).
  */
 #ifndef CAPROCK_CORE_KWORKER_H
@@ -41,7 +41,6 @@ struct kworker {
 	uint64_t kw_resumer_rsp;	/* the resumer's while it runs */
 	uint64_t kw_wake_ns;		/* parked until then */
 	uint64_t kw_start_ns, kw_parked_ns;
-	uint64_t kw_switches_at_park;	/* the scheduler's switch count when it last parked */
 	uint64_t kw_switches_meanwhile;	/* process switches while it was parked, all told */
 	uint32_t kw_parks;
 	uint8_t kw_state;		/* enum kworker_state */
@@ -53,7 +52,7 @@ struct kworker {
  * it is done.  Without memory for a stack it runs fn in place (and is done).
  */
 bool kworker_run(struct kworker *w, const char *what, void (*fn)(void *), void *arg);
-/* Resume w if its pause is over.  True once it is done (or was never started). */
+/* Resume w if it is parked and its pause is over.  True if it finished now. */
 bool kworker_resume(struct kworker *w);
 /* Run w to its end now, waiting in place from here on (never from below it: it must not be running). */
 void kworker_finish(struct kworker *w);

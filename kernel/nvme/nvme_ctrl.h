@@ -120,7 +120,7 @@ struct nvme_ctrl {
 
 	/* broker state, reset whenever the controller is */
 	bool nc_enabled;		/* the manager set CC.EN and the queues are usable */
-	bool nc_mgr_busy;		/* a kworker resets, identifies or shuts it down: the tick's looks leave it alone */
+	bool nc_mgr_busy;		/* a kworker resets, identifies or shuts it down: the tick's looks leave it alone (BKL) */
 	uint16_t nc_max_qid;		/* negotiated I/O queue ids, capped at BROKER_MAX_QID */
 	uint32_t nc_incarnations;	/* SQ creations so far (I2) */
 	struct broker_sq nc_sq[BROKER_MAX_QID + 1];
@@ -190,9 +190,9 @@ static inline uint32_t nvme_cc_config(const struct nvme_ctrl *c)
 /* Wait for CSTS.RDY == want within CAP.TO; false (with an error line) on timeout. */
 bool nvme_wait_ready(struct nvme_ctrl *c, bool want, const char *why);
 /*
- * Between two looks at the device in a wait that began at since_ns: park
- * the kworker this runs in, giving c's lock up meanwhile (kworker.h), or
- * wait us in place.
+ * Between two looks at the device in a wait that began at since_ns, under
+ * c's lock: park the kworker this runs in, giving the lock up meanwhile
+ * (kworker.h), or wait us in place.
  */
 void nvme_wait_pause(struct nvme_ctrl *c, uint64_t since_ns, uint32_t us);
 

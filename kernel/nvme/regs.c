@@ -29,17 +29,14 @@ void nvme_write64(struct nvme_ctrl *c, uint32_t off, uint64_t v)
 
 void nvme_wait_pause(struct nvme_ctrl *c, uint64_t since_ns, uint32_t us)
 {
-	bool held = nvme_ctrl_locked_here(c);
-
-	if (!kworker_may_park(since_ns, held ? 1u << KSPIN_RANK_CTRL : 0)) {
+	nvme_ctrl_assert_locked(c);
+	if (!kworker_may_park(since_ns, 1u << KSPIN_RANK_CTRL)) {
 		clock_delay_us(us);
 		return;
 	}
-	if (held)
-		nvme_ctrl_unlock(c);
+	nvme_ctrl_unlock(c);
 	kworker_park(us);
-	if (held)
-		nvme_ctrl_lock(c);
+	nvme_ctrl_lock(c);
 }
 
 bool nvme_wait_ready(struct nvme_ctrl *c, bool want, const char *why)

@@ -207,13 +207,13 @@ static uint32_t record_restart(struct nvme_unit *u, uint32_t gen)
 	return lost;
 }
 
-static void restart_identified(struct nvme_unit *u, bool start);
+static void restart_identified(struct nvme_unit *u, bool serve);
 
 static void restart_identify(void *arg)
 {
 	struct nvme_unit *u = arg;
 
-	u->u_sv.sv_work_err = nvme_reidentify(u->u_ctrl);	/* S3: a fresh IDENTIFY */
+	u->u_work_err = nvme_reidentify(u->u_ctrl);	/* S3: a fresh IDENTIFY */
 }
 
 /* The controller is quiet (RDY=0): free the dead generation, identify afresh, start the next one. */
@@ -234,24 +234,28 @@ static void restart_now(struct nvme_unit *u)
 	pci_set_command_bits(c->nc_pci, PCI_COMMAND_MASTER, 0);	/* a reset starts from a controller that may DMA */
 	c->nc_mgr_busy = true;
 	nvme_ctrl_unlock(c);
-	/* S4: the IDENTIFY's waits park; the tick resumes it (supervise_tick) and comes back here when done. */
-	if (kworker_run(&u->u_sv.sv_work, "restart-identify", restart_identify, u))
-		restart_identified(u, !u->u_sv.sv_stop_asked);
+	/* S4: the IDENTIFY's waits park; the tick resumes it (units.c) and comes back here when done. */
+	u->u_work_done = restart_identified;
+	if (kworker_run(&u->u_work, "restart-identify", restart_identify, u))
+		restart_identified(u, true);
 }
 
-/* The fresh IDENTIFY is done: the next generation, with the same sessions (or none, if the unit is going). */
-static void restart_identified(struct nvme_unit *u, bool start)
+/*
+ * The fresh IDENTIFY is done: the next generation, with the same sessions;
+ * none if the unit was asked to stop meanwhile or the run is ending.
+ */
+static void restart_identified(struct nvme_unit *u, bool serve)
 {
 	struct nvme_ctrl *c = u->u_ctrl;
 	struct supervision *sv = &u->u_sv;
 	char buf[16];
 
 	c->nc_mgr_busy = false;
-	if (sv->sv_work_err < 0) {
+	if (u->u_work_err < 0) {
 		fail(u, "identify-failed");
 		return;
 	}
-	if (!start) {
+	if (!serve || sv->sv_stop_asked) {
 		sv->sv_state = SV_STOPPED;
 		return;
 	}
@@ -279,14 +283,6 @@ static void restart_identified(struct nvme_unit *u, bool start)
 	sv->sv_reason = NULL;
 	for (unsigned int i = 0; i < sv->sv_nsessions; i++)
 		notification_signal(sv->sv_sessions[i]->bs_client_wake, 1);
-}
-
-void supervise_settle(struct nvme_unit *u)
-{
-	if (!kworker_busy(&u->u_sv.sv_work))
-		return;
-	kworker_finish(&u->u_sv.sv_work);
-	restart_identified(u, false);
 }
 
 /* S2: CC.EN=0 was written; RDY must drop within CAP.TO, or nothing is freed. */
@@ -431,11 +427,6 @@ void supervise_tick(struct nvme_unit *units, unsigned int n)
 		case SV_FLR:
 			flr_step(u, now);
 			break;
-		case SV_RESTARTING:
-			/* The IDENTIFY's kworker, if parked; left alone while it runs below a nested tick. */
-			if (kworker_busy(&u->u_sv.sv_work) && kworker_resume(&u->u_sv.sv_work))
-				restart_identified(u, !u->u_sv.sv_stop_asked);	/* asked to stop meanwhile: none */
-			break;
 		default:
 			break;
 		}
@@ -446,7 +437,6 @@ bool supervise_finish(struct nvme_unit *u)
 {
 	struct supervision *sv = &u->u_sv;
 
-	supervise_settle(u);
 	for (unsigned int i = 0; i < sv->sv_nsessions; i++)
 		kobj_put(&sv->sv_sessions[i]->bs_provider_obj);
 	sv->sv_nsessions = 0;

@@ -37,8 +37,9 @@
  *     a restart is a state advanced from the timer tick (the backoff,
  *     RDY=0, the FLR), and the fresh IDENTIFY (enable, RDY=1, the manager's
  *     commands, disable) runs in a kworker that parks through any wait
- *     longer than KWORKER_SPIN_US holding no lock (kernel/core/kworker.h);
- *     the tick resumes it and, once it is done, starts the generation.
+ *     longer than KWORKER_SPIN_US holding no lock (kernel/core/kworker.h,
+ *     the unit's u_work); the tick resumes it and, once it is done, starts
+ *     the generation.
  *
  * Concurrency: under the big kernel lock (kernel/core/locking.h); the exit
  * callback and the boot CPU's tick are the only entry points, and neither
@@ -46,9 +47,8 @@
  * windows (kernel/core/irqsoff.c), and the IDENTIFY's kworker parks, so a
  * restart in progress is a state of its own (SV_RESTARTING) that a nested
  * tick leaves alone but for resuming the kworker, and the controller is
- * marked nc_mgr_busy for the manager's tick.  What needs the unit settled
- * (its detach, the run's end) finishes the kworker first
- * (supervise_settle).
+ * marked nc_mgr_busy for the manager's tick.  A detach waits for it
+ * (units.c); at the run's end it is finished in place and starts nothing.
  */
 #ifndef CAPROCK_NVME_SUPERVISE_H
 #define CAPROCK_NVME_SUPERVISE_H
@@ -98,8 +98,6 @@ struct supervision {
 	bool sv_stop_asked;
 	bool sv_flr_tried;		/* this quiesce already reset the function */
 	struct pci_saved_config sv_saved;	/* the function's header, for after the FLR */
-	struct kworker sv_work;		/* the fresh IDENTIFY of a restart */
-	int sv_work_err;
 	struct block_session *sv_sessions[BROKER_MAX_SPACES];	/* each holds a reference on its provider end */
 	unsigned int sv_nsessions;
 };
@@ -117,11 +115,15 @@ struct nvme_unit {
 	struct supervision u_sv;
 	int u_cpu;			/* where its providers run (sched_place), with its interrupts; -1: not placed */
 	/*
-	 * A hot-plugged controller's bind, a detached one's shutdown: in a
-	 * kworker (the waits on the device park); u_work_done follows it.
+	 * The unit's kworker (the waits on the device park), one piece of work
+	 * at a time: a restart's IDENTIFY (supervise.c), a hot-plugged
+	 * controller's bind, a detached one's shutdown (units.c).  units.c
+	 * resumes it from the tick and finishes it in place when the run is
+	 * over; u_work_done follows it (serve: false once the run is ending).
 	 */
 	struct kworker u_work;
 	void (*u_work_done)(struct nvme_unit *u, bool serve);
+	int u_work_err;			/* the restart's IDENTIFY */
 	struct pci_dev *u_attach_pci;	/* being bound (hot-plug): its slot is taken */
 	struct nvme_ctrl *u_bound;	/* what the bind returned */
 	const char *u_detach_asked;	/* a detach or a removal while it was being bound */
@@ -143,11 +145,6 @@ void supervise_add_session(struct nvme_unit *u, struct block_session *s);
 void supervise_stopping(struct nvme_unit *u);
 /* The tick: restarts in progress, the hang watchdog. */
 void supervise_tick(struct nvme_unit *units, unsigned int n);
-/*
- * A restart whose IDENTIFY is parked is finished now, waiting in place;
- * the next generation is not started (the unit is going).
- */
-void supervise_settle(struct nvme_unit *u);
 /* At the end: drop the session references; true if the provider ended well (failed: false). */
 bool supervise_finish(struct nvme_unit *u);
 

@@ -721,17 +721,17 @@ static bool attach_serve(struct nvme_unit *u, bool serve)
 	return true;
 }
 
-/* The tick: a unit's kworker whose pause is over; what follows it once it is done. */
+/* The tick: a unit's kworker whose pause is over (left alone while it runs below a nested tick). */
 static void units_work_tick(void)
 {
 	for (unsigned int i = 0; i < nunits; i++) {
 		struct nvme_unit *u = &units[i];
-		if (kworker_busy(&u->u_work) && kworker_resume(&u->u_work))
+		if (kworker_resume(&u->u_work))
 			u->u_work_done(u, !serve_ended);
 	}
 }
 
-/* The run is over: every unit's bind or detach finished now, waiting in place. */
+/* The run is over: every unit's restart, bind or detach finished now, waiting in place. */
 static void units_work_settle(void)
 {
 	for (unsigned int i = 0; i < nunits; i++) {
@@ -933,7 +933,7 @@ static void hotplug_tick(void)
 			start_detach(u, "vanished");
 		if (!u->u_detaching)
 			continue;
-		if (kworker_busy(&u->u_sv.sv_work))
+		if (kworker_busy(&u->u_work))
 			continue;	/* a restart's IDENTIFY, parked: the tick sees it through first (no new provider) */
 		if (u->u_proc) {
 			if (now >= u->u_detach_deadline_ns && !u->u_proc->p_kill_reason) {
