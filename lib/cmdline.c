@@ -158,7 +158,7 @@ enum scalar_key { K_MODE, K_NSID, K_DMA, K_JOB, K_QD, K_SECONDS, K_SELFTEST, K_R
 		  K_CLOCK, K_APIC_MODE, K_APIC_TIMER, K_DEV, K_BENCH_PATH, K_BENCH_DEVS, K_BENCH_CLIENTS, K_FAULT, K_DMA_COPY,
 		  K_IOMMU_INVAL, K_FAULT_IRQ, K_NVME_IRQ, K_IRQ_ISOLATION, K_SMP_CPUS, K_FAULT_CPU, K_FAULT_PANIC,
 		  K_FAULT_CTRL, K_NVME_TIMEOUT, K_FAULT_RDY, K_FAULT_VANISH, K_DMA_BOUNCE, K_NVME_POLL, K_SOAK_SECONDS,
-		  K_FAULT_SHOOTDOWN, K_SMP_BKL_HALT, K_FAULT_RDY_LATE, K_NKEYS };
+		  K_FAULT_SHOOTDOWN, K_SMP_BKL_HALT, K_FAULT_RDY_LATE, K_FAULT_RETIRE, K_NKEYS };
 
 /* A decimal number at *i without leading zeros; false if there is none. */
 static bool take_number(struct span s, size_t *i, bool zero_ok)
@@ -338,6 +338,8 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 			o->selftest = SELFTEST_TLB_SHOOTDOWN;
 		else if (span_is(v, "lock-order"))
 			o->selftest = SELFTEST_LOCK_ORDER;
+		else if (span_is(v, "lazy-root"))
+			o->selftest = SELFTEST_LAZY_ROOT;
 		else
 			ok = false;
 	} else if (span_is(k, "nvme.dev")) {
@@ -458,6 +460,11 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 		key = K_FAULT_SHOOTDOWN;
 		ok = span_is(v, "skip");
 		o->fault_shootdown_skip = ok;
+	} else if (span_is(k, "fault.retire")) {
+		/* Fault injection: an idle CPU keeps a dead process's root (selftest=lazy-root must then fail). */
+		key = K_FAULT_RETIRE;
+		ok = span_is(v, "skip");
+		o->fault_retire_skip = ok;
 	} else if (span_is(k, "bench.path")) {
 		key = K_BENCH_PATH;
 		if (span_is(v, "provider"))
@@ -544,6 +551,8 @@ void cmdline_parse(const char *line, struct boot_options *o)
 		add_error(o, "cmdline: %.*s needs mode=boot", (struct span){ "selftest=tlb-shootdown", 22 });
 	if (o->selftest == SELFTEST_LOCK_ORDER && o->mode != RUN_MODE_BOOT)
 		add_error(o, "cmdline: %.*s needs mode=boot", (struct span){ "selftest=lock-order", 19 });
+	if (o->selftest == SELFTEST_LAZY_ROOT && o->mode != RUN_MODE_BOOT)
+		add_error(o, "cmdline: %.*s needs mode=boot", (struct span){ "selftest=lazy-root", 18 });
 }
 
 const char *iommu_inval_choice_name(enum iommu_inval_choice choice)

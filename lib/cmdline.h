@@ -86,6 +86,7 @@ enum selftest_kind {
 	SELFTEST_HOSTILE_IRQ,	/* the provider makes its device raise interrupts (direct lane), then does its job */
 	SELFTEST_TLB_SHOOTDOWN,	/* mode=boot: a process on another CPU keeps writing a page CPU 0 unmaps; it must fault */
 	SELFTEST_LOCK_ORDER,	/* mode=boot: the lock order check refuses what locking.h L5 forbids */
+	SELFTEST_LAZY_ROOT,	/* mode=boot: a root an idle CPU kept is let go there before it is freed */
 };
 
 /* fault.provider=nvmeN[:after=K|:hang|:bind|:always]: what generation 1 of that provider does on purpose. */
@@ -166,6 +167,7 @@ struct boot_options {
 	int64_t fault_cpu;		/* fault.cpu=APICID: no STARTUP for that processor (never starts); -1 none */
 	int fault_panic_cpu;		/* fault.panic=cpuN: CPU N panics once online (tests the stop); -1 none */
 	bool fault_shootdown_skip;	/* fault.shootdown=skip: no TLB shootdown IPIs (shows selftest=tlb-shootdown can fail) */
+	bool fault_retire_skip;		/* fault.retire=skip: no CPU asked to let a root go (shows selftest=lazy-root can fail) */
 	enum bench_path bench_path;
 	bool bench_all_devs;		/* bench.devs=all: every controller's first namespace */
 	bool bench_one_client;		/* bench.clients=one: one client process drives every device (else one each) */

@@ -1,13 +1,16 @@
 /*
- * include/abi/tlbtest.h - selftest=tlb-shootdown: what the kernel's test
- * (kernel/core/tlb_selftest.c) and its user program (user/tlbtest) share.
+ * include/abi/tlbtest.h - selftest=tlb-shootdown and selftest=lazy-root:
+ * what the kernel's tests (kernel/core/tlb_selftest.c,
+ * lazy_root_selftest.c) and their user program (user/tlbtest) share.
  *
  * One page the kernel allocated is mapped into both processes.  The victim,
  * on a CPU other than the boot CPU, says it started and then increments
  * tp_counter forever with no system call, so only its TLB stands between
  * it and the page once the kernel unmapped it.  The spinner keeps the boot
  * CPU busy (an idle boot CPU would take the victim from its queue) until
- * the kernel sets tp_done.  Each word has its own cache line.
+ * the kernel sets tp_done.  The sleeper counts its naps in tp_counter
+ * until the kernel sets tp_done, then exits.  Each word has its own cache
+ * line.
  */
 #ifndef CAPROCK_ABI_TLBTEST_H
 #define CAPROCK_ABI_TLBTEST_H
@@ -18,6 +21,7 @@
 enum tlbtest_role {
 	TLBTEST_VICTIM = 1,
 	TLBTEST_SPINNER = 2,
+	TLBTEST_SLEEPER = 3,	/* selftest=lazy-root: naps of 20 ms until tp_done, then exits */
 };
 
 /* The argument block (start_info.si_args). */

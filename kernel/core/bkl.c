@@ -30,11 +30,25 @@ static uint32_t starving;
  * A CPU that has waited halt_after_us halts until the holder kicks it (L0):
  * by then the holder is most likely a vCPU the host descheduled, and a
  * spinning waiter only keeps the host core from it.  `sleepers` has a bit
- * per halted (or halting) CPU; bkl_release and a TLB shootdown kick them.
+ * per halted (or halting) CPU, cleared only by that CPU once it is awake.
+ * A release kicks each halted CPU once (`kicked`: every NMI more is one an
+ * unknown NMI could hide behind, kick_halt.c); a TLB shootdown kicks them
+ * all; and a CPU whose ticks find the lock free and the same CPU halted
+ * for RESCUE_TICKS in a row kicks it again: a lost kick costs 100 ms, not
+ * the machine.  (Sooner would mostly kick vCPUs that were kicked and that
+ * the host has not run yet; each NMI more can merge with a foreign one.)
  */
+#define RESCUE_TICKS 25
 static uint32_t halt_after_us;	/* set once at boot, before the APs run */
 static uint64_t sleepers;	/* atomic */
+static uint64_t kicked;		/* atomic: sleepers a release kicked since they began to halt */
+/* Each CPU's own: the halted waiters its ticks found with the lock free, for how many ticks in a row. */
+static struct {
+	uint64_t mask;
+	uint32_t ticks;
+} tick_seen[CPU_MAX];
 static uint64_t halts;		/* atomic: waits that halted */
+static uint64_t tick_kicks;	/* atomic: halted waiters a tick found with the lock free */
 static struct bkl_stats stats;	/* under the BKL */
 static uint64_t held_since;	/* TSC at the holder's acquisition; under the BKL */
 
@@ -62,13 +76,46 @@ void bkl_set_halt_after_us(uint32_t us)
 	halt_after_us = us;
 }
 
+/* Kick every CPU in m; how many. */
+static unsigned kick_mask(uint64_t m)
+{
+	unsigned n = 0;
+
+	for (; m; m &= m - 1, n++)
+		kick_cpu((unsigned int)__builtin_ctzll(m));
+	return n;
+}
+
 void bkl_kick_sleepers(void)
 {
-	uint64_t m = __atomic_exchange_n(&sleepers, 0, __ATOMIC_SEQ_CST);
+	(void)kick_mask(__atomic_load_n(&sleepers, __ATOMIC_SEQ_CST));
+}
 
-	while (m) {
-		kick_cpu((unsigned int)__builtin_ctzll(m));
-		m &= m - 1;
+/* A release: kick the halted CPUs no release has kicked yet. */
+static void kick_fresh_sleepers(void)
+{
+	uint64_t m = __atomic_load_n(&sleepers, __ATOMIC_SEQ_CST);
+
+	(void)kick_mask(m & ~__atomic_fetch_or(&kicked, m, __ATOMIC_SEQ_CST));
+}
+
+void bkl_tick(void)
+{
+	uint32_t cpu = me();
+	uint64_t m = __atomic_load_n(&sleepers, __ATOMIC_SEQ_CST) & ~(1ull << cpu);
+
+	if (__atomic_load_n(&bkl.gl_locked, __ATOMIC_SEQ_CST))
+		m = 0;	/* its holder's release kicks them */
+	if (m & tick_seen[cpu].mask) {
+		tick_seen[cpu].mask &= m;
+		tick_seen[cpu].ticks++;
+	} else {
+		tick_seen[cpu].mask = m;
+		tick_seen[cpu].ticks = 0;
+	}
+	if (tick_seen[cpu].ticks >= RESCUE_TICKS) {
+		__atomic_fetch_add(&tick_kicks, kick_mask(tick_seen[cpu].mask), __ATOMIC_RELAXED);
+		tick_seen[cpu].ticks = 0;
 	}
 }
 
@@ -82,6 +129,7 @@ static bool halt_for_lock(uint32_t cpu)
 {
 	uint64_t bit = 1ull << cpu, seen = kick_seen();
 
+	__atomic_fetch_and(&kicked, ~bit, __ATOMIC_SEQ_CST);	/* a new halt: the next release kicks it */
 	__atomic_fetch_or(&sleepers, bit, __ATOMIC_SEQ_CST);
 	uint32_t s = __atomic_load_n(&starving, __ATOMIC_SEQ_CST);
 	if (my_turn(s, cpu) && !__atomic_load_n(&bkl.gl_locked, __ATOMIC_SEQ_CST) && guest_trylock(&bkl, cpu)) {
@@ -125,7 +173,8 @@ void bkl_acquire(void)
 			claimed = __atomic_compare_exchange_n(&starving, &none, cpu + 1, false, __ATOMIC_ACQ_REL,
 							      __ATOMIC_RELAXED);
 		}
-		if (may_halt && now > halt_at && halt_for_lock(cpu))
+		/* The claimant does not halt: the others wait for it, and a kick may be lost (L0). */
+		if (may_halt && !claimed && now > halt_at && halt_for_lock(cpu))
 			break;
 		spin_relax();
 	}
@@ -154,7 +203,7 @@ void bkl_release(void)
 	guest_unlock(&bkl);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* the unlock before the look at sleepers: halt_for_lock */
 	if (__atomic_load_n(&sleepers, __ATOMIC_RELAXED))
-		bkl_kick_sleepers();
+		kick_fresh_sleepers();
 }
 
 bool bkl_held(void)
@@ -181,4 +230,5 @@ void bkl_stats(struct bkl_stats *out)
 {
 	*out = stats;
 	out->bs_halts = __atomic_load_n(&halts, __ATOMIC_RELAXED);
+	out->bs_tick_kicks = __atomic_load_n(&tick_kicks, __ATOMIC_RELAXED);
 }

@@ -39,6 +39,8 @@ bool run_boot_selftest(const struct boot_options *opts)
 		return run_tlb_selftest(opts);
 	if (opts->selftest == SELFTEST_LOCK_ORDER)
 		return run_lock_order_selftest();
+	if (opts->selftest == SELFTEST_LAZY_ROOT)
+		return run_lazy_root_selftest();
 	bool started = spawn("hello", &hello, false) && spawn("privtest", &priv, true);
 	sched_run();
 

@@ -20,7 +20,12 @@
  *     cores, spinning cost 5x in throughput).  It halts with interrupts
  *     off, so the kick is an NMI (kernel/arch/x86_64/kick_halt.h); every
  *     release that finds a CPU halted kicks it, and so does a TLB
- *     shootdown, which needs its answer (L3).
+ *     shootdown, which needs its answer (L3).  A kick can be lost (seen
+ *     under QEMU's TCG: the NMI never arrives), so nothing may depend on
+ *     one: a halted CPU stays known to kickers until it has woken; the CPU
+ *     that claimed the next turn never halts (the others defer to it,
+ *     lock free or not); and a CPU whose ticks find the lock free and the
+ *     same CPU halted for 100 ms in a row kicks it again.
  *  L1 Kernel code runs holding the BKL.  It is taken on every entry (a
  *     system call, an interrupt or exception, the idle loop waking) and
  *     given up on the way back to user mode (sched_return_to_user,
@@ -78,9 +83,12 @@
  *     unit's status and invalidation bits (microseconds).
  *  L7 A process runs on one CPU at a time; its kernel stack, FPU area and
  *     saved context are touched only by the CPU that runs it or, while it
- *     is switched out, under the BKL.  A CPU that does not hold the BKL
- *     has CR3 equal to the kernel's root or to the root of the process it
- *     runs, so a root freed under the BKL is live nowhere (sched.c).
+ *     is switched out, under the BKL.  A CPU has in CR3 the kernel's root,
+ *     the root of the process it runs or, idle, that of the process it
+ *     ran last (lazily: no TLB flush if that process comes back), noted in
+ *     its cpu_root.  A root is freed, under the BKL, only after
+ *     tlb_retire_root saw no CPU hold it any more; an idle CPU asked to
+ *     let go loads the kernel's root from the shootdown IPI (tlb.h).
  *  L8 An NVMe controller's broker state (its queues and command tables,
  *     the DMA domain's ledger and in-place counts, handle spaces,
  *     namespaces, poll tuning, counters) and its registers are touched only
@@ -140,6 +148,7 @@ struct bkl_stats {
 	uint64_t bs_wait_ns;
 	uint64_t bs_hold_ns;
 	uint64_t bs_long_holds, bs_long_hold_ns;
+	uint64_t bs_tick_kicks;		/* halted waiters a tick found with the lock free, and kicked (L0) */
 };
 void bkl_stats(struct bkl_stats *out);
 
@@ -147,5 +156,7 @@ void bkl_stats(struct bkl_stats *out);
 void bkl_set_halt_after_us(uint32_t us);
 /* Wake every CPU halted in a wait for the BKL (a TLB shootdown needs their answer: L3). */
 void bkl_kick_sleepers(void);
+/* From each CPU's tick, without the BKL: kick halted waiters if the lock is free (a lost kick; L0). */
+void bkl_tick(void);
 
 #endif

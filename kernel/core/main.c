@@ -90,6 +90,10 @@ void kernel_main(uint32_t info_phys, uint32_t loader_magic)
 		kprintf("tlb: fault injected fault.shootdown=skip other_cpus=not-told");
 		tlb_set_skip(true);
 	}
+	if (opts.fault_retire_skip) {
+		kprintf("tlb: fault injected fault.retire=skip other_cpus=not-asked roots=kept-if-held");
+		tlb_set_retire_skip(true);
+	}
 	dma_copy_choose(opts.dma_copy);
 	bool pass;
 	switch (opts.mode) {

@@ -308,8 +308,9 @@ void proc_check_killed(void)
 
 void proc_reap(struct proc *p)
 {
-	paging_switch(paging_kernel_root());
-	paging_free_user_root(p->p_root);
+	/* L7: no CPU may hold the root when its pages are freed; if one does not let go, they are kept. */
+	if (tlb_retire_root(p->p_root))
+		paging_free_user_root(p->p_root);
 	pmm_free(p->p_kstack, KSTACK_PAGES);
 	p->p_state = PROC_FREE;
 }

@@ -295,8 +295,11 @@ static void idle_once(void)
 	struct percpu *c = this_cpu();
 	bool left = c->cpu_index == 0 && run_idle_hooks();
 
-	/* L7: no CPU outside the BKL keeps a root that is not the kernel's or its running process's. */
-	paging_switch(paging_kernel_root());
+	/*
+	 * The root of the process that ran last stays loaded (L7): under TCG a
+	 * CR3 load empties the whole TLB, and a provider or client that has a
+	 * CPU of its own comes back to it after every wait.
+	 */
 	c->cpu_idle = true;
 	if (!left && idle_poll()) {
 		c->cpu_idle = false;
@@ -555,16 +558,17 @@ void sched_return_to_user(void)
 void sched_report(void)
 {
 	struct bkl_stats b;
-	uint64_t shootdowns, tlb_ipis;
-
-	uint64_t kicks, kicks_woke;
+	struct tlb_stats t;
+	uint64_t kicks, kicks_woke, cr3_loads, cr3_kept;
 
 	bkl_stats(&b);
-	tlb_stats(&shootdowns, &tlb_ipis);
+	tlb_stats(&t);
 	kick_stats(&kicks, &kicks_woke);
-	kprintf("sched: cpus=%u switches=%lu ipis=%lu ipis_saved=%lu idle_polls=%lu idle_poll_hits=%lu steals=%lu migrations=%lu bkl_acquires=%lu bkl_contended=%lu bkl_wait_us=%lu tlb_shootdowns=%lu tlb_ipis=%lu bkl_hold_us=%lu bkl_long_holds=%lu bkl_long_hold_us=%lu bkl_halts=%lu kicks=%lu kicks_woke=%lu",
+	paging_switch_stats(&cr3_loads, &cr3_kept);
+	kprintf("sched: cpus=%u switches=%lu ipis=%lu ipis_saved=%lu idle_polls=%lu idle_poll_hits=%lu steals=%lu migrations=%lu bkl_acquires=%lu bkl_contended=%lu bkl_wait_us=%lu tlb_shootdowns=%lu tlb_ipis=%lu bkl_hold_us=%lu bkl_long_holds=%lu bkl_long_hold_us=%lu bkl_halts=%lu kicks=%lu kicks_woke=%lu bkl_tick_kicks=%lu cr3_loads=%lu cr3_kept=%lu root_retires=%lu root_retire_ipis=%lu",
 		smp_cpus_online(), stats.ss_switches, stats.ss_ipis, stats.ss_ipis_saved, stats.ss_idle_polls,
 		stats.ss_idle_poll_hits, stats.ss_steals, stats.ss_migrations, b.bs_acquires, b.bs_contended,
-		b.bs_wait_ns / 1000, shootdowns, tlb_ipis, b.bs_hold_ns / 1000, b.bs_long_holds, b.bs_long_hold_ns / 1000,
-		b.bs_halts, kicks, kicks_woke);
+		b.bs_wait_ns / 1000, t.ts_shootdowns, t.ts_ipis, b.bs_hold_ns / 1000, b.bs_long_holds,
+		b.bs_long_hold_ns / 1000, b.bs_halts, kicks, kicks_woke, b.bs_tick_kicks, cr3_loads, cr3_kept, t.ts_retires,
+		t.ts_retire_ipis);
 }

@@ -1159,6 +1159,27 @@ static void test_selftest_lock_order(void **state UNUSED)
 	assert_one_error(parse("mode=boot selftest=lock-orders"), "bad value", NULL);
 }
 
+/* selftest=lazy-root is the kernel's own (mode=boot); fault.retire=skip makes it fail on purpose. */
+static void test_selftest_lazy_root(void **state UNUSED)
+{
+	struct boot_options *o = parse("mode=boot selftest=lazy-root");
+
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->selftest, SELFTEST_LAZY_ROOT);
+	assert_false(o->fault_retire_skip);
+	assert_one_error(parse("selftest=lazy-root"), "selftest=lazy-root needs mode=boot", NULL);
+	assert_one_error(parse("mode=serve selftest=lazy-root"), "needs mode=boot", NULL);
+	o = parse("mode=boot selftest=lazy-root fault.retire=skip");
+	assert_int_equal(o->nerrors, 0);
+	assert_true(o->fault_retire_skip);
+	assert_false(o->fault_shootdown_skip);	/* two different faults */
+	assert_true(parse("fault.retire=skip")->fault_retire_skip);	/* alone it only keeps dead roots held */
+	o = parse("fault.retire=never");
+	assert_one_error(o, "bad value", "fault.retire=never");
+	assert_false(o->fault_retire_skip);
+	assert_one_error(parse("fault.retire=skip fault.retire=skip"), "duplicate", NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1241,6 +1262,7 @@ int main(void)
 		cmocka_unit_test(test_smp_bkl_halt_us),
 		cmocka_unit_test(test_selftest_tlb_shootdown),
 		cmocka_unit_test(test_selftest_lock_order),
+		cmocka_unit_test(test_selftest_lazy_root),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_names_round_trip_through_parser),
 	};

@@ -112,7 +112,8 @@ def at_smp(case, n, name=None):
     c.devices = list(case.devices) + ["-smp", str(n)]
     c.expect = list(case.expect) + [r"^cpu: online count=%d .* aps=scheduling$" % n, stopped(n - 1),
                                     r"^sched: cpus=%d .* bkl_wait_us=\d+ .* bkl_hold_us=\d+ bkl_long_holds=\d+ "
-                                    r"bkl_long_hold_us=\d+ bkl_halts=\d+ kicks=\d+ kicks_woke=\d+$" % n]
+                                    r"bkl_long_hold_us=\d+ bkl_halts=\d+ kicks=\d+ kicks_woke=\d+ bkl_tick_kicks=\d+ "
+                                    r"cr3_loads=\d+ cr3_kept=\d+ root_retires=\d+ root_retire_ipis=\d+$" % n]
     c.forbid = list(case.forbid) + [r"^cpu: error ", r"^cpu: not started "]
     c.timeout_s = max(case.timeout_s, 120)
     return c

@@ -135,7 +135,7 @@ for name, machine, extra in (("soak-smp4-bkl-halt-every-wait", "q35", ""),
         devices=["-smp", "4"], memory_mb=512, setup=many(4, size=4 << 20), timeout_s=BKL_HALT_SECONDS + 180,
         expect=[r"^cpu: online count=4 .* mode=%s .*aps=scheduling$" % ("xapic" if extra else "x2apic"),
                 r"^cpu: stopped count=3 by=nmi$", r"^run: complete status=pass errors=0 uptime_ms=\d+$",
-                r"^sched: cpus=4 .* bkl_halts=[1-9]\d* kicks=[1-9]\d* kicks_woke=[1-9]\d*$"],
+                r"^sched: cpus=4 .* bkl_halts=[1-9]\d* kicks=[1-9]\d* kicks_woke=[1-9]\d* bkl_tick_kicks=\d+ cr3_loads="],
         forbid=[r"^client: soak (mismatch|error) ", r"^provider: (died|restarted|failed) ", r"^cpu: error ",
                 r"^trap: nmi unknown ", r"^tlb: error "],
         check=all_of(soaked_for(BKL_HALT_SECONDS, 4, None), reads_match(4))))

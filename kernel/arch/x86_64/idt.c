@@ -148,6 +148,8 @@ void trap_dispatch(struct trap_frame *tf)
 		lapic_eoi();
 		return;
 	}
+	if (v == VECTOR_TIMER)
+		bkl_tick();	/* a waiter halted for the lock whose kick was lost (locking.h L0) */
 	if (cpu_local_event(tf, v))
 		return;
 	bool low_nmi = v < 32 && trap_classify_low((unsigned int)v, lapic_isr_set((uint8_t)v)) == TRAP_SOURCE_NMI;

@@ -9,6 +9,7 @@
 
 #include "include/abi/errors.h"
 #include "kernel/arch/x86_64/cpu.h"
+#include "kernel/arch/x86_64/percpu.h"
 #include "kernel/arch/x86_64/tlb.h"
 #include "kernel/core/bootinfo.h"
 #include "kernel/core/log.h"
@@ -278,8 +279,22 @@ void paging_free_user_root(uint64_t root)
 	pmm_free(root, 1);
 }
 
+static uint64_t cr3_loads, cr3_kept;
+
 void paging_switch(uint64_t root)
 {
-	if (read_cr3() != root)
+	/* Under TCG every CR3 load empties the whole software TLB: skip the ones that change nothing. */
+	if (read_cr3() != root) {
 		write_cr3(root);
+		__atomic_fetch_add(&cr3_loads, 1, __ATOMIC_RELAXED);
+	} else {
+		__atomic_fetch_add(&cr3_kept, 1, __ATOMIC_RELAXED);
+	}
+	__atomic_store_n(&this_cpu()->cpu_root, root, __ATOMIC_RELEASE);
+}
+
+void paging_switch_stats(uint64_t *loads, uint64_t *kept)
+{
+	*loads = __atomic_load_n(&cr3_loads, __ATOMIC_RELAXED);
+	*kept = __atomic_load_n(&cr3_kept, __ATOMIC_RELAXED);
 }

@@ -61,6 +61,10 @@ uint64_t paging_new_user_root(void);
  */
 void paging_free_user_root(uint64_t root);
 
+/* Load root into this CPU's CR3 (if it is not there) and note it in cpu_root. */
 void paging_switch(uint64_t root);
+
+/* paging_switch's CR3 loads, and the calls that found root loaded already (no load, no TLB flush). */
+void paging_switch_stats(uint64_t *loads, uint64_t *kept);
 
 #endif

@@ -12,7 +12,8 @@
  * Each block is written by its own CPU, except where a field says
  * otherwise: the scheduler fields are under the big kernel lock
  * (kernel/core/locking.h), cpu_tlb_gen is the CPU's own answer to a
- * shootdown (kernel/arch/x86_64/tlb.c), read by the requester, and
+ * shootdown (kernel/arch/x86_64/tlb.c), read by the requester, cpu_root
+ * is read by whoever frees a root (tlb.c), and
  * cpu_kicks is bumped by the CPUs that kick this one (kick_halt.c).
  */
 #ifndef CAPROCK_ARCH_PERCPU_H
@@ -59,6 +60,14 @@ struct percpu {
 
 	/* Shootdowns this CPU has done (tlb.c): written by it, read by the requester. */
 	uint64_t cpu_tlb_gen;
+
+	/*
+	 * The root in this CPU's CR3 since paging_switch: the running
+	 * process's, the kernel's, or while idle the last process's (lazy,
+	 * sched.c).  Written by this CPU; read under the BKL by whoever frees
+	 * a root (tlb_retire_root).
+	 */
+	uint64_t cpu_root;
 
 	/* Local APIC timer in TSC-deadline mode: this CPU's next deadline (lapic.c). */
 	uint64_t cpu_next_deadline;

@@ -393,6 +393,8 @@ void smp_stop_self(void)
 		if (online(i) && cpus[i].sc_apic_id == id)
 			__atomic_store_n(&cpus[i].sc_stopped, true, __ATOMIC_RELEASE);
 	}
+	/* No process's root stays live here: roots freed from now on ask only running CPUs (tlb.h). */
+	write_cr3(paging_kernel_root());
 	__atomic_add_fetch(&nstopped, 1, __ATOMIC_RELEASE);
 	park_forever();
 }

@@ -18,18 +18,35 @@
 #define INVLPG_MAX_PAGES	32	/* past this, one full flush is cheaper */
 #define CR4_PGE			(1ull << 7)
 
-/* The request being answered: written by the requester before it publishes gen (release). */
+/*
+ * The request being answered: written by the requester (under the BKL)
+ * before it publishes gen (release).  A CPU that was not asked may answer
+ * later and read a newer request half written: whatever it does then must
+ * be harmless (a needless flush; a retire only where no process runs).
+ */
 static struct {
 	uint64_t root, va, len;
+	bool retire;		/* tlb_retire_root: drop root, flush nothing else */
 } req;
 static uint64_t gen;		/* the newest request; cpu_tlb_gen reaches it when a CPU answered */
-static bool skip;
-static uint64_t nshootdowns, nipis;
+static bool skip, retire_skip;
+static struct tlb_stats stats;
 
-static void flush_here(uint64_t root, uint64_t va, uint64_t len)
+/* This CPU, idle, lets root go (it ran root's process last and kept it loaded). */
+static void retire_here(uint64_t root)
+{
+	if (read_cr3() == root && !this_cpu()->cpu_current)
+		paging_switch(paging_kernel_root());
+}
+
+static void flush_here(uint64_t root, uint64_t va, uint64_t len, bool retire)
 {
 	uint64_t pages = (ALIGN_UP(va + len, PAGE_SIZE) - ALIGN_DOWN(va, PAGE_SIZE)) / PAGE_SIZE;
 
+	if (retire) {
+		retire_here(root);
+		return;
+	}
 	if (root && read_cr3() != root)
 		return;		/* not this CPU's address space: a CR3 load flushed it when it left */
 	if (pages <= INVLPG_MAX_PAGES) {
@@ -51,7 +68,7 @@ void tlb_answer_pending(void)
 
 	if (pc->cpu_tlb_gen == g)
 		return;
-	flush_here(req.root, req.va, req.len);
+	flush_here(req.root, req.va, req.len, req.retire);
 	__atomic_store_n(&pc->cpu_tlb_gen, g, __ATOMIC_RELEASE);
 }
 
@@ -60,8 +77,8 @@ bool tlb_shootdown(uint64_t root, uint64_t va, uint64_t len)
 	unsigned int self = this_cpu()->cpu_index, slots = smp_cpu_slots();
 	bool others = false;
 
-	flush_here(root, va, len);
-	nshootdowns++;
+	flush_here(root, va, len, false);
+	stats.ts_shootdowns++;
 	for (unsigned i = 0; i < slots; i++)
 		others |= i != self && smp_cpu_running(i);
 	if (!others || skip)
@@ -69,12 +86,13 @@ bool tlb_shootdown(uint64_t root, uint64_t va, uint64_t len)
 	req.root = root;
 	req.va = va;
 	req.len = len;
+	req.retire = false;
 	uint64_t g = gen + 1;
 	__atomic_store_n(&gen, g, __ATOMIC_RELEASE);
 	__atomic_store_n(&this_cpu()->cpu_tlb_gen, g, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < slots; i++) {
 		if (i != self && smp_cpu_running(i) && smp_send_ipi(i, VECTOR_IPI_TLB) == 0)
-			nipis++;
+			stats.ts_ipis++;
 	}
 	bkl_kick_sleepers();	/* a CPU halted in a wait for the BKL answers only once woken (L3) */
 	uint64_t deadline = clock_ns() + SHOOTDOWN_TIMEOUT_MS * NSEC_PER_MSEC;
@@ -92,13 +110,63 @@ bool tlb_shootdown(uint64_t root, uint64_t va, uint64_t len)
 	return true;
 }
 
-void tlb_stats(uint64_t *shootdowns, uint64_t *ipis)
+static bool holds(unsigned int cpu, uint64_t root)
 {
-	*shootdowns = nshootdowns;
-	*ipis = nipis;
+	return smp_cpu_running(cpu) && __atomic_load_n(&percpu_blocks[cpu].cpu_root, __ATOMIC_ACQUIRE) == root;
+}
+
+bool tlb_retire_root(uint64_t root)
+{
+	unsigned int self = this_cpu()->cpu_index, slots = smp_cpu_slots();
+	unsigned int asked = 0;
+
+	paging_switch(paging_kernel_root());	/* the reaper itself: it ran the process last, most often */
+	stats.ts_retires++;
+	for (unsigned i = 0; i < slots; i++)
+		asked += i != self && holds(i, root);
+	if (!asked)
+		return true;
+	if (retire_skip) {
+		kprintf("tlb: fault retire skipped root=0x%lx cpus_holding=%u (fault.retire=skip): root kept", root, asked);
+		return false;
+	}
+	req.root = root;
+	req.va = 0;
+	req.len = 0;
+	req.retire = true;
+	uint64_t g = gen + 1;
+	__atomic_store_n(&gen, g, __ATOMIC_RELEASE);
+	__atomic_store_n(&this_cpu()->cpu_tlb_gen, g, __ATOMIC_RELEASE);
+	for (unsigned i = 0; i < slots; i++) {
+		if (i != self && holds(i, root) && smp_send_ipi(i, VECTOR_IPI_TLB) == 0)
+			stats.ts_retire_ipis++;
+	}
+	bkl_kick_sleepers();	/* as for a shootdown: a CPU halted for the BKL answers once woken */
+	uint64_t deadline = clock_ns() + SHOOTDOWN_TIMEOUT_MS * NSEC_PER_MSEC;
+	for (unsigned i = 0; i < slots; i++) {
+		while (i != self && holds(i, root)) {
+			if (clock_ns() > deadline) {
+				kerror("tlb: error root retire not answered cpu=%u within %u ms root=0x%lx; root kept",
+				       i, SHOOTDOWN_TIMEOUT_MS, root);
+				return false;
+			}
+			cpu_relax();
+		}
+	}
+	return true;
+}
+
+void tlb_stats(struct tlb_stats *out)
+{
+	*out = stats;
 }
 
 void tlb_set_skip(bool s)
 {
 	skip = s;
+}
+
+void tlb_set_retire_skip(bool s)
+{
+	retire_skip = s;
 }

@@ -10,6 +10,12 @@
  * a CPU spinning for the BKL answers from the spin (bkl.c), so the wait
  * cannot deadlock.  Frames and device pages behind the old mapping are
  * reused only after tlb_shootdown returned true.
+ *
+ * An idle CPU keeps the root of the process it ran last (sched.c: under
+ * TCG a CR3 load empties the whole TLB, and the process often comes back
+ * to the same CPU).  So a root is freed only after tlb_retire_root: every
+ * CPU still holding it loads the kernel's root first, answering the same
+ * way as to a shootdown.
  */
 #ifndef CAPROCK_ARCH_TLB_H
 #define CAPROCK_ARCH_TLB_H
@@ -26,13 +32,30 @@
  */
 bool tlb_shootdown(uint64_t root, uint64_t va, uint64_t len);
 
+/*
+ * root's process is gone and root is about to be freed: this CPU and
+ * every other that still holds it (idle, lazily) load the kernel's root.
+ * True when none holds it any more; false (with an error line) when a CPU
+ * did not answer in time: the caller must then keep the root's pages.
+ */
+bool tlb_retire_root(uint64_t root);
+
 /* Answer a pending shootdown, if any (the IPI handler, the BKL spin). */
 void tlb_answer_pending(void);
 
-/* Shootdowns requested and IPIs sent, for the run's summary. */
-void tlb_stats(uint64_t *shootdowns, uint64_t *ipis);
+struct tlb_stats {
+	uint64_t ts_shootdowns, ts_ipis;	/* shootdowns requested, IPIs they sent */
+	uint64_t ts_retires;			/* roots retired (one per process reaped) */
+	uint64_t ts_retire_ipis;		/* other CPUs that still held one, asked by IPI */
+};
+
+/* For the run's summary. */
+void tlb_stats(struct tlb_stats *out);
 
 /* fault.shootdown=skip: leave other CPUs' TLBs alone (for the test that shows it matters). */
 void tlb_set_skip(bool skip);
+
+/* fault.retire=skip: do not ask other CPUs to let a root go (roots are then kept, never freed). */
+void tlb_set_retire_skip(bool skip);
 
 #endif
