@@ -142,7 +142,10 @@ void irqsoff_window(const char *site)
 	leave(IRQSOFF_WINDOW, 0, site);
 	cpu_note_irq_open();
 	uint32_t held = kspin_ranks_stash();	/* the handlers' own context (kspin.h) */
+	uint32_t outer = this_cpu()->cpu_window_ranks;
+	this_cpu()->cpu_window_ranks = outer | held;	/* a tick in the window runs no hooks (sched.c) */
 	irq_window();
+	this_cpu()->cpu_window_ranks = outer;
 	kspin_ranks_restore(held);
 	enter(IRQSOFF_WINDOW, 0, site);
 }

@@ -68,7 +68,9 @@
  *     itself is checked on every acquisition too: each CPU keeps the ranks
  *     of the kspins it holds (kspin.h), a kspin is taken only above them
  *     and the BKL only with none.  An interrupt window's nested handlers
- *     are checked as a context of their own (kspin_ranks_stash).
+ *     are checked as a context of their own (kspin_ranks_stash); a tick
+ *     in a window whose interrupted context holds a kspin runs no tick
+ *     hooks (they take controllers' locks: a unit's restart, bind, detach).
  *  L6 A wait for another CPU (a shootdown answer, an AP coming online) is
  *     bounded and reports a CPU that does not answer.  No lock is held
  *     across a wait on a device while processes run: a controller's reset

@@ -540,6 +540,13 @@ void sched_timer_tick(void)
 		c->cpu_need_resched = true;
 	}
 	wake_expired();
+	/*
+	 * L5: the hooks take controllers' locks (a unit's restart, bind or
+	 * detach); not in an interrupt window whose interrupted context holds
+	 * one, which may be the very lock.  The next tick outside runs them.
+	 */
+	if (c->cpu_window_ranks)
+		return;
 	for (unsigned i = 0; i < sizeof(tick_hooks) / sizeof(tick_hooks[0]) && tick_hooks[i]; i++)
 		tick_hooks[i]();
 }

@@ -152,10 +152,26 @@ void trap_dispatch(struct trap_frame *tf)
 		bkl_tick();	/* a waiter halted for the lock whose kick was lost (locking.h L0) */
 	if (cpu_local_event(tf, v))
 		return;
-	bool low_nmi = v < 32 && trap_classify_low((unsigned int)v, lapic_isr_set((uint8_t)v)) == TRAP_SOURCE_NMI;
+	bool isr = v < 32 && lapic_isr_set((uint8_t)v);
+	struct percpu *vec2 = NULL;	/* through the APIC id: GS may be the user's when an NMI lands */
+	if (v == VECTOR_NMI) {
+		vec2 = &percpu_blocks[smp_this_cpu_index()];
+		/*
+		 * Inside gate 2 already: the outer entry is a device's fixed
+		 * interrupt (an NMI blocks NMIs, and both keep interrupts off), so
+		 * this one is an NMI, and the ISR bit is the outer one's.  Taken
+		 * for a fixed interrupt it would wait for the BKL with NMIs
+		 * blocked, where no kick could end the wait.
+		 */
+		if (vec2->cpu_vec2_depth++)
+			isr = false;
+	}
+	bool low_nmi = v < 32 && trap_classify_low((unsigned int)v, isr) == TRAP_SOURCE_NMI;
 	if (low_nmi) {
 		if (!kick_halt_nmi(tf))	/* a kick ends a wait for the BKL (kick_halt.h) */
 			stray_nmi(tf);	/* NMI context: may have interrupted the BKL's spin; counts only */
+		if (vec2)
+			vec2->cpu_vec2_depth--;
 		return;
 	}
 	if (v >= 32 && v < 256)
@@ -165,7 +181,7 @@ void trap_dispatch(struct trap_frame *tf)
 	cpu_idle_end();		/* an interrupt that woke the idle halt: busy from here */
 	if (v < 32) {
 		/* Who raised it, from the ISR bit before anything EOIs (lib/trap_class.h). */
-		switch (trap_classify_low((unsigned int)v, lapic_isr_set((uint8_t)v))) {
+		switch (trap_classify_low((unsigned int)v, isr)) {
 		case TRAP_SOURCE_EXTERNAL:
 			stray_external(tf);
 			goto out;	/* 2, 8 and 18 run on an IST stack: never schedule from here */
@@ -199,6 +215,8 @@ void trap_dispatch(struct trap_frame *tf)
 		return;
 	}
 out:
+	if (vec2)
+		vec2->cpu_vec2_depth--;	/* vector 2 (fixed) always ends here */
 	if (took)
 		bkl_release();
 }

@@ -85,6 +85,11 @@ struct percpu {
 
 	/* Ranks of the kspin locks this CPU holds, one bit each (kspin.c: the lock order, L5). */
 	uint32_t cpu_kspin_ranks;
+	/* The ranks the context an open interrupt window interrupted still holds (irqsoff.c); 0 outside windows. */
+	uint32_t cpu_window_ranks;
+
+	/* Gate 2 entries in progress: a second one is an NMI inside a device's fixed vector 2 (idt.c). */
+	uint32_t cpu_vec2_depth;
 
 	/* The kernel worker running on this CPU now, NULL when none (kernel/core/kworker.c). */
 	struct kworker *cpu_kworker;
