@@ -72,41 +72,59 @@ void tlb_answer_pending(void)
 	__atomic_store_n(&pc->cpu_tlb_gen, g, __ATOMIC_RELEASE);
 }
 
-bool tlb_shootdown(uint64_t root, uint64_t va, uint64_t len)
+/*
+ * Post a request and ask the CPUs in mask by IPI; wait, bounded, until each
+ * that still runs has answered.  How many IPIs went out, or -1 (an error
+ * line naming the CPU) when one did not answer in time.
+ */
+static int ask(uint64_t mask, uint64_t root, uint64_t va, uint64_t len, bool retire)
 {
-	unsigned int self = this_cpu()->cpu_index, slots = smp_cpu_slots();
-	bool others = false;
+	int sent = 0;
 
-	flush_here(root, va, len, false);
-	stats.ts_shootdowns++;
-	for (unsigned i = 0; i < slots; i++)
-		others |= i != self && smp_cpu_running(i);
-	if (!others || skip)
-		return true;
 	req.root = root;
 	req.va = va;
 	req.len = len;
-	req.retire = false;
+	req.retire = retire;
 	uint64_t g = gen + 1;
 	__atomic_store_n(&gen, g, __ATOMIC_RELEASE);
 	__atomic_store_n(&this_cpu()->cpu_tlb_gen, g, __ATOMIC_RELEASE);
-	for (unsigned i = 0; i < slots; i++) {
-		if (i != self && smp_cpu_running(i) && smp_send_ipi(i, VECTOR_IPI_TLB) == 0)
-			stats.ts_ipis++;
+	for (uint64_t m = mask; m; m &= m - 1) {
+		if (smp_send_ipi((unsigned int)__builtin_ctzll(m), VECTOR_IPI_TLB) == 0)
+			sent++;
 	}
 	bkl_kick_sleepers();	/* a CPU halted in a wait for the BKL answers only once woken (L3) */
 	uint64_t deadline = clock_ns() + SHOOTDOWN_TIMEOUT_MS * NSEC_PER_MSEC;
-	for (unsigned i = 0; i < slots; i++) {
-		while (i != self && smp_cpu_running(i) &&
-		       __atomic_load_n(&percpu_blocks[i].cpu_tlb_gen, __ATOMIC_ACQUIRE) != g) {
+	for (uint64_t m = mask; m; m &= m - 1) {
+		unsigned int i = (unsigned int)__builtin_ctzll(m);
+		while (smp_cpu_running(i) && __atomic_load_n(&percpu_blocks[i].cpu_tlb_gen, __ATOMIC_ACQUIRE) != g) {
 			if (clock_ns() > deadline) {
-				kerror("tlb: error shootdown not answered cpu=%u within %u ms root=0x%lx va=0x%lx bytes=%lu",
-				       i, SHOOTDOWN_TIMEOUT_MS, root, va, len);
-				return false;
+				kerror("tlb: error %s not answered cpu=%u within %u ms root=0x%lx va=0x%lx bytes=%lu",
+				       retire ? "root retire" : "shootdown", i, SHOOTDOWN_TIMEOUT_MS, root, va, len);
+				return -1;
 			}
 			cpu_relax();
 		}
 	}
+	return sent;
+}
+
+bool tlb_shootdown(uint64_t root, uint64_t va, uint64_t len)
+{
+	unsigned int self = this_cpu()->cpu_index, slots = smp_cpu_slots();
+	uint64_t others = 0;
+
+	flush_here(root, va, len, false);
+	stats.ts_shootdowns++;
+	for (unsigned i = 0; i < slots; i++) {
+		if (i != self && smp_cpu_running(i))
+			others |= 1ull << i;
+	}
+	if (!others || skip)
+		return true;
+	int sent = ask(others, root, va, len, false);
+	if (sent < 0)
+		return false;
+	stats.ts_ipis += (uint64_t)sent;
 	return true;
 }
 
@@ -118,39 +136,33 @@ static bool holds(unsigned int cpu, uint64_t root)
 bool tlb_retire_root(uint64_t root)
 {
 	unsigned int self = this_cpu()->cpu_index, slots = smp_cpu_slots();
-	unsigned int asked = 0;
+	uint64_t holding = 0;
+	unsigned int nholding = 0;
 
 	paging_switch(paging_kernel_root());	/* the reaper itself: it ran the process last, most often */
 	stats.ts_retires++;
-	for (unsigned i = 0; i < slots; i++)
-		asked += i != self && holds(i, root);
-	if (!asked)
+	for (unsigned i = 0; i < slots; i++) {
+		if (i != self && holds(i, root)) {
+			holding |= 1ull << i;
+			nholding++;
+		}
+	}
+	if (!holding)
 		return true;
 	if (retire_skip) {
-		kprintf("tlb: fault retire skipped root=0x%lx cpus_holding=%u (fault.retire=skip): root kept", root, asked);
+		kprintf("tlb: fault retire skipped root=0x%lx cpus_holding=%u (fault.retire=skip): root kept", root,
+			nholding);
 		return false;
 	}
-	req.root = root;
-	req.va = 0;
-	req.len = 0;
-	req.retire = true;
-	uint64_t g = gen + 1;
-	__atomic_store_n(&gen, g, __ATOMIC_RELEASE);
-	__atomic_store_n(&this_cpu()->cpu_tlb_gen, g, __ATOMIC_RELEASE);
-	for (unsigned i = 0; i < slots; i++) {
-		if (i != self && holds(i, root) && smp_send_ipi(i, VECTOR_IPI_TLB) == 0)
-			stats.ts_retire_ipis++;
-	}
-	bkl_kick_sleepers();	/* as for a shootdown: a CPU halted for the BKL answers once woken */
-	uint64_t deadline = clock_ns() + SHOOTDOWN_TIMEOUT_MS * NSEC_PER_MSEC;
-	for (unsigned i = 0; i < slots; i++) {
-		while (i != self && holds(i, root)) {
-			if (clock_ns() > deadline) {
-				kerror("tlb: error root retire not answered cpu=%u within %u ms root=0x%lx; root kept",
-				       i, SHOOTDOWN_TIMEOUT_MS, root);
-				return false;
-			}
-			cpu_relax();
+	int sent = ask(holding, root, 0, 0, true);
+	if (sent < 0)
+		return false;	/* root kept */
+	stats.ts_retire_ipis += (uint64_t)sent;
+	for (uint64_t m = holding; m; m &= m - 1) {
+		if (holds((unsigned int)__builtin_ctzll(m), root)) {
+			kerror("tlb: error root retire answered but root=0x%lx still held cpu=%u; root kept", root,
+			       (unsigned)__builtin_ctzll(m));
+			return false;
 		}
 	}
 	return true;
