@@ -279,22 +279,26 @@ void paging_free_user_root(uint64_t root)
 	pmm_free(root, 1);
 }
 
-static uint64_t cr3_loads, cr3_kept;
-
 void paging_switch(uint64_t root)
 {
+	struct percpu *me = this_cpu();
+
 	/* Under TCG every CR3 load empties the whole software TLB: skip the ones that change nothing. */
 	if (read_cr3() != root) {
 		write_cr3(root);
-		__atomic_fetch_add(&cr3_loads, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&me->cpu_cr3_loads, me->cpu_cr3_loads + 1, __ATOMIC_RELAXED);	/* own line: no lock prefix */
 	} else {
-		__atomic_fetch_add(&cr3_kept, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&me->cpu_cr3_kept, me->cpu_cr3_kept + 1, __ATOMIC_RELAXED);
 	}
-	__atomic_store_n(&this_cpu()->cpu_root, root, __ATOMIC_RELEASE);
+	__atomic_store_n(&me->cpu_root, root, __ATOMIC_RELEASE);
 }
 
+/* A sum of counters other CPUs go on bumping: each read whole (aligned 64-bit), the sum a moment's. */
 void paging_switch_stats(uint64_t *loads, uint64_t *kept)
 {
-	*loads = __atomic_load_n(&cr3_loads, __ATOMIC_RELAXED);
-	*kept = __atomic_load_n(&cr3_kept, __ATOMIC_RELAXED);
+	*loads = *kept = 0;
+	for (unsigned i = 0; i < CPU_MAX; i++) {
+		*loads += __atomic_load_n(&percpu_blocks[i].cpu_cr3_loads, __ATOMIC_RELAXED);
+		*kept += __atomic_load_n(&percpu_blocks[i].cpu_cr3_kept, __ATOMIC_RELAXED);
+	}
 }

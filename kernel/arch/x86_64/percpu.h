@@ -68,6 +68,8 @@ struct percpu {
 	 * a root (tlb_retire_root).
 	 */
 	uint64_t cpu_root;
+	/* paging_switch's counts: its own, summed by paging_switch_stats (no shared line per switch). */
+	uint64_t cpu_cr3_loads, cpu_cr3_kept;
 
 	/* Local APIC timer in TSC-deadline mode: this CPU's next deadline (lapic.c). */
 	uint64_t cpu_next_deadline;
