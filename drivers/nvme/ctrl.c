@@ -60,9 +60,7 @@ int ctrl_start(struct nvme_dev *d)
 	if ((err = wait_ready(d, false, "reset")) < 0)
 		return err;
 
-	uint16_t admin_entries = NVME_ADMIN_ENTRIES;
-	if (NVME_CAP_MQES(d->d_cap) + 1 < admin_entries)
-		admin_entries = (uint16_t)(NVME_CAP_MQES(d->d_cap) + 1);
+	uint16_t admin_entries = NVME_ADMIN_ENTRIES;	/* CAP.MQES bounds I/O queues only */
 	if ((err = queue_init(d, &d->d_admin, 0, admin_entries, 0)) < 0) {
 		nvme_error("provider: error pool too small for the admin queue");
 		return err;

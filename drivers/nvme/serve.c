@@ -166,7 +166,7 @@ static unsigned take_requests(struct nvme_dev *d, struct session *s, unsigned in
 				s->info.bi_name);
 			break;
 		}
-		if (!waiting || (uint32_t)room <= s->inflight || q->q_outstanding + 2 >= q->q_size ||
+		if (!waiting || (uint32_t)room <= s->inflight || q->q_outstanding + 1 >= q->q_size ||
 		    !lane_direct_can_submit())
 			break;
 		struct block_request r;

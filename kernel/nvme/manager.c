@@ -255,7 +255,7 @@ int nvme_provider_enable(struct nvme_ctrl *c, struct dma_pool *pool, const struc
 
 static int provider_enable(struct nvme_ctrl *c, struct dma_pool *pool, const struct nvme_enable_req *req)
 {
-	uint32_t max = MIN(c->nc_mqes, (uint32_t)NVME_AQ_MAX_ENTRIES);
+	uint32_t max = NVME_AQ_MAX_ENTRIES;	/* not CAP.MQES: that bounds I/O queues only */
 	uint64_t end;
 	int err;
 
@@ -329,7 +329,8 @@ static int map_registers(struct nvme_ctrl *c)
 		       c->nc_cap, c->nc_page_size, c->nc_mqes, NVME_CAP_CSS(c->nc_cap));
 		return CR_ENODEV;
 	}
-	c->nc_admin_entries = (uint16_t)MIN((uint32_t)BROKER_ADMIN_ENTRIES, c->nc_mqes);
+	/* CAP.MQES bounds I/O queues only; the admin queue's bound is AQA's 4096 entries (NVMe base spec 3.1.4.1). */
+	c->nc_admin_entries = BROKER_ADMIN_ENTRIES;
 	/* Registers plus the doorbells of every queue the broker may create. */
 	uint64_t want = MIN(bar->size, nvme_cq_doorbell(BROKER_MAX_QID, c->nc_dstrd) + 4);
 	pci_unmap_bar(c->nc_regs, c->nc_reg_bytes);

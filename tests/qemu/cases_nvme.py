@@ -176,6 +176,13 @@ CASES = [
     # QEMU's legacy Intel identity.
     nvme_case("nvme-intel-id", "", props=",use-intel-id=on",
               expect=[r"^pci: nvme controller bdf=\S+ vendor=0x8086 device=0x5845 "]),
+    # The smallest queues the spec allows: CAP.MQES=1, two entries, one command at a time per I/O queue.
+    # MQES bounds I/O queues only: the admin queue keeps its 64 entries (and the manager's reserve).
+    nvme_case("nvme-smallest-queues", "nvme.read=1:2000,5:3 nvme.write=4000:3000:0x51", props=",mqes=1",
+              writes=[(4000, 3000, 0x51)],
+              expect=[r"^nvme: bound .* mqes=1 ",
+                      r"^nvme: read ok dev=\S+ bdf=\S+ nsid=1 lba=1 blocks=2000 bytes=1024000 ",
+                      r"^nvme: write ok dev=\S+ bdf=\S+ nsid=1 lba=4000 blocks=3000 .* verify=readback-match "]),
     # One I/O queue pair and one MSI-X vector: admin and I/O completions share it.
     nvme_case("nvme-one-vector", "nvme.read=9:700", props=",max_ioqpairs=1,msix_qsize=1",
               expect=[r"^nvme: manager bind .* irq=msix vectors=1 ", r"^nvme: bound .* ioqpairs=1 pid=\d+$"]),
