@@ -55,8 +55,10 @@ struct session {
 struct pending {
 	uint16_t sess;
 	uint16_t op;
+	uint32_t blocks;
 	uint64_t tag;
 	uint64_t taken_ns;
+	uint64_t slba;			/* in the namespace: what an error line names */
 };
 
 static struct session sessions[MAX_SESSIONS];
@@ -189,7 +191,9 @@ static unsigned take_requests(struct nvme_dev *d, struct session *s, unsigned in
 			ack(s, r.br_tag, cid, 0);
 			continue;
 		}
-		pending[cid] = (struct pending){ (uint16_t)idx, r.br_op, r.br_tag, now };
+		pending[cid] = (struct pending){ .sess = (uint16_t)idx, .op = r.br_op, .tag = r.br_tag, .taken_ns = now,
+						 .slba = s->info.bi_first_lba + r.br_lba,
+						 .blocks = r.br_op == BLOCK_OP_FLUSH ? 0 : r.br_blocks };
 		s->inflight++;
 	}
 	return taken;
@@ -212,7 +216,7 @@ static unsigned reap(struct nvme_dev *d)
 		if (!nvme_status_ok(st))
 			report_status(p->op == BLOCK_OP_READ ? "read" : p->op == BLOCK_OP_WRITE ? "write" :
 				      p->op == BLOCK_OP_FLUSH ? "flush" : p->op == BLOCK_OP_TRIM ? "trim" : "zeroes",
-				      s->info.bi_nsid, 0, 0, &sl->s_cqe);
+				      s->info.bi_nsid, p->slba, p->blocks, &sl->s_cqe);
 		s->inflight--;
 		s->served++;
 		s->residence_ns += now - p->taken_ns;

@@ -221,11 +221,14 @@ CASES = [
               blkdebug=range(4096, 4104), check_reads=True,
               expect=[r"^nvme: read ok dev=\S+ bdf=\S+ nsid=1 lba=4088 blocks=8 ",
                       r"^nvme: read error dev=\S+ bdf=\S+ nsid=1 lba=4096 blocks=8 sct=0x2 sc=0x81 dnr=\d more=\d crd=\d status=unrecovered-read-error pid=\d+$",
+                      # the provider's own line names the command that failed
+                      r"^nvme: read error nsid=1 lba=4096 blocks=8 sct=0x2 sc=0x81 .* status=unrecovered-read-error pid=\d+$",
                       r"^nvme: read ok dev=\S+ bdf=\S+ nsid=1 lba=4104 blocks=8 ",
                       r"^nvme: controller released bdf=\S+ stopped=yes ledger_live=0 "]),
     nvme_case("nvme-write-error", "nvme.write=96:8:1,200:8:2", status="fail", proof=False,
               blkdebug=range(100, 101), blkdebug_event="write_aio", writes=[(200, 8, 2)],
               expect=[r"^nvme: write error dev=\S+ bdf=\S+ nsid=1 lba=96 blocks=8 sct=0x2 sc=0x80 dnr=\d more=\d crd=\d status=write-fault pid=\d+$",
+                      r"^nvme: write error nsid=1 lba=96 blocks=8 sct=0x2 sc=0x80 .* status=write-fault pid=\d+$",
                       r"^nvme: write ok dev=\S+ bdf=\S+ nsid=1 lba=200 blocks=8 ",
                       r"^nvme: controller released bdf=\S+ stopped=yes ledger_live=0 "]),
     # Forty namespaces with sparse ids: the list is read whole, the requested one tracked past the limit.
