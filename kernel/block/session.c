@@ -149,6 +149,22 @@ static uint32_t block_md(const struct nvme_ctrl *c, uint32_t nsid)
 	return ns ? nvme_broker_block_md(ns, false) : 0;
 }
 
+/*
+ * Bytes one request may carry: the controller's transfer limit, and on a
+ * namespace with separate metadata no more blocks than one page of it
+ * holds (the manager bounces MPTR through a single page,
+ * lib/nvme_broker_check.c): a larger request would be refused whole.
+ */
+static uint32_t max_transfer(const struct nvme_ctrl *c, uint32_t nsid)
+{
+	uint32_t md = block_md(c, nsid), xfer = block_xfer(c, nsid);
+	uint64_t max = c->nc_max_transfer;
+
+	if (md && xfer && (uint64_t)(c->nc_page_size / md) * xfer < max)
+		max = (uint64_t)(c->nc_page_size / md) * xfer;
+	return (uint32_t)max;
+}
+
 /* (device or session, struct block_info *out) */
 int64_t sys_block_info(const struct syscall_args *a)
 {
@@ -162,7 +178,7 @@ int64_t sys_block_info(const struct syscall_args *a)
 	const struct pci_dev *d = c->nc_pci;
 	struct block_info info = {
 		.bi_blocks = s->bs_space.sp_blocks,	/* the window as it is now: a volume may have grown */ .bi_block_bytes = s->bs_dev.bd_lba_bytes,
-		.bi_max_transfer = c->nc_max_transfer, .bi_nsid = s->bs_dev.bd_nsid,
+		.bi_max_transfer = max_transfer(c, s->bs_dev.bd_nsid), .bi_nsid = s->bs_dev.bd_nsid,
 		.bi_first_lba = s->bs_dev.bd_first_lba,
 		.bi_region_bytes = s->bs_space.sp_region ? s->bs_space.sp_region->dp_bytes : 0,
 		.bi_space = provider ? s->bs_space_id : 0,

@@ -156,6 +156,17 @@ CASES = [
               namespaces=[{"ms": 16, "pi": 1}],
               expect=[r"^nvme: identify namespace nsid=1 lbas=\d+ lba_bytes=512 ms=16 extended=no ",
                       r"^nvme: read ok dev=\S+ bdf=\S+ nsid=1 lba=9 blocks=64 bytes=32768 .* md_bytes=1024 pid=\d+$"]),
+    # More blocks than one page of separate metadata covers (512 at 8 bytes, 256 at 16): the session's
+    # transfer limit says so, and the client splits (a larger request would be refused whole).
+    nvme_case("nvme-metadata-separate-split", "nvme.read=1:1300 nvme.write=3000:1100:0x44",
+              namespaces=[{"ms": 8}], writes=[(3000, 1100, 0x44)],
+              expect=[r"^client: device dev=nvme0n1 .* max_transfer=262144 ",
+                      r"^nvme: read ok dev=\S+ bdf=\S+ nsid=1 lba=1 blocks=1300 bytes=665600 .* commands=3 .* md_bytes=10400 ",
+                      r"^nvme: write ok dev=\S+ bdf=\S+ nsid=1 lba=3000 blocks=1100 .* verify=readback-match "]),
+    nvme_case("nvme-metadata-pi-separate-split", "nvme.read=9:600",
+              namespaces=[{"ms": 16, "pi": 1}],
+              expect=[r"^client: device dev=nvme0n1 .* max_transfer=131072 ",
+                      r"^nvme: read ok dev=\S+ bdf=\S+ nsid=1 lba=9 blocks=600 bytes=307200 .* commands=3 .* md_bytes=9600 "]),
     # Metadata inline after each block (extended LBA): the data buffer carries it.
     nvme_case("nvme-metadata-extended", "nvme.read=4:4", check_reads=False,
               namespaces=[{"ms": 8, "mset": 1}],
