@@ -179,10 +179,8 @@ int ctrl_identify(struct nvme_dev *d, uint32_t wanted_nsid)
 	if (wanted_listed && wanted_nsid && !ctrl_ns(d, wanted_nsid) && (err = identify_ns(d, wanted_nsid, buf)) < 0)
 		return err;
 	uprintf("nvme: namespaces active=%u listed=%u nn=%u tracked_limit=%u", d->d_nns, n, d->d_nn, NVME_MAX_NS);
-	if (d->d_nns == 0) {
-		nvme_error("provider: error no active namespace");
-		return CR_ENODEV;
-	}
+	if (d->d_nns == 0)
+		uprintf("provider: no active namespace: nothing to serve until stopped");	/* legal: none attached yet */
 	return 0;
 }
 

@@ -213,7 +213,11 @@ static void bind_all(const struct dma_selection *sel, const struct boot_options 
 	}
 }
 
-/* The device the jobs address: nvme.dev=, else nvme.nsid= on the first controller, else its first namespace. */
+/*
+ * The device the jobs address: nvme.dev=, else nvme.nsid= on the first
+ * controller, else the first namespace of the first controller that has
+ * one (a controller may have none attached).
+ */
 static struct block_dev *target_device(const struct boot_options *o)
 {
 	char name[CMDLINE_DEV_BYTES];
@@ -236,7 +240,12 @@ static struct block_dev *target_device(const struct boot_options *o)
 			kerror("nvme: error namespace nsid=%u is not active on nvme%u", o->nsid, first->u_index);
 		return d;
 	}
-	return first_device_of(first->u_ctrl);
+	for (unsigned int i = 0; i < nunits; i++) {
+		struct block_dev *d = units[i].u_ctrl ? first_device_of(units[i].u_ctrl) : NULL;
+		if (d)
+			return d;
+	}
+	return NULL;
 }
 
 /* The first namespace of c (its whole-namespace device, not a partition). */
@@ -541,6 +550,10 @@ bool nvme_run(const struct boot_options *o)
 	struct block_dev *target = target_device(o);
 	if ((o->dev[0] || o->nsid) && !target)
 		pass = false;
+	else if (!target && !serving) {
+		kerror("nvme: error no active namespace on any controller: nothing for the run's jobs to read");
+		pass = false;
+	}
 	uint64_t reserved = 0;
 	for (unsigned int i = 0; i < nunits; i++) {
 		if (!units[i].u_ctrl || !admit(&units[i], o, target, &reserved) || !make_provider(&units[i], o, target))

@@ -242,6 +242,22 @@ CASES = [
                       r"^nvme: write error nsid=1 lba=96 blocks=8 sct=0x2 sc=0x80 .* status=write-fault pid=\d+$",
                       r"^nvme: write ok dev=\S+ bdf=\S+ nsid=1 lba=200 blocks=8 ",
                       r"^nvme: controller released bdf=\S+ stopped=yes ledger_live=0 "]),
+    # A controller with no namespace attached (legal; a zoned-only one looks the same to an NVM-only
+    # host) is served with nothing to serve: not a provider failure, not restarted.  The jobs go to the
+    # first controller that has a namespace.
+    nvme_case("nvme-no-namespace-beside-one", "nvme.read=5:1", devices=["-device", "nvme,serial=empty"],
+              expect=[r"^provider: no active namespace: nothing to serve until stopped pid=\d+$",
+                      r"^nvme: read ok dev=nvme1n1 bdf=0000:00:03\.0 nsid=1 lba=5 blocks=1 ",
+                      r"^proc: exit pid=\d+ name=nvme0 status=0$"],
+              forbid=[r"^provider: died ", r"^provider: restarted ", r"recoveries="]),
+    Case("nvme-no-namespace-serve", "mode=serve serve.seconds=1", devices=["-device", "nvme,serial=empty"],
+         expect=[r"^provider: no active namespace: nothing to serve until stopped pid=\d+$",
+                 r"^serve: end reason=timeout ", r"^proc: exit pid=\d+ name=nvme0 status=0$"],
+         forbid=[r"^provider: died ", r"^provider: restarted "]),
+    # With no namespace anywhere, a run with jobs says so and fails (nothing was read).
+    Case("nvme-no-namespace-anywhere", "nvme.read=5:1", devices=["-device", "nvme,serial=empty"], status="fail",
+         expect=[r"^nvme: error no active namespace on any controller: nothing for the run's jobs to read$"],
+         forbid=[r"^provider: died ", r"^nvme: read ok "]),
     # Forty namespaces with sparse ids: the list is read whole, the requested one tracked past the limit.
     nvme_case("nvme-forty-namespaces", "nvme.nsid=120 nvme.read=2:2", size=1 << 20,
               namespaces=[{"nsid": 3 * i} for i in range(1, 41)],
