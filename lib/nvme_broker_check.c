@@ -74,6 +74,25 @@ uint32_t nvme_broker_block_md(const struct nvme_broker_ns *ns, bool pract)
 	return !ns->extended && md_moves(ns, pract) ? ns->ms : 0;
 }
 
+uint32_t nvme_broker_max_blocks(const struct nvme_broker_ns *ns, uint64_t max_transfer, uint32_t page_size)
+{
+	uint32_t xfer = nvme_broker_block_xfer(ns, false), md = nvme_broker_block_md(ns, false);
+	uint64_t max = xfer ? max_transfer / xfer : 0;
+
+	if (max > 65536)
+		max = 65536;
+	if (md && max > page_size / md)
+		max = page_size / md;
+	if (xfer != ns->lba_bytes && page_size) {
+		/* n blocks inline: n data pieces plus at most one per page boundary, n * xfer / page_size + 1. */
+		uint64_t segments = (uint64_t)NVME_EXT_DATA_SEGMENTS_MAX - 1;
+		uint64_t ext = segments * page_size / ((uint64_t)page_size + xfer);
+		if (max > ext)
+			max = ext;
+	}
+	return (uint32_t)max;
+}
+
 static int check_io(const struct nvme_broker_view *v, const struct nvme_sqe *c,
 		    struct nvme_broker_plan *p, struct nvme_broker_refusal *why)
 {

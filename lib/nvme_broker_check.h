@@ -109,4 +109,17 @@ uint32_t nvme_broker_block_xfer(const struct nvme_broker_ns *ns, bool pract);
 /* Metadata bytes per block that travel in a separate (MPTR) buffer; 0 if none. */
 uint32_t nvme_broker_block_md(const struct nvme_broker_ns *ns, bool pract);
 
+/*
+ * Blocks one READ or WRITE of ns may carry (PRACT clear), at most
+ * max_transfer bytes on pages of page_size: NLB's 16 bits; with separate
+ * metadata, what one page of it holds (the broker bounces MPTR through a
+ * single page); with metadata inline, few enough that the data stays in
+ * NVME_EXT_DATA_SEGMENTS_MAX pieces (QEMU's model hands the device
+ * backend each block's data as a segment of its own, one more wherever a
+ * page ends, and the host's preadv takes 1024 at most: beyond it the
+ * command fails as a media error).  0: not even one block fits.
+ */
+#define NVME_EXT_DATA_SEGMENTS_MAX	1022
+uint32_t nvme_broker_max_blocks(const struct nvme_broker_ns *ns, uint64_t max_transfer, uint32_t page_size);
+
 #endif

@@ -111,13 +111,7 @@ static int identify_ns(struct nvme_dev *d, uint32_t nsid, uint64_t buf)
 				     ns.n_info.extended, (uint8_t)(ns.n_info.dps & 7) };
 	ns.n_block_xfer = nvme_broker_block_xfer(&bn, false);
 	ns.n_md_bytes = nvme_broker_block_md(&bn, false);
-	/* Blocks per command: the transfer limit, NLB's 16 bits, and one page of separate metadata. */
-	uint64_t max = d->d_max_transfer / ns.n_block_xfer;
-	if (max > 65536)
-		max = 65536;
-	if (ns.n_md_bytes && max > d->d_info.di_page_size / ns.n_md_bytes)
-		max = d->d_info.di_page_size / ns.n_md_bytes;
-	ns.n_max_blocks = (uint32_t)max;
+	ns.n_max_blocks = nvme_broker_max_blocks(&bn, d->d_max_transfer, d->d_info.di_page_size);
 	d->d_ns[d->d_nns++] = ns;
 	if (!ns.n_max_blocks)
 		uprintf("nvme: namespace nsid=%u unusable: a %u-byte block (%u metadata) exceeds the %lu-byte transfer limit",

@@ -150,19 +150,18 @@ static uint32_t block_md(const struct nvme_ctrl *c, uint32_t nsid)
 }
 
 /*
- * Bytes one request may carry: the controller's transfer limit, and on a
- * namespace with separate metadata no more blocks than one page of it
- * holds (the manager bounces MPTR through a single page,
- * lib/nvme_broker_check.c): a larger request would be refused whole.
+ * Bytes one request may carry: the blocks one command of the namespace may
+ * (nvme_broker_max_blocks: the transfer limit, and what the metadata
+ * allows); a larger request would be refused whole, so the client splits.
  */
 static uint32_t max_transfer(const struct nvme_ctrl *c, uint32_t nsid)
 {
-	uint32_t md = block_md(c, nsid), xfer = block_xfer(c, nsid);
-	uint64_t max = c->nc_max_transfer;
+	const struct nvme_broker_ns *ns = nvme_ns_find(c, nsid);
 
-	if (md && xfer && (uint64_t)(c->nc_page_size / md) * xfer < max)
-		max = (uint64_t)(c->nc_page_size / md) * xfer;
-	return (uint32_t)max;
+	if (!ns)
+		return 0;
+	return (uint32_t)((uint64_t)nvme_broker_max_blocks(ns, c->nc_max_transfer, c->nc_page_size) *
+			  nvme_broker_block_xfer(ns, false));
 }
 
 /* (device or session, struct block_info *out) */
