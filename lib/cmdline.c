@@ -158,7 +158,7 @@ enum scalar_key { K_MODE, K_NSID, K_DMA, K_JOB, K_QD, K_SECONDS, K_SELFTEST, K_R
 		  K_CLOCK, K_APIC_MODE, K_APIC_TIMER, K_DEV, K_BENCH_PATH, K_BENCH_DEVS, K_BENCH_CLIENTS, K_FAULT, K_DMA_COPY,
 		  K_IOMMU_INVAL, K_FAULT_IRQ, K_NVME_IRQ, K_IRQ_ISOLATION, K_SMP_CPUS, K_FAULT_CPU, K_FAULT_PANIC,
 		  K_FAULT_CTRL, K_NVME_TIMEOUT, K_FAULT_RDY, K_FAULT_VANISH, K_DMA_BOUNCE, K_NVME_POLL, K_SOAK_SECONDS,
-		  K_FAULT_SHOOTDOWN, K_SMP_BKL_HALT, K_FAULT_RDY_LATE, K_FAULT_RETIRE, K_NKEYS };
+		  K_FAULT_SHOOTDOWN, K_SMP_BKL_HALT, K_FAULT_RDY_LATE, K_FAULT_RETIRE, K_SMP_IDLE_POLL, K_NKEYS };
 
 /* A decimal number at *i without leading zeros; false if there is none. */
 static bool take_number(struct span s, size_t *i, bool zero_ok)
@@ -324,6 +324,10 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 		/* 0: a CPU waiting for the big kernel lock spins however long it takes. */
 		key = K_SMP_BKL_HALT;
 		ok = parse_u32_range(v, 0, CMDLINE_MAX_BKL_HALT_US, &o->smp_bkl_halt_us);
+	} else if (span_is(k, "smp.idle_poll_us")) {
+		/* 0: an idle CPU halts at once, and work queued for it always costs an IPI. */
+		key = K_SMP_IDLE_POLL;
+		ok = parse_u32_range(v, 0, CMDLINE_MAX_IDLE_POLL_US, &o->smp_idle_poll_us);
 	} else if (span_is(k, "selftest")) {
 		key = K_SELFTEST;
 		if (span_is(v, "hostile"))
@@ -521,6 +525,7 @@ void cmdline_parse(const char *line, struct boot_options *o)
 	o->bench_seconds = 5;
 	o->clock_source = CLOCK_SRC_NONE;
 	o->smp_bkl_halt_us = CMDLINE_BKL_HALT_US_DEFAULT;
+	o->smp_idle_poll_us = CMDLINE_IDLE_POLL_US_DEFAULT;
 	o->fault_provider = -1;
 	o->fault_irq = -1;
 	o->fault_ctrl = -1;

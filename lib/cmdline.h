@@ -20,6 +20,8 @@
 #define CMDLINE_MAX_SMP_CPUS	4096	/* smp.cpus= upper bound: more than any instance has */
 #define CMDLINE_BKL_HALT_US_DEFAULT	25	/* smp.bkl_halt_us= (kernel/core/locking.h L0) */
 #define CMDLINE_MAX_BKL_HALT_US		1000000
+#define CMDLINE_IDLE_POLL_US_DEFAULT	50	/* smp.idle_poll_us= (kernel/core/sched.c) */
+#define CMDLINE_MAX_IDLE_POLL_US	10000
 #define CMDLINE_ERROR_LEN	160
 
 enum run_mode {
@@ -180,6 +182,7 @@ struct boot_options {
 	enum apic_request apic_timer;	/* apic.timer=: APIC_REQ_AUTO, _PERIODIC or _TSC_DEADLINE */
 	uint32_t smp_cpus;		/* smp.cpus=: at most this many CPUs, the boot CPU included; 0 = all */
 	uint32_t smp_bkl_halt_us;	/* smp.bkl_halt_us=: a wait for the BKL this long halts until kicked; 0 never */
+	uint32_t smp_idle_poll_us;	/* smp.idle_poll_us=: an idle CPU watches for work this long before it halts; 0 never */
 	enum nvme_poll_choice nvme_poll;	/* nvme.poll= */
 
 	unsigned int nerrors;		/* may exceed CMDLINE_MAX_ERRORS; extra messages dropped */

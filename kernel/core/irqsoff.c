@@ -129,6 +129,11 @@ void irqsoff_lock_taken(uint64_t since_tsc)
 		st->work_tsc = rdtsc();
 }
 
+bool irqsoff_open(void)
+{
+	return __atomic_load_n(&mine()->open, __ATOMIC_RELAXED);
+}
+
 void irqsoff_leave(enum irqsoff_kind kind, uint64_t nr)
 {
 	leave(kind, nr, NULL);

@@ -62,6 +62,9 @@ void irqsoff_leave(enum irqsoff_kind kind, uint64_t nr);
  */
 void irqsoff_window(const char *site);
 
+/* Whether this CPU has a stretch open (with interrupts on, only a handler opens one). */
+bool irqsoff_open(void);
+
 /* May entry `taken` of at most `limit` start, with the open stretch younger than us? */
 bool irqsoff_may_take_us(uint32_t us, unsigned taken, unsigned limit);
 /* The same with the kernel work budget, IRQSOFF_WORK_US. */

@@ -52,7 +52,8 @@
  *     bring-up before the AP asks for the lock; and two spins that give
  *     the lock up while they watch memory and look again under it before
  *     they act on what they saw: an idle CPU polling the run queues before
- *     it halts (sched.c), and a provider's completion poll on the one CQ
+ *     it halts (sched.c; interrupts on, as in the halt: a handler takes
+ *     the lock for itself and ends the poll), and a provider's completion poll on the one CQ
  *     entry the manager expects next (kernel/nvme/poll.c); and a
  *     provider's I/O doorbell section under its controller's lock (L8).
  *  L4 Memory shared with user space or devices (NVMe queues, DMA pools,

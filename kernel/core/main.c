@@ -72,6 +72,7 @@ void kernel_main(uint32_t info_phys, uint32_t loader_magic)
 	ioapic_init();
 	lapic_timer_start(SCHED_HZ, opts.apic_timer);
 	bkl_set_halt_after_us(opts.smp_bkl_halt_us);
+	sched_set_idle_poll_us(opts.smp_idle_poll_us);
 	smp_init(&opts);	/* the APs come online and wait for the BKL to run their schedulers */
 	(void)power_button_init();	/* optional: without it, mode=serve needs serve.seconds */
 	pci_init();

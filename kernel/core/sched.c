@@ -29,6 +29,7 @@
 #include "kernel/core/log.h"
 #include "kernel/core/pmm.h"
 #include "kernel/core/proc.h"
+#include "lib/cmdline.h"
 
 #define WAIT_BUCKETS 64
 
@@ -261,33 +262,51 @@ static bool work_visible(void)
 }
 
 /*
- * Before halting, an idle CPU watches the run queues for a short while,
- * without the BKL and with cpu_polling set, so that work queued for it
- * meanwhile needs no IPI and no wake from a halt: each costs a hypervisor
- * exit and a host thread wake-up in a guest (Linux's cpuidle-haltpoll does
- * the same for the same reason).  True when work showed up.
+ * Before halting, an idle CPU watches the run queues for a short while
+ * (smp.idle_poll_us=), without the BKL and with cpu_polling set, so that
+ * work queued for it meanwhile needs no IPI and no wake from a halt: each
+ * costs a hypervisor exit and a host thread wake-up in a guest (Linux's
+ * cpuidle-haltpoll does the same for the same reason).  Interrupts are on
+ * meanwhile, as in the halt: a completion for a provider of this CPU is
+ * taken when it comes, not when the poll gives up, and ends the poll (its
+ * handler opened a stretch, irqsoff.h); the poll is no interrupts-off
+ * time.  True when work showed up or an interrupt came (go round again).
  */
-#define IDLE_POLL_US 50
+static uint32_t idle_poll_us = CMDLINE_IDLE_POLL_US_DEFAULT;
+
+void sched_set_idle_poll_us(uint32_t us)
+{
+	idle_poll_us = us;
+}
 
 static bool idle_poll(void)
 {
 	struct percpu *c = this_cpu();
-	uint64_t hz = clock_tsc_hz(), until = rdtsc() + (hz / 1000000u) * IDLE_POLL_US;
+	uint64_t hz = clock_tsc_hz();
 	bool found = false;
 
-	if (smp_cpus_online() < 2 || !hz)
+	if (smp_cpus_online() < 2 || !hz || !idle_poll_us)
 		return false;
+	uint64_t until = rdtsc() + hz / 1000000u * idle_poll_us;
+	log_buffer_drain();	/* console lines go out where stretches end (irqsoff.h) */
+	irqsoff_leave(IRQSOFF_IDLE, 0);
 	__atomic_store_n(&c->cpu_polling, true, __ATOMIC_SEQ_CST);
 	bkl_release();
-	while (!(found = work_visible()) && rdtsc() < until)
+	cpu_note_irq_open();
+	irq_enable();
+	while (!(found = work_visible()) && rdtsc() < until && !irqsoff_open())
 		cpu_relax();
+	irq_disable();
+	bool interrupted = irqsoff_open();
 	__atomic_store_n(&c->cpu_polling, false, __ATOMIC_SEQ_CST);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	found = found || work_visible();	/* queued as polling ended: the kicker may have skipped the IPI */
+	irqsoff_enter(IRQSOFF_IDLE, 0);		/* no-op when an interrupt's handler opened it */
 	bkl_acquire();
 	stats.ss_idle_polls++;
 	stats.ss_idle_poll_hits += found;
-	return found;
+	stats.ss_idle_poll_irqs += interrupted;
+	return found || interrupted;
 }
 
 static void idle_once(void)
@@ -572,9 +591,9 @@ void sched_report(void)
 	tlb_stats(&t);
 	kick_stats(&kicks, &kicks_woke);
 	paging_switch_stats(&cr3_loads, &cr3_kept);
-	kprintf("sched: cpus=%u switches=%lu ipis=%lu ipis_saved=%lu idle_polls=%lu idle_poll_hits=%lu steals=%lu migrations=%lu bkl_acquires=%lu bkl_contended=%lu bkl_wait_us=%lu tlb_shootdowns=%lu tlb_ipis=%lu bkl_hold_us=%lu bkl_long_holds=%lu bkl_long_hold_us=%lu bkl_halts=%lu kicks=%lu kicks_woke=%lu bkl_tick_kicks=%lu cr3_loads=%lu cr3_kept=%lu root_retires=%lu root_retire_ipis=%lu",
+	kprintf("sched: cpus=%u switches=%lu ipis=%lu ipis_saved=%lu idle_polls=%lu idle_poll_hits=%lu idle_poll_irqs=%lu steals=%lu migrations=%lu bkl_acquires=%lu bkl_contended=%lu bkl_wait_us=%lu tlb_shootdowns=%lu tlb_ipis=%lu bkl_hold_us=%lu bkl_long_holds=%lu bkl_long_hold_us=%lu bkl_halts=%lu kicks=%lu kicks_woke=%lu bkl_tick_kicks=%lu cr3_loads=%lu cr3_kept=%lu root_retires=%lu root_retire_ipis=%lu",
 		smp_cpus_online(), stats.ss_switches, stats.ss_ipis, stats.ss_ipis_saved, stats.ss_idle_polls,
-		stats.ss_idle_poll_hits, stats.ss_steals, stats.ss_migrations, b.bs_acquires, b.bs_contended,
+		stats.ss_idle_poll_hits, stats.ss_idle_poll_irqs, stats.ss_steals, stats.ss_migrations, b.bs_acquires, b.bs_contended,
 		b.bs_wait_ns / 1000, t.ts_shootdowns, t.ts_ipis, b.bs_hold_ns / 1000, b.bs_long_holds,
 		b.bs_long_hold_ns / 1000, b.bs_halts, kicks, kicks_woke, b.bs_tick_kicks, cr3_loads, cr3_kept, t.ts_retires,
 		t.ts_retire_ipis);

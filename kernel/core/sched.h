@@ -24,6 +24,8 @@
 struct proc;
 
 /* Run processes until none is left alive (the boot CPU; the APs keep their loops). */
+/* smp.idle_poll_us=: how long an idle CPU polls its run queue before it halts (0: never). */
+void sched_set_idle_poll_us(uint32_t us);
 void sched_run(void);
 /* An AP's scheduler loop, from smp_ap_entry once it is online: never returns. */
 void sched_ap_main(void);
@@ -62,6 +64,7 @@ struct sched_stats {
 	uint64_t ss_migrations;	/* a process ran on another CPU than last time */
 	uint64_t ss_ipis_saved;	/* wakeups of a polling idle CPU: no IPI needed */
 	uint64_t ss_idle_polls, ss_idle_poll_hits;	/* idle polls, and those that found work before halting */
+	uint64_t ss_idle_poll_irqs;			/* idle polls an interrupt ended (they run with interrupts on) */
 };
 void sched_get_stats(struct sched_stats *out);
 /* At the end of a run with more than one CPU: "sched: cpus=N switches=... bkl_contended=... ...". */

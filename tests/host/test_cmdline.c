@@ -270,6 +270,23 @@ static void test_smp_bkl_halt_us(void **state UNUSED)
 	assert_one_error(parse("smp.bkl_halt_us=1 smp.bkl_halt_us=2"), "duplicate key", NULL);
 }
 
+/* smp.idle_poll_us=N: how long an idle CPU polls its run queue before it halts; 0 never polls. */
+static void test_smp_idle_poll_us(void **state UNUSED)
+{
+	struct boot_options *o = parse("");
+
+	assert_int_equal(o->smp_idle_poll_us, CMDLINE_IDLE_POLL_US_DEFAULT);
+	o = parse("smp.idle_poll_us=0");
+	assert_int_equal(o->smp_idle_poll_us, 0);
+	assert_int_equal(o->nerrors, 0);
+	o = parse("smp.idle_poll_us=10000");
+	assert_int_equal(o->smp_idle_poll_us, 10000);
+	assert_int_equal(o->nerrors, 0);
+	assert_one_error(parse("smp.idle_poll_us=10001"), "bad value", "smp.idle_poll_us=10001");
+	assert_one_error(parse("smp.idle_poll_us=-5"), "bad value", NULL);
+	assert_one_error(parse("smp.idle_poll_us=1 smp.idle_poll_us=2"), "duplicate key", NULL);
+}
+
 static void test_read_single_extent(void **state UNUSED)
 {
 	struct boot_options *o = parse("nvme.read=0:8");
@@ -1260,6 +1277,7 @@ int main(void)
 		cmocka_unit_test(test_error_long_token_is_truncated_safely),
 		cmocka_unit_test(test_smp_cpus),
 		cmocka_unit_test(test_smp_bkl_halt_us),
+		cmocka_unit_test(test_smp_idle_poll_us),
 		cmocka_unit_test(test_selftest_tlb_shootdown),
 		cmocka_unit_test(test_selftest_lock_order),
 		cmocka_unit_test(test_selftest_lazy_root),

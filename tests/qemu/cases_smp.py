@@ -173,3 +173,17 @@ def poll_always_smp2(case):
 # Faults while a provider polls queues without interrupts: a dead or hung one's completions are still taken.
 CASES += [poll_always_smp2(c) for c in pick(["volumes-provider-fault", "restart-mid-write", "restart-hung-provider"],
                                             MATRIX_MODULES)]
+
+# An idle CPU polls its run queue before it halts (smp.idle_poll_us=) with interrupts on: the completion
+# interrupt a provider of that CPU waits for (nvme.poll=never: no completion polling) is taken as it comes
+# and ends the poll, instead of waiting for the poll to give up.  With a 2 ms poll every completion lands
+# inside one.  smp.idle_poll_us=0 halts at once: no polls at all.
+CASES += [
+    nvme_case("smp2-idle-poll-takes-interrupts", "mode=bench bench.path=provider bench.qd=1 bench.seconds=1 "
+              "nvme.poll=never smp.idle_poll_us=2000", devices=["-smp", "2"], check_reads=False, proof=False,
+              expect=[r"^bench: job=randread4k qd=1 iops=[1-9]\d* .* errors=0 ",
+                      r"^sched: cpus=2 .* idle_polls=[1-9]\d* idle_poll_hits=\d+ idle_poll_irqs=[1-9]\d* "]),
+    nvme_case("smp2-idle-poll-off", "smp.idle_poll_us=0 nvme.read=5:5", devices=["-smp", "2"],
+              expect=[r"^sched: cpus=2 .* idle_polls=0 idle_poll_hits=0 idle_poll_irqs=0 ",
+                      r"^nvme: read ok dev=\S+ bdf=\S+ nsid=1 lba=5 blocks=5 "]),
+]
