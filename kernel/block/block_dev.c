@@ -21,11 +21,14 @@ struct block_dev *block_dev_find(const char *name)
 	return NULL;
 }
 
-struct block_dev *block_dev_at(unsigned int i)
+struct block_dev *block_dev_next(unsigned int *cursor)
 {
-	while (i < ndevs && !devs[i].bd_ctrl)
-		i++;	/* removed entries keep their place */
-	return i < ndevs ? &devs[i] : NULL;
+	while (*cursor < ndevs) {
+		struct block_dev *d = &devs[(*cursor)++];
+		if (d->bd_ctrl)
+			return d;	/* removed entries keep their slots */
+	}
+	return NULL;
 }
 
 struct block_dev *block_dev_add(struct nvme_ctrl *c, unsigned int unit, uint32_t nsid, uint64_t first_lba,

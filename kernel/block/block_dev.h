@@ -35,8 +35,13 @@ struct block_dev {
 struct block_dev *block_dev_add(struct nvme_ctrl *c, unsigned int unit, uint32_t nsid, uint64_t first_lba,
 				uint64_t blocks, uint32_t lba_bytes, unsigned int part_index);
 struct block_dev *block_dev_find(const char *name);
-/* The i-th device in the order added (NULL past the end). */
-struct block_dev *block_dev_at(unsigned int i);
+/*
+ * The live devices in the order added, from *cursor on (start at 0): the
+ * next one, with *cursor moved past it, or NULL at the end.  Removed
+ * entries keep their slots and are skipped:
+ * for (unsigned i = 0; (d = block_dev_next(&i));) ...
+ */
+struct block_dev *block_dev_next(unsigned int *cursor);
 /*
  * Namespace nsid of c is now new_blocks long (0: gone; the sessions' windows
  * have moved already, kernel/nvme/spaces.c): its whole-namespace device

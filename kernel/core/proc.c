@@ -270,7 +270,7 @@ void proc_abandon(struct proc *p)
 	alive--;
 }
 
-void proc_kill(struct proc *p, const char *reason)
+static void kill(struct proc *p, const char *reason, bool asked)
 {
 	if (p->p_state != PROC_RUNNABLE && p->p_state != PROC_BLOCKED)
 		return;
@@ -278,6 +278,8 @@ void proc_kill(struct proc *p, const char *reason)
 		p->p_kill_reason = reason;
 		if (p->p_supervised)
 			kprintf("proc: killed pid=%d name=%s reason=%s supervised=yes", p->p_pid, p->p_name, reason);
+		else if (asked)
+			kprintf("proc: killed pid=%d name=%s reason=%s asked=yes", p->p_pid, p->p_name, reason);
 		else
 			kerror("proc: killed pid=%d name=%s reason=%s", p->p_pid, p->p_name, reason);
 	}
@@ -287,6 +289,16 @@ void proc_kill(struct proc *p, const char *reason)
 		sched_wake_proc(p, CR_ETIMEDOUT);
 	else
 		sched_kick_running(p);	/* in user mode on another CPU: it must come in to end */
+}
+
+void proc_kill(struct proc *p, const char *reason)
+{
+	kill(p, reason, false);
+}
+
+void proc_stop(struct proc *p, const char *reason)
+{
+	kill(p, reason, true);
 }
 
 void proc_kill_all(const char *reason)

@@ -100,6 +100,8 @@ __attribute__((noreturn)) void proc_fault(struct trap_frame *tf, const char *nam
  * woken, and every process ends at its next return to user mode.
  */
 void proc_kill(struct proc *p, const char *reason);
+/* The same where stopping is what was asked for (the power button): a line, not an error. */
+void proc_stop(struct proc *p, const char *reason);
 /* proc_kill every live process. */
 void proc_kill_all(const char *reason);
 /* At a return to user mode: end the current process if it was killed. */

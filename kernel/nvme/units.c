@@ -155,7 +155,7 @@ static void serve_end(const char *reason)
 		serve_from_ns ? (clock_ns() - serve_from_ns) / NSEC_PER_MSEC : 0);
 	for (unsigned int i = 0; i < nclients; i++) {
 		if (clients[i].cl_proc && !clients[i].cl_out.po_exited)
-			proc_kill(clients[i].cl_proc, reason);
+			proc_stop(clients[i].cl_proc, reason);	/* asked for: not an error */
 	}
 	stop_providers(reason);
 }
@@ -251,9 +251,11 @@ static struct block_dev *target_device(const struct boot_options *o)
 /* The first namespace of c (its whole-namespace device, not a partition). */
 static struct block_dev *first_device_of(const struct nvme_ctrl *c)
 {
-	for (unsigned int i = 0; block_dev_at(i); i++) {
-		if (block_dev_at(i)->bd_ctrl == c && !block_dev_at(i)->bd_partition)
-			return block_dev_at(i);
+	struct block_dev *d;
+
+	for (unsigned int i = 0; (d = block_dev_next(&i));) {
+		if (d->bd_ctrl == c && !d->bd_partition)
+			return d;
 	}
 	return NULL;
 }
@@ -835,10 +837,11 @@ static void finish_detach(struct nvme_unit *u)
 		if (clients[i].cl_ndevs && clients[i].cl_devs[0]->bd_ctrl == c)
 			clients[i].cl_detached = true;
 	}
-	for (unsigned int i = 0; block_dev_at(i); i++) {
-		if (block_dev_at(i)->bd_ctrl == c && used + BLOCK_NAME_BYTES + 1 < sizeof(u->u_detach_devs))
+	struct block_dev *d;
+	for (unsigned int i = 0; (d = block_dev_next(&i));) {
+		if (d->bd_ctrl == c && used + BLOCK_NAME_BYTES + 1 < sizeof(u->u_detach_devs))
 			used += (size_t)fmt_snprintf(devs + used, sizeof(u->u_detach_devs) - used, "%s%s", used ? "," : "",
-						     block_dev_at(i)->bd_name);
+						     d->bd_name);
 	}
 	(void)supervise_finish(u);
 	block_dev_remove_ctrl(c);

@@ -261,3 +261,30 @@ CASES += [
          forbid=[r"^provider: restarted ", r"^provider: failed "],
          check=all_of(writes_on_vol0, kworker_parked("restart-identify", SLOW_MS))),
 ]
+
+
+# The same volume detached and attached again, three times: each detach names its own device once
+# (the device table keeps removed entries' slots, and a walk over it once visited a live entry again
+# for every removed slot before it: devs=nvme2n1,nvme2n1).
+DELETED = ("DEVICE_DELETED", {"device": "hot1"})
+CASES += [
+    Case("hotplug-detach-attach-cycles-pc", IO, machine=NITRO, setup=volumes(attached=True), timeout_s=180,
+         qmp=[(FIRST_WRITE, "device_del", {"id": "hot1"}, DELETED),
+              (r"^nvme: detached bdf=\S+ devs=nvme1n1 ", "device_add", ATTACH),
+              (r"^nvme: read ok dev=nvme2n1 ", "device_del", {"id": "hot1"}, DELETED),
+              (r"^nvme: detached bdf=\S+ devs=nvme2n1", "device_add", ATTACH),
+              (r"^nvme: read ok dev=nvme3n1 ", "device_del", {"id": "hot1"}, DELETED),
+              (r"^nvme: detached bdf=\S+ devs=nvme3n1", "query-status"), POWERDOWN],
+         expect=[r"^nvme: detached bdf=0000:00:04\.0 devs=nvme1n1 inflight_failed=\d+ ",
+                 r"^nvme: detached bdf=0000:00:0[0-9a-f]\.0 devs=nvme2n1 inflight_failed=\d+ ",
+                 r"^nvme: detached bdf=0000:00:0[0-9a-f]\.0 devs=nvme3n1 inflight_failed=\d+ ",
+                 r"^nvme: write ok dev=nvme0n1 .* flush=ok verify=readback-match "],
+         forbid=[r"^provider: restarted ", r"^provider: failed ", r"devs=nvme\d+n1,"],
+         check=writes_on_vol0),
+    # The power button while clients still soak: stopping them is what was asked, not an error.
+    Case("power-button-mid-soak-pc", "mode=serve soak.seconds=30", machine=NITRO, setup=volumes(attached=True),
+         timeout_s=120, qmp=[(r"^client: soak start dev=nvme1n1 ", "system_powerdown")],
+         expect=[r"^serve: end reason=power-button ",
+                 r"^proc: killed pid=\d+ name=blk\d reason=power-button asked=yes$"]),
+]
+
