@@ -133,6 +133,13 @@ void supervise_add_session(struct nvme_unit *u, struct block_session *s)
 void supervise_stopping(struct nvme_unit *u)
 {
 	u->u_sv.sv_stop_asked = true;
+	if (u->u_sv.sv_state == SV_BACKOFF)
+		u->u_sv.sv_state = SV_STOPPED;	/* nothing reset yet: the stop's own shutdown takes the controller */
+}
+
+bool supervise_recovering(const struct nvme_unit *u)
+{
+	return u->u_sv.sv_state == SV_QUIESCING || u->u_sv.sv_state == SV_FLR;
 }
 
 /* The volume cannot be served: say so, and tell every client (their requests fail, nothing hangs). */
@@ -231,6 +238,12 @@ static void restart_now(struct nvme_unit *u)
 	c->nc_reset_wanted = NULL;
 	c->nc_to_state = (struct nvme_timeout_state){ 0 };
 	c->nc_abort_cmd = (struct nvme_mgr_cmd){ 0 };
+	if (u->u_sv.sv_stop_asked) {
+		/* Asked to stop meanwhile (a detach, the run's end): quiet, and no next generation. */
+		nvme_ctrl_unlock(c);
+		u->u_sv.sv_state = SV_STOPPED;
+		return;
+	}
 	pci_set_command_bits(c->nc_pci, PCI_COMMAND_MASTER, 0);	/* a reset starts from a controller that may DMA */
 	c->nc_mgr_busy = true;
 	nvme_ctrl_unlock(c);

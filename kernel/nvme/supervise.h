@@ -141,8 +141,15 @@ struct nvme_unit {
 bool supervise_create(struct nvme_unit *u, const struct nvme_job *job, uint64_t pool_bytes);
 /* A session of u's controller: the supervisor keeps its provider end across generations. */
 void supervise_add_session(struct nvme_unit *u, struct block_session *s);
-/* The run is ending: providers that exit now are not restarted. */
+/*
+ * The run is ending or the unit detaching: providers that exit now are not
+ * restarted.  A dead one waiting out its back-off is stopped at once (its
+ * controller left to whoever asked); a reset or FLR under way is seen
+ * through, but no next generation follows it.
+ */
 void supervise_stopping(struct nvme_unit *u);
+/* A reset or FLR of a dead generation is under way: the controller is the supervisor's until it ends. */
+bool supervise_recovering(const struct nvme_unit *u);
 /* The tick: restarts in progress, the hang watchdog. */
 void supervise_tick(struct nvme_unit *units, unsigned int n);
 /* At the end: drop the session references; true if the provider ended well (failed: false). */

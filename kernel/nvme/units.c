@@ -949,8 +949,8 @@ static void hotplug_tick(void)
 			start_detach(u, "vanished");
 		if (!u->u_detaching)
 			continue;
-		if (kworker_busy(&u->u_work))
-			continue;	/* a restart's IDENTIFY, parked: the tick sees it through first (no new provider) */
+		if (kworker_busy(&u->u_work) || supervise_recovering(u))
+			continue;	/* a dead generation's reset, FLR or IDENTIFY: seen through first (no new provider) */
 		if (u->u_proc) {
 			if (now >= u->u_detach_deadline_ns && !u->u_proc->p_kill_reason) {
 				kprintf("nvme: detach provider-not-stopped bdf=%s waited_ms=%u action=kill", u->u_ctrl->nc_bdf,

@@ -263,6 +263,32 @@ CASES += [
 ]
 
 
+def reset_before_detach(run, ctx):
+    """The dead generation's reset (here an FLR: fault.rdy keeps RDY up) ended before the detach touched
+    the controller: one of them at a time, never both."""
+    lines = run.lines
+    flr = [i for i, l in enumerate(lines) if l.startswith("nvme: function level reset bdf=0000:00:04.0 ")]
+    down = [i for i, l in enumerate(lines) if l.startswith("nvme: shutdown bdf=0000:00:04.0 ")]
+    if not flr or not down:
+        return ["no function level reset line (%d) or no shutdown line (%d) for 00:04.0" % (len(flr), len(down))]
+    return [] if flr[0] < down[0] else ["the detach shut the controller down while its FLR was under way"]
+
+
+CASES += [
+    # device_del as a provider dies on a controller that will not stop by itself (fault.rdy): the
+    # supervisor's reset goes on to an FLR, the detach waits for it, and no next generation is made.
+    Case("hotplug-detach-while-resetting-pc", IO + " fault.provider=nvme1 fault.rdy=nvme1", machine=NITRO,
+         setup=volumes(attached=True), timeout_s=120,
+         qmp=[(r"^provider: died dev=nvme1n1 ", "device_del", {"id": "hot1"}, ("DEVICE_DELETED", {"device": "hot1"})),
+              POWERDOWN],
+         expect=[r"^nvme: function level reset bdf=0000:00:04\.0 csts=0x\d+ result=quiet$",
+                 r"^nvme: detached bdf=0000:00:04\.0 devs=nvme1n1 inflight_failed=\d+ reason=eject-request memory=freed ",
+                 r"^nvme: write ok dev=nvme0n1 .* flush=ok verify=readback-match "],
+         forbid=[r"^provider: restarted ", r"^provider: failed ", r"^kworker: done what=restart-identify "],
+         check=all_of(writes_on_vol0, reset_before_detach)),
+]
+
+
 # The same volume detached and attached again, three times: each detach names its own device once
 # (the device table keeps removed entries' slots, and a walk over it once visited a live entry again
 # for every removed slot before it: devs=nvme2n1,nvme2n1).
