@@ -17,6 +17,7 @@
 #include "kernel/arch/x86_64/lapic.h"
 #include "kernel/arch/x86_64/paging.h"
 #include "kernel/core/log.h"
+#include "kernel/pci/intx.h"
 #include "lib/apic_mode.h"
 #include "lib/pci_reg.h"
 
@@ -160,7 +161,8 @@ static int setup_msi(struct pci_dev *d, irq_handler_fn handler, void *const *ctx
 /*
  * INTx: without an AML interpreter there is no _PRT, so the GSI is the
  * Interrupt Line firmware programmed (an ISA IRQ, mapped through the MADT
- * overrides).  QEMU's chipsets drive that I/O APIC pin, level triggered.
+ * overrides).  QEMU's chipsets drive that I/O APIC pin, level triggered,
+ * and functions share pins: the line is kernel/pci/intx.c's.
  */
 static int setup_intx(struct pci_dev *d, irq_handler_fn handler, void *const *ctx, struct pci_irq_set *s)
 {
@@ -168,14 +170,13 @@ static int setup_intx(struct pci_dev *d, irq_handler_fn handler, void *const *ct
 
 	if (d->pd_irq_pin == 0 || d->pd_irq_line == 0 || d->pd_irq_line == 0xff)
 		return CR_ENODEV;
-	int err = alloc_vectors(1, handler, ctx, s);
-	if (err)
-		return err;
 	s->pi_gsi = ioapic_isa_gsi(d->pd_irq_line, &level, &low);
-	if (ioapic_route(s->pi_gsi, s->pi_cpu_vector[0], true, false) < 0) {
-		irq_free_vector(s->pi_cpu_vector[0]);
+	if (intx_attach(s->pi_gsi, handler, ctx[0], &s->pi_cpu_vector[0]) < 0)
 		return CR_ENODEV;
-	}
+	s->pi_remap[0] = IRQ_REMAP_NONE;
+	s->pi_count = 1;
+	s->pi_intx_handler = handler;
+	s->pi_intx_ctx = ctx[0];
 	pci_set_command_bits(d, 0, PCI_COMMAND_INTX_DISABLE);
 	s->pi_kind = IRQ_KIND_INTX;
 	return 0;
@@ -215,7 +216,10 @@ void pci_irq_teardown(struct pci_dev *d, struct pci_irq_set *s)
 		uint16_t ctrl = (uint16_t)pci_cfg_read(d, (uint16_t)(d->pd_cap_msi + PCI_MSI_CTRL), 2);
 		pci_cfg_write(d, (uint16_t)(d->pd_cap_msi + PCI_MSI_CTRL), 2, ctrl & (uint16_t)~PCI_MSI_CTRL_ENABLE);
 	} else if (s->pi_kind == IRQ_KIND_INTX) {
-		ioapic_mask(s->pi_gsi);
+		pci_set_command_bits(d, PCI_COMMAND_INTX_DISABLE, 0);	/* this function's line, whoever else shares the pin */
+		intx_detach(s->pi_gsi, s->pi_intx_handler, s->pi_intx_ctx);
+		s->pi_count = 0;	/* the vector was the line's */
+		return;
 	}
 	free_vectors(s);
 }

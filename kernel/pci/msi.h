@@ -20,7 +20,9 @@ struct pci_irq_set {
 	uint8_t pi_cpu_vector[PCI_IRQ_MAX_VECTORS];
 	volatile uint8_t *pi_msix_table;	/* MSI-X only */
 	struct irq_remap_handle pi_remap[PCI_IRQ_MAX_VECTORS];	/* MSI/MSI-X under interrupt remapping */
-	uint32_t pi_gsi;			/* INTx only */
+	uint32_t pi_gsi;			/* INTx only: the pin, and this function's handler on it (kernel/pci/intx.h) */
+	irq_handler_fn pi_intx_handler;
+	void *pi_intx_ctx;
 	uint32_t pi_msg_addr[PCI_IRQ_MAX_VECTORS], pi_msg_data[PCI_IRQ_MAX_VECTORS];	/* as programmed (MSI, MSI-X) */
 };
 
