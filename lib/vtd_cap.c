@@ -35,6 +35,7 @@ void vtd_caps_decode(uint32_t ver, uint64_t cap, uint64_t ecap, struct vtd_caps 
 		.coherent = ecap & VTD_ECAP_C,
 		.qi = ecap & VTD_ECAP_QI,
 		.ir = ecap & VTD_ECAP_IR,
+		.eim = ecap & VTD_ECAP_EIM,
 		.pt = ecap & VTD_ECAP_PT,
 		.scalable = ecap & VTD_ECAP_SMTS,
 		.iro = VTD_ECAP_IRO(ecap),

@@ -31,6 +31,7 @@ struct vtd_caps {
 	bool coherent;			/* ECAP.C: walks snoop; else table writes need clflush */
 	bool qi;			/* queued invalidation */
 	bool ir;			/* interrupt remapping */
+	bool eim;			/* ECAP.EIM: IRTA.EIME may be set (x2APIC, 32-bit destinations); else reserved */
 	bool pt;			/* pass-through translation type */
 	bool scalable;			/* ECAP.SMTS (we use legacy mode either way) */
 	unsigned iro;			/* IOTLB registers offset, bytes */

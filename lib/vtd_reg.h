@@ -38,6 +38,7 @@
 #define  VTD_ECAP_QI		(1ull << 1)				/* queued invalidation */
 #define  VTD_ECAP_DT		(1ull << 2)
 #define  VTD_ECAP_IR		(1ull << 3)				/* interrupt remapping */
+#define  VTD_ECAP_EIM		(1ull << 4)				/* extended interrupt mode: 32-bit IRTE destinations */
 #define  VTD_ECAP_PT		(1ull << 6)				/* pass-through translation type */
 #define  VTD_ECAP_IRO(e)	((unsigned)(((e) >> 8) & 0x3ff) * 16)	/* IOTLB registers offset, bytes */
 #define  VTD_ECAP_SMTS		(1ull << 43)				/* scalable mode */

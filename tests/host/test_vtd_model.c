@@ -49,7 +49,7 @@ static struct pci_dev usb = { .pd_bus = 0, .pd_dev = 0x14, .pd_fn = 0, .pd_vendo
 
 /* What a test changes on the unit or the platform before the driver first sees it (then reset). */
 static struct {
-	bool no_ir, no_ioapic_scope, x2apic, sci_open;
+	bool no_ir, no_ioapic_scope, x2apic, sci_open, eim;
 } before_init;
 
 static void setup_unit(bool queued, bool cm, unsigned nrmrr)
@@ -74,6 +74,8 @@ static void setup_unit(bool queued, bool cm, unsigned nrmrr)
 	if (before_init.no_ioapic_scope)
 		dmar.units[0].nscopes = 0;
 	vtdm.x2apic = before_init.x2apic;
+	if (before_init.eim)
+		vtdm.ecap |= VTD_ECAP_EIM;	/* QEMU's unit has it only with eim=on */
 	vtdm.ioapic_sci_open = before_init.sci_open;
 	memset(&before_init, 0, sizeof(before_init));
 	assert_int_equal(vtd_init(&dmar, queued ? VTD_INVAL_PREF_AUTO : VTD_INVAL_PREF_REGISTER), 1);
@@ -457,6 +459,7 @@ static void test_ir_msi_entries(void **state UNUSED)
 static void test_ir_x2apic(void **state UNUSED)
 {
 	before_init.x2apic = true;
+	before_init.eim = true;
 	setup_unit(true, false, 0);
 	assert_true(vtdm.irta_live & VTD_IRTA_EIME);
 	assert_true(kshim_logged("mode=x2apic eime=yes cfi=blocked"));
@@ -465,6 +468,29 @@ static void test_ir_x2apic(void **state UNUSED)
 	assert_int_equal(irq_remap_msi(&nvme0, 0x62, &addr, &data, &h), 0);
 	assert_true(vtdm_irq(SID0, addr, data));
 	assert_int_equal(vtdm.irr[0x62], 1);
+	assert_string_equal(vtdm.failed, "");
+}
+
+/*
+ * x2APIC on a unit without extended interrupt mode (ECAP.EIM clear, QEMU's
+ * default): EIME is reserved there, so the table runs in xAPIC format and
+ * its entries name 8-bit ids, which reach the x2APIC ids below 255; a CPU
+ * above that cannot be named and a retarget to it is refused.
+ */
+static void test_ir_x2apic_without_eim(void **state UNUSED)
+{
+	before_init.x2apic = true;
+	setup_unit(true, false, 0);
+	assert_false(vtdm.irta_live & VTD_IRTA_EIME);
+	assert_true(kshim_logged("mode=xapic eime=no cfi=blocked"));
+	assert_true(kshim_logged("lapic=x2apic unit_eim=no"));
+	uint32_t addr, data;
+	struct irq_remap_handle h;
+	assert_int_equal(irq_remap_msi(&nvme0, 0x63, &addr, &data, &h), 0);
+	assert_true(vtdm_irq(SID0, addr, data));
+	assert_int_equal(vtdm.irr[0x63], 1);
+	assert_int_equal(irq_remap_retarget(&h, 300), CR_ERANGE);
+	assert_int_equal(irq_remap_retarget(&h, 0), 0);
 	assert_string_equal(vtdm.failed, "");
 }
 
@@ -662,6 +688,7 @@ int main(void)
 		cmocka_unit_test(test_ir_sci_moves_to_remappable_format),
 		cmocka_unit_test(test_ir_msi_entries),
 		cmocka_unit_test(test_ir_x2apic),
+		cmocka_unit_test(test_ir_x2apic_without_eim),
 		cmocka_unit_test(test_ir_off_where_it_cannot_be_on),
 		cmocka_unit_test(test_verify_interrupt_isolation_on_a_blocking_unit),
 		cmocka_unit_test(test_verify_catches_compat_passed_through),

@@ -397,10 +397,20 @@ CASES += [
               qmp=POWERDOWN, timeout_s=90, proof=False, expect=[IR_ON] + BUTTON_UNDER_IR + IRQ_FALLBACK),
     direct_case("iommu-intremap-power-button-direct", "mode=serve nvme.read=3:300", qmp=POWERDOWN, timeout_s=90,
                 expect=[IR_ON] + BUTTON_UNDER_IR),
-    # x2APIC: extended interrupt mode, 32-bit destinations in the entries; asked for, and chosen by itself.
-    direct_case("iommu-intremap-x2apic", "apic.mode=x2apic nvme.read=7:70",
+    # x2APIC: extended interrupt mode, 32-bit destinations in the entries, on a unit that has it (QEMU's
+    # eim=on; ECAP.EIM); asked for, and chosen by itself.
+    direct_case("iommu-intremap-x2apic", "apic.mode=x2apic nvme.read=7:70", iommu=",intremap=on,eim=on",
                 expect=[r"^apic: lapic mode=x2apic ",
-                        r"^iommu: interrupt remapping unit=0 enabled=yes entries=\d+ mode=x2apic eime=yes cfi=blocked ",
+                        r"^iommu: interrupt remapping unit=0 enabled=yes entries=\d+ mode=x2apic eime=yes cfi=blocked .* "
+                        r"lapic=x2apic unit_eim=yes$",
+                        IRQ_STEP_QEMU]),
+    # x2APIC on a unit without it (QEMU's default: ECAP.EIM clear, EIME reserved): entries in xAPIC
+    # format, 8-bit destinations, which reach the x2APIC ids below 255 (two CPUs here).
+    direct_case("iommu-intremap-x2apic-without-eim", "apic.mode=x2apic nvme.read=7:70", devices=["-smp", "2"],
+                expect=[r"^apic: lapic mode=x2apic ",
+                        r"^iommu: interrupt remapping unit=0 enabled=yes entries=\d+ mode=xapic eime=no cfi=blocked .* "
+                        r"lapic=x2apic unit_eim=no$",
+                        r"^nvme: read ok dev=\S+ bdf=\S+ nsid=1 lba=7 blocks=70 ",
                         IRQ_STEP_QEMU]),
     direct_case("iommu-intremap-apic-auto", "nvme.read=7:70",
                 expect=[r"^iommu: interrupt remapping unit=0 enabled=yes entries=\d+ mode=(x2apic eime=yes|xapic eime=no) "]),

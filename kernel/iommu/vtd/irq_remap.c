@@ -126,8 +126,14 @@ static const char *install_table(struct vtd_unit *u)
 	memset(u->u_irt_used, 0, sizeof(u->u_irt_used));
 	u->u_irt_live = 0;
 	vtd_flush_cpu(u, u->u_irt, IRT_PAGES * VTD_PAGE_SIZE);
-	/* x2APIC mode: destinations are 32-bit ids (EIME), and compatibility format is blocked by it too. */
-	u->u_eime = lapic_mode() == APIC_MODE_X2APIC;
+	/*
+	 * x2APIC mode: destinations are 32-bit ids (EIME), where the unit has
+	 * extended interrupt mode (ECAP.EIM; without it EIME is reserved, §10.4.29).
+	 * Without, the entries name 8-bit ids (bits 15:8), which reach x2APIC ids
+	 * below 255: a CPU above that cannot be a destination (vtd_irte_encode
+	 * refuses it, and steering keeps the boot CPU's).
+	 */
+	u->u_eime = lapic_mode() == APIC_MODE_X2APIC && u->u_caps.eim;
 	vtd_write64(u, VTD_IRTA, u->u_irt_phys | (u->u_eime ? VTD_IRTA_EIME : 0) |
 				 VTD_IRTA_S(vtd_irta_size_field(VTD_IRT_ENTRIES)));
 	if (vtd_gcmd(u, VTD_GCMD_SIRTP, 0, VTD_GCMD_SIRTP, true, "interrupt remap table pointer (GSTS.IRTPS)") < 0)
@@ -201,9 +207,10 @@ void vtd_ir_init(void)
 	for (unsigned i = 0; i < vtd_nunits; i++) {
 		struct vtd_unit *u = &vtd_units[i];
 		if (u->u_ir)
-			kprintf("iommu: interrupt remapping unit=%u enabled=yes entries=%u mode=%s eime=%s cfi=blocked gsts=0x%08x live_entries=%u",
+			kprintf("iommu: interrupt remapping unit=%u enabled=yes entries=%u mode=%s eime=%s cfi=blocked gsts=0x%08x live_entries=%u lapic=%s unit_eim=%s",
 				u->u_index, VTD_IRT_ENTRIES, u->u_eime ? "x2apic" : "xapic", u->u_eime ? "yes" : "no",
-				vtd_read32(u, VTD_GSTS), u->u_irt_live);
+				vtd_read32(u, VTD_GSTS), u->u_irt_live,
+				lapic_mode() == APIC_MODE_X2APIC ? "x2apic" : "xapic", u->u_caps.eim ? "yes" : "no");
 		else
 			kprintf("iommu: interrupt remapping unit=%u enabled=no reason=%s", u->u_index, u->u_ir_off);
 	}

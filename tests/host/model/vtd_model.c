@@ -460,6 +460,8 @@ static void gcmd_write(uint32_t v)
 	if (v & VTD_GCMD_SIRTP) {
 		if (!(vtdm.ecap & VTD_ECAP_IR))
 			fail("interrupt remap table pointer set on a unit without IR");
+		if ((vtdm.irta & VTD_IRTA_EIME) && !(vtdm.ecap & VTD_ECAP_EIM))
+			fail("IRTA.EIME set on a unit without extended interrupt mode (ECAP.EIM): reserved");
 		vtdm.sirtp++;
 		vtdm.irta_live = vtdm.irta;
 		vtdm.gsts |= VTD_GCMD_SIRTP;	/* IRTPS */
