@@ -32,6 +32,16 @@
 boot_long_mode:
 	movl $boot_stack_top, %esp
 
+	/* A 64-bit kernel needs long mode (CPUID 0x80000001 EDX bit 29): without it, say so and stop. */
+	movl $0x80000000, %eax
+	cpuid
+	cmpl $0x80000001, %eax
+	jb no_long_mode
+	movl $0x80000001, %eax
+	cpuid
+	testl $(1 << 29), %edx
+	jz no_long_mode
+
 	/* 2 MiB pages covering the first 4 GiB: 4 page directories, 2048 entries. */
 	movl $boot_pd, %eax
 	xorl %ecx, %ecx
@@ -84,6 +94,36 @@ boot_long_mode:
 
 	lgdt boot_gdt_desc
 	ljmp $0x08, $boot_start64
+
+/*
+ * No long mode: the line on COM1 (the console every boot protocol here
+ * shares; written byte by byte once the transmitter is empty, each wait
+ * bounded), then halt for good: nothing else can run.
+ */
+no_long_mode:
+	movl $no_long_mode_msg, %esi
+4:	movb (%esi), %bl
+	testb %bl, %bl
+	jz 6f
+	movl $100000, %ecx
+5:	movw $0x3fd, %dx		/* line status: transmitter holding register empty (bit 5) */
+	inb %dx, %al
+	testb $0x20, %al
+	jnz 7f
+	loop 5b
+7:	movw $0x3f8, %dx
+	movb %bl, %al
+	outb %al, %dx
+	incl %esi
+	jmp 4b
+6:	cli
+	hlt
+	jmp 6b
+
+	.section .boot.data, "aw"
+no_long_mode_msg:
+	.asciz "\r\nboot: error this CPU has no long mode (CPUID 0x80000001 EDX bit 29): Caprock is a 64-bit kernel; halting\r\n"
+	.section .boot.text, "ax"
 
 	.code64
 boot_start64:

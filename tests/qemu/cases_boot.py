@@ -16,6 +16,10 @@ def check_no_nvme(run, ctx):
 
 
 CASES = [
+    # A CPU without long mode (-lm): the boot says why on COM1 and halts, never a silent triple fault
+    # (QEMU would reset and exit).  The case ends at its timeout, with no run line (status=None).
+    Case("boot-cpu-without-long-mode", "mode=boot", cpu_flags=",-lm", status=None, timeout_s=8,
+         expect=[r"^boot: error this CPU has no long mode \(CPUID 0x80000001 EDX bit 29\): Caprock is a 64-bit kernel; halting$"]),
     Case("boot-no-nvme", "mode=boot",
          expect=[r"^boot: caprock kernel entry=pvh", r"^mem: ram_end=", r"^acpi: table sig=MCFG",
                  r"^clock: tsc_hz=\d+ source=", r"^apic: timer hz=",

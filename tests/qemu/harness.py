@@ -75,15 +75,19 @@ def run_case(case, kernel, workdir):
         if sock_dir:
             shutil.rmtree(sock_dir, ignore_errors=True)
     problems = list(run.trigger_errors)
-    if run.timed_out:
+    halts = case.status is None     # a kernel that must stop for good (it cannot run here): the timeout ends it
+    if run.timed_out and not halts:
         problems.append("timed out after %ds" % case.timeout_s)
-    elif run.returncode not in case.qemu_exit:
+    elif not run.timed_out and run.returncode not in case.qemu_exit:
         problems.append("qemu exit status %s, want one of %s" % (run.returncode, sorted(case.qemu_exit)))
     for bad in ([] if case.allow_panic else [r"^panic: "]) + [r"^trap: kernel exception"] + case.forbid:
         for l in run.find(bad):
             problems.append("forbidden line: " + l)
     final = run.final()
-    if not final:
+    if halts:
+        if final:
+            problems.append("a 'run: complete' line from a kernel that should have halted: " + final)
+    elif not final:
         problems.append("no 'run: complete' line")
     else:
         kernel_lines = [l for l in run.lines if qemu.LINE_RE.match(l)]
