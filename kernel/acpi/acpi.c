@@ -117,6 +117,10 @@ static void parse_table(const char sig[4], uint64_t pa, const void *t, long len)
 		acpi.have_dmar = acpi_parse_dmar(t, (size_t)len, &acpi.dmar, &why) == 0;
 		if (!acpi.have_dmar)
 			acpi.dmar_error = why;
+	} else if (memcmp(sig, "IVRS", 4) == 0) {
+		acpi.other_iommu = "amd-vi";
+	} else if (memcmp(sig, "VIOT", 4) == 0) {
+		acpi.other_iommu = "virtio-iommu";
 	} else if (memcmp(sig, "FACP", 4) == 0) {
 		acpi.have_fadt = acpi_parse_fadt(t, (size_t)len, &acpi.fadt, &why) == 0;
 	} else if (memcmp(sig, "HPET", 4) == 0) {

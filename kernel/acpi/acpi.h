@@ -16,6 +16,7 @@ struct acpi_state {
 	struct acpi_mcfg_info mcfg;
 	struct acpi_dmar_info dmar;
 	const char *dmar_error;		/* why a present DMAR table was rejected, else NULL */
+	const char *other_iommu;	/* an IOMMU this kernel does not drive: "amd-vi" (IVRS), "virtio-iommu" (VIOT) */
 	struct acpi_fadt_info fadt;
 	struct acpi_hpet_info hpet;
 	uint8_t s5_typa, s5_typb;

@@ -61,6 +61,17 @@ struct dma_selection dma_select(const struct boot_options *o)
 	} else if (acpi.dmar_error) {
 		s.ds_iommu = "intel-vtd";
 		s.ds_reason = "dmar-table-malformed";
+	} else if (acpi.other_iommu) {
+		/*
+		 * Left as firmware set it up: the bounce lane's addresses are then
+		 * what the device sees only if that IOMMU passes DMA through (its
+		 * usual boot default); if it blocks or translates, the controllers'
+		 * first commands fail, and their error lines point back here.
+		 */
+		s.ds_iommu = acpi.other_iommu;
+		s.ds_reason = "iommu-not-driven";
+		kprintf("dma: warning an IOMMU this kernel does not drive iommu=%s: device DMA works only if it passes through untranslated",
+			acpi.other_iommu);
 	} else if (o->dma_backend == DMA_CHOICE_BOUNCE) {
 		s.ds_reason = "forced-by-cmdline";
 	}

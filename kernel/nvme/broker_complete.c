@@ -13,6 +13,7 @@
  * consumed by broker_resume from the idle loop or the tick.
  */
 #include "include/abi/errors.h"
+#include "kernel/acpi/acpi.h"
 #include "kernel/arch/x86_64/barrier.h"
 #include "kernel/core/clock.h"
 #include "kernel/core/irqsoff.h"
@@ -425,8 +426,9 @@ int broker_mgr_exec(struct nvme_ctrl *c, uint16_t qid, struct nvme_mgr_cmd *m, u
 			break;
 		uint32_t csts = nvme_read32(c, NVME_CSTS);
 		if (csts == 0xffffffffu || (csts & NVME_CSTS_CFS)) {
-			kerror("nvme: error controller failed during a manager command bdf=%s opcode=0x%02x csts=0x%x",
-			       c->nc_bdf, m->mc_sqe.opc, csts);
+			kerror("nvme: error controller failed during a manager command bdf=%s opcode=0x%02x csts=0x%x%s%s",
+			       c->nc_bdf, m->mc_sqe.opc, csts, acpi.other_iommu ? " iommu_not_driven=" : "",
+			       acpi.other_iommu ? acpi.other_iommu : "");
 			return CR_EIO;
 		}
 		if (clock_ns() > deadline) {

@@ -206,6 +206,14 @@ HOSTILE_DIRECT = {
 }
 
 CASES = [
+    # IOMMUs this kernel does not drive (AMD-Vi's IVRS, virtio-iommu's VIOT): named in the selection line,
+    # with a warning that DMA works only if they pass it through (QEMU's do by default), not "none".
+    nvme_case("iommu-amd-vi-not-driven", "nvme.read=1:8", devices=["-device", "amd-iommu"],
+              expect=[r"^dma: warning an IOMMU this kernel does not drive iommu=amd-vi: ",
+                      r"^dma: backend selection backend=bounce-buffer iommu=amd-vi verified=false reason=iommu-not-driven "]),
+    nvme_case("iommu-virtio-not-driven", "nvme.read=1:8", devices=["-device", "virtio-iommu-pci"],
+              expect=[r"^dma: warning an IOMMU this kernel does not drive iommu=virtio-iommu: ",
+                      r"^dma: backend selection backend=bounce-buffer iommu=virtio-iommu verified=false reason=iommu-not-driven "]),
     # Opted in (QEMU cannot verify interrupt isolation): the unit verified on the controller, the direct lane, data on the host.
     # QEMU's default unit (48-bit on 10.0): the depth follows from its capabilities.
     direct_case("iommu-direct-default", "nvme.read=16384:8,32767:1,100:2048 nvme.write=1000:1500:0xdeadbeef",
