@@ -13,7 +13,6 @@
  * consumed by broker_resume from the idle loop or the tick.
  */
 #include "include/abi/errors.h"
-#include "kernel/acpi/acpi.h"
 #include "kernel/arch/x86_64/barrier.h"
 #include "kernel/core/clock.h"
 #include "kernel/core/irqsoff.h"
@@ -427,8 +426,8 @@ int broker_mgr_exec(struct nvme_ctrl *c, uint16_t qid, struct nvme_mgr_cmd *m, u
 		uint32_t csts = nvme_read32(c, NVME_CSTS);
 		if (csts == 0xffffffffu || (csts & NVME_CSTS_CFS)) {
 			kerror("nvme: error controller failed during a manager command bdf=%s opcode=0x%02x csts=0x%x%s%s",
-			       c->nc_bdf, m->mc_sqe.opc, csts, acpi.other_iommu ? " iommu_not_driven=" : "",
-			       acpi.other_iommu ? acpi.other_iommu : "");
+			       c->nc_bdf, m->mc_sqe.opc, csts, c->nc_iommu_not_driven ? " iommu_not_driven=" : "",
+			       c->nc_iommu_not_driven ? c->nc_iommu_not_driven : "");
 			return CR_EIO;
 		}
 		if (clock_ns() > deadline) {

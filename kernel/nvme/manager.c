@@ -15,6 +15,7 @@
 
 #include "include/abi/cap.h"
 #include "include/abi/errors.h"
+#include "kernel/acpi/acpi.h"
 #include "kernel/arch/x86_64/percpu.h"
 #include "kernel/arch/x86_64/smp.h"
 #include "kernel/core/clock.h"
@@ -480,6 +481,7 @@ struct nvme_ctrl *nvme_bind(struct pci_dev *d, const struct dma_selection *sel, 
 	c->nc_pci = d;
 	memcpy(c->nc_bdf, bdf, sizeof(bdf));
 	c->nc_amazon = d->pd_vendor == AMAZON_VENDOR;
+	c->nc_iommu_not_driven = acpi.other_iommu;
 	nvme_timeout_policy(d->pd_vendor, d->pd_device, timeout_override_ms, &c->nc_to_policy);
 	c->nc_refusal_log = (struct ratelimit)RATELIMIT_INIT(32, 4);
 	c->nc_fault_rdy_late_ms = fault_rdy_late_ms;

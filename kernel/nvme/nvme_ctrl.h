@@ -63,6 +63,7 @@ struct nvme_ctrl {
 	uint32_t nc_mqes;		/* CAP.MQES + 1 */
 	uint16_t nc_admin_entries;	/* the device admin queue the manager creates */
 	bool nc_amazon;			/* Amazon NVMe: DMA only below 2^48 */
+	const char *nc_iommu_not_driven;	/* an IOMMU the kernel leaves alone (kernel/acpi/acpi.h), named on failures */
 	uint32_t nc_lane;		/* enum dma_lane */
 	const char *nc_irq_isolation;	/* "verified"/"unverified" once the domain's DMA steps passed, else NULL */
 	const char *nc_lane_step;	/* the verification step that failed on this controller, or NULL */
