@@ -46,11 +46,12 @@ void nvme_mgr_io_free(struct nvme_ctrl *c)
 
 int nvme_mgr_read(struct nvme_ctrl *c, const struct nvme_broker_ns *ns, uint64_t lba, uint32_t count, void *out)
 {
-	uint32_t ps = c->nc_page_size, per = MGR_IO_BUF_BYTES / ns->lba_bytes;
+	/* A command within the buffer and the controller's transfer limit (MDTS may be as small as a page). */
+	uint32_t ps = c->nc_page_size, per = (uint32_t)MIN((uint64_t)MGR_IO_BUF_BYTES, c->nc_max_transfer) / ns->lba_bytes;
 	uint8_t *dst = out;
 
 	if (!per || ns->ms)
-		return CR_EINVAL;	/* blocks above 64 KiB, or metadata the buffer has no room for */
+		return CR_EINVAL;	/* blocks above the limit, or metadata the buffer has no room for */
 	while (count) {
 		uint32_t n = MIN(count, per), bytes = n * ns->lba_bytes, pages = DIV_ROUND_UP(bytes, ps);
 		uint64_t end;

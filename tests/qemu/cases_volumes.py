@@ -179,7 +179,7 @@ def bound_ones_released(run, ctx):
 
 # ------------------------------------------------------------ partitions
 
-def gpt_setup(sector, size, cmdline_dev="nvme0n1p2"):
+def gpt_setup(sector, size, cmdline_dev="nvme0n1p2", ctrl_props=""):
     def setup(ctx):
         img = ctx.path("disk.img")
         parts = [gptimage.Part(4 * MIB, "esp", "EFI"), gptimage.Part(8 * MIB, "linux", "data one"),
@@ -191,7 +191,7 @@ def gpt_setup(sector, size, cmdline_dev="nvme0n1p2"):
         ctx.facts["table"] = gptimage.read_gpt(img, sector)
         props = "" if sector == 512 else ",logical_block_size=%d,physical_block_size=%d" % (sector, sector)
         return ["-drive", "file=%s,if=none,id=d0,format=raw" % img,
-                "-device", "nvme,id=c0,serial=gptdisk",
+                "-device", "nvme,id=c0,serial=gptdisk" + ctrl_props,
                 "-device", "nvme-ns,drive=d0,bus=c0,nsid=1%s" % props]
     return setup
 
@@ -353,6 +353,13 @@ CASES = [
                  r"^nvme: read ok dev=nvme0n1p2 bdf=\S+ nsid=1 lba=16383 blocks=1 bytes=512 ",
                  r"^nvme: write ok dev=nvme0n1p2 bdf=\S+ nsid=1 lba=100 blocks=64 "],
          check=all_of(gpt_lines_match, partition_io_checked(2, [(100, 64, 0x2b)]))),
+    # The same behind a controller whose commands carry 8 KiB (MDTS 1): the manager reads the 16 KiB
+    # entry array in pieces the device takes (whole, it was refused: entry-array-read-failed).
+    Case("volumes-partition-mdts-8k", "nvme.dev=nvme0n1p2 nvme.read=0:8 nvme.write=100:64:0x2c",
+         setup=gpt_setup(512, 64 * MIB, ctrl_props=",mdts=1"),
+         expect=[r"^block: gpt dev=nvme0n1 partitions=3 header_crc=ok entries_crc=ok backup=ok ",
+                 r"^nvme: write ok dev=nvme0n1p2 bdf=\S+ nsid=1 lba=100 blocks=64 "],
+         check=all_of(gpt_lines_match, partition_io_checked(2, [(100, 64, 0x2c)]))),
     # The same on 4 KiB sectors.
     Case("volumes-partition-4k", "nvme.dev=nvme0n1p3 nvme.read=0:3 nvme.write=7:9:0x4c",
          setup=gpt_setup(4096, 64 * MIB),
