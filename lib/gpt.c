@@ -370,6 +370,25 @@ static struct gpt_extent below(uint64_t header_lba, uint64_t lbas)
 }
 
 /*
+ * The array a header names that a less strict reader would take (enum
+ * gpt_meta's *_CLAIMED): as far as the disk goes, all of the rest of it
+ * where the size overflows.  Else the header's own sector.
+ */
+static struct gpt_extent claimed(const struct gpt_io *io, const struct gpt_copy *c)
+{
+	const struct gpt_header *h = &c->hdr;
+	uint64_t bytes, last;
+
+	if (c->header_ok || c->header_crc != GPT_CHECK_OK || h->my_lba != c->lba || h->entries_lba > io->last_lba ||
+	    !h->num_entries || !h->entry_size)
+		return (struct gpt_extent){ c->lba, c->lba };
+	if (__builtin_mul_overflow((uint64_t)h->num_entries, (uint64_t)h->entry_size, &bytes) ||
+	    add_overflows_u64(h->entries_lba, DIV_ROUND_UP(bytes, io->lba_bytes) - 1, &last) || last > io->last_lba)
+		last = io->last_lba;
+	return (struct gpt_extent){ h->entries_lba, last };
+}
+
+/*
  * Every sector a later boot could read as its table (enum gpt_meta).  A
  * valid header's array is where it says, and stays there: no partition may
  * cover the header.  Where a header is not valid, its array is put where a
@@ -397,6 +416,9 @@ static void find_meta(const struct gpt_io *io, struct gpt_disk *d, const struct 
 	m[GPT_META_BACKUP_ARRAY] = b->header_ok ? array_extent(&b->hdr) : below(b->lba, below_lbas);
 	m[GPT_META_END_HEADER] = (struct gpt_extent){ end->lba, end->lba };
 	m[GPT_META_END_ARRAY] = end->header_ok ? array_extent(&end->hdr) : below(end->lba, below_lbas);
+	m[GPT_META_PRIMARY_CLAIMED] = claimed(io, p);
+	m[GPT_META_BACKUP_CLAIMED] = claimed(io, b);
+	m[GPT_META_END_CLAIMED] = claimed(io, end);
 }
 
 static enum gpt_copies compare_copies(const struct gpt_disk *d)
@@ -534,7 +556,7 @@ const char *gpt_meta_name(enum gpt_meta m)
 {
 	static const char *const names[GPT_META_COUNT] = {
 		"lba0", "primary-header", "primary-array", "backup-header", "backup-array",
-		"end-header", "end-array",
+		"end-header", "end-array", "primary-claimed-array", "backup-claimed-array", "end-claimed-array",
 	};
 
 	return (unsigned int)m < GPT_META_COUNT ? names[m] : "none";

@@ -246,6 +246,14 @@ enum gpt_meta {
 					 * as the primary's (GPT_ARRAY_MIN_BYTES when that is unknown) */
 	GPT_META_END_HEADER,		/* the last LBA, where a boot without a primary looks */
 	GPT_META_END_ARRAY,		/* the array of a valid header there, else just below it */
+	/*
+	 * The array a header names that has a good CRC at the right LBA but
+	 * failed a stricter check: readers that check only those (EDK2, Linux)
+	 * would use it.  Else just that header's sector.
+	 */
+	GPT_META_PRIMARY_CLAIMED,
+	GPT_META_BACKUP_CLAIMED,
+	GPT_META_END_CLAIMED,
 	GPT_META_COUNT,
 };
 

@@ -9,8 +9,10 @@
  * and says so, with how the copies compare and the rule that decided.  A
  * partition over a sector any boot could read as the table is not offered
  * (issue 15 §2: its client could rewrite another partition's bounds) and
- * gets a line saying so.  The lines are DESIGN.md §2's `block: gpt` and
- * `block: partition`.
+ * gets a line saying so.  A GPT behind a legacy MBR (entries, no 0xEE:
+ * lib/mbr.h) is stale to the readers that check, which use the MBR: none
+ * of its partitions is offered either.  The lines are DESIGN.md §2's
+ * `block: gpt` and `block: partition`.
  */
 #include "kernel/block/gpt_scan.h"
 
@@ -20,6 +22,7 @@
 #include "kernel/core/log.h"
 #include "kernel/nvme/nvme_ctrl.h"
 #include "lib/gpt.h"
+#include "lib/mbr.h"
 #include "lib/string.h"
 
 #define GPT_SCRATCH_FIRST	(64u << 10)
@@ -70,6 +73,18 @@ static void report_refused(struct nvme_ctrl *c, const char *dev, const struct gp
 			c->nc_bdf);
 }
 
+/* What sector 0 is (lib/mbr.h); MBR_NONE when it cannot be read. */
+static enum mbr_kind read_mbr(struct read_ctx *rc)
+{
+	uint8_t *s = kmalloc(rc->ns->lba_bytes);
+	enum mbr_kind k = MBR_NONE;
+
+	if (s && rc->ns->lba_bytes >= MBR_BYTES && read_lbas(rc, 0, 1, s) == 0)
+		k = mbr_classify(s);
+	kfree(s);
+	return k;
+}
+
 /* One namespace: the whole device, then its GPT (if any) and a device per partition. */
 static void scan_namespace(struct nvme_ctrl *c, unsigned int unit, const struct nvme_broker_ns *ns)
 {
@@ -101,9 +116,15 @@ static void scan_namespace(struct nvme_ctrl *c, unsigned int unit, const struct 
 			break;
 		want = need;
 	}
+	enum mbr_kind mbr = err == 0 ? read_mbr(&rc) : MBR_NONE;
 	if (err == CR_ENOENT) {
 		kprintf("block: gpt dev=%s partitions=0 header_crc=none entries_crc=none backup=missing result=none bdf=%s",
 			dev, c->nc_bdf);
+	} else if (err == 0 && mbr == MBR_LEGACY) {
+		/* A valid table the checking readers ignore: described, never offered. */
+		kprintf("block: gpt dev=%s partitions=0 header_crc=%s entries_crc=%s backup=%s result=stale reason=legacy-mbr mbr=%s described=%u bdf=%s",
+			dev, gpt_check_name(d.primary.header_crc), gpt_check_name(d.primary.entries_crc),
+			gpt_backup_name(d.backup_state), mbr_kind_name(mbr), d.entries.nused, c->nc_bdf);
 	} else if (err) {
 		/*
 		 * Reported, never trusted: no partition of this disk is offered.
@@ -122,13 +143,13 @@ static void scan_namespace(struct nvme_ctrl *c, unsigned int unit, const struct 
 		char guid[GPT_GUID_STR_BYTES], differs[96];
 		gpt_guid_format(d.hdr.disk_guid, guid);
 		gpt_diff_format(d.differs, differs, sizeof(differs));
-		kprintf("block: gpt dev=%s partitions=%u header_crc=%s entries_crc=%s backup=%s result=ok source=%s%s%s copies=%s rule=%s differs=%s offered=%u refused=%u disk_guid=%s lba_bytes=%u bdf=%s",
+		kprintf("block: gpt dev=%s partitions=%u header_crc=%s entries_crc=%s backup=%s result=ok source=%s%s%s copies=%s rule=%s differs=%s offered=%u refused=%u disk_guid=%s lba_bytes=%u mbr=%s bdf=%s",
 			dev, d.entries.nused, gpt_check_name(d.primary.header_crc),
 			gpt_check_name(d.primary.entries_crc), gpt_backup_name(d.backup_state),
 			d.used_backup ? "backup" : "primary", d.used_backup ? " primary_reason=" : "",
 			d.used_backup && d.primary.why ? d.primary.why : "", gpt_copies_name(d.copies),
 			gpt_rule_name(d.rule), differs, d.entries.nstored, d.entries.nrefused, guid, ns->lba_bytes,
-			c->nc_bdf);
+			mbr_kind_name(mbr), c->nc_bdf);
 		if (d.entries.nused - d.entries.nrefused > d.entries.nstored)
 			kprintf("block: gpt dev=%s partitions_offered=%u of=%u reason=limit", dev, d.entries.nstored,
 				d.entries.nused - d.entries.nrefused);

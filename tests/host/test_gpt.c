@@ -940,6 +940,55 @@ static void test_backup_partition_over_primary_refused(void **state UNUSED)
 	assert_int_equal(gd.copies, GPT_COPIES_AGREE);
 }
 
+/*
+ * A primary header with a good CRC at LBA 1 that a stricter check refuses
+ * (its 256-entry array runs past FirstUsableLBA): readers that check only
+ * the CRCs and MyLBA would still use it, so its array stays out of the
+ * partitions served from the backup (the probe's BUG 1: p1's client could
+ * rewrite LBAs 34-65 and have such a reader see a new table).
+ */
+static void test_claimed_array_of_a_refused_header_kept_out(void **state UNUSED)
+{
+	struct gpt_disk gd;
+
+	build(512, 2048, 128, 128);
+	three_parts();
+	store_le32(sec(1) + 80, 256);	/* NumberOfPartitionEntries: LBAs 2-65 */
+	fix_header_crc(1);
+	assert_int_equal(read_disk(&gd), 0);
+	assert_true(gd.used_backup);
+	assert_string_equal(gd.primary.why, "entry-array-misplaced");
+	assert_int_equal(gd.primary.header_crc, GPT_CHECK_OK);
+	assert_int_equal(gd.meta[GPT_META_PRIMARY_CLAIMED].first, 2);
+	assert_int_equal(gd.meta[GPT_META_PRIMARY_CLAIMED].last, 65);
+	assert_false(offered_covers(&gd, 2, 65));
+	assert_int_equal(gd.entries.nrefused, 1);
+	assert_int_equal(gd.refused[0].part.index, 1);
+	assert_int_equal(gd.refused[0].covers, GPT_META_PRIMARY_CLAIMED);
+	assert_string_equal(gpt_meta_name(gd.refused[0].covers), "primary-claimed-array");
+
+	/* An array size that overflows: the rest of the disk from its start is kept out. */
+	build(512, 2048, 128, 128);
+	three_parts();
+	store_le32(sec(1) + 80, 0xffffffffu);
+	store_le32(sec(1) + 84, 0x80000000u);
+	fix_header_crc(1);
+	assert_int_equal(read_disk(&gd), 0);
+	assert_true(gd.used_backup);
+	assert_int_equal(gd.meta[GPT_META_PRIMARY_CLAIMED].last, 2047);
+	assert_int_equal(gd.entries.nstored, 0);
+
+	/* A header whose CRC fails claims nothing beyond its own sector. */
+	build(512, 2048, 128, 128);
+	three_parts();
+	store_le32(sec(1) + 80, 256);
+	assert_int_equal(read_disk(&gd), 0);
+	assert_string_equal(gd.primary.why, "header-crc-mismatch");
+	assert_int_equal(gd.meta[GPT_META_PRIMARY_CLAIMED].first, 1);
+	assert_int_equal(gd.meta[GPT_META_PRIMARY_CLAIMED].last, 1);
+	assert_int_equal(gd.entries.nstored, 3);
+}
+
 /* A valid primary whose usable range reaches over a valid backup's array. */
 static void test_primary_partition_over_backup_array_refused(void **state UNUSED)
 {
@@ -1678,6 +1727,7 @@ int main(void)
 		cmocka_unit_test(test_disk_shrank),
 		cmocka_unit_test(test_backup_covering_primary_array_refused),
 		cmocka_unit_test(test_backup_partition_over_primary_refused),
+		cmocka_unit_test(test_claimed_array_of_a_refused_header_kept_out),
 		cmocka_unit_test(test_primary_partition_over_backup_array_refused),
 		cmocka_unit_test(test_header_at_new_end_kept_clear),
 		cmocka_unit_test(test_many_refused),

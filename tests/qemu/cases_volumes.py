@@ -196,6 +196,23 @@ def gpt_setup(sector, size, cmdline_dev="nvme0n1p2", ctrl_props=""):
     return setup
 
 
+def legacy_mbr_gpt_setup(ctx):
+    """A valid GPT behind a legacy MBR: a Linux entry and an extended one, no 0xEE (a disk
+    repartitioned with MBR tools that left the old GPT behind)."""
+    args = gpt_setup(512, 64 * MIB)(ctx)
+    img = ctx.facts["images"][1]
+    with open(img, "r+b") as f:
+        mbr = bytearray(f.read(512))
+        mbr[446:478] = bytes(32)
+        mbr[446 + 4] = 0x83
+        mbr[446 + 8:446 + 16] = (2048).to_bytes(4, "little") + (8192).to_bytes(4, "little")
+        mbr[462 + 4] = 0x05
+        mbr[462 + 8:462 + 16] = (10240).to_bytes(4, "little") + (16384).to_bytes(4, "little")
+        f.seek(0)
+        f.write(mbr)
+    return args
+
+
 def partition(ctx, index):
     return next(p for p in ctx.facts["table"]["partitions"] if p["index"] == index)
 
@@ -360,6 +377,13 @@ CASES = [
          expect=[r"^block: gpt dev=nvme0n1 partitions=3 header_crc=ok entries_crc=ok backup=ok ",
                  r"^nvme: write ok dev=nvme0n1p2 bdf=\S+ nsid=1 lba=100 blocks=64 "],
          check=all_of(gpt_lines_match, partition_io_checked(2, [(100, 64, 0x2c)]))),
+    # A valid GPT behind a legacy MBR (no 0xEE): readers that check use the MBR, whose extended
+    # partition's EBR lies inside GPT p2; no GPT partition is offered, the namespace still is.
+    Case("volumes-gpt-behind-legacy-mbr", "nvme.read=0:8", setup=legacy_mbr_gpt_setup,
+         expect=[r"^block: gpt dev=nvme0n1 partitions=0 header_crc=ok entries_crc=ok backup=ok result=stale "
+                 r"reason=legacy-mbr mbr=legacy described=3 ",
+                 r"^nvme: read ok dev=nvme0n1 bdf=\S+ nsid=1 lba=0 blocks=8 "],
+         forbid=[r"^block: partition dev=nvme0n1p"]),
     # The same on 4 KiB sectors.
     Case("volumes-partition-4k", "nvme.dev=nvme0n1p3 nvme.read=0:3 nvme.write=7:9:0x4c",
          setup=gpt_setup(4096, 64 * MIB),
