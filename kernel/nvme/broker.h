@@ -175,6 +175,12 @@ int broker_admin_start(struct nvme_ctrl *c, uint64_t asq_shadow, uint16_t asq_en
 void broker_mark_reset(struct nvme_ctrl *c);
 /* A polled I/O queue pair for the manager's own commands (bind time, before any provider). */
 int broker_mgr_queue_pair(struct nvme_ctrl *c, uint16_t qid, uint16_t entries, uint32_t timeout_ms);
+/*
+ * Kernel memory one I/O queue pair of up to want entries takes on c once
+ * created (device rings and the command table, each in whole pages): what
+ * admission must keep for a provider's queues (kernel/nvme/units.c).
+ */
+uint64_t broker_io_pair_bytes(const struct nvme_ctrl *c, uint32_t want);
 /* Free every queue, slot and mapping: only once the device is disabled (RDY=0). */
 void broker_teardown(struct nvme_ctrl *c);
 struct nvme_broker_view broker_view(struct nvme_ctrl *c);

@@ -7,6 +7,7 @@
 #include "include/abi/errors.h"
 #include "kernel/core/kmalloc.h"
 #include "kernel/core/log.h"
+#include "kernel/core/memlayout.h"
 #include "kernel/nvme/nvme_ctrl.h"
 #include "lib/bits.h"
 #include "lib/string.h"
@@ -74,6 +75,14 @@ bool broker_sq_exists(const struct broker_sq *sq)
 static uint16_t device_entries(const struct nvme_ctrl *c, uint32_t want)
 {
 	return (uint16_t)MIN(MIN(want, (uint32_t)BROKER_QUEUE_MAX), c->nc_mqes);
+}
+
+uint64_t broker_io_pair_bytes(const struct nvme_ctrl *c, uint32_t want)
+{
+	uint64_t n = device_entries(c, want);
+
+	return ALIGN_UP(n * sizeof(struct nvme_sqe), PAGE_SIZE) + ALIGN_UP(n * sizeof(struct nvme_cqe), PAGE_SIZE) +
+	       ALIGN_UP((n - 1) * sizeof(struct broker_cmd), PAGE_SIZE);
 }
 
 /* Every pool entry a provider SQ ring ever covered: what is there is the provider's own writing. */

@@ -64,6 +64,7 @@
 #define REGION_MIN_BYTES	(256u << 10)
 #define REGION_MAX_BYTES	(8u << 20)
 #define DETACH_STOP_MS		5000	/* an orderly stop's grace before the provider is killed */
+#define CLIENT_MAX_DEVS		((CAP_SLOTS - 2) / 2)	/* console and wake-up, then a session and a Region each */
 
 struct nvme_client {
 	struct proc *cl_proc;
@@ -315,10 +316,15 @@ static uint64_t region_bytes(const struct boot_options *o, const struct block_de
  * Admission: a volume is served only if its provider and client will have
  * memory, so that a small guest serves the volumes it can whole and refuses
  * the rest with a line, instead of every process failing halfway.  The
- * process and queue costs are estimates; the mem: line shows the measured ones.
+ * process cost is an estimate; the queues' is what the broker will take for
+ * the largest I/O queue pair a provider may ask for, plus the admin queue
+ * and the shadow maps (QUEUES_SLACK_BYTES).  The mem: line shows the
+ * measured ones.  (A flat 256 KiB undercounted a 1024-entry pair by about
+ * 120 KiB: admitted volumes then failed to create their queues.)
  */
 #define PROC_COST_BYTES		(512u << 10)	/* image, stack, page tables, start page */
-#define QUEUES_COST_BYTES	(256u << 10)	/* device rings and broker tracking, allocated once running */
+#define QUEUES_SLACK_BYTES	(64u << 10)
+#define QUEUES_COST_BYTES(c)	(broker_io_pair_bytes((c), BROKER_QUEUE_MAX) + QUEUES_SLACK_BYTES)
 
 static bool admit(const struct nvme_unit *u, const struct boot_options *o, const struct block_dev *target,
 		  uint64_t *reserved)
@@ -327,14 +333,14 @@ static bool admit(const struct nvme_unit *u, const struct boot_options *o, const
 	const struct block_dev *d = target && target->bd_ctrl == c ? target : first_device_of(c);
 	uint64_t provider = (provider_does_io(c, o, target) ? POOL_OWN_IO_BYTES : POOL_SERVE_BYTES) + PROC_COST_BYTES;
 	uint64_t client = d ? region_bytes(o, d, o->mode == RUN_MODE_BENCH) + PROC_COST_BYTES : 0;
-	uint64_t free = pmm_free_pages() * PAGE_SIZE;
+	uint64_t free = pmm_free_pages() * PAGE_SIZE, queues = QUEUES_COST_BYTES(c);
 
-	if (free >= *reserved + provider + client + QUEUES_COST_BYTES) {
-		*reserved += client + QUEUES_COST_BYTES;	/* taken later: clients start after all providers */
+	if (free >= *reserved + provider + client + queues) {
+		*reserved += client + queues;	/* taken later: clients start after all providers */
 		return true;
 	}
 	kerror("nvme: error out of memory for nvme%u bdf=%s need_kib=%lu free_kib=%lu reserved_kib=%lu; not served",
-	       u->u_index, c->nc_bdf, (provider + client + QUEUES_COST_BYTES) >> 10, free >> 10, *reserved >> 10);
+	       u->u_index, c->nc_bdf, (provider + client + queues) >> 10, free >> 10, *reserved >> 10);
 	return false;
 }
 
@@ -431,6 +437,14 @@ static void plan_bench_clients(const struct boot_options *o, struct block_dev *t
 		}
 	} else if (target) {
 		devs[n++] = target;
+	}
+	if (o->bench_all_devs && n == CMDLINE_MAX_BENCH_DEVS && nunits > n)
+		kprintf("nvme: bench devs=%u of volumes=%u reason=limit", n, nunits);
+	/* A client holds its console, its wake-up, and a session and a Region per device. */
+	if (o->bench_one_client && n > CLIENT_MAX_DEVS) {
+		kerror("nvme: error bench.clients=one takes at most %u devices (a process has %u capability slots, a device takes two); %u asked",
+		       CLIENT_MAX_DEVS, CAP_SLOTS, n);
+		return;
 	}
 	unsigned int parts = o->bench_one_client || n < 2 ? 1 : n;
 	for (unsigned int p = 0; p < parts; p++) {

@@ -359,6 +359,16 @@ CASES = [
                  r"^mem: released volumes=32 .* heap_objects_left=0$"],
          forbid=[r"reason=out-of-memory", r"kernel-out-of-memory", r"cannot create the I/O queue"],
          check=all_of(reads_match(2), bound_ones_released)),
+    # The same serving (every admitted provider creates its 1024-entry queue pair, and keeps it): the
+    # volumes admitted are served whole, and none fails later for the memory admission promised it.
+    Case("volumes-out-of-memory-serving", "mode=serve serve.seconds=2", memory_mb=48, setup=many(16), status="fail",
+         timeout_s=300,
+         expect=[r"^nvme: error out of memory for nvme\d+ bdf=\S+ need_kib=\d+ free_kib=\d+ reserved_kib=\d+; "
+                 r"not served$",
+                 r"^mem: volumes=16 bound=16 served=([1-9]|1[0-5]) ",
+                 r"^mem: released volumes=16 .* heap_objects_left=0$"],
+         forbid=[r"reason=out-of-memory", r"kernel-out-of-memory", r"cannot create the I/O queue", r"^provider: died ",
+                 r"^provider: failed "]),
     # GPT partitions as devices, 512-byte sectors: the table reported as the image has it, the jobs
     # on p2 with partition-relative LBAs, found in the image at the partition's place, and nothing
     # outside the written blocks of p2 changed anywhere on the disk.
@@ -460,6 +470,11 @@ CASES = [
          "bench.job=randread4k bench.qd=8 bench.seconds=1", setup=controllers(THREE[:2]),
          expect=[r"^bench: job=randread4k qd=8 iops=[1-9]\d* .* cpu_busy_pct=([1-9]?\d|100) path=client devs=2 .* cpus=\d+ pid=",
                  r"^bench: device dev=nvme0n1 ios=[1-9]\d* ", r"^bench: device dev=nvme1n1 ios=[1-9]\d* "]),
+    # One client cannot hold more devices than its capability table has slots for: said, not a bare failure.
+    Case("volumes-bench-one-client-too-many", "mode=bench bench.path=client bench.devs=all bench.clients=one "
+         "bench.job=randread4k bench.qd=8 bench.seconds=1", setup=many(16), status="fail", timeout_s=180,
+         expect=[r"^nvme: error bench.clients=one takes at most 15 devices \(a process has 32 capability slots, "
+                 r"a device takes two\); 16 asked$"]),
 ] + [
     # nvme.poll=: the same jobs and data checks under each polling policy (never: no poll at all).
     # Whether a short job polls depends on what else is runnable meanwhile: the benchmarks below
