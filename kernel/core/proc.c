@@ -270,7 +270,7 @@ void proc_abandon(struct proc *p)
 	alive--;
 }
 
-static void kill(struct proc *p, const char *reason, bool asked)
+static void end_process(struct proc *p, const char *reason, bool asked)
 {
 	if (p->p_state != PROC_RUNNABLE && p->p_state != PROC_BLOCKED)
 		return;
@@ -293,12 +293,12 @@ static void kill(struct proc *p, const char *reason, bool asked)
 
 void proc_kill(struct proc *p, const char *reason)
 {
-	kill(p, reason, false);
+	end_process(p, reason, false);
 }
 
 void proc_stop(struct proc *p, const char *reason)
 {
-	kill(p, reason, true);
+	end_process(p, reason, true);
 }
 
 void proc_kill_all(const char *reason)

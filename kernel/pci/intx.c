@@ -98,10 +98,3 @@ void intx_detach(uint32_t gsi, irq_handler_fn handler, void *ctx)
 	irq_free_vector(l->il_vector);
 	l->il_used = false;
 }
-
-unsigned intx_sharers(uint32_t gsi)
-{
-	const struct intx_line *l = find(gsi);
-
-	return l ? l->il_n : 0;
-}

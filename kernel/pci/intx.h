@@ -23,7 +23,5 @@
 int intx_attach(uint32_t gsi, irq_handler_fn handler, void *ctx, uint8_t *vector);
 /* Remove it; the last one masks the pin and frees the vector. */
 void intx_detach(uint32_t gsi, irq_handler_fn handler, void *ctx);
-/* Functions on gsi now (tests, lines). */
-unsigned intx_sharers(uint32_t gsi);
 
 #endif
