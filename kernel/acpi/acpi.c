@@ -187,6 +187,12 @@ void acpi_init(void)
 		rsdp_pa = find_rsdp(&from);
 		rsdp = rsdp_pa ? firmware_map(rsdp_pa, rsdp_len) : NULL;
 	}
+	if (!rsdp_pa && !boot_info.rsdp_copy_len) {
+		/* A machine without ACPI (QEMU -M pc,acpi=off) still runs: one CPU, PCI through ports, the PIT. */
+		kprintf("acpi: warning no rsdp from=%s: no MADT, MCFG, FADT or DMAR; the boot CPU only, "
+			"no power button, no S5", from);
+		return;
+	}
 	if (!rsdp || acpi_parse_rsdp(rsdp, rsdp_len, &info, &why) < 0) {
 		kerror("acpi: error rsdp unusable phys=0x%lx from=%s reason=%s", rsdp_pa, from, why);
 		return;
@@ -281,16 +287,16 @@ static void write_slp_typ(const struct acpi_gas *g, uint8_t typ, bool enable)
 	acpi_reg_write(&r, enable ? v | ACPI_PM1_SLP_EN : v);
 }
 
-void acpi_power_off(void)
+bool acpi_power_off(void)
 {
 	if (!acpi.have_fadt || !acpi.have_s5)
-		return;
+		return false;
 	if (acpi.fadt.hw_reduced) {
 		struct acpi_reg r;
 		if (acpi_reg_init(&r, &acpi.fadt.sleep_control, 0, 1) == 0)
 			acpi_reg_write(&r, ((acpi.s5_typa & 7u) << ACPI_SLEEP_CTL_SLP_TYP_SHIFT) |
 					   ACPI_SLEEP_CTL_SLP_EN);
-		return;
+		return true;
 	}
 	(void)acpi_enable_mode();
 	/* PM1a and PM1b together: each step on both blocks before the next (§4.8.3.2.1). */
@@ -298,4 +304,5 @@ void acpi_power_off(void)
 	write_slp_typ(&acpi.fadt.pm1b_cnt, acpi.s5_typb, false);
 	write_slp_typ(&acpi.fadt.pm1a_cnt, acpi.s5_typa, true);
 	write_slp_typ(&acpi.fadt.pm1b_cnt, acpi.s5_typb, true);
+	return true;
 }

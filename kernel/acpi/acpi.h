@@ -37,7 +37,10 @@ void acpi_init(void);
  */
 int acpi_enable_mode(void);
 
-/* Enter S5 (soft off).  Returns only if the platform did not power off. */
-void acpi_power_off(void);
+/*
+ * Enter S5 (soft off).  Returns only if the platform did not power off:
+ * false at once when there is no FADT or \_S5 to do it with.
+ */
+bool acpi_power_off(void);
 
 #endif

@@ -53,10 +53,13 @@ void power_off_after_run(bool pass)
 		if (inb(debug_exit_ports[i]) == 0)
 			outb(debug_exit_ports[i], pass ? 0 : 1);	/* QEMU exits 1 or 3 */
 	}
-	acpi_power_off();
-	for (int i = 0; i < 10000000; i++)	/* S5 takes effect asynchronously in a VMM */
-		cpu_relax();
-	kprintf("power: still running after S5 request; halting");
+	if (!acpi_power_off()) {
+		kprintf("power: no ACPI S5 to power off with (fadt=%s); halting", acpi.have_fadt ? "yes" : "no");
+	} else {
+		for (int i = 0; i < 10000000; i++)	/* S5 takes effect asynchronously in a VMM */
+			cpu_relax();
+		kprintf("power: still running after S5 request; halting");
+	}
 	for (;;)
 		cpu_halt();
 }
