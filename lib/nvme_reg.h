@@ -153,6 +153,8 @@ _Static_assert(offsetof(struct nvme_cqe, status) == 14, "CQE status offset");
 #define NVME_SC_ABORTED_SQ_DELETION	0x08
 #define NVME_SC_INVALID_NS		0x0b
 #define NVME_SC_PRP_OFFSET_INVALID	0x13
+#define NVME_SC_COMMAND_INTERRUPTED	0x1e
+#define NVME_SC_TRANSIENT_TRANSPORT	0x1f
 #define NVME_SC_LBA_RANGE		0x80
 #define NVME_SC_CAP_EXCEEDED		0x81
 #define NVME_SC_NS_NOT_READY		0x82

@@ -16,6 +16,14 @@ struct nvme_status nvme_status_decode(uint16_t s)
 	};
 }
 
+bool nvme_status_transient(struct nvme_status s)
+{
+	if (s.dnr || s.sct != NVME_SCT_GENERIC)
+		return false;
+	return s.sc == NVME_SC_ABORT_REQUESTED || s.sc == NVME_SC_COMMAND_INTERRUPTED ||
+	       s.sc == NVME_SC_NS_NOT_READY || s.sc == NVME_SC_TRANSIENT_TRANSPORT;
+}
+
 struct code_name {
 	uint8_t sc;
 	const char *name;

@@ -60,8 +60,10 @@ int ctrl_start(struct nvme_dev *d)
 	if ((err = wait_ready(d, false, "reset")) < 0)
 		return err;
 
+	static struct nvme_slot admin_slots[NVME_ADMIN_ENTRIES];
+	static uint16_t admin_done[NVME_ADMIN_ENTRIES];
 	uint16_t admin_entries = NVME_ADMIN_ENTRIES;	/* CAP.MQES bounds I/O queues only */
-	if ((err = queue_init(d, &d->d_admin, 0, admin_entries, 0)) < 0) {
+	if ((err = queue_init(d, &d->d_admin, 0, admin_entries, 0, admin_slots, admin_done)) < 0) {
 		nvme_error("provider: error pool too small for the admin queue");
 		return err;
 	}

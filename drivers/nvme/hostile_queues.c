@@ -79,7 +79,10 @@ static void submit_reads(struct nvme_dev *d, const struct nvme_ns *ns, unsigned 
 
 int hostile_prepare(struct nvme_dev *d)
 {
-	return queue_init(d, &hq, HQ_ID, HQ_ENTRIES, 0);
+	static struct nvme_slot hq_slots[HQ_ENTRIES];
+	static uint16_t hq_done[HQ_ENTRIES];
+
+	return queue_init(d, &hq, HQ_ID, HQ_ENTRIES, 0, hq_slots, hq_done);
 }
 
 /* A queue pair whose CQ does not interrupt: the manager drains it all the same (I3). */

@@ -111,7 +111,10 @@ int main(const struct start_info *si)
 	uint16_t io_entries = NVME_IO_ENTRIES_MAX;
 	if (NVME_CAP_MQES(d->d_cap) + 1 < io_entries)
 		io_entries = (uint16_t)(NVME_CAP_MQES(d->d_cap) + 1);
-	if (queue_init(d, &d->d_io, 1, io_entries, 1) < 0 || cmd_create_io_queues(d, &d->d_io) < 0) {
+	static struct nvme_slot io_slots[NVME_IO_ENTRIES_MAX];
+	static uint16_t io_done[NVME_IO_ENTRIES_MAX];
+	if (queue_init(d, &d->d_io, 1, io_entries, 1, io_slots, io_done) < 0 ||
+	    cmd_create_io_queues(d, &d->d_io) < 0) {
 		nvme_error("provider: error cannot create the I/O queue pair");
 		return 1;
 	}

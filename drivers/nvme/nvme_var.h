@@ -23,14 +23,17 @@
 #define NVME_LIST_MAX		4096	/* active namespace ids read (four list pages) */
 #define NVME_MAX_VECTORS	8
 
+#define NVME_RETRIES_MAX	5	/* transient ends retried, as Linux's nvme_max_retries */
+
 /* One outstanding command: the slot index is the command id. */
 struct nvme_slot {
 	bool s_busy;
 	bool s_done;
+	uint8_t s_retries;		/* times queue_reap sent it again after a transient end */
 	struct nvme_cqe s_cqe;
-	uint64_t s_submit_ns;
+	uint64_t s_submit_ns;		/* the latest sending */
 	uint64_t s_tag;			/* caller's cookie (benchmarks) */
-	uint8_t s_opc;
+	struct nvme_sqe s_sqe;		/* as sent: what a retry sends again */
 };
 
 struct nvme_queue {
@@ -47,9 +50,10 @@ struct nvme_queue {
 	uint16_t q_unrung;		/* entries written since the last doorbell */
 	int q_irq;			/* Interrupt capability slot */
 	uint32_t q_vector;
-	struct nvme_slot q_slots[NVME_IO_ENTRIES_MAX];
-	uint16_t q_done[NVME_IO_ENTRIES_MAX];	/* cids completed since the consumer last looked */
+	struct nvme_slot *q_slots;	/* q_size of them, the owner's (queue_init) */
+	uint16_t *q_done;		/* cids completed since the consumer last looked (q_size) */
 	uint16_t q_ndone;
+	uint32_t q_retries;		/* transient ends sent again, all commands */
 	uint16_t q_next_cid;
 	uint32_t q_outstanding;
 	bool q_woke_by_interrupt;	/* the last wait ended with an interrupt */
@@ -105,7 +109,9 @@ uint64_t pool_alloc(struct nvme_dev *d, uint64_t bytes, uint64_t align);
 static inline void *pool_ptr(struct nvme_dev *d, uint64_t handle) { return d->d_pool + handle; }
 
 /* queue.c */
-int queue_init(struct nvme_dev *d, struct nvme_queue *q, uint16_t id, uint16_t entries, unsigned vector);
+/* slots and done: the owner's arrays of at least entries each (admin, I/O and test queues differ in size). */
+int queue_init(struct nvme_dev *d, struct nvme_queue *q, uint16_t id, uint16_t entries, unsigned vector,
+	       struct nvme_slot *slots, uint16_t *done);
 int queue_submit(struct nvme_dev *d, struct nvme_queue *q, struct nvme_sqe *cmd, uint64_t tag);
 /* The command id the next queue_submit will use. */
 uint16_t queue_next_cid(const struct nvme_queue *q);
@@ -120,6 +126,12 @@ int queue_kick(struct nvme_dev *d, struct nvme_queue *q, int wait_slot, uint64_t
 /* The same, also waking the client of BlockSession notify_slot (-1: none) in that crossing. */
 int queue_kick_notify(struct nvme_dev *d, struct nvme_queue *q, int wait_slot, uint64_t timeout_ns, int notify_slot,
 		      uint64_t *woke);
+/*
+ * Take what the CQ holds into q_done.  A command the device ended for a
+ * passing reason (nvme_status_transient) is sent again under its command
+ * id, up to NVME_RETRIES_MAX times (an EBS volume's aborted commands
+ * without end: they are paced by the timeout), and not reported.
+ */
 unsigned queue_reap(struct nvme_dev *d, struct nvme_queue *q);
 int queue_wait(struct nvme_dev *d, struct nvme_queue *q, uint16_t cid, struct nvme_cqe *out);
 int queue_exec(struct nvme_dev *d, struct nvme_queue *q, struct nvme_sqe *cmd, struct nvme_cqe *out);

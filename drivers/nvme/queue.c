@@ -13,17 +13,22 @@
  */
 #include "drivers/nvme/lane_direct.h"
 #include "drivers/nvme/nvme_var.h"
+#include "lib/nvme_status.h"
 #include "lib/string.h"
 #include "user/lib/ulib.h"
 
 #define NSEC_PER_MS 1000000ull
 #define ABORT_GRACE_MS 5000
 
-int queue_init(struct nvme_dev *d, struct nvme_queue *q, uint16_t id, uint16_t entries, unsigned vector)
+int queue_init(struct nvme_dev *d, struct nvme_queue *q, uint16_t id, uint16_t entries, unsigned vector,
+	       struct nvme_slot *slots, uint16_t *done)
 {
 	memset(q, 0, sizeof(*q));
+	memset(slots, 0, (size_t)entries * sizeof(*slots));
 	q->q_id = id;
 	q->q_size = entries;
+	q->q_slots = slots;
+	q->q_done = done;
 	q->q_sq_handle = pool_alloc(d, (uint64_t)entries * sizeof(struct nvme_sqe), 4096);
 	q->q_cq_handle = pool_alloc(d, (uint64_t)entries * sizeof(struct nvme_cqe), 4096);
 	if (q->q_sq_handle == UINT64_MAX || q->q_cq_handle == UINT64_MAX)
@@ -64,13 +69,37 @@ int queue_submit(struct nvme_dev *d, struct nvme_queue *q, struct nvme_sqe *cmd,
 			return err;
 	}
 	q->q_next_cid = (uint16_t)((cid + 1) % q->q_size);
-	q->q_slots[cid] = (struct nvme_slot){ .s_busy = true, .s_submit_ns = clock_now_ns(), .s_tag = tag, .s_opc = cmd->opc };
 	cmd->cid = cid;
+	q->q_slots[cid] = (struct nvme_slot){ .s_busy = true, .s_submit_ns = clock_now_ns(), .s_tag = tag, .s_sqe = *cmd };
 	q->q_sq[q->q_sq_tail] = *cmd;
 	q->q_sq_tail = (uint16_t)((q->q_sq_tail + 1) % q->q_size);
 	q->q_unrung++;
 	q->q_outstanding++;
 	return cid;
+}
+
+/*
+ * Send a completed command again under its id, if its end was transient.
+ * The SQ has room: the device fetched this entry, so at most q_size - 2
+ * others wait in the ring.  The next kick rings the doorbell.
+ */
+static bool retry(struct nvme_dev *d, struct nvme_queue *q, struct nvme_slot *s, const struct nvme_cqe *c)
+{
+	struct nvme_status st = nvme_status_decode(c->status);
+	bool unbounded = d->d_never_give_up && st.sc == NVME_SC_ABORT_REQUESTED;
+
+	if (!nvme_status_transient(st) || (s->s_retries >= NVME_RETRIES_MAX && !unbounded))
+		return false;
+	if (s->s_retries < UINT8_MAX)
+		s->s_retries++;
+	q->q_retries++;
+	uprintf("nvme: command retried qid=%u cid=%u opcode=0x%02x status=%s attempt=%u of=%s", q->q_id, c->cid, s->s_sqe.opc,
+		nvme_status_name(st.sct, st.sc), s->s_retries, unbounded ? "unbounded" : "5");
+	s->s_submit_ns = clock_now_ns();
+	q->q_sq[q->q_sq_tail] = s->s_sqe;
+	q->q_sq_tail = (uint16_t)((q->q_sq_tail + 1) % q->q_size);
+	q->q_unrung++;
+	return true;
 }
 
 int queue_kick(struct nvme_dev *d, struct nvme_queue *q, int wait_slot, uint64_t timeout_ns, uint64_t *woke)
@@ -149,9 +178,11 @@ unsigned queue_reap(struct nvme_dev *d, struct nvme_queue *q)
 			nvme_error("provider: error completion for no outstanding command qid=%u cid=%u", q->q_id, c.cid);
 			continue;
 		}
+		if (retry(d, q, &q->q_slots[c.cid], &c))
+			continue;
 		q->q_slots[c.cid].s_cqe = c;
 		q->q_slots[c.cid].s_done = true;
-		if (q->q_ndone < NVME_IO_ENTRIES_MAX)
+		if (q->q_ndone < q->q_size)
 			q->q_done[q->q_ndone++] = c.cid;
 	}
 	/* The head is told with the next kick, or now if half the queue waits to be reused. */
@@ -213,6 +244,12 @@ int queue_wait(struct nvme_dev *d, struct nvme_queue *q, uint16_t cid, struct nv
 			q->q_ndone = 0;	/* synchronous callers track their one command themselves */
 			return 0;
 		}
+		if (q->q_slots[cid].s_submit_ns != start) {
+			/* queue_reap sent it again (an Abort ended it): a new command, a new timeout. */
+			start = q->q_slots[cid].s_submit_ns;
+			deadline = start + d->d_cmd_timeout_ms * NSEC_PER_MS;
+			aborted = false;
+		}
 		uint64_t now = clock_now_ns();
 		if (now < deadline) {
 			uint64_t woke = 0;
@@ -235,7 +272,7 @@ int queue_wait(struct nvme_dev *d, struct nvme_queue *q, uint16_t cid, struct nv
 		if (controller_dead(d))
 			return CR_EIO;
 		uprintf("nvme: command timeout qid=%u cid=%u opcode=0x%02x elapsed_ms=%lu action=%s",
-			q->q_id, cid, q->q_slots[cid].s_opc, elapsed_ms,
+			q->q_id, cid, q->q_slots[cid].s_sqe.opc, elapsed_ms,
 			aborted ? (d->d_never_give_up ? "keep-waiting" : "give-up") : "abort");
 		if (!aborted) {
 			send_abort(d, q, cid);

@@ -88,6 +88,7 @@ struct nvme_ctrl {
 	struct nvme_timeout_policy nc_to_policy;
 	struct nvme_timeout_state nc_to_state;
 	uint16_t nc_to_qid, nc_to_cid;	/* the command nc_to_state is about */
+	uint64_t nc_to_since_ns;	/* and when it was sent: a command sent again under its id is new */
 	uint64_t nc_to_next_ms;		/* the next look (the walk over every slot is not for every tick) */
 	struct nvme_mgr_cmd nc_abort_cmd;
 	/* A namespace's size changed (identify.c's refresh, after spaces.c moved the windows); may be NULL. */

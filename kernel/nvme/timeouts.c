@@ -112,10 +112,11 @@ void nvme_timeout_tick(struct nvme_ctrl *c)
 		return;
 	}
 	uint16_t cid = broker_device_cid(&c->nc_sq[qid], t);
-	if (qid != c->nc_to_qid || cid != c->nc_to_cid) {
+	if (qid != c->nc_to_qid || cid != c->nc_to_cid || t->bc_since_ns != c->nc_to_since_ns) {
 		c->nc_to_state = (struct nvme_timeout_state){ 0 };	/* a new oldest command */
 		c->nc_to_qid = qid;
 		c->nc_to_cid = cid;
+		c->nc_to_since_ns = t->bc_since_ns;
 	}
 	uint64_t age_ms = now_ms - t->bc_since_ns / NSEC_PER_MSEC;
 	const struct nvme_timeout_policy *p = &c->nc_to_policy;

@@ -175,6 +175,30 @@ static void test_every_name_well_formed(void **state UNUSED)
 	assert_true(named >= 60);
 }
 
+/* Only the generic passing ends without DNR are worth sending again; every other status is final. */
+static void test_transient(void **state UNUSED)
+{
+	static const uint8_t passing[] = { NVME_SC_ABORT_REQUESTED, NVME_SC_COMMAND_INTERRUPTED, NVME_SC_NS_NOT_READY,
+					   NVME_SC_TRANSIENT_TRANSPORT };
+	unsigned transient = 0;
+
+	for (uint32_t v = 0; v <= 0xffff; v++) {
+		struct nvme_status s = nvme_status_decode((uint16_t)v);
+		bool want = false;
+		for (unsigned i = 0; i < sizeof(passing); i++)
+			want |= s.sct == NVME_SCT_GENERIC && s.sc == passing[i] && !s.dnr;
+		assert_int_equal(nvme_status_transient(s), want);
+		transient += want;
+	}
+	/* 4 codes x CRD (4) x More (2) x phase (2), DNR clear. */
+	assert_int_equal(transient, 4 * 4 * 2 * 2);
+	assert_false(nvme_status_transient(nvme_status_decode(NVME_STATUS_MAKE(NVME_SCT_MEDIA, NVME_SC_UNRECOVERED_READ, 0))));
+	assert_false(nvme_status_transient(nvme_status_decode(NVME_STATUS_MAKE(NVME_SCT_GENERIC, NVME_SC_ABORT_REQUESTED, 1))));
+	assert_true(nvme_status_transient(nvme_status_decode(NVME_STATUS_MAKE(NVME_SCT_GENERIC, NVME_SC_ABORT_REQUESTED, 0))));
+	assert_string_equal(nvme_status_name(0, NVME_SC_COMMAND_INTERRUPTED), "command-interrupted");
+	assert_string_equal(nvme_status_name(0, NVME_SC_TRANSIENT_TRANSPORT), "transient-transport-error");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -183,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_known_names),
 		cmocka_unit_test(test_unknown_codes),
 		cmocka_unit_test(test_every_name_well_formed),
+		cmocka_unit_test(test_transient),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -220,6 +220,15 @@ CASES += [
          expect=[r"^nvme: read ok dev=nvme0n1 bdf=\S+ nsid=1 lba=0 blocks=8 bytes=4096 crc32=%s " % ZEROS_4K_CRC,
                  r"^run: complete status=pass errors=0 uptime_ms=\d+$"],
          forbid=[r"^nvme: command timeout ", r"^provider: (died|restarted|controller reset) "]),
+    # A throttled volume (EBS throttles above its IOPS): 2 commands a second, 16 queued, 3 s allowed.
+    # The Abort ends the oldest with Abort Requested and no DNR: sent again, not failed to the client.
+    nvme_case("timeout-aborted-command-retried", "nvme.timeout_ms=3000 nvme.write=1000:256:0x77 nvme.read=0:8",
+              props=",mdts=2", drive_opts=",throttling.iops-total=2", writes=[(1000, 256, 0x77)], timeout_s=120,
+              expect=[r"^nvme: command timeout bdf=\S+ qid=1 cid=0x[0-9a-f]{4} opcode=0x01 age_ms=\d+ surface=generic action=abort timeout_ms=3000$",
+                      r"^nvme: command retried qid=1 cid=\d+ opcode=0x01 status=abort-requested attempt=1 of=5 pid=\d+$",
+                      r"^nvme: write ok dev=nvme0n1 .* lba=1000 blocks=256 .* verify=readback-match ",
+                      r"^run: complete status=pass errors=0 "],
+              forbid=[r"^nvme: write error ", r"action=reset", r"^provider: (died|restarted|controller reset) "]),
     # Slower than the timeout, always: poll, Abort, reset and replay, again and again; then the
     # volume is failed and its client told - an error, never a hang.
     Case("timeout-reset-then-fail", "nvme.timeout_ms=1000 nvme.read=0:8", devices=null_drive(4000 * 1000 * 1000),

@@ -40,9 +40,10 @@ def mkdisk(path, size, tag="CAPROCK1", sparse_bytes=None):
 
 def nvme_case(name, cmdline="", size=16 << 20, props="", namespaces=None, devices=(), expect=(),
               forbid=(), status="pass", writes=(), check_reads=True, blkdebug=None, sparse_bytes=None,
-              proof=True, bus=None, blkdebug_event="read_aio", extra_check=None, **kw):
+              proof=True, bus=None, blkdebug_event="read_aio", extra_check=None, drive_opts="", **kw):
     """namespaces: list of dicts of nvme-ns properties (nsid, logical_block_size, ...);
-    None means the controller's own drive= namespace.  blkdebug: sectors that fail to read."""
+    None means the controller's own drive= namespace.  blkdebug: sectors that fail to read.
+    drive_opts: more -drive options (",throttling.iops-total=2")."""
     ns_list = namespaces
 
     def setup(ctx):
@@ -63,7 +64,7 @@ def nvme_case(name, cmdline="", size=16 << 20, props="", namespaces=None, device
                 args += ["-drive", "if=none,id=nvm%d,driver=raw,file.driver=blkdebug,file.config=%s,"
                          "file.image.driver=file,file.image.filename=%s" % (nsid, conf, img)]
             else:
-                args += ["-drive", "file=%s,if=none,id=nvm%d,format=raw" % (img, nsid)]
+                args += ["-drive", "file=%s,if=none,id=nvm%d,format=raw%s" % (img, nsid, drive_opts)]
         where = (",bus=" + bus) if bus else ""
         if ns_list:
             args += ["-device", "nvme,id=nvme0%s%s" % (where, props if "serial=" in props else ",serial=caprock" + props)]
