@@ -103,7 +103,7 @@ int bench_run(struct nvme_dev *d, const struct nvme_ns *ns, const struct nvme_jo
 			if (!nvme_status_ok(nvme_status_decode(sl->s_cqe.status))) {
 				if (errors++ < 4)
 					report_status("bench", ns->n_nsid, 0, s.blocks, &sl->s_cqe);
-			} else if (sl->s_submit_ns >= measure_from && now <= end) {
+			} else if (now >= measure_from && now <= end) {	/* completed in the window, as fio counts */
 				ios++;
 				latency_hist_add(&hist, (now - sl->s_submit_ns) / 1000);
 			}
@@ -120,5 +120,7 @@ int bench_run(struct nvme_dev *d, const struct nvme_ns *ns, const struct nvme_jo
 		name, bs / 1024, qd, iops, mib_x10 / 10, mib_x10 % 10, latency_hist_percentile(&hist, 500), latency_hist_percentile(&hist, 990),
 		d->d_lane == DMA_LANE_BROKERED ? "brokered" : "direct", latency_hist_percentile(&hist, 999), ios, errors,
 		job->j_bench_seconds, waits, ns->n_nsid, busy_window_pct(&busy), busy.bw_cpus, latency_hist_mean(&hist));
+	if (!ios && !errors)
+		uprintf("bench: warning no I/O completed in the %u s window: iops=0 measures nothing", job->j_bench_seconds);
 	return errors ? CR_EIO : 0;
 }

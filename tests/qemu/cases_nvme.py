@@ -359,6 +359,16 @@ CASES += [
                       r"^bench: job=randread4k .* cpu_busy_pct=([1-9]?\d|100) path=provider cpus=\d+ lat_us_avg=[1-9]\d* ",
                       r"^nvme: device time bdf=\S+ io_commands=[1-9]\d* device_us_avg=\d+$",
                       IRQSOFF_RELEASE, IRQSOFF_RUN]),
+    # A throttled volume (5 commands a second, QD32: each waits ~6 s): the completions inside the window
+    # count, as fio counts them, on both paths - not only those submitted after the ramp (iops=0 before).
+    nvme_case("nvme-bench-throttled-provider", "mode=bench bench.job=randread4k bench.qd=32 bench.seconds=4",
+              drive_opts=",throttling.iops-total=5", check_reads=False, proof=False, timeout_s=120,
+              expect=[r"^bench: job=randread4k qd=32 iops=[3-7] mib_s=0\.0 .* ios=(1\d|2\d|30) errors=0 .* path=provider "],
+              forbid=[r"^bench: warning", r"^nvme: command timeout "]),
+    nvme_case("nvme-bench-throttled-client", "mode=bench bench.path=client bench.job=randread4k bench.qd=32 bench.seconds=4",
+              drive_opts=",throttling.iops-total=5", check_reads=False, proof=False, timeout_s=120,
+              expect=[r"^bench: job=randread4k qd=32 iops=[3-7] mib_s=0\.0 .* ios=(1\d|2\d|30) errors=0 .* path=client "],
+              forbid=[r"^bench: warning", r"^nvme: command timeout "]),
     # Device events at queue depth 1 (issue 8): one SQ doorbell per command, and the CQ head doorbell
     # deferred (MSI-X signals every posting whatever the head), so far fewer than one per command.
     nvme_case("nvme-bench-qd1-device-events", "mode=bench bench.job=randread4k bench.qd=1 bench.seconds=1",

@@ -111,7 +111,7 @@ int bench_run(const struct block_job *job)
 				if (a.ba_status && x->errors++ < 4)
 					blk_error("bench: error dev=%s status=%s nvme_status=0x%04x", x->b->info.bi_name,
 						  cr_err_name(a.ba_status), a.ba_nvme_status);
-				if (!a.ba_status && x->sent_ns[slot] >= measure_from && now <= end) {
+				if (!a.ba_status && now >= measure_from && now <= end) {	/* completed in the window, as fio counts */
 					x->ios++;
 					latency_hist_add(&hist, (now - x->sent_ns[slot]) / 1000);
 				}
@@ -160,5 +160,7 @@ int bench_run(const struct block_job *job)
 	for (unsigned int i = 0; blk.ndevs > 1 && i < blk.ndevs; i++)
 		uprintf("bench: device dev=%s ios=%lu iops=%lu errors=%lu", db[i].b->info.bi_name, db[i].ios,
 			db[i].ios * 1000 / (ms ? ms : 1), db[i].errors);
+	if (!ios && !errors)
+		uprintf("bench: warning no I/O completed in the %u s window: iops=0 measures nothing", job->bj_bench_seconds);
 	return errors ? CR_EIO : 0;
 }
