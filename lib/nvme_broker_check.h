@@ -25,6 +25,7 @@ struct nvme_broker_ns {
 	uint16_t ms;			/* metadata bytes per block */
 	bool extended;			/* metadata inline after each block */
 	uint8_t pi_type;		/* DPS bits 2:0; 0 = no protection information */
+	bool shared;			/* NMIC: the same namespace may stand behind another controller */
 };
 
 /* A handle space other than the provider's pool: a block session's region and device window. */

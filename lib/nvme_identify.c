@@ -46,6 +46,11 @@ void nvme_parse_identify_ctrl(const uint8_t *b, struct nvme_ctrl_info *o)
 	o->oncs = load_le16(b + NVME_IDC_ONCS);
 	o->vwc = b[NVME_IDC_VWC];
 	o->sgls = load_le32(b + NVME_IDC_SGLS);
+	o->cmic = b[NVME_IDC_CMIC];
+	size_t nqn = 0;
+	while (nqn < NVME_IDC_SUBNQN_LEN && b[NVME_IDC_SUBNQN + nqn])
+		nqn++;
+	(void)nvme_copy_ascii(o->subnqn, b + NVME_IDC_SUBNQN, nqn);	/* UTF-8 is allowed: not a repair */
 }
 
 int nvme_parse_identify_ns(const uint8_t *b, struct nvme_ns_info *o, const char **why)
@@ -56,6 +61,7 @@ int nvme_parse_identify_ns(const uint8_t *b, struct nvme_ns_info *o, const char 
 	o->nuse = load_le64(b + NVME_IDNS_NUSE);
 	o->nlbaf = b[NVME_IDNS_NLBAF];
 	o->dps = b[NVME_IDNS_DPS];
+	o->shared = b[NVME_IDNS_NMIC] & NVME_NMIC_SHARED;
 	uint8_t flbas = b[NVME_IDNS_FLBAS];
 	o->lbaf_index = (uint8_t)NVME_FLBAS_INDEX(flbas);
 	o->extended = flbas & NVME_FLBAS_EXTENDED;

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/nvme_reg.h"
+
 struct nvme_ctrl_info {
 	uint16_t vid, ssvid;
 	char sn[21];			/* trailing spaces removed, non-printables shown as '?' */
@@ -28,6 +30,8 @@ struct nvme_ctrl_info {
 	uint16_t oncs;
 	uint8_t vwc;
 	uint32_t sgls;
+	uint8_t cmic;
+	char subnqn[NVME_IDC_SUBNQN_LEN + 1];	/* to its NUL, bytes outside ASCII shown as '?'; "" before NVMe 1.2.1 */
 };
 
 struct nvme_ns_info {
@@ -38,6 +42,7 @@ struct nvme_ns_info {
 	uint16_t ms;			/* metadata bytes per block */
 	bool extended;			/* metadata follows each block in the data buffer */
 	uint8_t dps;			/* protection type (bits 2:0) and location */
+	bool shared;			/* NMIC bit 0: other controllers of the subsystem may reach it */
 };
 
 void nvme_parse_identify_ctrl(const uint8_t *buf, struct nvme_ctrl_info *out);

@@ -259,6 +259,7 @@ _Static_assert(offsetof(struct nvme_cqe, status) == 14, "CQE status offset");
 #define NVME_IDC_MN_LEN		40
 #define NVME_IDC_FR		64	/* 8 ASCII */
 #define NVME_IDC_FR_LEN		8
+#define NVME_IDC_CMIC		76	/* u8: bit 1 two or more controllers (namespaces may be shared) */
 #define NVME_IDC_MDTS		77	/* u8: max transfer 2^MDTS * CAP.MPSMIN page, 0 = no limit */
 #define NVME_IDC_CNTLID		78	/* u16 */
 #define NVME_IDC_VER		80	/* u32 */
@@ -276,6 +277,8 @@ _Static_assert(offsetof(struct nvme_cqe, status) == 14, "CQE status offset");
 #define  NVME_VWC_FLUSH_BROADCAST(v) (((v) >> 1) & 0x3)	/* 3: broadcast NSID supported */
 #define NVME_IDC_SGLS		536	/* u32 */
 #define  NVME_SGLS_SUPPORTED(s)	((s) & 0x3)	/* 01b any alignment, 10b dword aligned */
+#define NVME_IDC_SUBNQN		768	/* 256 bytes, UTF-8, NUL-terminated: the NVM subsystem's name */
+#define NVME_IDC_SUBNQN_LEN	256
 #define NVME_IDC_VS_AREA	3072	/* vendor specific, to 4095 */
 
 /* Identify Namespace (NVM CS §4.1.5.1) */
@@ -290,7 +293,8 @@ _Static_assert(offsetof(struct nvme_cqe, status) == 14, "CQE status offset");
 #define NVME_IDNS_MC		27	/* u8 metadata capabilities */
 #define NVME_IDNS_DPC		28	/* u8 */
 #define NVME_IDNS_DPS		29	/* u8 end-to-end protection type settings */
-#define NVME_IDNS_NMIC		30
+#define NVME_IDNS_NMIC		30	/* u8: bit 0 the namespace may be reached through other controllers */
+#define  NVME_NMIC_SHARED	0x01
 #define NVME_IDNS_NGUID		104	/* 16 bytes */
 #define NVME_IDNS_EUI64		120	/* 8 bytes */
 #define NVME_IDNS_LBAF		128	/* 64 x u32: MS bits 15:0, LBADS 23:16, RP 25:24 */

@@ -110,7 +110,7 @@ static int identify_ns(struct nvme_dev *d, uint32_t nsid, uint64_t buf)
 	if (ns.n_info.nsze == 0)
 		return 0;	/* allocated but inactive (GCP T2A lists many of these) */
 	struct nvme_broker_ns bn = { nsid, ns.n_info.nsze, ns.n_info.lba_bytes, ns.n_info.ms,
-				     ns.n_info.extended, (uint8_t)(ns.n_info.dps & 7) };
+				     ns.n_info.extended, (uint8_t)(ns.n_info.dps & 7), ns.n_info.shared };
 	ns.n_block_xfer = nvme_broker_block_xfer(&bn, false);
 	ns.n_md_bytes = nvme_broker_block_md(&bn, false);
 	ns.n_max_blocks = nvme_broker_max_blocks(&bn, d->d_max_transfer, d->d_info.di_page_size);

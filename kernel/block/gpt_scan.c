@@ -85,10 +85,41 @@ static enum mbr_kind read_mbr(struct read_ctx *rc)
 	return k;
 }
 
+/*
+ * The device that already serves this namespace through another controller
+ * of its NVM subsystem, or NULL.  A shared namespace (NMIC bit 0) is one
+ * namespace behind every controller of the subsystem (same SUBNQN) that
+ * lists it under the same id (Base 2.0c §2.4.1): served twice, two clients
+ * and two partition tables would write it unaware of each other.
+ */
+static const struct block_dev *served_elsewhere(const struct nvme_ctrl *c, const struct nvme_broker_ns *ns)
+{
+	const struct block_dev *d;
+
+	if (!ns->shared || !c->nc_id.subnqn[0])
+		return NULL;	/* private, or a controller too old to name its subsystem */
+	for (unsigned int i = 0; (d = block_dev_next(&i));) {
+		const struct nvme_ctrl *o = d->bd_ctrl;
+		if (o == c || d->bd_partition || d->bd_nsid != ns->nsid || strcmp(o->nc_id.subnqn, c->nc_id.subnqn))
+			continue;
+		const struct nvme_broker_ns *other = nvme_ns_find(o, ns->nsid);
+		if (other && other->shared)
+			return d;
+	}
+	return NULL;
+}
+
 /* One namespace: the whole device, then its GPT (if any) and a device per partition. */
 static void scan_namespace(struct nvme_ctrl *c, unsigned int unit, const struct nvme_broker_ns *ns)
 {
 	char dev[BLOCK_NAME_BYTES];
+	const struct block_dev *first = served_elsewhere(c, ns);
+
+	if (first) {
+		kprintf("block: namespace nsid=%u bdf=%s served=no reason=shared-namespace-served-by dev=%s via=%s subnqn=\"%s\"",
+			ns->nsid, c->nc_bdf, first->bd_name, first->bd_ctrl->nc_bdf, c->nc_id.subnqn);
+		return;
+	}
 	struct block_dev *whole = block_dev_add(c, unit, ns->nsid, 0, ns->nsze, ns->lba_bytes, 0);
 
 	if (!whole)

@@ -71,11 +71,12 @@ static bool parse_ns(struct nvme_ctrl *c, uint32_t nsid, struct nvme_broker_ns *
 	}
 	if (ns.nsze == 0)
 		return false;
-	*out = (struct nvme_broker_ns){ nsid, ns.nsze, ns.lba_bytes, ns.ms, ns.extended, (uint8_t)(ns.dps & 7) };
+	*out = (struct nvme_broker_ns){ nsid, ns.nsze, ns.lba_bytes, ns.ms, ns.extended, (uint8_t)(ns.dps & 7),
+					ns.shared };
 	if (report)
-		kprintf("nvme: identify namespace nsid=%u lbas=%lu lba_bytes=%u ms=%u extended=%s formats=%u format=%u capacity_bytes=%lu pi_type=%u bdf=%s",
+		kprintf("nvme: identify namespace nsid=%u lbas=%lu lba_bytes=%u ms=%u extended=%s formats=%u format=%u capacity_bytes=%lu pi_type=%u shared=%s bdf=%s",
 			nsid, ns.nsze, ns.lba_bytes, ns.ms, ns.extended ? "yes" : "no", ns.nlbaf + 1u, ns.lbaf_index,
-			ns.nsze * ns.lba_bytes, ns.dps & 7, c->nc_bdf);
+			ns.nsze * ns.lba_bytes, ns.dps & 7, ns.shared ? "yes" : "no", c->nc_bdf);
 	return true;
 }
 
@@ -145,9 +146,10 @@ static int identify_all(struct nvme_ctrl *c)
 	c->nc_have_id = true;
 	c->nc_max_transfer = transfer_limit(c);
 	const struct nvme_ctrl_info *id = &c->nc_id;
-	kprintf("nvme: identify controller vid=0x%04x model=\"%s\" serial=\"%s\" firmware=\"%s\" mdts_bytes=%lu nn=%u ssvid=0x%04x cntlid=%u version=0x%08x strings=%s bdf=%s",
+	kprintf("nvme: identify controller vid=0x%04x model=\"%s\" serial=\"%s\" firmware=\"%s\" mdts_bytes=%lu nn=%u ssvid=0x%04x cntlid=%u version=0x%08x strings=%s cmic=0x%02x subnqn=\"%s\" bdf=%s",
 		id->vid, id->mn, id->sn, id->fr, nvme_mdts_bytes(id->mdts, NVME_CAP_MPSMIN(c->nc_cap)), id->nn,
-		id->ssvid, id->cntlid, id->ver, id->strings_repaired ? "repaired" : "clean", c->nc_bdf);
+		id->ssvid, id->cntlid, id->ver, id->strings_repaired ? "repaired" : "clean", id->cmic, id->subnqn,
+		c->nc_bdf);
 	c->nc_nns = 0;
 	c->nc_ns_raw_nsid = 0;
 	if ((err = walk_namespaces(c, &listed)) < 0) {

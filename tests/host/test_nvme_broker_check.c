@@ -103,7 +103,7 @@ static bool fake_space(void *ctx, uint32_t id, struct nvme_broker_space *out)
 static void add_ns(uint32_t nsid, uint64_t nsze, uint32_t lba_bytes, uint16_t ms, bool extended, uint8_t pi)
 {
 	assert_true(F.nns < 8);
-	F.ns[F.nns++] = (struct nvme_broker_ns){ nsid, nsze, lba_bytes, ms, extended, pi };
+	F.ns[F.nns++] = (struct nvme_broker_ns){ nsid, nsze, lba_bytes, ms, extended, pi, false };
 }
 
 /*
@@ -475,7 +475,7 @@ static void test_read_write_metadata(void **state UNUSED)
 
 static void test_block_xfer(void **state UNUSED)
 {
-	struct nvme_broker_ns ns = { 1, 100, 512, 0, false, 0 };
+	struct nvme_broker_ns ns = { 1, 100, 512, 0, false, 0, false };
 
 	assert_int_equal(nvme_broker_block_xfer(&ns, false), 512);
 	assert_int_equal(nvme_broker_block_xfer(&ns, true), 512);
@@ -504,7 +504,7 @@ static void test_block_xfer(void **state UNUSED)
  */
 static void test_max_blocks(void **state UNUSED)
 {
-	struct nvme_broker_ns ns = { 1, 100, 512, 0, false, 0 };
+	struct nvme_broker_ns ns = { 1, 100, 512, 0, false, 0, false };
 
 	assert_int_equal(nvme_broker_max_blocks(&ns, 128 * 1024, 4096), 256);
 	assert_int_equal(nvme_broker_max_blocks(&ns, 1ull << 30, 4096), 65536);	/* NLB is 16 bits */
@@ -765,7 +765,7 @@ static void test_dsm(void **state UNUSED)
 static void test_dsm_ranges(void **state UNUSED)
 {
 	static uint8_t r[NVME_DSM_MAX_RANGES * NVME_DSM_RANGE_BYTES];
-	const struct nvme_broker_ns ns = { 1, 1000, 512, 0, false, 0 };
+	const struct nvme_broker_ns ns = { 1, 1000, 512, 0, false, 0, false };
 
 	memset(r, 0, sizeof(r));
 	assert_int_equal(nvme_broker_check_dsm(&ns, r, 0), 0);

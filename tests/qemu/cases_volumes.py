@@ -63,6 +63,21 @@ def two_namespaces(ctx):
             "-drive", "file=%s,if=none,id=p0,format=raw" % plain, "-device", "nvme,serial=plain,drive=p0"]
 
 
+def shared_namespace(ctx):
+    """Two controllers of one NVM subsystem, one namespace shared by both (NMIC bit 0); a private one
+    behind the second controller under another id."""
+    shared, private = ctx.path("shared.img"), ctx.path("private.img")
+    mkdisk(shared, 16 * MIB, "CAPSHARE")
+    mkdisk(private, 16 * MIB, "CAPPRIV")
+    ctx.facts["images"] = {("a", 1): shared}
+    return ["-device", "nvme-subsys,id=subsys0,nqn=subsys0",
+            "-device", "nvme,serial=a,id=c0,subsys=subsys0", "-device", "nvme,serial=a,id=c1,subsys=subsys0",
+            "-drive", "file=%s,if=none,id=d0,format=raw" % shared,
+            "-device", "nvme-ns,drive=d0,nsid=1,shared=on,bus=c0",
+            "-drive", "file=%s,if=none,id=d1,format=raw" % private,
+            "-device", "nvme-ns,drive=d1,nsid=2,shared=off,bus=c1"]
+
+
 def reads_match(min_reads):
     return lambda run, ctx: imagecheck.check_reads(run, ctx.facts["images"], min_reads=min_reads)
 
@@ -328,6 +343,17 @@ CASES = [
                  r"^nvme: read ok dev=nvme1n1 bdf=0000:00:03\.0 nsid=1 lba=0 "],
          check=lambda run, ctx: imagecheck.check_reads(run, ctx.facts["images"], min_reads=3) +
          imagecheck.check_writes(run, {2: ctx.facts["images"][("twons", 2)]}, [(64, 8, 0x5a)], nsid=2)),
+    # A namespace shared by two controllers of one subsystem is one disk: served once, through the first
+    # controller; served twice, two soaking clients overwrote each other (mismatches) and two partition
+    # tables could describe it.  The second controller's private namespace is served as usual.
+    Case("volumes-shared-namespace-served-once", "soak.seconds=3", setup=shared_namespace, timeout_s=120,
+         expect=[r"^nvme: identify controller .* cmic=0x02 subnqn=\"nqn\.2019-08\.org\.qemu:subsys0\" bdf=0000:00:03\.0$",
+                 r"^nvme: identify namespace nsid=1 .* shared=yes bdf=0000:00:03\.0$",
+                 r"^block: namespace nsid=1 bdf=0000:00:03\.0 served=no reason=shared-namespace-served-by dev=nvme0n1 via=0000:00:02\.0 ",
+                 r"^provider: serving dev=nvme1n2 nsid=2 ",
+                 r"^client: soak dev=nvme0n1 .* mismatches=0 errors=0 ",
+                 r"^run: complete status=pass errors=0 "],
+         forbid=[r"dev=nvme1n1\b"]),
     # One provider faults on purpose once serving: it is restarted (issue 16), its client's read is
     # served by the next generation, the other two never notice; every controller is still shut
     # down and released, and the run passes counting the recovery.
