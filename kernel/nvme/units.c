@@ -895,6 +895,10 @@ static void detach_done(struct nvme_unit *u, bool serve)
 		(clock_ns() - u->u_detach_from_ns) / NSEC_PER_MSEC);
 	u->u_ctrl = NULL;
 	kobj_put(&c->nc_obj);	/* sessions still open keep the object (not the device) until they go */
+	if (u->u_inbox) {	/* as do they the inbox: each session and interrupt holds its own reference */
+		kobj_put(&u->u_inbox->n_obj);
+		u->u_inbox = NULL;
+	}
 }
 
 /*

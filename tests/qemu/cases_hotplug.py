@@ -304,7 +304,9 @@ CASES += [
          expect=[r"^nvme: detached bdf=0000:00:04\.0 devs=nvme1n1 inflight_failed=\d+ ",
                  r"^nvme: detached bdf=0000:00:0[0-9a-f]\.0 devs=nvme2n1 inflight_failed=\d+ ",
                  r"^nvme: detached bdf=0000:00:0[0-9a-f]\.0 devs=nvme3n1 inflight_failed=\d+ ",
-                 r"^nvme: write ok dev=nvme0n1 .* flush=ok verify=readback-match "],
+                 r"^nvme: write ok dev=nvme0n1 .* flush=ok verify=readback-match ",
+                 # every detached unit gave its inbox back (one heap object per detach was left)
+                 r"^mem: released volumes=\d+ .* heap_objects_left=0$"],
          forbid=[r"^provider: restarted ", r"^provider: failed ", r"devs=nvme\d+n1,"],
          check=writes_on_vol0),
     # The power button while clients still soak: stopping them is what was asked, not an error.
