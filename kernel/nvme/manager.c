@@ -158,6 +158,7 @@ static void free_ctrl_memory(struct nvme_ctrl *c)
 	kfree(c->nc_device_data_map);
 	c->nc_id_raw = c->nc_ns_raw = c->nc_shadow_sq_map = c->nc_device_data_map = NULL;
 	c->nc_ns = NULL;
+	c->nc_nns = 0;	/* a session that outlives a detach asks about its namespace: there is none */
 }
 
 /*
