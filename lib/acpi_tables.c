@@ -128,12 +128,12 @@ static bool add_cpu(struct acpi_madt_info *out, uint32_t apic_id, uint32_t uid, 
 		}
 	}
 	out->ncpus_listed++;
+	out->ncpus_enabled += enabled;
 	out->max_apic_id = MAX(out->max_apic_id, apic_id);
 	if (out->ncpus < ACPI_MAX_CPUS) {
 		out->cpu_apic_ids[out->ncpus] = apic_id;
 		out->cpu_uids[out->ncpus] = uid;
 		out->cpu_enabled[out->ncpus] = enabled;
-		out->ncpus_enabled += enabled;
 		out->ncpus++;
 	}
 	return true;

@@ -60,9 +60,9 @@ struct acpi_madt_info {
 	uint32_t cpu_uids[ACPI_MAX_CPUS];	/* ACPI processor UID of cpu_apic_ids[i] */
 	/* Enabled: usable now, started at boot.  Otherwise online-capable (ACPI 6.3): hot-add only. */
 	bool cpu_enabled[ACPI_MAX_CPUS];
-	unsigned int ncpus_enabled;	/* how many of the kept ones are enabled */
+	unsigned int ncpus_enabled;	/* how many are enabled, also those beyond ACPI_MAX_CPUS */
 	unsigned int ncpus_duplicate;	/* entries naming an APIC id already listed, skipped */
-	unsigned int ncpus_listed;	/* every enabled processor, also those beyond ACPI_MAX_CPUS */
+	unsigned int ncpus_listed;	/* every enabled or online-capable one, also those beyond ACPI_MAX_CPUS */
 	unsigned int nx2apic;	/* how many were listed by x2APIC (type 9) entries (duplicates not) */
 	uint32_t max_apic_id;	/* over every enabled processor */
 	unsigned int nnmis;

@@ -396,6 +396,8 @@ static void test_madt_more_cpus_than_kept(void **state UNUSED)
 	assert_int_equal(acpi_parse_madt(exact(t.b, len), len, &m, &why), 0);
 	assert_int_equal(m.ncpus, ACPI_MAX_CPUS);
 	assert_int_equal(m.ncpus_listed, ACPI_MAX_CPUS + 10);
+	/* Every enabled one is counted, kept or not (the acpi: line said enabled=64 of 128). */
+	assert_int_equal(m.ncpus_enabled, ACPI_MAX_CPUS + 10);
 	/* The id that decides xAPIC vs x2APIC is seen even past the array's end. */
 	assert_int_equal(m.max_apic_id, 2 * (ACPI_MAX_CPUS + 9));
 }

@@ -349,9 +349,13 @@ void smp_init(const struct boot_options *opts)
 		else if (d != SMP_START && d != SMP_BSP)
 			kprintf("cpu: not started apic_id=%u reason=%s", plan.e[i].apic_id, smp_decision_name(d));
 	}
-	if (acpi.madt.ncpus_listed > acpi.madt.ncpus)
-		kprintf("cpu: not started count=%u reason=%s kept=%u", acpi.madt.ncpus_listed - acpi.madt.ncpus,
-			smp_decision_name(SMP_NO_SLOT), acpi.madt.ncpus);
+	unsigned int kept_enabled = 0;
+	for (unsigned int i = 0; i < acpi.madt.ncpus; i++)
+		kept_enabled += acpi.madt.cpu_enabled[i];
+	if (acpi.madt.ncpus_enabled > kept_enabled)
+		kprintf("cpu: warning not started count=%u reason=%s kept=%u limit=%u (CPU_MAX: the kernel runs on the kept ones)",
+			acpi.madt.ncpus_enabled - kept_enabled, smp_decision_name(SMP_NO_SLOT), acpi.madt.ncpus,
+			ACPI_MAX_CPUS);
 	if (plan.nstart == 0 || trampoline_prepare(&t) < 0) {
 		report(&plan, limited);
 		return;
