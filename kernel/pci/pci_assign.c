@@ -7,9 +7,13 @@
  * taken downward from the lowest address any function decodes, each
  * aligned to its size, and never below the end of RAM.  Behind a bridge (a
  * PCIe root port) they must fall inside its memory window, which firmware
- * sized with room for hot-plug (SeaBIOS: 2 MiB per hot-plug port): taken
- * downward from the window's top, below what that bus already decodes.  Addresses are not reused when
- * a device is ejected: a bump allocator, which the 64 units a run can bind
+ * sized with room for hot-plug (SeaBIOS: 2 MiB per hot-plug port): the
+ * highest aligned range in the window that no present function decodes.
+ * A root port's slot holds one device at a time, and the one before it was
+ * powered off and removed, so its addresses are free again (SeaBIOS puts a
+ * boot-time device at the window's bottom: counting it, the window was full
+ * for the next device).  On bus 0 addresses are not reused when a device is
+ * ejected: a bump allocator, which the 64 units a run can bind
  * (kernel/nvme/units.c) cannot exhaust with NVMe's 16-64 KiB BAR0.
  */
 #include "include/abi/errors.h"
@@ -40,6 +44,26 @@ static uint64_t lowest_decoded(uint64_t floor, uint64_t top)
 	return low;
 }
 
+/*
+ * The lowest base of a memory BAR that a present function decodes within
+ * [start, end), or UINT64_MAX if the range is free.
+ */
+static uint64_t decoded_below(uint64_t start, uint64_t end)
+{
+	uint64_t low = UINT64_MAX;
+
+	for (unsigned i = 0; pci_device(i); i++) {
+		const struct pci_dev *d = pci_device(i);
+		for (unsigned b = 0; b < 6 && !d->pd_gone; b++) {
+			const struct pci_bar *bar = &d->pd_bars[b];
+			if ((bar->kind == PCI_BAR_MEM32 || bar->kind == PCI_BAR_MEM64) && bar->base &&
+			    bar->base < end && bar->base + bar->size > start && bar->base < low)
+				low = bar->base;
+		}
+	}
+	return low;
+}
+
 /* The bridge whose secondary bus is bus, or NULL. */
 static struct pci_dev *bridge_of(uint8_t bus)
 {
@@ -62,9 +86,16 @@ static int assign_in_bridge(struct pci_dev *d, struct pci_dev *br, unsigned b, s
 		kerror("pci: error no memory window on the bridge above bdf=%s", pci_bdf(d, bdf));
 		return CR_ENOMEM;
 	}
-	uint64_t low = lowest_decoded(lo, top);
-	*base = low >= lo + bar->size ? ALIGN_DOWN(low - bar->size, bar->size) : 0;
-	if (*base < lo) {
+	*base = 0;
+	for (uint64_t at = top >= bar->size ? ALIGN_DOWN(top - bar->size, bar->size) : 0; at >= lo && at;) {
+		uint64_t below = decoded_below(at, at + bar->size);
+		if (below == UINT64_MAX) {
+			*base = at;
+			break;
+		}
+		at = below >= bar->size ? ALIGN_DOWN(below - bar->size, bar->size) : 0;
+	}
+	if (*base < lo || !*base) {
 		kerror("pci: error bridge window full for bdf=%s bar=%u size=0x%lx window=0x%lx-0x%lx", pci_bdf(d, bdf), b,
 		       bar->size, lo, top - 1);
 		return CR_ENOMEM;

@@ -70,7 +70,7 @@ unsigned int pcie_hotplug_poll(struct pcie_hp_event *ev, unsigned int max)
 {
 	unsigned int n = 0;
 
-	for (unsigned i = 0; i < nslots && n < max; i++) {
+	for (unsigned i = 0; i < nslots && n + 2 <= max; i++) {
 		struct pcie_slot *s = &slots[i];
 		uint16_t sts = sltsta(s);
 		uint16_t changed = sts & (PCIE_SLTSTA_ABP | PCIE_SLTSTA_PDC | PCIE_SLTSTA_DLLSC);
@@ -79,6 +79,16 @@ unsigned int pcie_hotplug_poll(struct pcie_hp_event *ev, unsigned int max)
 		pci_cfg_write(s->ps_port, (uint16_t)(s->ps_cap + PCIE_SLTSTA), 2, changed);
 		bool present = sts & PCIE_SLTSTA_PDS;
 		char bdf[16];
+		unsigned first = n;
+		/*
+		 * Presence changed but reads as before: it went and came back between two
+		 * looks (a device_add at once after the last one's removal).  Whatever was
+		 * there is gone, and what is there now is new.
+		 */
+		if (present && s->ps_present && (changed & PCIE_SLTSTA_PDC)) {
+			ev[n++] = (struct pcie_hp_event){ s->ps_bus, PCIE_HP_GONE };
+			s->ps_present = false;
+		}
 		if (present && !s->ps_present) {
 			s->ps_removing = false;
 			uint16_t ctl = (uint16_t)pci_cfg_read(s->ps_port, (uint16_t)(s->ps_cap + PCIE_SLTCTL), 2);
@@ -93,10 +103,10 @@ unsigned int pcie_hotplug_poll(struct pcie_hp_event *ev, unsigned int max)
 			ev[n++] = (struct pcie_hp_event){ s->ps_bus, PCIE_HP_DETACH };
 		}
 		s->ps_present = present;
-		if (n && ev[n - 1].he_bus == s->ps_bus)
+		for (unsigned e = first; e < n; e++)
 			kprintf("pcie: hotplug event port=%s bus=%u kind=%s slot_status=0x%04x", pci_bdf(s->ps_port, bdf),
-				s->ps_bus, ev[n - 1].he_kind == PCIE_HP_ATTACH ? "attach" :
-				ev[n - 1].he_kind == PCIE_HP_DETACH ? "detach" : "gone", sts);
+				s->ps_bus, ev[e].he_kind == PCIE_HP_ATTACH ? "attach" :
+				ev[e].he_kind == PCIE_HP_DETACH ? "detach" : "gone", sts);
 	}
 	return n;
 }
