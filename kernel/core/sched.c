@@ -333,6 +333,13 @@ static void idle_once(void)
 	c->cpu_idle = false;
 }
 
+static bool (*keep_running)(void);
+
+void sched_set_keep_running(bool (*fn)(void))
+{
+	keep_running = fn;
+}
+
 static void loop(bool until_none_alive)
 {
 	for (;;) {
@@ -341,7 +348,7 @@ static void loop(bool until_none_alive)
 			run(p);
 			continue;
 		}
-		if (until_none_alive && proc_alive_count() == 0)
+		if (until_none_alive && proc_alive_count() == 0 && !(keep_running && keep_running()))
 			return;
 		idle_once();
 	}
@@ -555,6 +562,7 @@ void sched_timer_tick(void)
 		return;		/* the run's clocks and hooks tick on the boot CPU only */
 	if (run_deadline_ns && clock_ns() >= run_deadline_ns) {
 		run_deadline_ns = 0;
+		keep_running = NULL;	/* the deadline ends the run, serving or not */
 		proc_kill_all("run-deadline");
 		c->cpu_need_resched = true;
 	}

@@ -84,6 +84,12 @@ void sched_timer_tick_local(void);
 bool sched_switch_wanted(void);
 /* Processes still alive at deadline_ns (clock_ns; 0: none) are ended: a run cannot hang. */
 void sched_set_deadline(uint64_t deadline_ns);
+/*
+ * sched_run returns when no process is alive, unless fn (NULL: none)
+ * says the run goes on without one (mode=serve until its end: every volume
+ * may be detached and new ones attached).  Asked on the boot CPU when idle.
+ */
+void sched_set_keep_running(bool (*fn)(void));
 /* Run fn on every timer tick (interrupt context): work that bounded calls left over. */
 int sched_on_tick(void (*fn)(void));
 /*

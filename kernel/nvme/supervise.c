@@ -133,8 +133,10 @@ void supervise_add_session(struct nvme_unit *u, struct block_session *s)
 void supervise_stopping(struct nvme_unit *u)
 {
 	u->u_sv.sv_stop_asked = true;
-	if (u->u_sv.sv_state == SV_BACKOFF)
+	if (u->u_sv.sv_state == SV_BACKOFF) {
 		u->u_sv.sv_state = SV_STOPPED;	/* nothing reset yet: the stop's own shutdown takes the controller */
+		u->u_sv.sv_recovery_cut = true;
+	}
 }
 
 bool supervise_recovering(const struct nvme_unit *u)
@@ -242,6 +244,7 @@ static void restart_now(struct nvme_unit *u)
 		/* Asked to stop meanwhile (a detach, the run's end): quiet, and no next generation. */
 		nvme_ctrl_unlock(c);
 		u->u_sv.sv_state = SV_STOPPED;
+		u->u_sv.sv_recovery_cut = true;
 		return;
 	}
 	pci_set_command_bits(c->nc_pci, PCI_COMMAND_MASTER, 0);	/* a reset starts from a controller that may DMA */
@@ -270,6 +273,7 @@ static void restart_identified(struct nvme_unit *u, bool serve)
 	}
 	if (!serve || sv->sv_stop_asked) {
 		sv->sv_state = SV_STOPPED;
+		sv->sv_recovery_cut = true;
 		return;
 	}
 	uint32_t gen = sv->sv_generation + 1;

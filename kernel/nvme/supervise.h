@@ -96,6 +96,7 @@ struct supervision {
 	uint64_t sv_calls_seen;		/* the provider's kernel calls at the last look (hang watchdog) */
 	uint64_t sv_idle_since_ns;	/* work waiting with no call since then; 0: none */
 	bool sv_stop_asked;
+	bool sv_recovery_cut;		/* a dead generation's restart not made: the stop came first */
 	bool sv_flr_tried;		/* this quiesce already reset the function */
 	struct pci_saved_config sv_saved;	/* the function's header, for after the FLR */
 	struct block_session *sv_sessions[BROKER_MAX_SPACES];	/* each holds a reference on its provider end */

@@ -119,8 +119,8 @@ static void units_tick(void)
 /* mode=serve: the jobs are done; stay up until the button or serve.seconds. */
 static void serve_begin(void)
 {
-	if (serve_from_ns)
-		return;		/* once: a hot-added volume's client ends later */
+	if (serve_from_ns || serve_ended)
+		return;		/* once: a hot-added volume's client ends later; nothing to wait for after the end */
 	serve_from_ns = clock_ns();
 	serve_deadline_ns = serve_seconds ? serve_from_ns + (uint64_t)serve_seconds * NSEC_PER_SEC : 0;
 	if (serve_seconds)
@@ -159,6 +159,23 @@ static void serve_end(const char *reason)
 			proc_stop(clients[i].cl_proc, reason);	/* asked for: not an error */
 	}
 	stop_providers(reason);
+}
+
+/*
+ * With no process left the run goes on while serving has not ended (every
+ * volume may be detached and new ones attached), a detach is under way, or a
+ * unit's kworker still waits on its device: finished from the tick, its waits
+ * park with interrupts on (units_work_settle would wait them out with them off).
+ */
+static bool run_goes_on(void)
+{
+	if (serving && !serve_ended)
+		return true;
+	for (unsigned int i = 0; i < nunits; i++) {
+		if (units[i].u_detaching || kworker_busy(&units[i].u_work))
+			return true;
+	}
+	return false;
 }
 
 static void button_pressed(void *ctx)
@@ -612,7 +629,9 @@ bool nvme_run(const struct boot_options *o)
 			stop_providers("nothing-to-do");
 		sched_set_deadline(clock_ns() + run_timeout_s(o) * NSEC_PER_SEC);
 	}
+	sched_set_keep_running(run_goes_on);
 	sched_run();
+	sched_set_keep_running(NULL);
 	sched_set_deadline(0);
 	units_work_settle();
 
@@ -625,7 +644,11 @@ bool nvme_run(const struct boot_options *o)
 		if (u->u_sv.sv_generation) {
 			char name[16];
 			fmt_snprintf(name, sizeof(name), "nvme%u", u->u_index);
-			pass &= supervise_finish(u) && ended_well(&u->u_out, "provider", name, false);
+			bool cut = u->u_sv.sv_recovery_cut && u->u_sv.sv_state == SV_STOPPED;
+			if (cut)	/* its death was said (provider: died); the end asked for came before its restart */
+				kprintf("provider: not restarted nvme%u generation=%u reason=%s: the run was asked to end first",
+					u->u_index, u->u_sv.sv_generation, u->u_sv.sv_reason ? u->u_sv.sv_reason : "exit");
+			pass &= supervise_finish(u) && (cut || ended_well(&u->u_out, "provider", name, false));
 		}
 		nvme_classify(u->u_ctrl);
 		block_dev_remove_ctrl(u->u_ctrl);
@@ -940,13 +963,14 @@ static void hotplug_tick(void)
 	if (pci_hotplug_available())
 		pci_hotplug_take(&up, &down);
 	for (unsigned int slot = 0; slot < 32; slot++) {
+		/* UP first: a device_del right after its device_add brings both bits in one take. */
+		if (up & (1u << slot))
+			attach_slot(0, slot);
 		struct nvme_unit *u = unit_at(0, slot);
 		if ((down & (1u << slot)) && u && !u->u_detaching && !u->u_detached && !u->u_detach_asked) {
 			kprintf("acpi: pci hotplug event slot=%u kind=detach", slot);
-			start_detach(u, "eject-request");
+			start_detach(u, "eject-request");	/* a bind under way takes it up when done */
 		}
-		if (up & (1u << slot))
-			attach_slot(0, slot);
 	}
 	struct pcie_hp_event ev[4];
 	unsigned int nev = pcie_ready ? pcie_hotplug_poll(ev, 4) : 0;

@@ -10,7 +10,9 @@ import time
 
 
 def command(sock_path, name, arguments=None, timeout_s=10, wait_event=None):
-    """Run one QMP command; returns its "return" value or raises.
+    """Run one QMP command; returns its "return" value or raises.  name may be a list of
+    (name, arguments) pairs instead: sent back to back in one session (a device_del on the heels
+    of its device_add), the last one's value returned.
 
     wait_event: (event name, {data key: value}) to wait for after the
     command returned (device_del completes with DEVICE_DELETED, which comes
@@ -30,9 +32,10 @@ def command(sock_path, name, arguments=None, timeout_s=10, wait_event=None):
             time.sleep(0.05)
     with s, s.makefile("rw") as f:
         json.loads(f.readline())                      # greeting
-        for cmd in ({"execute": "qmp_capabilities"}, {"execute": name}):
-            if cmd["execute"] == name and arguments:
-                cmd["arguments"] = arguments
+        steps = name if isinstance(name, list) else [(name, arguments)]
+        cmds = [{"execute": "qmp_capabilities"}] + [
+            dict({"execute": n}, **({"arguments": a} if a else {})) for n, a in steps]
+        for cmd in cmds:
             f.write(json.dumps(cmd) + "\n")
             f.flush()
             while True:                               # skip asynchronous events
