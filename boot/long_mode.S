@@ -41,6 +41,15 @@ boot_long_mode:
 	cpuid
 	testl $(1 << 29), %edx
 	jz no_long_mode
+	/*
+	 * FXSR, SSE and SSE2 (CPUID 1 EDX bits 24-26), which every x86-64 CPU has and
+	 * the kernel uses (fxsave of user state, mfence, SSE page clearing).
+	 */
+	movl $1, %eax
+	cpuid
+	andl $(7 << 24), %edx
+	cmpl $(7 << 24), %edx
+	jne no_sse2
 
 	/* 2 MiB pages covering the first 4 GiB: 4 page directories, 2048 entries. */
 	movl $boot_pd, %eax
@@ -100,6 +109,9 @@ boot_long_mode:
  * shares; written byte by byte once the transmitter is empty, each wait
  * bounded), then halt for good: nothing else can run.
  */
+no_sse2:
+	movl $no_sse2_msg, %esi
+	jmp 4f
 no_long_mode:
 	movl $no_long_mode_msg, %esi
 4:	movb (%esi), %bl
@@ -123,6 +135,8 @@ no_long_mode:
 	.section .boot.data, "aw"
 no_long_mode_msg:
 	.asciz "\r\nboot: error this CPU has no long mode (CPUID 0x80000001 EDX bit 29): Caprock is a 64-bit kernel; halting\r\n"
+no_sse2_msg:
+	.asciz "\r\nboot: error this CPU lacks FXSR, SSE or SSE2 (CPUID 1 EDX bits 24-26), which every x86-64 CPU has and the kernel uses; halting\r\n"
 	.section .boot.text, "ax"
 
 	.code64

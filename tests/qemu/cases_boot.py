@@ -20,6 +20,8 @@ CASES = [
     # (QEMU would reset and exit).  The case ends at its timeout, with no run line (status=None).
     Case("boot-cpu-without-long-mode", "mode=boot", cpu_flags=",-lm", status=None, timeout_s=8,
          expect=[r"^boot: error this CPU has no long mode \(CPUID 0x80000001 EDX bit 29\): Caprock is a 64-bit kernel; halting$"]),
+    Case("boot-cpu-without-sse2", "mode=boot", cpu_flags=",-sse2", status=None, timeout_s=8,
+         expect=[r"^boot: error this CPU lacks FXSR, SSE or SSE2 \(CPUID 1 EDX bits 24-26\), which every x86-64 CPU has and the kernel uses; halting$"]),
     Case("boot-no-nvme", "mode=boot",
          expect=[r"^boot: caprock kernel entry=pvh", r"^mem: ram_end=", r"^acpi: table sig=MCFG",
                  r"^clock: tsc_hz=\d+ source=", r"^apic: timer hz=",
