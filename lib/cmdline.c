@@ -61,12 +61,18 @@ static bool parse_u64(struct span s, uint64_t *out)
 	return true;
 }
 
+/* The range the last refused number had to be in, for the error line (hi 0: none). */
+static uint64_t refused_lo, refused_hi;
+
 static bool parse_u32_range(struct span s, uint64_t lo, uint64_t hi, uint32_t *out)
 {
 	uint64_t v;
 
-	if (!parse_u64(s, &v) || v < lo || v > hi)
+	if (!parse_u64(s, &v) || v < lo || v > hi) {
+		refused_lo = lo;
+		refused_hi = hi;
 		return false;
+	}
 	*out = (uint32_t)v;
 	return true;
 }
@@ -213,6 +219,8 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 	}
 
 	bool ok = true;
+
+	refused_hi = 0;
 	if (span_is(k, "mode")) {
 		key = K_MODE;
 		if (span_is(v, "smoke"))
@@ -505,8 +513,13 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 		return;
 	}
 
-	if (!ok)
+	if (!ok && refused_hi) {
+		char fmt[80];
+		fmt_snprintf(fmt, sizeof(fmt), "cmdline: bad value in \"%%.*s\" (want %lu..%lu)", refused_lo, refused_hi);
+		add_error(o, fmt, tok);
+	} else if (!ok) {
 		add_error(o, "cmdline: bad value in \"%.*s\"", tok);
+	}
 	else if (seen[key])
 		add_error(o, "cmdline: duplicate key in \"%.*s\"", tok);
 	seen[key] = true;

@@ -69,8 +69,10 @@ static bool parse_ns(struct nvme_ctrl *c, uint32_t nsid, struct nvme_broker_ns *
 		kprintf("nvme: manager ignores namespace bdf=%s nsid=%u reason=%s", c->nc_bdf, nsid, why);
 		return false;
 	}
-	if (ns.nsze == 0)
+	if (ns.nsze == 0) {
+		c->nc_ns_zero += report;	/* the walk's count, not a refresh's */
 		return false;
+	}
 	*out = (struct nvme_broker_ns){ nsid, ns.nsze, ns.lba_bytes, ns.ms, ns.extended, (uint8_t)(ns.dps & 7),
 					ns.shared };
 	if (report)
@@ -152,12 +154,13 @@ static int identify_all(struct nvme_ctrl *c)
 		c->nc_bdf);
 	c->nc_nns = 0;
 	c->nc_ns_raw_nsid = 0;
+	c->nc_ns_zero = 0;
 	if ((err = walk_namespaces(c, &listed)) < 0) {
 		kerror("nvme: error manager namespace walk failed bdf=%s err=%s", c->nc_bdf, cr_err_name(err));
 		return err;
 	}
-	kprintf("nvme: manager identify bdf=%s nn=%u listed=%u active=%u max_transfer=%u mdts=%u source=manager-issued",
-		c->nc_bdf, c->nc_id.nn, listed, c->nc_nns, c->nc_max_transfer, c->nc_id.mdts);
+	kprintf("nvme: manager identify bdf=%s nn=%u listed=%u active=%u max_transfer=%u mdts=%u source=manager-issued size_zero=%u",
+		c->nc_bdf, c->nc_id.nn, listed, c->nc_nns, c->nc_max_transfer, c->nc_id.mdts, c->nc_ns_zero);
 	return 0;
 }
 

@@ -106,6 +106,7 @@ struct nvme_ctrl {
 	struct nvme_ctrl_info nc_id;
 	uint8_t *nc_id_raw;		/* NVME_IDENTIFY_BYTES: IDENTIFY CONTROLLER as returned */
 	uint32_t nc_ns_raw_nsid;	/* lowest active NSID; its IDENTIFY NAMESPACE page below */
+	uint32_t nc_ns_zero;		/* listed ids whose IDENTIFY NAMESPACE says size 0 (GCP lists many) */
 	uint8_t *nc_ns_raw;
 	uint32_t nc_max_transfer;	/* bytes per command the broker allows */
 	struct nvme_broker_ns *nc_ns;	/* BROKER_MAX_NS entries, nc_nns used */

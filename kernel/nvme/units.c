@@ -457,6 +457,12 @@ static void plan_bench_clients(const struct boot_options *o, struct block_dev *t
 	}
 	if (o->bench_all_devs && n == CMDLINE_MAX_BENCH_DEVS && nunits > n)
 		kprintf("nvme: bench devs=%u of volumes=%u reason=limit", n, nunits);
+	unsigned int namespaces = 0;
+	for (unsigned int i = 0; o->bench_all_devs && i < nunits; i++)
+		namespaces += units[i].u_ctrl ? units[i].u_ctrl->nc_nns : 0;
+	if (o->bench_all_devs && namespaces > n)
+		kprintf("nvme: bench devs=%u of namespaces=%u reason=first-namespace-per-controller (bench.devs= names others)",
+			n, namespaces);
 	/* A client holds its console, its wake-up, and a session and a Region per device. */
 	if (o->bench_one_client && n > CLIENT_MAX_DEVS) {
 		kerror("nvme: error bench.clients=one takes at most %u devices (a process has %u capability slots, a device takes two); %u asked",

@@ -283,6 +283,11 @@ static void test_smp_idle_poll_us(void **state UNUSED)
 	assert_int_equal(o->smp_idle_poll_us, 10000);
 	assert_int_equal(o->nerrors, 0);
 	assert_one_error(parse("smp.idle_poll_us=10001"), "bad value", "smp.idle_poll_us=10001");
+	/* A number out of range says the range. */
+	assert_one_error(parse("smp.idle_poll_us=10001"), "\"smp.idle_poll_us=10001\"", "(want 0..10000)");
+	assert_one_error(parse("nvme.timeout_ms=1"), "bad value", "(want 100..3600000)");
+	assert_one_error(parse("mode=fast"), "bad value in \"mode=fast\"", NULL);
+	assert_null(strstr(parse("mode=fast")->errors[0], "want"));
 	assert_one_error(parse("smp.idle_poll_us=-5"), "bad value", NULL);
 	assert_one_error(parse("smp.idle_poll_us=1 smp.idle_poll_us=2"), "duplicate key", NULL);
 }

@@ -46,7 +46,7 @@ CASES = [
          expect=[r"^cmdline: bad value in \"mode=bogus\"$",
                  r"^cmdline: malformed extent \"12\" \(want LBA:COUNT\)$",
                  r"^cmdline: unknown key in \"frobnicate=1\"$",
-                 r"^cmdline: bad value in \"nvme.nsid=0\"$",
+                 r"^cmdline: bad value in \"nvme.nsid=0\" \(want 1..4294967294\)$",
                  r"^cmdline: token \"lonely\" is not key=value$",
                  r"^run: complete status=fail errors=5 "],
          status="fail"),

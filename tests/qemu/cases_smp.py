@@ -71,7 +71,7 @@ CASES += [
               expect=[online(2, [0, 1], "xapic"), r"^cpu: online .* smp_limited=2 ", stopped(1)],
               forbid=[r"^cpu: error "]),
     Case("smp-cpus-bad-value", "mode=boot smp.cpus=0", status="fail",
-         expect=[r'^cmdline: bad value in "smp.cpus=0"$']),
+         expect=[r'^cmdline: bad value in "smp.cpus=0" \(want 1\.\.4096\)$']),
     # APIC id 259: only an x2APIC MADT entry and a 32-bit ICR destination reach it.
     Case("smp-x2apic-id-above-255", "mode=boot", timeout_s=60,
          devices=["-smp", "1,sockets=2,cores=256,threads=1,maxcpus=512",
