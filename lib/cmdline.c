@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "include/abi/nvme_provider.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
 
@@ -105,7 +106,7 @@ static bool parse_unit_name(struct span v, uint32_t *unit)
  * COUNT is 1..2^32-1 and LBA + COUNT must not wrap 64 bits.
  */
 static void parse_extents(struct boot_options *o, struct span val,
-			  struct cmdline_extent *list, unsigned int *n, bool with_seed)
+			  struct cmdline_extent *list, unsigned int *n, bool with_seed, uint32_t op)
 {
 	struct span items[CMDLINE_MAX_EXTENTS + 1];
 	size_t nitems = split_fields(val, ',', items, CMDLINE_MAX_EXTENTS);
@@ -132,7 +133,7 @@ static void parse_extents(struct boot_options *o, struct span val,
 		} else if (*n >= CMDLINE_MAX_EXTENTS) {
 			add_error(o, "cmdline: too many extents at \"%.*s\" (at most 16 per key)", items[i]);
 		} else {
-			list[(*n)++] = (struct cmdline_extent){ v[0], (uint32_t)v[1], v[2] };
+			list[(*n)++] = (struct cmdline_extent){ v[0], (uint32_t)v[1], v[2], op };
 		}
 	}
 }
@@ -210,11 +211,17 @@ static void parse_token(struct boot_options *o, struct span tok, bool seen[K_NKE
 	struct span v = { f[0].p + f[0].n + 1, tok.n - f[0].n - 1 };
 
 	if (span_is(k, "nvme.read")) {
-		parse_extents(o, v, o->reads, &o->nreads, false);
+		parse_extents(o, v, o->reads, &o->nreads, false, 0);
 		return;
 	}
 	if (span_is(k, "nvme.write")) {
-		parse_extents(o, v, o->writes, &o->nwrites, true);
+		parse_extents(o, v, o->writes, &o->nwrites, true, NVME_JOB_WRITE_PATTERN);
+		return;
+	}
+	if (span_is(k, "nvme.zeroes") || span_is(k, "nvme.trim")) {
+		/* They share the writes' list (and its 16 extents), in command-line order. */
+		parse_extents(o, v, o->writes, &o->nwrites, false,
+			      span_is(k, "nvme.trim") ? NVME_JOB_TRIM : NVME_JOB_WRITE_ZEROES);
 		return;
 	}
 

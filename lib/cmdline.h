@@ -133,6 +133,7 @@ struct cmdline_extent {
 	uint64_t lba;
 	uint32_t count;
 	uint64_t seed;
+	uint32_t op;	/* writes: enum nvme_job_write_op (nvme.write=, nvme.zeroes=, nvme.trim=, in their order) */
 };
 
 struct boot_options {

@@ -100,7 +100,10 @@ static int check_request(struct nvme_dev *d, struct session *s, const struct blo
 		return 0;
 	case BLOCK_OP_READ:
 	case BLOCK_OP_WRITE:
+		break;
 	case BLOCK_OP_WRITE_ZEROES:
+		if (!(bi->bi_flags & BLOCK_WRITE_ZEROES))
+			return CR_ENOSYS;	/* ONCS says the controller has no such command */
 		break;
 	case BLOCK_OP_TRIM:
 		if (!(bi->bi_flags & BLOCK_TRIM))

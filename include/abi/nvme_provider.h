@@ -29,12 +29,19 @@ enum nvme_job_mode {
 	NVME_JOB_BENCH = 2,		/* benchmark the namespace on the provider's own queue, then serve */
 };
 
+/* What a write extent asks (nvme.write=, nvme.zeroes=, nvme.trim=). */
+enum nvme_job_write_op {
+	NVME_JOB_WRITE_PATTERN = 0,	/* the pattern of je_seed, flushed, read back */
+	NVME_JOB_WRITE_ZEROES = 1,	/* Write Zeroes, flushed, read back as zeros */
+	NVME_JOB_TRIM = 2,		/* Dataset Management deallocate: what reads return after is the device's */
+};
+
 /* Logical blocks at an LBA; the seed of the write pattern for writes. */
 struct nvme_job_extent {
 	uint64_t je_lba;
 	uint64_t je_seed;	/* writes only */
 	uint32_t je_count;	/* logical blocks */
-	uint32_t je_rsvd;
+	uint32_t je_op;		/* writes: enum nvme_job_write_op; reads: 0 */
 };
 _Static_assert(sizeof(struct nvme_job_extent) == 24, "nvme_job_extent layout is ABI");
 

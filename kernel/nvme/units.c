@@ -384,7 +384,7 @@ static bool make_client(struct nvme_client *cl, unsigned int tag, const struct b
 			cl->cl_job.bj_reads[i] = (struct nvme_job_extent){ o->reads[i].lba, 0, o->reads[i].count, 0 };
 		for (unsigned int i = 0; i < o->nwrites; i++)
 			cl->cl_job.bj_writes[i] = (struct nvme_job_extent){ o->writes[i].lba, o->writes[i].seed,
-									   o->writes[i].count, 0 };
+									   o->writes[i].count, o->writes[i].op };
 		cl->cl_job.bj_nreads = o->nreads;
 		cl->cl_job.bj_nwrites = o->nwrites;
 	}

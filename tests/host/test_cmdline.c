@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "include/abi/nvme_provider.h"
 #include "lib/cmdline.h"
 
 /* cmocka hands every test a state pointer these tests do not use. */
@@ -290,6 +291,26 @@ static void test_smp_idle_poll_us(void **state UNUSED)
 	assert_null(strstr(parse("mode=fast")->errors[0], "want"));
 	assert_one_error(parse("smp.idle_poll_us=-5"), "bad value", NULL);
 	assert_one_error(parse("smp.idle_poll_us=1 smp.idle_poll_us=2"), "duplicate key", NULL);
+}
+
+/* nvme.zeroes= and nvme.trim= join the writes' list in command-line order, each with its op and no seed. */
+static void test_zeroes_and_trim_extents(void **state UNUSED)
+{
+	struct boot_options *o = parse("nvme.zeroes=5:6 nvme.write=1:2:0x3 nvme.trim=7:8,9:10");
+
+	assert_int_equal(o->nerrors, 0);
+	assert_int_equal(o->nwrites, 4);
+	assert_int_equal(o->writes[0].op, NVME_JOB_WRITE_ZEROES);
+	assert_int_equal(o->writes[0].lba, 5);
+	assert_int_equal(o->writes[0].count, 6);
+	assert_int_equal(o->writes[0].seed, 0);
+	assert_int_equal(o->writes[1].op, NVME_JOB_WRITE_PATTERN);
+	assert_int_equal(o->writes[1].seed, 3);
+	assert_int_equal(o->writes[2].op, NVME_JOB_TRIM);
+	assert_int_equal(o->writes[3].lba, 9);
+	assert_int_equal(o->writes[3].count, 10);
+	assert_one_error(parse("nvme.zeroes=5:6:7"), "malformed extent", "(want LBA:COUNT)");
+	assert_one_error(parse("nvme.trim=5:0"), "extent out of range", NULL);
 }
 
 static void test_read_single_extent(void **state UNUSED)
@@ -1220,6 +1241,7 @@ int main(void)
 		cmocka_unit_test(test_soak_seconds),
 		cmocka_unit_test(test_clock_source),
 		cmocka_unit_test(test_apic_keys),
+		cmocka_unit_test(test_zeroes_and_trim_extents),
 		cmocka_unit_test(test_read_single_extent),
 		cmocka_unit_test(test_read_multiple_extents),
 		cmocka_unit_test(test_read_64bit_lba),

@@ -107,6 +107,23 @@ def address_disk(ctx):
     return ["-drive", "file=%s,if=none,id=a0,format=raw" % img, "-device", "nvme,serial=addresses,drive=a0"]
 
 
+def zeroed_and_kept(zeroed, kept):
+    """zeroed: [(lba, count)] all zero in the image; kept: [(lba, count, seed)] still the write pattern."""
+    def check(run, ctx):
+        img, problems = ctx.facts["images"][1], []
+        for lba, count in zeroed:
+            data = imagecheck.read_image(img, lba * 512, count * 512)
+            if data.count(0) != len(data):
+                problems.append("blocks %d..%d not all zero in the image (first non-zero byte %d)" %
+                                (lba, lba + count - 1, next(i for i, b in enumerate(data) if b)))
+        for lba, count, seed in kept:
+            bad = imagecheck.check_pattern(img, lba * 512, count * 512, seed)
+            if bad:
+                problems.append("pattern of seed 0x%x at %d..%d: %s" % (seed, lba, lba + count - 1, bad))
+        return problems
+    return check
+
+
 def few_cq_doorbells(run, ctx):
     line = run.find(r"^nvme: controller released ")
     if not line:
@@ -175,6 +192,17 @@ CASES = [
                       r"^nvme: read ok dev=\S+ bdf=\S+ nsid=1 lba=4 blocks=4 bytes=2080 "]),
     # Inline metadata, more blocks than QEMU's model can carry in one command (each block's data is a
     # segment of its own there; past 1024 the command failed as a media error): the client splits.
+    # Write Zeroes and deallocate from a client (nvme.zeroes=, nvme.trim=): zeroes over part of a pattern
+    # write, and over more than one command's 65536 blocks (split); read back as zeros by the client and
+    # found so in the image.  A trim claims nothing about the data after (DLFEAT is the device's).
+    nvme_case("nvme-zeroes-and-trim", "nvme.write=100:400:0x33 nvme.zeroes=100:300,1000:65600 nvme.trim=70000:100",
+              size=64 * MIB, drive_opts=",discard=unmap", check_reads=False,
+              expect=[r"^nvme: write ok dev=nvme0n1 .* lba=100 blocks=400 .* verify=readback-match ",
+                      r"^nvme: zeroes ok dev=nvme0n1 bdf=\S+ nsid=1 lba=100 blocks=300 commands=1 first_lba=0 flush=ok verify=readback-zero ",
+                      r"^nvme: zeroes ok dev=nvme0n1 bdf=\S+ nsid=1 lba=1000 blocks=65600 commands=2 first_lba=0 flush=ok verify=readback-zero ",
+                      r"^nvme: trim ok dev=nvme0n1 bdf=\S+ nsid=1 lba=70000 blocks=100 commands=1 first_lba=0 ",
+                      r"^run: complete status=pass errors=0 "],
+              extra_check=zeroed_and_kept([(100, 300), (1000, 65600)], [(400, 100, 0x33)])),
     nvme_case("nvme-metadata-extended-split", "nvme.read=1:1500 nvme.write=2000:1200:0x21", check_reads=False,
               namespaces=[{"ms": 8, "mset": 1}], props=",mdts=0",
               expect=[r"^client: device dev=nvme0n1 .* max_transfer=470600 ",

@@ -262,6 +262,19 @@ def partition_io_checked(index, writes):
     return check
 
 
+def partition_zeroed(index, lba, count):
+    """Blocks [lba, lba+count) of p<index> are zero in the image; nothing else of the disk changed."""
+    def check(run, ctx):
+        p = partition(ctx, index)
+        img, sector = ctx.facts["images"][1], ctx.facts["sector"]
+        data = imagecheck.read_image(img, (p["first_lba"] + lba) * sector, count * sector)
+        problems = [] if data.count(0) == len(data) else ["p%d blocks %d..%d not zero in the image" %
+                                                          (index, lba, lba + count - 1)]
+        problems += gptimage.check(img, ctx.facts["sums"], allow=("p%d" % index,))
+        return problems + gptimage.check_fill(img, index, skip=[(lba, count)], sector=sector)
+    return check
+
+
 # ------------------------------------------------------------ crafted tables (issue 15 §2)
 
 def gpt_attack_setup(second):
@@ -406,6 +419,13 @@ CASES = [
                  r"^nvme: read ok dev=nvme0n1p2 bdf=\S+ nsid=1 lba=16383 blocks=1 bytes=512 ",
                  r"^nvme: write ok dev=nvme0n1p2 bdf=\S+ nsid=1 lba=100 blocks=64 "],
          check=all_of(gpt_lines_match, partition_io_checked(2, [(100, 64, 0x2b)]))),
+    # Write Zeroes through a partition's session: partition-relative, zero in the image at p2's place,
+    # nothing else of the disk changed; one straddling p2's end is refused whole by the client.
+    Case("volumes-partition-zeroes", "nvme.dev=nvme0n1p2 nvme.zeroes=200:50,16380:8", status="fail",
+         setup=gpt_setup(512, 64 * MIB),
+         expect=[r"^nvme: zeroes ok dev=nvme0n1p2 bdf=\S+ nsid=1 lba=200 blocks=50 commands=1 first_lba=10240 flush=ok verify=readback-zero ",
+                 r"^nvme: zeroes error dev=nvme0n1p2 bdf=\S+ nsid=1 lba=16380 blocks=8 reason=beyond-partition lbas=16384 "],
+         check=partition_zeroed(2, 200, 50)),
     # The same behind a controller whose commands carry 8 KiB (MDTS 1): the manager reads the 16 KiB
     # entry array in pieces the device takes (whole, it was refused: entry-array-read-failed).
     Case("volumes-partition-mdts-8k", "nvme.dev=nvme0n1p2 nvme.read=0:8 nvme.write=100:64:0x2c",

@@ -82,6 +82,9 @@ void blk_flush_kicks(void);
 int io_proof(struct bdev *b);
 int io_read(struct bdev *b, uint64_t lba, uint32_t count);
 int io_write(struct bdev *b, uint64_t lba, uint32_t count, uint64_t seed);
+/* nvme.zeroes=: Write Zeroes, flush, read back as zeros.  nvme.trim=: deallocate (no claim on the data after). */
+int io_zeroes(struct bdev *b, uint64_t lba, uint32_t count);
+int io_trim(struct bdev *b, uint64_t lba, uint32_t count);
 /* io_write without its line and without the read-back (io_verify does that). */
 int io_write_quiet(struct bdev *b, uint64_t lba, uint32_t count, uint64_t seed, uint32_t *crc);
 int io_verify(struct bdev *b, uint64_t lba, uint32_t count, uint64_t seed, uint64_t *bad_lba, long *bad_word);

@@ -7,7 +7,9 @@
  * The proof line's crc32 is zlib's CRC-32 of exactly the bytes the reads
  * returned, chained across the requests.  Writes carry the DESIGN.md §2
  * pattern at their absolute place in the namespace (a partition's LBAs are
- * relative to it), are flushed, then read back and compared.
+ * relative to it), are flushed, then read back and compared.  Write Zeroes
+ * is read back as zeros; a trim (deallocate) claims nothing about what reads
+ * return after it (that is the device's DLFEAT), only that it was done.
  */
 #include "lib/crc32.h"
 #include "lib/nvme_status.h"
@@ -240,5 +242,74 @@ int io_write(struct bdev *b, uint64_t lba, uint32_t count, uint64_t seed)
 	}
 	uprintf("nvme: write ok " WHO " lba=%lu blocks=%u bytes=%lu seed=0x%lx crc32=0x%08x first_lba=%lu flush=ok verify=readback-match",
 		WHO_ARGS(b), lba, count, (uint64_t)count * b->info.bi_block_xfer, seed, crc, b->info.bi_first_lba);
+	return 0;
+}
+
+/* Blocks one Write Zeroes or deallocate request may name: the 16-bit NLB of Write Zeroes. */
+#define NO_DATA_MAX_BLOCKS 65536u
+
+/* Requests of op over [lba, lba+count) with no data in the region; the request count, or a CR_* code. */
+static long no_data_requests(const char *what, struct bdev *b, uint16_t op, uint32_t flag, uint64_t lba,
+			     uint32_t count)
+{
+	long commands = 0;
+
+	if (!in_device(what, b, lba, count))
+		return CR_ERANGE;
+	if (!(b->info.bi_flags & flag)) {
+		blk_error("nvme: %s error " WHO " lba=%lu blocks=%u reason=not-supported-by-the-controller", what,
+			  WHO_ARGS(b), lba, count);
+		return CR_ENOSYS;
+	}
+	for (uint64_t done = 0; done < count; commands++) {
+		uint32_t n = (uint32_t)(count - done < NO_DATA_MAX_BLOCKS ? count - done : NO_DATA_MAX_BLOCKS);
+		int err = request(what, b, op, lba + done, n);
+		if (err)
+			return err;
+		done += n;
+	}
+	return commands;
+}
+
+int io_zeroes(struct bdev *b, uint64_t lba, uint32_t count)
+{
+	long commands = no_data_requests("zeroes", b, BLOCK_OP_WRITE_ZEROES, BLOCK_WRITE_ZEROES, lba, count);
+	int err;
+
+	if (commands < 0)
+		return (int)commands;
+	if ((err = request("flush", b, BLOCK_OP_FLUSH, 0, 1)) < 0)
+		return err;
+	/* Read it back: every byte of every block must be zero. */
+	for (uint64_t done = 0; done < count;) {
+		uint32_t n = (uint32_t)(count - done < b->max_blocks ? count - done : b->max_blocks);
+		if ((err = request("read", b, BLOCK_OP_READ, lba + done, n)) < 0)
+			return err;
+		uint32_t lbs = b->info.bi_block_bytes, xfer = b->info.bi_block_xfer;
+		for (uint32_t i = 0; i < n; i++) {
+			const uint8_t *blk0 = b->region + (uint64_t)i * xfer;
+			for (uint32_t k = 0; k < lbs; k++) {
+				if (blk0[k]) {
+					blk_error("nvme: zeroes error " WHO " lba=%lu blocks=%u reason=readback-not-zero byte=%u",
+						  WHO_ARGS(b), lba + done + i, 1u, k);
+					return CR_EIO;
+				}
+			}
+		}
+		done += n;
+	}
+	uprintf("nvme: zeroes ok " WHO " lba=%lu blocks=%u commands=%ld first_lba=%lu flush=ok verify=readback-zero",
+		WHO_ARGS(b), lba, count, commands, b->info.bi_first_lba);
+	return 0;
+}
+
+int io_trim(struct bdev *b, uint64_t lba, uint32_t count)
+{
+	long commands = no_data_requests("trim", b, BLOCK_OP_TRIM, BLOCK_TRIM, lba, count);
+
+	if (commands < 0)
+		return (int)commands;
+	uprintf("nvme: trim ok " WHO " lba=%lu blocks=%u commands=%ld first_lba=%lu", WHO_ARGS(b), lba, count,
+		commands, b->info.bi_first_lba);
 	return 0;
 }

@@ -62,9 +62,15 @@ int main(const struct start_info *si)
 	if (job->bj_flags & BLOCK_JOB_HOSTILE)
 		failures += hostile_client_run(b) < 0;
 	if (job->bj_flags & BLOCK_JOB_EXTENTS) {
-		for (unsigned int i = 0; i < job->bj_nwrites && i < NVME_JOB_MAX_EXTENTS; i++)
-			failures += io_write(b, job->bj_writes[i].je_lba, job->bj_writes[i].je_count,
-					     job->bj_writes[i].je_seed) < 0;
+		for (unsigned int i = 0; i < job->bj_nwrites && i < NVME_JOB_MAX_EXTENTS; i++) {
+			const struct nvme_job_extent *w = &job->bj_writes[i];
+			if (w->je_op == NVME_JOB_WRITE_ZEROES)
+				failures += io_zeroes(b, w->je_lba, w->je_count) < 0;
+			else if (w->je_op == NVME_JOB_TRIM)
+				failures += io_trim(b, w->je_lba, w->je_count) < 0;
+			else
+				failures += io_write(b, w->je_lba, w->je_count, w->je_seed) < 0;
+		}
 		for (unsigned int i = 0; i < job->bj_nreads && i < NVME_JOB_MAX_EXTENTS; i++)
 			failures += io_read(b, job->bj_reads[i].je_lba, job->bj_reads[i].je_count) < 0;
 	}
