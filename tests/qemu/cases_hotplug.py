@@ -318,21 +318,6 @@ CASES += [
 ]
 
 
-
-# Every volume detached, then a new one attached: serving goes on with no process left (the run
-# ended as the last provider exited, cutting its detach short, and no volume could come back).
-def one_volume_then_hot1(ctx):
-    args, images = [], {}
-    for i, serial in enumerate(("vol0", "hot1")):
-        img = ctx.path("%s.img" % serial)
-        mkdisk(img, 16 * MIB, "CAPHOT%02d" % i)
-        images[(serial, 1)] = img
-        args += ["-drive", "file=%s,if=none,id=d%d,format=raw" % (img, i)]
-    args += ["-device", "nvme,id=vol0,serial=vol0,drive=d0"]
-    ctx.facts["images"] = images
-    return args
-
-
 def reads_by_dev(serial_of_dev):
     """Each read checked against its device's image: here both controllers take the same slot (bdf)."""
     def check(run, ctx):
@@ -350,8 +335,10 @@ def reads_by_dev(serial_of_dev):
     return check
 
 
+# Every volume detached, then a new one attached: serving goes on with no process left (the run
+# ended as the last provider exited, cutting its detach short, and no volume could come back).
 CASES += [
-    Case("hotplug-detach-all-then-attach-pc", "mode=serve", machine=NITRO, setup=one_volume_then_hot1,
+    Case("hotplug-detach-all-then-attach-pc", "mode=serve", machine=NITRO, setup=volumes(attached=False),
          timeout_s=120,
          qmp=[(r"^serve: waiting ", "device_del", {"id": "vol0"}, ("DEVICE_DELETED", {"device": "vol0"})),
               (r"^nvme: detached bdf=\S+ devs=nvme0n1 ", "device_add", ATTACH),
