@@ -179,6 +179,7 @@ static bool let_go(struct nvme_ctrl *c)
 	if (held)
 		kprintf("nvme: broker refusals suppressed bdf=%s pid=%d count=%lu", c->nc_bdf, c->nc_provider_pid, held);
 	nvme_audit_provider_memory(c);
+	nvme_spaces_let_go(c, stopped);
 	if (stopped) {
 		broker_teardown(c);
 		free_ctrl_memory(c);

@@ -205,6 +205,12 @@ int nvme_verify_lane(struct nvme_ctrl *c);
 /* spaces.c */
 int nvme_space_register(struct nvme_ctrl *c, struct nvme_space *sp);
 void nvme_space_unregister(struct nvme_ctrl *c, uint32_t id);
+/*
+ * The controller is let go while sessions may outlive it (a detach): on the
+ * direct lane their regions leave the device's view first, so that its
+ * domain can go; if it did not stop, each region is kept for good instead.
+ */
+void nvme_spaces_let_go(struct nvme_ctrl *c, bool stopped);
 /* The pool a handle space names (0: the provider's pool), or NULL. */
 struct dma_pool *nvme_space_pool(struct nvme_ctrl *c, uint32_t space);
 

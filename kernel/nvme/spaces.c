@@ -31,6 +31,22 @@ void nvme_space_unregister(struct nvme_ctrl *c, uint32_t id)
 	}
 }
 
+void nvme_spaces_let_go(struct nvme_ctrl *c, bool stopped)
+{
+	nvme_ctrl_assert_locked(c);
+	if (c->nc_lane != DMA_LANE_DIRECT)
+		return;		/* brokered: a region is reached only through a command's holds (I1) */
+	for (uint32_t s = 1; s <= BROKER_MAX_SPACES; s++) {
+		struct nvme_space *sp = c->nc_spaces[s];
+		if (!sp || !sp->sp_region)
+			continue;
+		if (stopped)
+			nvme_direct_space_detach(c, s);
+		else
+			kobj_get(&sp->sp_region->dp_obj);	/* never freed: the device may still write it */
+	}
+}
+
 struct dma_pool *nvme_space_pool(struct nvme_ctrl *c, uint32_t space)
 {
 	if (space == 0)

@@ -32,8 +32,12 @@ device_del -> DEVICE_DELETED (host clock, the harness's timestamps).
 from harness import Case
 from cases_nvme import mkdisk
 from cases_volumes import KWORKER_DONE, MIB, all_of, kworker_parked, reads_match
+from cases_iommu import OPT_IN
 import imagecheck
 import zlib
+
+IOMMU = ["-device", "intel-iommu,intremap=on"]
+IOMMU_MACHINE = "q35,kernel-irqchip=split"
 
 NITRO = "pc,pit=off,hpet=off"
 # 125 MiB written (and read back) as 16 extents over the two halves of vol0 (LBA 0, which its proof
@@ -393,4 +397,37 @@ CASES += [
                  r"^nvme: write ok dev=nvme0n1 .* flush=ok verify=readback-match ",
                  r"^run: complete status=pass errors=0 "],
          check=writes_on_vol0),
+]
+
+
+# The direct lane (VT-d): a controller detached while its client's session is still open (the client
+# writes to it).  The session's region leaves the device's domain before the domain goes; it was left
+# mapped, the domain was kept with the region's pages still reachable after the session freed them,
+# and its stale context entry refused the next controller in that slot.
+def direct_swap_on_rp2(ctx):
+    args = volumes(attached=True, bus="rp2", extra=ROOT_PORTS + IOMMU)(ctx)
+    img = ctx.path("hot2.img")
+    mkdisk(img, 16 * MIB, "CAPHOT02")
+    ctx.facts["images"][("hot2", 1)] = img
+    return args + ["-drive", "file=%s,if=none,id=d2,format=raw" % img]
+
+
+DIRECT_IO = OPT_IN + " mode=serve nvme.dev=nvme1n1 nvme.write=" + ",".join("%d:%d:0x%x" % w for w in WRITES)
+CASES += [
+    Case("hotplug-detach-open-session-direct-q35", DIRECT_IO, machine=IOMMU_MACHINE, setup=direct_swap_on_rp2,
+         timeout_s=150,
+         qmp=[(r"^nvme: write ok dev=nvme1n1 .* seed=0x170 ", "device_del", {"id": "hot1"}, DELETED),
+              (r"^nvme: detached bdf=\S+ devs=nvme1n1 ", "device_add",
+               {"driver": "nvme", "id": "hot2", "drive": "d2", "serial": "hot2", "bus": "rp2"}),
+              (r"^nvme: read ok dev=nvme2n1 ", "system_powerdown")],
+         expect=[r"^provider: nvme started .* lane=direct pid=\d+$",
+                 r"^iommu: space unmapped bdf=0000:02:00\.0 did=\d+ space=1 ",
+                 r"^iommu: domain destroyed bdf=0000:02:00\.0 ",
+                 r"^nvme: detached bdf=0000:02:00\.0 devs=nvme1n1 inflight_failed=\d+ reason=eject-request memory=freed ",
+                 r"^nvme: bound bdf=0000:02:00\.0 lane=direct ",
+                 r"^nvme: read ok dev=nvme2n1 bdf=0000:02:00\.0 nsid=1 lba=0 ",
+                 r"^mem: released volumes=\d+ .* heap_objects_left=0$",
+                 r"^run: complete status=pass errors=0 "],
+         forbid=[r"^iommu: error ", r"context-entry-not-accepted"],
+         check=reads_by_dev({"nvme0n1": "vol0", "nvme1n1": "hot1", "nvme2n1": "hot2"})),
 ]
