@@ -13,11 +13,13 @@
 #include "kernel/acpi/acpi.h"
 #include "kernel/core/log.h"
 #include "kernel/iommu/vtd/vtd.h"
+#include "lib/fmt.h"
 #include "lib/string.h"
 
 static struct {
 	bool pending;			/* remapping is the candidate; no verification finished yet */
 	bool failed;			/* the first verification failed: bounce for every controller */
+	char device_reason[96];		/* the last failure about where a device sits (only_this_device) */
 	struct dma_selection sel;
 } policy;
 
@@ -116,11 +118,24 @@ void dma_lane_verified(const char *bdf, const char *irq_isolation)
 	print_line(&policy.sel, bdf, irq_isolation ? irq_isolation : "unverified");
 }
 
+/*
+ * Failures that are about where the device sits, not whether the unit
+ * translates: that controller falls back alone, and the next one's
+ * verification still decides the selection (the first decided it for all).
+ */
+static bool only_this_device(const char *step, const char *why)
+{
+	return !strcmp(step, "unit") && (!strcmp(why, "behind-conventional-pci-bridge") ||
+					 !strcmp(why, "device-has-rmrr") || !strcmp(why, "no-unit-covers-device"));
+}
+
 bool dma_lane_failed(const char *bdf, const char *step, const char *why)
 {
 	bool forced = policy.sel.ds_choice == DMA_CHOICE_REMAP;
 
-	if (policy.pending) {
+	if (policy.pending && only_this_device(step, why))
+		fmt_snprintf(policy.device_reason, sizeof(policy.device_reason), "%s:%s", step, why);
+	if (policy.pending && !only_this_device(step, why)) {
 		static char reason[96];
 		policy.pending = false;
 		policy.failed = true;
@@ -143,8 +158,8 @@ bool dma_lane_failed(const char *bdf, const char *step, const char *why)
 			print_line(&s, NULL, NULL);
 	}
 	if (forced)
-		kerror("dma: error remap backend requested but verification failed bdf=%s step=%s reason=%s", bdf, step,
-		       why);
+		kerror("dma: error remap backend requested but verification failed bdf=%s step=%s reason=%s", bdf,
+		       *step ? step : "interrupt-blocked", why);
 	return !forced;
 }
 
@@ -155,7 +170,8 @@ void dma_select_finish(void)
 	policy.pending = false;
 	policy.sel.ds_lane = DMA_LANE_BROKERED;
 	policy.sel.ds_backend = "bounce-buffer";
-	policy.sel.ds_reason = "no-controller-verified";
+	/* None verified: say why the last one could not be, if where it sat was the reason. */
+	policy.sel.ds_reason = policy.device_reason[0] ? policy.device_reason : "no-controller-verified";
 	if (policy.sel.ds_choice == DMA_CHOICE_REMAP)
 		kerror("dma: error remap backend requested but no controller was verified iommu=intel-vtd");
 	print_line(&policy.sel, NULL, NULL);

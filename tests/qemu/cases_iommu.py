@@ -347,6 +347,21 @@ def mixed_setup(ctx):
     return args
 
 
+def bridged_first_setup(ctx):
+    """A conventional PCI bridge (slot 5) with nvme "bridged" behind it, met before nvme "rooted" on a
+    PCIe root port (slot 6)."""
+    images = {}
+    args = ["-device", "pci-bridge,id=br1,chassis_nr=1,addr=0x5", "-device", "pcie-root-port,id=rp1,chassis=2,addr=0x6"]
+    for i, (serial, bus) in enumerate((("bridged", ",bus=br1,addr=0x1"), ("rooted", ",bus=rp1"))):
+        img = ctx.path("%s.img" % serial)
+        cases_volumes.mkdisk(img, 16 * cases_volumes.MIB, "CAPMIX%02d" % i)
+        images[(serial, 1)] = img
+        args += ["-drive", "file=%s,if=none,id=d%d,format=raw" % (img, i),
+                 "-device", "nvme,serial=%s,drive=d%d%s" % (serial, i, bus)]
+    ctx.facts["images"] = images
+    return args
+
+
 CASES += [
     # One controller verified (translation on), the other behind a conventional bridge: it falls back alone,
     # with a pass-through context at the bridge's requester id, and both controllers' data is right.
@@ -362,6 +377,19 @@ CASES += [
                  r"^nvme: read ok dev=nvme1n1 bdf=0000:01:01\.0 nsid=1 lba=0 "],
          forbid=[r"^iommu: fault .* source=0000:00:02\.0 ", r"^iommu: fault .* source=0000:01:01\.0 "],
          check=cases_volumes.reads_match(3)),
+    # The same when the bridged controller is met first: where it sits says nothing of the unit, so it
+    # falls back alone and the next controller's verification decides (it decided bounce for all).
+    Case("iommu-mixed-lanes-bridged-first", OPT_IN + " nvme.read=100:100", machine=MACHINE, devices=IOMMU,
+         setup=bridged_first_setup,
+         expect=[r"^iommu: verify step=unit result=fail bdf=0000:01:01\.0 reason=behind-conventional-pci-bridge$",
+                 r"^nvme: lane fallback bdf=0000:01:01\.0 lane=brokered failed_step=unit ",
+                 r"^dma: backend selection backend=direct-remapping iommu=intel-vtd verified=true .* "
+                 r"verified_on=0000:02:00\.0$",
+                 r"^nvme: bound bdf=0000:02:00\.0 lane=direct ",
+                 r"^nvme: bound bdf=0000:01:01\.0 lane=brokered ",
+                 r"^run: complete status=pass errors=0 "],
+         forbid=[r"^dma: backend selection backend=bounce-buffer "],
+         check=cases_volumes.reads_match(2)),
 ]
 
 
