@@ -220,6 +220,12 @@ static void bind_all(const struct dma_selection *sel, const struct boot_options 
 		if (u->u_ctrl) {
 			u->u_ctrl->nc_fault_irq = o->fault_irq == (int)i;
 			u->u_ctrl->nc_fault_ctrl = o->fault_ctrl == (int)i;
+			if (u->u_ctrl->nc_fault_ctrl && u->u_ctrl->nc_lane == DMA_LANE_DIRECT) {
+				/* It fires after the broker counted I/O completions: on this lane it sees none. */
+				kerror("nvme: error fault.ctrl=nvme%u cannot be injected on the direct lane: the kernel counts no I/O completions there (dma.backend=bounce)",
+				       i);
+				u->u_ctrl->nc_fault_ctrl = false;
+			}
 			u->u_ctrl->nc_fault_rdy = o->fault_rdy == (int)i;
 			u->u_ctrl->nc_fault_rdy_always = u->u_ctrl->nc_fault_rdy && o->fault_rdy_always;
 			u->u_ctrl->nc_fault_rdy_late_ms = o->fault_rdy_late == (int)i ? o->fault_rdy_late_ms : 0;

@@ -377,6 +377,13 @@ CASES += [
                  r"^nvme: read ok dev=nvme1n1 bdf=0000:01:01\.0 nsid=1 lba=0 "],
          forbid=[r"^iommu: fault .* source=0000:00:02\.0 ", r"^iommu: fault .* source=0000:01:01\.0 "],
          check=cases_volumes.reads_match(3)),
+    # fault.ctrl= counts the broker's I/O completions, which the direct lane does not pass through the
+    # kernel: refused by name (it did nothing, and the run passed without a fault).
+    nvme_case("iommu-direct-fault-ctrl-refused", OPT_IN + " fault.ctrl=nvme0 nvme.read=0:8", status="fail",
+              machine=MACHINE, devices=IOMMU, proof=False,
+              expect=[r"^nvme: bound bdf=\S+ lane=direct ",
+                      r"^nvme: error fault\.ctrl=nvme0 cannot be injected on the direct lane: ",
+                      r"^run: complete status=fail errors=1 "]),
     # The same when the bridged controller is met first: where it sits says nothing of the unit, so it
     # falls back alone and the next controller's verification decides (it decided bounce for all).
     Case("iommu-mixed-lanes-bridged-first", OPT_IN + " nvme.read=100:100", machine=MACHINE, devices=IOMMU,
