@@ -377,6 +377,18 @@ CASES += [
                  r"^nvme: read ok dev=nvme1n1 bdf=0000:01:01\.0 nsid=1 lba=0 "],
          forbid=[r"^iommu: fault .* source=0000:00:02\.0 ", r"^iommu: fault .* source=0000:01:01\.0 "],
          check=cases_volumes.reads_match(3)),
+    # A unit that remaps interrupts but translates no DMA (SAGAW 0: QEMU's dma-translation=off, the usual
+    # x2APIC guest setup): used for interrupt remapping only, DMA on the bounce lane, and the run passes
+    # (the unit was called unusable: interrupt remapping off and an error).
+    nvme_case("iommu-interrupt-remapping-only", "nvme.read=100:100 nvme.write=1000:100:0x3", machine=MACHINE,
+              devices=["-device", "intel-iommu,intremap=on,dma-translation=off"], writes=[(1000, 100, 0x3)],
+              expect=[r"^iommu: warning vtd unit index=0 does no DMA translation reason=no-supported-page-table-depth: "
+                      r"interrupt remapping only; DMA takes the bounce lane$",
+                      IR_ON,
+                      r"^dma: backend selection backend=bounce-buffer iommu=intel-vtd verified=false ",
+                      r"^nvme: admin completion wake=interrupt vector=0 kind=msix ",
+                      r"^run: complete status=pass errors=0 "],
+              forbid=[r"^iommu: error "]),
     # fault.ctrl= counts the broker's I/O completions, which the direct lane does not pass through the
     # kernel: refused by name (it did nothing, and the run passed without a fault).
     nvme_case("iommu-direct-fault-ctrl-refused", OPT_IN + " fault.ctrl=nvme0 nvme.read=0:8", status="fail",

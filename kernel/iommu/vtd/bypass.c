@@ -48,7 +48,7 @@ int vtd_bypass(const struct pci_dev *d, const char **why)
 	struct vtd_unit *u = vtd_unit_for(d, &explicit_scope);
 	char bdf[16];
 
-	if (!u || u->u_unusable)
+	if (!u || u->u_unusable || u->u_no_dma)
 		return 0;	/* nothing of ours translates it */
 	bool aliased = false;
 	uint16_t sid = vtd_requester_id(d, &aliased);	/* behind a conventional bridge: the bridge's id */

@@ -373,8 +373,8 @@ static int unit_step(struct vtd_domain *vd, const struct pci_dev *dev, const str
 
 	if (!u)
 		return fail(req, vd->vd_bdf, "unit", "no-unit-covers-device");
-	if (u->u_unusable)
-		return fail(req, vd->vd_bdf, "unit", u->u_unusable);
+	if (u->u_unusable || u->u_no_dma)
+		return fail(req, vd->vd_bdf, "unit", u->u_unusable ? u->u_unusable : u->u_no_dma);
 	vd->vd_unit = u;
 	/*
 	 * Behind a conventional PCI (or PCIe-to-PCI) bridge the unit sees the
@@ -472,5 +472,5 @@ bool vtd_covers(const struct pci_dev *d)
 	bool explicit_scope;
 	struct vtd_unit *u = vtd_unit_for(d, &explicit_scope);
 
-	return u && !u->u_unusable;
+	return u && !u->u_unusable && !u->u_no_dma;
 }

@@ -145,8 +145,10 @@ static const char *bringup(struct vtd_unit *u, enum vtd_inval_pref pref)
 	if ((err = map_registers(u)) < 0)
 		return err == CR_ENOMEM ? "cannot-map-registers" : "registers-unreadable";
 	const struct vtd_caps *c = &u->u_caps;
-	if (!(c->sagaw & 0xe))
+	if (!(c->sagaw & 0xe) && !c->ir)
 		return "no-supported-page-table-depth";
+	if (!(c->sagaw & 0xe))	/* SAGAW 0 (QEMU dma-translation=off): interrupt remapping is all it does */
+		u->u_no_dma = "no-supported-page-table-depth";
 	u->u_did_count = vtd_did_count(c);
 	uint32_t gsts = vtd_read32(u, VTD_GSTS);
 	if (gsts & VTD_GCMD_TE)
@@ -156,7 +158,7 @@ static const char *bringup(struct vtd_unit *u, enum vtd_inval_pref pref)
 		return "interrupt-remapping-left-enabled";	/* its table is firmware's: not ours to replace */
 	if (vtd_inval_init(u, pref, &why) < 0)
 		return why;
-	if (install_root(u) < 0)
+	if (!u->u_no_dma && install_root(u) < 0)
 		return "root-table-not-accepted";
 	if (vtd_fault_init(u) < 0)
 		return "fault-interrupt-unavailable";
@@ -192,6 +194,11 @@ unsigned vtd_init(const struct acpi_dmar_info *dmar, enum vtd_inval_pref pref)
 			c->psi ? "yes" : "no", c->mamv, c->qi ? "yes" : "no", c->pt ? "yes" : "no", c->ir ? "yes" : "no",
 			c->nfr, c->fro, c->iro, d->flags & DRHD_INCLUDE_PCI_ALL ? "include-pci-all" : "explicit",
 			d->nscopes, u->u_inval == VTD_INVAL_QUEUED ? "queued" : "register", u->u_fault_vector);
+		if (u->u_no_dma) {
+			kprintf("iommu: warning vtd unit index=%u does no DMA translation reason=%s: interrupt remapping only; DMA takes the bounce lane",
+				i, u->u_no_dma);
+			usable--;
+		}
 	}
 	vtd_ir_init();
 	return usable;

@@ -45,6 +45,7 @@ struct vtd_unit {
 	uint32_t u_ver;
 	uint64_t u_cap, u_ecap;
 	const char *u_unusable;			/* why this unit is not used, or NULL */
+	const char *u_no_dma;			/* why it remaps interrupts only (no DMA translation), or NULL */
 
 	/* translation structures (§9.1, §9.3) */
 	uint64_t u_root_phys;
