@@ -163,6 +163,14 @@ static void complete(struct nvme_ctrl *c, struct broker_cq *cq, struct broker_sq
 	 */
 	if (c->nc_lane == DMA_LANE_DIRECT && sq->sq_ring)
 		memset(&sq->sq_ring[t->bc_ring_slot], 0, sizeof(struct nvme_sqe));
+	if (t->bc_mgr == &c->nc_mgr_abandoned) {
+		kprintf("nvme: manager command completed after it was given up bdf=%s qid=%u status=0x%04x; dropped",
+			c->nc_bdf, sq->sq_qid, e->status & 0xfffe);
+		if (c->nc_mgr_abandoned_count)	/* a reset may have cleared it first */
+			c->nc_mgr_abandoned_count--;
+		broker_slot_put(sq, t);
+		return;
+	}
 	if (t->bc_mgr) {
 		struct nvme_mgr_cmd *m = t->bc_mgr;
 		m->mc_cqe = *e;
@@ -409,11 +417,30 @@ bool broker_resume(struct nvme_ctrl *c)
 	return c->nc_backlog || c->nc_drain_backlog;
 }
 
+/* m is given up on while the device may still hold it: its completion, if it comes, is dropped. */
+static void abandon(struct nvme_ctrl *c, uint16_t qid, struct nvme_mgr_cmd *m)
+{
+	struct broker_sq *sq = &c->nc_sq[qid];
+
+	for (unsigned i = 0; i < sq->sq_nslots; i++) {
+		struct broker_cmd *t = &sq->sq_cmds[i];
+		if (t->bc_state == BC_DEVICE && t->bc_mgr == m) {
+			t->bc_mgr = &c->nc_mgr_abandoned;
+			c->nc_mgr_abandoned_count++;
+		}
+	}
+}
+
 int broker_mgr_exec(struct nvme_ctrl *c, uint16_t qid, struct nvme_mgr_cmd *m, uint32_t timeout_ms)
 {
+	nvme_ctrl_assert_locked(c);
+	if (c->nc_mgr_abandoned_count) {
+		kerror("nvme: error manager command not sent bdf=%s qid=%u opcode=0x%02x: %u given up on are still with the device",
+		       c->nc_bdf, qid, m->mc_sqe.opc, c->nc_mgr_abandoned_count);
+		return CR_EBUSY;
+	}
 	int err = broker_mgr_submit(c, qid, m);
 
-	nvme_ctrl_assert_locked(c);
 	if (err)
 		return err;
 	struct broker_cq *cq = &c->nc_cq[c->nc_sq[qid].sq_cqid];
@@ -428,11 +455,13 @@ int broker_mgr_exec(struct nvme_ctrl *c, uint16_t qid, struct nvme_mgr_cmd *m, u
 			kerror("nvme: error controller failed during a manager command bdf=%s opcode=0x%02x csts=0x%x%s%s",
 			       c->nc_bdf, m->mc_sqe.opc, csts, c->nc_iommu_not_driven ? " iommu_not_driven=" : "",
 			       c->nc_iommu_not_driven ? c->nc_iommu_not_driven : "");
+			abandon(c, qid, m);
 			return CR_EIO;
 		}
 		if (clock_ns() > deadline) {
 			kerror("nvme: error manager command timed out bdf=%s qid=%u opcode=0x%02x timeout_ms=%u",
 			       c->nc_bdf, qid, m->mc_sqe.opc, timeout_ms);
+			abandon(c, qid, m);
 			return CR_ETIMEDOUT;
 		}
 		nvme_wait_pause(c, start, 20);	/* an interrupt meanwhile may complete it: mc_done */

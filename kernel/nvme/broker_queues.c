@@ -214,7 +214,10 @@ static void fence_deleted_sq(struct nvme_ctrl *c, struct broker_sq *sq)
 		struct broker_cmd *t = &sq->sq_cmds[i];
 		if (t->bc_state == BC_DEVICE) {
 			c->nc_aborted_on_delete++;
-			if (t->bc_mgr) {
+			if (t->bc_mgr == &c->nc_mgr_abandoned) {
+				if (c->nc_mgr_abandoned_count)
+					c->nc_mgr_abandoned_count--;
+			} else if (t->bc_mgr) {
 				t->bc_mgr->mc_cqe = (struct nvme_cqe){
 					.status = NVME_STATUS_MAKE(NVME_SCT_GENERIC, NVME_SC_ABORTED_SQ_DELETION, 1) };
 				t->bc_mgr->mc_done = true;
@@ -232,6 +235,7 @@ void broker_teardown(struct nvme_ctrl *c)
 		free_cq(c, &c->nc_cq[q]);
 	}
 	dma_detach_pool(&c->nc_dma);
+	c->nc_mgr_abandoned_count = 0;	/* RDY=0: nothing given up on can still complete */
 	if (c->nc_ns_refreshing) {
 		/* Its IDENTIFY died with the queues; what was learned so far stands. */
 		kprintf("nvme: manager namespace refresh abandoned by a reset bdf=%s active=%u", c->nc_bdf, c->nc_nns);
@@ -319,6 +323,8 @@ void broker_mark_reset(struct nvme_ctrl *c)
 			c->nc_cq[q].cq_state = BQ_DELETING;
 	}
 	c->nc_enabled = false;
+	/* Nothing is sent again before RDY=0 and a new enable: what was given up on cannot land after. */
+	c->nc_mgr_abandoned_count = 0;
 }
 
 /* ---------------------------------------------------------------- the validator's view */

@@ -67,7 +67,10 @@ int nvme_mgr_read(struct nvme_ctrl *c, const struct nvme_broker_ns *ns, uint64_t
 				c->nc_mgr_io_list[i - 1] = c->nc_mgr_io_addr + (uint64_t)i * ps;
 			m.mc_sqe.prp2 = c->nc_mgr_io_list_addr;
 		}
-		int err = broker_mgr_exec(c, MGR_IO_QID, &m, MGR_IO_TIMEOUT_MS);
+		/* nvme.timeout_ms= (or the surface's own timeout) where shorter: one slow volume's bind is bounded by it. */
+		uint32_t timeout_ms = c->nc_to_policy.timeout_ms && c->nc_to_policy.timeout_ms < MGR_IO_TIMEOUT_MS ?
+				      c->nc_to_policy.timeout_ms : MGR_IO_TIMEOUT_MS;
+		int err = broker_mgr_exec(c, MGR_IO_QID, &m, timeout_ms);
 		if (err)
 			return err;
 		if (NVME_STATUS_SCT(m.mc_cqe.status) || NVME_STATUS_SC(m.mc_cqe.status))

@@ -91,6 +91,14 @@ struct nvme_ctrl {
 	uint64_t nc_to_since_ns;	/* and when it was sent: a command sent again under its id is new */
 	uint64_t nc_to_next_ms;		/* the next look (the walk over every slot is not for every tick) */
 	struct nvme_mgr_cmd nc_abort_cmd;
+	/*
+	 * Manager commands given up on (broker_mgr_exec's timeout) that the device
+	 * still holds: their late completions land here, not in the caller's gone
+	 * stack frame, and no manager command is sent while any is out (its data
+	 * may still arrive in the manager's buffers).  A reset clears them.
+	 */
+	struct nvme_mgr_cmd nc_mgr_abandoned;
+	uint32_t nc_mgr_abandoned_count;
 	/* A namespace's size changed (identify.c's refresh, after spaces.c moved the windows); may be NULL. */
 	void (*nc_ns_resized)(struct nvme_ctrl *c, uint32_t nsid, uint64_t old_blocks, uint64_t new_blocks);
 	bool nc_vanished;		/* timeouts.c: CSTS and the vendor id read all ones: the function is gone */

@@ -28,6 +28,7 @@ there is a clear bind error; MSI is masked the same way (MSI enable off).
 from harness import Case
 from cases_nvme import nvme_case
 from cases_volumes import MIB, THREE, all_of, controllers, reads_match, write_in_image
+import gptimage
 import imagecheck
 from cases_iommu import OPT_IN
 
@@ -274,4 +275,27 @@ CASES += [
                  r"^provider: not restarted nvme1 generation=1 reason=fault: the run was asked to end first$",
                  r"^run: complete status=pass errors=0 "],
          forbid=[r"^nvme: error provider "]),
+]
+
+# A manager read at bind that outlives nvme.timeout_ms (1 IOPS, 300 ms): given up on, its late completion
+# would have landed in the stack frame of the next manager command, which then "completed" with the
+# first read's data in the buffer.  Now the broker keeps it as abandoned and sends no manager command
+# while one is with the device; the table is reported unread, and the other volumes' binds are not held
+# up 30 s per read (the bind reads ignored nvme.timeout_ms).
+def slow_gpt_disk(ctx):
+    img = ctx.path("disk.img")
+    gptimage.build(img, 16 * MIB, [gptimage.Part(1 * MIB, "esp", "EFI"), gptimage.Part(0, "linux", "data")])
+    ctx.facts["images"] = {1: img}
+    return ["-drive", "file=%s,if=none,id=d0,format=raw,throttling.iops-total=1" % img,
+            "-device", "nvme,serial=slow,drive=d0"]
+
+
+CASES += [
+    Case("timeout-manager-read-abandoned", "nvme.timeout_ms=300 nvme.read=0:8", setup=slow_gpt_disk, status="fail",
+         timeout_s=120,
+         expect=[r"^nvme: error manager command timed out bdf=\S+ qid=1 opcode=0x02 timeout_ms=300$",
+                 r"^nvme: error manager command not sent bdf=\S+ qid=1 opcode=0x02: 1 given up on are still with the device$",
+                 r"^block: gpt dev=nvme0n1 partitions=0 .* result=invalid reason=entry-array-read-failed "
+                 r"backup_reason=header-read-failed "],
+         forbid=[r"my-lba-mismatch", r"^panic"]),
 ]
