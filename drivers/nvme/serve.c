@@ -49,7 +49,11 @@ struct session {
 	uint64_t served, refused;
 	uint64_t notified, notify_skipped;	/* ack batches that woke the client, and those it did not need */
 	uint64_t residence_ns;		/* summed over served requests: taken from the ring to acked */
+	uint64_t failed;		/* requests the device ended with an error (the first ERROR_LINES said) */
 };
+
+/* Error lines per session: a volume failing every request would flood the console (20000 lines in 3 s). */
+#define ERROR_LINES 16
 
 /* What a device command is for: its session and the client's tag. */
 struct pending {
@@ -216,10 +220,13 @@ static unsigned reap(struct nvme_dev *d)
 		struct pending *p = &pending[cid];
 		struct session *s = &sessions[p->sess];
 		struct nvme_status st = nvme_status_decode(sl->s_cqe.status);
-		if (!nvme_status_ok(st))
+		if (!nvme_status_ok(st) && s->failed++ < ERROR_LINES)
 			report_status(p->op == BLOCK_OP_READ ? "read" : p->op == BLOCK_OP_WRITE ? "write" :
 				      p->op == BLOCK_OP_FLUSH ? "flush" : p->op == BLOCK_OP_TRIM ? "trim" : "zeroes",
 				      s->info.bi_nsid, p->slba, p->blocks, &sl->s_cqe);
+		if (s->failed == ERROR_LINES + 1 && !nvme_status_ok(st))
+			uprintf("provider: errors dev=%s more than %u: the rest are counted (failed= at session done)",
+				s->info.bi_name, ERROR_LINES);
 		s->inflight--;
 		s->served++;
 		s->residence_ns += now - p->taken_ns;
@@ -368,10 +375,10 @@ int serve_run(struct nvme_dev *d, const struct start_info *si, const struct nvme
 		sys_block_notify(notify);
 	err = flush_all(d);
 	for (unsigned i = 0; i < nsessions; i++)
-		uprintf("provider: session done dev=%s served=%lu refused=%lu notified=%lu notify_skipped=%lu residence_us_avg=%lu",
+		uprintf("provider: session done dev=%s served=%lu refused=%lu notified=%lu notify_skipped=%lu residence_us_avg=%lu failed=%lu",
 			sessions[i].info.bi_name, sessions[i].served, sessions[i].refused, sessions[i].notified,
 			sessions[i].notify_skipped,
-			sessions[i].served ? sessions[i].residence_ns / 1000 / sessions[i].served : 0);
+			sessions[i].served ? sessions[i].residence_ns / 1000 / sessions[i].served : 0, sessions[i].failed);
 	uprintf("provider: stopped sessions=%u flush=%s", nsessions, err ? "error" : "ok");
 	return err;
 }

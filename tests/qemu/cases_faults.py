@@ -299,3 +299,28 @@ CASES += [
                  r"backup_reason=header-read-failed "],
          forbid=[r"my-lba-mismatch", r"^panic"]),
 ]
+
+
+# A volume failing every read under a benchmark: the provider names the first 16 failures and counts the
+# rest (it wrote one line per request, 20000 in 3 s, which would stall a real serial console).
+def every_read_fails(ctx):
+    img, conf = ctx.path("disk.img"), ctx.path("blkdebug.conf")
+    gptimage.build(img, 16 * MIB, [gptimage.Part(0, "linux", "data")])
+    with open(conf, "w") as f:
+        f.write('[inject-error]\nevent = "read_aio"\nerrno = "5"\nonce = "off"\nimmediately = "off"\n')
+    return ["-drive", "if=none,id=d0,driver=raw,file.driver=blkdebug,file.config=%s,file.image.driver=file,"
+            "file.image.filename=%s" % (conf, img), "-device", "nvme,serial=bad,drive=d0"]
+
+
+def few_provider_error_lines(run, ctx):
+    n = len(run.find(r"^nvme: read error nsid=1 "))
+    return [] if 1 <= n <= 16 else ["%d provider read error lines, want 1..16" % n]
+
+
+CASES += [
+    Case("errors-counted-not-flooded", "mode=bench bench.path=client bench.job=randread4k bench.qd=8 bench.seconds=1",
+         setup=every_read_fails, status="fail", timeout_s=120,
+         expect=[r"^provider: errors dev=nvme0n1 more than 16: the rest are counted ",
+                 r"^provider: session done dev=nvme0n1 served=\d+ .* failed=[1-9]\d{2,} pid=\d+$"],
+         check=few_provider_error_lines),
+]
