@@ -205,8 +205,15 @@ static uint32_t record_restart(struct nvme_unit *u, uint32_t gen)
 			r->br_submit_head = head = tail;	/* scribbled: everything posted was "taken" */
 		if (r->br_ack_tail - r->br_ack_head > BLOCK_RING_ENTRIES)
 			r->br_ack_tail = r->br_ack_head;	/* scribbled acks are not acks */
-		if (head - r->br_ack_tail <= BLOCK_RING_ENTRIES)
-			lost += head - r->br_ack_tail;		/* taken, never acknowledged */
+		/*
+		 * Taken, never acknowledged, since the last restart: those before its
+		 * head were that generation's to post again (counted then), not this one's.
+		 */
+		uint32_t from = r->br_ack_tail;
+		if (s->bs_restart_head - from <= head - from)
+			from = s->bs_restart_head;
+		if (head - from <= BLOCK_RING_ENTRIES)
+			lost += head - from;
 		s->bs_restart_head = head;
 		s->bs_generation = gen;
 		s->bs_provider_pid = 0;			/* the new provider maps the ring again */
