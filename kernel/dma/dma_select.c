@@ -168,6 +168,8 @@ void dma_select_finish(void)
 	if (!policy.pending)
 		return;
 	policy.pending = false;
+	if (policy.sel.ds_choice == DMA_CHOICE_REMAP && policy.device_reason[0])
+		return;		/* forced, and refused with an error line for that controller: no bounce lane was chosen */
 	policy.sel.ds_lane = DMA_LANE_BROKERED;
 	policy.sel.ds_backend = "bounce-buffer";
 	/* None verified: say why the last one could not be, if where it sat was the reason. */
