@@ -102,7 +102,9 @@ int bench_run(struct nvme_dev *d, const struct nvme_ns *ns, const struct nvme_jo
 			uint64_t buf = sl->s_tag;
 			if (!nvme_status_ok(nvme_status_decode(sl->s_cqe.status))) {
 				if (errors++ < 4)
-					report_status("bench", ns->n_nsid, 0, s.blocks, &sl->s_cqe);
+					report_status("bench", ns->n_nsid,
+						      sl->s_sqe.cdw10 | (uint64_t)sl->s_sqe.cdw11 << 32,	/* its SLBA */
+						      s.blocks, &sl->s_cqe);
 			} else if (now >= measure_from && now <= end) {	/* completed in the window, as fio counts */
 				ios++;
 				latency_hist_add(&hist, (now - sl->s_submit_ns) / 1000);

@@ -323,6 +323,8 @@ CASES += [
     Case("errors-counted-not-flooded", "mode=bench bench.path=client bench.job=randread4k bench.qd=8 bench.seconds=1",
          setup=every_read_fails, status="fail", timeout_s=120,
          expect=[r"^provider: errors dev=nvme0n1 more than 16: the rest are counted ",
+                 # the status as NVMe defines it (SCT 2, SC 0x81), without the completion's phase tag
+                 r"^bench: error dev=nvme0n1 status=eio nvme_status=0x0502 ",
                  r"^provider: session done dev=nvme0n1 served=\d+ .* failed=[1-9]\d{2,} pid=\d+$"],
          check=few_provider_error_lines),
 ]

@@ -110,7 +110,7 @@ int bench_run(const struct block_job *job)
 				}
 				if (a.ba_status && x->errors++ < 4)
 					blk_error("bench: error dev=%s status=%s nvme_status=0x%04x", x->b->info.bi_name,
-						  cr_err_name(a.ba_status), a.ba_nvme_status);
+						  cr_err_name(a.ba_status), a.ba_nvme_status & 0xfffe);
 				if (!a.ba_status && now >= measure_from && now <= end) {	/* completed in the window, as fio counts */
 					x->ios++;
 					latency_hist_add(&hist, (now - x->sent_ns[slot]) / 1000);
