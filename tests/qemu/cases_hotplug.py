@@ -360,16 +360,19 @@ CASES += [
 # moment QEMU reports the removal.  The new one's BAR fits where the old one's was (the window was
 # called full: SeaBIOS had put the old BAR at its bottom), and a removal and an arrival between two
 # looks at the slot are both seen (presence reads as before, Presence Detect Changed says otherwise).
-def swap_on_rp1(ctx):
-    args = volumes(attached=True, bus="rp1", extra=ROOT_PORTS)(ctx)
-    img = ctx.path("hot2.img")
-    mkdisk(img, 16 * MIB, "CAPHOT02")
-    ctx.facts["images"][("hot2", 1)] = img
-    return args + ["-drive", "file=%s,if=none,id=d2,format=raw" % img]
+def swap_on(port, extra=()):
+    """volumes() with hot1 on the root port, and a drive d2 for a hot2 to take its place."""
+    def setup(ctx):
+        args = volumes(attached=True, bus=port, extra=ROOT_PORTS + list(extra))(ctx)
+        img = ctx.path("hot2.img")
+        mkdisk(img, 16 * MIB, "CAPHOT02")
+        ctx.facts["images"][("hot2", 1)] = img
+        return args + ["-drive", "file=%s,if=none,id=d2,format=raw" % img]
+    return setup
 
 
 CASES += [
-    Case("hotplug-swap-same-port-q35", IO, machine=Q35, setup=swap_on_rp1, timeout_s=120,
+    Case("hotplug-swap-same-port-q35", IO, machine=Q35, setup=swap_on("rp1"), timeout_s=120,
          qmp=[(FIRST_WRITE, "device_del", {"id": "hot1"}, DELETED),
               (r"^nvme: detached bdf=\S+ devs=nvme1n1 ", "device_add",
                {"driver": "nvme", "id": "hot2", "drive": "d2", "serial": "hot2", "bus": "rp1"}),
@@ -404,17 +407,9 @@ CASES += [
 # writes to it).  The session's region leaves the device's domain before the domain goes; it was left
 # mapped, the domain was kept with the region's pages still reachable after the session freed them,
 # and its stale context entry refused the next controller in that slot.
-def direct_swap_on_rp2(ctx):
-    args = volumes(attached=True, bus="rp2", extra=ROOT_PORTS + IOMMU)(ctx)
-    img = ctx.path("hot2.img")
-    mkdisk(img, 16 * MIB, "CAPHOT02")
-    ctx.facts["images"][("hot2", 1)] = img
-    return args + ["-drive", "file=%s,if=none,id=d2,format=raw" % img]
-
-
 DIRECT_IO = OPT_IN + " mode=serve nvme.dev=nvme1n1 nvme.write=" + ",".join("%d:%d:0x%x" % w for w in WRITES)
 CASES += [
-    Case("hotplug-detach-open-session-direct-q35", DIRECT_IO, machine=IOMMU_MACHINE, setup=direct_swap_on_rp2,
+    Case("hotplug-detach-open-session-direct-q35", DIRECT_IO, machine=IOMMU_MACHINE, setup=swap_on("rp2", IOMMU),
          timeout_s=150,
          qmp=[(r"^nvme: write ok dev=nvme1n1 .* seed=0x170 ", "device_del", {"id": "hot1"}, DELETED),
               (r"^nvme: detached bdf=\S+ devs=nvme1n1 ", "device_add",

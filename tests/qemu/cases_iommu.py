@@ -333,33 +333,28 @@ CASES += [
 ]
 
 
-def mixed_setup(ctx):
-    """nvme "root" on the root bus, a conventional PCI bridge, nvme "bridged" behind it."""
-    images = {}
-    args = ["-device", "pci-bridge,id=br1,chassis_nr=1"]
-    for i, (serial, bus) in enumerate((("root", ""), ("bridged", ",bus=br1,addr=0x1"))):
-        img = ctx.path("%s.img" % serial)
-        cases_volumes.mkdisk(img, 16 * cases_volumes.MIB, "CAPMIX%02d" % i)
-        images[(serial, 1)] = img
-        args += ["-drive", "file=%s,if=none,id=d%d,format=raw" % (img, i),
-                 "-device", "nvme,serial=%s,drive=d%d%s" % (serial, i, bus)]
-    ctx.facts["images"] = images
-    return args
+def bridged_setup(extra, controllers):
+    """A conventional PCI bridge br1 (and the other devices of extra); controllers [(serial, bus props)]."""
+    def setup(ctx):
+        images, args = {}, list(extra)
+        for i, (serial, bus) in enumerate(controllers):
+            img = ctx.path("%s.img" % serial)
+            cases_volumes.mkdisk(img, 16 * cases_volumes.MIB, "CAPMIX%02d" % i)
+            images[(serial, 1)] = img
+            args += ["-drive", "file=%s,if=none,id=d%d,format=raw" % (img, i),
+                     "-device", "nvme,serial=%s,drive=d%d%s" % (serial, i, bus)]
+        ctx.facts["images"] = images
+        return args
+    return setup
 
 
-def bridged_first_setup(ctx):
-    """A conventional PCI bridge (slot 5) with nvme "bridged" behind it, met before nvme "rooted" on a
-    PCIe root port (slot 6)."""
-    images = {}
-    args = ["-device", "pci-bridge,id=br1,chassis_nr=1,addr=0x5", "-device", "pcie-root-port,id=rp1,chassis=2,addr=0x6"]
-    for i, (serial, bus) in enumerate((("bridged", ",bus=br1,addr=0x1"), ("rooted", ",bus=rp1"))):
-        img = ctx.path("%s.img" % serial)
-        cases_volumes.mkdisk(img, 16 * cases_volumes.MIB, "CAPMIX%02d" % i)
-        images[(serial, 1)] = img
-        args += ["-drive", "file=%s,if=none,id=d%d,format=raw" % (img, i),
-                 "-device", "nvme,serial=%s,drive=d%d%s" % (serial, i, bus)]
-    ctx.facts["images"] = images
-    return args
+# nvme "root" on the root bus, a conventional PCI bridge, nvme "bridged" behind it.
+mixed_setup = bridged_setup(["-device", "pci-bridge,id=br1,chassis_nr=1"],
+                            [("root", ""), ("bridged", ",bus=br1,addr=0x1")])
+# The bridge (slot 5) with nvme "bridged" behind it, met before nvme "rooted" on a PCIe root port (slot 6).
+bridged_first_setup = bridged_setup(["-device", "pci-bridge,id=br1,chassis_nr=1,addr=0x5",
+                                     "-device", "pcie-root-port,id=rp1,chassis=2,addr=0x6"],
+                                    [("bridged", ",bus=br1,addr=0x1"), ("rooted", ",bus=rp1")])
 
 
 CASES += [
